@@ -29,7 +29,8 @@ export const OU_NAME_RE = /^[^/\s][^/]{0,127}$/;
 export const ACCOUNT_ID_RE = /^\d{12}$/;
 
 // A deliberately practical e-mail check: local@domain.tld, no spaces, AWS's 6–64 length.
-const EMAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL_RE =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 export function isEmail(value: string): boolean {
   return value.length >= 6 && value.length <= 64 && EMAIL_RE.test(value);
 }
@@ -46,7 +47,8 @@ const TAG_CHARS_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** Returns why AWS would reject this tag key, or undefined when it is acceptable. */
 export function tagKeyProblem(key: string): string | undefined {
   if (key.length < 1 || key.length > 128) return `tag key "${key}" must be 1–128 characters`;
-  if (key.toLowerCase().startsWith('aws:')) return `tag key "${key}" uses the reserved prefix "aws:"; rename it`;
+  if (key.toLowerCase().startsWith('aws:'))
+    return `tag key "${key}" uses the reserved prefix "aws:"; rename it`;
   if (!TAG_CHARS_RE.test(key))
     return `tag key "${key}" has characters AWS rejects; use letters, digits, spaces and _ . : / = + - @`;
   return undefined;

@@ -35,12 +35,15 @@ const tagKey = z.string().superRefine((key, ctx) => {
 });
 
 export const tagMapSchema = z
-  .record(tagKey, z.string())
+  .record(z.string(), z.string({ error: 'tag values must be strings (quote numbers and booleans)' }))
   .superRefine((tags, ctx) => {
     for (const [key, value] of Object.entries(tags)) {
-      const problem = tagValueProblem(key, value);
+      const problem = tagKeyProblem(key) ?? tagValueProblem(key, value);
       if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
     }
+    const count = Object.keys(tags).length;
+    if (count > 50)
+      ctx.addIssue({ code: 'custom', message: `${count} tags; AWS allows at most 50 per resource` });
   })
   .describe('Tags as key: value');
 
@@ -56,7 +59,10 @@ export const notificationSchema = z.strictObject({
 const emailList = z.array(email).max(10, 'AWS Budgets allows at most 10 e-mail subscribers per notification');
 const snsTopicArn = z
   .string()
-  .regex(SNS_TOPIC_ARN_RE, 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:budget-alerts');
+  .regex(
+    SNS_TOPIC_ARN_RE,
+    'must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:budget-alerts',
+  );
 const monthlyUsd = z
   .number({ error: 'must be a number of US dollars' })
   .positive('a budget must be a positive amount of US dollars')
@@ -81,11 +87,18 @@ export const budgetOverrideSchema = budgetPolicySchema.partial();
 const accountKind = z.enum(ACCOUNT_KINDS);
 
 export const accountSchema = z.strictObject({
-  name: z.string().regex(ACCOUNT_NAME_RE, `account name: ${ACCOUNT_NAME_RULE}`).describe('estate name of the account'),
+  name: z
+    .string()
+    .regex(ACCOUNT_NAME_RE, `account name: ${ACCOUNT_NAME_RULE}`)
+    .describe('estate name of the account'),
   kind: accountKind.describe('What the account is for; picks budget defaults and tags'),
   ou: z.string().min(1).describe('Path of the OU it belongs in, e.g. Workloads/Production'),
   email: email.optional().describe('Root e-mail; derived from organization.emailPattern when absent'),
-  id: z.string().regex(ACCOUNT_ID_RE, 'account id must be 12 digits').optional().describe('Adopt an existing account'),
+  id: z
+    .string()
+    .regex(ACCOUNT_ID_RE, 'account id must be 12 digits')
+    .optional()
+    .describe('Adopt an existing account'),
   owner: email.optional().describe('Who answers for this account'),
   tags: tagMapSchema.optional(),
   budget: budgetOverrideSchema.optional(),
@@ -127,13 +140,18 @@ export const policySchema = z
     message: 'give exactly one of builtin or file',
   });
 
+const cron = z.string().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr);
+  if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${problem}` });
+});
+
 export const scheduleSchema = z.strictObject({
   timezone: z
     .string()
     .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' })
     .describe('IANA time zone the cron expressions are read in'),
-  stop: z.string().describe('Cron (5 fields) for shutting the environment down, e.g. "0 19 * * MON-FRI"'),
-  start: z.string().describe('Cron (5 fields) for re-creating it, e.g. "0 7 * * MON-FRI"'),
+  stop: cron.describe('Cron (5 fields) for shutting the environment down, e.g. "0 19 * * MON-FRI"'),
+  start: cron.describe('Cron (5 fields) for re-creating it, e.g. "0 7 * * MON-FRI"'),
 });
 
 export const environmentSchema = z.strictObject({
@@ -141,7 +159,10 @@ export const environmentSchema = z.strictObject({
   account: z.string().describe('Name of the account it is deployed into'),
   region: region.optional().describe('Defaults to organization.homeRegion'),
   blueprints: z.array(z.enum(BLUEPRINT_NAMES)).min(1, 'an environment needs at least one blueprint'),
-  size: z.enum(['dev', 'prod']).default('dev').describe('dev: cheap and destroyable; prod: retained and protected'),
+  size: z
+    .enum(['dev', 'prod'])
+    .default('dev')
+    .describe('dev: cheap and destroyable; prod: retained and protected'),
   owner: email.optional(),
   ttl: z
     .string()
@@ -155,90 +176,131 @@ export const environmentSchema = z.strictObject({
   tags: tagMapSchema.optional(),
 });
 
-const configObject = z
-  .strictObject({
-    version: z.literal(1, { error: 'version must be 1' }),
-    organization: z.strictObject({
-      name: z.string().min(1).max(64),
-      managementAccountId: z
-        .string()
-        .regex(ACCOUNT_ID_RE, 'account id must be 12 digits')
-        .optional()
-        .describe('Runs from any other account stop before changing anything'),
-      homeRegion: region,
-      governedRegions: z.array(region).min(1).describe('Regions workloads may use (Control Tower governed regions)'),
-      emailPattern: z
-        .string()
-        .refine((p) => p.includes('{account}') && isEmail(p.replaceAll('{account}', 'name')), {
-          message: 'must be an e-mail pattern containing {account}, e.g. aws+{account}@example.com',
-        })
-        .describe('Root e-mail of each account; {account} is replaced by the account name'),
-      accessRoleName: z
-        .string()
-        .regex(/^[\w+=,.@-]{1,64}$/)
-        .default('OrganizationAccountAccessRole')
-        .describe('Role estate assumes in member accounts'),
-      auditLog: z.string().optional().describe('Where mutating calls are logged; default ~/.estate/audit.log'),
-    }),
-    controlTower: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        landingZoneVersion: z.string().regex(/^\d+\.\d+$/).default('3.3'),
-        logArchiveAccount: z.string().describe('Name of the log-archive account (kind logs)'),
-        auditAccount: z.string().describe('Name of the audit/security account (kind monitoring)'),
-        logRetentionDays: z.number().int().min(1).max(3653).default(365),
-        accessLogRetentionDays: z.number().int().min(1).max(3653).default(3650),
-        controls: z
-          .array(
-            z.strictObject({
-              ou: z.string().describe('OU path'),
-              identifiers: z.array(z.string().min(1)).min(1).describe('Control identifiers, e.g. AWS-GR_RESTRICT_ROOT_USER'),
-            }),
-          )
-          .default([]),
+const configObject = z.strictObject({
+  version: z.literal(1, { error: 'version must be 1' }),
+  organization: z.strictObject({
+    name: z.string().min(1).max(64),
+    managementAccountId: z
+      .string()
+      .regex(ACCOUNT_ID_RE, 'account id must be 12 digits')
+      .optional()
+      .describe('Runs from any other account stop before changing anything'),
+    homeRegion: region,
+    governedRegions: z
+      .array(region)
+      .min(1)
+      .describe('Regions workloads may use (Control Tower governed regions)'),
+    emailPattern: z
+      .string()
+      .refine((p) => p.includes('{account}') && isEmail(p.replaceAll('{account}', 'name')), {
+        message: 'must be an e-mail pattern containing {account}, e.g. aws+{account}@example.com',
       })
-      .optional(),
-    organizationalUnits: z.array(ouSchema).min(1, 'declare at least one OU'),
-    accounts: z.array(accountSchema).min(1, 'declare at least one account'),
-    tags: z
-      .strictObject({
-        mandatory: z
-          .array(
-            z.strictObject({
-              key: tagKey,
-              default: z.string().optional(),
-              allowed: z.array(z.string()).optional().describe('Values tags audit accepts'),
-            }),
-          )
-          .default([]),
-        byKind: z.partialRecord(accountKind, tagMapSchema).optional().describe('Default tags per account kind'),
-      })
-      .default({ mandatory: [] }),
-    budgets: z
-      .strictObject({
-        placement: z
-          .enum(['management', 'member'])
-          .default('management')
-          .describe('management: all budgets in the management account filtered to the linked account'),
-        alertEmails: emailList.default([]),
-        snsTopicArn: snsTopicArn.optional(),
-        notifications: z
-          .array(notificationSchema)
-          .max(10, 'AWS Budgets allows at most 10 notifications per budget')
-          .default([
-            { type: 'ACTUAL', thresholdPercent: 80 },
-            { type: 'ACTUAL', thresholdPercent: 100 },
-            { type: 'FORECASTED', thresholdPercent: 100 },
-          ]),
-        byKind: z.partialRecord(accountKind, budgetPolicySchema).default({}),
-      })
-      .optional(),
-    policies: z.array(policySchema).default([]),
-    blueprints: blueprintSettingsSchema.default({}),
-    environments: z.array(environmentSchema).default([]),
-  });
+      .describe('Root e-mail of each account; {account} is replaced by the account name'),
+    accessRoleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/)
+      .default('OrganizationAccountAccessRole')
+      .describe('Role estate assumes in member accounts'),
+    auditLog: z.string().optional().describe('Where mutating calls are logged; default ~/.estate/audit.log'),
+  }),
+  controlTower: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      landingZoneVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/)
+        .default('3.3'),
+      logArchiveAccount: z.string().describe('Name of the log-archive account (kind logs)'),
+      auditAccount: z.string().describe('Name of the audit/security account (kind monitoring)'),
+      logRetentionDays: z.number().int().min(1).max(3653).default(365),
+      accessLogRetentionDays: z.number().int().min(1).max(3653).default(3650),
+      controls: z
+        .array(
+          z.strictObject({
+            ou: z.string().describe('OU path'),
+            identifiers: z
+              .array(z.string().min(1))
+              .min(1)
+              .describe('Control identifiers, e.g. AWS-GR_RESTRICT_ROOT_USER'),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
+  organizationalUnits: z.array(ouSchema).min(1, 'declare at least one OU'),
+  accounts: z.array(accountSchema).min(1, 'declare at least one account'),
+  tags: z
+    .strictObject({
+      mandatory: z
+        .array(
+          z.strictObject({
+            key: tagKey,
+            default: z.string().optional(),
+            allowed: z.array(z.string()).optional().describe('Values tags audit accepts'),
+          }),
+        )
+        .default([]),
+      byKind: z.partialRecord(accountKind, tagMapSchema).optional().describe('Default tags per account kind'),
+    })
+    .default({ mandatory: [] }),
+  budgets: z
+    .strictObject({
+      placement: z
+        .enum(['management', 'member'])
+        .default('management')
+        .describe('management: all budgets in the management account filtered to the linked account'),
+      alertEmails: emailList.default([]),
+      snsTopicArn: snsTopicArn.optional(),
+      notifications: z
+        .array(notificationSchema)
+        .max(10, 'AWS Budgets allows at most 10 notifications per budget')
+        .default([
+          { type: 'ACTUAL', thresholdPercent: 80 },
+          { type: 'ACTUAL', thresholdPercent: 100 },
+          { type: 'FORECASTED', thresholdPercent: 100 },
+        ]),
+      byKind: z.partialRecord(accountKind, budgetPolicySchema).default({}),
+    })
+    .optional(),
+  policies: z.array(policySchema).default([]),
+  blueprints: blueprintSettingsSchema.default({}),
+  environments: z.array(environmentSchema).default([]),
+});
 
-export const configSchema = configObject.superRefine(crossCheck);
+// Cross-checks run even when fields failed, so one run reports every problem; they only
+// look at the parts that parsed.
+export const configSchema = configObject.superRefine((cfg, ctx) => crossCheck(loosen(cfg), ctx), {
+  when: () => true,
+});
+
+/** Partial input seen by crossCheck when other fields failed: arrays of objects, or empty. */
+function loosen(raw: unknown): z.output<typeof configObject> {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const arr = (v: unknown) => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : []);
+  const org = (r.organization ?? {}) as Record<string, unknown>;
+  return {
+    ...r,
+    organization: {
+      ...org,
+      emailPattern: typeof org.emailPattern === 'string' ? org.emailPattern : '{account}@invalid.example',
+      governedRegions: Array.isArray(org.governedRegions) ? org.governedRegions : [],
+    },
+    organizationalUnits: arr(r.organizationalUnits),
+    accounts: arr(r.accounts).filter((a) => typeof (a as { name?: unknown }).name === 'string'),
+    policies: arr(r.policies).map((p) => ({ ...p, targets: Array.isArray(p.targets) ? p.targets : [] })),
+    environments: arr(r.environments).map((e) => ({
+      ...e,
+      blueprints: Array.isArray(e.blueprints) ? e.blueprints : [],
+    })),
+    controlTower:
+      r.controlTower && typeof r.controlTower === 'object'
+        ? {
+            ...(r.controlTower as object),
+            controls: arr((r.controlTower as Record<string, unknown>).controls),
+          }
+        : undefined,
+  } as unknown as z.output<typeof configObject>;
+}
 
 export type EstateConfig = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
@@ -255,7 +317,7 @@ export function ouPaths(ous: readonly OuNode[]): Map<string, (string | number)[]
       const p = prefix ? `${prefix}/${ou.name}` : ou.name;
       const here = [...at, i];
       out.set(p, here);
-      if (ou.children) walk(ou.children, p, [...here, 'children'], depth + 1);
+      if (Array.isArray(ou.children)) walk(ou.children, p, [...here, 'children'], depth + 1);
     });
   };
   walk(ous, '', ['organizationalUnits'], 1);
@@ -263,11 +325,12 @@ export function ouPaths(ous: readonly OuNode[]): Map<string, (string | number)[]
 }
 
 function depthOf(ous: readonly OuNode[]): number {
-  return ous.reduce((d, ou) => Math.max(d, 1 + depthOf(ou.children ?? [])), 0);
+  return ous.reduce((d, ou) => Math.max(d, 1 + depthOf(Array.isArray(ou.children) ? ou.children : [])), 0);
 }
 
 function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
 
   // OU tree: unique sibling names, depth ≤ 5 (Organizations' limit).
   const paths = ouPaths(cfg.organizationalUnits);
@@ -277,7 +340,7 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
       const p = prefix ? `${prefix}/${ou.name}` : ou.name;
       if (seenOu.has(p)) issue([...at, i, 'name'], `OU "${p}" is declared twice`);
       seenOu.add(p);
-      if (ou.children) walk(ou.children, p, [...at, i, 'children']);
+      if (Array.isArray(ou.children)) walk(ou.children, p, [...at, i, 'children']);
     });
   walk(cfg.organizationalUnits, '', ['organizationalUnits']);
   if (depthOf(cfg.organizationalUnits) > 5)
@@ -291,51 +354,89 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
   const mandatory = cfg.tags?.mandatory ?? [];
   cfg.accounts.forEach((acct, i) => {
     if (accountNames.has(acct.name))
-      issue(['accounts', i, 'name'], `account "${acct.name}" is declared twice (also accounts.${accountNames.get(acct.name)})`);
+      issue(
+        ['accounts', i, 'name'],
+        `account "${acct.name}" is declared twice (also accounts.${accountNames.get(acct.name)})`,
+      );
     else accountNames.set(acct.name, i);
 
-    const mail = (acct.email ?? cfg.organization.emailPattern.replaceAll('{account}', acct.name)).toLowerCase();
-    if (!isEmail(mail))
-      issue(['accounts', i, 'email'], `derived e-mail "${mail}" is not valid (AWS allows 6–64 characters); set email explicitly`);
-    if (emails.has(mail))
-      issue(['accounts', i, acct.email ? 'email' : 'name'], `e-mail ${mail} is already used by accounts.${emails.get(mail)}; each account needs its own root e-mail`);
+    const mail = (
+      acct.email ?? cfg.organization.emailPattern.replaceAll('{account}', acct.name)
+    ).toLowerCase();
+    if (!acct.email && !isEmail(mail))
+      issue(
+        ['accounts', i, 'name'],
+        `derived e-mail "${mail}" is not valid (AWS allows 6–64 characters); set email explicitly`,
+      );
+    if (emails.has(mail) && (acct.email || accountNames.get(acct.name) === i))
+      issue(
+        ['accounts', i, acct.email ? 'email' : 'name'],
+        `e-mail ${mail} is already used by accounts.${emails.get(mail)}; each account needs its own root e-mail`,
+      );
     else emails.set(mail, i);
 
     if (acct.id) {
-      if (ids.has(acct.id)) issue(['accounts', i, 'id'], `account id ${acct.id} is already used by accounts.${ids.get(acct.id)}`);
+      if (ids.has(acct.id))
+        issue(['accounts', i, 'id'], `account id ${acct.id} is already used by accounts.${ids.get(acct.id)}`);
       else ids.set(acct.id, i);
     }
-    if (!paths.has(acct.ou)) issue(['accounts', i, 'ou'], `OU "${acct.ou}" is not declared under organizationalUnits; ${ouHint}`);
+    if (!paths.has(acct.ou))
+      issue(['accounts', i, 'ou'], `OU "${acct.ou}" is not declared under organizationalUnits; ${ouHint}`);
 
+    // An account whose kind is invalid already has a problem; its kind-based tags would only echo it.
+    if (!(ACCOUNT_KINDS as readonly string[]).includes(acct.kind)) return;
     const merged = { ...(cfg.tags?.byKind?.[acct.kind] ?? {}), ...(acct.tags ?? {}) };
     for (const m of mandatory) {
       if (merged[m.key] === undefined && m.default === undefined)
-        issue(['accounts', i, 'tags'], `mandatory tag "${m.key}" has no value: set it here, under tags.byKind.${acct.kind}, or give it a default`);
+        issue(
+          ['accounts', i, 'tags'],
+          `mandatory tag "${m.key}" has no value: set it here, under tags.byKind.${acct.kind}, or give it a default`,
+        );
       const value = merged[m.key] ?? m.default;
       if (value !== undefined && m.allowed && !m.allowed.includes(value))
-        issue(['accounts', i, 'tags', m.key], `"${value}" is not an allowed value of ${m.key} (${m.allowed.join(', ')})`);
+        issue(
+          ['accounts', i, 'tags', m.key],
+          `"${value}" is not an allowed value of ${m.key} (${m.allowed.join(', ')})`,
+        );
     }
-    const total = new Set([...Object.keys(merged), ...mandatory.map((m) => m.key), 'estate:kind', 'estate:owner']).size;
-    if (total > 50) issue(['accounts', i, 'tags'], `the account would carry ${total} tags; AWS allows 50 per account`);
+    const total = new Set([
+      ...Object.keys(merged),
+      ...mandatory.map((m) => m.key),
+      'estate:kind',
+      'estate:owner',
+    ]).size;
+    if (total > 50)
+      issue(['accounts', i, 'tags'], `the account would carry ${total} tags; AWS allows 50 per account`);
   });
 
   const ct = cfg.controlTower;
   if (ct?.enabled) {
     const check = (field: 'logArchiveAccount' | 'auditAccount', kind: string) => {
       const idx = accountNames.get(ct[field]);
-      if (idx === undefined) issue(['controlTower', field], `account "${ct[field]}" is not declared under accounts`);
+      if (idx === undefined)
+        issue(['controlTower', field], `account "${ct[field]}" is not declared under accounts`);
       else if (cfg.accounts[idx]!.kind !== kind)
-        issue(['controlTower', field], `account "${ct[field]}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind}`);
+        issue(
+          ['controlTower', field],
+          `account "${ct[field]}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind}`,
+        );
     };
     check('logArchiveAccount', 'logs');
     check('auditAccount', 'monitoring');
     if (ct.logArchiveAccount === ct.auditAccount)
-      issue(['controlTower', 'auditAccount'], 'the audit and log-archive accounts must be different accounts');
+      issue(
+        ['controlTower', 'auditAccount'],
+        'the audit and log-archive accounts must be different accounts',
+      );
     ct.controls.forEach((c, i) => {
-      if (!paths.has(c.ou)) issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
+      if (!paths.has(c.ou))
+        issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
     });
     if (!cfg.organization.governedRegions.includes(cfg.organization.homeRegion))
-      issue(['organization', 'governedRegions'], `the home region ${cfg.organization.homeRegion} must be governed`);
+      issue(
+        ['organization', 'governedRegions'],
+        `the home region ${cfg.organization.homeRegion} must be governed`,
+      );
   }
 
   const policyNames = new Set<string>();
@@ -344,7 +445,10 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     policyNames.add(p.name);
     p.targets.forEach((t, j) => {
       if (t !== 'Root' && !paths.has(t) && !accountNames.has(t))
-        issue(['policies', i, 'targets', j], `target "${t}" is neither Root, a declared OU path nor an account name`);
+        issue(
+          ['policies', i, 'targets', j],
+          `target "${t}" is neither Root, a declared OU path nor an account name`,
+        );
     });
     if (p.builtin === 'require-mandatory-tags' && p.type !== 'tag')
       issue(['policies', i, 'type'], 'require-mandatory-tags is a tag policy; set type: tag');
@@ -354,24 +458,24 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
 
   const envNames = new Map<string, number>();
   cfg.environments.forEach((env, i) => {
-    if (envNames.has(env.name)) issue(['environments', i, 'name'], `environment "${env.name}" is declared twice`);
+    if (envNames.has(env.name))
+      issue(['environments', i, 'name'], `environment "${env.name}" is declared twice`);
     envNames.set(env.name, i);
     if (!accountNames.has(env.account))
-      issue(['environments', i, 'account'], `account "${env.account}" is not declared under accounts; known: ${[...accountNames.keys()].join(', ')}`);
+      issue(
+        ['environments', i, 'account'],
+        `account "${env.account}" is not declared under accounts; known: ${[...accountNames.keys()].join(', ')}`,
+      );
     if (env.region && !cfg.organization.governedRegions.includes(env.region))
-      issue(['environments', i, 'region'], `${env.region} is not in organization.governedRegions (${cfg.organization.governedRegions.join(', ')})`);
+      issue(
+        ['environments', i, 'region'],
+        `${env.region} is not in organization.governedRegions (${cfg.organization.governedRegions.join(', ')})`,
+      );
     const dupes = env.blueprints.filter((b, j) => env.blueprints.indexOf(b) !== j);
     if (dupes.length) issue(['environments', i, 'blueprints'], `blueprint ${dupes[0]} is listed twice`);
     if (env.blueprints.includes('api-lambda') && env.blueprints.includes('api-eks'))
       issue(['environments', i, 'blueprints'], 'choose one of api-lambda and api-eks');
-    if (env.schedule) {
-      for (const field of ['stop', 'start'] as const) {
-        const problem = cronProblem(env.schedule[field]);
-        if (problem) issue(['environments', i, 'schedule', field], `invalid cron expression: ${problem}`);
-      }
-    }
     if (env.size === 'prod' && env.ttl)
       issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
   });
 }
-

@@ -44,7 +44,8 @@ function parseValue(token: string, spec: FieldSpec): number {
   if (named >= 0) return named + (spec.name === 'month' ? 1 : 0);
   if (!/^\d+$/.test(token)) throw new CronError(`${spec.name} "${token}" is not a number`);
   const n = Number(token);
-  if (n < spec.min || n > spec.max) throw new CronError(`${spec.name} ${n} is outside ${spec.min}–${spec.max}`);
+  if (n < spec.min || n > spec.max)
+    throw new CronError(`${spec.name} ${n} is outside ${spec.min}–${spec.max}`);
   return n;
 }
 

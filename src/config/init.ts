@@ -1,0 +1,199 @@
+/**
+ * Builds a first estate.yaml from a handful of answers. Pure: the command asks the
+ * questions (or reads flags), this turns answers into a config that validates.
+ */
+import { stringify } from 'yaml';
+import type { AccountKind } from './rules.js';
+import { ACCOUNT_KINDS } from './rules.js';
+import { configSchema } from './schema.js';
+
+export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
+export type InitTemplate = (typeof INIT_TEMPLATES)[number];
+
+export interface InitAnswers {
+  readonly template: InitTemplate;
+  readonly organizationName: string;
+  /** e.g. aws+{account}@example.com */
+  readonly emailPattern: string;
+  readonly homeRegion: string;
+  readonly governedRegions: readonly string[];
+  /** Developer handles; each gets an account `dev-<handle>` in the Sandbox OU. */
+  readonly developers: readonly string[];
+  readonly budgets: Readonly<Partial<Record<AccountKind, number>>>;
+  readonly alertEmails: readonly string[];
+}
+
+export const DEFAULT_BUDGETS: Readonly<Record<AccountKind, number>> = {
+  'prod-multi-tenant': 5000,
+  'prod-single-tenant': 1000,
+  integration: 400,
+  developer: 100,
+  monitoring: 200,
+  logs: 150,
+};
+
+/** The e-mail domain of a pattern: `aws+{account}@example.com` → `example.com`. */
+export function domainOf(pattern: string): string {
+  return pattern.slice(pattern.lastIndexOf('@') + 1);
+}
+
+export function patternForDomain(domain: string): string {
+  return `aws+{account}@${domain}`;
+}
+
+export function defaultGovernedRegions(homeRegion: string): string[] {
+  // us-east-1 hosts CloudFront certificates and WAF for the edge blueprint.
+  return [...new Set([homeRegion, 'us-east-1'])];
+}
+
+/** Parses `developer=100` budget flags; throws with the offending text. */
+export function parseBudgetFlag(text: string): [AccountKind, number] {
+  const [kind, amount] = text.split('=');
+  if (!kind || !ACCOUNT_KINDS.includes(kind as AccountKind))
+    throw new Error(`--budget ${text}: the kind must be one of ${ACCOUNT_KINDS.join(', ')}`);
+  const usd = Number(amount);
+  if (!amount || !Number.isFinite(usd) || usd <= 0)
+    throw new Error(`--budget ${text}: the amount must be a positive number of US dollars, e.g. ${kind}=100`);
+  return [kind as AccountKind, usd];
+}
+
+export function buildInitialConfig(answers: InitAnswers): Record<string, unknown> {
+  const domain = domainOf(answers.emailPattern);
+  const platform = `platform@${domain}`;
+  const budgets = { ...DEFAULT_BUDGETS, ...answers.budgets };
+  const developers = answers.developers.map((handle) => ({
+    name: `dev-${handle}`,
+    kind: 'developer',
+    ou: 'Sandbox',
+    owner: `${handle}@${domain}`,
+  }));
+  const full = answers.template === 'recall';
+  const accounts = [
+    { name: 'logs', kind: 'logs', ou: 'Security', owner: platform },
+    { name: 'monitoring', kind: 'monitoring', ou: 'Security', owner: platform },
+    ...(full
+      ? [
+          { name: 'prod', kind: 'prod-multi-tenant', ou: 'Workloads/Production', owner: platform },
+          { name: 'prod-tenant1', kind: 'prod-single-tenant', ou: 'Workloads/SingleTenant', owner: platform },
+          { name: 'integration', kind: 'integration', ou: 'Workloads/Integration', owner: platform },
+        ]
+      : []),
+    ...developers,
+  ];
+  const kindsUsed = new Set(accounts.map((a) => a.kind as AccountKind));
+  const environments = [
+    ...answers.developers.slice(0, full ? answers.developers.length : 1).map((handle) => ({
+      name: handle,
+      account: `dev-${handle}`,
+      blueprints: ['edge', 'auth', 'data', 'api-lambda', 'observability'],
+      size: 'dev',
+      owner: `${handle}@${domain}`,
+      ttl: '72h',
+      schedule: { timezone: 'Europe/London', stop: '0 19 * * MON-FRI', start: '0 7 * * MON-FRI' },
+    })),
+    ...(full
+      ? [
+          {
+            name: 'integration',
+            account: 'integration',
+            blueprints: ['edge', 'auth', 'data', 'api-lambda', 'ai', 'observability'],
+            size: 'dev',
+            owner: platform,
+          },
+          {
+            name: 'production',
+            account: 'prod',
+            blueprints: ['edge', 'auth', 'data', 'api-lambda', 'ai', 'observability'],
+            size: 'prod',
+            owner: platform,
+            protected: true,
+          },
+        ]
+      : []),
+  ];
+  const config = {
+    version: 1,
+    organization: {
+      name: answers.organizationName,
+      homeRegion: answers.homeRegion,
+      governedRegions: [...answers.governedRegions],
+      emailPattern: answers.emailPattern,
+    },
+    controlTower: {
+      enabled: true,
+      logArchiveAccount: 'logs',
+      auditAccount: 'monitoring',
+      logRetentionDays: 365,
+    },
+    organizationalUnits: [
+      { name: 'Security' },
+      ...(full
+        ? [
+            {
+              name: 'Workloads',
+              children: [{ name: 'Production' }, { name: 'SingleTenant' }, { name: 'Integration' }],
+            },
+          ]
+        : []),
+      { name: 'Sandbox' },
+    ],
+    accounts,
+    tags: {
+      mandatory: [{ key: 'cost-center', default: 'platform' }, { key: 'environment' }],
+      byKind: Object.fromEntries(
+        [...kindsUsed].map((kind) => [
+          kind,
+          {
+            environment: kind.startsWith('prod')
+              ? 'production'
+              : kind === 'developer'
+                ? 'development'
+                : kind === 'integration'
+                  ? 'integration'
+                  : 'shared',
+          },
+        ]),
+      ),
+    },
+    budgets: {
+      placement: 'management',
+      alertEmails: [...answers.alertEmails],
+      byKind: Object.fromEntries(
+        [...kindsUsed].map((kind) => [
+          kind,
+          kind === 'developer'
+            ? { monthlyUsd: budgets[kind], enforce: 'deny-new-resources' }
+            : { monthlyUsd: budgets[kind] },
+        ]),
+      ),
+    },
+    policies: [
+      { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
+      {
+        name: 'deny-root-user',
+        type: 'scp',
+        builtin: 'deny-root-user',
+        targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
+      },
+      {
+        name: 'deny-outside-governed-regions',
+        type: 'scp',
+        builtin: 'deny-outside-governed-regions',
+        targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
+      },
+    ],
+    blueprints: {
+      data: { tables: [{ name: 'users', partitionKey: { name: 'userId' } }] },
+    },
+    environments,
+  };
+  return config;
+}
+
+/** The file `init` writes: a schema comment for editors, then the config. */
+export function renderInitialConfig(answers: InitAnswers, schemaRef = './estate.schema.json'): string {
+  const config = buildInitialConfig(answers);
+  // Never write a file `config validate` would reject.
+  configSchema.parse(config);
+  return `# yaml-language-server: $schema=${schemaRef}\n# Written by \`estate init\`; see \`estate config validate\` and \`estate plan --offline\`.\n${stringify(config, { lineWidth: 120 })}`;
+}

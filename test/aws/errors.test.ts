@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { mapAwsError } from '../../src/aws/errors.js';
+
+const awsError = (name: string, message = 'x', status?: number) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+
+describe('mapAwsError', () => {
+  it('turns AccessDenied into a message naming the action, the target and the permission', () => {
+    const e = mapAwsError(awsError('AccessDeniedException'), {
+      action: 'MoveAccount',
+      target: 'account 111122223333 (dev-alice) to OU Sandbox',
+    });
+    expect(e.message).toBe(
+      'cannot MoveAccount account 111122223333 (dev-alice) to OU Sandbox: the caller lacks organizations:MoveAccount (AccessDeniedException)',
+    );
+    expect(e.suggestions).toContain('organisation-wide changes must run from the management account');
+    expect(e.source).toBe('aws');
+  });
+
+  it('explains absent and expired credentials with the way to get new ones', () => {
+    const absent = mapAwsError(
+      awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      { action: 'GetCallerIdentity' },
+    );
+    expect(absent.code).toBe('NoCredentials');
+    expect(absent.suggestions.join('\n')).toMatch(/aws sso login/);
+    const expired = mapAwsError(
+      awsError('ExpiredTokenException', 'The security token included in the request is expired'),
+      { action: 'ListAccounts' },
+    );
+    expect(expired.code).toBe('ExpiredCredentials');
+  });
+
+  it('says when throttling outlasted the retries and what to lower', () => {
+    const e = mapAwsError(Object.assign(awsError('TooManyRequestsException'), { $attempts: 10 }), {
+      action: 'ListParents',
+    });
+    expect(e.message).toMatch(/still throttled by AWS after 10 attempts/);
+    expect(e.suggestions.join(' ')).toMatch(/--concurrency/);
+  });
+
+  it('recognises a caller outside any organisation', () => {
+    const e = mapAwsError(awsError('AWSOrganizationsNotInUseException'), {
+      action: 'DescribeOrganization',
+      account: '111111111111',
+    });
+    expect(e.code).toBe('NotInOrganization');
+    expect(e.message).toContain('111111111111');
+  });
+
+  it('keeps other errors with their AWS name', () => {
+    const e = mapAwsError(awsError('ConstraintViolationException', 'too many accounts'), {
+      action: 'CreateAccount',
+    });
+    expect(e.message).toBe('CreateAccount failed: ConstraintViolationException: too many accounts');
+  });
+});

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { FileAuditLog, MemoryAuditLog, targetOf } from '../../src/aws/audit.js';
+import { RateLimiter, TokenBucket, type Clock } from '../../src/aws/rate-limit.js';
+import {
+  isMutating,
+  isRetryable,
+  operationOf,
+  withAudit,
+  withRateLimits,
+  withRetries,
+} from '../../src/aws/send.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '../_helpers/cli.js';
+
+class MoveAccountCommand {
+  constructor(readonly input: Record<string, unknown>) {}
+}
+class ListRootsCommand {
+  readonly input = {};
+}
+
+/** A clock whose sleeps advance virtual time instantly. */
+function virtualClock(): Clock & { elapsed: () => number } {
+  let t = 0;
+  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t };
+}
+
+describe('send wrappers', () => {
+  it('names operations from command classes', () => {
+    expect(operationOf(new MoveAccountCommand({}))).toBe('MoveAccount');
+    expect(isMutating('MoveAccount')).toBe(true);
+    expect(isMutating('ListRoots')).toBe(false);
+    expect(isMutating('DescribeCreateAccountStatus')).toBe(false);
+  });
+
+  it('classifies throttling and concurrent modification as retryable, access denied as not', () => {
+    expect(isRetryable({ name: 'TooManyRequestsException' })).toBe(true);
+    expect(isRetryable({ name: 'ConcurrentModificationException' })).toBe(true);
+    expect(isRetryable({ name: 'X', $metadata: { httpStatusCode: 503 } })).toBe(true);
+    expect(isRetryable({ name: 'AccessDeniedException' })).toBe(false);
+  });
+
+  it('retries with growing, capped backoff and gives up after maxAttempts', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const client = withRetries(
+      {
+        send: async () => {
+          calls++;
+          throw Object.assign(new Error('busy'), { name: 'ConcurrentModificationException' });
+        },
+      },
+      {
+        maxAttempts: 5,
+        baseDelayMs: 100,
+        maxDelayMs: 500,
+        random: () => 0.999,
+        sleep: async (ms) => void delays.push(ms),
+      },
+    );
+    const error = await client.send(new ListRootsCommand()).catch((e) => e);
+    expect(calls).toBe(5);
+    expect(error.$attempts).toBe(5);
+    expect(delays).toEqual([99, 199, 399, 499]);
+  });
+
+  it('does not retry errors that are not transient', async () => {
+    let calls = 0;
+    const client = withRetries({
+      send: async () => {
+        calls++;
+        throw Object.assign(new Error('no'), { name: 'AccessDeniedException' });
+      },
+    });
+    await expect(client.send(new ListRootsCommand())).rejects.toThrow('no');
+    expect(calls).toBe(1);
+  });
+
+  it('paces calls to the bucket rate after the burst', async () => {
+    const clock = virtualClock();
+    const bucket = new TokenBucket({ perSecond: 2, burst: 3 }, clock);
+    for (let i = 0; i < 7; i++) await bucket.take();
+    // 3 at once, then 4 more at 2/s = 2 s.
+    expect(clock.elapsed()).toBe(2000);
+  });
+
+  it('keeps a separate bucket per operation', async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter(
+      { CreateAccount: { perSecond: 0.1, burst: 1 } },
+      { perSecond: 100, burst: 100 },
+      clock,
+    );
+    const client = withRateLimits({ send: async () => 'ok' }, limiter);
+    await client.send(new MoveAccountCommand({}));
+    await client.send(new MoveAccountCommand({}));
+    expect(clock.elapsed()).toBe(0);
+    await limiter.take('CreateAccount');
+    await limiter.take('CreateAccount');
+    expect(clock.elapsed()).toBe(10_000);
+  });
+
+  it('audits mutating calls with their outcome, not reads', async () => {
+    const log = new MemoryAuditLog();
+    const client = withAudit(
+      {
+        send: async (c: unknown) => {
+          if ((c as MoveAccountCommand).input?.AccountId === 'bad')
+            throw Object.assign(new Error('x'), { name: 'AccessDeniedException' });
+          return {};
+        },
+      },
+      log,
+      { service: 'ORGANIZATIONS', account: '111111111111' },
+    );
+    await client.send(new ListRootsCommand());
+    await client.send(new MoveAccountCommand({ AccountId: '222222222222', DestinationParentId: 'ou-1' }));
+    await client.send(new MoveAccountCommand({ AccountId: 'bad' })).catch(() => undefined);
+    expect(log.entries.map((e) => [e.action, e.result, e.error])).toEqual([
+      ['MoveAccount', 'ok', undefined],
+      ['MoveAccount', 'error', 'AccessDeniedException'],
+    ]);
+  });
+
+  it('writes one JSON line per entry with caller, account, action, target and result', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const path = join(dir, 'nested', 'audit.log');
+      let resolved = 0;
+      const log = new FileAuditLog(
+        path,
+        async () => (resolved++, 'arn:aws:iam::111111111111:user/ops'),
+        () => new Date('2026-11-24T00:00:00Z'),
+      );
+      await log.record({
+        service: 'ORGANIZATIONS',
+        account: '111111111111',
+        action: 'MoveAccount',
+        input: { AccountId: '2', DestinationParentId: 'ou' },
+        result: 'ok',
+      });
+      await log.record({
+        service: 'ORGANIZATIONS',
+        action: 'CreateAccount',
+        input: { AccountName: 'x', Email: 'x@y.z' },
+        result: 'error',
+        error: 'Boom',
+      });
+      const lines = (await readFile(path, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toEqual({
+        time: '2026-11-24T00:00:00.000Z',
+        caller: 'arn:aws:iam::111111111111:user/ops',
+        service: 'ORGANIZATIONS',
+        account: '111111111111',
+        action: 'MoveAccount',
+        target: 'AccountId=2',
+        result: 'ok',
+      });
+      expect(lines[1]).toMatchObject({
+        action: 'CreateAccount',
+        target: 'AccountName=x Email=x@y.z',
+        result: 'error',
+        error: 'Boom',
+      });
+      expect(resolved).toBe(1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('names budgets in audit targets', () => {
+    expect(targetOf({ AccountId: '1', Budget: { BudgetName: 'b' } })).toBe('AccountId=1');
+  });
+});
