@@ -3,8 +3,22 @@ import { z } from 'zod';
 /**
  * Settings for each blueprint, in estate.yaml under `blueprints.<name>` (estate-wide) and
  * `environments[].settings.<name>` (per environment, merged over the estate-wide values).
- * Defaults are applied by the blueprints themselves so that both layers stay partial here.
+ * Defaults are applied by the blueprints themselves (src/blueprints/defaults.ts) so that both
+ * layers stay partial here. Every field carries a description: `estate blueprint list` and the
+ * JSON Schema show them.
  */
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `CloudWatch Logs retention must be one of ${LOG_RETENTION_DAYS.join(', ')} days`,
+  });
 
 const keyAttribute = z.strictObject({
   name: z.string().min(1).max(255).describe('Attribute name'),
@@ -21,7 +35,9 @@ export const tableSchema = z.strictObject({
   globalSecondaryIndexes: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'index name: 3–255 characters of letters, digits, _ . -'),
+        name: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'index name: 3–255 characters of letters, digits, _ . -'),
         partitionKey: keyAttribute,
         sortKey: keyAttribute.optional(),
       }),
@@ -29,7 +45,10 @@ export const tableSchema = z.strictObject({
     .max(20, 'DynamoDB allows at most 20 global secondary indexes per table')
     .optional(),
   ttlAttribute: z.string().min(1).optional().describe('Attribute holding an epoch-seconds expiry'),
-  stream: z.enum(['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY']).optional(),
+  stream: z
+    .enum(['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'])
+    .optional()
+    .describe('DynamoDB stream view type; no stream when absent'),
 });
 
 const httpsUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
@@ -43,67 +62,159 @@ export const edgeSettings = z.strictObject({
   hostedZoneId: z
     .string()
     .regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
-    .optional(),
-  hostedZoneName: z.string().optional(),
-  buildDir: z.string().optional().describe('Local folder uploaded to the bucket on deploy'),
+    .optional()
+    .describe('Route 53 public hosted zone that holds domainName (no lookup is made)'),
+  hostedZoneName: z.string().optional().describe('Name of that hosted zone, e.g. example.com'),
+  buildDir: z
+    .string()
+    .optional()
+    .describe('Local folder uploaded to the bucket on deploy, relative to estate.yaml'),
+  waf: z.boolean().optional().describe('Attach a WAF WebACL (scope CLOUDFRONT) with a per-IP rate limit'),
+  wafManagedRules: z
+    .boolean()
+    .optional()
+    .describe('Add the AWS managed common and known-bad-inputs rule groups to the WebACL'),
   rateLimitPer5Minutes: z
     .number()
     .int()
     .min(10, 'WAF rate limits start at 10 requests per 5 minutes')
     .max(2_000_000_000)
-    .optional(),
-  priceClass: z.enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All']).optional(),
+    .optional()
+    .describe('Requests one IP may make in 5 minutes before WAF blocks it'),
+  priceClass: z
+    .enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All'])
+    .optional()
+    .describe('CloudFront edge locations used'),
   fronts: z.enum(['none', 'api']).optional().describe('Also route /api/* through CloudFront to the API'),
+  contentSecurityPolicy: z.string().min(1).optional().describe('Content-Security-Policy header value'),
 });
 
 export const authSettings = z.strictObject({
-  mfa: z.enum(['off', 'optional', 'required']).optional(),
-  callbackUrls: z.array(httpsUrl).optional(),
-  logoutUrls: z.array(httpsUrl).optional(),
-  groups: z.array(z.string().regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'group names: 1–128 characters, no spaces')).optional(),
+  mfa: z.enum(['off', 'optional', 'required']).optional().describe('Multi-factor authentication (TOTP)'),
+  callbackUrls: z.array(httpsUrl).optional().describe('OAuth callback URLs of the SPA'),
+  logoutUrls: z.array(httpsUrl).optional().describe('OAuth sign-out URLs of the SPA'),
+  groups: z
+    .array(
+      z.string().regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'group names: 1–128 characters, no spaces'),
+    )
+    .optional()
+    .describe('Cognito groups created in the pool'),
   domainPrefix: z
     .string()
     .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens')
-    .optional(),
+    .refine((p) => !/aws|amazon|cognito/.test(p), {
+      message: 'Cognito domain prefixes may not contain aws, amazon or cognito',
+    })
+    .optional()
+    .describe(
+      'Managed login domain prefix (<prefix>.auth.<region>.amazoncognito.com); globally unique per region',
+    ),
+  usersTable: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Logical name of the data table the post-confirmation trigger writes new users to'),
 });
 
 export const dataSettings = z.strictObject({
-  tables: z.array(tableSchema).optional(),
+  tables: z.array(tableSchema).optional().describe('DynamoDB tables of the environment'),
 });
 
 export const apiLambdaSettings = z.strictObject({
   codePath: z.string().optional().describe('Folder with the handler code, relative to estate.yaml'),
-  handler: z.string().optional(),
-  runtime: z.enum(['nodejs20.x', 'nodejs22.x', 'provided.al2023']).optional(),
-  memoryMb: z.number().int().min(128).max(10_240).optional(),
-  timeoutSeconds: z.number().int().min(1).max(29, 'HTTP API integrations time out after 29 s').optional(),
-  throttleRatePerSecond: z.number().positive().optional(),
-  throttleBurst: z.number().int().positive().optional(),
-  corsOrigins: z.array(z.string()).optional(),
+  handler: z.string().optional().describe('Handler as file.export'),
+  runtime: z
+    .enum(['nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'provided.al2023'])
+    .optional()
+    .describe('Lambda runtime'),
+  architecture: z.enum(['arm64', 'x86_64']).optional().describe('Lambda instruction set architecture'),
+  memoryMb: z.number().int().min(128).max(10_240).optional().describe('Lambda memory in MB'),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(29, 'HTTP API integrations time out after 29 s')
+    .optional()
+    .describe('Lambda timeout in seconds'),
+  throttleRatePerSecond: z.number().positive().optional().describe('Steady-state request rate of the stage'),
+  throttleBurst: z.number().int().positive().optional().describe('Burst request limit of the stage'),
+  corsOrigins: z.array(z.string()).optional().describe('Origins allowed by CORS'),
 });
 
 export const apiEksSettings = z.strictObject({
   kubernetesVersion: z
     .string()
     .regex(/^1\.\d{2}$/, 'a Kubernetes minor version such as 1.33')
-    .optional(),
+    .optional()
+    .describe('Kubernetes minor version of the control plane'),
   platformRoleArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')
-    .optional(),
-  availabilityZones: z.array(z.string()).length(2, 'exactly two availability zones').optional(),
+    .optional()
+    .describe('IAM role given cluster-admin through an EKS access entry'),
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-2a'))
+    .length(2, 'exactly two availability zones')
+    .optional()
+    .describe('The two availability zones of the VPC'),
+  endpointAccess: z
+    .enum(['public-and-private', 'private'])
+    .optional()
+    .describe('Reachability of the Kubernetes API endpoint'),
+  apiNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')
+    .optional()
+    .describe('Namespace of the API workload (EKS Pod Identity association)'),
+  apiServiceAccount: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes service account name')
+    .optional()
+    .describe('Service account of the API workload (EKS Pod Identity association)'),
 });
 
 export const aiSettings = z.strictObject({
-  modelIds: z.array(z.string().min(1)).optional().describe('Bedrock model ids the API may invoke'),
-  contentFilterStrength: z.enum(['LOW', 'MEDIUM', 'HIGH']).optional(),
-  piiAction: z.enum(['BLOCK', 'ANONYMIZE']).optional(),
+  modelIds: z
+    .array(z.string().min(1))
+    .min(1, 'list at least one Bedrock model id')
+    .optional()
+    .describe('Bedrock model or inference-profile ids the API may invoke'),
+  contentFilterStrength: z
+    .enum(['LOW', 'MEDIUM', 'HIGH'])
+    .optional()
+    .describe('Strength of the guardrail content filters'),
+  piiAction: z.enum(['BLOCK', 'ANONYMIZE']).optional().describe('What the guardrail does with PII'),
+  invocationLogging: z
+    .boolean()
+    .optional()
+    .describe(
+      'Turn on Bedrock model-invocation logging to CloudWatch Logs (one setting per account and region)',
+    ),
 });
 
 export const observabilitySettings = z.strictObject({
-  alarmEmail: z.string().optional(),
-  apiLatencyP99Ms: z.number().int().positive().optional(),
-  api5xxPerMinute: z.number().int().positive().optional(),
+  alarms: z.boolean().optional().describe('Create CloudWatch alarms'),
+  alarmEmail: z
+    .string()
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')
+    .optional()
+    .describe('E-mail subscribed to the alarm topic'),
+  apiLatencyP99Ms: z.number().int().positive().optional().describe('API p99 latency alarm threshold (ms)'),
+  api5xxPerMinute: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('API 5xx responses per minute alarm threshold'),
+  cloudFront5xxPercent: z
+    .number()
+    .positive()
+    .max(100)
+    .optional()
+    .describe('CloudFront 5xx error-rate alarm threshold (%)'),
+  logRetentionDays: logRetentionDays
+    .optional()
+    .describe('Retention of every log group of the environment (days)'),
 });
 
 export const blueprintSettingsSchema = z.strictObject({
@@ -118,3 +229,21 @@ export const blueprintSettingsSchema = z.strictObject({
 
 export type BlueprintSettings = z.infer<typeof blueprintSettingsSchema>;
 export type TableSettings = z.infer<typeof tableSchema>;
+export type EdgeSettings = z.infer<typeof edgeSettings>;
+export type AuthSettings = z.infer<typeof authSettings>;
+export type DataSettings = z.infer<typeof dataSettings>;
+export type ApiLambdaSettings = z.infer<typeof apiLambdaSettings>;
+export type ApiEksSettings = z.infer<typeof apiEksSettings>;
+export type AiSettings = z.infer<typeof aiSettings>;
+export type ObservabilitySettings = z.infer<typeof observabilitySettings>;
+
+/** The settings object of each blueprint, for `estate blueprint list`. */
+export const BLUEPRINT_SETTINGS_SHAPES = {
+  edge: edgeSettings,
+  auth: authSettings,
+  data: dataSettings,
+  'api-lambda': apiLambdaSettings,
+  'api-eks': apiEksSettings,
+  ai: aiSettings,
+  observability: observabilitySettings,
+} as const;

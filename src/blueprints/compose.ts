@@ -1,0 +1,267 @@
+import { isAbsolute, resolve } from 'node:path';
+import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
+import { AiBlueprint } from './ai.js';
+import { ApiEksBlueprint } from './api-eks.js';
+import { ApiLambdaBlueprint, type BedrockAccess } from './api-lambda.js';
+import { AuthBlueprint } from './auth.js';
+import { BLUEPRINT_CATALOG, type BlueprintName } from './catalog.js';
+import { DataBlueprint, type TableSpec } from './data.js';
+import { AUTH_DEFAULTS, DEFAULT_TABLES } from './defaults.js';
+import { EdgeBlueprint } from './edge.js';
+import {
+  EDGE_REGION,
+  defaultDomainPrefix,
+  environmentTarget,
+  mergedSettings,
+  stackName,
+} from './environment.js';
+import { BlueprintError } from './errors.js';
+import type { TableGrant } from './grants.js';
+import { ObservabilityBlueprint } from './observability.js';
+
+const LOCAL_DEV_ORIGIN = 'http://localhost:5173';
+
+export interface ComposeOptions {
+  /** Folder of estate.yaml: codePath and buildDir are relative to it. */
+  readonly configDir: string;
+  /** Account ids by estate account name, when known; otherwise accounts[].id, else account-agnostic. */
+  readonly accountIds?: Readonly<Record<string, string>>;
+}
+
+/** One stack of an environment and the blueprint it holds. */
+export interface ComposedStack {
+  readonly blueprint: BlueprintName | 'observability-edge';
+  readonly stack: Stack;
+}
+
+export interface EstateStackProps extends StackProps {
+  /** Returned by `availabilityZones`, so that no context lookup is ever made. */
+  readonly zones: readonly string[];
+}
+
+/** A stack whose availability zones are fixed, never looked up. */
+export class EstateStack extends Stack {
+  private readonly zones: string[];
+  constructor(scope: Construct, id: string, props: EstateStackProps) {
+    super(scope, id, props);
+    this.zones = [...props.zones];
+  }
+  override get availabilityZones(): string[] {
+    return this.zones;
+  }
+}
+
+/**
+ * Builds the stacks of one environment in `app`: `<env>-<blueprint>` per blueprint, with
+ * explicit cross-stack references (the API gets table names, the pool and the guardrail; edge
+ * may front the API). All stacks are in the environment's region except `<env>-edge` (and the
+ * CloudFront alarm stack `<env>-observability-edge`), which are in us-east-1; references between
+ * regions use CDK's crossRegionReferences (SSM parameters written by a custom resource).
+ */
+export function composeEnvironment(
+  app: App,
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  opts: ComposeOptions,
+): ComposedStack[] {
+  const settings = mergedSettings(config, env);
+  const target = environmentTarget(config, env, opts.accountIds);
+  const has = (b: BlueprintName) => env.blueprints.includes(b);
+  const size = env.size;
+  const prefix = env.name;
+  const logRetentionDays = settings.observability?.logRetentionDays;
+  const crossRegion = target.region !== EDGE_REGION && has('edge');
+  const fromConfigDir = (p: string) => (isAbsolute(p) ? p : resolve(opts.configDir, p));
+  const eksZones = settings['api-eks']?.availabilityZones ?? [`${target.region}a`, `${target.region}b`];
+
+  const composed: ComposedStack[] = [];
+  const stack = (blueprint: ComposedStack['blueprint'], region = target.region): Stack => {
+    const name = stackName(env.name, blueprint);
+    const info =
+      blueprint === 'observability-edge' ? BLUEPRINT_CATALOG.observability : BLUEPRINT_CATALOG[blueprint];
+    const s = new EstateStack(app, name, {
+      stackName: name,
+      env: { region, ...(target.account ? { account: target.account } : {}) },
+      zones: region === target.region ? eksZones : [`${region}a`, `${region}b`],
+      description: `estate ${env.name} (${size}): ${info.summary}`,
+      crossRegionReferences: crossRegion,
+      terminationProtection: env.protected,
+    });
+    Tags.of(s).add('estate:env', env.name);
+    Tags.of(s).add('estate:size', size);
+    Tags.of(s).add('estate:blueprint', info.name);
+    if (env.owner) Tags.of(s).add('estate:owner', env.owner);
+    for (const [k, v] of Object.entries(env.tags ?? {})) Tags.of(s).add(k, v);
+    composed.push({ blueprint, stack: s });
+    return s;
+  };
+
+  let data: DataBlueprint | undefined;
+  let tableSpecs: readonly TableSpec[] = [];
+  if (has('data')) {
+    tableSpecs = settings.data?.tables ?? DEFAULT_TABLES;
+    data = new DataBlueprint(stack('data'), 'Data', { size, namePrefix: prefix, tables: tableSpecs });
+  }
+  const tableGrants: TableGrant[] = data
+    ? tableSpecs.map((t) => ({
+        name: t.name,
+        table: data!.table(t.name),
+        indexNames: (t.globalSecondaryIndexes ?? []).map((g) => g.name),
+      }))
+    : [];
+
+  let bedrock: BedrockAccess | undefined;
+  if (has('ai')) {
+    const ai = new AiBlueprint(stack('ai'), 'Ai', {
+      size,
+      namePrefix: prefix,
+      modelIds: settings.ai?.modelIds,
+      contentFilterStrength: settings.ai?.contentFilterStrength,
+      piiAction: settings.ai?.piiAction,
+      invocationLogging: settings.ai?.invocationLogging,
+      logRetentionDays,
+    });
+    bedrock = ai;
+  }
+
+  const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;
+  let auth: AuthBlueprint | undefined;
+  if (has('auth')) {
+    const s = settings.auth ?? {};
+    const usersTableName = s.usersTable ?? AUTH_DEFAULTS.usersTable;
+    const usersSpec = tableSpecs.find((t) => t.name === usersTableName);
+    if (data && !usersSpec && s.usersTable)
+      throw new BlueprintError(
+        'auth',
+        `usersTable "${usersTableName}" is not a table of the data blueprint`,
+        [`declare a table named ${usersTableName} under data.tables, or change auth.usersTable`],
+      );
+    if (usersSpec && (usersSpec.partitionKey.type ?? 'S') !== 'S')
+      throw new BlueprintError(
+        'auth',
+        `the partition key of table "${usersTableName}" must be a string (S) to hold the user's sub`,
+      );
+    const callbackUrls = s.callbackUrls ?? [
+      ...(edgeDomain ? [`https://${edgeDomain}/`] : []),
+      ...(size === 'dev' ? [`${LOCAL_DEV_ORIGIN}/`] : []),
+    ];
+    auth = new AuthBlueprint(stack('auth'), 'Auth', {
+      size,
+      namePrefix: prefix,
+      domainPrefix: s.domainPrefix ?? defaultDomainPrefix(config.organization.name, env.name),
+      mfa: s.mfa,
+      callbackUrls,
+      logoutUrls: s.logoutUrls,
+      groups: s.groups,
+      usersTable: data && usersSpec ? data.table(usersTableName) : undefined,
+      usersTableKey: usersSpec?.partitionKey.name,
+      logRetentionDays,
+    });
+  }
+
+  let api: ApiLambdaBlueprint | undefined;
+  if (has('api-lambda')) {
+    if (!auth)
+      throw new BlueprintError(
+        'api-lambda',
+        'the JWT authorizer needs the auth blueprint in the same environment',
+        [`add auth to environments.${env.name}.blueprints`],
+      );
+    const s = settings['api-lambda'] ?? {};
+    api = new ApiLambdaBlueprint(stack('api-lambda'), 'Api', {
+      size,
+      namePrefix: prefix,
+      userPool: auth.userPool,
+      userPoolClients: [auth.client],
+      codePath: s.codePath ? fromConfigDir(s.codePath) : undefined,
+      handler: s.handler,
+      runtime: s.runtime,
+      architecture: s.architecture,
+      memoryMb: s.memoryMb,
+      timeoutSeconds: s.timeoutSeconds,
+      throttleRatePerSecond: s.throttleRatePerSecond,
+      throttleBurst: s.throttleBurst,
+      corsOrigins: s.corsOrigins ?? [
+        ...(edgeDomain ? [`https://${edgeDomain}`] : []),
+        ...(size === 'dev' ? [LOCAL_DEV_ORIGIN] : []),
+      ],
+      tables: tableGrants,
+      bedrock,
+      logRetentionDays,
+    });
+  }
+
+  if (has('api-eks')) {
+    const s = settings['api-eks'] ?? {};
+    new ApiEksBlueprint(stack('api-eks'), 'Eks', {
+      size,
+      namePrefix: prefix,
+      kubernetesVersion: s.kubernetesVersion,
+      availabilityZones: eksZones,
+      platformRoleArn: s.platformRoleArn,
+      platformRoleName: config.organization.accessRoleName,
+      endpointAccess: s.endpointAccess,
+      apiNamespace: s.apiNamespace,
+      apiServiceAccount: s.apiServiceAccount,
+      tables: tableGrants,
+      bedrock,
+      logRetentionDays,
+    });
+  }
+
+  let edge: EdgeBlueprint | undefined;
+  if (has('edge')) {
+    const s = settings.edge ?? {};
+    if (s.fronts === 'api' && !api)
+      throw new BlueprintError('edge', 'fronts: api needs the api-lambda blueprint in the same environment', [
+        'add api-lambda to the environment, or set edge.fronts: none',
+      ]);
+    edge = new EdgeBlueprint(stack('edge', EDGE_REGION), 'Edge', {
+      size,
+      namePrefix: prefix,
+      domainName: s.domainName,
+      hostedZoneId: s.hostedZoneId,
+      hostedZoneName: s.hostedZoneName,
+      buildDir: s.buildDir ? fromConfigDir(s.buildDir) : undefined,
+      waf: s.waf,
+      wafManagedRules: s.wafManagedRules,
+      rateLimitPer5Minutes: s.rateLimitPer5Minutes,
+      priceClass: s.priceClass,
+      apiDomainName: s.fronts === 'api' ? api!.apiDomainName : undefined,
+      contentSecurityPolicy: s.contentSecurityPolicy,
+      logRetentionDays,
+    });
+  }
+
+  if (has('observability')) {
+    const s = settings.observability ?? {};
+    const common = {
+      size,
+      namePrefix: prefix,
+      alarms: s.alarms,
+      alarmEmail: s.alarmEmail,
+      apiLatencyP99Ms: s.apiLatencyP99Ms,
+      api5xxPerMinute: s.api5xxPerMinute,
+      cloudFront5xxPercent: s.cloudFront5xxPercent,
+    };
+    const obs = new ObservabilityBlueprint(stack('observability'), 'Observability', {
+      ...common,
+      httpApi: api?.api,
+      functions: [api?.handler, auth?.postConfirmation].filter((f) => f !== undefined),
+      tables: tableGrants.map((t) => t.table),
+      distributionId: edge?.distribution.distributionId,
+    });
+    // CloudFront metrics exist only in us-east-1, and an alarm can watch only its own region.
+    if (edge && target.region !== EDGE_REGION && obs.topic) {
+      new ObservabilityBlueprint(stack('observability-edge', EDGE_REGION), 'Observability', {
+        ...common,
+        namePrefix: `${prefix}-edge`,
+        dashboard: false,
+        distributionId: edge.distribution.distributionId,
+      });
+    }
+  }
+  return composed;
+}

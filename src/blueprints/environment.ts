@@ -1,0 +1,47 @@
+/**
+ * Pure helpers about an environment's blueprints, without aws-cdk-lib: the synth engine uses
+ * them to compute its cache key before deciding whether to load the CDK at all.
+ */
+import type { BlueprintSettings } from '../config/blueprint-settings.js';
+import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
+
+/** CloudFront's certificate and WebACL live in us-east-1, so the edge stack always does. */
+export const EDGE_REGION = 'us-east-1';
+
+/** Estate-wide blueprint settings with the environment's settings merged over them, per blueprint. */
+export function mergedSettings(config: EstateConfig, env: EnvironmentConfig): BlueprintSettings {
+  const out: Record<string, unknown> = {};
+  const base = (config.blueprints ?? {}) as Record<string, object | undefined>;
+  const over = (env.settings ?? {}) as Record<string, object | undefined>;
+  for (const name of new Set([...Object.keys(base), ...Object.keys(over)])) {
+    out[name] = { ...(base[name] ?? {}), ...(over[name] ?? {}) };
+  }
+  return out as BlueprintSettings;
+}
+
+/** Where an environment is deployed: its region and, when known, its account id. */
+export function environmentTarget(
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  accountIds?: Readonly<Record<string, string>>,
+): { region: string; account?: string } {
+  const account = accountIds?.[env.account] ?? config.accounts.find((a) => a.name === env.account)?.id;
+  return { region: env.region ?? config.organization.homeRegion, ...(account ? { account } : {}) };
+}
+
+/** Managed-login domain prefix from the organisation and environment names. */
+export function defaultDomainPrefix(orgName: string, envName: string): string {
+  return `${orgName}-${envName}`
+    .toLowerCase()
+    .replace(/aws|amazon|cognito/g, 'x')
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 63)
+    .replace(/-$/, '');
+}
+
+/** `<env>-<blueprint>`: the stack (and CloudFormation stack) name of a blueprint. */
+export function stackName(envName: string, blueprint: string): string {
+  return `${envName}-${blueprint}`;
+}

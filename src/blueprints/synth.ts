@@ -1,0 +1,358 @@
+/**
+ * The synthesis engine behind `estate blueprint synth`: builds one environment's stacks into a
+ * cloud assembly offline (no credentials, no lookups), reuses the previous assembly when
+ * nothing that shapes it changed, and on request validates it with the CloudFormation
+ * validator bundled in aws-cdk-lib and cdk-nag's AwsSolutions pack.
+ *
+ * aws-cdk-lib is imported lazily, only on a cache miss: a cache hit costs a few file hashes.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
+import type { Progress } from '../core/progress.js';
+import { BlueprintError } from './errors.js';
+import { environmentTarget, mergedSettings } from './environment.js';
+import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
+
+export interface SynthOptions {
+  /** Assembly folder. @default cdk.out/<env> under cwd */
+  readonly outDir?: string;
+  /** Run the CloudFormation validator and cdk-nag AwsSolutions over all templates. @default false */
+  readonly validate?: boolean;
+  /** Folder of estate.yaml (codePath and buildDir are relative to it). */
+  readonly configDir: string;
+  /** Account ids by estate account name; when absent, accounts[].id or account-agnostic stacks. */
+  readonly accountIds?: Readonly<Record<string, string>>;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** Ignore a cached assembly. @default false */
+  readonly force?: boolean;
+  readonly progress?: Progress;
+}
+
+export interface StackSummary {
+  readonly name: string;
+  readonly blueprint: string;
+  readonly region: string;
+  readonly resources: number;
+  readonly templateBytes: number;
+}
+
+export interface Finding {
+  readonly tool: 'cloudformation' | 'cdk-nag';
+  readonly rule: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly message: string;
+  /** Construct paths of the offending resources. */
+  readonly paths: readonly string[];
+}
+
+export interface Acknowledgement {
+  readonly tool: 'cloudformation' | 'cdk-nag';
+  readonly rule: string;
+  readonly reason: string;
+  readonly paths: readonly string[];
+}
+
+export interface ValidationResult {
+  /** No finding of severity error. */
+  readonly ok: boolean;
+  readonly findings: readonly Finding[];
+  readonly acknowledged: readonly Acknowledgement[];
+  /** validation-report.json in the assembly. */
+  readonly reportFile: string;
+}
+
+export interface SynthResult {
+  readonly environment: string;
+  readonly assemblyDir: string;
+  readonly cached: boolean;
+  readonly cacheKey: string;
+  readonly durationMs: number;
+  readonly stacks: readonly StackSummary[];
+  /** Present when validation ran (now or for the cached assembly). */
+  readonly validation?: ValidationResult;
+}
+
+/** Written last into the assembly folder; its presence with the same key means a hit. */
+const CACHE_FILE = 'estate-synth.json';
+const CACHE_FORMAT = 1;
+
+interface CacheEntry {
+  readonly format: number;
+  readonly key: string;
+  readonly stacks: readonly StackSummary[];
+  readonly validation?: ValidationResult;
+}
+
+export function findEnvironment(config: EstateConfig, envName: string): EnvironmentConfig {
+  const env = config.environments.find((e) => e.name === envName);
+  if (!env) {
+    const known = config.environments.map((e) => e.name);
+    throw new BlueprintError(
+      'synth',
+      `no environment "${envName}" in estate.yaml${known.length ? `; environments: ${known.join(', ')}` : ''}`,
+      [known.length ? `pick one of ${known.join(', ')}` : 'declare it under environments'],
+    );
+  }
+  return env;
+}
+
+/** Synthesises one environment (or returns the cached assembly when its inputs are unchanged). */
+export async function synthEnvironment(
+  config: EstateConfig,
+  envName: string,
+  opts: SynthOptions,
+): Promise<SynthResult> {
+  const started = performance.now();
+  const progress = opts.progress ?? (() => {});
+  const env = findEnvironment(config, envName);
+  const cwd = opts.cwd ?? process.cwd();
+  const outDir = resolve(cwd, opts.outDir ?? join('cdk.out', env.name));
+  const validate = opts.validate ?? false;
+  const key = cacheKey(config, env, opts);
+
+  if (!opts.force) {
+    const hit = readCache(outDir, key);
+    if (hit && (!validate || hit.validation)) {
+      progress({ type: 'skip', id: 'synth', message: `${env.name}: inputs unchanged, reusing ${outDir}` });
+      return {
+        environment: env.name,
+        assemblyDir: outDir,
+        cached: true,
+        cacheKey: key,
+        durationMs: Math.round(performance.now() - started),
+        stacks: hit.stacks,
+        ...(hit.validation ? { validation: hit.validation } : {}),
+      };
+    }
+  }
+
+  prepareOutDir(outDir);
+  progress({ type: 'start', id: 'synth', title: `Synthesising ${env.name}` });
+  const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('aws-cdk-lib/cx-api'),
+    import('./compose.js'),
+  ]);
+  const app = new App({
+    outdir: outDir,
+    // The validator costs seconds and hundreds of MiB: only when asked for.
+    builtinCloudFormationValidation: validate,
+    context: validate
+      ? {
+          // Report the validator's errors as errors, and collect them instead of throwing.
+          [cxapi.VALIDATE_AGAINST_DEFAULT_RULES]: true,
+          [cxapi.FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false,
+        }
+      : {},
+  });
+  if (validate) {
+    const { AwsSolutionsChecks } = await import('cdk-nag');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
+  const composed = composeEnvironment(app, config, env, {
+    configDir: opts.configDir,
+    accountIds: opts.accountIds,
+  });
+  const assembly = app.synth();
+
+  const blueprintOf = new Map(composed.map((c) => [c.stack.artifactId, c.blueprint]));
+  const stacks: StackSummary[] = assembly.stacks.map((s) => ({
+    name: s.stackName,
+    blueprint: blueprintOf.get(s.id) ?? s.id,
+    region: s.environment.region,
+    resources: Object.keys((s.template as { Resources?: object }).Resources ?? {}).length,
+    templateBytes: statSync(s.templateFullPath).size,
+  }));
+  let validation: ValidationResult | undefined;
+  if (validate) {
+    const { acknowledgementsOf } = await import('./nag.js');
+    const report = readValidationReport(join(outDir, cxapi.VALIDATION_REPORT_FILE));
+    validation = { ...report, acknowledged: acknowledgementsOf(app) };
+  }
+
+  const entry: CacheEntry = { format: CACHE_FORMAT, key, stacks, ...(validation ? { validation } : {}) };
+  writeFileSync(join(outDir, CACHE_FILE), JSON.stringify(entry, null, 2));
+  progress({ type: 'done', id: 'synth', message: `${env.name}: ${stacks.length} stacks in ${outDir}` });
+  return {
+    environment: env.name,
+    assemblyDir: outDir,
+    cached: false,
+    cacheKey: key,
+    durationMs: Math.round(performance.now() - started),
+    stacks,
+    ...(validation ? { validation } : {}),
+  };
+}
+
+/** One line per stack: `dev-edge  us-east-1  19 resources  23.4 KB`. */
+export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
+  const width = Math.max(0, ...result.stacks.map((s) => s.name.length));
+  return result.stacks.map(
+    (s) =>
+      `${s.name.padEnd(width)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(3)} resources  ${(s.templateBytes / 1024).toFixed(1).padStart(6)} KB`,
+  );
+}
+
+/**
+ * sha256 over everything that shapes the assembly: the environment (with its merged blueprint
+ * settings and target), the organisation fields the blueprints read, estate's and aws-cdk-lib's
+ * versions, the blueprint source files, and the contents of the Lambda code and build folders.
+ */
+export function cacheKey(
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  opts: Pick<SynthOptions, 'configDir' | 'accountIds'>,
+): string {
+  const settings = mergedSettings(config, env);
+  const fromConfigDir = (p: string) => (isAbsolute(p) ? p : resolve(opts.configDir, p));
+  const folders: Record<string, string> = {};
+  if (env.blueprints.includes('api-lambda')) {
+    const codePath = settings['api-lambda']?.codePath;
+    folders.code = codePath ? fromConfigDir(codePath) : sampleApiCodePath();
+  }
+  const buildDir = env.blueprints.includes('edge') ? settings.edge?.buildDir : undefined;
+  if (buildDir) folders.build = fromConfigDir(buildDir);
+
+  const h = createHash('sha256');
+  h.update(
+    stableJson({
+      format: CACHE_FORMAT,
+      estate: packageVersion(),
+      cdk: dependencyVersion('aws-cdk-lib'),
+      env: { ...env, settings: undefined },
+      settings,
+      target: environmentTarget(config, env, opts.accountIds),
+      organization: { name: config.organization.name, accessRoleName: config.organization.accessRoleName },
+    }),
+  );
+  h.update('\0sources\0');
+  hashTree(h, dirname(fileURLToPath(import.meta.url)));
+  for (const [name, dir] of Object.entries(folders)) {
+    h.update(`\0${name}\0`);
+    if (existsSync(dir)) hashTree(h, dir);
+  }
+  return h.digest('hex');
+}
+
+function hashTree(h: ReturnType<typeof createHash>, root: string): void {
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        h.update(`${relative(root, full)}\0`);
+        h.update(readFileSync(full));
+        h.update('\0');
+      }
+    }
+  };
+  walk(root);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+const versions = new Map<string, string>();
+function dependencyVersion(name: string): string {
+  let v = versions.get(name);
+  if (!v) {
+    const manifest = join(packageRoot(), 'node_modules', name, 'package.json');
+    v = existsSync(manifest)
+      ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
+      : 'unknown';
+    versions.set(name, v);
+  }
+  return v;
+}
+
+function readCache(outDir: string, key: string): CacheEntry | undefined {
+  try {
+    const entry = JSON.parse(readFileSync(join(outDir, CACHE_FILE), 'utf8')) as CacheEntry;
+    if (entry.format !== CACHE_FORMAT || entry.key !== key) return undefined;
+    if (!existsSync(join(outDir, 'manifest.json'))) return undefined;
+    return entry;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Empties an earlier assembly (stale assets would pile up); refuses to clear anything else. */
+function prepareOutDir(outDir: string): void {
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory())
+      throw new BlueprintError('synth', `${outDir} exists and is not a folder`, ['pass another --out']);
+    const entries = readdirSync(outDir);
+    const isAssembly = entries.includes('manifest.json') || entries.includes(CACHE_FILE);
+    if (entries.length > 0 && !isAssembly)
+      throw new BlueprintError(
+        'synth',
+        `${outDir} is not empty and holds no cloud assembly; refusing to overwrite it`,
+        ['pass an empty or new folder with --out'],
+      );
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  mkdirSync(outDir, { recursive: true });
+}
+
+interface ReportViolation {
+  ruleName: string;
+  description: string;
+  severity?: string;
+  violatingConstructs?: { constructPath?: string }[];
+  reason?: string;
+}
+interface Report {
+  pluginReports?: {
+    pluginName: string;
+    violations?: ReportViolation[];
+    suppressedViolations?: ReportViolation[];
+  }[];
+}
+
+/** Turns aws-cdk-lib's validation-report.json into findings and acknowledgements. */
+export function readValidationReport(reportFile: string): ValidationResult {
+  const report: Report = existsSync(reportFile)
+    ? (JSON.parse(readFileSync(reportFile, 'utf8')) as Report)
+    : {};
+  const findings: Finding[] = [];
+  const acknowledged: Acknowledgement[] = [];
+  for (const plugin of report.pluginReports ?? []) {
+    const tool = plugin.pluginName === 'CloudFormation Validate' ? 'cloudformation' : 'cdk-nag';
+    for (const v of plugin.violations ?? []) {
+      findings.push({
+        tool,
+        rule: v.ruleName,
+        severity:
+          v.severity === 'error' || v.severity === 'fatal'
+            ? 'error'
+            : v.severity === 'warning'
+              ? 'warning'
+              : 'info',
+        message: v.description,
+        paths: (v.violatingConstructs ?? []).map((c) => c.constructPath ?? '?'),
+      });
+    }
+    for (const v of plugin.suppressedViolations ?? []) {
+      acknowledged.push({
+        tool,
+        rule: v.ruleName,
+        reason: v.reason ?? '',
+        paths: (v.violatingConstructs ?? []).map((c) => c.constructPath ?? '?'),
+      });
+    }
+  }
+  return { ok: !findings.some((f) => f.severity === 'error'), findings, acknowledged, reportFile };
+}
