@@ -260,6 +260,16 @@ const configObject = z.strictObject({
           { type: 'FORECASTED', thresholdPercent: 100 },
         ]),
       byKind: z.partialRecord(accountKind, budgetPolicySchema).default({}),
+      actionRoleArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+          'must be an IAM role ARN such as arn:aws:iam::111122223333:role/estate-budgets-action',
+        )
+        .optional()
+        .describe(
+          'Role AWS Budgets assumes to attach the deny SCP (enforce: deny-new-resources); it must be in the management account, trust budgets.amazonaws.com and allow organizations:AttachPolicy and DetachPolicy. Default: arn:aws:iam::<management account>:role/estate-budgets-action',
+        ),
     })
     .optional(),
   policies: z.array(policySchema).default([]),
@@ -456,6 +466,8 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
       issue(['policies', i, 'type'], `${p.builtin} is a service control policy; set type: scp`);
   });
 
+  budgetChecks(cfg, issue);
+
   const envNames = new Map<string, number>();
   cfg.environments.forEach((env, i) => {
     if (envNames.has(env.name))
@@ -477,5 +489,78 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
       issue(['environments', i, 'blueprints'], 'choose one of api-lambda and api-eks');
     if (env.size === 'prod' && env.ttl)
       issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
+  });
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+type NotificationInput = { type?: unknown; thresholdPercent?: unknown };
+
+/**
+ * AWS Budgets limits the field schemas cannot see on their own: one notification per type
+ * and threshold (DuplicateRecordException), budget actions only from the management
+ * account, at least one subscriber for an action, an amount for every overridden account.
+ */
+function budgetChecks(cfg: z.output<typeof configObject>, issue: Issue): void {
+  const budgets = cfg.budgets as Partial<NonNullable<typeof cfg.budgets>> | undefined;
+  const list = (v: unknown): NotificationInput[] =>
+    Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : [];
+  const duplicates = (notifications: unknown, at: (string | number)[]) => {
+    const seen = new Set<string>();
+    list(notifications).forEach((n, i) => {
+      const key = `${String(n.type)} ${String(n.thresholdPercent)} %`;
+      if (seen.has(key))
+        issue(
+          [...at, i],
+          `a second ${key} notification; AWS Budgets allows one notification per type and threshold`,
+        );
+      seen.add(key);
+    });
+  };
+  const byKind = (budgets?.byKind && typeof budgets.byKind === 'object' ? budgets.byKind : {}) as Record<
+    string,
+    Partial<BudgetPolicy> | undefined
+  >;
+  duplicates(budgets?.notifications, ['budgets', 'notifications']);
+  for (const [kind, policy] of Object.entries(byKind))
+    duplicates(policy?.notifications, ['budgets', 'byKind', kind, 'notifications']);
+
+  const managementId = cfg.organization?.managementAccountId;
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(budgets?.actionRoleArn ?? '')?.[1];
+  if (roleAccount && managementId && roleAccount !== managementId)
+    issue(
+      ['budgets', 'actionRoleArn'],
+      `the role is in account ${roleAccount}; AWS Budgets runs actions with a role in the budget's account, the management account ${managementId}`,
+    );
+
+  cfg.accounts.forEach((acct, i) => {
+    const override = (acct.budget ?? {}) as Partial<BudgetPolicy>;
+    const kind = byKind[acct.kind] ?? {};
+    if (acct.budget) duplicates(override.notifications, ['accounts', i, 'budget', 'notifications']);
+    if (acct.budget && override.monthlyUsd === undefined && kind.monthlyUsd === undefined)
+      issue(
+        ['accounts', i, 'budget'],
+        `no monthlyUsd here nor under budgets.byKind.${acct.kind}; give the account an amount`,
+      );
+    const enforce = override.enforce ?? kind.enforce;
+    if (enforce !== 'deny-new-resources') return;
+    const at = override.enforce
+      ? ['accounts', i, 'budget', 'enforce']
+      : ['budgets', 'byKind', acct.kind, 'enforce'];
+    if (!budgets) {
+      issue(at, 'enforce needs a budgets section');
+      return;
+    }
+    if (budgets.placement === 'member')
+      issue(
+        at,
+        `account "${acct.name}": deny-new-resources attaches an SCP, which only a budget in the management account can do; set budgets.placement: management or enforce: none`,
+      );
+    const emails: unknown = override.emails ?? kind.emails ?? budgets.alertEmails ?? [];
+    const sns = override.snsTopicArn ?? kind.snsTopicArn ?? budgets.snsTopicArn;
+    if ((!Array.isArray(emails) || emails.length === 0) && !sns)
+      issue(
+        at,
+        `account "${acct.name}": a budget action needs at least one subscriber; set budgets.alertEmails or snsTopicArn`,
+      );
   });
 }

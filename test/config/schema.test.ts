@@ -117,6 +117,55 @@ describe('config schema', () => {
     expectProblem(c, 'budgets.snsTopicArn', /SNS topic ARN/);
   });
 
+  it('rejects two notifications with the same type and threshold, which AWS Budgets refuses', () => {
+    const c = minimalConfig();
+    c.budgets = {
+      notifications: [
+        { type: 'ACTUAL', thresholdPercent: 80 },
+        { type: 'FORECASTED', thresholdPercent: 80 },
+        { type: 'ACTUAL', thresholdPercent: 80 },
+      ],
+      byKind: {
+        developer: {
+          monthlyUsd: 50,
+          notifications: [
+            { type: 'FORECASTED', thresholdPercent: 90 },
+            { type: 'FORECASTED', thresholdPercent: 90 },
+          ],
+        },
+      },
+    };
+    expectProblem(c, 'budgets.notifications.2', /one notification per type and threshold/);
+    expectProblem(c, 'budgets.byKind.developer.notifications.1', /one notification per type and threshold/);
+    expect(problems(c).filter((p) => p.includes('budgets.notifications.1'))).toEqual([]);
+  });
+
+  it('rejects deny-new-resources enforcement with member placement or without any subscriber', () => {
+    const c = minimalConfig();
+    c.budgets = {
+      placement: 'member',
+      byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
+    };
+    expectProblem(c, 'budgets.byKind.developer.enforce', /placement: management/);
+    expectProblem(c, 'budgets.byKind.developer.enforce', /at least one subscriber/);
+    c.budgets = {
+      alertEmails: ['finops@acme.example.com'],
+      byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
+    };
+    expect(problems(c)).toEqual([]);
+  });
+
+  it('rejects an account budget override without any amount, and a budget action role outside the management account', () => {
+    const c = minimalConfig();
+    c.organization.managementAccountId = '111111111111';
+    c.accounts[1].budget = { emails: ['alice@acme.example.com'] };
+    c.budgets = { actionRoleArn: 'arn:aws:iam::222222222222:role/estate-budgets-action' };
+    expectProblem(c, 'accounts.1.budget', /no monthlyUsd here nor under budgets.byKind.developer/);
+    expectProblem(c, 'budgets.actionRoleArn', /management account 111111111111/);
+    c.budgets = { actionRoleArn: 'arn:aws:sns:us-east-1:111111111111:topic' };
+    expectProblem(c, 'budgets.actionRoleArn', /IAM role ARN/);
+  });
+
   it('rejects invalid cron expressions and time zones in schedules', () => {
     const c = minimalConfig();
     c.environments = [
