@@ -1,0 +1,561 @@
+/**
+ * OrganizationsPort over an SDK v3 client (real, mocked or the in-memory fake): every list
+ * call follows NextToken to the end, errors become EstateErrors naming the action, the
+ * target and the fix, and the answers AWS gives to a repeated call (Duplicate*,
+ * PolicyTypeAlreadyEnabled, PolicyNotAttached, ...) count as "already there".
+ *
+ * Retries and rate limits are not here: pass a client wrapped by `AwsClients.wrap` (or
+ * `withRetries`), so an error reaching this file has already been retried.
+ */
+import {
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  CreatePolicyCommand,
+  DeleteOrganizationalUnitCommand,
+  DeletePolicyCommand,
+  DescribeCreateAccountStatusCommand,
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  EnableAWSServiceAccessCommand,
+  EnablePolicyTypeCommand,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListAWSServiceAccessForOrganizationCommand,
+  ListCreateAccountStatusCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
+  MoveAccountCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePolicyCommand,
+  type Account,
+  type CreateAccountStatus,
+  type Organization,
+  type PolicySummary,
+} from '@aws-sdk/client-organizations';
+import type {
+  AccountInfo,
+  CreateAccountRequestInfo,
+  CreateAccountState,
+  NewAccount,
+  NewPolicy,
+  OrganizationInfo,
+  OrganizationsPort,
+  OuInfo,
+  PolicyInfo,
+  PolicyTargetInfo,
+  PolicyType,
+  RootInfo,
+  Tags,
+} from '../core/org/ports.js';
+import { TOO_MANY_ACCOUNT_CREATIONS } from '../core/org/ports.js';
+import { EstateError } from '../errors.js';
+import { type ErrorContext, mapAwsError } from './errors.js';
+import type { SendLike } from './send.js';
+
+/** Guards against a service that keeps handing out tokens. */
+const MAX_PAGES = 100_000;
+
+/** Follows NextToken until AWS stops returning one. Pages may be short or empty. */
+export async function paginate<T>(
+  fetchPage: (
+    nextToken: string | undefined,
+  ) => Promise<{ items?: T[] | undefined; nextToken?: string | undefined }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { items, nextToken } = await fetchPage(token);
+    if (items) out.push(...items);
+    if (!nextToken) return out;
+    token = nextToken;
+  }
+  throw new EstateError(`AWS Organizations returned more than ${MAX_PAGES} pages; stopping`, {
+    code: 'PaginationRunaway',
+    source: 'internal',
+  });
+}
+
+const nameOf = (error: unknown): string => (error as { name?: string } | undefined)?.name ?? '';
+
+function toTagList(tags: Tags): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function toAccount(a: Account): AccountInfo {
+  return {
+    id: a.Id ?? '',
+    arn: a.Arn ?? '',
+    name: a.Name ?? '',
+    email: a.Email ?? '',
+    status: (a.State as string | undefined) ?? (a.Status as string | undefined) ?? 'ACTIVE',
+  };
+}
+
+function toPolicy(p: PolicySummary): PolicyInfo {
+  return {
+    id: p.Id ?? '',
+    arn: p.Arn ?? '',
+    name: p.Name ?? '',
+    description: p.Description ?? '',
+    type: p.Type as PolicyType,
+    awsManaged: p.AwsManaged ?? false,
+  };
+}
+
+function toOrganization(o: Organization | undefined): OrganizationInfo {
+  return {
+    id: o?.Id ?? '',
+    arn: o?.Arn ?? '',
+    managementAccountId: o?.MasterAccountId ?? '',
+    featureSet: o?.FeatureSet ?? 'ALL',
+  };
+}
+
+function toRequest(s: CreateAccountStatus | undefined): CreateAccountRequestInfo {
+  return {
+    id: s?.Id ?? '',
+    accountName: s?.AccountName ?? '',
+    state: (s?.State ?? 'IN_PROGRESS') as CreateAccountState,
+    ...(s?.AccountId ? { accountId: s.AccountId } : {}),
+    ...(s?.FailureReason ? { failureReason: s.FailureReason } : {}),
+    ...(s?.RequestedTimestamp ? { requestedAt: new Date(s.RequestedTimestamp).toISOString() } : {}),
+  };
+}
+
+const POLICY_FILTER: Record<PolicyType, 'SERVICE_CONTROL_POLICY' | 'TAG_POLICY'> = {
+  SERVICE_CONTROL_POLICY: 'SERVICE_CONTROL_POLICY',
+  TAG_POLICY: 'TAG_POLICY',
+};
+
+const RERUN = 'run `estate plan` again: the organisation changed since the plan was made';
+
+export class OrganizationsAdapter implements OrganizationsPort {
+  constructor(private readonly client: SendLike) {}
+
+  private async call<T>(context: ErrorContext, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw mapAwsError(error, context);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async describeOrganization(): Promise<OrganizationInfo | undefined> {
+    try {
+      const out = await this.client.send(new DescribeOrganizationCommand({}));
+      return toOrganization(out.Organization);
+    } catch (error) {
+      if (nameOf(error) === 'AWSOrganizationsNotInUseException') return undefined;
+      throw mapAwsError(error, { action: 'DescribeOrganization' });
+    }
+  }
+
+  listRoots(): Promise<RootInfo[]> {
+    return this.call({ action: 'ListRoots' }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(new ListRootsCommand({ NextToken }));
+        return {
+          nextToken: out.NextToken,
+          items: (out.Roots ?? []).map(
+            (r: {
+              Id?: string;
+              Arn?: string;
+              Name?: string;
+              PolicyTypes?: { Type?: string; Status?: string }[];
+            }) => ({
+              id: r.Id ?? '',
+              arn: r.Arn ?? '',
+              name: r.Name ?? 'Root',
+              policyTypes: (r.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? '', status: t.Status ?? '' })),
+            }),
+          ),
+        };
+      }),
+    );
+  }
+
+  listOrganizationalUnits(parentId: string): Promise<OuInfo[]> {
+    return this.call({ action: 'ListOrganizationalUnitsForParent', target: `under ${parentId}` }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken }),
+        );
+        return {
+          nextToken: out.NextToken,
+          items: (out.OrganizationalUnits ?? []).map((o: { Id?: string; Arn?: string; Name?: string }) => ({
+            id: o.Id ?? '',
+            arn: o.Arn ?? '',
+            name: o.Name ?? '',
+          })),
+        };
+      }),
+    );
+  }
+
+  listAccountsForParent(parentId: string): Promise<AccountInfo[]> {
+    return this.call({ action: 'ListAccountsForParent', target: `under ${parentId}` }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListAccountsForParentCommand({ ParentId: parentId, NextToken }),
+        );
+        return { nextToken: out.NextToken, items: (out.Accounts ?? []).map(toAccount) };
+      }),
+    );
+  }
+
+  listAccounts(): Promise<AccountInfo[]> {
+    return this.call({ action: 'ListAccounts' }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(new ListAccountsCommand({ NextToken }));
+        return { nextToken: out.NextToken, items: (out.Accounts ?? []).map(toAccount) };
+      }),
+    );
+  }
+
+  async listTags(resourceId: string): Promise<Record<string, string>> {
+    const tags = await this.call({ action: 'ListTagsForResource', target: resourceId }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }),
+        );
+        return { nextToken: out.NextToken, items: (out.Tags ?? []) as { Key?: string; Value?: string }[] };
+      }),
+    );
+    return Object.fromEntries(tags.filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+  }
+
+  listServiceAccess(): Promise<string[]> {
+    return this.call({ action: 'ListAWSServiceAccessForOrganization' }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(new ListAWSServiceAccessForOrganizationCommand({ NextToken }));
+        return {
+          nextToken: out.NextToken,
+          items: (out.EnabledServicePrincipals ?? [])
+            .map((s: { ServicePrincipal?: string }) => s.ServicePrincipal ?? '')
+            .filter(Boolean),
+        };
+      }),
+    );
+  }
+
+  listPolicies(type: PolicyType): Promise<PolicyInfo[]> {
+    return this.call({ action: 'ListPolicies', target: `of type ${type}` }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListPoliciesCommand({ Filter: POLICY_FILTER[type], NextToken }),
+        );
+        return { nextToken: out.NextToken, items: (out.Policies ?? []).map(toPolicy) };
+      }),
+    );
+  }
+
+  describePolicy(policyId: string): Promise<{ policy: PolicyInfo; content: string }> {
+    return this.call({ action: 'DescribePolicy', target: policyId }, async () => {
+      const out = await this.client.send(new DescribePolicyCommand({ PolicyId: policyId }));
+      return { policy: toPolicy(out.Policy?.PolicySummary ?? {}), content: out.Policy?.Content ?? '' };
+    });
+  }
+
+  listPolicyTargets(policyId: string): Promise<PolicyTargetInfo[]> {
+    return this.call({ action: 'ListTargetsForPolicy', target: policyId }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken }),
+        );
+        return {
+          nextToken: out.NextToken,
+          items: (out.Targets ?? []).map((t: { TargetId?: string; Type?: string; Name?: string }) => ({
+            targetId: t.TargetId ?? '',
+            type: t.Type ?? '',
+            name: t.Name ?? '',
+          })),
+        };
+      }),
+    );
+  }
+
+  listCreateAccountRequests(states: readonly CreateAccountState[]): Promise<CreateAccountRequestInfo[]> {
+    return this.call({ action: 'ListCreateAccountStatus' }, () =>
+      paginate(async (NextToken) => {
+        const out = await this.client.send(
+          new ListCreateAccountStatusCommand({ States: [...states], NextToken }),
+        );
+        return { nextToken: out.NextToken, items: (out.CreateAccountStatuses ?? []).map(toRequest) };
+      }),
+    );
+  }
+
+  describeCreateAccountRequest(requestId: string): Promise<CreateAccountRequestInfo> {
+    return this.call({ action: 'DescribeCreateAccountStatus', target: `request ${requestId}` }, async () => {
+      const out = await this.client.send(
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }),
+      );
+      return toRequest(out.CreateAccountStatus);
+    });
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  async createOrganization(): Promise<OrganizationInfo> {
+    try {
+      const out = await this.client.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+      return toOrganization(out.Organization);
+    } catch (error) {
+      if (nameOf(error) === 'AlreadyInOrganizationException') {
+        const existing = await this.describeOrganization();
+        if (existing) return existing;
+      }
+      throw mapAwsError(error, {
+        action: 'CreateOrganization',
+        fix: 'run from the account that should become the management account, with organizations:CreateOrganization',
+      });
+    }
+  }
+
+  async enableServiceAccess(principal: string): Promise<void> {
+    await this.call(
+      {
+        action: 'EnableAWSServiceAccess',
+        target: `for ${principal}`,
+        permission: 'organizations:EnableAWSServiceAccess',
+      },
+      () => this.client.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal })),
+    );
+  }
+
+  async enablePolicyType(rootId: string, type: PolicyType): Promise<void> {
+    try {
+      await this.client.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: type }));
+    } catch (error) {
+      if (nameOf(error) === 'PolicyTypeAlreadyEnabledException') return;
+      throw mapAwsError(error, {
+        action: 'EnablePolicyType',
+        target: `${type} on root ${rootId}`,
+        ...(nameOf(error) === 'PolicyTypeNotAvailableForOrganizationException'
+          ? { fix: 'enable all features in the organisation first (Organizations console → Settings)' }
+          : {}),
+      });
+    }
+  }
+
+  async createOrganizationalUnit(input: {
+    parentId: string;
+    name: string;
+    tags: Tags;
+    label?: string;
+  }): Promise<OuInfo & { existed: boolean }> {
+    const tags = toTagList(input.tags);
+    try {
+      const out = await this.client.send(
+        new CreateOrganizationalUnitCommand({
+          ParentId: input.parentId,
+          Name: input.name,
+          ...(tags.length ? { Tags: tags } : {}),
+        }),
+      );
+      const ou = out.OrganizationalUnit ?? {};
+      return { id: ou.Id ?? '', arn: ou.Arn ?? '', name: ou.Name ?? input.name, existed: false };
+    } catch (error) {
+      const context: ErrorContext = {
+        action: 'CreateOrganizationalUnit',
+        target: input.label ?? `${input.name} under ${input.parentId}`,
+        ...(nameOf(error) === 'ConstraintViolationException'
+          ? { fix: 'AWS allows 2,000 OUs per organisation nested at most 5 levels deep' }
+          : {}),
+      };
+      if (nameOf(error) !== 'DuplicateOrganizationalUnitException') throw mapAwsError(error, context);
+      const siblings = await this.listOrganizationalUnits(input.parentId);
+      const existing = siblings.find((o) => o.name === input.name);
+      if (!existing) throw mapAwsError(error, context);
+      return { ...existing, existed: true };
+    }
+  }
+
+  async deleteOrganizationalUnit(input: { ouId: string; label?: string }): Promise<void> {
+    try {
+      await this.client.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: input.ouId }));
+    } catch (error) {
+      if (nameOf(error) === 'OrganizationalUnitNotFoundException') return;
+      throw mapAwsError(error, {
+        action: 'DeleteOrganizationalUnit',
+        target: input.label ?? input.ouId,
+        ...(nameOf(error) === 'OrganizationalUnitNotEmptyException'
+          ? { fix: 'the OU is no longer empty: move its accounts and child OUs out, or keep it' }
+          : {}),
+      });
+    }
+  }
+
+  async createAccount(input: NewAccount): Promise<CreateAccountRequestInfo> {
+    const tags = toTagList(input.tags);
+    try {
+      const out = await this.client.send(
+        new CreateAccountCommand({
+          AccountName: input.name,
+          Email: input.email,
+          RoleName: input.roleName,
+          IamUserAccessToBilling: input.iamUserAccessToBilling ? 'ALLOW' : 'DENY',
+          ...(tags.length ? { Tags: tags } : {}),
+        }),
+      );
+      return toRequest(out.CreateAccountStatus);
+    } catch (error) {
+      const reason = (error as { Reason?: string }).Reason;
+      if (nameOf(error) === 'ConstraintViolationException' && reason === 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED') {
+        throw new EstateError(`CreateAccount ${input.name}: five account creations are already in progress`, {
+          code: TOO_MANY_ACCOUNT_CREATIONS,
+          source: 'aws',
+          cause: error,
+          suggestions: ['wait for the creations in progress to finish, then run apply again'],
+        });
+      }
+      throw mapAwsError(error, {
+        action: 'CreateAccount',
+        target: `${input.name} <${input.email}>`,
+        fix:
+          reason === 'ACCOUNT_NUMBER_LIMIT_EXCEEDED'
+            ? 'the organisation is at its account quota: ask for more in Service Quotas (AWS Organizations)'
+            : 'accounts can only be created from the management account',
+      });
+    }
+  }
+
+  async moveAccount(input: {
+    accountId: string;
+    fromParentId: string;
+    toParentId: string;
+    label?: string;
+  }): Promise<void> {
+    try {
+      await this.client.send(
+        new MoveAccountCommand({
+          AccountId: input.accountId,
+          SourceParentId: input.fromParentId,
+          DestinationParentId: input.toParentId,
+        }),
+      );
+    } catch (error) {
+      if (nameOf(error) === 'DuplicateAccountException') return;
+      throw mapAwsError(error, {
+        action: 'MoveAccount',
+        target: input.label ?? `account ${input.accountId} to ${input.toParentId}`,
+        ...(/SourceParentNotFound|DestinationParentNotFound|AccountNotFound/.test(nameOf(error))
+          ? { fix: RERUN }
+          : {}),
+      });
+    }
+  }
+
+  async tagResource(input: { resourceId: string; tags: Tags; label?: string }): Promise<void> {
+    await this.call(
+      {
+        action: 'TagResource',
+        target: input.label ?? input.resourceId,
+        fix: 'AWS allows 50 tags per account or OU; tag keys and values must match its character rules',
+      },
+      () =>
+        this.client.send(
+          new TagResourceCommand({ ResourceId: input.resourceId, Tags: toTagList(input.tags) }),
+        ),
+    );
+  }
+
+  async untagResource(input: { resourceId: string; keys: readonly string[]; label?: string }): Promise<void> {
+    await this.call({ action: 'UntagResource', target: input.label ?? input.resourceId }, () =>
+      this.client.send(new UntagResourceCommand({ ResourceId: input.resourceId, TagKeys: [...input.keys] })),
+    );
+  }
+
+  async createPolicy(input: NewPolicy): Promise<PolicyInfo & { existed: boolean }> {
+    try {
+      const out = await this.client.send(
+        new CreatePolicyCommand({
+          Name: input.name,
+          Description: input.description,
+          Type: input.type,
+          Content: input.content,
+        }),
+      );
+      return { ...toPolicy(out.Policy?.PolicySummary ?? {}), existed: false };
+    } catch (error) {
+      const context: ErrorContext = {
+        action: 'CreatePolicy',
+        target: input.name,
+        ...(nameOf(error) === 'MalformedPolicyDocumentException'
+          ? { fix: `check the JSON document of ${input.name} against the ${input.type} syntax` }
+          : {}),
+      };
+      if (nameOf(error) !== 'DuplicatePolicyException') throw mapAwsError(error, context);
+      const existing = (await this.listPolicies(input.type)).find((p) => p.name === input.name);
+      if (!existing) throw mapAwsError(error, context);
+      return { ...existing, existed: true };
+    }
+  }
+
+  async updatePolicy(input: {
+    policyId: string;
+    content?: string;
+    description?: string;
+    label?: string;
+  }): Promise<void> {
+    await this.call({ action: 'UpdatePolicy', target: input.label ?? input.policyId }, () =>
+      this.client.send(
+        new UpdatePolicyCommand({
+          PolicyId: input.policyId,
+          ...(input.content !== undefined ? { Content: input.content } : {}),
+          ...(input.description !== undefined ? { Description: input.description } : {}),
+        }),
+      ),
+    );
+  }
+
+  async deletePolicy(input: { policyId: string; label?: string }): Promise<void> {
+    try {
+      await this.client.send(new DeletePolicyCommand({ PolicyId: input.policyId }));
+    } catch (error) {
+      if (nameOf(error) === 'PolicyNotFoundException') return;
+      throw mapAwsError(error, { action: 'DeletePolicy', target: input.label ?? input.policyId });
+    }
+  }
+
+  async attachPolicy(input: { policyId: string; targetId: string; label?: string }): Promise<void> {
+    try {
+      await this.client.send(new AttachPolicyCommand({ PolicyId: input.policyId, TargetId: input.targetId }));
+    } catch (error) {
+      if (nameOf(error) === 'DuplicatePolicyAttachmentException') return;
+      throw mapAwsError(error, {
+        action: 'AttachPolicy',
+        target: input.label ?? `${input.policyId} to ${input.targetId}`,
+        ...(nameOf(error) === 'ConstraintViolationException'
+          ? { fix: 'AWS allows 10 SCPs and 10 tag policies per root, OU or account' }
+          : {}),
+      });
+    }
+  }
+
+  async detachPolicy(input: { policyId: string; targetId: string; label?: string }): Promise<void> {
+    try {
+      await this.client.send(new DetachPolicyCommand({ PolicyId: input.policyId, TargetId: input.targetId }));
+    } catch (error) {
+      if (nameOf(error) === 'PolicyNotAttachedException') return;
+      throw mapAwsError(error, {
+        action: 'DetachPolicy',
+        target: input.label ?? `${input.policyId} from ${input.targetId}`,
+      });
+    }
+  }
+}
+
+/** The port over a (wrapped) Organizations client. */
+export function organizationsPort(client: SendLike): OrganizationsPort {
+  return new OrganizationsAdapter(client);
+}
