@@ -410,7 +410,10 @@ export class OrganizationsAdapter implements OrganizationsPort {
       return toRequest(out.CreateAccountStatus);
     } catch (error) {
       const reason = (error as { Reason?: string }).Reason;
-      if (nameOf(error) === 'ConstraintViolationException' && reason === 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED') {
+      if (
+        nameOf(error) === 'ConstraintViolationException' &&
+        reason === 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED'
+      ) {
         throw new EstateError(`CreateAccount ${input.name}: five account creations are already in progress`, {
           code: TOO_MANY_ACCOUNT_CREATIONS,
           source: 'aws',

@@ -31,14 +31,17 @@ const nameOf = async (p: Promise<unknown>) =>
 function orgWith(accounts: number, options: ConstructorParameters<typeof FakeOrganizations>[0] = {}) {
   const fake = new FakeOrganizations({ withOrganization: true, ...options });
   fake.addOu('', 'Sandbox');
-  for (let i = 0; i < accounts; i++) fake.addAccount({ name: `a${i}`, email: `a${i}@example.com`, ouPath: 'Sandbox' });
+  for (let i = 0; i < accounts; i++)
+    fake.addAccount({ name: `a${i}`, email: `a${i}@example.com`, ouPath: 'Sandbox' });
   return fake;
 }
 
 describe('FakeOrganizations: organisation', () => {
   it('Given no organisation, When describing, Then AWSOrganizationsNotInUseException; after CreateOrganization the caller is management', async () => {
     const fake = new FakeOrganizations({ callerAccountId: '123456789012' });
-    expect(await nameOf(fake.send(new DescribeOrganizationCommand({})))).toBe('AWSOrganizationsNotInUseException');
+    expect(await nameOf(fake.send(new DescribeOrganizationCommand({})))).toBe(
+      'AWSOrganizationsNotInUseException',
+    );
     await fake.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const out = await fake.send(new DescribeOrganizationCommand({}));
     expect(out.Organization).toMatchObject({ FeatureSet: 'ALL', MasterAccountId: '123456789012' });
@@ -69,8 +72,12 @@ describe('FakeOrganizations: pagination', () => {
 
   it('Given a forged token or MaxResults above 20, Then InvalidInputException', async () => {
     const fake = orgWith(3);
-    expect(await nameOf(fake.send(new ListAccountsCommand({ NextToken: 'abc' })))).toBe('InvalidInputException');
-    expect(await nameOf(fake.send(new ListAccountsCommand({ MaxResults: 50 })))).toBe('InvalidInputException');
+    expect(await nameOf(fake.send(new ListAccountsCommand({ NextToken: 'abc' })))).toBe(
+      'InvalidInputException',
+    );
+    expect(await nameOf(fake.send(new ListAccountsCommand({ MaxResults: 50 })))).toBe(
+      'InvalidInputException',
+    );
   });
 
   it('Given emptyFirstPages, When listing, Then the first page is empty but carries a NextToken', async () => {
@@ -89,7 +96,11 @@ describe('FakeOrganizations: asynchronous CreateAccount', () => {
   it('Given createAccountPolls 2, Then the request is IN_PROGRESS for two polls and then SUCCEEDED with the account in the root', async () => {
     const fake = new FakeOrganizations({ withOrganization: true, createAccountPolls: 2 });
     const created = await fake.send(
-      new CreateAccountCommand({ AccountName: 'dev', Email: 'dev@example.com', Tags: [{ Key: 'k', Value: 'v' }] }),
+      new CreateAccountCommand({
+        AccountName: 'dev',
+        Email: 'dev@example.com',
+        Tags: [{ Key: 'k', Value: 'v' }],
+      }),
     );
     const id = created.CreateAccountStatus.Id;
     const states: string[] = [];
@@ -105,8 +116,11 @@ describe('FakeOrganizations: asynchronous CreateAccount', () => {
 
   it('Given five creations in progress, When a sixth is requested, Then ConstraintViolationException ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED', async () => {
     const fake = new FakeOrganizations({ withOrganization: true });
-    for (let i = 0; i < 5; i++) await fake.send(new CreateAccountCommand({ AccountName: `a${i}`, Email: `a${i}@example.com` }));
-    const error = await fake.send(new CreateAccountCommand({ AccountName: 'a5', Email: 'a5@example.com' })).catch((e) => e);
+    for (let i = 0; i < 5; i++)
+      await fake.send(new CreateAccountCommand({ AccountName: `a${i}`, Email: `a${i}@example.com` }));
+    const error = await fake
+      .send(new CreateAccountCommand({ AccountName: 'a5', Email: 'a5@example.com' }))
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ConstraintViolationException);
     expect(error.Reason).toBe('ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED');
     expect(fake.maxCreationsInProgress).toBe(5);
@@ -121,8 +135,12 @@ describe('FakeOrganizations: asynchronous CreateAccount', () => {
     fake.addAccount({ name: 'taken', email: 'Taken@example.com' });
     const results: string[] = [];
     for (const email of ['taken@example.com', 'broke@example.com']) {
-      const { CreateAccountStatus } = await fake.send(new CreateAccountCommand({ AccountName: 'x', Email: email }));
-      const out = await fake.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: CreateAccountStatus.Id }));
+      const { CreateAccountStatus } = await fake.send(
+        new CreateAccountCommand({ AccountName: 'x', Email: email }),
+      );
+      const out = await fake.send(
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: CreateAccountStatus.Id }),
+      );
       results.push(`${out.CreateAccountStatus.State} ${out.CreateAccountStatus.FailureReason}`);
     }
     expect(results).toEqual(['FAILED EMAIL_ALREADY_EXISTS', 'FAILED ACCOUNT_LIMIT_EXCEEDED']);
@@ -132,7 +150,9 @@ describe('FakeOrganizations: asynchronous CreateAccount', () => {
     const fake = new FakeOrganizations({ withOrganization: true, createAccountPolls: 0 });
     const a = await fake.send(new CreateAccountCommand({ AccountName: 'a', Email: 'a@example.com' }));
     await fake.send(new CreateAccountCommand({ AccountName: 'b', Email: 'b@example.com' }));
-    await fake.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: a.CreateAccountStatus.Id }));
+    await fake.send(
+      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: a.CreateAccountStatus.Id }),
+    );
     const out = await fake.send(new ListCreateAccountStatusCommand({ States: ['IN_PROGRESS'] }));
     expect(out.CreateAccountStatuses.map((r: { AccountName: string }) => r.AccountName)).toEqual(['b']);
   });
@@ -150,11 +170,15 @@ describe('FakeOrganizations: duplicates and constraints', () => {
     const ou = fake.idOfPath('A');
     await fake.send(new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: ou }));
     expect(
-      await nameOf(fake.send(new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: ou }))),
+      await nameOf(
+        fake.send(new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: ou })),
+      ),
     ).toBe('DuplicateAccountException');
     await fake.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'SERVICE_CONTROL_POLICY' }));
     expect(
-      await nameOf(fake.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'SERVICE_CONTROL_POLICY' }))),
+      await nameOf(
+        fake.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'SERVICE_CONTROL_POLICY' })),
+      ),
     ).toBe('PolicyTypeAlreadyEnabledException');
     const policy = { Name: 'p', Type: 'SERVICE_CONTROL_POLICY' as const, Description: '', Content: '{}' };
     const created = await fake.send(new CreatePolicyCommand(policy));
@@ -176,12 +200,20 @@ describe('FakeOrganizations: duplicates and constraints', () => {
       .catch((e) => e);
     expect(deep.Reason).toBe('OU_DEPTH_LIMIT_EXCEEDED');
     expect(
-      await nameOf(fake.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: fake.idOfPath('L1') }))),
+      await nameOf(
+        fake.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: fake.idOfPath('L1') })),
+      ),
     ).toBe('OrganizationalUnitNotEmptyException');
     const id = fake.addAccount({ name: 'x', email: 'x@example.com', ouPath: 'L1' });
     expect(
       await nameOf(
-        fake.send(new MoveAccountCommand({ AccountId: id, SourceParentId: fake.rootId, DestinationParentId: fake.idOfPath('L1/L2') })),
+        fake.send(
+          new MoveAccountCommand({
+            AccountId: id,
+            SourceParentId: fake.rootId,
+            DestinationParentId: fake.idOfPath('L1/L2'),
+          }),
+        ),
       ),
     ).toBe('SourceParentNotFoundException');
   });
@@ -215,9 +247,9 @@ describe('FakeOrganizations: faults', () => {
 
   it('Given lost responses, Then the effect happens and the caller sees a retryable ServiceException', async () => {
     const fake = new FakeOrganizations({ withOrganization: true, lostResponseRate: 1 });
-    expect(await nameOf(fake.send(new CreateOrganizationalUnitCommand({ ParentId: fake.rootId, Name: 'A' })))).toBe(
-      'ServiceException',
-    );
+    expect(
+      await nameOf(fake.send(new CreateOrganizationalUnitCommand({ ParentId: fake.rootId, Name: 'A' }))),
+    ).toBe('ServiceException');
     expect(fake.ous.size).toBe(1);
   });
 
@@ -225,9 +257,9 @@ describe('FakeOrganizations: faults', () => {
     const fake = new FakeOrganizations({ withOrganization: true }).killAfterMutations(2);
     const root = fake.rootId!;
     await fake.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'A' }));
-    await expect(fake.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'B' }))).rejects.toBeInstanceOf(
-      FakeProcessKilled,
-    );
+    await expect(
+      fake.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'B' })),
+    ).rejects.toBeInstanceOf(FakeProcessKilled);
     expect(fake.ous.size).toBe(2);
     await expect(fake.send(new ListRootsCommand({}))).rejects.toBeInstanceOf(FakeProcessKilled);
     fake.revive();
@@ -235,7 +267,10 @@ describe('FakeOrganizations: faults', () => {
   });
 
   it('Given failNext, Then exactly the next call to that operation throws the error', async () => {
-    const fake = orgWith(1).failNext('TagResource', new TooManyRequestsException({ message: 'slow', $metadata: {} }));
+    const fake = orgWith(1).failNext(
+      'TagResource',
+      new TooManyRequestsException({ message: 'slow', $metadata: {} }),
+    );
     const id = fake.accountByName('a0')!.id;
     const tag = () => fake.send(new TagResourceCommand({ ResourceId: id, Tags: [{ Key: 'k', Value: 'v' }] }));
     expect(await nameOf(tag())).toBe('TooManyRequestsException');

@@ -38,7 +38,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 
-type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Input = Record<string, any>;
 type Tags = Record<string, string>;
 
 export interface FakeOrganizationsOptions {
@@ -137,7 +137,7 @@ export function seeded(seed: number): () => number {
 }
 
 const meta = { $metadata: {} };
-const err = <E>(Ctor: new (o: any) => E, message: string, extra: Record<string, unknown> = {}): E => // eslint-disable-line @typescript-eslint/no-explicit-any
+const err = <E>(Ctor: new (o: any) => E, message: string, extra: Record<string, unknown> = {}): E =>
   new Ctor({ message, ...meta, Message: message, ...extra });
 
 export class FakeOrganizations {
@@ -258,7 +258,13 @@ export class FakeOrganizations {
   }
 
   /** Adds an ACTIVE account under an OU path and returns its id. */
-  addAccount(a: { name: string; email: string; ouPath?: string; tags?: Tags; status?: FakeAccount['status'] }): string {
+  addAccount(a: {
+    name: string;
+    email: string;
+    ouPath?: string;
+    tags?: Tags;
+    status?: FakeAccount['status'];
+  }): string {
     const id = String(this.accountSeq++);
     this.accounts.set(id, {
       id,
@@ -311,7 +317,7 @@ export class FakeOrganizations {
     return a ? `account:${a.name}` : id;
   }
 
-  /** The whole organisation by names and paths (no ids): compare end states across runs. */
+  /** The whole organisation by names and paths (no ids), copied: compare end states across runs. */
   view(): unknown {
     const sortBy = <T>(items: T[], key: (t: T) => string) => items.sort((a, b) => (key(a) < key(b) ? -1 : 1));
     return {
@@ -319,7 +325,7 @@ export class FakeOrganizations {
       services: [...this.services].sort(),
       policyTypes: [...this.policyTypes].sort(),
       ous: sortBy(
-        [...this.ous.values()].map((o) => ({ path: this.pathOf(o.id), tags: this.tags.get(o.id) ?? {} })),
+        [...this.ous.values()].map((o) => ({ path: this.pathOf(o.id), tags: { ...this.tags.get(o.id) } })),
         (o) => o.path,
       ),
       accounts: sortBy(
@@ -328,7 +334,7 @@ export class FakeOrganizations {
           email: a.email,
           ou: this.pathOf(a.parentId),
           status: a.status,
-          tags: this.tags.get(a.id) ?? {},
+          tags: { ...this.tags.get(a.id) },
         })),
         (a) => a.name,
       ),
@@ -349,7 +355,7 @@ export class FakeOrganizations {
 
   // ------------------------------------------------------------------ the client
 
-  async send(command: { input?: Input; constructor: { name: string } }): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async send(command: { input?: Input; constructor: { name: string } }): Promise<any> {
     const name = command.constructor.name;
     const operation = name.endsWith('Command') ? name.slice(0, -'Command'.length) : name;
     const input: Input = command.input ?? {};
@@ -367,8 +373,15 @@ export class FakeOrganizations {
       const mutating = MUTATING.test(operation);
       if ((this.options.throttleRate ?? 0) > 0 && this.random() < this.options.throttleRate!)
         throw err(TooManyRequestsException, 'Rate exceeded', { Type: 'Throttling' });
-      if (mutating && (this.options.concurrentModificationRate ?? 0) > 0 && this.random() < this.options.concurrentModificationRate!)
-        throw err(ConcurrentModificationException, 'AWS Organizations can’t complete your request because it conflicts with another attempt to modify the same entity. Try again later.');
+      if (
+        mutating &&
+        (this.options.concurrentModificationRate ?? 0) > 0 &&
+        this.random() < this.options.concurrentModificationRate!
+      )
+        throw err(
+          ConcurrentModificationException,
+          'AWS Organizations can’t complete your request because it conflicts with another attempt to modify the same entity. Try again later.',
+        );
 
       const output = { ...this.handle(operation, input), ...meta };
 
@@ -379,7 +392,11 @@ export class FakeOrganizations {
           throw new FakeProcessKilled(`${operation}: the process was killed after the call took effect`);
         }
         const lostOps = this.options.lostResponseOps ?? DEFAULT_LOST_RESPONSE_OPS;
-        if ((this.options.lostResponseRate ?? 0) > 0 && lostOps.includes(operation) && this.random() < this.options.lostResponseRate!)
+        if (
+          (this.options.lostResponseRate ?? 0) > 0 &&
+          lostOps.includes(operation) &&
+          this.random() < this.options.lostResponseRate!
+        )
           throw err(ServiceException, 'The answer was lost after the change was made');
       }
       return output;
@@ -388,9 +405,15 @@ export class FakeOrganizations {
     }
   }
 
-  private page<T>(operation: string, key: string, items: T[], input: Input): { items: T[]; NextToken?: string } {
+  private page<T>(
+    operation: string,
+    key: string,
+    items: T[],
+    input: Input,
+  ): { items: T[]; NextToken?: string } {
     const max = input.MaxResults ?? this.options.pageSize ?? 20;
-    if (max < 1 || max > 20) throw err(InvalidInputException, 'MaxResults must be between 1 and 20', { Reason: 'INVALID_INPUT' });
+    if (max < 1 || max > 20)
+      throw err(InvalidInputException, 'MaxResults must be between 1 and 20', { Reason: 'INVALID_INPUT' });
     let offset = 0;
     let emptyServed = false;
     if (input.NextToken !== undefined) {
@@ -400,18 +423,23 @@ export class FakeOrganizations {
         offset = token.offset;
         emptyServed = true;
       } catch {
-        throw err(InvalidInputException, 'The NextToken is not valid', { Reason: 'INVALID_PAGINATION_TOKEN' });
+        throw err(InvalidInputException, 'The NextToken is not valid', {
+          Reason: 'INVALID_PAGINATION_TOKEN',
+        });
       }
     }
-    const make = (next: number) => Buffer.from(JSON.stringify({ op: operation, key, offset: next })).toString('base64url');
-    if (this.options.emptyFirstPages && !emptyServed && items.length > 0) return { items: [], NextToken: make(0) };
+    const make = (next: number) =>
+      Buffer.from(JSON.stringify({ op: operation, key, offset: next })).toString('base64url');
+    if (this.options.emptyFirstPages && !emptyServed && items.length > 0)
+      return { items: [], NextToken: make(0) };
     const slice = items.slice(offset, offset + max);
     const next = offset + max;
     return next < items.length ? { items: slice, NextToken: make(next) } : { items: slice };
   }
 
   private requireOrg(): void {
-    if (!this.org) throw err(AWSOrganizationsNotInUseException, 'Your account is not a member of an organization.');
+    if (!this.org)
+      throw err(AWSOrganizationsNotInUseException, 'Your account is not a member of an organization.');
   }
 
   private requireManagement(): void {
@@ -465,7 +493,8 @@ export class FakeOrganizations {
 
   private policy(id: string): FakePolicy {
     const p = this.policies.get(id);
-    if (!p) throw err(PolicyNotFoundException, `We can't find a policy with the PolicyId that you specified.`);
+    if (!p)
+      throw err(PolicyNotFoundException, `We can't find a policy with the PolicyId that you specified.`);
     return p;
   }
 
@@ -507,8 +536,11 @@ export class FakeOrganizations {
         };
       }
       case 'CreateOrganization': {
-        if (this.org) throw err(AlreadyInOrganizationException, 'This account is already a member of an organization.');
-        this.createOrganizationNow(input.FeatureSet === 'CONSOLIDATED_BILLING' ? 'CONSOLIDATED_BILLING' : 'ALL');
+        if (this.org)
+          throw err(AlreadyInOrganizationException, 'This account is already a member of an organization.');
+        this.createOrganizationNow(
+          input.FeatureSet === 'CONSOLIDATED_BILLING' ? 'CONSOLIDATED_BILLING' : 'ALL',
+        );
         return this.handle('DescribeOrganization', {});
       }
       case 'ListRoots': {
@@ -526,7 +558,9 @@ export class FakeOrganizations {
       }
       case 'ListAWSServiceAccessForOrganization': {
         this.requireManagement();
-        const list = [...this.services].sort().map((ServicePrincipal) => ({ ServicePrincipal, DateEnabled: new Date(0) }));
+        const list = [...this.services]
+          .sort()
+          .map((ServicePrincipal) => ({ ServicePrincipal, DateEnabled: new Date(0) }));
         const { items, NextToken } = this.page(operation, '', list, input);
         return { EnabledServicePrincipals: items, NextToken };
       }
@@ -537,9 +571,13 @@ export class FakeOrganizations {
       }
       case 'EnablePolicyType': {
         this.requireManagement();
-        if (input.RootId !== this.rootId) throw err(RootNotFoundException, 'We can’t find a root with the RootId that you specified.');
+        if (input.RootId !== this.rootId)
+          throw err(RootNotFoundException, 'We can’t find a root with the RootId that you specified.');
         if (this.org!.featureSet !== 'ALL')
-          throw err(PolicyTypeNotAvailableForOrganizationException, 'You can use policy types only when all features are enabled.');
+          throw err(
+            PolicyTypeNotAvailableForOrganizationException,
+            'You can use policy types only when all features are enabled.',
+          );
         if (this.policyTypes.has(input.PolicyType))
           throw err(PolicyTypeAlreadyEnabledException, 'The specified policy type is already enabled.');
         this.policyTypes.add(input.PolicyType);
@@ -549,44 +587,83 @@ export class FakeOrganizations {
       // ---------------------------------------------------------------- tree
       case 'ListOrganizationalUnitsForParent': {
         this.requireManagement();
-        if (!this.isParent(input.ParentId)) throw err(ParentNotFoundException, 'We can’t find a root or OU with the ParentId that you specified.');
+        if (!this.isParent(input.ParentId))
+          throw err(
+            ParentNotFoundException,
+            'We can’t find a root or OU with the ParentId that you specified.',
+          );
         const list = [...this.ous.values()]
           .filter((o) => o.parentId === input.ParentId)
-          .map((o) => ({ Id: o.id, Arn: `arn:aws:organizations::${this.org!.managementAccountId}:ou/${this.org!.id}/${o.id}`, Name: o.name }));
+          .map((o) => ({
+            Id: o.id,
+            Arn: `arn:aws:organizations::${this.org!.managementAccountId}:ou/${this.org!.id}/${o.id}`,
+            Name: o.name,
+          }));
         const { items, NextToken } = this.page(operation, input.ParentId, list, input);
         return { OrganizationalUnits: items, NextToken };
       }
       case 'ListAccountsForParent': {
         this.requireManagement();
-        if (!this.isParent(input.ParentId)) throw err(ParentNotFoundException, 'We can’t find a root or OU with the ParentId that you specified.');
-        const list = [...this.accounts.values()].filter((a) => a.parentId === input.ParentId).map((a) => this.toAccount(a));
+        if (!this.isParent(input.ParentId))
+          throw err(
+            ParentNotFoundException,
+            'We can’t find a root or OU with the ParentId that you specified.',
+          );
+        const list = [...this.accounts.values()]
+          .filter((a) => a.parentId === input.ParentId)
+          .map((a) => this.toAccount(a));
         const { items, NextToken } = this.page(operation, input.ParentId, list, input);
         return { Accounts: items, NextToken };
       }
       case 'ListAccounts': {
         this.requireManagement();
-        const { items, NextToken } = this.page(operation, '', [...this.accounts.values()].map((a) => this.toAccount(a)), input);
+        const { items, NextToken } = this.page(
+          operation,
+          '',
+          [...this.accounts.values()].map((a) => this.toAccount(a)),
+          input,
+        );
         return { Accounts: items, NextToken };
       }
       case 'CreateOrganizationalUnit': {
         this.requireManagement();
-        if (!this.isParent(input.ParentId)) throw err(ParentNotFoundException, 'We can’t find a root or OU with the ParentId that you specified.');
+        if (!this.isParent(input.ParentId))
+          throw err(
+            ParentNotFoundException,
+            'We can’t find a root or OU with the ParentId that you specified.',
+          );
         if ([...this.ous.values()].some((o) => o.parentId === input.ParentId && o.name === input.Name))
           throw err(DuplicateOrganizationalUnitException, 'An OU with the same name already exists.');
         if (this.depth(input.ParentId) >= 5)
-          throw err(ConstraintViolationException, 'You cannot nest OUs more than 5 levels deep.', { Reason: 'OU_DEPTH_LIMIT_EXCEEDED' });
+          throw err(ConstraintViolationException, 'You cannot nest OUs more than 5 levels deep.', {
+            Reason: 'OU_DEPTH_LIMIT_EXCEEDED',
+          });
         const id = this.nextId(`ou-${this.rootId!.slice(2, 6)}-`);
         this.ous.set(id, { id, name: input.Name, parentId: input.ParentId });
-        this.tags.set(id, Object.fromEntries((input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value])));
+        this.tags.set(
+          id,
+          Object.fromEntries((input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value])),
+        );
         return {
-          OrganizationalUnit: { Id: id, Arn: `arn:aws:organizations::${this.org!.managementAccountId}:ou/${this.org!.id}/${id}`, Name: input.Name },
+          OrganizationalUnit: {
+            Id: id,
+            Arn: `arn:aws:organizations::${this.org!.managementAccountId}:ou/${this.org!.id}/${id}`,
+            Name: input.Name,
+          },
         };
       }
       case 'DeleteOrganizationalUnit': {
         this.requireManagement();
         const id = input.OrganizationalUnitId;
-        if (!this.ous.has(id)) throw err(OrganizationalUnitNotFoundException, 'We can’t find an OU with the OrganizationalUnitId that you specified.');
-        if ([...this.ous.values()].some((o) => o.parentId === id) || [...this.accounts.values()].some((a) => a.parentId === id))
+        if (!this.ous.has(id))
+          throw err(
+            OrganizationalUnitNotFoundException,
+            'We can’t find an OU with the OrganizationalUnitId that you specified.',
+          );
+        if (
+          [...this.ous.values()].some((o) => o.parentId === id) ||
+          [...this.accounts.values()].some((a) => a.parentId === id)
+        )
           throw err(OrganizationalUnitNotEmptyException, 'The specified OU is not empty.');
         this.ous.delete(id);
         this.tags.delete(id);
@@ -599,14 +676,20 @@ export class FakeOrganizations {
         this.requireManagement();
         const inProgress = this.requests.filter((r) => r.state === 'IN_PROGRESS').length;
         if (inProgress >= 5)
-          throw err(ConstraintViolationException, 'You attempted to exceed the number of accounts that can be in progress at a time.', {
-            Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED',
-          });
+          throw err(
+            ConstraintViolationException,
+            'You attempted to exceed the number of accounts that can be in progress at a time.',
+            {
+              Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED',
+            },
+          );
         const r: FakeCreateRequest = {
           id: this.nextId('car-', 32),
           accountName: input.AccountName,
           email: input.Email,
-          tags: Object.fromEntries((input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value])),
+          tags: Object.fromEntries(
+            (input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]),
+          ),
           state: 'IN_PROGRESS',
           pollsLeft: this.options.createAccountPolls ?? 2,
           requestedAt: new Date(0),
@@ -618,7 +701,11 @@ export class FakeOrganizations {
       case 'DescribeCreateAccountStatus': {
         this.requireManagement();
         const r = this.requests.find((x) => x.id === input.CreateAccountRequestId);
-        if (!r) throw err(CreateAccountStatusNotFoundException, 'We can’t find a create account request with the CreateAccountRequestId that you specified.');
+        if (!r)
+          throw err(
+            CreateAccountStatusNotFoundException,
+            'We can’t find a create account request with the CreateAccountRequestId that you specified.',
+          );
         if (r.state === 'IN_PROGRESS') {
           if (r.pollsLeft > 0) r.pollsLeft--;
           else this.complete(r);
@@ -628,20 +715,35 @@ export class FakeOrganizations {
       case 'ListCreateAccountStatus': {
         this.requireManagement();
         const states: string[] | undefined = input.States;
-        const list = this.requests.filter((r) => !states?.length || states.includes(r.state)).map((r) => this.toRequest(r));
+        const list = this.requests
+          .filter((r) => !states?.length || states.includes(r.state))
+          .map((r) => this.toRequest(r));
         const { items, NextToken } = this.page(operation, (states ?? []).join(','), list, input);
         return { CreateAccountStatuses: items, NextToken };
       }
       case 'MoveAccount': {
         this.requireManagement();
         const a = this.accounts.get(input.AccountId);
-        if (!a) throw err(AccountNotFoundException, 'We can’t find an AWS account with the AccountId that you specified.');
+        if (!a)
+          throw err(
+            AccountNotFoundException,
+            'We can’t find an AWS account with the AccountId that you specified.',
+          );
         if (!this.isParent(input.DestinationParentId))
-          throw err(DestinationParentNotFoundException, 'We can’t find the destination container (a root or OU) with the ParentId that you specified.');
+          throw err(
+            DestinationParentNotFoundException,
+            'We can’t find the destination container (a root or OU) with the ParentId that you specified.',
+          );
         if (a.parentId === input.DestinationParentId)
-          throw err(DuplicateAccountException, 'That account is already present in the specified destination.');
+          throw err(
+            DuplicateAccountException,
+            'That account is already present in the specified destination.',
+          );
         if (a.parentId !== input.SourceParentId)
-          throw err(SourceParentNotFoundException, 'We can’t find a source root or OU with the ParentId that you specified.');
+          throw err(
+            SourceParentNotFoundException,
+            'We can’t find a source root or OU with the ParentId that you specified.',
+          );
         a.parentId = input.DestinationParentId;
         return {};
       }
@@ -650,7 +752,11 @@ export class FakeOrganizations {
       case 'ListTagsForResource': {
         this.requireManagement();
         const tags = this.tags.get(input.ResourceId);
-        if (!tags) throw err(TargetNotFoundException, 'We can’t find a root, OU, account, or policy with the TargetId that you specified.');
+        if (!tags)
+          throw err(
+            TargetNotFoundException,
+            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
+          );
         const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
         const { items, NextToken } = this.page(operation, input.ResourceId, list, input);
         return { Tags: items, NextToken };
@@ -658,17 +764,34 @@ export class FakeOrganizations {
       case 'TagResource': {
         this.requireManagement();
         const tags = this.tags.get(input.ResourceId);
-        if (!tags) throw err(TargetNotFoundException, 'We can’t find a root, OU, account, or policy with the TargetId that you specified.');
-        const next = { ...tags, ...Object.fromEntries((input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value])) };
+        if (!tags)
+          throw err(
+            TargetNotFoundException,
+            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
+          );
+        const next = {
+          ...tags,
+          ...Object.fromEntries(
+            (input.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]),
+          ),
+        };
         if (Object.keys(next).length > 50)
-          throw err(ConstraintViolationException, 'You have exceeded the maximum number of tags allowed on this resource.', { Reason: 'MAX_TAG_LIMIT_EXCEEDED' });
+          throw err(
+            ConstraintViolationException,
+            'You have exceeded the maximum number of tags allowed on this resource.',
+            { Reason: 'MAX_TAG_LIMIT_EXCEEDED' },
+          );
         this.tags.set(input.ResourceId, next);
         return {};
       }
       case 'UntagResource': {
         this.requireManagement();
         const tags = this.tags.get(input.ResourceId);
-        if (!tags) throw err(TargetNotFoundException, 'We can’t find a root, OU, account, or policy with the TargetId that you specified.');
+        if (!tags)
+          throw err(
+            TargetNotFoundException,
+            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
+          );
         for (const key of input.TagKeys ?? []) delete tags[key];
         return {};
       }
@@ -676,7 +799,9 @@ export class FakeOrganizations {
       // ---------------------------------------------------------------- policies
       case 'ListPolicies': {
         this.requireManagement();
-        const list = [...this.policies.values()].filter((p) => p.type === input.Filter).map((p) => this.toPolicySummary(p));
+        const list = [...this.policies.values()]
+          .filter((p) => p.type === input.Filter)
+          .map((p) => this.toPolicySummary(p));
         const { items, NextToken } = this.page(operation, input.Filter, list, input);
         return { Policies: items, NextToken };
       }
@@ -692,12 +817,24 @@ export class FakeOrganizations {
         try {
           JSON.parse(input.Content);
         } catch {
-          throw err(MalformedPolicyDocumentException, 'The provided policy document does not meet the requirements of the specified policy type.');
+          throw err(
+            MalformedPolicyDocumentException,
+            'The provided policy document does not meet the requirements of the specified policy type.',
+          );
         }
         if (String(input.Content).length > (SIZE_LIMITS[input.Type] ?? 5_120))
-          throw err(ConstraintViolationException, 'The policy is too large.', { Reason: 'POLICY_CONTENT_LIMIT_EXCEEDED' });
+          throw err(ConstraintViolationException, 'The policy is too large.', {
+            Reason: 'POLICY_CONTENT_LIMIT_EXCEEDED',
+          });
         const id = this.nextId('p-');
-        const p: FakePolicy = { id, name: input.Name, description: input.Description ?? '', type: input.Type, content: input.Content, awsManaged: false };
+        const p: FakePolicy = {
+          id,
+          name: input.Name,
+          description: input.Description ?? '',
+          type: input.Type,
+          content: input.Content,
+          awsManaged: false,
+        };
         this.policies.set(id, p);
         this.attachments.set(id, new Set());
         return { Policy: { PolicySummary: this.toPolicySummary(p), Content: p.content } };
@@ -707,7 +844,9 @@ export class FakeOrganizations {
         const p = this.policy(input.PolicyId);
         if (input.Content !== undefined) {
           if (String(input.Content).length > (SIZE_LIMITS[p.type] ?? 5_120))
-            throw err(ConstraintViolationException, 'The policy is too large.', { Reason: 'POLICY_CONTENT_LIMIT_EXCEEDED' });
+            throw err(ConstraintViolationException, 'The policy is too large.', {
+              Reason: 'POLICY_CONTENT_LIMIT_EXCEEDED',
+            });
           p.content = input.Content;
         }
         if (input.Description !== undefined) p.description = input.Description;
@@ -717,7 +856,8 @@ export class FakeOrganizations {
       case 'DeletePolicy': {
         this.requireManagement();
         this.policy(input.PolicyId);
-        if ((this.attachments.get(input.PolicyId)?.size ?? 0) > 0) throw err(PolicyInUseException, 'The policy is attached to one or more entities.');
+        if ((this.attachments.get(input.PolicyId)?.size ?? 0) > 0)
+          throw err(PolicyInUseException, 'The policy is attached to one or more entities.');
         this.policies.delete(input.PolicyId);
         this.attachments.delete(input.PolicyId);
         return {};
@@ -727,15 +867,29 @@ export class FakeOrganizations {
         const p = this.policy(input.PolicyId);
         const target = input.TargetId;
         if (!this.isParent(target) && !this.accounts.has(target))
-          throw err(TargetNotFoundException, 'We can’t find a root, OU, account, or policy with the TargetId that you specified.');
-        if (!this.policyTypes.has(p.type)) throw err(PolicyTypeNotEnabledException, 'This policy type is not enabled for the root.');
+          throw err(
+            TargetNotFoundException,
+            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
+          );
+        if (!this.policyTypes.has(p.type))
+          throw err(PolicyTypeNotEnabledException, 'This policy type is not enabled for the root.');
         const attached = this.attachments.get(p.id)!;
-        if (attached.has(target)) throw err(DuplicatePolicyAttachmentException, 'The selected policy is already attached to the specified target.');
-        const ofType = [...this.policies.values()].filter((q) => q.type === p.type && this.attachments.get(q.id)?.has(target)).length;
+        if (attached.has(target))
+          throw err(
+            DuplicatePolicyAttachmentException,
+            'The selected policy is already attached to the specified target.',
+          );
+        const ofType = [...this.policies.values()].filter(
+          (q) => q.type === p.type && this.attachments.get(q.id)?.has(target),
+        ).length;
         if (ofType >= 10)
-          throw err(ConstraintViolationException, 'You attempted to attach too many policies of this type to the target.', {
-            Reason: 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED',
-          });
+          throw err(
+            ConstraintViolationException,
+            'You attempted to attach too many policies of this type to the target.',
+            {
+              Reason: 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED',
+            },
+          );
         attached.add(target);
         return {};
       }
@@ -743,7 +897,8 @@ export class FakeOrganizations {
         this.requireManagement();
         const p = this.policy(input.PolicyId);
         const attached = this.attachments.get(p.id)!;
-        if (!attached.has(input.TargetId)) throw err(PolicyNotAttachedException, 'The policy isn’t attached to the specified target.');
+        if (!attached.has(input.TargetId))
+          throw err(PolicyNotAttachedException, 'The policy isn’t attached to the specified target.');
         attached.delete(input.TargetId);
         return {};
       }

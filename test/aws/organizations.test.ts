@@ -91,7 +91,10 @@ describe('OrganizationsAdapter: pagination', () => {
       .on(ListPoliciesCommand, { NextToken: 'n' })
       .resolves({ Policies: [{ Id: 'p-2', Name: 'two', Type: 'SERVICE_CONTROL_POLICY', AwsManaged: true }] })
       .on(ListCreateAccountStatusCommand, { NextToken: undefined })
-      .resolves({ CreateAccountStatuses: [{ Id: 'car-1', AccountName: 'x', State: 'IN_PROGRESS' }], NextToken: 'n' })
+      .resolves({
+        CreateAccountStatuses: [{ Id: 'car-1', AccountName: 'x', State: 'IN_PROGRESS' }],
+        NextToken: 'n',
+      })
       .on(ListCreateAccountStatusCommand, { NextToken: 'n' })
       .resolves({ CreateAccountStatuses: [{ Id: 'car-2', AccountName: 'y', State: 'IN_PROGRESS' }] });
 
@@ -107,7 +110,9 @@ describe('OrganizationsAdapter: pagination', () => {
       Filter: 'SERVICE_CONTROL_POLICY',
       NextToken: undefined,
     });
-    expect(mock.commandCalls(ListCreateAccountStatusCommand)[0]!.args[0].input.States).toEqual(['IN_PROGRESS']);
+    expect(mock.commandCalls(ListCreateAccountStatusCommand)[0]!.args[0].input.States).toEqual([
+      'IN_PROGRESS',
+    ]);
   });
 
   it('Given a service that never stops paging, When paginating, Then it fails instead of looping forever', async () => {
@@ -124,7 +129,9 @@ describe('OrganizationsAdapter: pagination', () => {
 
 describe('OrganizationsAdapter: command inputs', () => {
   it('When creating an account, Then the request carries name, e-mail, role, billing access and tags', async () => {
-    mock.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: 'car-1', AccountName: 'dev', State: 'IN_PROGRESS' } });
+    mock
+      .on(CreateAccountCommand)
+      .resolves({ CreateAccountStatus: { Id: 'car-1', AccountName: 'dev', State: 'IN_PROGRESS' } });
 
     const request = await adapter().createAccount({
       name: 'dev',
@@ -158,10 +165,15 @@ describe('OrganizationsAdapter: command inputs', () => {
   });
 
   it('When creating an OU without tags, Then no empty Tags list is sent', async () => {
-    mock.on(CreateOrganizationalUnitCommand).resolves({ OrganizationalUnit: { Id: 'ou-9', Name: 'Sandbox' } });
+    mock
+      .on(CreateOrganizationalUnitCommand)
+      .resolves({ OrganizationalUnit: { Id: 'ou-9', Name: 'Sandbox' } });
     const ou = await adapter().createOrganizationalUnit({ parentId: 'r-1', name: 'Sandbox', tags: {} });
     expect(ou).toEqual({ id: 'ou-9', arn: '', name: 'Sandbox', existed: false });
-    expect(mock.commandCalls(CreateOrganizationalUnitCommand)[0]!.args[0].input).toEqual({ ParentId: 'r-1', Name: 'Sandbox' });
+    expect(mock.commandCalls(CreateOrganizationalUnitCommand)[0]!.args[0].input).toEqual({
+      ParentId: 'r-1',
+      Name: 'Sandbox',
+    });
   });
 });
 
@@ -171,8 +183,17 @@ describe('OrganizationsAdapter: "already there" answers', () => {
       .on(CreateOrganizationalUnitCommand)
       .rejects(new DuplicateOrganizationalUnitException({ message: 'dup', ...meta }))
       .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-1' })
-      .resolves({ OrganizationalUnits: [{ Id: 'ou-x', Name: 'Other' }, { Id: 'ou-s', Name: 'Sandbox' }] });
-    const ou = await adapter().createOrganizationalUnit({ parentId: 'r-1', name: 'Sandbox', tags: { a: 'b' } });
+      .resolves({
+        OrganizationalUnits: [
+          { Id: 'ou-x', Name: 'Other' },
+          { Id: 'ou-s', Name: 'Sandbox' },
+        ],
+      });
+    const ou = await adapter().createOrganizationalUnit({
+      parentId: 'r-1',
+      name: 'Sandbox',
+      tags: { a: 'b' },
+    });
     expect(ou).toMatchObject({ id: 'ou-s', existed: true });
   });
 
@@ -199,17 +220,26 @@ describe('OrganizationsAdapter: "already there" answers', () => {
       .rejects(new DuplicatePolicyException({ message: 'dup', ...meta }))
       .on(ListPoliciesCommand, { Filter: 'TAG_POLICY' })
       .resolves({ Policies: [{ Id: 'p-t', Name: 'estate-tags', Type: 'TAG_POLICY' }] });
-    const policy = await adapter().createPolicy({ name: 'estate-tags', type: 'TAG_POLICY', description: 'd', content: '{}' });
+    const policy = await adapter().createPolicy({
+      name: 'estate-tags',
+      type: 'TAG_POLICY',
+      description: 'd',
+      content: '{}',
+    });
     expect(policy).toMatchObject({ id: 'p-t', existed: true });
   });
 
   it('Given the policy type is enabled already, When enabling it, Then that counts as done', async () => {
-    mock.on(EnablePolicyTypeCommand).rejects(new PolicyTypeAlreadyEnabledException({ message: 'on', ...meta }));
+    mock
+      .on(EnablePolicyTypeCommand)
+      .rejects(new PolicyTypeAlreadyEnabledException({ message: 'on', ...meta }));
     await expect(adapter().enablePolicyType('r-1', 'SERVICE_CONTROL_POLICY')).resolves.toBeUndefined();
   });
 
   it('Given the caller is in no organisation, When describing it, Then the answer is "none" rather than an error', async () => {
-    mock.on(DescribeOrganizationCommand).rejects(new AWSOrganizationsNotInUseException({ message: 'no', ...meta }));
+    mock
+      .on(DescribeOrganizationCommand)
+      .rejects(new AWSOrganizationsNotInUseException({ message: 'no', ...meta }));
     await expect(adapter().describeOrganization()).resolves.toBeUndefined();
   });
 });
@@ -242,21 +272,37 @@ describe('OrganizationsAdapter: error mapping', () => {
 
   it('Given five creations in progress, When creating an account, Then a dedicated code lets the applier wait', async () => {
     mock.on(CreateAccountCommand).rejects(
-      new ConstraintViolationException({ message: 'too many', Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED', ...meta }),
+      new ConstraintViolationException({
+        message: 'too many',
+        Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED',
+        ...meta,
+      }),
     );
     const error = (await adapter()
-      .createAccount({ name: 'x', email: 'x@example.com', roleName: 'R', iamUserAccessToBilling: false, tags: {} })
+      .createAccount({
+        name: 'x',
+        email: 'x@example.com',
+        roleName: 'R',
+        iamUserAccessToBilling: false,
+        tags: {},
+      })
       .catch((e: unknown) => e)) as EstateError;
     expect(error.code).toBe(TOO_MANY_ACCOUNT_CREATIONS);
   });
 
   it('Given throttling outlasts the retries, Then the error says so with the attempts and what to lower', async () => {
-    mock.on(ListTagsForResourceCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', ...meta }));
-    const throttled = new OrganizationsAdapter(withRetries(client(), { maxAttempts: 3, sleep: async () => {} }));
+    mock
+      .on(ListTagsForResourceCommand)
+      .rejects(new TooManyRequestsException({ message: 'Rate exceeded', ...meta }));
+    const throttled = new OrganizationsAdapter(
+      withRetries(client(), { maxAttempts: 3, sleep: async () => {} }),
+    );
     const error = (await throttled.listTags('200000000001').catch((e: unknown) => e)) as EstateError;
     expect(mock.commandCalls(ListTagsForResourceCommand)).toHaveLength(3);
     expect(error.code).toBe('Throttled');
-    expect(error.message).toMatch(/ListTagsForResource 200000000001 was still throttled by AWS after 3 attempts/);
+    expect(error.message).toMatch(
+      /ListTagsForResource 200000000001 was still throttled by AWS after 3 attempts/,
+    );
   });
 
   it('Given a transient throttle, When the client retries, Then the adapter sees only the success', async () => {

@@ -127,7 +127,9 @@ export interface OrganizationsPort {
   deleteOrganizationalUnit(input: { ouId: string } & Labelled): Promise<void>;
   createAccount(input: NewAccount): Promise<CreateAccountRequestInfo>;
   /** Already in the destination is success. */
-  moveAccount(input: { accountId: string; fromParentId: string; toParentId: string } & Labelled): Promise<void>;
+  moveAccount(
+    input: { accountId: string; fromParentId: string; toParentId: string } & Labelled,
+  ): Promise<void>;
   tagResource(input: { resourceId: string; tags: Tags } & Labelled): Promise<void>;
   untagResource(input: { resourceId: string; keys: readonly string[] } & Labelled): Promise<void>;
   /** A duplicate name returns the existing policy with `existed: true` (its content is not changed). */

@@ -1,0 +1,574 @@
+/**
+ * The organisation and policy planners: a pure function from (desired, snapshot) to the
+ * changes that make AWS match the config, each with the changes it depends on. Creations
+ * run top-down (organisation → OUs by depth → accounts → placement, policies →
+ * attachments); prune deletions run bottom-up. What estate will not fix on its own
+ * (accounts or OUs the config does not name, closed accounts) is reported as drift.
+ */
+import type { EstateConfig } from '../../config/schema.js';
+import type { Change } from '../plan/types.js';
+import {
+  ADDRESS,
+  SECTION_ORGANIZATION,
+  SECTION_POLICIES,
+  type AccountCreatePayload,
+  type AccountMovePayload,
+  type AttachmentPayload,
+  type DriftPayload,
+  type OuCreatePayload,
+  type OuDeletePayload,
+  type PolicyCreatePayload,
+  type PolicyDeletePayload,
+  type PolicyTypePayload,
+  type PolicyUpdatePayload,
+  type Ref,
+  type TagsPayload,
+  type TrustedAccessPayload,
+} from './changes.js';
+import {
+  type DesiredOrganization,
+  type DesiredTarget,
+  desiredOrganization,
+  isManagedTagKey,
+} from './desired.js';
+import type { PolicySources } from './policies.js';
+import { sameDocument } from './policies.js';
+import type { PolicyType, Tags } from './ports.js';
+import type { OrgSnapshot, SnapshotAccount, SnapshotOu } from './snapshot.js';
+
+export interface PlanOrganizationOptions {
+  /** Produce delete changes for OUs not in the config that are (or will be) empty. @default false */
+  readonly prune?: boolean;
+}
+
+export interface OrganizationPlan {
+  /** Sections 'organization' and 'policies', in a valid order (dependsOn is authoritative). */
+  readonly changes: Change[];
+  readonly notes: string[];
+}
+
+/** Plans from estate.yaml: renders the policies from `policySources` (see loadPolicySources). */
+export function planOrganization(
+  config: EstateConfig,
+  snapshot: OrgSnapshot,
+  options: PlanOrganizationOptions & { readonly policySources: PolicySources },
+): OrganizationPlan {
+  return planFromDesired(desiredOrganization(config, options.policySources), snapshot, options);
+}
+
+const POLICY_KIND: Record<PolicyType, string> = { SERVICE_CONTROL_POLICY: 'SCP', TAG_POLICY: 'tag policy' };
+
+export interface TagDiff {
+  readonly set: Record<string, string>;
+  readonly remove: string[];
+  readonly diff: { field: string; before?: string; after?: string }[];
+}
+
+/** What to set and remove so `live` carries `desired`; removes only keys estate manages. */
+export function diffTags(live: Tags, desired: Tags, managedKeys: readonly string[]): TagDiff {
+  const set: Record<string, string> = {};
+  const remove: string[] = [];
+  const diff: TagDiff['diff'] = [];
+  for (const [key, value] of Object.entries(desired).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (live[key] === value) continue;
+    set[key] = value;
+    diff.push({ field: `tags.${key}`, ...(key in live ? { before: live[key] } : {}), after: value });
+  }
+  for (const key of Object.keys(live).sort()) {
+    if (key in desired || !isManagedTagKey(managedKeys, key)) continue;
+    remove.push(key);
+    diff.push({ field: `tags.${key}`, before: live[key] });
+  }
+  return { set, remove, diff };
+}
+
+function describeTagDiff(d: TagDiff): string {
+  return d.diff
+    .map((x) =>
+      x.after === undefined
+        ? `-${x.field.slice(5)}`
+        : x.before === undefined
+          ? `+${x.field.slice(5)}=${x.after}`
+          : `~${x.field.slice(5)}: ${x.before} → ${x.after}`,
+    )
+    .join(', ');
+}
+
+export function planFromDesired(
+  desired: DesiredOrganization,
+  snapshot: OrgSnapshot,
+  options: PlanOrganizationOptions = {},
+): OrganizationPlan {
+  const changes: Change[] = [];
+  const drift: Change[] = [];
+  const notes: string[] = [];
+  const planned = new Set<string>();
+  const add = (change: Change) => {
+    changes.push(change);
+    planned.add(change.address);
+  };
+  const deps = (...addresses: (string | undefined)[]) => {
+    const list = addresses.filter((a): a is string => a !== undefined && planned.has(a));
+    return list.length ? { dependsOn: [...new Set(list)] } : {};
+  };
+  const driftChange = (
+    section: string,
+    resourceType: string,
+    address: string,
+    summary: string,
+    payload: DriftPayload,
+  ): void => {
+    drift.push({ section, action: 'drift', resourceType, address, summary, payload: { ...payload } });
+  };
+
+  // ---------------------------------------------------------------- organisation
+  const org = snapshot.organization;
+  if (!org) {
+    add({
+      section: SECTION_ORGANIZATION,
+      action: 'create',
+      resourceType: 'organization',
+      address: ADDRESS.organization,
+      summary: 'create the organisation with all features (this account becomes its management account)',
+      payload: { featureSet: 'ALL' },
+    });
+  } else if (org.featureSet !== 'ALL') {
+    driftChange(
+      SECTION_ORGANIZATION,
+      'organization',
+      ADDRESS.organization,
+      `the organisation ${org.id} has only consolidated billing; estate needs all features`,
+      {
+        id: org.id,
+        reason:
+          'enable all features in the Organizations console (Settings); every invited member account must approve the request',
+      },
+    );
+  }
+  const rootRef: Ref = snapshot.root
+    ? { id: snapshot.root.id }
+    : { ref: ADDRESS.organization, key: 'rootId' };
+
+  for (const principal of desired.trustedServices) {
+    if (snapshot.trustedServices.includes(principal)) continue;
+    add({
+      section: SECTION_ORGANIZATION,
+      action: 'create',
+      resourceType: 'trusted-access',
+      address: ADDRESS.trustedAccess(principal),
+      summary: `enable trusted access for ${principal}`,
+      payload: { principal } satisfies TrustedAccessPayload,
+      ...deps(ADDRESS.organization),
+    });
+  }
+
+  for (const type of desired.policyTypes) {
+    if (snapshot.root?.policyTypes.includes(type)) continue;
+    add({
+      section: SECTION_POLICIES,
+      action: 'create',
+      resourceType: 'policy-type',
+      address: ADDRESS.policyType(type),
+      summary: `enable ${type} on the root`,
+      payload: { root: rootRef, policyType: type } satisfies PolicyTypePayload,
+      ...deps(ADDRESS.organization),
+    });
+    if (type === 'SERVICE_CONTROL_POLICY')
+      notes.push(
+        'Enabling service control policies attaches the AWS-managed FullAWSAccess policy everywhere; estate leaves it in place.',
+      );
+  }
+
+  // ---------------------------------------------------------------- OUs
+  const liveOuByPath = new Map(snapshot.ous.map((o) => [o.path, o]));
+  const ouRef = (path: string): Ref => {
+    if (path === '') return rootRef;
+    const live = liveOuByPath.get(path);
+    return live ? { id: live.id } : { ref: ADDRESS.ou(path), key: 'id' };
+  };
+  for (const ou of desired.ous) {
+    const live = liveOuByPath.get(ou.path);
+    if (!live) {
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'create',
+        resourceType: 'ou',
+        address: ADDRESS.ou(ou.path),
+        summary: `create OU ${ou.path}`,
+        payload: {
+          name: ou.name,
+          path: ou.path,
+          parent: ouRef(ou.parentPath),
+          tags: ou.tags,
+        } satisfies OuCreatePayload,
+        ...deps(ADDRESS.organization, ou.parentPath ? ADDRESS.ou(ou.parentPath) : undefined),
+      });
+      continue;
+    }
+    const d = diffTags(live.tags, ou.tags, desired.managedOuTagKeys);
+    if (d.diff.length) {
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'update',
+        resourceType: 'tags',
+        address: ADDRESS.ouTags(ou.path),
+        summary: `update tags of OU ${ou.path}: ${describeTagDiff(d)}`,
+        diff: d.diff,
+        payload: {
+          resource: { id: live.id },
+          label: `OU ${ou.path}`,
+          set: d.set,
+          remove: d.remove,
+        } satisfies TagsPayload,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- accounts
+  const liveById = new Map(snapshot.accounts.map((a) => [a.id, a]));
+  const liveByEmail = new Map(snapshot.accounts.map((a) => [a.email.toLowerCase(), a]));
+  const inProgress = new Map(snapshot.accountCreations.map((r) => [r.accountName, r]));
+  const matched = new Map<string, SnapshotAccount>(); // desired name → live account
+  const accountTarget = new Map<string, Ref | undefined>(); // desired name → ref for attachments
+  const movingOut = new Set<string>(); // live ids the plan moves
+  const claimedRequests = new Set<string>();
+
+  for (const account of desired.accounts) {
+    const live = account.id ? liveById.get(account.id) : liveByEmail.get(account.email.toLowerCase());
+    if (!live && account.id) {
+      driftChange(
+        SECTION_ORGANIZATION,
+        'account',
+        ADDRESS.account(account.name),
+        `account ${account.name} (${account.id}) is not in the organisation`,
+        {
+          id: account.id,
+          reason:
+            'invite it to the organisation and accept the invitation, or remove accounts[].id to create a new account',
+        },
+      );
+      accountTarget.set(account.name, undefined);
+      continue;
+    }
+    if (!live) {
+      const request = inProgress.get(account.name);
+      if (request) claimedRequests.add(request.id);
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'create',
+        resourceType: 'account',
+        address: ADDRESS.account(account.name),
+        summary: request
+          ? `finish creating account ${account.name} <${account.email}> (request ${request.id} already in progress)`
+          : `create account ${account.name} <${account.email}>`,
+        payload: {
+          name: account.name,
+          email: account.email,
+          roleName: desired.accessRoleName,
+          iamUserAccessToBilling: true,
+          tags: account.tags,
+          ouPath: account.ouPath,
+          ...(request ? { requestId: request.id } : {}),
+        } satisfies AccountCreatePayload,
+        ...deps(ADDRESS.organization),
+      });
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'move',
+        resourceType: 'account',
+        address: ADDRESS.accountPlacement(account.name),
+        summary: `place account ${account.name} in ${account.ouPath}`,
+        payload: {
+          name: account.name,
+          account: { ref: ADDRESS.account(account.name), key: 'id' },
+          from: rootRef,
+          fromPath: '',
+          to: ouRef(account.ouPath),
+          ouPath: account.ouPath,
+        } satisfies AccountMovePayload,
+        ...deps(ADDRESS.account(account.name), ADDRESS.ou(account.ouPath)),
+      });
+      accountTarget.set(account.name, { ref: ADDRESS.account(account.name), key: 'id' });
+      continue;
+    }
+
+    matched.set(account.name, live);
+    const label = `account ${account.name} (${live.id})`;
+    if (live.status !== 'ACTIVE') {
+      driftChange(
+        SECTION_ORGANIZATION,
+        'account',
+        ADDRESS.account(account.name),
+        `${label} is ${live.status}; estate leaves closed and suspended accounts alone`,
+        { id: live.id, reason: 'remove the account from estate.yaml, or reopen it with AWS Support' },
+      );
+      accountTarget.set(account.name, undefined);
+      continue;
+    }
+    accountTarget.set(account.name, { id: live.id });
+    if (live.ouPath !== account.ouPath) {
+      movingOut.add(live.id);
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'move',
+        resourceType: 'account',
+        address: ADDRESS.accountPlacement(account.name),
+        summary: `move ${label} from ${live.ouPath || 'Root'} to ${account.ouPath}`,
+        diff: [{ field: 'ou', before: live.ouPath || 'Root', after: account.ouPath }],
+        payload: {
+          name: account.name,
+          account: { id: live.id },
+          from: { id: live.parentId },
+          fromPath: live.ouPath,
+          to: ouRef(account.ouPath),
+          ouPath: account.ouPath,
+        } satisfies AccountMovePayload,
+        ...deps(ADDRESS.ou(account.ouPath)),
+      });
+    }
+    const d = diffTags(live.tags, account.tags, desired.managedAccountTagKeys);
+    if (d.diff.length) {
+      add({
+        section: SECTION_ORGANIZATION,
+        action: 'update',
+        resourceType: 'tags',
+        address: ADDRESS.accountTags(account.name),
+        summary: `update tags of ${label}: ${describeTagDiff(d)}`,
+        diff: d.diff,
+        payload: { resource: { id: live.id }, label, set: d.set, remove: d.remove } satisfies TagsPayload,
+      });
+    }
+  }
+
+  const matchedIds = new Set([...matched.values()].map((a) => a.id));
+  for (const live of snapshot.accounts) {
+    if (matchedIds.has(live.id) || live.id === org?.managementAccountId) continue;
+    driftChange(
+      SECTION_ORGANIZATION,
+      'account',
+      ADDRESS.unknownAccount(live.id),
+      `account ${live.name} (${live.id}, ${live.email}) in ${live.ouPath || 'Root'} is not in estate.yaml`,
+      { id: live.id, reason: 'add it to accounts (with id) to manage it; estate never closes accounts' },
+    );
+  }
+  for (const request of snapshot.accountCreations) {
+    if (!claimedRequests.has(request.id))
+      notes.push(
+        `A CreateAccount request for "${request.accountName}" (${request.id}) is in progress but estate.yaml does not name that account.`,
+      );
+  }
+
+  // ---------------------------------------------------------------- OUs not in the config
+  const desiredPaths = new Set(desired.ous.map((o) => o.path));
+  const prunable = new Map<string, boolean>();
+  const isPrunable = (ou: SnapshotOu): boolean => {
+    const known = prunable.get(ou.path);
+    if (known !== undefined) return known;
+    const accountsInside = snapshot.accounts.filter((a) => a.parentId === ou.id);
+    const childOus = snapshot.ous.filter((o) => o.parentId === ou.id);
+    const result =
+      accountsInside.every((a) => movingOut.has(a.id)) &&
+      childOus.every((c) => !desiredPaths.has(c.path) && isPrunable(c));
+    prunable.set(ou.path, result);
+    return result;
+  };
+  const unknownOus = snapshot.ous.filter((o) => !desiredPaths.has(o.path));
+  const deletions: Change[] = [];
+  // Deepest first, so a parent's delete can depend on its children's.
+  for (const ou of [...unknownOus].sort((a, b) => b.depth - a.depth || (a.path < b.path ? -1 : 1))) {
+    const accountsInside = snapshot.accounts.filter((a) => a.parentId === ou.id);
+    if (options.prune && isPrunable(ou)) {
+      const moves = accountsInside
+        .map((a) => [...matched.entries()].find(([, m]) => m.id === a.id)?.[0])
+        .filter((n): n is string => n !== undefined)
+        .map((n) => ADDRESS.accountPlacement(n));
+      const children = snapshot.ous.filter((o) => o.parentId === ou.id).map((o) => ADDRESS.ou(o.path));
+      const change: Change = {
+        section: SECTION_ORGANIZATION,
+        action: 'delete',
+        resourceType: 'ou',
+        address: ADDRESS.ou(ou.path),
+        summary: `delete OU ${ou.path} (not in estate.yaml${accountsInside.length ? ', emptied by the moves above' : ', empty'})`,
+        payload: { ouId: ou.id, path: ou.path } satisfies OuDeletePayload,
+        ...(moves.length + children.length ? { dependsOn: [...moves, ...children] } : {}),
+      };
+      deletions.push(change);
+      planned.add(change.address);
+      continue;
+    }
+    const children = snapshot.ous.filter((o) => o.parentId === ou.id).length;
+    const content =
+      accountsInside.length || children
+        ? `holds ${accountsInside.length} account(s) and ${children} OU(s)`
+        : 'is empty';
+    driftChange(
+      SECTION_ORGANIZATION,
+      'ou',
+      ADDRESS.ou(ou.path),
+      `OU ${ou.path} (${ou.id}) is not in estate.yaml; it ${content}`,
+      {
+        id: ou.id,
+        reason: options.prune
+          ? 'not pruned: it holds accounts or OUs that estate.yaml does not place elsewhere'
+          : 'add it to organizationalUnits, or run apply with --prune to delete it when empty',
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- policies
+  const labelOf = new Map<string, string>();
+  if (snapshot.root) labelOf.set(snapshot.root.id, 'Root');
+  for (const o of snapshot.ous) labelOf.set(o.id, o.path);
+  for (const a of snapshot.accounts) labelOf.set(a.id, `${a.name} (${a.id})`);
+  for (const [name, a] of matched) labelOf.set(a.id, name);
+
+  const targetRef = (t: DesiredTarget): { ref: Ref; creator?: string } | undefined => {
+    if (t.kind === 'root') return { ref: rootRef, creator: ADDRESS.organization };
+    if (t.kind === 'ou') return { ref: ouRef(t.path), creator: ADDRESS.ou(t.path) };
+    const ref = accountTarget.get(t.name);
+    return ref ? { ref, creator: ADDRESS.account(t.name) } : undefined;
+  };
+  const refKey = (r: Ref) => ('id' in r ? r.id : `${r.ref}#${r.key}`);
+
+  const desiredKeys = new Set(desired.policies.map((p) => `${p.type}/${p.name}`));
+  const attachments: Change[] = [];
+  const detachments: Change[] = [];
+  const policyDeletes: Change[] = [];
+  for (const policy of desired.policies) {
+    const kind = POLICY_KIND[policy.type];
+    const live = snapshot.policies.find((p) => p.name === policy.name && p.type === policy.type);
+    const address = ADDRESS.policy(policy.name);
+    if (!live) {
+      add({
+        section: SECTION_POLICIES,
+        action: 'create',
+        resourceType: 'policy',
+        address,
+        summary: `create ${kind} ${policy.name}`,
+        payload: {
+          name: policy.name,
+          type: policy.type,
+          description: policy.description,
+          content: policy.content,
+        } satisfies PolicyCreatePayload,
+        ...deps(ADDRESS.organization, ADDRESS.policyType(policy.type)),
+      });
+    } else {
+      const contentChanged = !sameDocument(live.content, policy.content);
+      const descriptionChanged = live.description !== policy.description;
+      if (contentChanged || descriptionChanged) {
+        add({
+          section: SECTION_POLICIES,
+          action: 'update',
+          resourceType: 'policy',
+          address,
+          summary: `update ${kind} ${policy.name}: ${[contentChanged && 'document', descriptionChanged && 'description'].filter(Boolean).join(' and ')} changed`,
+          diff: [
+            ...(contentChanged ? [{ field: 'content', before: live.content, after: policy.content }] : []),
+            ...(descriptionChanged
+              ? [{ field: 'description', before: live.description, after: policy.description }]
+              : []),
+          ],
+          payload: {
+            policyId: live.id,
+            name: policy.name,
+            ...(contentChanged ? { content: policy.content } : {}),
+            ...(descriptionChanged ? { description: policy.description } : {}),
+          } satisfies PolicyUpdatePayload,
+        });
+      }
+    }
+    const policyRef: Ref = live ? { id: live.id } : { ref: address, key: 'id' };
+    const wanted = new Set<string>();
+    for (const target of policy.targets) {
+      const resolved = targetRef(target);
+      if (!resolved) {
+        notes.push(
+          `${policy.name} is not attached to ${target.label}: that account is not usable (see the drift above).`,
+        );
+        continue;
+      }
+      wanted.add(refKey(resolved.ref));
+      if (live && 'id' in resolved.ref && live.targets.includes(resolved.ref.id)) continue;
+      const change: Change = {
+        section: SECTION_POLICIES,
+        action: 'attach',
+        resourceType: 'policy-attachment',
+        address: ADDRESS.attachment(policy.name, target.label),
+        summary: `attach ${kind} ${policy.name} to ${target.kind === 'root' ? 'the root' : target.kind === 'ou' ? `OU ${target.label}` : `account ${target.label}`}`,
+        payload: {
+          policy: policyRef,
+          policyName: policy.name,
+          target: resolved.ref,
+          targetLabel: target.label,
+        } satisfies AttachmentPayload,
+        ...deps(address, resolved.creator, ADDRESS.policyType(policy.type)),
+      };
+      attachments.push(change);
+      planned.add(change.address);
+    }
+    for (const targetId of live?.targets ?? []) {
+      if (wanted.has(targetId)) continue;
+      const targetLabel = labelOf.get(targetId) ?? targetId;
+      const change: Change = {
+        section: SECTION_POLICIES,
+        action: 'detach',
+        resourceType: 'policy-attachment',
+        address: ADDRESS.attachment(policy.name, targetLabel),
+        summary: `detach ${kind} ${policy.name} from ${targetLabel} (no longer a target in estate.yaml)`,
+        payload: {
+          policy: { id: live!.id },
+          policyName: policy.name,
+          target: { id: targetId },
+          targetLabel,
+        } satisfies AttachmentPayload,
+      };
+      detachments.push(change);
+      planned.add(change.address);
+    }
+  }
+
+  // estate-owned policies the config dropped: detach everywhere, then delete.
+  for (const live of snapshot.policies) {
+    if (desiredKeys.has(`${live.type}/${live.name}`)) continue;
+    const kind = POLICY_KIND[live.type];
+    const address = planned.has(ADDRESS.policy(live.name))
+      ? `${ADDRESS.policy(live.name)}#${live.type}`
+      : ADDRESS.policy(live.name);
+    const detaches = live.targets.map((targetId) => {
+      const targetLabel = labelOf.get(targetId) ?? targetId;
+      const change: Change = {
+        section: SECTION_POLICIES,
+        action: 'detach',
+        resourceType: 'policy-attachment',
+        address: `${ADDRESS.attachment(live.name, targetLabel)}${address === ADDRESS.policy(live.name) ? '' : `#${live.type}`}`,
+        summary: `detach ${kind} ${live.name} from ${targetLabel} (the policy is no longer in estate.yaml)`,
+        payload: {
+          policy: { id: live.id },
+          policyName: live.name,
+          target: { id: targetId },
+          targetLabel,
+        } satisfies AttachmentPayload,
+      };
+      planned.add(change.address);
+      return change;
+    });
+    detachments.push(...detaches);
+    const del: Change = {
+      section: SECTION_POLICIES,
+      action: 'delete',
+      resourceType: 'policy',
+      address,
+      summary: `delete ${kind} ${live.name} (estate created it; estate.yaml no longer names it)`,
+      payload: { policyId: live.id, name: live.name } satisfies PolicyDeletePayload,
+      ...(detaches.length ? { dependsOn: detaches.map((d) => d.address) } : {}),
+    };
+    policyDeletes.push(del);
+    planned.add(address);
+  }
+
+  return {
+    changes: [...changes, ...attachments, ...detachments, ...policyDeletes, ...deletions, ...drift],
+    notes,
+  };
+}

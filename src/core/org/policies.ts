@@ -1,0 +1,217 @@
+/**
+ * Policy documents: the builtins in templates/policies/*.json and the config's own files,
+ * rendered with config values and checked against the AWS size limits at plan time.
+ *
+ * Placeholders are JSON strings, so every template stays valid JSON:
+ * - `"{{governedRegions}}"` as an array element is replaced by the governed regions;
+ * - `"{{mandatoryTags}}"` as a value becomes the tag-policy map of the mandatory tags;
+ * - `{{homeRegion}}`, `{{accessRoleName}}`, `{{organizationName}}` are replaced inside strings.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BUILTIN_POLICIES } from '../../config/schema.js';
+import { type EstateConfig } from '../../config/schema.js';
+import { EstateError } from '../../errors.js';
+import type { PolicyType } from './ports.js';
+
+export type BuiltinPolicy = (typeof BUILTIN_POLICIES)[number];
+
+/** estate only updates, detaches and deletes policies whose AWS name starts with this. */
+export const POLICY_PREFIX = 'estate-';
+
+/** Characters per document (AWS Organizations quotas, "Maximum size of a policy document"). */
+export const POLICY_SIZE_LIMITS: Readonly<Record<PolicyType, number>> = {
+  SERVICE_CONTROL_POLICY: 5_120,
+  TAG_POLICY: 10_000,
+};
+
+export const BUILTIN_DESCRIPTIONS: Readonly<Record<BuiltinPolicy, string>> = {
+  'deny-leave-organization': 'estate: member accounts cannot leave the organisation',
+  'deny-disable-audit': 'estate: CloudTrail and AWS Config cannot be stopped or deleted',
+  'deny-outside-governed-regions': 'estate: regional services only in the governed regions',
+  'deny-root-user': 'estate: the root user of member accounts cannot act',
+  'require-mandatory-tags': 'estate: the mandatory tags, with their allowed values',
+};
+
+/** Raw policy texts: builtins by name and the config's files by their `file` value. */
+export interface PolicySources {
+  readonly builtins: Readonly<Partial<Record<BuiltinPolicy, string>>>;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface PolicyVars {
+  readonly governedRegions: readonly string[];
+  readonly homeRegion: string;
+  readonly accessRoleName: string;
+  readonly organizationName: string;
+  readonly mandatoryTags: readonly { readonly key: string; readonly allowed?: readonly string[] }[];
+}
+
+/** templates/policies of the installed package (walks up from this module: src/ or dist/). */
+export function defaultTemplatesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'templates', 'policies');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new EstateError('cannot find templates/policies next to the estate package', {
+    code: 'TemplatesMissing',
+    source: 'internal',
+  });
+}
+
+/** Reads the builtin templates and policy files the config names. */
+export async function loadPolicySources(
+  config: Pick<EstateConfig, 'policies'>,
+  options: { configDir: string; templatesDir?: string },
+): Promise<PolicySources> {
+  const builtins: Partial<Record<BuiltinPolicy, string>> = {};
+  const files: Record<string, string> = {};
+  const templates = options.templatesDir ?? defaultTemplatesDir();
+  await Promise.all(
+    config.policies.map(async (p, i) => {
+      if (p.builtin) {
+        builtins[p.builtin] = await readFile(join(templates, `${p.builtin}.json`), 'utf8');
+      } else if (p.file) {
+        const path = isAbsolute(p.file) ? p.file : resolve(options.configDir, p.file);
+        try {
+          files[p.file] = await readFile(path, 'utf8');
+        } catch (error) {
+          throw new EstateError(`policies.${i}.file: cannot read ${path} (${(error as Error).message})`, {
+            code: 'PolicyFileUnreadable',
+            source: 'user',
+            cause: error,
+            suggestions: ['paths in policies[].file are relative to estate.yaml'],
+          });
+        }
+      }
+    }),
+  );
+  return { builtins, files };
+}
+
+export function policyTypeOf(type: 'scp' | 'tag'): PolicyType {
+  return type === 'scp' ? 'SERVICE_CONTROL_POLICY' : 'TAG_POLICY';
+}
+
+function tagPolicyMap(tags: PolicyVars['mandatoryTags']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const t of tags) {
+    out[t.key.toLowerCase()] = {
+      tag_key: { '@@assign': t.key },
+      ...(t.allowed?.length ? { tag_value: { '@@assign': [...t.allowed] } } : {}),
+    };
+  }
+  return out;
+}
+
+const WHOLE = /^\{\{(\w+)\}\}$/;
+const INLINE = /\{\{(\w+)\}\}/g;
+
+/**
+ * Renders a policy template (JSON text) with config values and returns the minified
+ * document. `where` names the source in error messages ("policies.2 (deny-root-user)").
+ */
+export function renderPolicy(template: string, vars: PolicyVars, where: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(template);
+  } catch (error) {
+    throw new EstateError(`${where}: the policy document is not valid JSON (${(error as Error).message})`, {
+      code: 'PolicyNotJson',
+      source: 'user',
+      cause: error,
+    });
+  }
+  const lists: Record<string, readonly string[]> = { governedRegions: vars.governedRegions };
+  const objects: Record<string, unknown> = { mandatoryTags: tagPolicyMap(vars.mandatoryTags) };
+  const strings: Record<string, string> = {
+    homeRegion: vars.homeRegion,
+    accessRoleName: vars.accessRoleName,
+    organizationName: vars.organizationName,
+  };
+  const unknown = (name: string): never => {
+    throw new EstateError(`${where}: unknown placeholder {{${name}}}`, {
+      code: 'PolicyPlaceholder',
+      source: 'user',
+      suggestions: [
+        `known placeholders: ${[...Object.keys(lists), ...Object.keys(objects), ...Object.keys(strings)].join(', ')}`,
+      ],
+    });
+  };
+  const inline = (s: string): string =>
+    s.replace(INLINE, (_m, name: string) => {
+      if (name in strings) return strings[name]!;
+      if (name in lists) {
+        throw new EstateError(
+          `${where}: {{${name}}} is a list; use it as a whole array element: ["{{${name}}}"]`,
+          {
+            code: 'PolicyPlaceholder',
+            source: 'user',
+          },
+        );
+      }
+      return unknown(name);
+    });
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const whole = WHOLE.exec(value);
+      if (whole && whole[1]! in objects) return objects[whole[1]!];
+      return inline(value);
+    }
+    if (Array.isArray(value)) {
+      return value.flatMap((item) => {
+        const whole = typeof item === 'string' ? WHOLE.exec(item) : null;
+        if (whole && whole[1]! in lists) return [...lists[whole[1]!]!];
+        return [walk(item)];
+      });
+    }
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [inline(k), walk(v)]));
+    }
+    return value;
+  };
+  return JSON.stringify(walk(doc));
+}
+
+/** Throws a user error when a rendered document is over the AWS limit for its type. */
+export function checkPolicySize(name: string, type: PolicyType, content: string, where: string): void {
+  const limit = POLICY_SIZE_LIMITS[type];
+  if (content.length <= limit) return;
+  const kind = type === 'SERVICE_CONTROL_POLICY' ? 'service control policies' : 'tag policies';
+  throw new EstateError(
+    `${where}: policy ${name} is ${content.length.toLocaleString('en-GB')} characters once rendered; AWS allows ${limit.toLocaleString('en-GB')} for ${kind}`,
+    {
+      code: 'PolicyTooLarge',
+      source: 'user',
+      suggestions: [
+        'split the document into two policies with their own targets',
+        'use wildcards in actions, or move exemptions into a condition',
+      ],
+    },
+  );
+}
+
+/** Key order and whitespace do not matter to AWS; this makes documents comparable. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** True when two policy documents say the same thing (JSON equal up to key order and spacing). */
+export function sameDocument(a: string, b: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
+}
