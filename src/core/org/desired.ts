@@ -11,6 +11,7 @@ import {
   POLICY_PREFIX,
   type PolicySources,
   checkPolicySize,
+  isForeignPolicy,
   policyTypeOf,
   renderPolicy,
 } from './policies.js';
@@ -153,6 +154,16 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
       });
     }
     const name = `${POLICY_PREFIX}${p.name}`;
+    if (isForeignPolicy(name)) {
+      throw new EstateError(
+        `${where}: policy names starting with "budget-" are reserved for estate's budgets`,
+        {
+          code: 'PolicyNameReserved',
+          source: 'user',
+          suggestions: [`rename policies.${i}.name`],
+        },
+      );
+    }
     const content = renderPolicy(source, vars, where);
     checkPolicySize(name, type, content, where);
     const targets = p.targets.map((t): DesiredTarget => {

@@ -32,7 +32,7 @@ import {
   isManagedTagKey,
 } from './desired.js';
 import type { PolicySources } from './policies.js';
-import { sameDocument } from './policies.js';
+import { isForeignPolicy, sameDocument } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
 import type { OrgSnapshot, SnapshotAccount, SnapshotOu } from './snapshot.js';
 
@@ -530,7 +530,7 @@ export function planFromDesired(
 
   // estate-owned policies the config dropped: detach everywhere, then delete.
   for (const live of snapshot.policies) {
-    if (desiredKeys.has(`${live.type}/${live.name}`)) continue;
+    if (desiredKeys.has(`${live.type}/${live.name}`) || isForeignPolicy(live.name)) continue;
     const kind = POLICY_KIND[live.type];
     const address = planned.has(ADDRESS.policy(live.name))
       ? `${ADDRESS.policy(live.name)}#${live.type}`

@@ -21,6 +21,17 @@ export type BuiltinPolicy = (typeof BUILTIN_POLICIES)[number];
 /** estate only updates, detaches and deletes policies whose AWS name starts with this. */
 export const POLICY_PREFIX = 'estate-';
 
+/**
+ * estate- policies other sections own (the budgets section's deny-new-resources SCP): the
+ * policies planner never updates, detaches or deletes them, and config policies may not
+ * take these names.
+ */
+export const FOREIGN_POLICY_PREFIXES: readonly string[] = ['estate-budget-'];
+
+export function isForeignPolicy(awsName: string): boolean {
+  return FOREIGN_POLICY_PREFIXES.some((prefix) => awsName.startsWith(prefix));
+}
+
 /** Characters per document (AWS Organizations quotas, "Maximum size of a policy document"). */
 export const POLICY_SIZE_LIMITS: Readonly<Record<PolicyType, number>> = {
   SERVICE_CONTROL_POLICY: 5_120,

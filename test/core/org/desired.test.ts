@@ -99,4 +99,13 @@ describe('desiredOrganization', () => {
     expect(error?.code).toBe('PolicyTooLarge');
     expect(error?.message).toMatch(/^policies.0 \(huge\): policy estate-huge is [\d,]+ characters/);
   });
+
+  it('Given a config policy named budget-*, Then it is refused: the budgets section owns estate-budget-*', async () => {
+    const config = orgConfig((raw) => {
+      raw.policies = [{ name: 'budget-guard', type: 'scp', builtin: 'deny-root-user', targets: ['Root'] }];
+    });
+    expect(() => desiredOrganization(config, { builtins: { 'deny-root-user': '{}' }, files: {} })).toThrow(
+      /policies.0 \(budget-guard\): policy names starting with "budget-" are reserved/,
+    );
+  });
 });

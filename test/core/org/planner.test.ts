@@ -445,6 +445,31 @@ describe('planOrganization: policies', () => {
     ]);
   });
 
+  it('Given the budgets section’s estate-budget-* SCP, Then the policies planner leaves it alone', async () => {
+    const { changes } = await plan(
+      policyConfig(),
+      withPolicies([
+        {
+          id: 'p-1',
+          name: 'estate-deny-root-user',
+          type: 'SERVICE_CONTROL_POLICY',
+          description: 'estate: the root user of member accounts cannot act',
+          content: await rendered(),
+          targets: ['ou-sbx'],
+        },
+        {
+          id: 'p-b',
+          name: 'estate-budget-deny-new-resources',
+          type: 'SERVICE_CONTROL_POLICY',
+          description: '',
+          content: '{}',
+          targets: ['200000000004'],
+        },
+      ]),
+    );
+    expect(changes).toEqual([]);
+  });
+
   it('Given policy types not enabled, Then they are enabled before policies are attached', async () => {
     const snapshot = live({
       ous,

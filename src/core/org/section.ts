@@ -1,0 +1,124 @@
+/**
+ * The "organization" and "policies" sections of `estate plan` / `estate apply`, over the
+ * organisation engine. Both plan from one snapshot (read once, by whichever section reads
+ * first) and one planOrganization call; their applies share one state, so a policy
+ * attachment in "policies" finds the id of an account or OU created in "organization", and
+ * is skipped when that creation failed.
+ */
+import { emailFromPattern } from '../../config/rules.js';
+import type { EstateConfig } from '../../config/schema.js';
+import type { PlanSection, SectionContext } from '../plan/section.js';
+import {
+  applyOrganizationPlan,
+  newApplyState,
+  type ApplyOrganizationOptions,
+  type OrgApplyState,
+} from './apply.js';
+import { SECTION_ORGANIZATION, SECTION_POLICIES } from './changes.js';
+import { planOrganization, type OrganizationPlan } from './planner.js';
+import type { PolicySources } from './policies.js';
+import type { OrganizationsPort } from './ports.js';
+import { EMPTY_SNAPSHOT, readSnapshot, type OrgSnapshot } from './snapshot.js';
+
+export interface OrganizationSectionDeps {
+  readonly port: OrganizationsPort;
+  /** From loadPolicySources(config, { configDir }). */
+  readonly policySources: PolicySources;
+  /** The caller's account (STS GetCallerIdentity): reads and applies stop unless it is the management account. */
+  readonly callerAccountId?: () => Promise<string>;
+  /** Plan delete changes for empty OUs not in the config (the command confirms them). @default false */
+  readonly prune?: boolean;
+  /** Calls in flight while reading. @default 16 */
+  readonly readConcurrency?: number;
+  /** Polling and waiting of account creations (tests inject a zero sleep). */
+  readonly apply?: Pick<
+    ApplyOrganizationOptions,
+    | 'sleep'
+    | 'pollIntervalMs'
+    | 'maxPollIntervalMs'
+    | 'accountCreationTimeoutMs'
+    | 'accountCreationConcurrency'
+  >;
+}
+
+/** What both sections read: the organisation, and config account name → id for later sections. */
+export interface OrgSectionSnapshot {
+  readonly org: OrgSnapshot;
+  readonly accountIds: Readonly<Record<string, string>>;
+}
+
+export function organizationSections(
+  deps: OrganizationSectionDeps,
+): [PlanSection<OrgSectionSnapshot>, PlanSection<OrgSectionSnapshot>] {
+  let latest: Promise<OrgSectionSnapshot> | undefined;
+  const plans = new WeakMap<OrgSnapshot, OrganizationPlan>();
+  let state: OrgApplyState = newApplyState();
+
+  const fresh: PlanSection<OrgSectionSnapshot>['read'] = (context) =>
+    (latest = (async () => {
+      const { config } = context;
+      const org = await readSnapshot(deps.port, {
+        ...(deps.readConcurrency ? { concurrency: deps.readConcurrency } : {}),
+        ...(deps.callerAccountId ? { callerAccountId: await deps.callerAccountId() } : {}),
+        ...(config.organization.managementAccountId
+          ? { expectedManagementAccountId: config.organization.managementAccountId }
+          : {}),
+      });
+      return { org, accountIds: accountIdsFor(config, org) };
+    })());
+
+  const planFor = (snapshot: OrgSectionSnapshot, context: SectionContext): OrganizationPlan => {
+    let plan = plans.get(snapshot.org);
+    if (!plan) {
+      plan = planOrganization(context.config, snapshot.org, {
+        prune: deps.prune ?? false,
+        policySources: deps.policySources,
+      });
+      plans.set(snapshot.org, plan);
+    }
+    return plan;
+  };
+
+  const section = (name: string): PlanSection<OrgSectionSnapshot> => ({
+    name,
+    // "organization" reads afresh on every plan; "policies" plans from the same snapshot.
+    read: (context) => (name === SECTION_ORGANIZATION ? fresh(context) : (latest ?? fresh(context))),
+    empty: () => ({ org: EMPTY_SNAPSHOT, accountIds: {} }),
+    plan: (snapshot, context) => planFor(snapshot, context).changes.filter((c) => c.section === name),
+    notes: (snapshot, _changes, context) =>
+      name === SECTION_ORGANIZATION ? planFor(snapshot, context).notes : [],
+    accountIds: (snapshot) => new Map(Object.entries(snapshot.accountIds)),
+    async apply(changes, context) {
+      // "organization" applies first; "policies" reuses its state (ids, failures).
+      if (name === SECTION_ORGANIZATION) state = newApplyState();
+      const result = await applyOrganizationPlan({ changes }, deps.port, {
+        ...deps.apply,
+        progress: context.progress,
+        concurrency: context.concurrency,
+        state,
+        onAccountCreated: context.recordAccountId,
+        ...(deps.callerAccountId ? { callerAccountId: await deps.callerAccountId() } : {}),
+        ...(context.config.organization.managementAccountId
+          ? { expectedManagementAccountId: context.config.organization.managementAccountId }
+          : {}),
+      });
+      return [...result.results];
+    },
+  });
+
+  return [section(SECTION_ORGANIZATION), section(SECTION_POLICIES)];
+}
+
+/** Config account name → live id: by accounts[].id, else by root e-mail. */
+function accountIdsFor(config: EstateConfig, org: OrgSnapshot): Record<string, string> {
+  const byEmail = new Map(org.accounts.map((a) => [a.email.toLowerCase(), a.id]));
+  const out: Record<string, string> = {};
+  for (const account of config.accounts) {
+    const email = (
+      account.email ?? emailFromPattern(config.organization.emailPattern, account.name)
+    ).toLowerCase();
+    const id = account.id ?? byEmail.get(email);
+    if (id) out[account.name] = id;
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { organizationSections } from '../../../src/core/org/section.js';
+import type { ApplyContext, SectionContext } from '../../../src/core/plan/section.js';
+import type { Change, ChangeResult } from '../../../src/core/plan/types.js';
+import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { noSleep, orgConfig, portOver, sourcesFor } from '../../_helpers/org-harness.js';
+
+async function setup() {
+  const fake = new FakeOrganizations();
+  const config = orgConfig();
+  const sections = organizationSections({
+    port: portOver(fake),
+    policySources: await sourcesFor(config),
+    callerAccountId: async () => fake.callerAccountId,
+    apply: { sleep: noSleep, pollIntervalMs: 1 },
+  });
+  return { fake, config, sections };
+}
+
+/** What the plan engine does: read and plan each section in order, then apply each in order. */
+async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) {
+  const { config, sections } = setupResult;
+  const accountIds = new Map<string, string>();
+  const context: SectionContext = { config, accountIds, offline: false };
+  const planned: Change[][] = [];
+  const snapshots = [];
+  for (const section of sections) {
+    const snapshot = await section.read(context);
+    snapshots.push(snapshot);
+    for (const [name, id] of section.accountIds?.(snapshot) ?? []) accountIds.set(name, id);
+    planned.push(section.plan(snapshot, context));
+  }
+  const recorded: string[] = [];
+  const applyContext: ApplyContext = {
+    ...context,
+    progress: () => {},
+    concurrency: 8,
+    recordAccountId: (name, id) => {
+      recorded.push(name);
+      accountIds.set(name, id);
+    },
+  };
+  const results: ChangeResult[] = [];
+  for (const [i, section] of sections.entries()) {
+    const changes = planned[i]!.filter((c) => c.action !== 'drift');
+    if (changes.length) results.push(...(await section.apply(changes, applyContext)));
+  }
+  return { planned, snapshots, results, recorded, accountIds };
+}
+
+describe('organizationSections', () => {
+  it('Given no organisation, When planned and applied section by section, Then policies attach to accounts created by the organization section', async () => {
+    const s = await setup();
+    const { planned, snapshots, results, recorded, accountIds } = await runLikeTheEngine(s);
+
+    expect(snapshots[1]).toBe(snapshots[0]);
+    expect(planned[0]!.every((c) => c.section === 'organization')).toBe(true);
+    expect(planned[1]!.every((c) => c.section === 'policies')).toBe(true);
+    expect(planned[1]!.map((c) => c.address)).toContain(
+      'policy:estate-deny-outside-governed-regions@dev-alice',
+    );
+    expect(results.filter((r) => r.status !== 'applied')).toEqual([]);
+    expect(recorded.sort()).toEqual(['audit', 'dev-alice', 'logs', 'shop-prod']);
+    expect(accountIds.get('dev-alice')).toBe(s.fake.accountByName('dev-alice')!.id);
+    const policy = [...s.fake.policies.values()].find(
+      (p) => p.name === 'estate-deny-outside-governed-regions',
+    )!;
+    expect(s.fake.attachments.get(policy.id)!.has(s.fake.accountByName('dev-alice')!.id)).toBe(true);
+  });
+
+  it('Given a finished apply, When planned again with the same sections, Then the organisation is read afresh and nothing is planned', async () => {
+    const s = await setup();
+    await runLikeTheEngine(s);
+    const second = await runLikeTheEngine(s);
+    expect(second.planned.flat()).toEqual([]);
+    expect(second.accountIds.size).toBe(4);
+  });
+
+  it('Given a member account caller, When read, Then the section stops before listing anything', async () => {
+    const s = await setup();
+    s.fake.createOrganizationNow();
+    s.fake.callerAccountId = '222222222222';
+    const context: SectionContext = { config: s.config, accountIds: new Map(), offline: false };
+    await expect(s.sections[0].read(context)).rejects.toMatchObject({ code: 'NotManagementAccount' });
+    expect(s.fake.calls).toEqual({ DescribeOrganization: 1 });
+  });
+
+  it('plans offline from an empty organisation', async () => {
+    const s = await setup();
+    const context: SectionContext = { config: s.config, accountIds: new Map(), offline: true };
+    const changes = s.sections[0].plan(s.sections[0].empty(context), context);
+    expect(changes[0]!.address).toBe('organization');
+    expect(s.fake.totalCalls()).toBe(0);
+  });
+});
