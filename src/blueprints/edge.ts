@@ -12,7 +12,8 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { EDGE_DEFAULTS, bySize, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
-import { acknowledge, logGroup, profileOf } from './profile.js';
+import { functionRole } from './grants.js';
+import { acknowledge, acknowledgeWildcards, logGroup, profileOf } from './profile.js';
 
 export interface EdgeBlueprintProps {
   /** dev: buckets auto-deleted, WAF rate limit only; prod: retained versioned bucket, WAF managed rules. */
@@ -220,19 +221,35 @@ export class EdgeBlueprint extends Construct {
     this.url = `https://${props.domainName ?? this.distribution.distributionDomainName}/`;
 
     if (props.buildDir) {
-      const upload = new s3deploy.BucketDeployment(this, 'Upload', {
+      const uploadLogs = logGroup(this, 'UploadLogs', props.size, props.logRetentionDays);
+      const uploadRole = functionRole(
+        this,
+        'UploadRole',
+        uploadLogs,
+        `Uploads the front end of ${props.namePrefix}`,
+      );
+      new s3deploy.BucketDeployment(this, 'Upload', {
         sources: [s3deploy.Source.asset(props.buildDir)],
         destinationBucket: this.bucket,
         distribution: this.distribution,
         distributionPaths: ['/*'],
         prune: true,
         memoryLimit: 512,
-        logGroup: logGroup(this, 'UploadLogs', props.size, props.logRetentionDays),
+        logGroup: uploadLogs,
+        role: uploadRole,
       });
-      acknowledge(upload, {
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
-          'the upload function is created by aws-s3-deployment with the basic execution policy (its own logs)',
-      });
+      acknowledgeWildcards(
+        uploadRole,
+        'grants written by aws-s3-deployment: read the asset from the CDK asset bucket, sync and prune the site bucket, and invalidate the distribution (CloudFront invalidations take no resource ARN)',
+      );
+      const handler = Stack.of(this).node.children.find((c) =>
+        c.node.id.startsWith('Custom::CDKBucketDeployment'),
+      );
+      if (handler)
+        acknowledge(handler, {
+          'AwsSolutions-L1':
+            'the upload handler and its Python runtime ship with aws-cdk-lib (aws-s3-deployment) and move with its upgrades',
+        });
     }
   }
 }

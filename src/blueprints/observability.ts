@@ -176,15 +176,16 @@ export class ObservabilityBlueprint extends Construct {
 
     const tables = props.tables ?? [];
     if (tables.length) {
+      // Ids must be unique across one graph, hence the index in each.
       const throttles = tables.map(
-        (t) =>
+        (t, i) =>
           new cloudwatch.MathExpression({
-            expression: 'r + w',
+            expression: `r${i} + w${i}`,
             label: t.tableName,
             period: Duration.minutes(5),
             usingMetrics: {
-              r: tableMetric(t, 'ReadThrottleEvents'),
-              w: tableMetric(t, 'WriteThrottleEvents'),
+              [`r${i}`]: tableMetric(t, 'ReadThrottleEvents'),
+              [`w${i}`]: tableMetric(t, 'WriteThrottleEvents'),
             },
           }),
       );

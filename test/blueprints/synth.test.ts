@@ -1,0 +1,116 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleApiCodePath } from '../../src/blueprints/paths.js';
+import { cacheKey, summaryLines, synthEnvironment, type SynthResult } from '../../src/blueprints/synth.js';
+import type { EstateConfig } from '../../src/config/schema.js';
+import { estate } from './_helpers.js';
+
+/** A config folder with its own copy of the sample handler, so a test can edit the code. */
+function project(memoryMb = 256): { config: EstateConfig; configDir: string } {
+  const configDir = mkdtempSync(join(tmpdir(), 'estate-project-'));
+  cpSync(sampleApiCodePath(), join(configDir, 'api'), { recursive: true });
+  const config = estate({
+    blueprints: { 'api-lambda': { codePath: 'api', memoryMb } },
+    environments: [
+      {
+        name: 'dev',
+        account: 'dev-acct',
+        blueprints: ['edge', 'auth', 'data', 'api-lambda', 'ai', 'observability'],
+        size: 'dev',
+        owner: 'alice@acme.example.com',
+      },
+    ],
+  });
+  return { config, configDir };
+}
+
+// Given a five-blueprint environment synthesised into a fresh folder, then again unchanged.
+const { config, configDir } = project();
+const cwd = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
+let first: SynthResult;
+let second: SynthResult;
+beforeAll(async () => {
+  first = await synthEnvironment(config, 'dev', { configDir, cwd });
+  second = await synthEnvironment(config, 'dev', { configDir, cwd });
+});
+
+describe('synthEnvironment', () => {
+  it('writes a cloud assembly under cdk.out/<env> with a summary per stack', () => {
+    expect(first.cached).toBe(false);
+    expect(first.assemblyDir).toBe(join(cwd, 'cdk.out', 'dev'));
+    expect(existsSync(join(first.assemblyDir, 'manifest.json'))).toBe(true);
+    const names = first.stacks.map((s) => s.name);
+    expect([...names].sort()).toEqual([
+      'dev-ai',
+      'dev-api-lambda',
+      'dev-auth',
+      'dev-data',
+      'dev-edge',
+      'dev-observability',
+    ]);
+    // Listed in deployment order: producers before consumers.
+    expect(names.indexOf('dev-data')).toBeLessThan(names.indexOf('dev-auth'));
+    expect(names.indexOf('dev-auth')).toBeLessThan(names.indexOf('dev-api-lambda'));
+    expect(names.indexOf('dev-edge')).toBeLessThan(names.indexOf('dev-observability'));
+    for (const s of first.stacks) {
+      expect(s.resources).toBeGreaterThan(0);
+      expect(s.templateBytes).toBe(readFileSync(join(first.assemblyDir, `${s.name}.template.json`)).length);
+    }
+    expect(first.stacks.find((s) => s.name === 'dev-edge')).toMatchObject({
+      blueprint: 'edge',
+      region: 'us-east-1',
+    });
+    expect(first.validation).toBeUndefined();
+    expect(summaryLines(first)[0]).toMatch(/^dev-\S+\s+(eu-west-2|us-east-1)\s+\d+ resources\s+[\d.]+ KB$/);
+  });
+
+  it('reuses the assembly when config and code are unchanged, in well under half the time', () => {
+    expect(second.cached).toBe(true);
+    expect(second.cacheKey).toBe(first.cacheKey);
+    expect(second.stacks).toEqual(first.stacks);
+    expect(second.durationMs).toBeLessThan(first.durationMs / 4);
+  });
+
+  it('synthesises again when a setting changes', async () => {
+    const changed = project(512);
+    cpSync(join(configDir, 'api'), join(changed.configDir, 'api'), { recursive: true });
+    expect(
+      cacheKey(changed.config, changed.config.environments[0]!, { configDir: changed.configDir }),
+    ).not.toBe(first.cacheKey);
+    const r = await synthEnvironment(changed.config, 'dev', { configDir: changed.configDir, cwd });
+    expect(r.cached).toBe(false);
+    const again = await synthEnvironment(config, 'dev', { configDir, cwd });
+    expect(again.cached).toBe(false); // the folder now holds the other assembly
+  });
+
+  it('changes the key when the handler code changes', () => {
+    const env = config.environments[0]!;
+    const before = cacheKey(config, env, { configDir });
+    writeFileSync(join(configDir, 'api', 'extra.mjs'), 'export const x = 1;\n');
+    expect(cacheKey(config, env, { configDir })).not.toBe(before);
+  });
+
+  it('keys on the account the stacks are bound to', () => {
+    const env = config.environments[0]!;
+    expect(cacheKey(config, env, { configDir, accountIds: { 'dev-acct': '111122223333' } })).not.toBe(
+      cacheKey(config, env, { configDir }),
+    );
+  });
+
+  it('fails when the environment is not declared', async () => {
+    await expect(synthEnvironment(config, 'nope', { configDir, cwd })).rejects.toThrow(
+      /no environment "nope".*environments: dev/,
+    );
+  });
+
+  it('fails rather than clear a folder that holds no cloud assembly', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'estate-out-'));
+    mkdirSync(join(out, 'src'));
+    await expect(synthEnvironment(config, 'dev', { configDir, outDir: out })).rejects.toThrow(
+      /refusing to overwrite/,
+    );
+    expect(existsSync(join(out, 'src'))).toBe(true);
+  });
+});
