@@ -7,9 +7,17 @@
  *   const sources = await loadPolicySources(config, { configDir });
  *   const { changes, notes } = planOrganization(config, snapshot, { prune, policySources: sources });
  *   const result = await applyOrganizationPlan({ changes }, port, { progress, callerAccountId, ... });
+ *
+ * or, inside the plan engine: `organizationSections({ port, policySources, callerAccountId, prune })`.
  */
 export { explainCreateAccountFailure } from './account-failures.js';
-export { applyOrganizationPlan, MAX_ACCOUNT_CREATIONS, type ApplyOrganizationOptions } from './apply.js';
+export {
+  applyOrganizationPlan,
+  MAX_ACCOUNT_CREATIONS,
+  newApplyState,
+  type ApplyOrganizationOptions,
+  type OrgApplyState,
+} from './apply.js';
 export { ADDRESS, ORG_SECTIONS, SECTION_ORGANIZATION, SECTION_POLICIES, type Ref } from './changes.js';
 export {
   accountTags,
@@ -28,6 +36,9 @@ export {
   type PlanOrganizationOptions,
 } from './planner.js';
 export {
+  defaultTemplatesDir,
+  FOREIGN_POLICY_PREFIXES,
+  isForeignPolicy,
   loadPolicySources,
   POLICY_PREFIX,
   POLICY_SIZE_LIMITS,
@@ -36,6 +47,7 @@ export {
 } from './policies.js';
 export type { OrganizationsPort } from './ports.js';
 export { checkManagementAccount, type ManagementCheck } from './safety.js';
+export { organizationSections, type OrganizationSectionDeps, type OrgSectionSnapshot } from './section.js';
 export {
   assertSnapshotUnchanged,
   EMPTY_SNAPSHOT,

@@ -51,7 +51,8 @@ export function organizationSections(
   deps: OrganizationSectionDeps,
 ): [PlanSection<OrgSectionSnapshot>, PlanSection<OrgSectionSnapshot>] {
   let latest: Promise<OrgSectionSnapshot> | undefined;
-  const plans = new WeakMap<OrgSnapshot, OrganizationPlan>();
+  // Both sections plan from the same (snapshot, config): compute once.
+  let cached: { org: OrgSnapshot; config: EstateConfig; plan: OrganizationPlan } | undefined;
   let state: OrgApplyState = newApplyState();
 
   const fresh: PlanSection<OrgSectionSnapshot>['read'] = (context) =>
@@ -68,15 +69,14 @@ export function organizationSections(
     })());
 
   const planFor = (snapshot: OrgSectionSnapshot, context: SectionContext): OrganizationPlan => {
-    let plan = plans.get(snapshot.org);
-    if (!plan) {
-      plan = planOrganization(context.config, snapshot.org, {
+    if (cached?.org !== snapshot.org || cached.config !== context.config) {
+      const plan = planOrganization(context.config, snapshot.org, {
         prune: deps.prune ?? false,
         policySources: deps.policySources,
       });
-      plans.set(snapshot.org, plan);
+      cached = { org: snapshot.org, config: context.config, plan };
     }
-    return plan;
+    return cached.plan;
   };
 
   const section = (name: string): PlanSection<OrgSectionSnapshot> => ({
