@@ -17,7 +17,10 @@ import {
 } from './policies.js';
 import { EstateError } from '../../errors.js';
 
-/** Service principals estate gives trusted access to. */
+/**
+ * Service principals estate gives trusted access to. Budgets and Cost Explorer need none:
+ * estate uses them from the management account, which sees every member's costs.
+ */
 export const TRUSTED_SERVICES = {
   /** Service-managed StackSets deploy estate's baselines into OUs. */
   stackSets: 'member.org.stacksets.cloudformation.amazonaws.com',
