@@ -1,0 +1,522 @@
+/**
+ * BudgetsPort over SDK v3 Budgets clients, one per account a budget lives in (the
+ * management account, or a member account through the assumed role). Every list call
+ * follows NextToken; errors become EstateErrors naming the action, the budget, the
+ * account and the IAM permission; DuplicateRecordException on create and
+ * NotFoundException on delete count as "already so", which makes apply repeatable.
+ *
+ * Filters are written as CostFilters (LinkedAccount, TagKeyValue `user:<key>$<value>`),
+ * which every Budgets endpoint and emulator understands; FilterExpression is read too,
+ * so budgets edited in the console still compare.
+ *
+ * Retries and rate limits are not here: clients come wrapped by `AwsClients`.
+ */
+import {
+  BudgetsClient,
+  CreateBudgetActionCommand,
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  CreateSubscriberCommand,
+  DeleteBudgetActionCommand,
+  DeleteBudgetCommand,
+  DeleteNotificationCommand,
+  DeleteSubscriberCommand,
+  DescribeBudgetActionsForBudgetCommand,
+  DescribeBudgetsCommand,
+  DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  UpdateBudgetActionCommand,
+  UpdateBudgetCommand,
+  type Action,
+  type Budget,
+  type Expression,
+  type Notification,
+  type Subscriber,
+} from '@aws-sdk/client-budgets';
+import type {
+  BudgetDetails,
+  BudgetFilter,
+  BudgetNotification,
+  BudgetSummary,
+  BudgetsPort,
+  LiveBudgetAction,
+  NewBudget,
+  ScpActionSpec,
+  Subscribers,
+} from '../core/budgets/ports.js';
+import type { AwsClients } from './clients.js';
+import { mapAwsError } from './errors.js';
+import { errorName, paginateAll } from './paginate.js';
+import type { SendLike } from './send.js';
+
+const MODIFY = 'budgets:ModifyBudget';
+const VIEW = 'budgets:ViewBudget';
+
+// ---------------------------------------------------------------- wire ↔ domain
+
+/** CostFilters for a domain filter; an empty map clears filters on update. */
+export function toCostFilters(filter: BudgetFilter): Record<string, string[]> {
+  return {
+    ...(filter.linkedAccount ? { LinkedAccount: [filter.linkedAccount] } : {}),
+    ...(filter.tag ? { TagKeyValue: [`user:${filter.tag.key}$${filter.tag.value}`] } : {}),
+  };
+}
+
+/** Reads CostFilters or FilterExpression; `other` when it holds anything estate does not write. */
+export function fromBudgetFilters(budget: Pick<Budget, 'CostFilters' | 'FilterExpression'>): {
+  filter: BudgetFilter;
+  other: boolean;
+} {
+  const costFilters = budget.CostFilters ?? {};
+  if (Object.keys(costFilters).length > 0 || !budget.FilterExpression) {
+    let other = false;
+    let linkedAccount: string | undefined;
+    let tag: BudgetFilter['tag'];
+    for (const [key, values] of Object.entries(costFilters)) {
+      if (key === 'LinkedAccount' && values.length === 1) linkedAccount = values[0];
+      else if (key === 'TagKeyValue' && values.length === 1 && /^user:.+\$/.test(values[0]!)) {
+        const raw = values[0]!.slice('user:'.length);
+        const at = raw.lastIndexOf('$');
+        tag = { key: raw.slice(0, at), value: raw.slice(at + 1) };
+      } else if (values.length > 0) other = true;
+    }
+    return { filter: { ...(linkedAccount ? { linkedAccount } : {}), ...(tag ? { tag } : {}) }, other };
+  }
+  const parts = budget.FilterExpression.And ?? [budget.FilterExpression];
+  let other = false;
+  let linkedAccount: string | undefined;
+  let tag: BudgetFilter['tag'];
+  for (const part of parts as Expression[]) {
+    const dim = part.Dimensions;
+    if (dim?.Key === 'LINKED_ACCOUNT' && dim.Values?.length === 1 && !part.Tags)
+      linkedAccount = dim.Values[0];
+    else if (part.Tags?.Key && part.Tags.Values?.length === 1 && !dim)
+      tag = { key: part.Tags.Key.replace(/^user:/, ''), value: part.Tags.Values[0]! };
+    else other = true;
+  }
+  return { filter: { ...(linkedAccount ? { linkedAccount } : {}), ...(tag ? { tag } : {}) }, other };
+}
+
+const amountOf = (spend: { Amount?: string | undefined } | undefined): number | undefined =>
+  spend?.Amount !== undefined && spend.Amount !== '' ? Number(spend.Amount) : undefined;
+
+export function toSummary(b: Budget): BudgetSummary {
+  const { filter, other } = fromBudgetFilters(b);
+  const actual = amountOf(b.CalculatedSpend?.ActualSpend);
+  const forecast = amountOf(b.CalculatedSpend?.ForecastedSpend);
+  return {
+    name: b.BudgetName ?? '',
+    amountUsd: amountOf(b.BudgetLimit) ?? 0,
+    timeUnit: b.TimeUnit ?? '',
+    budgetType: b.BudgetType ?? '',
+    filter,
+    otherFilters: other,
+    ...(actual !== undefined ? { actualUsd: actual } : {}),
+    ...(forecast !== undefined ? { forecastUsd: forecast } : {}),
+  };
+}
+
+/** The notification as AWS identifies it: estate writes GREATER_THAN a PERCENTAGE. */
+export function toNotification(
+  n: Pick<BudgetNotification, 'type' | 'thresholdPercent' | 'foreignShape'>,
+): Notification {
+  const [operator, thresholdType] = (n.foreignShape ?? 'GREATER_THAN/PERCENTAGE').split('/');
+  return {
+    NotificationType: n.type,
+    ComparisonOperator: operator as Notification['ComparisonOperator'],
+    Threshold: n.thresholdPercent,
+    ThresholdType: thresholdType as Notification['ThresholdType'],
+  };
+}
+
+export function toSubscribers(s: Subscribers): Subscriber[] {
+  return [
+    ...s.emails.map((Address) => ({ SubscriptionType: 'EMAIL' as const, Address })),
+    ...(s.snsTopicArn ? [{ SubscriptionType: 'SNS' as const, Address: s.snsTopicArn }] : []),
+  ];
+}
+
+export function fromSubscribers(list: readonly Subscriber[]): Subscribers {
+  const emails = list
+    .filter((s) => s.SubscriptionType === 'EMAIL' && s.Address)
+    .map((s) => s.Address!)
+    .sort();
+  const sns = list.find((s) => s.SubscriptionType === 'SNS' && s.Address)?.Address;
+  return { emails, ...(sns ? { snsTopicArn: sns } : {}) };
+}
+
+function fromNotification(n: Notification, subscribers: readonly Subscriber[]): BudgetNotification {
+  const operator = n.ComparisonOperator ?? 'GREATER_THAN';
+  const thresholdType = n.ThresholdType ?? 'PERCENTAGE';
+  const shape = `${operator}/${thresholdType}`;
+  return {
+    type: n.NotificationType as BudgetNotification['type'],
+    thresholdPercent: n.Threshold ?? 0,
+    ...fromSubscribers(subscribers),
+    ...(shape === 'GREATER_THAN/PERCENTAGE' ? {} : { foreignShape: shape }),
+  };
+}
+
+function fromAction(a: Action): LiveBudgetAction {
+  const threshold = a.ActionThreshold;
+  const scp = a.Definition?.ScpActionDefinition;
+  return {
+    id: a.ActionId ?? '',
+    actionType: a.ActionType ?? '',
+    notificationType: (a.NotificationType ?? 'ACTUAL') as LiveBudgetAction['notificationType'],
+    // An absolute-value threshold never equals a percentage estate wants: -1 forces an update.
+    thresholdPercent:
+      threshold?.ActionThresholdType === 'PERCENTAGE' ? (threshold.ActionThresholdValue ?? 0) : -1,
+    ...(scp?.PolicyId ? { policyId: scp.PolicyId } : {}),
+    targetIds: [...(scp?.TargetIds ?? [])].sort(),
+    executionRoleArn: a.ExecutionRoleArn ?? '',
+    approvalModel: (a.ApprovalModel ?? 'AUTOMATIC') as LiveBudgetAction['approvalModel'],
+    subscribers: fromSubscribers(a.Subscribers ?? []),
+    status: a.Status ?? '',
+  };
+}
+
+function actionInput(action: ScpActionSpec) {
+  return {
+    NotificationType: action.notificationType,
+    ActionThreshold: {
+      ActionThresholdValue: action.thresholdPercent,
+      ActionThresholdType: 'PERCENTAGE' as const,
+    },
+    Definition: { ScpActionDefinition: { PolicyId: action.policyId, TargetIds: [...action.targetIds] } },
+    ExecutionRoleArn: action.executionRoleArn,
+    ApprovalModel: action.approvalModel,
+    Subscribers: toSubscribers(action.subscribers),
+  };
+}
+
+function budgetInput(budget: Omit<NewBudget, 'notifications'>): Budget {
+  return {
+    BudgetName: budget.name,
+    BudgetLimit: { Amount: String(budget.amountUsd), Unit: 'USD' },
+    TimeUnit: 'MONTHLY',
+    BudgetType: 'COST',
+    CostFilters: toCostFilters(budget.filter),
+  };
+}
+
+const TOLERATED = Symbol('tolerated');
+
+const label = (n: Pick<BudgetNotification, 'type' | 'thresholdPercent'>) =>
+  `${n.type} ${n.thresholdPercent} %`;
+
+// ---------------------------------------------------------------- adapter
+
+export class AwsBudgets implements BudgetsPort {
+  private readonly clients = new Map<string, SendLike>();
+
+  /** `clientFor(accountId)` returns a (wrapped) Budgets client acting in that account. */
+  constructor(private readonly clientFor: (accountId: string) => SendLike) {}
+
+  private client(home: string): SendLike {
+    let client = this.clients.get(home);
+    if (!client) {
+      client = this.clientFor(home);
+      this.clients.set(home, client);
+    }
+    return client;
+  }
+
+  /** Sends; an error named `tolerate` resolves to TOLERATED, any other becomes an EstateError. */
+  private async call<T = Record<string, never>>(
+    home: string,
+    command: unknown,
+    context: { action: string; target: string; permission: string; fix?: string },
+    tolerate?: string,
+  ): Promise<T | typeof TOLERATED> {
+    try {
+      return (await this.client(home).send(command)) as T;
+    } catch (error) {
+      if (tolerate && errorName(error) === tolerate) return TOLERATED;
+      throw mapAwsError(error, { ...context, account: home });
+    }
+  }
+
+  /** For list calls: a tolerated error is an empty page. */
+  private async page<T>(
+    home: string,
+    command: unknown,
+    context: { action: string; target: string; permission: string },
+  ): Promise<T> {
+    const out = await this.call<T>(home, command, context, 'NotFoundException');
+    return out === TOLERATED ? ({} as T) : out;
+  }
+
+  async listBudgets(home: string): Promise<BudgetSummary[]> {
+    const budgets = await paginateAll<Budget>('DescribeBudgets', async (token) => {
+      const out = await this.page<{ Budgets?: Budget[]; NextToken?: string }>(
+        home,
+        new DescribeBudgetsCommand({
+          AccountId: home,
+          MaxResults: 100,
+          ...(token ? { NextToken: token } : {}),
+        }),
+        { action: 'DescribeBudgets', target: 'budgets', permission: VIEW },
+      );
+      return { items: out.Budgets, next: out.NextToken };
+    });
+    return budgets.map(toSummary);
+  }
+
+  async describeBudget(home: string, name: string): Promise<BudgetDetails> {
+    const target = `budget ${name}`;
+    const [notifications, actions] = await Promise.all([
+      paginateAll<Notification>('DescribeNotificationsForBudget', async (token) => {
+        const out = await this.page<{ Notifications?: Notification[]; NextToken?: string }>(
+          home,
+          new DescribeNotificationsForBudgetCommand({
+            AccountId: home,
+            BudgetName: name,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+          { action: 'DescribeNotificationsForBudget', target, permission: VIEW },
+        );
+        return { items: out.Notifications, next: out.NextToken };
+      }),
+      paginateAll<Action>('DescribeBudgetActionsForBudget', async (token) => {
+        const out = await this.page<{ Actions?: Action[]; NextToken?: string }>(
+          home,
+          new DescribeBudgetActionsForBudgetCommand({
+            AccountId: home,
+            BudgetName: name,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+          {
+            action: 'DescribeBudgetActionsForBudget',
+            target,
+            permission: 'budgets:DescribeBudgetActionsForBudget',
+          },
+        );
+        return { items: out.Actions, next: out.NextToken };
+      }),
+    ]);
+    const withSubscribers = await Promise.all(
+      notifications.map(async (n) => {
+        const subscribers = await paginateAll<Subscriber>(
+          'DescribeSubscribersForNotification',
+          async (token) => {
+            const out = await this.page<{ Subscribers?: Subscriber[]; NextToken?: string }>(
+              home,
+              new DescribeSubscribersForNotificationCommand({
+                AccountId: home,
+                BudgetName: name,
+                Notification: n,
+                MaxResults: 100,
+                ...(token ? { NextToken: token } : {}),
+              }),
+              {
+                action: 'DescribeSubscribersForNotification',
+                target: `${target} notification ${n.NotificationType} ${n.Threshold} %`,
+                permission: VIEW,
+              },
+            );
+            return { items: out.Subscribers, next: out.NextToken };
+          },
+        );
+        return fromNotification(n, subscribers);
+      }),
+    );
+    return { notifications: withSubscribers, actions: actions.map(fromAction) };
+  }
+
+  async createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }> {
+    const out = await this.call(
+      home,
+      new CreateBudgetCommand({
+        AccountId: home,
+        Budget: budgetInput(budget),
+        NotificationsWithSubscribers: budget.notifications.map((n) => ({
+          Notification: toNotification(n),
+          Subscribers: toSubscribers(n),
+        })),
+      }),
+      { action: 'CreateBudget', target: `budget ${budget.name}`, permission: MODIFY },
+      'DuplicateRecordException',
+    );
+    return { existed: out === TOLERATED };
+  }
+
+  async updateBudget(home: string, budget: Omit<NewBudget, 'notifications'>): Promise<void> {
+    await this.call(home, new UpdateBudgetCommand({ AccountId: home, NewBudget: budgetInput(budget) }), {
+      action: 'UpdateBudget',
+      target: `budget ${budget.name}`,
+      permission: MODIFY,
+    });
+  }
+
+  async deleteBudget(home: string, name: string): Promise<void> {
+    await this.call(
+      home,
+      new DeleteBudgetCommand({ AccountId: home, BudgetName: name }),
+      { action: 'DeleteBudget', target: `budget ${name}`, permission: MODIFY },
+      'NotFoundException',
+    );
+  }
+
+  async createNotification(
+    home: string,
+    budget: string,
+    notification: BudgetNotification,
+  ): Promise<{ existed: boolean }> {
+    const out = await this.call(
+      home,
+      new CreateNotificationCommand({
+        AccountId: home,
+        BudgetName: budget,
+        Notification: toNotification(notification),
+        Subscribers: toSubscribers(notification),
+      }),
+      {
+        action: 'CreateNotification',
+        target: `${label(notification)} on budget ${budget}`,
+        permission: MODIFY,
+      },
+      'DuplicateRecordException',
+    );
+    return { existed: out === TOLERATED };
+  }
+
+  async deleteNotification(home: string, budget: string, notification: BudgetNotification): Promise<void> {
+    await this.call(
+      home,
+      new DeleteNotificationCommand({
+        AccountId: home,
+        BudgetName: budget,
+        Notification: toNotification(notification),
+      }),
+      {
+        action: 'DeleteNotification',
+        target: `${label(notification)} on budget ${budget}`,
+        permission: MODIFY,
+      },
+      'NotFoundException',
+    );
+  }
+
+  async addSubscriber(
+    home: string,
+    budget: string,
+    notification: BudgetNotification,
+    subscriber: { kind: 'EMAIL' | 'SNS'; address: string },
+  ): Promise<void> {
+    await this.call(
+      home,
+      new CreateSubscriberCommand({
+        AccountId: home,
+        BudgetName: budget,
+        Notification: toNotification(notification),
+        Subscriber: { SubscriptionType: subscriber.kind, Address: subscriber.address },
+      }),
+      {
+        action: 'CreateSubscriber',
+        target: `${subscriber.address} to ${label(notification)} on budget ${budget}`,
+        permission: MODIFY,
+      },
+      'DuplicateRecordException',
+    );
+  }
+
+  async removeSubscriber(
+    home: string,
+    budget: string,
+    notification: BudgetNotification,
+    subscriber: { kind: 'EMAIL' | 'SNS'; address: string },
+  ): Promise<void> {
+    await this.call(
+      home,
+      new DeleteSubscriberCommand({
+        AccountId: home,
+        BudgetName: budget,
+        Notification: toNotification(notification),
+        Subscriber: { SubscriptionType: subscriber.kind, Address: subscriber.address },
+      }),
+      {
+        action: 'DeleteSubscriber',
+        target: `${subscriber.address} from ${label(notification)} on budget ${budget}`,
+        permission: MODIFY,
+      },
+      'NotFoundException',
+    );
+  }
+
+  async createScpAction(home: string, budget: string, action: ScpActionSpec): Promise<string> {
+    const fix = `the execution role ${action.executionRoleArn} must exist, trust budgets.amazonaws.com and allow organizations:AttachPolicy/DetachPolicy; the caller needs iam:PassRole on it`;
+    try {
+      const out = (await this.client(home).send(
+        new CreateBudgetActionCommand({
+          AccountId: home,
+          BudgetName: budget,
+          ActionType: 'APPLY_SCP_POLICY',
+          ...actionInput(action),
+        }),
+      )) as { ActionId?: string };
+      return out.ActionId ?? '';
+    } catch (error) {
+      if (errorName(error) === 'DuplicateRecordException') {
+        const existing = (await this.describeBudget(home, budget)).actions.find(
+          (a) => a.actionType === 'APPLY_SCP_POLICY',
+        );
+        if (existing) {
+          await this.updateScpAction(home, budget, existing.id, action);
+          return existing.id;
+        }
+      }
+      throw mapAwsError(error, {
+        action: 'CreateBudgetAction',
+        account: home,
+        target: `on budget ${budget}`,
+        permission: 'budgets:CreateBudgetAction',
+        fix,
+      });
+    }
+  }
+
+  async updateScpAction(
+    home: string,
+    budget: string,
+    actionId: string,
+    action: ScpActionSpec,
+  ): Promise<void> {
+    await this.call(
+      home,
+      new UpdateBudgetActionCommand({
+        AccountId: home,
+        BudgetName: budget,
+        ActionId: actionId,
+        ...actionInput(action),
+      }),
+      {
+        action: 'UpdateBudgetAction',
+        target: `${actionId} on budget ${budget}`,
+        permission: 'budgets:UpdateBudgetAction',
+        fix: 'an action that is running cannot change (ResourceLockedException): run estate apply again later',
+      },
+    );
+  }
+
+  async deleteAction(home: string, budget: string, actionId: string): Promise<void> {
+    await this.call(
+      home,
+      new DeleteBudgetActionCommand({ AccountId: home, BudgetName: budget, ActionId: actionId }),
+      {
+        action: 'DeleteBudgetAction',
+        target: `${actionId} on budget ${budget}`,
+        permission: 'budgets:DeleteBudgetAction',
+        fix: 'an action that is running cannot be deleted (ResourceLockedException): run estate apply again later',
+      },
+      'NotFoundException',
+    );
+  }
+}
+
+/** The port over real clients: the caller's own account, or a member through the access role. */
+export function budgetsPort(clients: AwsClients): AwsBudgets {
+  return new AwsBudgets((account) => clients.client(BudgetsClient, 'BUDGETS', { account }));
+}

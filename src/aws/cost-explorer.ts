@@ -1,0 +1,143 @@
+/**
+ * Cost Explorer from the management (payer) account: monthly cost grouped by account,
+ * service or the estate:env tag (GetCostAndUsage, every NextPageToken followed), and the
+ * cost allocation tags estate activates (ListCostAllocationTags, paginated;
+ * UpdateCostAllocationTagsStatus). Errors become EstateErrors naming the ce: permission.
+ */
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  ListCostAllocationTagsCommand,
+  UpdateCostAllocationTagsStatusCommand,
+  type CostAllocationTag,
+  type GetCostAndUsageResponse,
+  type ResultByTime,
+} from '@aws-sdk/client-cost-explorer';
+import type { CostAllocationTagInfo, CostAllocationTagsPort } from '../core/budgets/ports.js';
+import type { CostPoint, CostPort, CostQuery, CostResult } from '../core/cost/ports.js';
+import type { AwsClients } from './clients.js';
+import { mapAwsError } from './errors.js';
+import { paginateAll } from './paginate.js';
+import type { SendLike } from './send.js';
+
+/** UpdateCostAllocationTagsStatus and ListCostAllocationTags take at most this many keys. */
+const TAG_BATCH = 20;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
+/** 'estate:env$alice' → 'alice'; a resource without the tag groups under 'estate:env$' → ''. */
+export function tagGroupValue(key: string, tagKey: string): string {
+  const prefix = `${tagKey}$`;
+  return key.startsWith(prefix) ? key.slice(prefix.length) : key;
+}
+
+export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
+  constructor(private readonly client: SendLike) {}
+
+  async costAndUsage(query: CostQuery): Promise<CostResult> {
+    const groupNames: Record<string, string> = {};
+    let requests = 0;
+    const results = await paginateAll<ResultByTime>('GetCostAndUsage', async (token) => {
+      requests++;
+      let out: GetCostAndUsageResponse;
+      try {
+        out = (await this.client.send(
+          new GetCostAndUsageCommand({
+            TimePeriod: { Start: query.start, End: query.end },
+            Granularity: 'MONTHLY',
+            Metrics: ['UnblendedCost'],
+            GroupBy: [
+              query.groupBy.type === 'tag'
+                ? { Type: 'TAG', Key: query.groupBy.key }
+                : { Type: 'DIMENSION', Key: query.groupBy.key },
+            ],
+            ...(token ? { NextPageToken: token } : {}),
+          }),
+        )) as GetCostAndUsageResponse;
+      } catch (error) {
+        throw mapAwsError(error, {
+          action: 'GetCostAndUsage',
+          target: `${query.start} to ${query.end}`,
+          permission: 'ce:GetCostAndUsage',
+          fix: 'run from the management account (or a member account with Cost Explorer access enabled)',
+        });
+      }
+      for (const d of out.DimensionValueAttributes ?? [])
+        if (d.Value && d.Attributes?.description) groupNames[d.Value] = d.Attributes.description;
+      return { items: out.ResultsByTime, next: out.NextPageToken };
+    });
+
+    const points: CostPoint[] = [];
+    for (const r of results) {
+      const period = (r.TimePeriod?.Start ?? '').slice(0, 7);
+      for (const g of r.Groups ?? []) {
+        const raw = g.Keys?.[0] ?? '';
+        const group = query.groupBy.type === 'tag' ? tagGroupValue(raw, query.groupBy.key) : raw;
+        const amount = Number(g.Metrics?.UnblendedCost?.Amount ?? 0);
+        points.push({
+          period,
+          group,
+          amountUsd: Number.isFinite(amount) ? amount : 0,
+          estimated: r.Estimated ?? false,
+        });
+      }
+    }
+    return { points, groupNames, requests };
+  }
+
+  async listCostAllocationTags(keys: readonly string[]): Promise<CostAllocationTagInfo[]> {
+    const out: CostAllocationTagInfo[] = [];
+    for (const batch of chunks(keys, TAG_BATCH)) {
+      const tags = await paginateAll<CostAllocationTag>('ListCostAllocationTags', async (token) => {
+        try {
+          const page = (await this.client.send(
+            new ListCostAllocationTagsCommand({
+              TagKeys: batch,
+              Type: 'UserDefined',
+              ...(token ? { NextToken: token } : {}),
+            }),
+          )) as { CostAllocationTags?: CostAllocationTag[]; NextToken?: string };
+          return { items: page.CostAllocationTags, next: page.NextToken };
+        } catch (error) {
+          throw mapAwsError(error, {
+            action: 'ListCostAllocationTags',
+            target: batch.join(', '),
+            permission: 'ce:ListCostAllocationTags',
+            fix: 'cost allocation tags are managed from the management (payer) account',
+          });
+        }
+      });
+      out.push(...tags.map((t) => ({ key: t.TagKey ?? '', status: t.Status ?? '', type: t.Type ?? '' })));
+    }
+    return out;
+  }
+
+  async activateCostAllocationTags(keys: readonly string[]): Promise<{ key: string; reason: string }[]> {
+    const refused: { key: string; reason: string }[] = [];
+    for (const batch of chunks(keys, TAG_BATCH)) {
+      try {
+        const out = (await this.client.send(
+          new UpdateCostAllocationTagsStatusCommand({
+            CostAllocationTagsStatus: batch.map((TagKey) => ({ TagKey, Status: 'Active' })),
+          }),
+        )) as { Errors?: { TagKey?: string; Code?: string; Message?: string }[] };
+        for (const e of out.Errors ?? [])
+          refused.push({ key: e.TagKey ?? '', reason: [e.Code, e.Message].filter(Boolean).join(': ') });
+      } catch (error) {
+        throw mapAwsError(error, {
+          action: 'UpdateCostAllocationTagsStatus',
+          target: batch.join(', '),
+          permission: 'ce:UpdateCostAllocationTagsStatus',
+          fix: 'cost allocation tags are activated from the management (payer) account',
+        });
+      }
+    }
+    return refused;
+  }
+}
+
+/** Cost Explorer as the caller (the management account). */
+export function costExplorerPort(clients: AwsClients): AwsCostExplorer {
+  return new AwsCostExplorer(clients.client(CostExplorerClient, 'COST_EXPLORER'));
+}
