@@ -42,7 +42,7 @@ describe('AwsClients', () => {
     expect(`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`).toBe('http://127.0.0.1:4566');
     // Organizations is a global service served from us-east-1.
     expect(await org.config.region()).toBe('us-east-1');
-    expect((await org.config.retryStrategy()).mode).toBe('adaptive');
+    expect(((await org.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
     expect(await org.config.maxAttempts()).toBe(3);
   });
 

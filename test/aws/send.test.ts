@@ -8,6 +8,7 @@ import {
   withAudit,
   withRateLimits,
   withRetries,
+  type SendLike,
 } from '../../src/aws/send.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,7 +45,7 @@ describe('send wrappers', () => {
   it('retries with growing, capped backoff and gives up after maxAttempts', async () => {
     const delays: number[] = [];
     let calls = 0;
-    const client = withRetries(
+    const client = withRetries<SendLike>(
       {
         send: async () => {
           calls++;
@@ -59,7 +60,9 @@ describe('send wrappers', () => {
         sleep: async (ms) => void delays.push(ms),
       },
     );
-    const error = await client.send(new ListRootsCommand()).catch((e) => e);
+    const error = await client
+      .send(new ListRootsCommand())
+      .catch((e: unknown) => e as { $attempts?: number });
     expect(calls).toBe(5);
     expect(error.$attempts).toBe(5);
     expect(delays).toEqual([99, 199, 399, 499]);
@@ -67,7 +70,7 @@ describe('send wrappers', () => {
 
   it('does not retry errors that are not transient', async () => {
     let calls = 0;
-    const client = withRetries({
+    const client = withRetries<SendLike>({
       send: async () => {
         calls++;
         throw Object.assign(new Error('no'), { name: 'AccessDeniedException' });
@@ -92,7 +95,7 @@ describe('send wrappers', () => {
       { perSecond: 100, burst: 100 },
       clock,
     );
-    const client = withRateLimits({ send: async () => 'ok' }, limiter);
+    const client = withRateLimits<SendLike>({ send: async () => 'ok' }, limiter);
     await client.send(new MoveAccountCommand({}));
     await client.send(new MoveAccountCommand({}));
     expect(clock.elapsed()).toBe(0);
@@ -103,7 +106,7 @@ describe('send wrappers', () => {
 
   it('audits mutating calls with their outcome, not reads', async () => {
     const log = new MemoryAuditLog();
-    const client = withAudit(
+    const client = withAudit<SendLike>(
       {
         send: async (c: unknown) => {
           if ((c as MoveAccountCommand).input?.AccountId === 'bad')

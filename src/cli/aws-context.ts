@@ -1,0 +1,27 @@
+import { AwsClients } from '../aws/clients.js';
+import { FileAuditLog, defaultAuditPath } from '../aws/audit.js';
+import type { EstateConfig } from '../config/schema.js';
+import { resolve } from 'node:path';
+
+export interface AwsFlagValues {
+  readonly profile?: string;
+  readonly region?: string;
+}
+
+/** The one AwsClients a command uses: region and role from config, flags on top, audit log on. */
+export function awsClientsFor(config: EstateConfig, flags: AwsFlagValues, configDir: string): AwsClients {
+  const auditPath = process.env.ESTATE_AUDIT_LOG
+    ? defaultAuditPath()
+    : config.organization.auditLog
+      ? resolve(configDir, config.organization.auditLog)
+      : defaultAuditPath();
+  const holder: { clients?: AwsClients } = {};
+  const auditLog = new FileAuditLog(auditPath, async () => (await holder.clients!.callerIdentity()).arn);
+  holder.clients = new AwsClients({
+    region: flags.region ?? config.organization.homeRegion,
+    profile: flags.profile,
+    roleName: config.organization.accessRoleName,
+    auditLog,
+  });
+  return holder.clients;
+}

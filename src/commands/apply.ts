@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
+import { trackProgress } from '../cli/output.js';
+import { computePlan } from '../cli/plan-run.js';
+import { inquirer } from '../cli/prompts.js';
+import { renderApplyResult, renderPlan, summaryLine } from '../cli/render-plan.js';
+import { applyEstate, assertPlanCurrent } from '../core/plan/engine.js';
+import { isActionable, type ApplyResult, type Plan } from '../core/plan/types.js';
+import { EstateError, missingFlag, userError } from '../errors.js';
+
+export interface ApplyOutput {
+  readonly plan: Plan;
+  readonly dryRun: boolean;
+  readonly applied: boolean;
+  readonly result?: ApplyResult;
+}
+
+export default class Apply extends BaseCommand<typeof Apply> {
+  static override summary = 'Make the AWS estate match estate.yaml.';
+  static override description = `Computes the plan, shows it, asks for confirmation (or --yes; a non-interactive run without --yes fails), then applies it with live progress. Running it twice in a row changes nothing the second time. If it is interrupted, run it again: it resumes from what AWS shows, and follows account creations already in flight instead of requesting them twice.
+With --plan it re-reads the organisation and refuses when the saved plan no longer matches reality.`;
+  static override examples = [
+    '<%= config.bin %> apply',
+    '<%= config.bin %> apply --dry-run',
+    '<%= config.bin %> apply --plan plan.json --yes',
+  ];
+  static override flags = {
+    ...configFlag,
+    ...awsFlags,
+    plan: Flags.string({
+      summary: 'Apply this saved plan (from `estate plan --out`), if it still matches reality.',
+    }),
+    'dry-run': Flags.boolean({ summary: 'Show the plan and stop: change nothing.' }),
+    prune: Flags.boolean({ summary: 'Also delete empty OUs that are not in estate.yaml.' }),
+    'confirm-prune': Flags.string({
+      summary: 'The organisation name, typed, to allow --prune deletions without a prompt.',
+      dependsOn: ['prune'],
+    }),
+  };
+
+  async run(): Promise<ApplyOutput> {
+    const computed = await computePlan({ ...this.flags, offline: false }, this.mode);
+    let plan = computed.plan;
+    if (this.flags.plan) {
+      const saved = await readSavedPlan(this.flags.plan);
+      assertPlanCurrent(saved, plan);
+      plan = saved;
+    }
+    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    if (!this.jsonEnabled()) process.stderr.write(renderPlan(plan, { color }));
+    const actionable = plan.changes.filter(isActionable);
+    if (actionable.length === 0) {
+      this.log('No changes to apply.');
+      return { plan, dryRun: Boolean(this.flags['dry-run']), applied: false };
+    }
+    if (this.flags['dry-run']) {
+      this.log(`Dry run: ${summaryLine(plan.changes)} Nothing was changed.`);
+      return { plan, dryRun: true, applied: false };
+    }
+    await this.confirm(plan, computed.loaded.config.organization.name);
+
+    const steps = actionable.map((c) => ({ id: c.address, title: c.summary }));
+    const result = await trackProgress(this.mode, steps, (progress) =>
+      applyEstate(computed.loaded.config, computed.sections.list, computed, {
+        progress,
+        concurrency: this.flags.concurrency,
+      }),
+    );
+    if (!this.jsonEnabled())
+      this.log(renderApplyResult(plan, result, { color: Boolean(process.stdout.isTTY) }).trimEnd());
+    if (!result.ok) this.partialFailure();
+    return { plan, dryRun: false, applied: true, result };
+  }
+
+  private async confirm(plan: Plan, orgName: string): Promise<void> {
+    const deletes = plan.changes.filter((c) => c.action === 'delete' && c.resourceType === 'ou');
+    if (deletes.length > 0) {
+      const typed =
+        this.flags['confirm-prune'] ??
+        (this.interactive
+          ? await (
+              await inquirer()
+            ).input({
+              message: `--prune deletes ${deletes.length} OU(s). Type the organisation name (${orgName}) to confirm`,
+            })
+          : undefined);
+      if (typed === undefined)
+        throw missingFlag(`--confirm-prune ${orgName}`, 'typed confirmation of OU deletion');
+      if (typed !== orgName)
+        throw userError(
+          'PruneNotConfirmed',
+          `the typed name "${typed}" is not the organisation name "${orgName}"; nothing was changed`,
+        );
+    }
+    if (this.flags.yes) return;
+    if (!this.interactive) throw missingFlag('--yes', 'confirmation to apply these changes');
+    const ok = await (
+      await inquirer()
+    ).confirm({ message: `${summaryLine(plan.changes)} Apply?`, default: false });
+    if (!ok)
+      throw new EstateError('apply cancelled; nothing was changed', {
+        code: 'Cancelled',
+        source: 'user',
+        exitCode: 1,
+      });
+  }
+}
+
+async function readSavedPlan(path: string): Promise<Plan> {
+  try {
+    const plan = JSON.parse(await readFile(path, 'utf8')) as Plan;
+    if (!plan || plan.version !== 1 || !Array.isArray(plan.changes)) throw new Error('not an estate plan');
+    return plan;
+  } catch (error) {
+    throw userError('InvalidPlanFile', `--plan ${path}: ${(error as Error).message}`, [
+      'pass a file written by `estate plan --out <file>`',
+    ]);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A tiny AWS-compatible HTTP endpoint on loopback, so the real CLI (SDK clients, signing,
+ * AWS_ENDPOINT_URL handling, JSON and Query protocols) runs end to end against the
+ * behavioural fakes. Organizations speaks awsJson1_1 (X-Amz-Target), STS the Query
+ * protocol (form body, XML answer). Only what estate calls is served.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface JsonService {
+  /** X-Amz-Target prefix, e.g. AWSOrganizationsV20161128 */
+  readonly targetPrefix: string;
+  send(command: { input: Record<string, unknown>; constructor: { name: string } }): Promise<unknown>;
+}
+
+export interface EmulatorOptions {
+  readonly services: readonly JsonService[];
+  readonly callerAccountId: string;
+  readonly callerArn?: string;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly requests: { target: string; body: unknown }[];
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => (data += chunk));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+/** awsJson timestamps are epoch seconds. */
+function toWire(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const original = this[key];
+    if (original instanceof Date) return original.getTime() / 1000;
+    return v;
+  });
+}
+
+function sendJsonError(res: ServerResponse, error: unknown): void {
+  const e = error as { name?: string; message?: string; $fault?: string; Reason?: string };
+  const name = e.name && e.name !== 'Error' ? e.name : 'ServiceException';
+  res.writeHead(e.$fault === 'server' || name === 'ServiceException' ? 500 : 400, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-errortype': name,
+  });
+  res.end(
+    JSON.stringify({ __type: name, message: e.message ?? name, ...(e.Reason ? { Reason: e.Reason } : {}) }),
+  );
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const requests: { target: string; body: unknown }[] = [];
+  const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (target) {
+      const [prefix, operation] = target.split('.');
+      const service = options.services.find((s) => s.targetPrefix === prefix);
+      const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      requests.push({ target, body: input });
+      if (!service || !operation) {
+        sendJsonError(res, { name: 'UnknownOperationException', message: `${target} is not emulated` });
+        return;
+      }
+      // The fakes dispatch on the SDK command class name.
+      const command = { input, constructor: { name: `${operation}Command` } };
+      try {
+        const out = await service.send(command);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(toWire(out ?? {}));
+      } catch (error) {
+        sendJsonError(res, error);
+      }
+      return;
+    }
+    const form = new URLSearchParams(body);
+    const action = form.get('Action');
+    requests.push({ target: `STS.${action}`, body: Object.fromEntries(form) });
+    if (action === 'GetCallerIdentity') {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+          `<Arn>${arn}</Arn><UserId>AIDAEMULATOR</UserId><Account>${options.callerAccountId}</Account>` +
+          `</GetCallerIdentityResult><ResponseMetadata><RequestId>emulator</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+      );
+      return;
+    }
+    res.writeHead(400, { 'content-type': 'text/xml' });
+    res.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${action} is not emulated</Message></Error><RequestId>emulator</RequestId></ErrorResponse>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * `estate plan`, `apply` and `org status` through the real CLI, against the behavioural
+ * Organizations fake served over HTTP on loopback (AWS_ENDPOINT_URL).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { estate, tempDir } from '../_helpers/cli.js';
+import { FakeOrganizations } from '../_helpers/fake-organizations.js';
+
+const MANAGEMENT = '111111111111';
+
+const config = {
+  version: 1,
+  organization: {
+    name: 'acme',
+    managementAccountId: MANAGEMENT,
+    homeRegion: 'eu-west-2',
+    governedRegions: ['eu-west-2', 'us-east-1'],
+    emailPattern: 'aws+{account}@acme.example.com',
+  },
+  organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
+  accounts: [
+    { name: 'logs', kind: 'logs', ou: 'Security', owner: 'ops@acme.example.com' },
+    { name: 'dev-alice', kind: 'developer', ou: 'Sandbox', owner: 'alice@acme.example.com' },
+  ],
+  tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
+  policies: [
+    { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
+  ],
+};
+
+let fake: FakeOrganizations;
+let emulator: Emulator;
+let dir: string;
+let cleanup: () => Promise<void>;
+let file: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  file = join(dir, 'estate.yaml');
+  await writeFile(file, stringify(config));
+  fake = new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 });
+  emulator = await startEmulator({
+    callerAccountId: MANAGEMENT,
+    services: [{ targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) }],
+  });
+  env = {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ACCESS_KEY_ID: 'AKIDEMULATOR',
+    AWS_SECRET_ACCESS_KEY: 'emulator',
+    AWS_REGION: 'eu-west-2',
+    ESTATE_AUDIT_LOG: join(dir, 'audit.log'),
+  };
+});
+afterAll(async () => {
+  await emulator?.close();
+  await cleanup?.();
+});
+
+describe('estate plan / apply / org status against an emulated organisation', () => {
+  it('plans the whole structure with --detailed-exitcode 2 and changes nothing', async () => {
+    const r = await estate(['plan', '--config', file, '--json', '--detailed-exitcode'], { env });
+    expect(r.code).toBe(2);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.offline).toBe(false);
+    const addresses = plan.changes.map((c: { address: string }) => c.address);
+    expect(addresses).toEqual(
+      expect.arrayContaining([
+        'organization',
+        'ou:Security',
+        'ou:Sandbox',
+        'account:logs',
+        'account:dev-alice',
+      ]),
+    );
+    expect(fake.mutatingCalls()).toBe(0);
+  });
+
+  it('refuses to apply in CI without --yes, changing nothing', async () => {
+    const r = await estate(['apply', '--config', file], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pass --yes/);
+    expect(fake.mutatingCalls()).toBe(0);
+  });
+
+  it('shows the plan and changes nothing with --dry-run', async () => {
+    const r = await estate(['apply', '--config', file, '--dry-run', '--json'], { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, applied: false });
+    expect(fake.mutatingCalls()).toBe(0);
+  });
+
+  it('stops before any change when the credentials are not the management account', async () => {
+    const other = join(dir, 'other.yaml');
+    await writeFile(
+      other,
+      stringify({ ...config, organization: { ...config.organization, managementAccountId: '999999999999' } }),
+    );
+    const r = await estate(['apply', '--config', other, '--yes'], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/credentials are for account 111111111111.*management account is 999999999999/);
+    expect(fake.mutatingCalls()).toBe(0);
+  });
+
+  it('applies it with --yes, and the audit log records every mutating call', async () => {
+    const r = await estate(['apply', '--config', file, '--yes', '--json'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.applied).toBe(true);
+    expect(out.result.ok).toBe(true);
+    expect(out.result.results.every((x: { status: string }) => x.status === 'applied')).toBe(true);
+    expect(fake.accountByName('dev-alice')).toBeDefined();
+    const audit = (await readFile(join(dir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(audit.length).toBe(fake.mutatingCalls());
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['CreateOrganization', 'CreateAccount', 'MoveAccount']),
+    );
+    expect(audit[0].caller).toBe(`arn:aws:iam::${MANAGEMENT}:user/platform`);
+  }, 120_000);
+
+  it('applies nothing the second time and plans no changes', async () => {
+    fake.resetCounters();
+    const again = await estate(['apply', '--config', file, '--yes', '--json'], { env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: false });
+    expect(fake.mutatingCalls()).toBe(0);
+    const plan = await estate(['plan', '--config', file, '--detailed-exitcode'], { env });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('No changes. The estate matches estate.yaml.');
+  });
+
+  it('lists the live tree with its differences from estate.yaml', async () => {
+    fake.moveByHand(fake.accountByName('dev-alice')!.id, 'Security');
+    const r = await estate(['org', 'status', '--config', file, '--json'], { env });
+    expect(r.code).toBe(0);
+    const status = JSON.parse(r.stdout);
+    const alice = status.rows.find((row: { name: string }) => row.name === 'dev-alice');
+    expect(alice).toMatchObject({ kind: 'developer', owner: 'alice@acme.example.com', status: 'ACTIVE' });
+    expect(alice.differences).toEqual(['in Security (want Sandbox)']);
+    expect(status.inSync).toBe(false);
+    const text = await estate(['org', 'status', '--config', file], { env });
+    expect(text.stdout).toMatch(
+      /Security\/dev-alice\s+\d{12}\s+ACTIVE\s+developer\s+alice@acme.example.com\s+in Security \(want Sandbox\)/,
+    );
+    const mermaid = await estate(['org', 'status', '--config', file, '--format', 'mermaid'], { env });
+    expect(mermaid.stdout).toMatch(/^flowchart LR/);
+    expect(mermaid.stdout).toMatch(/class .* drift/);
+  });
+
+  it('plans the move back and refuses a saved plan once reality moved again', async () => {
+    const saved = join(dir, 'plan.json');
+    const plan = await estate(['plan', '--config', file, '--out', saved, '--json'], { env });
+    const changes = JSON.parse(plan.stdout).changes;
+    expect(changes.map((c: { action: string; address: string }) => `${c.action} ${c.address}`)).toEqual([
+      'move account:dev-alice#ou',
+    ]);
+    fake.moveByHand(fake.accountByName('dev-alice')!.id, 'Sandbox');
+    fake.resetCounters();
+    const r = await estate(['apply', '--config', file, '--plan', saved, '--yes'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no longer matches reality/);
+    expect(fake.mutatingCalls()).toBe(0);
+  });
+});

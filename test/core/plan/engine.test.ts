@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../../src/config/loader.js';
+import { applyEstate, assertPlanCurrent, canonicalJson, planEstate } from '../../../src/core/plan/engine.js';
+import type { PlanSection } from '../../../src/core/plan/section.js';
+import type { Change } from '../../../src/core/plan/types.js';
+import { renderPlan, summaryLine } from '../../../src/cli/render-plan.js';
+import { minimalConfig } from '../../_helpers/config.js';
+
+const config = parseConfig(stringify(minimalConfig()));
+
+/** A section over an in-memory set of names: creates what is missing, reports extras as drift. */
+function namesSection(
+  name: string,
+  live: Set<string>,
+  want: string[],
+  log: string[] = [],
+): PlanSection<string[]> {
+  return {
+    name,
+    read: async () => [...live].sort(),
+    empty: () => [],
+    plan: (snapshot) => [
+      ...want
+        .filter((w) => !snapshot.includes(w))
+        .map<Change>((w) => ({
+          section: name,
+          action: 'create',
+          resourceType: 'thing',
+          address: `${name}:${w}`,
+          summary: `thing ${w}`,
+          payload: { w },
+        })),
+      ...snapshot
+        .filter((s) => !want.includes(s))
+        .map<Change>((s) => ({
+          section: name,
+          action: 'drift',
+          resourceType: 'thing',
+          address: `${name}:${s}`,
+          summary: `extra ${s}`,
+          payload: {},
+        })),
+    ],
+    apply: async (changes, ctx) =>
+      changes.map((c) => {
+        log.push(`${name}:${c.address}:${ctx.accountIds.get('logs') ?? '-'}`);
+        if (c.payload.w === 'broken') return { address: c.address, status: 'failed', message: 'AWS said no' };
+        live.add(c.payload.w as string);
+        if (name === 'org') ctx.recordAccountId('logs', '222222222222');
+        return { address: c.address, status: 'applied' };
+      }),
+    notes: (_s, changes) => (changes.length ? [`${name} has ${changes.length} changes`] : []),
+  };
+}
+
+describe('plan engine', () => {
+  it('plans offline against empty snapshots without reading', async () => {
+    const section = namesSection('org', new Set(['x']), ['a', 'b']);
+    section.read = async () => {
+      throw new Error('no AWS offline');
+    };
+    const { plan } = await planEstate(config, [section], { offline: true });
+    expect(plan.offline).toBe(true);
+    expect(plan.changes.map((c) => c.address)).toEqual(['org:a', 'org:b']);
+    expect(plan.notes).toEqual(['org has 2 changes']);
+  });
+
+  it('applies section by section, passing account ids forward, and is a no-op the second time', async () => {
+    const live = new Set<string>();
+    const log: string[] = [];
+    const sections = [namesSection('org', live, ['a'], log), namesSection('budgets', new Set(), ['b'], log)];
+    const first = await planEstate(config, sections, { offline: false });
+    const result = await applyEstate(config, sections, first, { progress: () => {}, concurrency: 4 });
+    expect(result.ok).toBe(true);
+    // The budgets section saw the id the org section recorded.
+    expect(log).toEqual(['org:org:a:-', 'budgets:budgets:b:222222222222']);
+    const second = await planEstate(config, [sections[0]!], { offline: false });
+    expect(second.plan.changes).toEqual([]);
+    expect(summaryLine(second.plan.changes)).toBe('No changes. The estate matches estate.yaml.');
+  });
+
+  it('reports a failed change and carries on with the rest', async () => {
+    const sections = [namesSection('org', new Set(), ['broken', 'fine'])];
+    const run = await planEstate(config, sections, { offline: false });
+    const result = await applyEstate(config, sections, run, { progress: () => {}, concurrency: 1 });
+    expect(result.ok).toBe(false);
+    expect(result.results.map((r) => r.status)).toEqual(['failed', 'applied']);
+  });
+
+  it('never applies drift', async () => {
+    const live = new Set(['extra']);
+    const sections = [namesSection('org', live, [])];
+    const run = await planEstate(config, sections, { offline: false });
+    expect(run.plan.changes.map((c) => c.action)).toEqual(['drift']);
+    const result = await applyEstate(config, sections, run, { progress: () => {}, concurrency: 1 });
+    expect(result.results).toEqual([]);
+  });
+
+  it('refuses a saved plan when reality or the config moved, accepts an unchanged one', async () => {
+    const live = new Set<string>();
+    const sections = [namesSection('org', live, ['a'])];
+    const saved = JSON.parse(JSON.stringify((await planEstate(config, sections, { offline: false })).plan));
+    assertPlanCurrent(saved, (await planEstate(config, sections, { offline: false })).plan);
+    live.add('a');
+    const fresh = (await planEstate(config, sections, { offline: false })).plan;
+    expect(() => assertPlanCurrent(saved, fresh)).toThrow(/no longer matches reality/);
+    const otherConfig = parseConfig(
+      stringify({ ...minimalConfig(), organization: { ...minimalConfig().organization, name: 'other' } }),
+    );
+    const changedConfig = (
+      await planEstate(otherConfig, [namesSection('org', new Set(), ['a'])], { offline: false })
+    ).plan;
+    expect(() => assertPlanCurrent(saved, changedConfig)).toThrow(/estate.yaml changed/);
+    const offline = (await planEstate(config, sections, { offline: true })).plan;
+    expect(() => assertPlanCurrent(offline, fresh)).toThrow(/--offline/);
+  });
+
+  it('hashes canonically, whatever the key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+
+  it('renders a plan grouped by section with symbols and a summary', async () => {
+    const { plan } = await planEstate(config, [namesSection('org', new Set(['old']), ['a'])], {
+      offline: false,
+    });
+    const text = renderPlan(plan, { color: false });
+    expect(text).toBe(
+      'org (2)\n  + thing a\n  ! extra old\n\nPlan: 1 to create, 1 drift (not fixed by estate).\nnote: org has 2 changes\n',
+    );
+  });
+});
