@@ -1,0 +1,460 @@
+/**
+ * The "budgets" section of `estate plan` / `estate apply`: reads estate's budgets (and
+ * only names the others), plans with the pure planner, and applies its own changes in
+ * dependency order — cost allocation tags, the deny SCP, budgets, budget actions, budget
+ * deletions, the SCP's deletion. Account ids unknown at plan time (accounts created in
+ * the same apply) are resolved from `context.accountIds` when the change runs.
+ */
+import { parseDuration } from '../../config/rules.js';
+import type { EstateConfig } from '../../config/schema.js';
+import { EstateError } from '../../errors.js';
+import { settleConcurrent } from '../finops/limit.js';
+import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
+import type { Change, ChangeResult } from '../plan/types.js';
+import {
+  DENY_POLICY_NAME,
+  costAllocationTagKeys,
+  desiredBudgets,
+  isOwnedBudget,
+  type AccountRef,
+} from './desired.js';
+import {
+  SECTION_BUDGETS,
+  planBudgets,
+  type ActionPayload,
+  type BudgetCreatePayload,
+  type BudgetDeletePayload,
+  type BudgetUpdatePayload,
+  type BudgetsSnapshot,
+  type FilterPayload,
+  type FiredAction,
+  type HomeRef,
+  type LiveBudget,
+  type PolicyPayload,
+  type TagActivationPayload,
+} from './planner.js';
+import { denyPolicyDocument } from './policy-document.js';
+import type {
+  BudgetFilter,
+  BudgetsPort,
+  CostAllocationTagsPort,
+  EnforcementPolicyPort,
+  ScpActionSpec,
+} from './ports.js';
+
+export interface BudgetsSectionDeps {
+  /** Budgets in the management account and, through the assumed role, in member accounts. */
+  readonly budgets: BudgetsPort;
+  /** Cost Explorer in the management (payer) account. */
+  readonly costAllocationTags: CostAllocationTagsPort;
+  /** Organizations in the management account: the deny-new-resources SCP. */
+  readonly enforcementPolicy: EnforcementPolicyPort;
+  /** Used when organization.managementAccountId is not set: the caller's account. */
+  readonly managementAccountId: () => Promise<string>;
+  /** The deny SCP document; defaults to templates/policies/budget-deny-new-resources.json. */
+  readonly policyDocument?: string;
+  /** Accounts read at once under placement member. @default 8 */
+  readonly readConcurrency?: number;
+}
+
+/** Environments that live less than this are too short-lived for budgets to guard. */
+const SHORT_LIVED_MS = 7 * 86_400_000;
+
+export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSnapshot> {
+  let document: string | undefined = deps.policyDocument;
+  const policyDocument = () => (document ??= denyPolicyDocument());
+  let management: Promise<string> | undefined;
+  const managementId = (config: EstateConfig) =>
+    (management ??= config.organization.managementAccountId
+      ? Promise.resolve(config.organization.managementAccountId)
+      : deps.managementAccountId());
+
+  return {
+    name: SECTION_BUDGETS,
+
+    async read(context) {
+      const { config } = context;
+      const mgmt = await managementId(config);
+      const homes = [mgmt];
+      if (config.budgets?.placement === 'member')
+        for (const account of config.accounts) {
+          const id = account.id ?? context.accountIds.get(account.name);
+          if (id && !homes.includes(id)) homes.push(id);
+        }
+      const [budgetLists, costAllocationTags, denyPolicy] = await Promise.all([
+        settleConcurrent(homes, deps.readConcurrency ?? 8, (home) => readHome(deps.budgets, home)),
+        deps.costAllocationTags.listCostAllocationTags(costAllocationTagKeys(config)),
+        deps.enforcementPolicy.findPolicy(DENY_POLICY_NAME),
+      ]);
+      const failed = budgetLists.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      if (failed.length) throw failed[0];
+      const budgets = budgetLists.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+      return {
+        managementAccountId: mgmt,
+        homesRead: homes,
+        budgets,
+        costAllocationTags,
+        ...(denyPolicy ? { denyPolicy } : {}),
+      };
+    },
+
+    empty(context) {
+      return {
+        managementAccountId: context.config.organization.managementAccountId ?? '',
+        homesRead: [],
+        budgets: [],
+        costAllocationTags: [],
+      };
+    },
+
+    plan(snapshot, context) {
+      return planBudgets({
+        config: context.config,
+        accountIds: context.accountIds,
+        snapshot,
+        policyDocument: policyDocument(),
+      });
+    },
+
+    notes(snapshot, changes, context) {
+      return budgetNotes(snapshot, changes, context);
+    },
+
+    async apply(changes, context) {
+      return applyBudgetChanges(deps, changes, context, () => managementId(context.config));
+    },
+  };
+}
+
+async function readHome(port: BudgetsPort, home: string): Promise<LiveBudget[]> {
+  const all = await port.listBudgets(home);
+  return Promise.all(
+    // Spend moves every few hours; keeping it out of the snapshot keeps `apply --plan` from
+    // calling an unchanged estate stale.
+    all.map(async ({ actualUsd: _a, forecastUsd: _f, ...b }) =>
+      isOwnedBudget(b.name)
+        ? { ...b, home, details: await port.describeBudget(home, b.name) }
+        : { ...b, home },
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- notes
+
+export function budgetNotes(
+  snapshot: BudgetsSnapshot,
+  changes: readonly Change[],
+  context: SectionContext,
+): string[] {
+  const { config } = context;
+  const notes: string[] = [];
+  const desired = desiredBudgets(config, context.accountIds, snapshot.managementAccountId);
+
+  const shortLived = config.environments.filter((e) => {
+    const ms = e.ttl ? parseDuration(e.ttl) : undefined;
+    return ms !== undefined && ms <= SHORT_LIVED_MS;
+  });
+  const unguarded = config.environments.filter((e) => e.size === 'dev' && !e.ttl);
+  notes.push(
+    'Budgets and Cost Explorer data refresh up to three times a day: an alert or a budget action can come a day after the spend.' +
+      (shortLived.length
+        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard; ${shortLived.length === 1 ? 'its' : 'their'} TTL is the real guard (estate reaps expired environments).`
+        : '') +
+      (unguarded.length
+        ? ` Dev environments without a ttl (${unguarded.map((e) => e.name).join(', ')}) are watched only by budgets: give them a ttl.`
+        : ''),
+  );
+
+  const tagKeys = desired.costAllocationTags;
+  const activating = changes.filter((c) => c.resourceType === 'cost-allocation-tag').map((c) => c.address);
+  if (context.offline)
+    notes.push(
+      `estate activates the cost allocation tags ${tagKeys.join(', ')} (Cost Explorer UpdateCostAllocationTagsStatus); budgets and cost reports can filter by them up to 24 hours after activation.`,
+    );
+  else {
+    if (activating.length)
+      notes.push(
+        `Activating cost allocation tags takes up to 24 hours: until then the estate:env budgets count nothing.`,
+      );
+    const unseen = tagKeys.filter((k) => !snapshot.costAllocationTags.some((t) => t.key === k));
+    if (unseen.length)
+      notes.push(
+        `Cost allocation tag${unseen.length === 1 ? '' : 's'} ${unseen.join(', ')} ${unseen.length === 1 ? 'has' : 'have'} not appeared in billing data yet, so AWS cannot activate ${unseen.length === 1 ? 'it' : 'them'}; the first apply after tagged resources are billed (usually within a day) will.`,
+      );
+  }
+
+  if (desired.unbudgetedAccounts.length)
+    notes.push(
+      `No budget for ${desired.unbudgetedAccounts.join(', ')}: nothing watches ${desired.unbudgetedAccounts.length === 1 ? 'its' : 'their'} spend. Set budgets.byKind.<kind>.monthlyUsd or accounts[].budget.monthlyUsd.`,
+    );
+  if (desired.withoutSubscribers.length)
+    notes.push(
+      `${desired.withoutSubscribers.join(', ')} alert${desired.withoutSubscribers.length === 1 ? 's' : ''} nobody: set budgets.alertEmails or budgets.snsTopicArn.`,
+    );
+  if (desired.budgets.some((b) => b.enforce))
+    notes.push(
+      `Budget actions run as ${desired.actionRoleArn}: that role must exist in the management account, trust budgets.amazonaws.com and allow organizations:AttachPolicy and organizations:DetachPolicy (set budgets.actionRoleArn to use another).`,
+    );
+  if (config.budgets?.snsTopicArn || Object.values(config.budgets?.byKind ?? {}).some((k) => k?.snsTopicArn))
+    notes.push(
+      'SNS topics receiving budget alerts need a topic policy that lets budgets.amazonaws.com publish.',
+    );
+  const foreign = snapshot.budgets.filter((b) => !isOwnedBudget(b.name));
+  if (foreign.length)
+    notes.push(
+      `${foreign.length} budget${foreign.length === 1 ? '' : 's'} not named estate-… (${foreign
+        .slice(0, 5)
+        .map((b) => b.name)
+        .join(', ')}${foreign.length > 5 ? ', …' : ''}) ${foreign.length === 1 ? 'is' : 'are'} left alone.`,
+    );
+  return notes;
+}
+
+// ---------------------------------------------------------------- apply
+
+const PHASES: readonly ((c: Change) => boolean)[] = [
+  (c) => c.resourceType === 'cost-allocation-tag',
+  (c) => c.resourceType === 'policy' && c.action !== 'delete',
+  (c) => c.resourceType === 'budget' && c.action !== 'delete',
+  (c) => c.resourceType === 'budget-action',
+  (c) => c.resourceType === 'budget' && c.action === 'delete',
+  (c) => c.resourceType === 'policy' && c.action === 'delete',
+];
+
+interface ApplyState {
+  readonly context: ApplyContext;
+  readonly managementId: () => Promise<string>;
+  readonly policyIds: Map<string, string>;
+}
+
+export async function applyBudgetChanges(
+  deps: BudgetsSectionDeps,
+  changes: readonly Change[],
+  context: ApplyContext,
+  managementId: () => Promise<string>,
+): Promise<ChangeResult[]> {
+  const state: ApplyState = { context, managementId, policyIds: new Map() };
+  const results = new Map<string, ChangeResult>();
+  const mine = changes.filter((c) => c.section === SECTION_BUDGETS);
+  const unknown = mine.filter((c) => !PHASES.some((p) => p(c)));
+  for (const c of unknown)
+    results.set(c.address, {
+      address: c.address,
+      status: 'skipped',
+      message: `unknown change ${c.resourceType}`,
+    });
+
+  for (const phase of PHASES) {
+    const batch = mine.filter(phase);
+    await settleConcurrent(batch, context.concurrency, async (change) => {
+      const blocked = (change.dependsOn ?? []).find(
+        (d) => results.get(d) && results.get(d)!.status !== 'applied',
+      );
+      if (blocked) {
+        const message = `not applied: ${blocked} did not succeed`;
+        context.progress({ type: 'skip', id: change.address, message });
+        results.set(change.address, { address: change.address, status: 'skipped', message });
+        return;
+      }
+      context.progress({ type: 'start', id: change.address, title: change.summary });
+      try {
+        const outputs = await applyOne(deps, change, state);
+        context.progress({ type: 'done', id: change.address });
+        results.set(change.address, {
+          address: change.address,
+          status: 'applied',
+          ...(outputs ? { outputs } : {}),
+        });
+      } catch (error) {
+        const message = (error as Error)?.message ?? String(error);
+        context.progress({ type: 'fail', id: change.address, message });
+        results.set(change.address, { address: change.address, status: 'failed', message });
+      }
+    });
+  }
+  return mine.map((c) => results.get(c.address)!);
+}
+
+function unresolved(what: string, name: string): EstateError {
+  return new EstateError(`account ${name} has no id yet, so ${what} cannot be applied`, {
+    code: 'AccountIdUnknown',
+    source: 'aws',
+    suggestions: [`check that account ${name} was created (estate org status), then run estate apply again`],
+  });
+}
+
+async function homeId(home: HomeRef, state: ApplyState): Promise<string> {
+  if (home.accountId) return home.accountId;
+  if (home.account) {
+    const id =
+      state.context.accountIds.get(home.account) ??
+      state.context.config.accounts.find((a) => a.name === home.account)?.id;
+    if (!id) throw unresolved(`its budget in that account`, home.account);
+    return id;
+  }
+  return state.managementId();
+}
+
+function accountId(ref: AccountRef, state: ApplyState, what: string): string {
+  const id = ref.id ?? state.context.accountIds.get(ref.name);
+  if (!id) throw unresolved(what, ref.name);
+  return id;
+}
+
+function resolveFilter(filter: FilterPayload, state: ApplyState, budget: string): BudgetFilter {
+  return {
+    ...(filter.linkedAccount
+      ? { linkedAccount: accountId(filter.linkedAccount, state, `budget ${budget}`) }
+      : {}),
+    ...(filter.tag ? { tag: filter.tag } : {}),
+  };
+}
+
+async function detachFired(deps: BudgetsSectionDeps, fired: FiredAction | undefined): Promise<void> {
+  if (!fired?.policyId) return;
+  for (const target of fired.targetIds) await deps.enforcementPolicy.detachPolicy(fired.policyId, target);
+}
+
+async function applyOne(
+  deps: BudgetsSectionDeps,
+  change: Change,
+  state: ApplyState,
+): Promise<Record<string, string> | undefined> {
+  const { budgets } = deps;
+  switch (change.resourceType) {
+    case 'cost-allocation-tag': {
+      const { key } = change.payload as TagActivationPayload;
+      const refused = await deps.costAllocationTags.activateCostAllocationTags([key]);
+      if (refused.length)
+        throw new EstateError(`AWS did not activate cost allocation tag ${key}: ${refused[0]!.reason}`, {
+          code: 'TagActivationRefused',
+          source: 'aws',
+          suggestions: ['a tag key can be activated once resources carrying it appear in billing data'],
+        });
+      return undefined;
+    }
+
+    case 'policy': {
+      const p = change.payload as PolicyPayload;
+      if (change.action === 'create') {
+        const id = await deps.enforcementPolicy.createPolicy(p.name, p.description ?? '', p.content ?? '');
+        state.policyIds.set(p.name, id);
+        return { policyId: id };
+      }
+      if (change.action === 'update') {
+        await deps.enforcementPolicy.updatePolicy(p.policyId!, p.content ?? '');
+        return undefined;
+      }
+      for (const target of p.detachFrom ?? []) await deps.enforcementPolicy.detachPolicy(p.policyId!, target);
+      await deps.enforcementPolicy.deletePolicy(p.policyId!);
+      return undefined;
+    }
+
+    case 'budget': {
+      if (change.action === 'create') {
+        const p = change.payload as BudgetCreatePayload;
+        const home = await homeId(p.home, state);
+        const filter = resolveFilter(p.filter, state, p.name);
+        const { existed } = await budgets.createBudget(home, {
+          name: p.name,
+          amountUsd: p.amountUsd,
+          filter,
+          notifications: p.notifications,
+        });
+        if (existed) {
+          // Created since the plan (a rerun, another operator): converge instead of failing.
+          await budgets.updateBudget(home, { name: p.name, amountUsd: p.amountUsd, filter });
+          for (const n of p.notifications) {
+            const made = await budgets.createNotification(home, p.name, n);
+            if (made.existed) {
+              for (const address of n.emails)
+                await budgets.addSubscriber(home, p.name, n, { kind: 'EMAIL', address });
+              if (n.snsTopicArn)
+                await budgets.addSubscriber(home, p.name, n, { kind: 'SNS', address: n.snsTopicArn });
+            }
+          }
+        }
+        return { accountId: home };
+      }
+      if (change.action === 'update') {
+        const p = change.payload as BudgetUpdatePayload;
+        const home = await homeId(p.home, state);
+        for (const step of p.steps) {
+          switch (step.op) {
+            case 'updateBudget':
+              await budgets.updateBudget(home, {
+                name: p.name,
+                amountUsd: step.amountUsd,
+                filter: resolveFilter(step.filter, state, p.name),
+              });
+              break;
+            case 'deleteNotification':
+              await budgets.deleteNotification(home, p.name, step.notification);
+              break;
+            case 'createNotification':
+              await budgets.createNotification(home, p.name, step.notification);
+              break;
+            case 'addSubscriber':
+              await budgets.addSubscriber(home, p.name, step.notification, step.subscriber);
+              break;
+            case 'removeSubscriber':
+              await budgets.removeSubscriber(home, p.name, step.notification, step.subscriber);
+              break;
+          }
+        }
+        return undefined;
+      }
+      const p = change.payload as BudgetDeletePayload;
+      const home = await homeId(p.home, state);
+      for (const action of p.actions) {
+        await detachFired(deps, action);
+        await budgets.deleteAction(home, p.name, action.actionId);
+      }
+      await budgets.deleteBudget(home, p.name);
+      return undefined;
+    }
+
+    case 'budget-action': {
+      const p = change.payload as ActionPayload;
+      const home = await homeId(p.home, state);
+      if (change.action === 'delete') {
+        await detachFired(deps, p.detach);
+        await budgets.deleteAction(home, p.budget, p.actionId!);
+        return undefined;
+      }
+      const spec = p.spec!;
+      const policyId =
+        spec.policy.id ??
+        state.policyIds.get(spec.policy.name) ??
+        (await deps.enforcementPolicy.findPolicy(spec.policy.name))?.id;
+      if (!policyId)
+        throw new EstateError(
+          `SCP ${spec.policy.name} does not exist, so the budget action cannot attach it`,
+          {
+            code: 'PolicyMissing',
+            source: 'aws',
+            suggestions: ['run estate apply again: it creates the policy first'],
+          },
+        );
+      const action: ScpActionSpec = {
+        notificationType: spec.notificationType,
+        thresholdPercent: spec.thresholdPercent,
+        policyId,
+        targetIds: [accountId(spec.target, state, `the budget action on ${p.budget}`)],
+        executionRoleArn: spec.executionRoleArn,
+        approvalModel: spec.approvalModel,
+        subscribers: spec.subscribers,
+      };
+      if (change.action === 'create') {
+        const actionId = await budgets.createScpAction(home, p.budget, action);
+        return { actionId };
+      }
+      await budgets.updateScpAction(home, p.budget, p.actionId!, action);
+      return undefined;
+    }
+  }
+  throw new EstateError(`unknown budgets change ${change.resourceType}`, {
+    code: 'UnknownChange',
+    source: 'internal',
+  });
+}

@@ -1,0 +1,296 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { AwsBudgets } from '../../../src/aws/budgets.js';
+import { organizationsPort } from '../../../src/aws/organizations.js';
+import { withRetries } from '../../../src/aws/send.js';
+import { parseConfig } from '../../../src/config/loader.js';
+import type { EstateConfig } from '../../../src/config/schema.js';
+import { DENY_POLICY_NAME } from '../../../src/core/budgets/desired.js';
+import { enforcementPolicyOver } from '../../../src/core/budgets/enforcement-policy.js';
+import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js';
+import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js';
+import { budgetsSection } from '../../../src/core/budgets/section.js';
+import type { ProgressEvent } from '../../../src/core/progress.js';
+import { FakeBudgets } from '../../_helpers/fake-budgets.js';
+import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { minimalConfig } from '../../_helpers/config.js';
+
+const MGMT = '111111111111';
+
+/** Cost allocation tags as Cost Explorer keeps them: only keys seen in billing data exist. */
+class FakeCostAllocationTags implements CostAllocationTagsPort {
+  constructor(readonly status: Map<string, string>) {}
+  async listCostAllocationTags(keys: readonly string[]) {
+    return keys
+      .filter((k) => this.status.has(k))
+      .map((key) => ({ key, status: this.status.get(key)!, type: 'UserDefined' }));
+  }
+  async activateCostAllocationTags(keys: readonly string[]) {
+    const refused = keys.filter((k) => !this.status.has(k));
+    for (const k of keys) if (this.status.has(k)) this.status.set(k, 'Active');
+    return refused.map((key) => ({ key, reason: 'TagKeysNotFound' }));
+  }
+}
+
+function rig() {
+  const budgets = new FakeBudgets({ pageSize: 2 });
+  const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT });
+  const alice = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+  const logs = org.addAccount({ name: 'logs', email: 'aws+logs@acme.example.com' });
+  const tags = new FakeCostAllocationTags(new Map([['estate:env', 'Inactive']]));
+  const section = budgetsSection({
+    budgets: new AwsBudgets(() => withRetries(budgets, { sleep: async () => {} })),
+    costAllocationTags: tags,
+    enforcementPolicy: enforcementPolicyOver(organizationsPort(withRetries(org, { sleep: async () => {} }))),
+    managementAccountId: async () => MGMT,
+    policyDocument: denyPolicyDocument(),
+  });
+  const ids = new Map([
+    ['dev-alice', alice],
+    ['logs', logs],
+  ]);
+  return { budgets, org, tags, section, alice, logs, ids };
+}
+
+function estate(
+  budgets: Record<string, unknown>,
+  edit: (c: Record<string, any>) => void = () => {},
+): EstateConfig {
+  const c = minimalConfig();
+  c.budgets = budgets;
+  c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], ttl: '72h', budgetUsd: 40 }];
+  edit(c);
+  return parseConfig(stringify(c));
+}
+
+const ENFORCED = {
+  alertEmails: ['finops@acme.example.com'],
+  byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+};
+
+async function run(
+  r: ReturnType<typeof rig>,
+  config: EstateConfig,
+  options: {
+    planIds?: ReadonlyMap<string, string>;
+    applyIds?: ReadonlyMap<string, string>;
+    between?: () => void;
+  } = {},
+) {
+  const planContext = { config, accountIds: options.planIds ?? r.ids, offline: false };
+  const snapshot = await r.section.read(planContext);
+  const changes = r.section.plan(snapshot, planContext);
+  const notes = r.section.notes!(snapshot, changes, planContext);
+  options.between?.();
+  const events: ProgressEvent[] = [];
+  const results = await r.section.apply(changes, {
+    ...planContext,
+    accountIds: options.applyIds ?? r.ids,
+    progress: (e) => events.push(e),
+    concurrency: 4,
+    recordAccountId: () => {},
+  });
+  return { snapshot, changes, notes, results, events };
+}
+
+async function replan(r: ReturnType<typeof rig>, config: EstateConfig) {
+  const context = { config, accountIds: r.ids, offline: false };
+  return r.section.plan(await r.section.read(context), context);
+}
+
+describe('budgets section against behavioural fakes', () => {
+  it('Given an empty estate, When applied, Then budgets, alerts, the SCP and the action exist, and a second plan is empty', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+
+    const { results, changes } = await run(r, config);
+
+    expect(results.every((x) => x.status === 'applied')).toBe(true);
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      'update cost-allocation-tag:estate:env',
+      `create budget-scp:${DENY_POLICY_NAME}`,
+      'create budget:management/estate-logs-monthly',
+      'create budget:management/estate-dev-alice-monthly',
+      'create budget:management/estate-env_alice-monthly',
+      'create budget-action:estate-dev-alice-monthly',
+    ]);
+    const dev = r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!;
+    expect(dev.budget.CostFilters).toEqual({ LinkedAccount: [r.alice] });
+    expect([...dev.notifications.values()].map((n) => n.subscribers.map((s) => s.Address))).toEqual([
+      ['finops@acme.example.com'],
+      ['finops@acme.example.com'],
+      ['finops@acme.example.com'],
+    ]);
+    const [action] = [...dev.actions.values()];
+    const policy = [...r.org.policies.values()].find((p) => p.name === DENY_POLICY_NAME)!;
+    expect(action!.Definition?.ScpActionDefinition).toEqual({ PolicyId: policy.id, TargetIds: [r.alice] });
+    expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.CostFilters).toEqual({
+      LinkedAccount: [r.alice],
+      TagKeyValue: ['user:estate:env$alice'],
+    });
+    expect(r.tags.status.get('estate:env')).toBe('Active');
+
+    expect(await replan(r, config)).toEqual([]);
+  });
+
+  it('Given an applied estate, When thresholds, subscribers and amounts change, Then apply converges and the next plan is empty', async () => {
+    const r = rig();
+    await run(r, estate(ENFORCED));
+    const changed = estate({
+      ...ENFORCED,
+      alertEmails: ['finops@acme.example.com', 'cto@acme.example.com'],
+      notifications: [
+        { type: 'ACTUAL', thresholdPercent: 90 },
+        { type: 'FORECASTED', thresholdPercent: 110 },
+      ],
+      byKind: { ...ENFORCED.byKind, logs: { monthlyUsd: 175 } },
+    });
+
+    const { results } = await run(r, changed);
+
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    const logs = r.budgets.budget(MGMT, 'estate-logs-monthly')!;
+    expect(logs.budget.BudgetLimit).toEqual({ Amount: '175', Unit: 'USD' });
+    expect(
+      [...logs.notifications.values()]
+        .map((n) => `${n.notification.NotificationType} ${n.notification.Threshold}`)
+        .sort(),
+    ).toEqual(['ACTUAL 90', 'FORECASTED 110']);
+    expect(await replan(r, changed)).toEqual([]);
+  });
+
+  it('Given every subscriber replaced, When applied, Then no notification is ever left without one (AWS refuses that)', async () => {
+    const r = rig();
+    await run(r, estate(ENFORCED));
+    const swapped = estate({ ...ENFORCED, alertEmails: ['new@acme.example.com'] });
+    const { results } = await run(r, swapped);
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    expect(await replan(r, swapped)).toEqual([]);
+  });
+
+  it('Given an account created in the same apply, When applied, Then its budget and action use the id known at apply time', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    const { changes, results } = await run(r, config, { planIds: new Map([['logs', r.logs]]) });
+    expect(
+      changes.find((c) => c.address === 'budget:management/estate-dev-alice-monthly')!.payload.filter,
+    ).toEqual({
+      linkedAccount: { name: 'dev-alice' },
+    });
+    expect(results.every((x) => x.status === 'applied')).toBe(true);
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.CostFilters).toEqual({
+      LinkedAccount: [r.alice],
+    });
+  });
+
+  it('Given the account still has no id at apply time, When applied, Then that budget fails, its action is skipped and the rest applies', async () => {
+    const r = rig();
+    const noAlice = new Map([['logs', r.logs]]);
+    const { results } = await run(r, estate(ENFORCED), { planIds: noAlice, applyIds: noAlice });
+    const byAddress = Object.fromEntries(results.map((x) => [x.address, x]));
+    expect(byAddress['budget:management/estate-dev-alice-monthly']).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining('account dev-alice has no id yet'),
+    });
+    expect(byAddress['budget-action:estate-dev-alice-monthly']!.status).toBe('skipped');
+    expect(byAddress['budget:management/estate-logs-monthly']!.status).toBe('applied');
+  });
+
+  it('Given a budget created by someone else between plan and apply, When applied, Then DuplicateRecordException converges instead of failing', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    const { results } = await run(r, config, {
+      between: () =>
+        r.budgets.seed(MGMT, {
+          BudgetName: 'estate-logs-monthly',
+          BudgetLimit: { Amount: '1', Unit: 'USD' },
+          TimeUnit: 'MONTHLY',
+          BudgetType: 'COST',
+        }),
+    });
+    expect(results.every((x) => x.status === 'applied')).toBe(true);
+    expect(r.budgets.budget(MGMT, 'estate-logs-monthly')!.budget.BudgetLimit?.Amount).toBe('150');
+    expect(r.budgets.budget(MGMT, 'estate-logs-monthly')!.notifications.size).toBe(3);
+    expect(await replan(r, config)).toEqual([]);
+  });
+
+  it('Given a budget deleted by hand between plan and apply, When its deletion is applied, Then NotFoundException counts as done', async () => {
+    const r = rig();
+    await run(r, estate(ENFORCED));
+    const dropped = estate({ ...ENFORCED, byKind: { developer: ENFORCED.byKind.developer } });
+    const { results } = await run(r, dropped, {
+      between: () => r.budgets.accounts.get(MGMT)!.delete('estate-logs-monthly'),
+    });
+    expect(results).toEqual([{ address: 'budget:management/estate-logs-monthly', status: 'applied' }]);
+  });
+
+  it('Given budgets estate does not own, When applied, Then they are untouched and the plan says so', async () => {
+    const r = rig();
+    r.budgets.seed(MGMT, {
+      BudgetName: 'finance-total',
+      BudgetLimit: { Amount: '9000', Unit: 'USD' },
+      TimeUnit: 'MONTHLY',
+      BudgetType: 'COST',
+    });
+    const { notes } = await run(r, estate(ENFORCED));
+    expect(r.budgets.budget(MGMT, 'finance-total')!.budget.BudgetLimit?.Amount).toBe('9000');
+    expect(
+      r.budgets.log.filter((l) => JSON.stringify(l.input).includes('finance-total')).map((l) => l.op),
+    ).toEqual([]);
+    expect(notes).toContain('1 budget not named estate-… (finance-total) is left alone.');
+  });
+
+  it('Given enforcement dropped after the action fired, When applied, Then the SCP is detached from the account, the action and the SCP are gone', async () => {
+    const r = rig();
+    await run(r, estate(ENFORCED));
+    const policy = [...r.org.policies.values()].find((p) => p.name === DENY_POLICY_NAME)!;
+    const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
+    // What AWS Budgets does at 100 %: attach the SCP and mark the action executed.
+    r.org.policyTypes.add('SERVICE_CONTROL_POLICY');
+    r.org.attachments.get(policy.id)!.add(r.alice);
+    r.budgets.setActionStatus(MGMT, 'estate-dev-alice-monthly', actionId!, 'EXECUTION_SUCCESS');
+
+    const relaxed = estate({ ...ENFORCED, byKind: { ...ENFORCED.byKind, developer: { monthlyUsd: 100 } } });
+    const { results } = await run(r, relaxed);
+
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.size).toBe(0);
+    expect(r.org.policies.has(policy.id)).toBe(false);
+    expect(await replan(r, relaxed)).toEqual([]);
+  });
+
+  it('Given a short-lived environment and a tag not yet in billing data, When planned, Then the notes point to the TTL and explain the activation', async () => {
+    const r = rig();
+    const config = estate(
+      ENFORCED,
+      (c) => (c.tags = { mandatory: [{ key: 'cost-center', default: 'platform' }] }),
+    );
+    const { notes } = await run(r, config);
+    expect(notes[0]).toMatch(/refresh up to three times a day/);
+    expect(notes[0]).toMatch(
+      /alice \(ttl 72h\) lives too briefly for a budget to guard; its TTL is the real guard/,
+    );
+    expect(notes.some((n) => /cost-center has not appeared in billing data yet/.test(n))).toBe(true);
+    expect(
+      notes.some((n) =>
+        /Budget actions run as arn:aws:iam::111111111111:role\/estate-budgets-action/.test(n),
+      ),
+    ).toBe(true);
+  });
+
+  it('Given an action running at the moment of apply, When its update is refused, Then the change fails with the reason and the others apply', async () => {
+    const r = rig();
+    await run(r, estate(ENFORCED));
+    const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
+    r.budgets.setActionStatus(MGMT, 'estate-dev-alice-monthly', actionId!, 'EXECUTION_IN_PROGRESS');
+    const newRole = estate({ ...ENFORCED, actionRoleArn: 'arn:aws:iam::111111111111:role/finops-actions' });
+    const { results } = await run(r, newRole);
+    expect(results).toEqual([
+      {
+        address: 'budget-action:estate-dev-alice-monthly',
+        status: 'failed',
+        message: expect.stringContaining('ResourceLockedException'),
+      },
+    ]);
+  });
+});
