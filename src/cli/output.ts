@@ -94,6 +94,7 @@ async function listrProgress<T>(
       title: step.title,
       task: (_ctx: unknown, task: { output: string; skip: (m: string) => void }) => {
         const promise = new Promise<void>((resolve, reject) => {
+          task.output = 'waiting';
           waiters.set(step.id, { resolve, reject, output: (m) => (task.output = m) });
           for (const event of early.get(step.id) ?? []) deliver(event);
         });
@@ -117,7 +118,8 @@ async function listrProgress<T>(
       early.set(event.id, [...(early.get(event.id) ?? []), event]);
       return;
     }
-    if (event.type === 'update') w.output(event.message);
+    if (event.type === 'start') w.output('started');
+    else if (event.type === 'update') w.output(event.message);
     else if (event.type === 'done') w.resolve();
     else if (event.type === 'fail') w.reject(new Error(event.message));
     else if (event.type === 'skip') w.reject(Object.assign(new Error(event.message), { name: 'Skip' }));
