@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import type { Progress } from '../core/progress.js';
-import { BlueprintError } from './errors.js';
+import { EstateError, userError } from '../errors.js';
 import { environmentTarget, mergedSettings } from './environment.js';
 import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
 
@@ -91,10 +91,13 @@ export function findEnvironment(config: EstateConfig, envName: string): Environm
   const env = config.environments.find((e) => e.name === envName);
   if (!env) {
     const known = config.environments.map((e) => e.name);
-    throw new BlueprintError(
-      'synth',
+    throw new EstateError(
       `no environment "${envName}" in estate.yaml${known.length ? `; environments: ${known.join(', ')}` : ''}`,
-      [known.length ? `pick one of ${known.join(', ')}` : 'declare it under environments'],
+      {
+        code: 'UnknownEnvironment',
+        source: 'user',
+        suggestions: [known.length ? `pick one of ${known.join(', ')}` : 'declare it under environments'],
+      },
     );
   }
   return env;
@@ -117,7 +120,7 @@ export async function synthEnvironment(
   if (!opts.force) {
     const hit = readCache(outDir, key);
     if (hit && (!validate || hit.validation)) {
-      progress({ type: 'skip', id: 'synth', message: `${env.name}: inputs unchanged, reusing ${outDir}` });
+      progress({ type: 'skip', id: 'synth', message: `inputs unchanged, reusing ${outDir}` });
       return {
         environment: env.name,
         assemblyDir: outDir,
@@ -130,8 +133,28 @@ export async function synthEnvironment(
     }
   }
 
+  progress({ type: 'start', id: 'synth', title: `synthesise ${env.name}` });
+  try {
+    return await synthesise(config, env, { ...opts, outDir, validate, key, started, progress });
+  } catch (error) {
+    progress({ type: 'fail', id: 'synth', message: (error as Error).message.split('\n')[0]! });
+    throw error;
+  }
+}
+
+async function synthesise(
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  opts: SynthOptions & {
+    outDir: string;
+    validate: boolean;
+    key: string;
+    started: number;
+    progress: Progress;
+  },
+): Promise<SynthResult> {
+  const { outDir, validate, key, started, progress } = opts;
   prepareOutDir(outDir);
-  progress({ type: 'start', id: 'synth', title: `Synthesising ${env.name}` });
   const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/cx-api'),
@@ -150,6 +173,11 @@ export async function synthEnvironment(
       : {},
   });
   if (validate) {
+    progress({
+      type: 'update',
+      id: 'synth',
+      message: 'validating (CloudFormation validator, cdk-nag AwsSolutions)',
+    });
     const { AwsSolutionsChecks } = await import('cdk-nag');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
@@ -176,7 +204,7 @@ export async function synthEnvironment(
 
   const entry: CacheEntry = { format: CACHE_FORMAT, key, stacks, ...(validation ? { validation } : {}) };
   writeFileSync(join(outDir, CACHE_FILE), JSON.stringify(entry, null, 2));
-  progress({ type: 'done', id: 'synth', message: `${env.name}: ${stacks.length} stacks in ${outDir}` });
+  progress({ type: 'done', id: 'synth', message: `${stacks.length} stacks in ${outDir}` });
   return {
     environment: env.name,
     assemblyDir: outDir,
@@ -293,12 +321,12 @@ function readCache(outDir: string, key: string): CacheEntry | undefined {
 function prepareOutDir(outDir: string): void {
   if (existsSync(outDir)) {
     if (!statSync(outDir).isDirectory())
-      throw new BlueprintError('synth', `${outDir} exists and is not a folder`, ['pass another --out']);
+      throw userError('AssemblyFolder', `${outDir} exists and is not a folder`, ['pass another --out']);
     const entries = readdirSync(outDir);
     const isAssembly = entries.includes('manifest.json') || entries.includes(CACHE_FILE);
     if (entries.length > 0 && !isAssembly)
-      throw new BlueprintError(
-        'synth',
+      throw userError(
+        'AssemblyFolder',
         `${outDir} is not empty and holds no cloud assembly; refusing to overwrite it`,
         ['pass an empty or new folder with --out'],
       );
