@@ -71,7 +71,9 @@ export const PROTECTED_ROUTE = '/api/{proxy+}';
 /**
  * HTTP API (API Gateway v2) in front of one Lambda function: a JWT authorizer on the auth
  * blueprint's user pool, CORS, stage throttling, JSON access logs, X-Ray on the function, and
- * least-privilege grants to the data tables and the ai blueprint's models.
+ * least-privilege grants to the data tables and the ai blueprint's models. (API Gateway traces
+ * only REST APIs with X-Ray; an HTTP API's requests are traced from the function onwards and
+ * correlated through the access log's requestId.)
  */
 export class ApiLambdaBlueprint extends Construct {
   readonly api: apigw.HttpApi;

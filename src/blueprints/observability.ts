@@ -47,7 +47,9 @@ export interface ObservabilityBlueprintProps {
 /**
  * Per environment: a CloudWatch dashboard and, with alarms on, alarms on API 5xx and p99
  * latency, Lambda errors and throttles, DynamoDB throttles and CloudFront 5xx rate, notifying an
- * encrypted SNS topic. (X-Ray tracing and log retention are set by each blueprint.)
+ * encrypted SNS topic. X-Ray active tracing (on every function) and log retention (every log
+ * group, observability.logRetentionDays) are applied by each blueprint; HTTP APIs have no X-Ray
+ * support of their own.
  */
 export class ObservabilityBlueprint extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
