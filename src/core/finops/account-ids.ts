@@ -1,0 +1,81 @@
+/**
+ * Account name → id for the commands that act per account (`tags`, `cost --by account`)
+ * outside the plan/apply umbrella. Behind a port so the organisation snapshot can replace
+ * it: ids come from estate.yaml first, then from the live organisation, matched by root
+ * e-mail (accounts[].email, else organization.emailPattern).
+ */
+import { emailFromPattern } from '../../config/rules.js';
+import type { AccountConfig, EstateConfig } from '../../config/schema.js';
+import { EstateError } from '../../errors.js';
+
+export interface AccountDirectory {
+  /** Ids for the named accounts that exist; names without an id are left out. */
+  accountIds(names: readonly string[]): Promise<ReadonlyMap<string, string>>;
+}
+
+export interface OrganizationAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly status: string;
+}
+
+/** ListAccounts, every page. */
+export type ListOrganizationAccounts = () => Promise<readonly OrganizationAccount[]>;
+
+export const rootEmail = (config: EstateConfig, account: AccountConfig): string =>
+  (account.email ?? emailFromPattern(config.organization.emailPattern, account.name)).toLowerCase();
+
+/** Config ids first; the organisation is listed once, and only when some id is missing. */
+export function configThenOrganization(
+  config: EstateConfig,
+  list: ListOrganizationAccounts,
+): AccountDirectory {
+  let live: Promise<readonly OrganizationAccount[]> | undefined;
+  return {
+    async accountIds(names) {
+      const out = new Map<string, string>();
+      const wanted = names
+        .map((n) => config.accounts.find((a) => a.name === n))
+        .filter((a) => a !== undefined);
+      const missing = wanted.filter((a) => !a.id);
+      for (const a of wanted) if (a.id) out.set(a.name, a.id);
+      if (missing.length === 0) return out;
+      live ??= list();
+      const byEmail = new Map(
+        (await live).filter((a) => a.status !== 'SUSPENDED').map((a) => [a.email.toLowerCase(), a.id]),
+      );
+      for (const a of missing) {
+        const id = byEmail.get(rootEmail(config, a));
+        if (id) out.set(a.name, id);
+      }
+      return out;
+    },
+  };
+}
+
+/** The named accounts (all of them when `names` is empty), each with its id, or a user error. */
+export async function resolveAccounts(
+  config: EstateConfig,
+  directory: AccountDirectory,
+  names: readonly string[],
+): Promise<{ name: string; id: string }[]> {
+  const known = config.accounts.map((a) => a.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length)
+    throw new EstateError(`no account named ${unknown.join(', ')} in estate.yaml`, {
+      code: 'UnknownAccount',
+      source: 'user',
+      suggestions: [`known accounts: ${known.join(', ')}`],
+    });
+  const chosen = names.length ? [...new Set(names)] : known;
+  const ids = await directory.accountIds(chosen);
+  const absent = chosen.filter((n) => !ids.has(n));
+  if (absent.length === chosen.length)
+    throw new EstateError(`none of ${chosen.join(', ')} exists in the organisation yet`, {
+      code: 'AccountsNotCreated',
+      source: 'user',
+      suggestions: ['run `estate apply` to create them, or set accounts[].id to adopt existing accounts'],
+    });
+  return chosen.filter((n) => ids.has(n)).map((name) => ({ name, id: ids.get(name)! }));
+}

@@ -1,0 +1,128 @@
+/**
+ * `estate tags apply --account NAME --missing-only`: add the mandatory tags a resource
+ * lacks, with the value estate.yaml gives that account (its own tags, its kind's tags,
+ * else the tag's default). Existing values are never overwritten. Planning is pure; the
+ * plan is what a dry run prints and what `--yes` writes.
+ */
+import type { AccountConfig, EstateConfig } from '../../config/schema.js';
+import { settleConcurrent } from '../finops/limit.js';
+import type { Progress } from '../progress.js';
+import { silentProgress } from '../progress.js';
+import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';
+
+export interface TagAddition {
+  readonly region: string;
+  readonly arn: string;
+  readonly resourceType: string;
+  readonly add: Readonly<Record<string, string>>;
+}
+
+export interface TagRepairPlan {
+  readonly account: string;
+  readonly accountId: string;
+  readonly regions: readonly string[];
+  readonly additions: readonly TagAddition[];
+  /** Mandatory keys estate has no value for in this account (cannot happen with a valid config). */
+  readonly noValue: readonly string[];
+}
+
+/** The value estate.yaml gives each mandatory tag in this account. */
+export function mandatoryValues(
+  config: EstateConfig,
+  account: AccountConfig,
+): Record<string, string | undefined> {
+  const merged: Record<string, string> = {
+    ...(config.tags?.byKind?.[account.kind] ?? {}),
+    ...(account.tags ?? {}),
+  };
+  return Object.fromEntries((config.tags?.mandatory ?? []).map((m) => [m.key, merged[m.key] ?? m.default]));
+}
+
+/** Pure: the tags to add to each resource, by region. */
+export function planTagRepair(
+  config: EstateConfig,
+  account: AccountConfig,
+  accountId: string,
+  resources: ReadonlyMap<string, readonly TaggedResource[]>,
+): TagRepairPlan {
+  const values = mandatoryValues(config, account);
+  const noValue = Object.entries(values)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
+  const additions: TagAddition[] = [];
+  for (const [region, list] of resources) {
+    for (const r of list) {
+      const add: Record<string, string> = {};
+      for (const [key, value] of Object.entries(values))
+        if (value !== undefined && r.tags[key] === undefined) add[key] = value;
+      if (Object.keys(add).length)
+        additions.push({ region, arn: r.arn, resourceType: resourceTypeOf(r.arn), add });
+    }
+  }
+  additions.sort((a, b) => a.region.localeCompare(b.region) || a.arn.localeCompare(b.arn));
+  return { account: account.name, accountId, regions: [...resources.keys()], additions, noValue };
+}
+
+export interface TagRepairResult {
+  readonly tagged: number;
+  readonly failed: readonly { readonly arn: string; readonly reason: string }[];
+}
+
+/** Groups resources that need the same tags, so each TagResources call carries up to 20. */
+export async function applyTagRepair(
+  port: TaggingPort,
+  plan: TagRepairPlan,
+  options: { concurrency: number; progress?: Progress },
+): Promise<TagRepairResult> {
+  const progress = options.progress ?? silentProgress;
+  const groups = new Map<string, { region: string; tags: Record<string, string>; arns: string[] }>();
+  for (const a of plan.additions) {
+    const tags = Object.fromEntries(Object.entries(a.add).sort(([x], [y]) => x.localeCompare(y)));
+    const key = `${a.region}\n${JSON.stringify(tags)}`;
+    const group = groups.get(key) ?? { region: a.region, tags, arns: [] };
+    group.arns.push(a.arn);
+    groups.set(key, group);
+  }
+  const failed: { arn: string; reason: string }[] = [];
+  let tagged = 0;
+  const id = `tags-apply:${plan.account}`;
+  progress({ type: 'start', id, title: `tag ${plan.additions.length} resources in ${plan.account}` });
+  const settled = await settleConcurrent([...groups.values()], options.concurrency, (g) =>
+    port.tagResources(plan.accountId, g.region, g.arns, g.tags),
+  );
+  settled.forEach((s, i) => {
+    const group = [...groups.values()][i]!;
+    if (s.status === 'rejected') {
+      const reason = (s.reason as Error)?.message ?? String(s.reason);
+      failed.push(...group.arns.map((arn) => ({ arn, reason })));
+      return;
+    }
+    failed.push(...s.value);
+    tagged += group.arns.length - s.value.length;
+  });
+  if (failed.length) progress({ type: 'fail', id, message: `${failed.length} resources not tagged` });
+  else progress({ type: 'done', id, message: `${tagged} resources tagged` });
+  return { tagged, failed };
+}
+
+export function renderTagRepairPlan(plan: TagRepairPlan, mode: 'dry-run' | 'applied'): string {
+  const lines: string[] = [];
+  if (plan.additions.length === 0) {
+    lines.push(`Every resource in ${plan.account} already has the mandatory tags.`);
+    return lines.join('\n');
+  }
+  lines.push(
+    `${mode === 'dry-run' ? 'Would add' : 'Adding'} mandatory tags to ${plan.additions.length} resource${
+      plan.additions.length === 1 ? '' : 's'
+    } in ${plan.account} (${plan.accountId}):`,
+  );
+  for (const a of plan.additions)
+    lines.push(
+      `  + ${a.region} ${a.arn}: ${Object.entries(a.add)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+  if (plan.noValue.length)
+    lines.push(`No value in estate.yaml for ${plan.noValue.join(', ')}: those tags are left missing.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * `estate tags audit`: in each account (concurrently) and each region, list resources
+ * through the Tagging API and report those missing a mandatory tag or holding a value
+ * the config does not allow. An account that cannot be read is reported, not fatal.
+ */
+import type { EstateConfig } from '../../config/schema.js';
+import { settleConcurrent } from '../finops/limit.js';
+import type { Progress } from '../progress.js';
+import { silentProgress } from '../progress.js';
+import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';
+
+export interface MandatoryTag {
+  readonly key: string;
+  readonly default?: string;
+  readonly allowed?: readonly string[];
+}
+
+export interface ForbiddenValue {
+  readonly key: string;
+  readonly value: string;
+  readonly allowed: readonly string[];
+}
+
+export interface TagFinding {
+  readonly account: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly arn: string;
+  readonly resourceType: string;
+  readonly missing: readonly string[];
+  readonly forbidden: readonly ForbiddenValue[];
+}
+
+export interface AccountAudit {
+  readonly account: string;
+  readonly accountId: string;
+  readonly regions: readonly string[];
+  readonly resources: number;
+  readonly compliant: number;
+  readonly nonCompliant: number;
+  /** Set when the account (or one of its regions) could not be read. */
+  readonly error?: string;
+}
+
+export interface TagAuditReport {
+  readonly mandatory: readonly MandatoryTag[];
+  readonly accounts: readonly AccountAudit[];
+  readonly findings: readonly TagFinding[];
+  readonly resources: number;
+  readonly nonCompliant: number;
+  /** Accounts that could not be audited. */
+  readonly failed: number;
+  readonly notes: readonly string[];
+}
+
+export interface AuditTarget {
+  readonly name: string;
+  readonly id: string;
+}
+
+/** What is wrong with one resource's tags, or undefined when nothing is. Pure. */
+export function evaluateTags(
+  tags: Readonly<Record<string, string>>,
+  mandatory: readonly MandatoryTag[],
+): { missing: string[]; forbidden: ForbiddenValue[] } | undefined {
+  const missing: string[] = [];
+  const forbidden: ForbiddenValue[] = [];
+  for (const m of mandatory) {
+    const value = tags[m.key];
+    if (value === undefined) missing.push(m.key);
+    else if (m.allowed && !m.allowed.includes(value))
+      forbidden.push({ key: m.key, value, allowed: m.allowed });
+  }
+  return missing.length || forbidden.length ? { missing, forbidden } : undefined;
+}
+
+export interface AuditOptions {
+  readonly regions: readonly string[];
+  readonly concurrency: number;
+  readonly progress?: Progress;
+}
+
+export const NOTE_UNTAGGED_INVISIBLE =
+  'The Tagging API lists only resources that carry (or once carried) a tag: a resource never tagged at all does not appear here.';
+
+export async function auditTags(
+  port: TaggingPort,
+  config: EstateConfig,
+  targets: readonly AuditTarget[],
+  options: AuditOptions,
+): Promise<TagAuditReport> {
+  const mandatory: MandatoryTag[] = config.tags?.mandatory ?? [];
+  const progress = options.progress ?? silentProgress;
+  const findings: TagFinding[] = [];
+  const settled = await settleConcurrent(targets, options.concurrency, async (target) => {
+    const id = `tags:${target.name}`;
+    progress({ type: 'start', id, title: `audit tags in ${target.name} (${target.id})` });
+    const perRegion = await Promise.allSettled(
+      options.regions.map((region) => port.listResources(target.id, region)),
+    );
+    let resources = 0;
+    let nonCompliant = 0;
+    const errors: string[] = [];
+    perRegion.forEach((r, i) => {
+      const region = options.regions[i]!;
+      if (r.status === 'rejected') {
+        errors.push(`${region}: ${(r.reason as Error)?.message ?? String(r.reason)}`);
+        return;
+      }
+      const seen = new Set<string>();
+      for (const resource of r.value as TaggedResource[]) {
+        if (seen.has(resource.arn)) continue;
+        seen.add(resource.arn);
+        resources++;
+        const problem = evaluateTags(resource.tags, mandatory);
+        if (!problem) continue;
+        nonCompliant++;
+        findings.push({
+          account: target.name,
+          accountId: target.id,
+          region,
+          arn: resource.arn,
+          resourceType: resourceTypeOf(resource.arn),
+          ...problem,
+        });
+      }
+    });
+    const audit: AccountAudit = {
+      account: target.name,
+      accountId: target.id,
+      regions: options.regions,
+      resources,
+      compliant: resources - nonCompliant,
+      nonCompliant,
+      ...(errors.length ? { error: errors.join('; ') } : {}),
+    };
+    if (errors.length) progress({ type: 'fail', id, message: audit.error! });
+    else progress({ type: 'done', id, message: `${resources} resources, ${nonCompliant} non-compliant` });
+    return audit;
+  });
+  const accounts = settled.map((s, i) =>
+    s.status === 'fulfilled'
+      ? s.value
+      : {
+          account: targets[i]!.name,
+          accountId: targets[i]!.id,
+          regions: options.regions,
+          resources: 0,
+          compliant: 0,
+          nonCompliant: 0,
+          error: (s.reason as Error)?.message ?? String(s.reason),
+        },
+  );
+  findings.sort(
+    (a, b) =>
+      a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.arn.localeCompare(b.arn),
+  );
+  const notes = [NOTE_UNTAGGED_INVISIBLE];
+  if (mandatory.length === 0)
+    notes.push('tags.mandatory is empty in estate.yaml: every resource is compliant by definition.');
+  return {
+    mandatory,
+    accounts,
+    findings,
+    resources: accounts.reduce((n, a) => n + a.resources, 0),
+    nonCompliant: accounts.reduce((n, a) => n + a.nonCompliant, 0),
+    failed: accounts.filter((a) => a.error).length,
+    notes,
+  };
+}
+
+// ---------------------------------------------------------------- rendering
+
+function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The summary table per account, then one line per non-compliant resource. Pure. */
+export function renderAuditReport(report: TagAuditReport): string {
+  const lines: string[] = [];
+  const keys = report.mandatory.map((m) => m.key).join(', ') || '(none)';
+  lines.push(`Mandatory tags: ${keys}`, '');
+  lines.push(
+    ...table(
+      [
+        ['account', 'id', 'resources', 'compliant', 'non-compliant', 'status'],
+        ...report.accounts.map((a) => [
+          a.account,
+          a.accountId,
+          String(a.resources),
+          String(a.compliant),
+          String(a.nonCompliant),
+          a.error ? 'error' : a.nonCompliant ? 'NON-COMPLIANT' : 'ok',
+        ]),
+      ],
+      new Set([2, 3, 4]),
+    ),
+  );
+  for (const a of report.accounts.filter((x) => x.error))
+    lines.push('', `${a.account}: could not audit: ${a.error}`);
+  if (report.findings.length) {
+    lines.push('', 'Non-compliant resources:');
+    for (const f of report.findings) {
+      const problems = [
+        ...(f.missing.length ? [`missing ${f.missing.join(', ')}`] : []),
+        ...f.forbidden.map((x) => `${x.key}=${x.value} not allowed (${x.allowed.join(', ')})`),
+      ];
+      lines.push(`  ${f.account} ${f.region} ${f.arn}: ${problems.join('; ')}`);
+    }
+  }
+  lines.push(
+    '',
+    `${report.nonCompliant} of ${report.resources} resources non-compliant in ${report.accounts.length} account${
+      report.accounts.length === 1 ? '' : 's'
+    }${report.failed ? `; ${report.failed} could not be audited` : ''}.`,
+  );
+  for (const note of report.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n');
+}

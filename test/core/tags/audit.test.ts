@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { AwsTagging } from '../../../src/aws/tagging.js';
+import { parseConfig } from '../../../src/config/loader.js';
+import type { EstateConfig } from '../../../src/config/schema.js';
+import { applyTagRepair, planTagRepair, renderTagRepairPlan } from '../../../src/core/tags/apply.js';
+import { auditTags, evaluateTags, renderAuditReport } from '../../../src/core/tags/audit.js';
+import type { TaggedResource } from '../../../src/core/tags/ports.js';
+import { minimalConfig } from '../../_helpers/config.js';
+
+const LOGS = '333333333333';
+const ALICE = '222222222222';
+const BOB = '444444444444';
+
+/**
+ * The Resource Groups Tagging API of many accounts and regions: GetResources pages of
+ * `pageSize` with an opaque PaginationToken, TagResources of at most 20 ARNs that
+ * reports unsupported resources in FailedResourcesMap, AccessDenied for accounts whose
+ * role cannot be used.
+ */
+class FakeTaggingApi {
+  readonly resources = new Map<string, { arn: string; tags: Record<string, string> }[]>();
+  readonly denied = new Set<string>();
+  readonly untaggable = new Set<string>();
+  readonly calls: { scope: string; op: string; input: any }[] = [];
+  constructor(readonly pageSize = 2) {}
+
+  add(account: string, region: string, arn: string, tags: Record<string, string>): void {
+    const key = `${account}/${region}`;
+    this.resources.set(key, [...(this.resources.get(key) ?? []), { arn, tags }]);
+  }
+
+  clientFor = (account: string, region: string) => ({
+    send: async (command: { constructor: { name: string }; input: any }) => {
+      const op = command.constructor.name.replace(/Command$/, '');
+      const scope = `${account}/${region}`;
+      this.calls.push({ scope, op, input: command.input });
+      if (this.denied.has(account))
+        throw Object.assign(new Error('not authorised to assume the role'), {
+          name: 'AccessDenied',
+          $metadata: {},
+        });
+      const list = this.resources.get(scope) ?? [];
+      if (op === 'GetResources') {
+        const start = command.input.PaginationToken ? Number(command.input.PaginationToken.slice(4)) : 0;
+        const page = list.slice(start, start + this.pageSize);
+        return {
+          ResourceTagMappingList: page.map((r) => ({
+            ResourceARN: r.arn,
+            Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
+          })),
+          PaginationToken: start + this.pageSize < list.length ? `tok-${start + this.pageSize}` : '',
+        };
+      }
+      if (op === 'TagResources') {
+        if (command.input.ResourceARNList.length > 20) throw new Error('at most 20 ARNs');
+        const failed: Record<string, unknown> = {};
+        for (const arn of command.input.ResourceARNList) {
+          if (this.untaggable.has(arn)) {
+            failed[arn] = {
+              StatusCode: 400,
+              ErrorCode: 'InvalidParameterException',
+              ErrorMessage: 'not taggable',
+            };
+            continue;
+          }
+          const r = list.find((x) => x.arn === arn)!;
+          Object.assign(r.tags, command.input.Tags);
+        }
+        return { FailedResourcesMap: failed };
+      }
+      throw new Error(`FakeTaggingApi does not implement ${op}`);
+    },
+  });
+}
+
+function estate(): EstateConfig {
+  const c = minimalConfig();
+  c.accounts.push({ name: 'dev-bob', kind: 'developer', ou: 'Sandbox', tags: { team: 'checkout' } });
+  c.tags = {
+    mandatory: [
+      { key: 'cost-center', default: 'platform', allowed: ['platform', 'product'] },
+      { key: 'environment' },
+    ],
+    byKind: { developer: { environment: 'development' }, logs: { environment: 'shared' } },
+  };
+  return parseConfig(stringify(c));
+}
+
+const targets = [
+  { name: 'logs', id: LOGS },
+  { name: 'dev-alice', id: ALICE },
+  { name: 'dev-bob', id: BOB },
+];
+const arn = (account: string, region: string, id: string) =>
+  `arn:aws:dynamodb:${region}:${account}:table/${id}`;
+
+function seeded(): FakeTaggingApi {
+  const api = new FakeTaggingApi();
+  const ok = { 'cost-center': 'platform', environment: 'development' };
+  api.add(LOGS, 'eu-west-2', 'arn:aws:s3:::logs-archive', {
+    'cost-center': 'platform',
+    environment: 'shared',
+  });
+  api.add(ALICE, 'eu-west-2', arn(ALICE, 'eu-west-2', 'users'), ok);
+  api.add(ALICE, 'eu-west-2', arn(ALICE, 'eu-west-2', 'notes'), { environment: 'development' });
+  api.add(ALICE, 'eu-west-2', arn(ALICE, 'eu-west-2', 'sessions'), {
+    'cost-center': 'marketing',
+    environment: 'x',
+  });
+  api.add(ALICE, 'us-east-1', 'arn:aws:cloudfront::222222222222:distribution/E1', {
+    'aws:cloudformation:stack-name': 's',
+  });
+  api.add(ALICE, 'us-east-1', arn(ALICE, 'us-east-1', 'a'), ok);
+  api.add(ALICE, 'us-east-1', arn(ALICE, 'us-east-1', 'b'), ok);
+  api.denied.add(BOB);
+  return api;
+}
+
+describe('tags audit over several accounts', () => {
+  it('Given resources across accounts and regions, When audited, Then missing and forbidden tags are found per account, every page read', async () => {
+    const api = seeded();
+    const report = await auditTags(new AwsTagging(api.clientFor), estate(), targets, {
+      regions: ['eu-west-2', 'us-east-1'],
+      concurrency: 2,
+    });
+
+    expect(report.accounts).toEqual([
+      {
+        account: 'logs',
+        accountId: LOGS,
+        regions: ['eu-west-2', 'us-east-1'],
+        resources: 1,
+        compliant: 1,
+        nonCompliant: 0,
+      },
+      {
+        account: 'dev-alice',
+        accountId: ALICE,
+        regions: ['eu-west-2', 'us-east-1'],
+        resources: 6,
+        compliant: 3,
+        nonCompliant: 3,
+      },
+      {
+        account: 'dev-bob',
+        accountId: BOB,
+        regions: ['eu-west-2', 'us-east-1'],
+        resources: 0,
+        compliant: 0,
+        nonCompliant: 0,
+        error: expect.stringContaining('cannot GetResources in eu-west-2 in account 444444444444'),
+      },
+    ]);
+    expect(
+      report.findings.map((f) => [
+        f.region,
+        f.resourceType,
+        f.missing,
+        f.forbidden.map((x) => `${x.key}=${x.value}`),
+      ]),
+    ).toEqual([
+      ['eu-west-2', 'dynamodb:table', ['cost-center'], []],
+      ['eu-west-2', 'dynamodb:table', [], ['cost-center=marketing']],
+      ['us-east-1', 'cloudfront:distribution', ['cost-center', 'environment'], []],
+    ]);
+    expect(report).toMatchObject({ resources: 7, nonCompliant: 3, failed: 1 });
+    // Three resources at two a page: the second page was asked for with the token.
+    expect(
+      api.calls.filter((c) => c.scope === `${ALICE}/eu-west-2`).map((c) => c.input.PaginationToken),
+    ).toEqual([undefined, 'tok-2']);
+  });
+
+  it('Given a report, When rendered, Then a summary row per account and a line per non-compliant resource', async () => {
+    const report = await auditTags(new AwsTagging(seeded().clientFor), estate(), targets, {
+      regions: ['eu-west-2'],
+      concurrency: 3,
+    });
+    const text = renderAuditReport(report);
+    expect(text).toContain('account    id            resources  compliant  non-compliant  status');
+    expect(text).toContain('dev-alice  222222222222          3          1              2  NON-COMPLIANT');
+    expect(text).toContain('logs       333333333333          1          1              0  ok');
+    expect(text).toContain(
+      `dev-alice eu-west-2 ${arn(ALICE, 'eu-west-2', 'sessions')}: cost-center=marketing not allowed (platform, product)`,
+    );
+    expect(text).toContain('2 of 4 resources non-compliant in 3 accounts; 1 could not be audited.');
+  });
+
+  it('Given a tag present with an empty value, When evaluated, Then it counts as present unless the value is not allowed', () => {
+    const mandatory = [{ key: 'team' }, { key: 'tier', allowed: ['gold'] }];
+    expect(evaluateTags({ team: '', tier: 'gold' }, mandatory)).toBeUndefined();
+    expect(evaluateTags({ team: 'x', tier: '' }, mandatory)).toEqual({
+      missing: [],
+      forbidden: [{ key: 'tier', value: '', allowed: ['gold'] }],
+    });
+  });
+});
+
+describe('tags apply --missing-only', () => {
+  it('Given resources missing mandatory tags, When planned, Then only missing keys are added, with the account values, never overwriting', async () => {
+    const api = seeded();
+    const port = new AwsTagging(api.clientFor);
+    const config = estate();
+    const alice = config.accounts.find((a) => a.name === 'dev-alice')!;
+    const resources = new Map<string, TaggedResource[]>([
+      ['eu-west-2', await port.listResources(ALICE, 'eu-west-2')],
+      ['us-east-1', await port.listResources(ALICE, 'us-east-1')],
+    ]);
+
+    const plan = planTagRepair(config, alice, ALICE, resources);
+
+    expect(plan.additions.map((a) => [a.arn, a.add])).toEqual([
+      [arn(ALICE, 'eu-west-2', 'notes'), { 'cost-center': 'platform' }],
+      [
+        'arn:aws:cloudfront::222222222222:distribution/E1',
+        { 'cost-center': 'platform', environment: 'development' },
+      ],
+    ]);
+    expect(renderTagRepairPlan(plan, 'dry-run')).toContain(
+      'Would add mandatory tags to 2 resources in dev-alice',
+    );
+    // The forbidden value on "sessions" is the audit's business, not --missing-only's.
+    expect(api.calls.filter((c) => c.op === 'TagResources')).toEqual([]);
+  });
+
+  it('Given a plan, When applied, Then resources are tagged in batches and refusals are reported per resource', async () => {
+    const api = new FakeTaggingApi(50);
+    for (let i = 0; i < 25; i++) api.add(ALICE, 'eu-west-2', arn(ALICE, 'eu-west-2', `t${i}`), {});
+    api.untaggable.add(arn(ALICE, 'eu-west-2', 't7'));
+    const port = new AwsTagging(api.clientFor);
+    const config = estate();
+    const plan = planTagRepair(
+      config,
+      config.accounts.find((a) => a.name === 'dev-alice')!,
+      ALICE,
+      new Map([['eu-west-2', await port.listResources(ALICE, 'eu-west-2')]]),
+    );
+
+    const result = await applyTagRepair(port, plan, { concurrency: 2 });
+
+    expect(result.tagged).toBe(24);
+    expect(result.failed).toEqual([
+      { arn: arn(ALICE, 'eu-west-2', 't7'), reason: 'InvalidParameterException: not taggable' },
+    ]);
+    expect(
+      api.calls.filter((c) => c.op === 'TagResources').map((c) => c.input.ResourceARNList.length),
+    ).toEqual([20, 5]);
+    expect(api.resources.get(`${ALICE}/eu-west-2`)![0]!.tags).toEqual({
+      'cost-center': 'platform',
+      environment: 'development',
+    });
+    const again = planTagRepair(
+      config,
+      config.accounts.find((a) => a.name === 'dev-alice')!,
+      ALICE,
+      new Map([['eu-west-2', await port.listResources(ALICE, 'eu-west-2')]]),
+    );
+    expect(again.additions.map((a) => a.arn)).toEqual([arn(ALICE, 'eu-west-2', 't7')]);
+  });
+});
