@@ -1,0 +1,63 @@
+import { Flags } from '@oclif/core';
+import { awsClientsFor } from '../../cli/aws-context.js';
+import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
+import { trackProgress } from '../../cli/output.js';
+import { loadConfig } from '../../config/loader.js';
+import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
+import { auditTags, renderAuditReport, type TagAuditReport } from '../../core/tags/audit.js';
+
+export default class TagsAudit extends BaseCommand<typeof TagsAudit> {
+  static override summary =
+    'Report resources missing a mandatory tag or holding a value estate.yaml does not allow.';
+  static override description = `Lists resources in each account (through the access role, several accounts at once) and each governed region with the Resource Groups Tagging API, and checks them against tags.mandatory: a missing key, or a value outside its allowed list, makes a resource non-compliant.
+Prints a summary table per account and one line per non-compliant resource. Exit 1 when an account could not be read, or with --strict when anything is non-compliant.
+The Tagging API lists only resources that carry (or once carried) a tag.`;
+  static override examples = [
+    '<%= config.bin %> tags audit',
+    '<%= config.bin %> tags audit --account dev-alice --account dev-bob --strict',
+    '<%= config.bin %> tags audit --region eu-west-2 --json',
+  ];
+  static override flags = {
+    ...configFlag,
+    profile: awsFlags.profile,
+    region: Flags.string({
+      summary: 'Audit only this region; default: every region in organization.governedRegions.',
+      env: 'ESTATE_REGION',
+    }),
+    concurrency: awsFlags.concurrency,
+    account: Flags.string({
+      char: 'a',
+      multiple: true,
+      summary: 'Audit only this account (repeat the flag for several); default: every account.',
+    }),
+    strict: Flags.boolean({ summary: 'Exit 1 when any resource is non-compliant (for CI).' }),
+  };
+
+  async run(): Promise<TagAuditReport> {
+    const { config, dir } = await loadConfig(this.flags.config);
+    const clients = awsClientsFor(config, { profile: this.flags.profile }, dir);
+    const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
+    const { taggingPort } = await import('../../aws/tagging.js');
+    const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
+    const wanted = this.flags.account ?? [];
+    const targets = await resolveAccounts(config, directory, wanted);
+    const skipped = (wanted.length ? wanted : config.accounts.map((a) => a.name)).filter(
+      (n) => !targets.some((t) => t.name === n),
+    );
+    if (skipped.length) this.note(`not in the organisation yet, skipped: ${skipped.join(', ')}`);
+    const regions = this.flags.region ? [this.flags.region] : config.organization.governedRegions;
+    const report = await trackProgress(
+      this.mode,
+      targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
+      (progress) =>
+        auditTags(taggingPort(clients), config, targets, {
+          regions,
+          concurrency: this.flags.concurrency,
+          progress,
+        }),
+    );
+    if (!this.jsonEnabled()) this.log(renderAuditReport(report));
+    if (report.failed > 0 || (this.flags.strict && report.nonCompliant > 0)) this.partialFailure();
+    return report;
+  }
+}

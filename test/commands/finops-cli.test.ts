@@ -1,0 +1,181 @@
+/**
+ * `estate tags` and `estate cost` through the real CLI: flag errors that need no AWS, and
+ * the reports end to end against behavioural fakes served over HTTP (AWS_ENDPOINT_URL).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
+import { FakeBudgets } from '../_helpers/fake-budgets.js';
+import { FakeOrganizations } from '../_helpers/fake-organizations.js';
+
+const MANAGEMENT = '111111111111';
+
+describe('estate tags / cost: usage errors (no AWS)', () => {
+  it('Given tags apply without --account, When run, Then it exits 2 naming the flag', async () => {
+    const r = await estate(['tags', 'apply', '--missing-only', '--config', EXAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Missing required flag account');
+  });
+
+  it('Given tags apply without --missing-only, When run, Then it exits 2 naming the flag', async () => {
+    const r = await estate(['tags', 'apply', '--account', 'dev-alice', '--config', EXAMPLE, '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toContain('Missing required flag missing-only');
+  });
+
+  it('Given an account estate.yaml does not declare, When audited, Then it exits 2 listing the known accounts', async () => {
+    const r = await estate(['tags', 'audit', '--account', 'nobody', '--config', EXAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no account named nobody in estate.yaml');
+    expect(r.stderr).toContain('known accounts: logs, monitoring, prod');
+  });
+
+  it('Given cost --by with an unknown grouping or --months 0, When run, Then it exits 2', async () => {
+    expect((await estate(['cost', '--by', 'region', '--config', EXAMPLE])).code).toBe(2);
+    expect((await estate(['cost', '--months', '0', '--config', EXAMPLE])).code).toBe(2);
+  });
+});
+
+/** Cost Explorer: monthly amounts per linked account for every month the query spans. */
+class FakeCostExplorer {
+  readonly queries: Record<string, any>[] = [];
+  constructor(private readonly monthly: Record<string, number>) {}
+  async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+    if (command.constructor.name !== 'GetCostAndUsageCommand') throw new Error('not emulated');
+    this.queries.push(command.input);
+    const results = [];
+    const start = new Date(`${command.input.TimePeriod.Start}T00:00:00Z`);
+    const end = new Date(`${command.input.TimePeriod.End}T00:00:00Z`);
+    for (let d = start; d < end; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+      results.push({
+        TimePeriod: { Start: d.toISOString().slice(0, 10) },
+        Groups: Object.entries(this.monthly).map(([id, usd]) => ({
+          Keys: [id],
+          Metrics: { UnblendedCost: { Amount: String(usd), Unit: 'USD' } },
+        })),
+      });
+    }
+    return { ResultsByTime: results };
+  }
+}
+
+/** The Tagging API of the caller's own account (no AssumeRole needed). */
+class FakeTagging {
+  async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+    if (command.constructor.name !== 'GetResourcesCommand') throw new Error('not emulated');
+    return {
+      ResourceTagMappingList: [
+        { ResourceARN: 'arn:aws:s3:::audit-trail', Tags: [{ Key: 'cost-center', Value: 'platform' }] },
+        { ResourceARN: 'arn:aws:s3:::scratch', Tags: [{ Key: 'owner', Value: 'alice' }] },
+      ],
+    };
+  }
+}
+
+describe('estate cost / tags audit against emulated AWS', () => {
+  let emulator: Emulator;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let file: string;
+  let env: NodeJS.ProcessEnv;
+  let ce: FakeCostExplorer;
+  let aliceId: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    file = join(dir, 'estate.yaml');
+    const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+    aliceId = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+    const budgets = new FakeBudgets();
+    budgets.seed(MANAGEMENT, {
+      BudgetName: 'estate-logs-monthly',
+      BudgetLimit: { Amount: '150', Unit: 'USD' },
+      CalculatedSpend: {
+        ActualSpend: { Amount: '80', Unit: 'USD' },
+        ForecastedSpend: { Amount: '160', Unit: 'USD' },
+      },
+    });
+    ce = new FakeCostExplorer({ [MANAGEMENT]: 80, [aliceId]: 130 });
+    await writeFile(
+      file,
+      stringify({
+        version: 1,
+        organization: {
+          name: 'acme',
+          homeRegion: 'eu-west-2',
+          governedRegions: ['eu-west-2'],
+          emailPattern: 'aws+{account}@acme.example.com',
+        },
+        organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
+        // logs is the caller's own account here, so auditing it needs no assumed role.
+        accounts: [
+          { name: 'logs', kind: 'logs', ou: 'Security', id: MANAGEMENT },
+          { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
+        ],
+        tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
+        budgets: {
+          alertEmails: ['finops@acme.example.com'],
+          byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100 } },
+        },
+      }),
+    );
+    emulator = await startEmulator({
+      callerAccountId: MANAGEMENT,
+      services: [
+        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+        { targetPrefix: 'AWSInsightsIndexService', send: (c) => ce.send(c) },
+        { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
+      ],
+    });
+    env = {
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_ACCESS_KEY_ID: 'AKIDEMULATOR',
+      AWS_SECRET_ACCESS_KEY: 'emulator',
+      AWS_REGION: 'eu-west-2',
+      ESTATE_AUDIT_LOG: join(dir, 'audit.log'),
+    };
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await cleanup?.();
+  });
+
+  it('Given spend per account, When `cost --json` runs, Then one JSON report shows who is over, with AWS forecasts where budgets exist', async () => {
+    const r = await estate(['cost', '--config', file, '--months', '2', '--json'], { env });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.by).toBe('account');
+    expect(report.periods).toHaveLength(2);
+    expect(report.rows.map((row: any) => [row.label, row.budgetUsd, row.currentUsd, row.status])).toEqual([
+      ['dev-alice', 100, 130, 'over'],
+      ['logs', 150, 80, 'forecast-over'],
+    ]);
+    expect(report.rows[1]).toMatchObject({ forecastUsd: 160, forecastSource: 'budget' });
+    expect(report.over).toEqual(['dev-alice']);
+    expect(ce.queries).toHaveLength(1);
+    expect(ce.queries[0]!.GroupBy).toEqual([{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }]);
+  });
+
+  it('Given the same spend, When `cost` runs for a person, Then stdout is the chart with the over-budget line', async () => {
+    const r = await estate(['cost', '--config', file, '--months', '1'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Spend by account in USD/);
+    expect(r.stdout).toMatch(/dev-alice .* 130% {2}█+.*OVER BUDGET/);
+    expect(r.stdout).toContain('Over budget: dev-alice');
+    expect(r.stderr).toContain('asking Cost Explorer');
+  });
+
+  it('Given a resource without cost-center, When `tags audit --strict` runs, Then it is listed and the exit code is 1', async () => {
+    const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', file], { env });
+    expect(r.stdout).toContain('logs     111111111111          2          1              1  NON-COMPLIANT');
+    expect(r.stdout).toContain('logs eu-west-2 arn:aws:s3:::scratch: missing cost-center');
+    expect(r.code).toBe(1);
+    const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', file, '--json'], { env });
+    expect(lenient.code).toBe(0);
+    expect(JSON.parse(lenient.stdout)).toMatchObject({ resources: 2, nonCompliant: 1 });
+  });
+});
