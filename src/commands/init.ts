@@ -1,5 +1,5 @@
 import { access, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { ask, inquirer } from '../cli/prompts.js';
@@ -13,6 +13,7 @@ import {
   type InitAnswers,
   type InitTemplate,
 } from '../config/init.js';
+import { estateJsonSchemaText } from '../config/json-schema.js';
 import { ACCOUNT_KINDS, REGION_RE, isEmail, type AccountKind } from '../config/rules.js';
 import { userError } from '../errors.js';
 
@@ -238,7 +239,10 @@ export default class Init extends BaseCommand<typeof Init> {
       alertEmails,
     };
     await writeFile(file, renderInitialConfig(answers), { encoding: 'utf8', flag: flags.force ? 'w' : 'wx' });
-    this.note(`✔ wrote ${file}`);
+    // The schema the file's first line points editors at; generated, so always rewritten.
+    const schemaFile = join(dirname(file), 'estate.schema.json');
+    await writeFile(schemaFile, estateJsonSchemaText(), 'utf8');
+    this.note(`✔ wrote ${file} (and ${basename(schemaFile)} for editor completion)`);
     this.note(
       '  next: `estate config validate`, then `estate plan --offline` to see what estate would create',
     );

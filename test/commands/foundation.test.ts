@@ -184,7 +184,8 @@ describe('estate init', () => {
     expect(config.budgets?.byKind.logs?.monthlyUsd).toBe(150);
     expect(config.budgets?.alertEmails).toEqual(['aws+budgets@example.com']);
     expect(new Set(config.accounts.map((a) => a.kind)).size).toBe(6);
-    expect(text.split('\n')[0]).toContain('$schema=');
+    expect(text.split('\n')[0]).toContain('$schema=./estate.schema.json');
+    expect(JSON.parse(await readFile(join(dir, 'estate.schema.json'), 'utf8')).title).toBe('estate.yaml');
     expect(JSON.parse(r.stdout).file).toBe(out);
   });
 
