@@ -21,7 +21,9 @@ import {
   DeleteBudgetCommand,
   DeleteNotificationCommand,
   DeleteSubscriberCommand,
+  DescribeBudgetActionsForAccountCommand,
   DescribeBudgetActionsForBudgetCommand,
+  DescribeBudgetNotificationsForAccountCommand,
   DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
   DescribeSubscribersForNotificationCommand,
@@ -29,6 +31,7 @@ import {
   UpdateBudgetCommand,
   type Action,
   type Budget,
+  type BudgetNotificationsForAccount,
   type Expression,
   type Notification,
   type Subscriber,
@@ -297,7 +300,78 @@ export class AwsBudgets implements BudgetsPort {
         return { items: out.Actions, next: out.NextToken };
       }),
     ]);
-    const withSubscribers = await Promise.all(
+    return {
+      notifications: await this.withSubscribers(home, name, notifications),
+      actions: actions.map(fromAction),
+    };
+  }
+
+  async describeBudgets(home: string, names: readonly string[]): Promise<Map<string, BudgetDetails>> {
+    const wanted = new Set(names);
+    const [perBudget, actions] = await Promise.all([
+      paginateAll<BudgetNotificationsForAccount>('DescribeBudgetNotificationsForAccount', async (token) => {
+        const out = await this.page<{
+          BudgetNotificationsForAccount?: BudgetNotificationsForAccount[];
+          NextToken?: string;
+        }>(
+          home,
+          new DescribeBudgetNotificationsForAccountCommand({
+            AccountId: home,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+          {
+            action: 'DescribeBudgetNotificationsForAccount',
+            target: 'budget notifications',
+            permission: VIEW,
+          },
+        );
+        return { items: out.BudgetNotificationsForAccount, next: out.NextToken };
+      }),
+      paginateAll<Action>('DescribeBudgetActionsForAccount', async (token) => {
+        const out = await this.page<{ Actions?: Action[]; NextToken?: string }>(
+          home,
+          new DescribeBudgetActionsForAccountCommand({
+            AccountId: home,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+          {
+            action: 'DescribeBudgetActionsForAccount',
+            target: 'budget actions',
+            permission: 'budgets:DescribeBudgetActionsForAccount',
+          },
+        );
+        return { items: out.Actions, next: out.NextToken };
+      }),
+    ]);
+    const notificationsOf = new Map<string, Notification[]>();
+    for (const entry of perBudget)
+      if (entry.BudgetName && wanted.has(entry.BudgetName))
+        notificationsOf.set(entry.BudgetName, [
+          ...(notificationsOf.get(entry.BudgetName) ?? []),
+          ...(entry.Notifications ?? []),
+        ]);
+    const details = await Promise.all(
+      names.map(async (name): Promise<[string, BudgetDetails]> => [
+        name,
+        {
+          notifications: await this.withSubscribers(home, name, notificationsOf.get(name) ?? []),
+          actions: actions.filter((a) => a.BudgetName === name).map(fromAction),
+        },
+      ]),
+    );
+    return new Map(details);
+  }
+
+  /** DescribeSubscribersForNotification (paginated) for each notification: there is no account-wide call. */
+  private withSubscribers(
+    home: string,
+    name: string,
+    notifications: readonly Notification[],
+  ): Promise<BudgetNotification[]> {
+    const target = `budget ${name}`;
+    return Promise.all(
       notifications.map(async (n) => {
         const subscribers = await paginateAll<Subscriber>(
           'DescribeSubscribersForNotification',
@@ -323,7 +397,6 @@ export class AwsBudgets implements BudgetsPort {
         return fromNotification(n, subscribers);
       }),
     );
-    return { notifications: withSubscribers, actions: actions.map(fromAction) };
   }
 
   async createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }> {

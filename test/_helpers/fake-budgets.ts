@@ -199,6 +199,27 @@ export class FakeBudgets {
     return {};
   }
 
+  onDescribeBudgetNotificationsForAccount(input: Input) {
+    const all = [...(this.accounts.get(input.AccountId)?.values() ?? [])]
+      .filter((b) => b.notifications.size > 0)
+      .map((b) => ({
+        BudgetName: b.budget.BudgetName,
+        Notifications: [...b.notifications.values()].map((n) => n.notification),
+      }));
+    if (all.length === 0)
+      throw err(NotFoundException, `Account ${input.AccountId} has no budget notifications`);
+    const { items, NextToken } = this.page(all, input);
+    return { BudgetNotificationsForAccount: items, ...(NextToken ? { NextToken } : {}) };
+  }
+
+  onDescribeBudgetActionsForAccount(input: Input) {
+    const all = [...(this.accounts.get(input.AccountId)?.values() ?? [])].flatMap((b) => [
+      ...b.actions.values(),
+    ]);
+    const { items, NextToken } = this.page(all, input);
+    return { Actions: items, ...(NextToken ? { NextToken } : {}) };
+  }
+
   // ---------------------------------------------------------------- notifications
 
   onDescribeNotificationsForBudget(input: Input) {
@@ -264,7 +285,7 @@ export class FakeBudgets {
     this.checkSubscribers(input.Subscribers ?? []);
     const id = `00000000-0000-4000-8000-${String(++this.seq).padStart(12, '0')}`;
     const { AccountId: _a, ...rest } = input;
-    b.actions.set(id, { ...rest, ActionId: id, Status: 'STANDBY' } as Action);
+    b.actions.set(id, { ...rest, BudgetName: input.BudgetName, ActionId: id, Status: 'STANDBY' } as Action);
     return { AccountId: input.AccountId, BudgetName: input.BudgetName, ActionId: id };
   }
 

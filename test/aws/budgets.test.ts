@@ -6,7 +6,9 @@ import {
   CreateSubscriberCommand,
   DeleteBudgetCommand,
   DeleteNotificationCommand,
+  DescribeBudgetActionsForAccountCommand,
   DescribeBudgetActionsForBudgetCommand,
+  DescribeBudgetNotificationsForAccountCommand,
   DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
   DescribeSubscribersForNotificationCommand,
@@ -231,6 +233,59 @@ describe('AwsBudgets: reading', () => {
       }),
     );
     expect(mock.commandCalls(DescribeBudgetActionsForBudgetCommand)[1]!.args[0].input.NextToken).toBe('a1');
+  });
+});
+
+describe('AwsBudgets: account-wide reads', () => {
+  it('Given paged account-wide notifications and actions, When describing estate budgets, Then only the named ones are read, subscribers per notification', async () => {
+    const n = (t: number) => ({
+      NotificationType: 'ACTUAL' as const,
+      ComparisonOperator: 'GREATER_THAN' as const,
+      Threshold: t,
+      ThresholdType: 'PERCENTAGE' as const,
+    });
+    mock
+      .on(DescribeBudgetNotificationsForAccountCommand)
+      .resolvesOnce({
+        BudgetNotificationsForAccount: [{ BudgetName: 'estate-a-monthly', Notifications: [n(80)] }],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({
+        BudgetNotificationsForAccount: [
+          { BudgetName: 'finance-total', Notifications: [n(50)] },
+          { BudgetName: 'estate-b-monthly', Notifications: [n(80), n(100)] },
+        ],
+      });
+    mock
+      .on(DescribeBudgetActionsForAccountCommand)
+      .rejects(new NotFoundException({ message: 'none', ...meta }));
+    mock
+      .on(DescribeSubscribersForNotificationCommand)
+      .resolves({ Subscribers: [{ SubscriptionType: 'EMAIL', Address: 'f@x.example.com' }] });
+
+    const details = await adapter().describeBudgets(MGMT, [
+      'estate-a-monthly',
+      'estate-b-monthly',
+      'estate-c-monthly',
+    ]);
+
+    expect(
+      [...details].map(([name, d]) => [name, d.notifications.map((x) => x.thresholdPercent), d.actions]),
+    ).toEqual([
+      ['estate-a-monthly', [80], []],
+      ['estate-b-monthly', [80, 100], []],
+      ['estate-c-monthly', [], []],
+    ]);
+    expect(mock.commandCalls(DescribeBudgetNotificationsForAccountCommand)[1]!.args[0].input).toEqual({
+      AccountId: MGMT,
+      MaxResults: 100,
+      NextToken: 'p2',
+    });
+    // finance-total is not estate's: its subscribers are never read.
+    expect(
+      mock.commandCalls(DescribeSubscribersForNotificationCommand).map((c) => c.args[0].input.BudgetName),
+    ).not.toContain('finance-total');
+    expect(mock.commandCalls(DescribeSubscribersForNotificationCommand)).toHaveLength(3);
   });
 });
 

@@ -98,8 +98,12 @@ export interface NewBudget {
 export interface BudgetsPort {
   /** Every budget in the account (DescribeBudgets, paginated). */
   listBudgets(home: string): Promise<BudgetSummary[]>;
-  /** Notifications with their subscribers, and budget actions (all paginated). */
-  describeBudget(home: string, name: string): Promise<BudgetDetails>;
+  /**
+   * Notifications with their subscribers, and budget actions, of the named budgets: the
+   * account-wide calls (DescribeBudgetNotificationsForAccount, DescribeBudgetActionsForAccount)
+   * plus one DescribeSubscribersForNotification per notification, all paginated.
+   */
+  describeBudgets(home: string, names: readonly string[]): Promise<Map<string, BudgetDetails>>;
 
   /** Creates the budget with its notifications and subscribers; `existed` when the name was taken. */
   createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }>;

@@ -35,6 +35,7 @@ import {
 } from './planner.js';
 import { denyPolicyDocument } from './policy-document.js';
 import type {
+  BudgetDetails,
   BudgetFilter,
   BudgetsPort,
   CostAllocationTagsPort,
@@ -128,15 +129,14 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
 
 async function readHome(port: BudgetsPort, home: string): Promise<LiveBudget[]> {
   const all = await port.listBudgets(home);
-  return Promise.all(
-    // Spend moves every few hours; keeping it out of the snapshot keeps `apply --plan` from
-    // calling an unchanged estate stale.
-    all.map(async ({ actualUsd: _a, forecastUsd: _f, ...b }) =>
-      isOwnedBudget(b.name)
-        ? { ...b, home, details: await port.describeBudget(home, b.name) }
-        : { ...b, home },
-    ),
-  );
+  const owned = all.filter((b) => isOwnedBudget(b.name)).map((b) => b.name);
+  const details = owned.length ? await port.describeBudgets(home, owned) : new Map<string, BudgetDetails>();
+  // Spend moves every few hours; keeping it out of the snapshot keeps `apply --plan` from
+  // calling an unchanged estate stale.
+  return all.map(({ actualUsd: _a, forecastUsd: _f, ...b }) => {
+    const d = details.get(b.name);
+    return d ? { ...b, home, details: d } : { ...b, home };
+  });
 }
 
 // ---------------------------------------------------------------- notes
