@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { AwsBudgets } from '../../../src/aws/budgets.js';
@@ -13,6 +14,7 @@ import { budgetsSection } from '../../../src/core/budgets/section.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
 import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { EXAMPLE } from '../../_helpers/cli.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
 const MGMT = '111111111111';
@@ -97,6 +99,47 @@ async function replan(r: ReturnType<typeof rig>, config: EstateConfig) {
   const context = { config, accountIds: r.ids, offline: false };
   return r.section.plan(await r.section.read(context), context);
 }
+
+describe('budgets section offline', () => {
+  it('Given the example estate and no AWS, When planned offline, Then every budget is created and the notes explain lag and activation', () => {
+    const refuse = () => {
+      throw new Error('offline plans call nothing');
+    };
+    const section = budgetsSection({
+      budgets: new Proxy({}, { get: () => refuse }) as never,
+      costAllocationTags: new Proxy({}, { get: () => refuse }) as never,
+      enforcementPolicy: new Proxy({}, { get: () => refuse }) as never,
+      managementAccountId: refuse,
+    });
+    const config = parseConfig(readFileSync(EXAMPLE, 'utf8'));
+    const context = { config, accountIds: new Map<string, string>(), offline: true };
+    const snapshot = section.empty(context);
+    const changes = section.plan(snapshot, context);
+    const notes = section.notes!(snapshot, changes, context);
+
+    expect(changes.filter((c) => c.resourceType === 'budget').map((c) => c.payload.name)).toEqual([
+      'estate-logs-monthly',
+      'estate-monitoring-monthly',
+      'estate-prod-monthly',
+      'estate-prod-acme-monthly',
+      'estate-integration-monthly',
+      'estate-dev-alice-monthly',
+      'estate-dev-bob-monthly',
+      'estate-env_integration-monthly',
+      'estate-env_production-monthly',
+    ]);
+    expect(changes.find((c) => c.payload.name === 'estate-prod-acme-monthly')!.payload.amountUsd).toBe(1500);
+    expect(changes.filter((c) => c.resourceType === 'budget-action').map((c) => c.address)).toEqual([
+      'budget-action:estate-dev-alice-monthly',
+      'budget-action:estate-dev-bob-monthly',
+    ]);
+    expect(notes.join('\n')).toMatch(/alice \(ttl 72h\) lives too briefly/);
+    expect(notes.join('\n')).toMatch(
+      /activates the cost allocation tags estate:env, cost-center, environment/,
+    );
+    expect(JSON.parse(JSON.stringify(changes))).toEqual(changes);
+  });
+});
 
 describe('budgets section against behavioural fakes', () => {
   it('Given an empty estate, When applied, Then budgets, alerts, the SCP and the action exist, and a second plan is empty', async () => {
