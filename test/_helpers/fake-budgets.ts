@@ -86,7 +86,7 @@ export class FakeBudgets {
   /** Seeds a budget as if someone created it (the console, another tool, an earlier run). */
   seed(
     account: string,
-    budget: Budget,
+    budget: Partial<Budget> & { BudgetName: string },
     notifications: { notification: Notification; subscribers: Subscriber[] }[] = [],
   ): StoredBudget {
     const stored: StoredBudget = {
