@@ -3,6 +3,7 @@
  * adapter paginates, maps errors and treats repeats as done), narrowed to the calls the
  * budgets section makes.
  */
+import { isEstateError } from '../../errors.js';
 import type { OrganizationsPort } from '../org/ports.js';
 import type { EnforcementPolicyPort } from './ports.js';
 
@@ -20,9 +21,15 @@ export type PolicyCalls = Pick<
 export function enforcementPolicyOver(org: PolicyCalls): EnforcementPolicyPort {
   return {
     async findPolicy(name) {
-      const summary = (await org.listPolicies('SERVICE_CONTROL_POLICY')).find(
-        (p) => p.name === name && !p.awsManaged,
-      );
+      let policies;
+      try {
+        policies = await org.listPolicies('SERVICE_CONTROL_POLICY');
+      } catch (error) {
+        // A first apply creates the organisation in the section before this one: no policy yet.
+        if (isEstateError(error) && error.code === 'NotInOrganization') return undefined;
+        throw error;
+      }
+      const summary = policies.find((p) => p.name === name && !p.awsManaged);
       if (!summary) return undefined;
       const [described, targets] = await Promise.all([
         org.describePolicy(summary.id),

@@ -321,6 +321,21 @@ describe('budgets section against behavioural fakes', () => {
     ).toBe(true);
   });
 
+  it('Given a brand-new account with no organisation yet, When read, Then the plan still forms: the SCP is simply not there', async () => {
+    const r = rig();
+    const lonely = new FakeOrganizations({ callerAccountId: MGMT });
+    const section = budgetsSection({
+      budgets: new AwsBudgets(() => r.budgets),
+      costAllocationTags: r.tags,
+      enforcementPolicy: enforcementPolicyOver(organizationsPort(lonely)),
+      managementAccountId: async () => MGMT,
+      policyDocument: denyPolicyDocument(),
+    });
+    const context = { config: estate(ENFORCED), accountIds: new Map<string, string>(), offline: false };
+    const changes = section.plan(await section.read(context), context);
+    expect(changes.map((c) => c.address)).toContain(`budget-scp:${DENY_POLICY_NAME}`);
+  });
+
   it('Given an action running at the moment of apply, When its update is refused, Then the change fails with the reason and the others apply', async () => {
     const r = rig();
     await run(r, estate(ENFORCED));
