@@ -32,6 +32,23 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
   const detail = e.message ?? String(error);
   const fixes = context.fix ? [context.fix] : [];
 
+  const code = (error as { code?: string })?.code ?? '';
+  if (
+    /^(ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code) ||
+    /getaddrinfo|ECONNREFUSED/.test(detail)
+  ) {
+    return new EstateError(`cannot reach AWS for ${describe(context)}: ${detail}`, {
+      code: 'NetworkError',
+      source: 'aws',
+      cause: error,
+      suggestions: [
+        ...fixes,
+        'check the network (proxy, VPN) and the region',
+        'against an emulator, set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) to its address',
+        'for offline work use `estate plan --offline`',
+      ],
+    });
+  }
   if (
     name === 'CredentialsProviderError' ||
     (/Could not load credentials|credential/i.test(detail) &&

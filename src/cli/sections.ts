@@ -4,6 +4,8 @@
  */
 import type { AwsClients } from '../aws/clients.js';
 import type { LoadedConfig } from '../config/loader.js';
+import type { BudgetsSectionDeps } from '../core/budgets/section.js';
+import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
 import { EstateError } from '../errors.js';
 
@@ -36,17 +38,29 @@ export async function buildSections(
   clients: AwsClients | undefined,
   options: SectionOptions,
 ): Promise<Sections> {
-  const { organizationSections, loadPolicySources } = await import('../core/org/index.js');
+  const [{ organizationSections, loadPolicySources }, { budgetsSection }] = await Promise.all([
+    import('../core/org/index.js'),
+    import('../core/budgets/section.js'),
+  ]);
   const policySources = await loadPolicySources(loaded.config, { configDir: loaded.dir });
-  let port;
+  let port: OrganizationsPort;
+  let budgetsDeps: BudgetsSectionDeps;
   if (clients) {
-    const [{ OrganizationsClient }, { organizationsPort }] = await Promise.all([
+    const [{ OrganizationsClient }, { organizationsPort }, { budgetsSectionDeps }] = await Promise.all([
       import('@aws-sdk/client-organizations'),
       import('../aws/organizations.js'),
+      import('../aws/finops.js'),
     ]);
     port = organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
+    budgetsDeps = budgetsSectionDeps(clients, port);
   } else {
-    port = offlinePort<import('../core/org/ports.js').OrganizationsPort>('organizations');
+    port = offlinePort<OrganizationsPort>('organizations');
+    budgetsDeps = {
+      budgets: offlinePort('budgets'),
+      costAllocationTags: offlinePort('cost explorer'),
+      enforcementPolicy: offlinePort('organizations'),
+      managementAccountId: offlinePort<{ call: () => Promise<string> }>('sts').call,
+    };
   }
   const org = organizationSections({
     port,
@@ -55,5 +69,6 @@ export async function buildSections(
     readConcurrency: Math.max(options.concurrency, 4),
     ...(clients ? { callerAccountId: async () => (await clients.callerIdentity()).account } : {}),
   });
-  return { list: [...org] };
+  // Budgets come after the organisation: they need the ids of accounts it creates.
+  return { list: [...org, budgetsSection(budgetsDeps)] };
 }

@@ -55,3 +55,19 @@ describe('mapAwsError', () => {
     expect(e.message).toBe('CreateAccount failed: ConstraintViolationException: too many accounts');
   });
 });
+
+describe('mapAwsError network failures', () => {
+  it('says AWS could not be reached and points at the endpoint variables', () => {
+    const e = mapAwsError(
+      Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-west-2.amazonaws.com'), { code: 'ENOTFOUND' }),
+      {
+        action: 'GetCallerIdentity',
+      },
+    );
+    expect(e.code).toBe('NetworkError');
+    expect(e.message).toBe(
+      'cannot reach AWS for GetCallerIdentity: getaddrinfo ENOTFOUND sts.eu-west-2.amazonaws.com',
+    );
+    expect(e.suggestions.join('\n')).toMatch(/AWS_ENDPOINT_URL/);
+  });
+});

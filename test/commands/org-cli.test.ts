@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
 import { estate, tempDir } from '../_helpers/cli.js';
+import { FakeBudgets } from '../_helpers/fake-budgets.js';
+import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
@@ -30,9 +32,15 @@ const config = {
   policies: [
     { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
   ],
+  budgets: {
+    alertEmails: ['finops@acme.example.com'],
+    byKind: { logs: { monthlyUsd: 100 }, developer: { monthlyUsd: 50 } },
+  },
 };
 
 let fake: FakeOrganizations;
+let budgets: FakeBudgets;
+let tags: FakeCostAllocationTags;
 let emulator: Emulator;
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -44,9 +52,15 @@ beforeAll(async () => {
   file = join(dir, 'estate.yaml');
   await writeFile(file, stringify(config));
   fake = new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 });
+  budgets = new FakeBudgets();
+  tags = new FakeCostAllocationTags(['cost-center', 'estate:env']);
   emulator = await startEmulator({
     callerAccountId: MANAGEMENT,
-    services: [{ targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) }],
+    services: [
+      { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) },
+      { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+      { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
+    ],
   });
   env = {
     AWS_ENDPOINT_URL: emulator.url,
@@ -119,7 +133,12 @@ describe('estate plan / apply / org status against an emulated organisation', ()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(audit.length).toBe(fake.mutatingCalls());
+    expect(audit.length).toBe(fake.mutatingCalls() + budgets.mutations().length + tags.updates.length);
+    // Budgets for the accounts created in the same run, filtered to their new ids.
+    expect(budgets.budget(MANAGEMENT, 'estate-logs-monthly')?.budget.BudgetLimit?.Amount).toBe('100');
+    const alice = budgets.budget(MANAGEMENT, 'estate-dev-alice-monthly')!;
+    expect(JSON.stringify(alice.budget)).toContain(fake.accountByName('dev-alice')!.id);
+    expect(tags.status.get('cost-center')).toBe('Active');
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['CreateOrganization', 'CreateAccount', 'MoveAccount']),
     );
@@ -128,10 +147,12 @@ describe('estate plan / apply / org status against an emulated organisation', ()
 
   it('applies nothing the second time and plans no changes', async () => {
     fake.resetCounters();
+    const mutationsBefore = budgets.mutations().length;
     const again = await estate(['apply', '--config', file, '--yes', '--json'], { env });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ applied: false });
     expect(fake.mutatingCalls()).toBe(0);
+    expect(budgets.mutations()).toHaveLength(mutationsBefore);
     const plan = await estate(['plan', '--config', file, '--detailed-exitcode'], { env });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('No changes. The estate matches estate.yaml.');

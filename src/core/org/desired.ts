@@ -3,6 +3,7 @@
  * root e-mail and merged tags, rendered policy documents with resolved targets, and the
  * trusted services and policy types estate relies on.
  */
+import { effectiveBudgetPolicy } from '../budgets/desired.js';
 import { emailFromPattern } from '../../config/rules.js';
 import type { EstateConfig, OuConfig } from '../../config/schema.js';
 import type { PolicyType, Tags } from './ports.js';
@@ -182,7 +183,13 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
     return { configName: p.name, name, type, description, content, targets };
   });
 
-  const policyTypes = [...new Set(policies.map((p) => p.type))].sort();
+  // A deny-new-resources budget action attaches an SCP when it fires: the type must be on.
+  const enforcing =
+    config.budgets?.placement !== 'member' &&
+    config.accounts.some((a) => effectiveBudgetPolicy(config, a).enforce === 'deny-new-resources');
+  const policyTypes = [
+    ...new Set([...policies.map((p) => p.type), ...(enforcing ? (['SERVICE_CONTROL_POLICY'] as const) : [])]),
+  ].sort();
   const trustedServices: string[] = [TRUSTED_SERVICES.stackSets];
   if (config.controlTower?.enabled) trustedServices.push(TRUSTED_SERVICES.controlTower);
 

@@ -109,3 +109,26 @@ describe('desiredOrganization', () => {
     );
   });
 });
+
+describe('desiredOrganization policy types', () => {
+  it('enables service control policies when a budget enforces deny-new-resources, even with no SCP in the config', async () => {
+    const config = orgConfig((raw) => {
+      raw.policies = [];
+      raw.budgets = {
+        alertEmails: ['finops@acme.example.com'],
+        byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
+      };
+    });
+    expect(desiredOrganization(config, await sourcesFor(config)).policyTypes).toEqual([
+      'SERVICE_CONTROL_POLICY',
+    ]);
+  });
+
+  it('enables no policy type when nothing needs one', async () => {
+    const config = orgConfig((raw) => {
+      raw.policies = [];
+      delete raw.budgets;
+    });
+    expect(desiredOrganization(config, await sourcesFor(config)).policyTypes).toEqual([]);
+  });
+});
