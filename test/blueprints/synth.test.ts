@@ -66,11 +66,10 @@ describe('synthEnvironment', () => {
     expect(summaryLines(first)[0]).toMatch(/^dev-\S+\s+(eu-west-2|us-east-1)\s+\d+ resources\s+[\d.]+ KB$/);
   });
 
-  it('reuses the assembly when config and code are unchanged, in well under half the time', () => {
+  it('reuses the assembly when config and code are unchanged (timing lives in bench/synth)', () => {
     expect(second.cached).toBe(true);
     expect(second.cacheKey).toBe(first.cacheKey);
     expect(second.stacks).toEqual(first.stacks);
-    expect(second.durationMs).toBeLessThan(first.durationMs / 4);
   });
 
   it('synthesises again when a setting changes', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE, estate, tempDir } from '../../_helpers/cli.js';
@@ -8,14 +8,14 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir, cleanup } = await tempDir('estate-synth-cmd-')));
 afterAll(async () => cleanup());
 
-const run = async (args: string[]) => {
-  const start = performance.now();
-  const r = await estate(['blueprint', 'synth', '--config', EXAMPLE, ...args], { cwd: dir });
-  return { ...r, ms: performance.now() - start };
-};
+const run = (args: string[]) => estate(['blueprint', 'synth', '--config', EXAMPLE, ...args], { cwd: dir });
+
+/** Modification times of every file in an assembly: unchanged means nothing was re-synthesised. */
+const mtimes = (assembly: string) =>
+  Object.fromEntries(readdirSync(assembly).map((f) => [f, statSync(join(assembly, f)).mtimeMs]));
 
 describe('estate blueprint synth', () => {
-  it('synthesises the example dev environment offline, then reuses it in well under half the time', async () => {
+  it('synthesises the example dev environment offline, then reuses the assembly without rewriting it', async () => {
     const first = await run(['alice', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const a = JSON.parse(first.stdout);
@@ -34,12 +34,14 @@ describe('estate blueprint synth', () => {
     ]);
     expect(existsSync(join(a.assemblyDir, 'manifest.json'))).toBe(true);
 
+    const before = mtimes(a.assemblyDir);
     const second = await run(['alice', '--json']);
     expect(second.code).toBe(0);
     const b = JSON.parse(second.stdout);
     expect(b.cached).toBe(true);
     expect(b.stacks).toEqual(a.stacks);
-    expect(second.ms).toBeLessThan(first.ms / 2);
+    // Timing is measured by bench/synth; here: the cached run wrote nothing.
+    expect(mtimes(a.assemblyDir)).toEqual(before);
   });
 
   it('prints one line per stack and where the assembly is', async () => {
