@@ -6,7 +6,10 @@
  * need them, so `estate --version` never loads them.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { partitionOf } from '../config/rules.js';
 import { EstateError } from '../errors.js';
+
+export { partitionOf };
 import type { AuditLog } from './audit.js';
 import { mapAwsError } from './errors.js';
 import { ORGANIZATIONS_RATES, RateLimiter, type Rate } from './rate-limit.js';
@@ -70,12 +73,6 @@ export function endpointFor(service: ServiceKey, env: NodeJS.ProcessEnv = proces
   const specific = env[`AWS_ENDPOINT_URL_${service}`];
   if (specific) return specific;
   return env.AWS_ENDPOINT_URL || undefined;
-}
-
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }
 
 interface CachedCredentials {

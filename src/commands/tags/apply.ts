@@ -11,7 +11,7 @@ import {
   type TagRepairPlan,
   type TagRepairResult,
 } from '../../core/tags/apply.js';
-import { settleConcurrent } from '../../core/finops/limit.js';
+import { settleConcurrent } from '../../core/concurrency.js';
 import type { TaggedResource } from '../../core/tags/ports.js';
 
 export interface TagsApplyResult {

@@ -4,6 +4,7 @@
  * estate:env cost allocation tag), their notifications and subscribers, and the
  * deny-new-resources budget action where enforcement is on. Pure.
  */
+import { partitionOf } from '../../config/rules.js';
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
 import type { BudgetNotification, NotificationType, Subscribers } from './ports.js';
 
@@ -110,16 +111,10 @@ export function effectiveBudgetPolicy(config: EstateConfig, account: AccountConf
   };
 }
 
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
 /** budgets.actionRoleArn, or the conventional role in the management account. */
 export function actionRoleArn(config: EstateConfig, managementAccountId: string | undefined): string {
   if (config.budgets?.actionRoleArn) return config.budgets.actionRoleArn;
-  const partition = partitionOfRegion(config.organization.homeRegion);
+  const partition = partitionOf(config.organization.homeRegion);
   return `arn:${partition}:iam::${managementAccountId || '<management-account-id>'}:role/${DEFAULT_ACTION_ROLE_NAME}`;
 }
 

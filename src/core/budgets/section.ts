@@ -8,7 +8,7 @@
 import { parseDuration } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
-import { settleConcurrent } from '../finops/limit.js';
+import { settleConcurrent } from '../concurrency.js';
 import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
 import type { Change, ChangeResult } from '../plan/types.js';
 import {

@@ -35,7 +35,7 @@ import {
   type TagsPayload,
   type TrustedAccessPayload,
 } from './changes.js';
-import { limiter } from './pool.js';
+import { limiter } from '../concurrency.js';
 import {
   type CreateAccountRequestInfo,
   type OrganizationsPort,

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { EstateError } from '../../errors.js';
 import type { Progress } from '../progress.js';
-import { limiter } from './pool.js';
+import { limiter } from '../concurrency.js';
 import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
 import { POLICY_PREFIX, canonicalJson } from './policies.js';
 import { checkManagementAccount } from './safety.js';

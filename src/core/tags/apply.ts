@@ -5,7 +5,7 @@
  * plan is what a dry run prints and what `--yes` writes.
  */
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
-import { settleConcurrent } from '../finops/limit.js';
+import { settleConcurrent } from '../concurrency.js';
 import type { Progress } from '../progress.js';
 import { silentProgress } from '../progress.js';
 import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';

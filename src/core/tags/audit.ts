@@ -4,7 +4,7 @@
  * the config does not allow. An account that cannot be read is reported, not fatal.
  */
 import type { EstateConfig } from '../../config/schema.js';
-import { settleConcurrent } from '../finops/limit.js';
+import { settleConcurrent } from '../concurrency.js';
 import type { Progress } from '../progress.js';
 import { silentProgress } from '../progress.js';
 import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';

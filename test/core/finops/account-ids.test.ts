@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/loader.js';
 import { configThenOrganization, resolveAccounts } from '../../../src/core/finops/account-ids.js';
-import { mapConcurrent } from '../../../src/core/finops/limit.js';
+import { mapConcurrent } from '../../../src/core/concurrency.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
 function estate() {
