@@ -191,3 +191,42 @@ describe('estate plan / apply / org status against an emulated organisation', ()
     expect(fake.mutatingCalls()).toBe(0);
   });
 });
+
+describe('estate apply when AWS refuses one account', () => {
+  it('applies the rest, explains the failure in words and exits 1 with the full result', async () => {
+    const failing = new FakeOrganizations({
+      callerAccountId: MANAGEMENT,
+      createAccountPolls: 0,
+      failEmails: { 'aws+dev-alice@acme.example.com': 'EMAIL_ALREADY_EXISTS' },
+    });
+    const emu = await startEmulator({
+      callerAccountId: MANAGEMENT,
+      services: [
+        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => failing.send(c) },
+        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => new FakeBudgets().send(c) },
+        { targetPrefix: 'AWSInsightsIndexService', send: (c) => new FakeCostAllocationTags().send(c) },
+      ],
+    });
+    try {
+      const r = await estate(['apply', '--config', file, '--yes', '--json'], {
+        env: { ...env, AWS_ENDPOINT_URL: emu.url },
+      });
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout);
+      expect(out.result.ok).toBe(false);
+      const status = Object.fromEntries(
+        out.result.results.map((x: { address: string; status: string }) => [x.address, x.status]),
+      );
+      expect(status['account:logs']).toBe('applied');
+      expect(status['account:dev-alice']).toBe('failed');
+      // What depends on the failed account is skipped, not attempted.
+      expect(status['account:dev-alice#ou']).toBe('skipped');
+      const failed = out.result.results.find((x: { address: string }) => x.address === 'account:dev-alice');
+      expect(failed.message).toMatch(/aws\+dev-alice@acme\.example\.com/);
+      expect(failed.message).toMatch(/already/i);
+      expect(failing.accountByName('logs')).toBeDefined();
+    } finally {
+      await emu.close();
+    }
+  }, 120_000);
+});
