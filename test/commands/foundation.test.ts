@@ -34,6 +34,11 @@ describe('estate (top level)', () => {
     const r = await estate(['grahp']);
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(/grahp is not a estate command/);
+    // In CI there is no prompt, so the suggestion is printed.
+    expect(r.stderr).toContain('Did you mean `estate graph`?');
+    const topic = await estate(['config', 'validat']);
+    expect(topic.stderr).toContain('Did you mean `estate config validate`?');
+    expect((await estate(['zzzzzzz'])).stderr).not.toContain('Did you mean');
   });
 
   it('exits 2 naming an unknown flag', async () => {
