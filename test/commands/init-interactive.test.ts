@@ -16,7 +16,7 @@ function converse(
   cwd: string,
 ): Promise<{ code: number; screen: string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', NO_COLOR: '1' };
     delete env.CI;
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd,
