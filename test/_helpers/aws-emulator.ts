@@ -107,3 +107,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The environment a CLI run needs to talk to the emulator: endpoint, dummy keys, region, audit log. */
+export function emulatorEnv(url: string, auditLog: string): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'AKIDEMULATOR',
+    AWS_SECRET_ACCESS_KEY: 'emulator',
+    AWS_REGION: 'eu-west-2',
+    ESTATE_AUDIT_LOG: auditLog,
+  };
+}

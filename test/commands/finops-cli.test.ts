@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
 import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
@@ -131,13 +131,7 @@ describe('estate cost / tags audit against emulated AWS', () => {
         { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
       ],
     });
-    env = {
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_ACCESS_KEY_ID: 'AKIDEMULATOR',
-      AWS_SECRET_ACCESS_KEY: 'emulator',
-      AWS_REGION: 'eu-west-2',
-      ESTATE_AUDIT_LOG: join(dir, 'audit.log'),
-    };
+    env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
   });
   afterAll(async () => {
     await emulator?.close();
