@@ -55,18 +55,21 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
       name !== 'AccessDeniedException' &&
       !ACCESS_DENIED.test(name))
   ) {
-    return new EstateError(`no AWS credentials for ${describe(context)}: ${detail}`, {
-      code: 'NoCredentials',
-      source: 'user',
-      exitCode: 1,
-      cause: error,
-      suggestions: [
-        ...fixes,
-        'run `aws sso login --profile <name>` and pass --profile (or ESTATE_PROFILE)',
-        'in CI, configure OIDC web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)',
-        'for offline work use `estate plan --offline`',
-      ],
-    });
+    return new EstateError(
+      `no AWS credentials found${context.action === 'load credentials' ? '' : ` for ${describe(context)}`}: ${detail}`,
+      {
+        code: 'NoCredentials',
+        source: 'user',
+        exitCode: 1,
+        cause: error,
+        suggestions: [
+          ...fixes,
+          'run `aws sso login --profile <name>` and pass --profile (or ESTATE_PROFILE)',
+          'in CI, configure OIDC web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)',
+          'for offline work use `estate plan --offline`',
+        ],
+      },
+    );
   }
   if (EXPIRED.test(name) || /expired/i.test(detail)) {
     return new EstateError(

@@ -23,6 +23,14 @@ describe('mapAwsError', () => {
       { action: 'GetCallerIdentity' },
     );
     expect(absent.code).toBe('NoCredentials');
+    expect(absent.message).toBe(
+      'no AWS credentials found for GetCallerIdentity: Could not load credentials from any providers',
+    );
+    const loading = mapAwsError(
+      awsError('CredentialsProviderError', 'Could not load credentials from any providers'),
+      { action: 'load credentials' },
+    );
+    expect(loading.message).toBe('no AWS credentials found: Could not load credentials from any providers');
     expect(absent.suggestions.join('\n')).toMatch(/aws sso login/);
     const expired = mapAwsError(
       awsError('ExpiredTokenException', 'The security token included in the request is expired'),
