@@ -37,7 +37,7 @@ export async function computePlan(flags: PlanFlags, mode: OutputMode): Promise<C
   };
   const run = await planEstate(loaded.config, sections.list, {
     offline,
-    onSection: offline ? undefined : (name) => say(`reading ${name}…`),
+    onSection: offline ? undefined : (name) => say(`planning ${name}…`),
   });
   return { ...run, loaded, sections, clients };
 }
