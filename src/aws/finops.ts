@@ -4,7 +4,6 @@
  * (the management account); budgets under placement member and the Tagging API act in
  * member accounts through the access role.
  */
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { enforcementPolicyOver } from '../core/budgets/enforcement-policy.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { OrganizationAccount } from '../core/finops/account-ids.js';
@@ -12,12 +11,9 @@ import type { OrganizationsPort } from '../core/org/ports.js';
 import { budgetsPort } from './budgets.js';
 import type { AwsClients } from './clients.js';
 import { costExplorerPort } from './cost-explorer.js';
-import { organizationsPort } from './organizations.js';
+import { organizationsFor } from './organizations.js';
 
-/** Organizations as the caller, for commands outside the plan/apply umbrella. */
-export function organizationsFor(clients: AwsClients): OrganizationsPort {
-  return organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
-}
+export { organizationsFor };
 
 /** Everything `budgetsSection` needs. Pass the umbrella's OrganizationsPort to share its client. */
 export function budgetsSectionDeps(

@@ -8,6 +8,7 @@
  * `withRetries`), so an error reaching this file has already been retried.
  */
 import {
+  OrganizationsClient,
   AttachPolicyCommand,
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -57,6 +58,7 @@ import type {
 import { TOO_MANY_ACCOUNT_CREATIONS } from '../core/org/ports.js';
 import { EstateError } from '../errors.js';
 import { type ErrorContext, mapAwsError } from './errors.js';
+import type { AwsClients } from './clients.js';
 import type { SendLike } from './send.js';
 
 /** Guards against a service that keeps handing out tokens. */
@@ -561,4 +563,9 @@ export class OrganizationsAdapter implements OrganizationsPort {
 /** The port over a (wrapped) Organizations client. */
 export function organizationsPort(client: SendLike): OrganizationsPort {
   return new OrganizationsAdapter(client);
+}
+
+/** Organizations as the caller (the management account), through estate's client factory. */
+export function organizationsFor(clients: AwsClients): OrganizationsPort {
+  return organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
 }

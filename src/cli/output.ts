@@ -87,7 +87,6 @@ async function listrProgress<T>(
   };
   const waiters = new Map<string, Waiter>();
   const early = new Map<string, ProgressEvent[]>();
-  const settled = new Map<string, Promise<void>>();
   const processOutput = new ProcessOutput(process.stderr, process.stderr);
   const list = new Listr(
     steps.map((step) => ({
@@ -98,7 +97,6 @@ async function listrProgress<T>(
           waiters.set(step.id, { resolve, reject, output: (m) => (task.output = m) });
           for (const event of early.get(step.id) ?? []) deliver(event);
         });
-        settled.set(step.id, promise);
         return promise.catch((error: Error) => {
           if (error.name === 'Skip') task.skip(error.message);
           else throw error;

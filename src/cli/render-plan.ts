@@ -19,11 +19,7 @@ const SYMBOLS: Record<ChangeAction, { symbol: string; style: Style; verb: string
 
 const ORDER: ChangeAction[] = ['create', 'update', 'move', 'attach', 'detach', 'delete', 'drift'];
 
-function show(value: unknown): string {
-  if (value === undefined) return '(none)';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return JSON.stringify(value);
-}
+const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
 
 export function countByAction(changes: readonly Change[]): Record<ChangeAction, number> {
   const counts = Object.fromEntries(ORDER.map((a) => [a, 0])) as Record<ChangeAction, number>;

@@ -46,12 +46,11 @@ export async function buildSections(
   let port: OrganizationsPort;
   let budgetsDeps: BudgetsSectionDeps;
   if (clients) {
-    const [{ OrganizationsClient }, { organizationsPort }, { budgetsSectionDeps }] = await Promise.all([
-      import('@aws-sdk/client-organizations'),
+    const [{ organizationsFor }, { budgetsSectionDeps }] = await Promise.all([
       import('../aws/organizations.js'),
       import('../aws/finops.js'),
     ]);
-    port = organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
+    port = organizationsFor(clients);
     budgetsDeps = budgetsSectionDeps(clients, port);
   } else {
     port = offlinePort<OrganizationsPort>('organizations');

@@ -437,6 +437,17 @@ export class FakeOrganizations {
     return next < items.length ? { items: slice, NextToken: make(next) } : { items: slice };
   }
 
+  /** The tags of a root, OU, account or policy; TargetNotFound for anything else. */
+  private tagsOf(resourceId: string): Tags {
+    const tags = this.tags.get(resourceId);
+    if (!tags)
+      throw err(
+        TargetNotFoundException,
+        'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
+      );
+    return tags;
+  }
+
   private requireOrg(): void {
     if (!this.org)
       throw err(AWSOrganizationsNotInUseException, 'Your account is not a member of an organization.');
@@ -751,24 +762,14 @@ export class FakeOrganizations {
       // ---------------------------------------------------------------- tags
       case 'ListTagsForResource': {
         this.requireManagement();
-        const tags = this.tags.get(input.ResourceId);
-        if (!tags)
-          throw err(
-            TargetNotFoundException,
-            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
-          );
+        const tags = this.tagsOf(input.ResourceId);
         const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
         const { items, NextToken } = this.page(operation, input.ResourceId, list, input);
         return { Tags: items, NextToken };
       }
       case 'TagResource': {
         this.requireManagement();
-        const tags = this.tags.get(input.ResourceId);
-        if (!tags)
-          throw err(
-            TargetNotFoundException,
-            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
-          );
+        const tags = this.tagsOf(input.ResourceId);
         const next = {
           ...tags,
           ...Object.fromEntries(
@@ -786,12 +787,7 @@ export class FakeOrganizations {
       }
       case 'UntagResource': {
         this.requireManagement();
-        const tags = this.tags.get(input.ResourceId);
-        if (!tags)
-          throw err(
-            TargetNotFoundException,
-            'We can’t find a root, OU, account, or policy with the TargetId that you specified.',
-          );
+        const tags = this.tagsOf(input.ResourceId);
         for (const key of input.TagKeys ?? []) delete tags[key];
         return {};
       }

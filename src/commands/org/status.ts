@@ -28,21 +28,16 @@ export default class OrgStatusCommand extends BaseCommand<typeof OrgStatusComman
   async run(): Promise<OrgStatus> {
     const loaded = await loadConfig(this.flags.config);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const [{ OrganizationsClient }, { organizationsPort }, org, { orgStatus, statusMermaid }] =
-      await Promise.all([
-        import('@aws-sdk/client-organizations'),
-        import('../../aws/organizations.js'),
-        import('../../core/org/index.js'),
-        import('../../core/org/status.js'),
-      ]);
-    const port = organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
+    const [{ organizationsFor }, org, { orgStatus, statusMermaid }] = await Promise.all([
+      import('../../aws/organizations.js'),
+      import('../../core/org/index.js'),
+      import('../../core/org/status.js'),
+    ]);
+    const port = organizationsFor(clients);
     const sources = await org.loadPolicySources(loaded.config, { configDir: loaded.dir });
     const snapshot = await org.readSnapshot(port, {
       concurrency: Math.max(this.flags.concurrency, 4),
-      callerAccountId: (await clients.callerIdentity()).account,
-      ...(loaded.config.organization.managementAccountId
-        ? { expectedManagementAccountId: loaded.config.organization.managementAccountId }
-        : {}),
+      ...org.managementCheckOptions(loaded.config, (await clients.callerIdentity()).account),
     });
     const status = orgStatus(snapshot, org.desiredOrganization(loaded.config, sources));
     if (this.jsonEnabled()) return status;

@@ -46,7 +46,7 @@ export {
   type PolicySources,
 } from './policies.js';
 export type { OrganizationsPort } from './ports.js';
-export { checkManagementAccount, type ManagementCheck } from './safety.js';
+export { checkManagementAccount, managementCheckOptions, type ManagementCheck } from './safety.js';
 export { organizationSections, type OrganizationSectionDeps, type OrgSectionSnapshot } from './section.js';
 export {
   assertSnapshotUnchanged,

@@ -46,3 +46,18 @@ export function checkManagementAccount(check: ManagementCheck): void {
     );
   }
 }
+
+/**
+ * The caller/expected pair readSnapshot and applyOrganizationPlan check before anything
+ * else, from the config and (when known) the caller's account.
+ */
+export function managementCheckOptions(
+  config: { readonly organization: { readonly managementAccountId?: string | undefined } },
+  callerAccountId: string | undefined,
+): { callerAccountId?: string; expectedManagementAccountId?: string } {
+  const expected = config.organization.managementAccountId;
+  return {
+    ...(callerAccountId ? { callerAccountId } : {}),
+    ...(expected ? { expectedManagementAccountId: expected } : {}),
+  };
+}

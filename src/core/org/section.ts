@@ -18,6 +18,7 @@ import { SECTION_ORGANIZATION, SECTION_POLICIES } from './changes.js';
 import { planOrganization, type OrganizationPlan } from './planner.js';
 import type { PolicySources } from './policies.js';
 import type { OrganizationsPort } from './ports.js';
+import { managementCheckOptions } from './safety.js';
 import { EMPTY_SNAPSHOT, readSnapshot, type OrgSnapshot } from './snapshot.js';
 
 export interface OrganizationSectionDeps {
@@ -60,10 +61,7 @@ export function organizationSections(
       const { config } = context;
       const org = await readSnapshot(deps.port, {
         ...(deps.readConcurrency ? { concurrency: deps.readConcurrency } : {}),
-        ...(deps.callerAccountId ? { callerAccountId: await deps.callerAccountId() } : {}),
-        ...(config.organization.managementAccountId
-          ? { expectedManagementAccountId: config.organization.managementAccountId }
-          : {}),
+        ...managementCheckOptions(config, await deps.callerAccountId?.()),
       });
       return { org, accountIds: accountIdsFor(config, org) };
     })());
@@ -97,10 +95,7 @@ export function organizationSections(
         concurrency: context.concurrency,
         state,
         onAccountCreated: context.recordAccountId,
-        ...(deps.callerAccountId ? { callerAccountId: await deps.callerAccountId() } : {}),
-        ...(context.config.organization.managementAccountId
-          ? { expectedManagementAccountId: context.config.organization.managementAccountId }
-          : {}),
+        ...managementCheckOptions(context.config, await deps.callerAccountId?.()),
       });
       return [...result.results];
     },
