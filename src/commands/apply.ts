@@ -40,10 +40,11 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
   };
 
   async run(): Promise<ApplyOutput> {
+    // A bad plan file is a usage error: say so before any AWS call.
+    const saved = this.flags.plan ? await readSavedPlan(this.flags.plan) : undefined;
     const computed = await computePlan({ ...this.flags, offline: false }, this.mode);
     let plan = computed.plan;
-    if (this.flags.plan) {
-      const saved = await readSavedPlan(this.flags.plan);
+    if (saved) {
       assertPlanCurrent(saved, plan);
       plan = saved;
     }

@@ -102,6 +102,16 @@ describe('estate plan / apply / org status against an emulated organisation', ()
     expect(fake.mutatingCalls()).toBe(0);
   });
 
+  it('rejects a plan file that is not an estate plan before calling AWS', async () => {
+    const bad = join(dir, 'not-a-plan.json');
+    await writeFile(bad, '{"nope": 1}');
+    const before = emulator.requests.length;
+    const r = await estate(['apply', '--config', file, '--plan', bad, '--yes'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--plan .*not-a-plan\.json: not an estate plan/);
+    expect(emulator.requests.length).toBe(before);
+  });
+
   it('stops before any change when the credentials are not the management account', async () => {
     const other = join(dir, 'other.yaml');
     await writeFile(
