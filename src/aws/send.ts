@@ -1,9 +1,10 @@
 /**
- * Wrappers around an SDK client's `send`: rate limiting, retries on throttling and
- * concurrent modification, and the audit log. They work the same over a real client and
+ * Wrappers around an SDK client's `send`: feedback rate limiting per attempt, estate's one
+ * retry layer (with the lost-answer contract for non-idempotent calls), and the audit log. They work the same over a real client and
  * over the in-memory fakes in test/_helpers, so core logic is exercised with the exact
  * retry and rate behaviour it meets in AWS.
  */
+import { EstateError } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -38,41 +39,124 @@ export function isMutating(operation: string): boolean {
   return MUTATING.test(operation);
 }
 
-/** Errors AWS documents as "try again": throttling and concurrent modification. */
-const RETRYABLE = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ConcurrentModificationException',
+/**
+ * Throttling: AWS rejected the request before doing anything; always safe to send again.
+ * ConcurrentModificationException is the same kind of answer (Organizations refused the
+ * request because something else was changing the target; nothing was done).
+ */
+const REJECTED = new Set(['ConcurrentModificationException']);
+
+/** Server-side failures: the request may or may not have been carried out. */
+const SERVER = new Set([
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'InternalFailure',
   'InternalServerError',
+  'InternalServerException',
   'ServiceException',
 ]);
 
-export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (!e || typeof e !== 'object') return false;
-  if (e.name && RETRYABLE.has(e.name)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status === 429 || status === 502 || status === 503 || status === 504;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+]);
+
+interface ErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number };
+  /** Set by estate's HTTP handler (http.ts): the endpoint the request went to. */
+  $endpoint?: string;
+  /** Set by estate's HTTP handler: the timeouts in force, in milliseconds. */
+  $timeouts?: { connectMs: number; requestMs: number };
 }
 
 export function isThrottle(error: unknown): boolean {
-  const name = (error as { name?: string })?.name ?? '';
-  return /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(name);
+  const e = (error ?? {}) as ErrorShape;
+  if (typeof e !== 'object') return false;
+  return (
+    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(e.name ?? '') ||
+    e.$retryable?.throttling === true ||
+    e.$metadata?.httpStatusCode === 429
+  );
 }
 
+export type TransportProblem = 'timeout' | 'connect-timeout' | 'network';
+
+/** No answer came: a timeout or a network error (estate's handler names the endpoint on it). */
+export function transportProblem(error: unknown): TransportProblem | undefined {
+  const e = (error ?? {}) as ErrorShape;
+  // An EstateError has been explained already (and its code is estate's, not Node's).
+  if (typeof e !== 'object' || error instanceof EstateError) return undefined;
+  if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT')
+    return /establish a connection/.test(e.message ?? '') ? 'connect-timeout' : 'timeout';
+  if (
+    (e.code && NETWORK_CODES.has(e.code)) ||
+    /getaddrinfo|ECONNREFUSED|socket hang up/.test(e.message ?? '')
+  )
+    return 'network';
+  return undefined;
+}
+
+/** How an attempt failed, as far as sending it again is concerned. */
+export type FailureKind = 'throttle' | 'rejected' | 'server' | 'transport';
+
+export function failureKind(error: unknown): FailureKind | undefined {
+  if (!error || typeof error !== 'object' || error instanceof EstateError) return undefined;
+  if (isThrottle(error)) return 'throttle';
+  const e = error as ErrorShape;
+  if (e.name && REJECTED.has(e.name)) return 'rejected';
+  if (transportProblem(error)) return 'transport';
+  const status = e.$metadata?.httpStatusCode;
+  if (
+    (e.name && SERVER.has(e.name)) ||
+    e.$retryable ||
+    status === 500 ||
+    status === 502 ||
+    status === 503 ||
+    status === 504
+  )
+    return 'server';
+  return undefined;
+}
+
+/** True for errors estate sends again (for operations that may be sent again). */
+export function isRetryable(error: unknown): boolean {
+  return failureKind(error) !== undefined;
+}
+
+/**
+ * Operations that must never be sent twice blindly: a second CreateAccount can create a
+ * second account, a second CreateOrganization or CloseAccount answers with an error although
+ * the first one worked.
+ */
+export const NON_IDEMPOTENT: ReadonlySet<string> = new Set([
+  'CreateAccount',
+  'CreateGovCloudAccount',
+  'CreateOrganization',
+  'CloseAccount',
+]);
+
+/** The stable code of the error withRetries throws when a non-idempotent call's answer was lost. */
+export const LOST_ANSWER = 'LostAnswer';
+
 export interface RetryOptions {
-  /** Total attempts including the first. @default 10 */
+  /** Total attempts including the first, for throttling and other rejections. @default 10 */
   readonly maxAttempts?: number;
+  /**
+   * Attempts that may end in a timeout or network error, per call. Kept small so that a
+   * silent endpoint costs at most this many timeouts, not minutes. @default 2
+   */
+  readonly transportAttempts?: number;
   /** @default 250 */
   readonly baseDelayMs?: number;
   /** @default 20000 */
@@ -83,19 +167,59 @@ export interface RetryOptions {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Full-jitter exponential backoff on throttling and concurrent-modification errors. */
+function lostAnswer(operation: string, error: unknown): EstateError {
+  const e = error as ErrorShape;
+  const why = transportProblem(error)
+    ? `${e.message ?? e.name}${e.$endpoint ? ` (${e.$endpoint})` : ''}`
+    : `${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
+  return new EstateError(
+    `${operation} got no usable answer from AWS (${why}): it may have been carried out, so estate did not send it again`,
+    {
+      code: LOST_ANSWER,
+      source: 'aws',
+      cause: error,
+      details: { operation, reason: e.name ?? 'Error', ...(e.$endpoint ? { endpoint: e.$endpoint } : {}) },
+      suggestions: [
+        'run the command again: estate looks for what this request did before it sends anything again',
+      ],
+    },
+  );
+}
+
+/**
+ * estate's one retry layer (SDK clients are built with a single attempt: clients.ts).
+ *
+ * - Throttling and other rejections (ConcurrentModificationException): AWS did nothing, so
+ *   every operation is sent again, up to `maxAttempts`, with full-jitter exponential backoff.
+ * - Timeouts, network errors and 5xx answers: the request may have been carried out.
+ *   Idempotent operations are sent again (timeouts and network errors at most
+ *   `transportAttempts` times in all, so a silent endpoint fails in seconds). A
+ *   NON_IDEMPOTENT operation is never sent again: the caller gets an EstateError with code
+ *   LOST_ANSWER (details.operation, details.reason) and must find out what happened before
+ *   any re-send (for CreateAccount: ListCreateAccountStatus, then the accounts by e-mail).
+ * - Anything else is thrown at once.
+ *
+ * Each attempt goes through the wrappers inside this one, so with withRateLimits inside,
+ * every attempt takes a rate token.
+ */
 export function withRetries<T extends SendLike>(client: T, options: RetryOptions = {}): T {
   const maxAttempts = options.maxAttempts ?? 10;
+  const transportAttempts = options.transportAttempts ?? 2;
   const base = options.baseDelayMs ?? 250;
   const cap = options.maxDelayMs ?? 20_000;
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
-  return wrapSend(client, async (_op, _command, next) => {
+  return wrapSend(client, async (operation, _command, next) => {
+    let transportFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await next();
       } catch (error) {
-        if (attempt >= maxAttempts || !isRetryable(error)) {
+        const kind = failureKind(error);
+        if (kind && NON_IDEMPOTENT.has(operation) && (kind === 'server' || kind === 'transport'))
+          throw lostAnswer(operation, error);
+        if (kind === 'transport') transportFailures++;
+        if (!kind || attempt >= maxAttempts || transportFailures >= transportAttempts) {
           if (attempt > 1 && error && typeof error === 'object')
             (error as { $attempts?: number }).$attempts = attempt;
           throw error;
@@ -106,11 +230,20 @@ export function withRetries<T extends SendLike>(client: T, options: RetryOptions
   });
 }
 
-/** Holds every call until its operation's token bucket has a token. */
+/**
+ * Holds each attempt until its operation's bucket has a token, and tells the bucket about
+ * throttling answers so that it slows down (rate-limit.ts). Put it inside withRetries so
+ * that retries take tokens too.
+ */
 export function withRateLimits<T extends SendLike>(client: T, limiter: RateLimiter): T {
   return wrapSend(client, async (operation, _command, next) => {
     await limiter.take(operation);
-    return next();
+    try {
+      return await next();
+    } catch (error) {
+      if (isThrottle(error)) limiter.throttled(operation);
+      throw error;
+    }
   });
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FileAuditLog, MemoryAuditLog, targetOf } from '../../src/aws/audit.js';
-import { RateLimiter, TokenBucket, type Clock } from '../../src/aws/rate-limit.js';
+import { EstateError } from '../../src/errors.js';
 import {
+  LOST_ANSWER,
+  NON_IDEMPOTENT,
   isMutating,
   isRetryable,
   operationOf,
   withAudit,
-  withRateLimits,
   withRetries,
   type SendLike,
 } from '../../src/aws/send.js';
@@ -19,12 +20,6 @@ class MoveAccountCommand {
 }
 class ListRootsCommand {
   readonly input = {};
-}
-
-/** A clock whose sleeps advance virtual time instantly. */
-function virtualClock(): Clock & { elapsed: () => number } {
-  let t = 0;
-  return { now: () => t, sleep: async (ms) => void (t += ms), elapsed: () => t };
 }
 
 describe('send wrappers', () => {
@@ -80,28 +75,62 @@ describe('send wrappers', () => {
     expect(calls).toBe(1);
   });
 
-  it('paces calls to the bucket rate after the burst', async () => {
-    const clock = virtualClock();
-    const bucket = new TokenBucket({ perSecond: 2, burst: 3 }, clock);
-    for (let i = 0; i < 7; i++) await bucket.take();
-    // 3 at once, then 4 more at 2/s = 2 s.
-    expect(clock.elapsed()).toBe(2000);
-  });
+  describe('the lost-answer contract for non-idempotent operations', () => {
+    class CreateAccountCommand {
+      constructor(readonly input: Record<string, unknown> = {}) {}
+    }
+    const failing = (errors: unknown[]) => {
+      const calls = { n: 0 };
+      const client = withRetries<SendLike>(
+        {
+          send: async () => {
+            const e = errors[calls.n++];
+            if (e) throw e;
+            return { ok: true };
+          },
+        },
+        { sleep: async () => {} },
+      );
+      return { client, calls };
+    };
+    const timeout = () =>
+      Object.assign(new Error('a request has exceeded the configured 1000 ms requestTimeout.'), {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+        $endpoint: 'http://127.0.0.1:9',
+      });
 
-  it('keeps a separate bucket per operation', async () => {
-    const clock = virtualClock();
-    const limiter = new RateLimiter(
-      { CreateAccount: { perSecond: 0.1, burst: 1 } },
-      { perSecond: 100, burst: 100 },
-      clock,
-    );
-    const client = withRateLimits<SendLike>({ send: async () => 'ok' }, limiter);
-    await client.send(new MoveAccountCommand({}));
-    await client.send(new MoveAccountCommand({}));
-    expect(clock.elapsed()).toBe(0);
-    await limiter.take('CreateAccount');
-    await limiter.take('CreateAccount');
-    expect(clock.elapsed()).toBe(10_000);
+    it('Given throttling, Then CreateAccount is sent again (AWS did nothing)', async () => {
+      const throttled = Object.assign(new Error('slow'), { name: 'TooManyRequestsException' });
+      const { client, calls } = failing([throttled, throttled]);
+      await expect(client.send(new CreateAccountCommand())).resolves.toEqual({ ok: true });
+      expect(calls.n).toBe(3);
+    });
+
+    it.each([
+      ['a timeout', timeout()],
+      ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+      [
+        'a 5xx answer',
+        Object.assign(new Error('boom'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } }),
+      ],
+    ])('Given %s, Then CreateAccount is not sent again: the caller gets LostAnswer', async (_what, error) => {
+      const { client, calls } = failing([error]);
+      const lost = await client.send(new CreateAccountCommand()).catch((e: unknown) => e);
+      expect(calls.n).toBe(1);
+      expect(lost).toBeInstanceOf(EstateError);
+      expect((lost as EstateError).code).toBe(LOST_ANSWER);
+      expect((lost as EstateError).details).toMatchObject({ operation: 'CreateAccount' });
+      expect((lost as EstateError).cause).toBe(error);
+    });
+
+    it('Given a timeout, Then an idempotent read is tried once more and no more (a silent endpoint fails fast)', async () => {
+      const { client, calls } = failing([timeout(), timeout(), timeout()]);
+      const error = await client.send(new ListRootsCommand()).catch((e: unknown) => e);
+      expect(calls.n).toBe(2);
+      expect((error as Error).name).toBe('TimeoutError');
+      expect(NON_IDEMPOTENT.has('ListRoots')).toBe(false);
+    });
   });
 
   it('audits mutating calls with their outcome, not reads', async () => {
