@@ -1,9 +1,10 @@
 /**
  * The one place SDK clients are built: region, credentials (the standard chain with
  * --profile, SSO and web identity; assumed roles per member account, cached and refreshed
- * before expiry), AWS_ENDPOINT_URL and its per-service variants, adaptive retry, per-API
- * rate limits and the audit log. SDK packages are imported lazily by the callers that
- * need them, so `estate --version` never loads them.
+ * before expiry), AWS_ENDPOINT_URL and its per-service variants, connect and request
+ * timeouts, estate's one retry layer (the SDK makes a single attempt), feedback rate limits
+ * per attempt and the audit log. SDK packages are imported lazily by the callers that need
+ * them, so `estate --version` never loads them.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { partitionOf } from '../config/rules.js';
@@ -11,9 +12,20 @@ import { EstateError } from '../errors.js';
 
 export { partitionOf };
 import type { AuditLog } from './audit.js';
-import { mapAwsError } from './errors.js';
-import { ORGANIZATIONS_RATES, RateLimiter, type Rate } from './rate-limit.js';
-import { type SendLike, withAudit, withRateLimits, withRetries, type RetryOptions } from './send.js';
+import { mapAwsError, transportError } from './errors.js';
+import { EstateHttpHandler, timeoutsFor, type Timeouts } from './http.js';
+import { assertProfileExists } from './profiles.js';
+import { ORGANIZATIONS_RATES, RateLimiter, realClock, type Clock, type Rate } from './rate-limit.js';
+import {
+  type SendLike,
+  sleep as realSleep,
+  transportProblem,
+  withAudit,
+  withRateLimits,
+  withRetries,
+  wrapSend,
+  type RetryOptions,
+} from './send.js';
 
 /** Service keys as the SDK spells them in AWS_ENDPOINT_URL_<KEY>. */
 export type ServiceKey =
@@ -32,6 +44,27 @@ const RATES: Partial<Record<ServiceKey, Readonly<Record<string, Rate>>>> = {
   ORGANIZATIONS: ORGANIZATIONS_RATES,
 };
 
+/** The prefix of each service's IAM actions, for messages: 'organizations:ListRoots'. */
+export const IAM_PREFIX: Readonly<Record<ServiceKey, string>> = {
+  ORGANIZATIONS: 'organizations',
+  STS: 'sts',
+  BUDGETS: 'budgets',
+  COST_EXPLORER: 'ce',
+  RESOURCE_GROUPS_TAGGING_API: 'tag',
+  CLOUDFORMATION: 'cloudformation',
+  CONTROLTOWER: 'controltower',
+  S3: 's3',
+  SSM: 'ssm',
+  IAM: 'iam',
+};
+
+/**
+ * What STS answers while a new account's role is not usable yet: AccessDenied (the role or
+ * its trust is still being set up), RegionDisabledException (STS not active in the region
+ * yet), InvalidClientTokenId (the account not known to STS yet).
+ */
+const NOT_READY_YET = /^(AccessDenied|AccessDeniedException|RegionDisabledException|InvalidClientTokenId)$/;
+
 // Organizations, Budgets and Cost Explorer have one endpoint in the partition's home region.
 const GLOBAL_REGION: Partial<Record<ServiceKey, string>> = {
   ORGANIZATIONS: 'us-east-1',
@@ -44,7 +77,8 @@ export interface ClientConfig {
   credentials: AwsCredentialIdentityProvider;
   endpoint?: string;
   maxAttempts: number;
-  retryMode: 'adaptive';
+  retryMode: 'standard';
+  requestHandler: EstateHttpHandler;
 }
 
 export type ClientConstructor<C> = new (config: ClientConfig) => C;
@@ -58,9 +92,23 @@ export interface AwsClientsOptions {
   readonly auditLog?: AuditLog;
   /** Base credentials; defaults to the SDK's node provider chain with `profile`. */
   readonly credentials?: AwsCredentialIdentityProvider;
-  /** SDK-level attempts per call (adaptive mode). @default 3 */
-  readonly sdkMaxAttempts?: number;
+  /**
+   * Seconds a request may take (the answer's headers; also the longest silence on the
+   * socket). Connecting gets at most 10 s of it. @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /** estate's retry layer (send.ts); the SDK itself makes one attempt per call. */
   readonly retry?: RetryOptions;
+  /**
+   * How long AssumeRole into an account created in this run keeps being retried while the
+   * new account's role is not usable yet (AWS-FACTS: most such failures end within ~7
+   * minutes). Other accounts fail at once. @default 10 minutes after the creation
+   */
+  readonly newAccountWindowMs?: number;
+  /** Waits between those AssumeRole attempts; tests inject one. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** The rate limiters' clock (tests inject a virtual one). */
+  readonly clock?: Clock;
   /** Refresh assumed-role credentials this long before they expire. @default 5 minutes */
   readonly refreshBeforeMs?: number;
   readonly now?: () => number;
@@ -96,12 +144,32 @@ export class AwsClients {
   private sts?: Promise<SendLike>;
   private identity?: Promise<CallerIdentity>;
   private readonly now: () => number;
+  private readonly created = new Map<string, number>();
+  private handler?: EstateHttpHandler;
+  readonly timeouts: Timeouts;
 
   constructor(private readonly options: AwsClientsOptions) {
     this.region = options.region;
     this.roleName = options.roleName ?? 'OrganizationAccountAccessRole';
     this.env = options.env ?? process.env;
     this.now = options.now ?? Date.now;
+    this.timeouts = timeoutsFor(
+      options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+    );
+  }
+
+  /**
+   * Tells the clients that this run created `accountId`: AssumeRole into it is retried with
+   * backoff while the new account's role is not usable yet (see newAccountWindowMs).
+   */
+  accountCreated(accountId: string): void {
+    if (!this.created.has(accountId)) this.created.set(accountId, this.now());
+  }
+
+  /** The one HTTP handler (with estate's timeouts) every client shares. */
+  httpHandler(): EstateHttpHandler {
+    this.handler ??= new EstateHttpHandler(this.timeouts);
+    return this.handler;
   }
 
   endpoint(service: ServiceKey): string | undefined {
@@ -111,7 +179,7 @@ export class AwsClients {
   /** The caller's own credentials: explicit, or the standard chain for --profile. */
   baseCredentials(): AwsCredentialIdentityProvider {
     if (this.options.credentials) return this.options.credentials;
-    this.base ??= lazyNodeChain(this.options.profile);
+    this.base ??= lazyNodeChain(this.options.profile, this.env, this.httpHandler());
     return this.base;
   }
 
@@ -137,35 +205,43 @@ export class AwsClients {
   private refresh(accountId: string): Promise<CachedCredentials> {
     const roleArn = `arn:${partitionOf(this.region)}:iam::${accountId}:role/${this.roleName}`;
     const pending = (async () => {
-      const sts = await this.stsClient();
-      const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
-      try {
-        const out = await sts.send(
-          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'estate', DurationSeconds: 3600 }),
-        );
-        const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey)
-          throw new EstateError(`AssumeRole into ${accountId} returned no credentials`, {
-            code: 'AssumeRoleEmpty',
-            source: 'aws',
+      const [sts, { AssumeRoleCommand }, me] = await Promise.all([
+        this.stsClient(),
+        import('@aws-sdk/client-sts'),
+        this.callerIdentity(),
+      ]);
+      // SourceIdentity would carry the caller further (it survives role chaining), but
+      // setting it needs sts:SetSourceIdentity in the role's trust policy, which
+      // OrganizationAccountAccessRole (as AWS creates it) does not grant: every AssumeRole
+      // would fail. The session name needs no extra permission and shows in the member
+      // account's CloudTrail as the assumed-role ARN's last part.
+      const input = { RoleArn: roleArn, RoleSessionName: roleSessionName(me), DurationSeconds: 3600 };
+      const createdAt = this.created.get(accountId);
+      const deadline =
+        createdAt === undefined ? undefined : createdAt + (this.options.newAccountWindowMs ?? 10 * 60_000);
+      const wait = this.options.sleep ?? realSleep;
+      for (let delay = 5_000; ; delay = Math.min(delay * 2, 60_000)) {
+        try {
+          const out = await sts.send(new AssumeRoleCommand(input));
+          return this.assumedCredentials(accountId, out.Credentials);
+        } catch (error) {
+          const name = (error as { name?: string })?.name ?? '';
+          const now = this.now();
+          if (deadline !== undefined && NOT_READY_YET.test(name) && now < deadline) {
+            await wait(Math.min(delay, Math.max(1, deadline - now)));
+            continue;
+          }
+          const stillNew = createdAt !== undefined && NOT_READY_YET.test(name);
+          throw mapAwsError(error, {
+            action: 'AssumeRole',
+            service: 'sts',
+            account: accountId,
+            target: roleArn,
+            fix: stillNew
+              ? `${accountId} was created in this run and its role was still not usable after ${Math.round((now - createdAt) / 60_000)} minutes: run the command again in a few minutes`
+              : `check that ${this.roleName} exists in ${accountId} and trusts the calling account (or set organization.accessRoleName)`,
           });
-        const expiresAt = c.Expiration ? new Date(c.Expiration).getTime() : this.now() + 3_600_000;
-        return {
-          value: {
-            accessKeyId: c.AccessKeyId,
-            secretAccessKey: c.SecretAccessKey,
-            sessionToken: c.SessionToken,
-            expiration: new Date(expiresAt),
-          },
-          expiresAt,
-        };
-      } catch (error) {
-        throw mapAwsError(error, {
-          action: 'AssumeRole',
-          account: accountId,
-          target: roleArn,
-          fix: `check that ${this.roleName} exists in ${accountId} and trusts the calling account (or set organization.accessRoleName)`,
-        });
+        }
       }
     })();
     this.assumed.set(accountId, pending);
@@ -173,11 +249,35 @@ export class AwsClients {
     return pending;
   }
 
+  private assumedCredentials(
+    accountId: string,
+    c:
+      | { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date }
+      | undefined,
+  ): CachedCredentials {
+    if (!c?.AccessKeyId || !c.SecretAccessKey)
+      throw new EstateError(`sts:AssumeRole into ${accountId} returned no credentials`, {
+        code: 'AssumeRoleEmpty',
+        source: 'aws',
+      });
+    const expiresAt = c.Expiration ? new Date(c.Expiration).getTime() : this.now() + 3_600_000;
+    return {
+      value: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: new Date(expiresAt),
+      },
+      expiresAt,
+    };
+  }
+
   private stsClient(): Promise<SendLike> {
-    if (this.options.stsClient) return Promise.resolve(this.options.stsClient);
-    this.sts ??= import('@aws-sdk/client-sts').then(
-      ({ STSClient }) => new STSClient(this.config('STS', this.region, this.baseCredentials())),
-    );
+    this.sts ??= (async () => {
+      if (this.options.stsClient) return this.wrap(this.options.stsClient, 'STS');
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      return this.wrap(new STSClient(this.config('STS', this.region, this.baseCredentials())), 'STS');
+    })();
     return this.sts;
   }
 
@@ -190,22 +290,26 @@ export class AwsClients {
         const out = await sts.send(new GetCallerIdentityCommand({}));
         return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
       } catch (error) {
-        throw mapAwsError(error, { action: 'GetCallerIdentity' });
+        throw mapAwsError(error, { action: 'GetCallerIdentity', service: 'sts' });
       }
     })();
     this.identity.catch(() => (this.identity = undefined));
     return this.identity;
   }
 
-  /** The SDK client configuration estate uses for a service. */
+  /**
+   * The SDK client configuration estate uses for a service: one attempt (estate's own retry
+   * layer, send.ts, is the only one) and the shared handler with estate's timeouts.
+   */
   config(service: ServiceKey, region: string, credentials: AwsCredentialIdentityProvider): ClientConfig {
     const endpoint = this.endpoint(service);
     return {
       region: GLOBAL_REGION[service] && partitionOf(region) === 'aws' ? GLOBAL_REGION[service]! : region,
       credentials,
       ...(endpoint ? { endpoint } : {}),
-      maxAttempts: this.options.sdkMaxAttempts ?? 3,
-      retryMode: 'adaptive',
+      maxAttempts: 1,
+      retryMode: 'standard',
+      requestHandler: this.httpHandler(),
     };
   }
 
@@ -213,7 +317,7 @@ export class AwsClients {
     const key = `${service}/${account ?? 'caller'}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
-      limiter = new RateLimiter(RATES[service] ?? {});
+      limiter = new RateLimiter(RATES[service] ?? {}, undefined, this.options.clock ?? realClock);
       this.limiters.set(key, limiter);
     }
     return limiter;
@@ -234,20 +338,61 @@ export class AwsClients {
     return this.wrap(raw, service, scope.account);
   }
 
-  /** Applies estate's send wrappers to any client (real, mocked or fake). */
+  /**
+   * Applies estate's send wrappers to any client (real, mocked or fake), innermost first:
+   * a rate token per attempt (with throttling feedback), the retry layer, the audit log (one
+   * line per call), and timeouts and network errors explained with the action and endpoint.
+   */
   wrap<C extends SendLike>(raw: C, service: ServiceKey, account?: string): C {
-    let client = withRetries(raw, this.options.retry);
+    let client = withRetries(withRateLimits(raw, this.limiter(service, account)), this.options.retry);
     if (this.options.auditLog) client = withAudit(client, this.options.auditLog, { service, account });
-    return withRateLimits(client, this.limiter(service, account));
+    const specific = `AWS_ENDPOINT_URL_${service}`;
+    const endpointVariable = this.env[specific]
+      ? specific
+      : this.env.AWS_ENDPOINT_URL
+        ? 'AWS_ENDPOINT_URL'
+        : undefined;
+    return wrapSend(client, async (operation, _command, next) => {
+      try {
+        return await next();
+      } catch (error) {
+        if (!transportProblem(error)) throw error;
+        throw transportError(error, {
+          action: `${IAM_PREFIX[service]}:${operation}`,
+          account,
+          endpoint: this.endpoint(service) ?? `the ${IAM_PREFIX[service]} endpoint in ${this.region}`,
+          endpointVariable,
+        });
+      }
+    });
   }
 }
 
-function lazyNodeChain(profile: string | undefined): AwsCredentialIdentityProvider {
+/** `estate-<caller>`, in the characters STS allows in a session name ([\w+=,.@-], 2–64). */
+export function roleSessionName(caller: Pick<CallerIdentity, 'arn' | 'userId'>): string {
+  // arn:aws:sts::1:assumed-role/Role/alice@acme.com, arn:aws:iam::1:user/ops/alice, arn:aws:iam::1:root
+  const resource = caller.arn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  const who =
+    (parts.length > 1 ? parts[parts.length - 1] : parts[0]) || caller.userId.split(':').pop() || 'unknown';
+  const name = `estate-${who.replace(/^estate-/, '')}`.replace(/[^\w+=,.@-]/g, '-');
+  return name.slice(0, 64);
+}
+
+function lazyNodeChain(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  requestHandler: EstateHttpHandler,
+): AwsCredentialIdentityProvider {
   let provider: Promise<AwsCredentialIdentityProvider> | undefined;
   return async (props) => {
-    provider ??= import('@aws-sdk/credential-providers').then(({ fromNodeProviderChain }) =>
-      fromNodeProviderChain(profile ? { profile } : {}),
-    );
+    provider ??= (async () => {
+      if (profile) await assertProfileExists(profile, env);
+      const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+      // The chain's own SSO and STS clients get estate's timeouts too.
+      return fromNodeProviderChain({ ...(profile ? { profile } : {}), clientConfig: { requestHandler } });
+    })();
+    provider.catch(() => (provider = undefined));
     try {
       return await (
         await provider

@@ -2,7 +2,7 @@
  * AWS errors become estate errors that name the action, the account and the fix.
  */
 import { EstateError, isEstateError } from '../errors.js';
-import { isThrottle } from './send.js';
+import { isThrottle, transportProblem } from './send.js';
 
 export interface ErrorContext {
   /** The API action or step, e.g. 'MoveAccount'. */
@@ -10,7 +10,9 @@ export interface ErrorContext {
   readonly account?: string;
   /** What the action was aimed at, in words: 'account 111122223333 (dev-alice) to OU Sandbox'. */
   readonly target?: string;
-  /** The IAM action the caller needs, when it differs from `organizations:<action>`. */
+  /** The service's IAM prefix ('sts', 'budgets', ...). @default 'organizations' */
+  readonly service?: string;
+  /** The IAM action the caller needs, when it differs from `<service>:<action>`. */
   readonly permission?: string;
   /** A specific fix, shown first. */
   readonly fix?: string;
@@ -32,18 +34,12 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
   const detail = e.message ?? String(error);
   const fixes = context.fix ? [context.fix] : [];
 
-  const code = (error as { code?: string })?.code ?? '';
-  if (
-    /^(ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code) ||
-    /getaddrinfo|ECONNREFUSED/.test(detail)
-  ) {
-    return new EstateError(`cannot reach AWS for ${describe(context)}: ${detail}`, {
-      code: 'NetworkError',
-      source: 'aws',
-      cause: error,
+  if (transportProblem(error)) {
+    return transportError(error, {
+      action: context.service ? `${context.service}:${context.action}` : context.action,
+      account: context.account,
       suggestions: [
         ...fixes,
-        'check the network (proxy, VPN) and the region',
         'against an emulator, set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) to its address',
         'for offline work use `estate plan --offline`',
       ],
@@ -84,7 +80,7 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
     );
   }
   if (ACCESS_DENIED.test(name) || e.$metadata?.httpStatusCode === 403) {
-    const permission = context.permission ?? `organizations:${context.action}`;
+    const permission = context.permission ?? `${context.service ?? 'organizations'}:${context.action}`;
     return new EstateError(`cannot ${describe(context)}: the caller lacks ${permission} (${name})`, {
       code: 'AccessDenied',
       source: 'aws',
@@ -127,5 +123,55 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
     source: 'aws',
     cause: error,
     suggestions: fixes,
+  });
+}
+
+export interface TransportContext {
+  /** The IAM-style action, 'organizations:ListRoots'. */
+  readonly action: string;
+  readonly account?: string;
+  /** Where the request went when the error does not say (estate's HTTP handler sets it). */
+  readonly endpoint?: string;
+  /** The variable that set the endpoint, when one did ('AWS_ENDPOINT_URL'). */
+  readonly endpointVariable?: string;
+  readonly suggestions?: readonly string[];
+}
+
+/**
+ * A timeout or network error as a message that names the action, the endpoint and the fix:
+ * "organizations:ListRoots got no answer from http://127.0.0.1:4566 within 1 s: check
+ * AWS_ENDPOINT_URL, which points there, or raise --timeout (ESTATE_TIMEOUT)".
+ */
+export function transportError(error: unknown, context: TransportContext): EstateError {
+  const problem = transportProblem(error) ?? 'network';
+  const e = (error ?? {}) as {
+    message?: string;
+    code?: string;
+    $endpoint?: string;
+    $timeouts?: { connectMs: number; requestMs: number };
+  };
+  const endpoint = e.$endpoint ?? context.endpoint ?? 'AWS';
+  const who = context.account ? `${context.action} in account ${context.account}` : context.action;
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : `${+(ms / 1000).toFixed(3)} s`);
+  const where = context.endpointVariable
+    ? `check ${context.endpointVariable}, which points there`
+    : 'check the network (proxy, VPN, firewall) and the region';
+  let message: string;
+  if (problem === 'network') {
+    message = `${who} could not reach ${endpoint} (${e.message || e.code || 'network error'}): ${where}`;
+  } else {
+    const limit = seconds(problem === 'connect-timeout' ? e.$timeouts?.connectMs : e.$timeouts?.requestMs);
+    const what =
+      problem === 'connect-timeout'
+        ? `could not connect to ${endpoint}${limit ? ` within ${limit}` : ''}`
+        : `got no answer from ${endpoint}${limit ? ` within ${limit}` : ''}`;
+    message = `${who} ${what}: ${where}, or raise --timeout (ESTATE_TIMEOUT)`;
+  }
+  return new EstateError(message, {
+    code: problem === 'network' ? 'NetworkError' : 'Timeout',
+    source: 'aws',
+    cause: error,
+    details: { action: context.action, endpoint },
+    suggestions: context.suggestions ?? [],
   });
 }

@@ -74,8 +74,40 @@ describe('mapAwsError network failures', () => {
     );
     expect(e.code).toBe('NetworkError');
     expect(e.message).toBe(
-      'cannot reach AWS for GetCallerIdentity: getaddrinfo ENOTFOUND sts.eu-west-2.amazonaws.com',
+      'GetCallerIdentity could not reach AWS (getaddrinfo ENOTFOUND sts.eu-west-2.amazonaws.com): check the network (proxy, VPN, firewall) and the region',
     );
     expect(e.suggestions.join('\n')).toMatch(/AWS_ENDPOINT_URL/);
+  });
+
+  it('names the endpoint a refused connection tried, and the IAM action', () => {
+    const e = mapAwsError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), {
+        code: 'ECONNREFUSED',
+        $endpoint: 'http://127.0.0.1:4566',
+      }),
+      { action: 'GetCallerIdentity', service: 'sts' },
+    );
+    expect(e.code).toBe('NetworkError');
+    expect(e.message).toContain('sts:GetCallerIdentity could not reach http://127.0.0.1:4566');
+  });
+
+  it('names the endpoint and the --timeout fix on a timeout', () => {
+    const e = mapAwsError(
+      Object.assign(
+        new Error(
+          '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 2000 ms.',
+        ),
+        {
+          name: 'TimeoutError',
+          $endpoint: 'https://portal.sso.eu-west-2.amazonaws.com',
+          $timeouts: { connectMs: 2_000, requestMs: 5_000 },
+        },
+      ),
+      { action: 'load credentials' },
+    );
+    expect(e.code).toBe('Timeout');
+    expect(e.message).toBe(
+      'load credentials could not connect to https://portal.sso.eu-west-2.amazonaws.com within 2 s: check the network (proxy, VPN, firewall) and the region, or raise --timeout (ESTATE_TIMEOUT)',
+    );
   });
 });
