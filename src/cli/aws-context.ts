@@ -6,9 +6,11 @@ import { resolve } from 'node:path';
 export interface AwsFlagValues {
   readonly profile?: string;
   readonly region?: string;
+  /** --timeout, in seconds. */
+  readonly timeout?: number;
 }
 
-/** The one AwsClients a command uses: region and role from config, flags on top, audit log on. */
+/** The one AwsClients a command uses: region and role from config, flags (profile, region, timeout) on top, audit log on. */
 export function awsClientsFor(config: EstateConfig, flags: AwsFlagValues, configDir: string): AwsClients {
   const auditPath = process.env.ESTATE_AUDIT_LOG
     ? defaultAuditPath()
@@ -20,6 +22,7 @@ export function awsClientsFor(config: EstateConfig, flags: AwsFlagValues, config
   holder.clients = new AwsClients({
     region: flags.region ?? config.organization.homeRegion,
     profile: flags.profile,
+    ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
     roleName: config.organization.accessRoleName,
     auditLog,
   });

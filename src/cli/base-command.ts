@@ -37,6 +37,15 @@ export const awsFlags = {
     env: 'ESTATE_YES',
     helpGroup: 'GLOBAL',
   }),
+  timeout: Flags.integer({
+    summary:
+      'Seconds an AWS request may wait for its answer before it fails (connecting gets at most 10 s of it); a timed-out read is tried once more.',
+    env: 'ESTATE_TIMEOUT',
+    default: 30,
+    min: 1,
+    max: 3600,
+    helpGroup: 'GLOBAL',
+  }),
   concurrency: Flags.integer({
     summary: 'How many AWS operations may run at once (AWS rate limits still apply).',
     env: 'ESTATE_CONCURRENCY',

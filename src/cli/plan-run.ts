@@ -13,6 +13,7 @@ export interface PlanFlags {
   readonly config: string;
   readonly profile?: string;
   readonly region?: string;
+  readonly timeout?: number;
   readonly offline?: boolean;
   readonly prune?: boolean;
   readonly concurrency: number;

@@ -69,5 +69,28 @@ export async function buildSections(
     ...(clients ? { callerAccountId: async () => (await clients.callerIdentity()).account } : {}),
   });
   // Budgets come after the organisation: they need the ids of accounts it creates.
-  return { list: [...org, budgetsSection(budgetsDeps)] };
+  return {
+    list: [
+      ...(clients ? org.map((s) => reportingCreatedAccounts(s, clients)) : org),
+      budgetsSection(budgetsDeps),
+    ],
+  };
+}
+
+/**
+ * Tells the AWS clients which accounts this apply created, so that AssumeRole into them
+ * waits for the new account's role to become usable instead of failing at once.
+ */
+export function reportingCreatedAccounts(section: AnySection, clients: AwsClients): AnySection {
+  return {
+    ...section,
+    apply: (changes, context) =>
+      section.apply(changes, {
+        ...context,
+        recordAccountId: (name, id) => {
+          clients.accountCreated(id);
+          context.recordAccountId(name, id);
+        },
+      }),
+  };
 }

@@ -18,6 +18,7 @@ Cost Explorer bills $0.01 per request; one report makes one request per page of 
   static override flags = {
     ...configFlag,
     profile: awsFlags.profile,
+    timeout: awsFlags.timeout,
     by: Flags.string({
       summary: 'Group spend by account, environment (the estate:env tag) or service.',
       options: ['account', 'env', 'service'] as const,
@@ -34,7 +35,7 @@ Cost Explorer bills $0.01 per request; one report makes one request per page of 
   async run(): Promise<CostReport> {
     const { config, dir } = await loadConfig(this.flags.config);
     const by = this.flags.by as CostBy;
-    const clients = awsClientsFor(config, { profile: this.flags.profile }, dir);
+    const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
     const [{ organizationAccountLister, organizationsFor }, { costExplorerPort }, { budgetsPort }] =
       await Promise.all([
         import('../aws/finops.js'),

@@ -46,7 +46,7 @@ Without --yes it only prints what it would tag.`;
   async run(): Promise<TagsApplyResult> {
     const { config, dir } = await loadConfig(this.flags.config);
     const account = config.accounts.find((a) => a.name === this.flags.account);
-    const clients = awsClientsFor(config, { profile: this.flags.profile }, dir);
+    const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
     const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
     const { taggingPort } = await import('../../aws/tagging.js');
     const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));

@@ -20,6 +20,7 @@ The Tagging API lists only resources that carry (or once carried) a tag.`;
   static override flags = {
     ...configFlag,
     profile: awsFlags.profile,
+    timeout: awsFlags.timeout,
     region: Flags.string({
       summary: 'Audit only this region; default: every region in organization.governedRegions.',
       env: 'ESTATE_REGION',
@@ -35,7 +36,7 @@ The Tagging API lists only resources that carry (or once carried) a tag.`;
 
   async run(): Promise<TagAuditReport> {
     const { config, dir } = await loadConfig(this.flags.config);
-    const clients = awsClientsFor(config, { profile: this.flags.profile }, dir);
+    const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
     const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
     const { taggingPort } = await import('../../aws/tagging.js');
     const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
