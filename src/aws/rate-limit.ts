@@ -37,7 +37,7 @@ export interface Pacing {
 export const DEFAULT_PACING: Pacing = {
   floorPerSecond: 0.5,
   ceilingPerSecond: 100,
-  recoveryPerSecond: 5,
+  recoveryPerSecond: 10,
   decrease: 0.5,
   cooldownMs: 1_000,
 };
