@@ -392,7 +392,6 @@ function lazyNodeChain(
       // The chain's own SSO and STS clients get estate's timeouts too.
       return fromNodeProviderChain({ ...(profile ? { profile } : {}), clientConfig: { requestHandler } });
     })();
-    provider.catch(() => (provider = undefined));
     try {
       return await (
         await provider
