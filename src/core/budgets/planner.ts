@@ -384,7 +384,8 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         !sameAmount(live.amountUsd, want.amountUsd) ||
         !sameFilter(want.filter, live) ||
         live.timeUnit !== 'MONTHLY' ||
-        live.budgetType !== 'COST';
+        live.budgetType !== 'COST' ||
+        Boolean(live.legacyFilters);
       if (!sameAmount(live.amountUsd, want.amountUsd))
         diff.push({ field: 'amountUsd', before: live.amountUsd, after: want.amountUsd });
       if (!sameFilter(want.filter, live))
@@ -395,6 +396,12 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         });
       if (live.timeUnit !== 'MONTHLY')
         diff.push({ field: 'timeUnit', before: live.timeUnit, after: 'MONTHLY' });
+      if (live.legacyFilters)
+        diff.push({
+          field: 'filter format',
+          before: 'CostFilters/CostTypes (deprecated)',
+          after: 'FilterExpression with Metrics UnblendedCost',
+        });
       if (budgetDiffers) steps.push({ op: 'updateBudget', amountUsd: want.amountUsd, filter });
       const notes = notificationSteps(want.notifications, live.details?.notifications ?? []);
       steps.push(...notes.steps);

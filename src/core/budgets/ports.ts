@@ -45,6 +45,8 @@ export interface BudgetSummary {
   readonly filter: BudgetFilter;
   /** Filters estate does not write (service, region, ...) — an owned budget with them is updated. */
   readonly otherFilters: boolean;
+  /** Written with the deprecated CostFilters / CostTypes: estate rewrites it as FilterExpression. */
+  readonly legacyFilters?: boolean;
   /** CalculatedSpend, when AWS reports it. */
   readonly actualUsd?: number;
   readonly forecastUsd?: number;
@@ -105,7 +107,10 @@ export interface BudgetsPort {
    */
   describeBudgets(home: string, names: readonly string[]): Promise<Map<string, BudgetDetails>>;
 
-  /** Creates the budget with its notifications and subscribers; `existed` when the name was taken. */
+  /**
+   * Creates the budget with its notifications and subscribers (5 with CreateBudget, the
+   * rest with CreateNotification); `existed` when the name was taken.
+   */
   createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }>;
   /** Rewrites amount, filter and time unit (a monthly COST budget). */
   updateBudget(home: string, budget: Omit<NewBudget, 'notifications'>): Promise<void>;

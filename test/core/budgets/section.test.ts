@@ -18,6 +18,9 @@ import { EXAMPLE } from '../../_helpers/cli.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
 const MGMT = '111111111111';
+const linked = (id: string) => ({
+  Dimensions: { Key: 'LINKED_ACCOUNT', Values: [id], MatchOptions: ['EQUALS'] },
+});
 
 /** Cost allocation tags as Cost Explorer keeps them: only keys seen in billing data exist. */
 class FakeCostAllocationTags implements CostAllocationTagsPort {
@@ -158,7 +161,9 @@ describe('budgets section against behavioural fakes', () => {
       'create budget-action:estate-dev-alice-monthly',
     ]);
     const dev = r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!;
-    expect(dev.budget.CostFilters).toEqual({ LinkedAccount: [r.alice] });
+    expect(dev.budget.CostFilters).toBeUndefined();
+    expect(dev.budget.FilterExpression).toEqual(linked(r.alice));
+    expect(dev.budget.Metrics).toEqual(['UnblendedCost']);
     expect([...dev.notifications.values()].map((n) => n.subscribers.map((s) => s.Address))).toEqual([
       ['finops@acme.example.com'],
       ['finops@acme.example.com'],
@@ -167,9 +172,11 @@ describe('budgets section against behavioural fakes', () => {
     const [action] = [...dev.actions.values()];
     const policy = [...r.org.policies.values()].find((p) => p.name === DENY_POLICY_NAME)!;
     expect(action!.Definition?.ScpActionDefinition).toEqual({ PolicyId: policy.id, TargetIds: [r.alice] });
-    expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.CostFilters).toEqual({
-      LinkedAccount: [r.alice],
-      TagKeyValue: ['user:estate:env$alice'],
+    expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.FilterExpression).toEqual({
+      And: [
+        linked(r.alice),
+        { Tags: { Key: 'user:estate:env', Values: ['alice'], MatchOptions: ['EQUALS'] } },
+      ],
     });
     expect(r.tags.status.get('estate:env')).toBe('Active');
 
@@ -221,9 +228,65 @@ describe('budgets section against behavioural fakes', () => {
       linkedAccount: { name: 'dev-alice' },
     });
     expect(results.every((x) => x.status === 'applied')).toBe(true);
-    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.CostFilters).toEqual({
-      LinkedAccount: [r.alice],
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.FilterExpression).toEqual(
+      linked(r.alice),
+    );
+  });
+
+  it('Given estate budgets written with the deprecated CostFilters, When planned and applied, Then they are rewritten as FilterExpression once', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    await run(r, config);
+    for (const name of ['estate-logs-monthly', 'estate-env_alice-monthly']) {
+      const stored = r.budgets.budget(MGMT, name)!;
+      const { FilterExpression: _f, Metrics: _m, ...rest } = stored.budget;
+      stored.budget = {
+        ...rest,
+        CostFilters:
+          name === 'estate-logs-monthly'
+            ? { LinkedAccount: [r.logs] }
+            : { LinkedAccount: [r.alice], TagKeyValue: ['user:estate:env$alice'] },
+        CostTypes: { UseBlended: false },
+      };
+    }
+
+    const { changes, results } = await run(r, config);
+
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      'update budget:management/estate-logs-monthly',
+      'update budget:management/estate-env_alice-monthly',
+    ]);
+    expect(changes[0]!.diff).toEqual([
+      {
+        field: 'filter format',
+        before: 'CostFilters/CostTypes (deprecated)',
+        after: 'FilterExpression with Metrics UnblendedCost',
+      },
+    ]);
+    expect(results.every((x) => x.status === 'applied')).toBe(true);
+    const logs = r.budgets.budget(MGMT, 'estate-logs-monthly')!.budget;
+    expect([logs.CostFilters, logs.CostTypes, logs.FilterExpression]).toEqual([
+      undefined,
+      undefined,
+      linked(r.logs),
+    ]);
+    expect(await replan(r, config)).toEqual([]);
+  });
+
+  it('Given seven alert thresholds, When applied, Then the budget gets all seven (five with CreateBudget, two after) and the next plan is empty', async () => {
+    const r = rig();
+    const thresholds = [50, 60, 70, 80, 90, 100, 110];
+    const config = estate({
+      ...ENFORCED,
+      notifications: thresholds.map((thresholdPercent) => ({ type: 'ACTUAL', thresholdPercent })),
     });
+    const { results } = await run(r, config);
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    const logs = r.budgets.budget(MGMT, 'estate-logs-monthly')!;
+    expect(
+      [...logs.notifications.values()].map((n) => n.notification.Threshold).sort((a, b) => a! - b!),
+    ).toEqual(thresholds);
+    expect(await replan(r, config)).toEqual([]);
   });
 
   it('Given the account still has no id at apply time, When applied, Then that budget fails, its action is skipped and the rest applies', async () => {
