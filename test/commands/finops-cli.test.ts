@@ -152,6 +152,30 @@ describe('estate cost / tags audit against emulated AWS', () => {
     expect(report.over).toEqual(['dev-alice']);
     expect(ce.queries).toHaveLength(1);
     expect(ce.queries[0]!.GroupBy).toEqual([{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }]);
+    expect(report).toMatchObject({ requests: 1, costUsd: 0.01, cache: { mode: 'use', hit: false } });
+  });
+
+  it("Given today's answer was fetched once, When `cost` runs again, Then the cache answers without a Cost Explorer request and says it cost $0; --refresh and --no-cache ask again", async () => {
+    const asked = () => emulator.requests.filter((r) => r.target.endsWith('.GetCostAndUsage')).length;
+    const args = ['cost', '--by', 'service', '--months', '3', '--config', file];
+    const before = asked();
+
+    const first = await estate([...args, '--json'], { env });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ requests: 1, costUsd: 0.01, cache: { hit: false } });
+    expect(asked()).toBe(before + 1);
+
+    const second = await estate([...args, '--json'], { env });
+    expect(JSON.parse(second.stdout)).toMatchObject({ requests: 0, costUsd: 0, cache: { hit: true } });
+    const text = await estate(args, { env });
+    expect(text.stdout).toContain("0 Cost Explorer requests, $0.00: today's answer came from the cache");
+    expect(asked()).toBe(before + 1);
+
+    const refreshed = await estate([...args, '--refresh'], { env });
+    expect(refreshed.stdout).toContain('1 Cost Explorer request, $0.01');
+    const uncached = await estate([...args, '--no-cache', '--json'], { env });
+    expect(JSON.parse(uncached.stdout)).toMatchObject({ requests: 1, cache: { mode: 'off', hit: false } });
+    expect(asked()).toBe(before + 3);
   });
 
   it('Given the same spend, When `cost` runs for a person, Then stdout is the chart with the over-budget line', async () => {

@@ -160,6 +160,8 @@ export interface CostAllocationTagsPort {
   listCostAllocationTags(keys: readonly string[]): Promise<CostAllocationTagInfo[]>;
   /** Returns the keys AWS refused, with its reason. */
   activateCostAllocationTags(keys: readonly string[]): Promise<{ key: string; reason: string }[]>;
+  /** Cost Explorer requests sent so far (each is billed $0.01), when the adapter counts them. */
+  requestCount?(): number;
 }
 
 export interface ScpInfo {
