@@ -9,10 +9,15 @@ import { parseDuration } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import { settleConcurrent } from '../concurrency.js';
+import { costExplorerBill } from '../cost/cache.js';
 import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
 import type { Change, ChangeResult } from '../plan/types.js';
 import {
   DENY_POLICY_NAME,
+  ENFORCE_THRESHOLD_PERCENT,
+  accountBudgetName,
+  envBudgetName,
+  type DesiredBudgets,
   costAllocationTagKeys,
   desiredBudgets,
   isOwnedBudget,
@@ -118,7 +123,13 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
     },
 
     notes(snapshot, changes, context) {
-      return budgetNotes(snapshot, changes, context);
+      const notes = budgetNotes(snapshot, changes, context);
+      const requests = context.offline ? undefined : deps.costAllocationTags.requestCount?.();
+      if (requests)
+        notes.push(
+          `Reading the cost allocation tags took ${costExplorerBill(requests)} (Cost Explorer bills every request).`,
+        );
+      return notes;
     },
 
     async apply(changes, context) {
@@ -141,6 +152,19 @@ async function readHome(port: BudgetsPort, home: string): Promise<LiveBudget[]> 
 
 // ---------------------------------------------------------------- notes
 
+/** The budgets (and enforcement) that watch an environment's spend, in words. */
+function guardsOf(env: EstateConfig['environments'][number], desired: DesiredBudgets): string {
+  const guards: string[] = [];
+  const own = desired.budgets.find((b) => b.name === envBudgetName(env.name));
+  if (own) guards.push(`budget ${own.name}`);
+  const account = desired.budgets.find((b) => b.name === accountBudgetName(env.account));
+  if (account)
+    guards.push(
+      `account budget ${account.name}${account.enforce ? ` (denies new resources at ${ENFORCE_THRESHOLD_PERCENT} %)` : ''}`,
+    );
+  return guards.length ? guards.join(' and ') : 'no budget at all';
+}
+
 export function budgetNotes(
   snapshot: BudgetsSnapshot,
   changes: readonly Change[],
@@ -158,7 +182,7 @@ export function budgetNotes(
   notes.push(
     'Budgets and Cost Explorer data refresh up to three times a day: an alert or a budget action can come a day after the spend.' +
       (shortLived.length
-        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard; ${shortLived.length === 1 ? 'its' : 'their'} TTL is the real guard (estate reaps expired environments).`
+        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard, and estate does not act on ttl yet: no reaper deletes expired environments, so nothing stops ${shortLived.length === 1 ? 'it' : 'them'} within the day. What does watch ${shortLived.length === 1 ? 'it' : 'them'}, a day late: ${shortLived.map((e) => `${e.name}: ${guardsOf(e, desired)}`).join('; ')}. Delete expired environments by hand.`
         : '') +
       (unguarded.length
         ? ` Dev environments without a ttl (${unguarded.map((e) => e.name).join(', ')}) are watched only by budgets: give them a ttl.`

@@ -24,8 +24,13 @@ const linked = (id: string) => ({
 
 /** Cost allocation tags as Cost Explorer keeps them: only keys seen in billing data exist. */
 class FakeCostAllocationTags implements CostAllocationTagsPort {
+  calls = 0;
   constructor(readonly status: Map<string, string>) {}
+  requestCount() {
+    return this.calls;
+  }
   async listCostAllocationTags(keys: readonly string[]) {
+    this.calls++;
     return keys
       .filter((k) => this.status.has(k))
       .map((key) => ({ key, status: this.status.get(key)!, type: 'UserDefined' }));
@@ -373,8 +378,15 @@ describe('budgets section against behavioural fakes', () => {
     );
     const { notes } = await run(r, config);
     expect(notes[0]).toMatch(/refresh up to three times a day/);
-    expect(notes[0]).toMatch(
-      /alice \(ttl 72h\) lives too briefly for a budget to guard; its TTL is the real guard/,
+    expect(notes[0]).toMatch(/alice \(ttl 72h\) lives too briefly for a budget to guard/);
+    // No reaper exists: the note must not promise one, and must say what does watch.
+    expect(notes[0]).not.toMatch(/reaps/);
+    expect(notes[0]).toContain('no reaper deletes expired environments');
+    expect(notes[0]).toContain(
+      'alice: budget estate-env_alice-monthly and account budget estate-dev-alice-monthly (denies new resources at 100 %)',
+    );
+    expect(notes).toContain(
+      'Reading the cost allocation tags took 1 Cost Explorer request, $0.01 (Cost Explorer bills every request).',
     );
     expect(notes.some((n) => /cost-center has not appeared in billing data yet/.test(n))).toBe(true);
     expect(
