@@ -10,7 +10,12 @@ import type { AddressInfo } from 'node:net';
 export interface JsonService {
   /** X-Amz-Target prefix, e.g. AWSOrganizationsV20161128 */
   readonly targetPrefix: string;
-  send(command: { input: Record<string, unknown>; constructor: { name: string } }): Promise<unknown>;
+  send(command: {
+    input: Record<string, unknown>;
+    constructor: { name: string };
+    /** The region the request was signed for (SigV4 credential scope), e.g. us-east-1. */
+    region?: string;
+  }): Promise<unknown>;
 }
 
 export interface EmulatorOptions {
@@ -21,8 +26,13 @@ export interface EmulatorOptions {
 
 export interface Emulator {
   readonly url: string;
-  readonly requests: { target: string; body: unknown }[];
+  readonly requests: { target: string; body: unknown; region?: string }[];
   close(): Promise<void>;
+}
+
+/** The region in the SigV4 credential scope: Credential=AKID/20261201/us-east-1/tagging/aws4_request. */
+function signedRegion(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -57,7 +67,7 @@ function sendJsonError(res: ServerResponse, error: unknown): void {
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
-  const requests: { target: string; body: unknown }[] = [];
+  const requests: { target: string; body: unknown; region?: string }[] = [];
   const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -66,13 +76,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const [prefix, operation] = target.split('.');
       const service = options.services.find((s) => s.targetPrefix === prefix);
       const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
-      requests.push({ target, body: input });
+      const region = signedRegion(req);
+      requests.push({ target, body: input, ...(region ? { region } : {}) });
       if (!service || !operation) {
         sendJsonError(res, { name: 'UnknownOperationException', message: `${target} is not emulated` });
         return;
       }
       // The fakes dispatch on the SDK command class name.
-      const command = { input, constructor: { name: `${operation}Command` } };
+      const command = { input, constructor: { name: `${operation}Command` }, ...(region ? { region } : {}) };
       try {
         const out = await service.send(command);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });

@@ -62,16 +62,28 @@ class FakeCostExplorer {
   }
 }
 
-/** The Tagging API of the caller's own account (no AssumeRole needed). */
+/**
+ * The Tagging API of the caller's own account (no AssumeRole needed), regional as AWS's:
+ * eu-west-2 lists its buckets, us-east-1 its own bucket and the account's CloudFront
+ * distribution (global resources are listed there only).
+ */
 class FakeTagging {
-  async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+  async send(command: { input: Record<string, any>; constructor: { name: string }; region?: string }) {
     if (command.constructor.name !== 'GetResourcesCommand') throw new Error('not emulated');
-    return {
-      ResourceTagMappingList: [
+    const byRegion: Record<string, { ResourceARN: string; Tags: { Key: string; Value: string }[] }[]> = {
+      'eu-west-2': [
         { ResourceARN: 'arn:aws:s3:::audit-trail', Tags: [{ Key: 'cost-center', Value: 'platform' }] },
         { ResourceARN: 'arn:aws:s3:::scratch', Tags: [{ Key: 'owner', Value: 'alice' }] },
       ],
+      'us-east-1': [
+        { ResourceARN: 'arn:aws:s3:::east-bucket', Tags: [{ Key: 'owner', Value: 'bob' }] },
+        {
+          ResourceARN: `arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE`,
+          Tags: [{ Key: 'owner', Value: 'web' }],
+        },
+      ],
     };
+    return { ResourceTagMappingList: byRegion[command.region ?? ''] ?? [] };
   }
 }
 
@@ -189,11 +201,40 @@ describe('estate cost / tags audit against emulated AWS', () => {
 
   it('Given a resource without cost-center, When `tags audit --strict` runs, Then it is listed and the exit code is 1', async () => {
     const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', file], { env });
-    expect(r.stdout).toContain('logs     111111111111          2          1              1  NON-COMPLIANT');
+    // eu-west-2's two buckets, and from us-east-1 (not governed) only the global distribution.
+    expect(r.stdout).toContain('logs     111111111111          3          1              2  NON-COMPLIANT');
     expect(r.stdout).toContain('logs eu-west-2 arn:aws:s3:::scratch: missing cost-center');
+    expect(r.stdout).toContain(
+      `logs us-east-1 arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE: missing cost-center`,
+    );
+    expect(r.stdout).not.toContain('east-bucket');
+    expect(r.stdout).toContain('Regions: eu-west-2, us-east-1 (global resources only)');
+    expect(r.stdout).toContain('a resource never tagged at all does not appear here');
     expect(r.code).toBe(1);
+    const tagging = emulator.requests.filter((q) => q.target.endsWith('.GetResources'));
+    expect(tagging.map((q) => q.region).sort()).toEqual(['eu-west-2', 'us-east-1']);
     const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', file, '--json'], { env });
     expect(lenient.code).toBe(0);
-    expect(JSON.parse(lenient.stdout)).toMatchObject({ resources: 2, nonCompliant: 1 });
+    expect(JSON.parse(lenient.stdout)).toMatchObject({
+      resources: 3,
+      nonCompliant: 2,
+      scan: { regions: ['eu-west-2', 'us-east-1'], globalAdded: true },
+    });
+  });
+
+  it('Given the global distribution lacks cost-center, When `tags apply` runs, Then it is tagged through us-east-1', async () => {
+    const r = await estate(
+      ['tags', 'apply', '--account', 'logs', '--missing-only', '--config', file, '--json'],
+      {
+        env,
+      },
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.plan.additions.map((a: any) => [a.region, a.arn])).toEqual([
+      ['eu-west-2', 'arn:aws:s3:::scratch'],
+      ['us-east-1', `arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE`],
+    ]);
+    expect(out.plan.notes.join(' ')).toContain('never tagged at all');
   });
 });
