@@ -8,7 +8,8 @@
  * and the real exception classes: NotFoundException for what is not
  * there (including DescribeBudgets on an account with no budget), DuplicateRecordException
  * for what already is, CreationLimitExceededException past 10 notifications per budget or
- * 10 e-mail / 1 SNS subscribers per notification.
+ * 10 e-mail / 1 SNS subscribers per notification, InvalidParameterException for a budget
+ * action whose execution role does not exist (with `roleExists`).
  *
  * Put the real adapter on top (`new AwsBudgets(() => fake)`), so pagination and error
  * mapping run end to end.
@@ -41,6 +42,11 @@ interface StoredBudget {
 export interface FakeBudgetsOptions {
   /** Page size when MaxResults is absent or larger. @default 100 */
   readonly pageSize?: number;
+  /**
+   * Whether an execution role exists (e.g. a FakeIam lookup). When given, CreateBudgetAction
+   * and UpdateBudgetAction refuse a role that does not, as AWS does. @default every role exists
+   */
+  readonly roleExists?: (arn: string) => boolean;
 }
 
 const meta = { $metadata: {} };
@@ -305,9 +311,15 @@ export class FakeBudgets {
     return { Actions: items, ...(NextToken ? { NextToken } : {}) };
   }
 
+  private checkRole(arn: string | undefined): void {
+    if (this.options.roleExists && !this.options.roleExists(arn ?? ''))
+      throw err(InvalidParameterException, `The execution role ${arn} cannot be assumed by AWS Budgets`);
+  }
+
   onCreateBudgetAction(input: Input) {
     const b = this.need(input);
     this.checkSubscribers(input.Subscribers ?? []);
+    this.checkRole(input.ExecutionRoleArn);
     const id = `00000000-0000-4000-8000-${String(++this.seq).padStart(12, '0')}`;
     const { AccountId: _a, ...rest } = input;
     b.actions.set(id, { ...rest, BudgetName: input.BudgetName, ActionId: id, Status: 'STANDBY' } as Action);
@@ -320,6 +332,7 @@ export class FakeBudgets {
     if (!a) throw err(NotFoundException, `Action ${input.ActionId} not found`);
     if (a.Status === 'EXECUTION_IN_PROGRESS' || a.Status === 'REVERSE_IN_PROGRESS')
       throw err(ResourceLockedException, 'The action is being executed');
+    if (input.ExecutionRoleArn) this.checkRole(input.ExecutionRoleArn);
     const { AccountId: _a, ...rest } = input;
     b.actions.set(input.ActionId, { ...a, ...rest });
     return {};

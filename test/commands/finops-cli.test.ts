@@ -9,6 +9,8 @@ import { stringify } from 'yaml';
 import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
 import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
+import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
+import { FakeIam } from '../_helpers/fake-iam.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
@@ -237,4 +239,88 @@ describe('estate cost / tags audit against emulated AWS', () => {
     ]);
     expect(out.plan.notes.join(' ')).toContain('never tagged at all');
   });
+});
+
+describe('estate plan / apply with a budget action, against emulated AWS (IAM included)', () => {
+  let emulator: Emulator;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let file: string;
+  let env: NodeJS.ProcessEnv;
+  let budgets: FakeBudgets;
+  let iam: FakeIam;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    file = join(dir, 'estate.yaml');
+    const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+    org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+    iam = new FakeIam(MANAGEMENT);
+    budgets = new FakeBudgets({ roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn) });
+    const tags = new FakeCostAllocationTags(['estate:env']);
+    await writeFile(
+      file,
+      stringify({
+        version: 1,
+        organization: {
+          name: 'acme',
+          managementAccountId: MANAGEMENT,
+          homeRegion: 'eu-west-2',
+          governedRegions: ['eu-west-2'],
+          emailPattern: 'aws+{account}@acme.example.com',
+        },
+        organizationalUnits: [{ name: 'Sandbox' }],
+        accounts: [{ name: 'dev-alice', kind: 'developer', ou: 'Sandbox' }],
+        budgets: {
+          alertEmails: ['finops@acme.example.com'],
+          byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+        },
+      }),
+    );
+    emulator = await startEmulator({
+      callerAccountId: MANAGEMENT,
+      services: [
+        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+        { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
+      ],
+      queryServices: [
+        {
+          version: '2010-05-08',
+          namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+          send: (c) => iam.send(c),
+        },
+      ],
+    });
+    env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await cleanup?.();
+  });
+
+  it('Given enforce deny-new-resources and no execution role, When applied, Then estate creates the role first and the action runs as it; the next plan has nothing for budgets', async () => {
+    const plan = await estate(['plan', '--config', file, '--json'], { env });
+    expect(plan.code).toBe(0);
+    const planned = JSON.parse(plan.stdout).changes.map((c: any) => `${c.action} ${c.address}`);
+    expect(planned).toContain('create budget-action-role:estate-budgets-action');
+    expect(iam.mutations()).toEqual([]);
+
+    const r = await estate(['apply', '--config', file, '--yes', '--json'], { env });
+    expect(r.code).toBe(0);
+    expect(iam.mutations()).toEqual([
+      'CreateRole estate-budgets-action',
+      'PutRolePolicy estate-budgets-action',
+    ]);
+    const role = iam.roles.get('estate-budgets-action')!;
+    const [action] = [...budgets.budget(MANAGEMENT, 'estate-dev-alice-monthly')!.actions.values()];
+    expect(action!.ExecutionRoleArn).toBe(role.Arn);
+    expect(JSON.parse(role.AssumeRolePolicyDocument).Statement[0].Principal.Service).toBe(
+      'budgets.amazonaws.com',
+    );
+
+    const again = await estate(['plan', '--config', file, '--json'], { env });
+    const left = JSON.parse(again.stdout).changes.filter((c: any) => c.section === 'budgets');
+    expect(left).toEqual([]);
+  }, 120_000);
 });

@@ -183,3 +183,28 @@ export interface EnforcementPolicyPort {
   /** Gone already is success. */
   deletePolicy(policyId: string): Promise<void>;
 }
+
+/** The IAM role AWS Budgets assumes to run estate's budget action, as IAM reports it. */
+export interface LiveActionRole {
+  readonly name: string;
+  readonly arn: string;
+  /** The trust policy (decoded JSON). */
+  readonly trustPolicy: string;
+  /** The inline permissions policy estate writes (decoded JSON), if the role has it. */
+  readonly permissions?: string;
+}
+
+/**
+ * The few IAM calls the budget action's execution role needs, in the account that owns
+ * the budget (the management account). IAM answers policy documents URL-encoded; the
+ * adapter decodes them.
+ */
+export interface ActionRolePort {
+  /** The role and its inline policy `policyName`; undefined when there is no such role. */
+  describeRole(name: string, policyName: string): Promise<LiveActionRole | undefined>;
+  /** A role of that name already there is success (`existed`). */
+  createRole(name: string, trustPolicy: string, description: string): Promise<{ existed: boolean }>;
+  updateTrustPolicy(name: string, trustPolicy: string): Promise<void>;
+  /** Creates or replaces the inline policy. */
+  putRolePolicy(name: string, policyName: string, document: string): Promise<void>;
+}

@@ -13,6 +13,8 @@ import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js'
 import { budgetsSection } from '../../../src/core/budgets/section.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
+import { FakeIam } from '../../_helpers/fake-iam.js';
+import { AwsActionRoles } from '../../../src/aws/iam.js';
 import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
 import { EXAMPLE } from '../../_helpers/cli.js';
 import { minimalConfig } from '../../_helpers/config.js';
@@ -43,7 +45,11 @@ class FakeCostAllocationTags implements CostAllocationTagsPort {
 }
 
 function rig() {
-  const budgets = new FakeBudgets({ pageSize: 2 });
+  const iam = new FakeIam(MGMT);
+  const budgets = new FakeBudgets({
+    pageSize: 2,
+    roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn),
+  });
   const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT });
   const alice = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
   const logs = org.addAccount({ name: 'logs', email: 'aws+logs@acme.example.com' });
@@ -52,6 +58,7 @@ function rig() {
     budgets: new AwsBudgets(() => withRetries(budgets, { sleep: async () => {} })),
     costAllocationTags: tags,
     enforcementPolicy: enforcementPolicyOver(organizationsPort(withRetries(org, { sleep: async () => {} }))),
+    actionRoles: new AwsActionRoles(iam, MGMT),
     managementAccountId: async () => MGMT,
     policyDocument: denyPolicyDocument(),
   });
@@ -59,7 +66,7 @@ function rig() {
     ['dev-alice', alice],
     ['logs', logs],
   ]);
-  return { budgets, org, tags, section, alice, logs, ids };
+  return { budgets, org, tags, iam, section, alice, logs, ids };
 }
 
 function estate(
@@ -160,6 +167,7 @@ describe('budgets section against behavioural fakes', () => {
     expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
       'update cost-allocation-tag:estate:env',
       `create budget-scp:${DENY_POLICY_NAME}`,
+      'create budget-action-role:estate-budgets-action',
       'create budget:management/estate-logs-monthly',
       'create budget:management/estate-dev-alice-monthly',
       'create budget:management/estate-env_alice-monthly',
@@ -177,6 +185,16 @@ describe('budgets section against behavioural fakes', () => {
     const [action] = [...dev.actions.values()];
     const policy = [...r.org.policies.values()].find((p) => p.name === DENY_POLICY_NAME)!;
     expect(action!.Definition?.ScpActionDefinition).toEqual({ PolicyId: policy.id, TargetIds: [r.alice] });
+    // The role the action runs as exists, trusts AWS Budgets and may touch only that SCP.
+    const role = r.iam.roles.get('estate-budgets-action')!;
+    expect(action!.ExecutionRoleArn).toBe(role.Arn);
+    expect(JSON.parse(role.AssumeRolePolicyDocument).Statement[0].Principal).toEqual({
+      Service: 'budgets.amazonaws.com',
+    });
+    const permissions = JSON.parse(role.policies.get('estate-attach-budget-deny-scp')!);
+    expect(permissions.Statement[0].Resource[0]).toBe(
+      `arn:aws:organizations::${MGMT}:policy/o-*/service_control_policy/${policy.id}`,
+    );
     expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.FilterExpression).toEqual({
       And: [
         linked(r.alice),
@@ -236,6 +254,29 @@ describe('budgets section against behavioural fakes', () => {
     expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.FilterExpression).toEqual(
       linked(r.alice),
     );
+  });
+
+  it('Given budgets.actionRoleArn names a role that does not exist, When planned, Then the plan fails naming the role and the fix; once it exists, the plan forms', async () => {
+    const r = rig();
+    const arn = `arn:aws:iam::${MGMT}:role/finops/budget-runner`;
+    const config = estate({ ...ENFORCED, actionRoleArn: arn });
+    const context = { config, accountIds: r.ids, offline: false };
+    const error = await r.section.read(context).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `budgets.actionRoleArn ${arn} does not exist, so the budget action could not run`,
+    );
+    expect((error as { suggestions: string[] }).suggestions[0]).toMatch(
+      /trust policy for budgets\.amazonaws\.com/,
+    );
+
+    r.iam.seed('budget-runner', '{"Statement":[{"Principal":{"Service":"ec2.amazonaws.com"}}]}');
+    await expect(r.section.read(context)).rejects.toThrow(/does not trust budgets\.amazonaws\.com/);
+    r.iam.roles.get('budget-runner')!.AssumeRolePolicyDocument =
+      '{"Statement":[{"Effect":"Allow","Principal":{"Service":"budgets.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
+    const changes = r.section.plan(await r.section.read(context), context);
+    expect(changes.some((c) => c.resourceType === 'budget-action-role')).toBe(false);
+    // A role the user names is theirs: estate reads it and never writes it.
+    expect(r.iam.mutations()).toEqual([]);
   });
 
   it('Given estate budgets written with the deprecated CostFilters, When planned and applied, Then they are rewritten as FilterExpression once', async () => {
@@ -403,6 +444,7 @@ describe('budgets section against behavioural fakes', () => {
       budgets: new AwsBudgets(() => r.budgets),
       costAllocationTags: r.tags,
       enforcementPolicy: enforcementPolicyOver(organizationsPort(lonely)),
+      actionRoles: new AwsActionRoles(r.iam, MGMT),
       managementAccountId: async () => MGMT,
       policyDocument: denyPolicyDocument(),
     });
@@ -417,6 +459,10 @@ describe('budgets section against behavioural fakes', () => {
     const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
     r.budgets.setActionStatus(MGMT, 'estate-dev-alice-monthly', actionId!, 'EXECUTION_IN_PROGRESS');
     const newRole = estate({ ...ENFORCED, actionRoleArn: 'arn:aws:iam::111111111111:role/finops-actions' });
+    r.iam.seed(
+      'finops-actions',
+      '{"Statement":[{"Effect":"Allow","Principal":{"Service":"budgets.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    );
     const { results } = await run(r, newRole);
     expect(results).toEqual([
       {
