@@ -114,3 +114,12 @@ export class FakeIam {
     };
   }
 }
+
+/** The FakeIam as the emulator's IAM (Query protocol, API version 2010-05-08). */
+export function iamQueryService(iam: FakeIam) {
+  return {
+    version: '2010-05-08',
+    namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+    send: (c: { input: Record<string, unknown>; constructor: { name: string } }) => iam.send(c),
+  };
+}

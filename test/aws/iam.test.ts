@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsActionRoles } from '../../src/aws/iam.js';
 import { EstateError } from '../../src/errors.js';
 import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
-import { FakeIam } from '../_helpers/fake-iam.js';
+import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
 
 const MGMT = '111111111111';
 const meta = { $metadata: {} };
@@ -85,13 +85,7 @@ describe('AwsActionRoles through the real IAM client against the emulator (Query
     emulator = await startEmulator({
       callerAccountId: MGMT,
       services: [],
-      queryServices: [
-        {
-          version: '2010-05-08',
-          namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
-          send: (c) => iam.send(c),
-        },
-      ],
+      queryServices: [iamQueryService(iam)],
     });
   });
   afterAll(async () => emulator?.close());

@@ -6,11 +6,17 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import {
+  emulatorEnv,
+  startEmulator,
+  type Emulator,
+  type JsonService,
+  type QueryService,
+} from '../_helpers/aws-emulator.js';
 import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
 import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
-import { FakeIam } from '../_helpers/fake-iam.js';
+import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
@@ -89,71 +95,83 @@ class FakeTagging {
   }
 }
 
-describe('estate cost / tags audit against emulated AWS', () => {
-  let emulator: Emulator;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let file: string;
-  let env: NodeJS.ProcessEnv;
-  let ce: FakeCostExplorer;
-  let aliceId: string;
-
+/** A temp folder with `config` as estate.yaml and an emulator serving the given fakes. */
+function emulatedEstate(
+  config: () => Record<string, unknown>,
+  services: () => { json: JsonService[]; query?: QueryService[] },
+) {
+  const state = {} as { emulator: Emulator; dir: string; file: string; env: NodeJS.ProcessEnv };
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir());
-    file = join(dir, 'estate.yaml');
-    const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
-    aliceId = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
-    const budgets = new FakeBudgets();
-    budgets.seed(MANAGEMENT, {
-      BudgetName: 'estate-logs-monthly',
-      BudgetLimit: { Amount: '150', Unit: 'USD' },
-      CalculatedSpend: {
-        ActualSpend: { Amount: '80', Unit: 'USD' },
-        ForecastedSpend: { Amount: '160', Unit: 'USD' },
-      },
-    });
-    ce = new FakeCostExplorer({ [MANAGEMENT]: 80, [aliceId]: 130 });
-    await writeFile(
-      file,
-      stringify({
-        version: 1,
-        organization: {
-          name: 'acme',
-          homeRegion: 'eu-west-2',
-          governedRegions: ['eu-west-2'],
-          emailPattern: 'aws+{account}@acme.example.com',
-        },
-        organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
-        // logs is the caller's own account here, so auditing it needs no assumed role.
-        accounts: [
-          { name: 'logs', kind: 'logs', ou: 'Security', id: MANAGEMENT },
-          { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
-        ],
-        tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
-        budgets: {
-          alertEmails: ['finops@acme.example.com'],
-          byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100 } },
-        },
-      }),
-    );
-    emulator = await startEmulator({
+    const temp = await tempDir();
+    cleanup = temp.cleanup;
+    state.dir = temp.dir;
+    state.file = join(temp.dir, 'estate.yaml');
+    const { json, query } = services();
+    await writeFile(state.file, stringify(config()));
+    state.emulator = await startEmulator({
       callerAccountId: MANAGEMENT,
-      services: [
-        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
-        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
-        { targetPrefix: 'AWSInsightsIndexService', send: (c) => ce.send(c) },
-        { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
-      ],
+      services: json,
+      ...(query ? { queryServices: query } : {}),
     });
-    env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
+    state.env = emulatorEnv(state.emulator.url, join(temp.dir, 'audit.log'));
   });
   afterAll(async () => {
-    await emulator?.close();
+    await state.emulator?.close();
     await cleanup?.();
   });
+  return state;
+}
+
+describe('estate cost / tags audit against emulated AWS', () => {
+  let ce: FakeCostExplorer;
+  const live = emulatedEstate(
+    () => ({
+      version: 1,
+      organization: {
+        name: 'acme',
+        homeRegion: 'eu-west-2',
+        governedRegions: ['eu-west-2'],
+        emailPattern: 'aws+{account}@acme.example.com',
+      },
+      organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
+      // logs is the caller's own account here, so auditing it needs no assumed role.
+      accounts: [
+        { name: 'logs', kind: 'logs', ou: 'Security', id: MANAGEMENT },
+        { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
+      ],
+      tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
+      budgets: {
+        alertEmails: ['finops@acme.example.com'],
+        byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100 } },
+      },
+    }),
+    () => {
+      const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+      const aliceId = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+      const budgets = new FakeBudgets();
+      budgets.seed(MANAGEMENT, {
+        BudgetName: 'estate-logs-monthly',
+        BudgetLimit: { Amount: '150', Unit: 'USD' },
+        CalculatedSpend: {
+          ActualSpend: { Amount: '80', Unit: 'USD' },
+          ForecastedSpend: { Amount: '160', Unit: 'USD' },
+        },
+      });
+      ce = new FakeCostExplorer({ [MANAGEMENT]: 80, [aliceId]: 130 });
+      return {
+        json: [
+          { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+          { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+          { targetPrefix: 'AWSInsightsIndexService', send: (c) => ce.send(c) },
+          { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
+        ],
+      };
+    },
+  );
 
   it('Given spend per account, When `cost --json` runs, Then one JSON report shows who is over, with AWS forecasts where budgets exist', async () => {
-    const r = await estate(['cost', '--config', file, '--months', '2', '--json'], { env });
+    const r = await estate(['cost', '--config', live.file, '--months', '2', '--json'], { env: live.env });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.by).toBe('account');
@@ -170,30 +188,30 @@ describe('estate cost / tags audit against emulated AWS', () => {
   });
 
   it("Given today's answer was fetched once, When `cost` runs again, Then the cache answers without a Cost Explorer request and says it cost $0; --refresh and --no-cache ask again", async () => {
-    const asked = () => emulator.requests.filter((r) => r.target.endsWith('.GetCostAndUsage')).length;
-    const args = ['cost', '--by', 'service', '--months', '3', '--config', file];
+    const asked = () => live.emulator.requests.filter((r) => r.target.endsWith('.GetCostAndUsage')).length;
+    const args = ['cost', '--by', 'service', '--months', '3', '--config', live.file];
     const before = asked();
 
-    const first = await estate([...args, '--json'], { env });
+    const first = await estate([...args, '--json'], { env: live.env });
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ requests: 1, costUsd: 0.01, cache: { hit: false } });
     expect(asked()).toBe(before + 1);
 
-    const second = await estate([...args, '--json'], { env });
+    const second = await estate([...args, '--json'], { env: live.env });
     expect(JSON.parse(second.stdout)).toMatchObject({ requests: 0, costUsd: 0, cache: { hit: true } });
-    const text = await estate(args, { env });
+    const text = await estate(args, { env: live.env });
     expect(text.stdout).toContain("0 Cost Explorer requests, $0.00: today's answer came from the cache");
     expect(asked()).toBe(before + 1);
 
-    const refreshed = await estate([...args, '--refresh'], { env });
+    const refreshed = await estate([...args, '--refresh'], { env: live.env });
     expect(refreshed.stdout).toContain('1 Cost Explorer request, $0.01');
-    const uncached = await estate([...args, '--no-cache', '--json'], { env });
+    const uncached = await estate([...args, '--no-cache', '--json'], { env: live.env });
     expect(JSON.parse(uncached.stdout)).toMatchObject({ requests: 1, cache: { mode: 'off', hit: false } });
     expect(asked()).toBe(before + 3);
   });
 
   it('Given the same spend, When `cost` runs for a person, Then stdout is the chart with the over-budget line', async () => {
-    const r = await estate(['cost', '--config', file, '--months', '1'], { env });
+    const r = await estate(['cost', '--config', live.file, '--months', '1'], { env: live.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Spend by account in USD/);
     expect(r.stdout).toMatch(/dev-alice .* 130% {2}█+.*OVER BUDGET/);
@@ -202,7 +220,9 @@ describe('estate cost / tags audit against emulated AWS', () => {
   });
 
   it('Given a resource without cost-center, When `tags audit --strict` runs, Then it is listed and the exit code is 1', async () => {
-    const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', file], { env });
+    const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', live.file], {
+      env: live.env,
+    });
     // eu-west-2's two buckets, and from us-east-1 (not governed) only the global distribution.
     expect(r.stdout).toContain('logs     111111111111          3          1              2  NON-COMPLIANT');
     expect(r.stdout).toContain('logs eu-west-2 arn:aws:s3:::scratch: missing cost-center');
@@ -213,9 +233,11 @@ describe('estate cost / tags audit against emulated AWS', () => {
     expect(r.stdout).toContain('Regions: eu-west-2, us-east-1 (global resources only)');
     expect(r.stdout).toContain('a resource never tagged at all does not appear here');
     expect(r.code).toBe(1);
-    const tagging = emulator.requests.filter((q) => q.target.endsWith('.GetResources'));
+    const tagging = live.emulator.requests.filter((q) => q.target.endsWith('.GetResources'));
     expect(tagging.map((q) => q.region).sort()).toEqual(['eu-west-2', 'us-east-1']);
-    const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', file, '--json'], { env });
+    const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', live.file, '--json'], {
+      env: live.env,
+    });
     expect(lenient.code).toBe(0);
     expect(JSON.parse(lenient.stdout)).toMatchObject({
       resources: 3,
@@ -226,10 +248,8 @@ describe('estate cost / tags audit against emulated AWS', () => {
 
   it('Given the global distribution lacks cost-center, When `tags apply` runs, Then it is tagged through us-east-1', async () => {
     const r = await estate(
-      ['tags', 'apply', '--account', 'logs', '--missing-only', '--config', file, '--json'],
-      {
-        env,
-      },
+      ['tags', 'apply', '--account', 'logs', '--missing-only', '--config', live.file, '--json'],
+      { env: live.env },
     );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -242,71 +262,50 @@ describe('estate cost / tags audit against emulated AWS', () => {
 });
 
 describe('estate plan / apply with a budget action, against emulated AWS (IAM included)', () => {
-  let emulator: Emulator;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let file: string;
-  let env: NodeJS.ProcessEnv;
   let budgets: FakeBudgets;
   let iam: FakeIam;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir());
-    file = join(dir, 'estate.yaml');
-    const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
-    org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
-    iam = new FakeIam(MANAGEMENT);
-    budgets = new FakeBudgets({ roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn) });
-    const tags = new FakeCostAllocationTags(['estate:env']);
-    await writeFile(
-      file,
-      stringify({
-        version: 1,
-        organization: {
-          name: 'acme',
-          managementAccountId: MANAGEMENT,
-          homeRegion: 'eu-west-2',
-          governedRegions: ['eu-west-2'],
-          emailPattern: 'aws+{account}@acme.example.com',
-        },
-        organizationalUnits: [{ name: 'Sandbox' }],
-        accounts: [{ name: 'dev-alice', kind: 'developer', ou: 'Sandbox' }],
-        budgets: {
-          alertEmails: ['finops@acme.example.com'],
-          byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
-        },
-      }),
-    );
-    emulator = await startEmulator({
-      callerAccountId: MANAGEMENT,
-      services: [
-        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
-        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
-        { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
-      ],
-      queryServices: [
-        {
-          version: '2010-05-08',
-          namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
-          send: (c) => iam.send(c),
-        },
-      ],
-    });
-    env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
-  });
-  afterAll(async () => {
-    await emulator?.close();
-    await cleanup?.();
-  });
+  const live = emulatedEstate(
+    () => ({
+      version: 1,
+      organization: {
+        name: 'acme',
+        managementAccountId: MANAGEMENT,
+        homeRegion: 'eu-west-2',
+        governedRegions: ['eu-west-2'],
+        emailPattern: 'aws+{account}@acme.example.com',
+      },
+      organizationalUnits: [{ name: 'Sandbox' }],
+      accounts: [{ name: 'dev-alice', kind: 'developer', ou: 'Sandbox' }],
+      budgets: {
+        alertEmails: ['finops@acme.example.com'],
+        byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+      },
+    }),
+    () => {
+      const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+      org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+      iam = new FakeIam(MANAGEMENT);
+      budgets = new FakeBudgets({ roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn) });
+      const tags = new FakeCostAllocationTags(['estate:env']);
+      return {
+        json: [
+          { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+          { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+          { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
+        ],
+        query: [iamQueryService(iam)],
+      };
+    },
+  );
 
   it('Given enforce deny-new-resources and no execution role, When applied, Then estate creates the role first and the action runs as it; the next plan has nothing for budgets', async () => {
-    const plan = await estate(['plan', '--config', file, '--json'], { env });
+    const plan = await estate(['plan', '--config', live.file, '--json'], { env: live.env });
     expect(plan.code).toBe(0);
     const planned = JSON.parse(plan.stdout).changes.map((c: any) => `${c.action} ${c.address}`);
     expect(planned).toContain('create budget-action-role:estate-budgets-action');
     expect(iam.mutations()).toEqual([]);
 
-    const r = await estate(['apply', '--config', file, '--yes', '--json'], { env });
+    const r = await estate(['apply', '--config', live.file, '--yes', '--json'], { env: live.env });
     expect(r.code).toBe(0);
     expect(iam.mutations()).toEqual([
       'CreateRole estate-budgets-action',
@@ -319,7 +318,7 @@ describe('estate plan / apply with a budget action, against emulated AWS (IAM in
       'budgets.amazonaws.com',
     );
 
-    const again = await estate(['plan', '--config', file, '--json'], { env });
+    const again = await estate(['plan', '--config', live.file, '--json'], { env: live.env });
     const left = JSON.parse(again.stdout).changes.filter((c: any) => c.section === 'budgets');
     expect(left).toEqual([]);
   }, 120_000);
