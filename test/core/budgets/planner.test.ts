@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../../src/config/loader.js';
+import { ConfigError, parseConfig } from '../../../src/config/loader.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import {
   ACTION_ROLE_POLICY_NAME,
@@ -108,6 +108,26 @@ const plan = (config: EstateConfig, snapshot: BudgetsSnapshot, accountIds = ids)
   planBudgets({ config, accountIds, snapshot, policyDocument: DOC });
 
 describe('budgets planner', () => {
+  it('Given eleven alert thresholds, When estate.yaml is read, Then it is refused naming the field and the limit of 10', () => {
+    const error = (() => {
+      try {
+        return estate({
+          ...BASE,
+          notifications: Array.from({ length: 11 }, (_, i) => ({ type: 'ACTUAL', thresholdPercent: 10 + i })),
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })() as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        path: 'budgets.notifications',
+        message: 'AWS Budgets allows at most 10 notifications per budget',
+      }),
+    ]);
+  });
+
   it('Given no budgets in AWS, When planned, Then one monthly budget per account is created in the management account, filtered to it', () => {
     const changes = plan(estate(BASE), empty);
     expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
