@@ -3,7 +3,8 @@
  * level, like the service: roles keyed by name with an ARN in the caller's account,
  * inline policies per role, policy documents answered URL-encoded (as IAM does),
  * NoSuchEntityException for a missing role or policy, EntityAlreadyExistsException for a
- * second CreateRole, MalformedPolicyDocumentException for a document that is not JSON.
+ * second CreateRole, MalformedPolicyDocumentException for a document that is not JSON,
+ * and (with `propagationChecks`) a new role that other services cannot use at once.
  * The emulator serves it over the Query protocol (error codes without "Exception").
  */
 type Input = Record<string, any>;
@@ -37,8 +38,27 @@ export class FakeIam {
   /** Every call in order: operation and input. */
   readonly log: { op: string; input: Input }[] = [];
   private seq = 0;
+  /** How many more times each new role reads as unusable to other services. */
+  private readonly propagating = new Map<string, number>();
 
-  constructor(readonly accountId: string) {}
+  /**
+   * `propagationChecks`: a new role is refused by other services (AWS Budgets) this many
+   * times before it is usable, as IAM's eventual consistency does. @default 0
+   */
+  constructor(
+    readonly accountId: string,
+    readonly options: { readonly propagationChecks?: number } = {},
+  ) {}
+
+  /** Whether another service can use the role now (it exists and has propagated). */
+  usable(arn: string): boolean {
+    const role = [...this.roles.values()].find((r) => r.Arn === arn);
+    if (!role) return false;
+    const left = this.propagating.get(role.RoleName) ?? 0;
+    if (left <= 0) return true;
+    this.propagating.set(role.RoleName, left - 1);
+    return false;
+  }
 
   /** Seeds a role as if someone created it. */
   seed(name: string, trustPolicy: string, policies: Record<string, string> = {}): void {
@@ -90,6 +110,7 @@ export class FakeIam {
       policies: new Map(),
     };
     this.roles.set(role.RoleName, role);
+    this.propagating.set(role.RoleName, this.options.propagationChecks ?? 0);
     return { Role: this.view(role) };
   }
 

@@ -72,6 +72,8 @@ export interface BudgetsSectionDeps {
   readonly managementAccountId: () => Promise<string>;
   /** The deny SCP document; defaults to templates/policies/budget-deny-new-resources.json. */
   readonly policyDocument?: string;
+  /** Waits between retries (tests pass a fake clock). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Accounts read at once under placement member. @default 8 */
   readonly readConcurrency?: number;
 }
@@ -321,7 +323,13 @@ interface ApplyState {
   readonly context: ApplyContext;
   readonly managementId: () => Promise<string>;
   readonly policyIds: Map<string, string>;
+  /** Set once estate's execution role was created in this apply (IAM is eventually consistent). */
+  roleCreated: boolean;
 }
+
+/** Waits before each retry of CreateBudgetAction while a role created moments ago propagates. */
+const ROLE_PROPAGATION_DELAYS_MS = [2_000, 4_000, 8_000, 15_000, 30_000];
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function applyBudgetChanges(
   deps: BudgetsSectionDeps,
@@ -329,7 +337,7 @@ export async function applyBudgetChanges(
   context: ApplyContext,
   managementId: () => Promise<string>,
 ): Promise<ChangeResult[]> {
-  const state: ApplyState = { context, managementId, policyIds: new Map() };
+  const state: ApplyState = { context, managementId, policyIds: new Map(), roleCreated: false };
   const results = new Map<string, ChangeResult>();
   const mine = changes.filter((c) => c.section === SECTION_BUDGETS);
   const unknown = mine.filter((c) => !PHASES.some((p) => p(c)));
@@ -369,6 +377,35 @@ export async function applyBudgetChanges(
     });
   }
   return mine.map((c) => results.get(c.address)!);
+}
+
+/**
+ * A role created moments ago is not usable by AWS Budgets at once (IAM is eventually
+ * consistent): while it propagates, CreateBudgetAction is refused (invalid role, access
+ * denied). Only then, and only for a role this apply created, is it retried with backoff.
+ */
+async function createActionOnceRoleIsUsable(
+  deps: BudgetsSectionDeps,
+  state: ApplyState,
+  id: string,
+  create: () => Promise<string>,
+): Promise<string> {
+  const sleep = deps.sleep ?? sleepFor;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      const code = (error as { code?: string })?.code;
+      const propagating = code === 'InvalidParameterException' || code === 'AccessDenied';
+      if (!state.roleCreated || !propagating || attempt >= ROLE_PROPAGATION_DELAYS_MS.length) throw error;
+      state.context.progress({
+        type: 'update',
+        id,
+        message: `the execution role created moments ago is not usable yet (${code}); retrying`,
+      });
+      await sleep(ROLE_PROPAGATION_DELAYS_MS[attempt]!);
+    }
+  }
 }
 
 function unresolved(what: string, name: string): EstateError {
@@ -450,8 +487,10 @@ async function applyOne(
       const p = change.payload as ActionRolePayload;
       const roles = needRoles(deps.actionRoles);
       let updateTrust = p.updateTrust;
-      if (p.create)
+      if (p.create) {
         updateTrust = (await roles.createRole(p.name, p.trustPolicy, ACTION_ROLE_DESCRIPTION)).existed;
+        if (!updateTrust) state.roleCreated = true;
+      }
       if (updateTrust) await roles.updateTrustPolicy(p.name, p.trustPolicy);
       if (p.updatePermissions) {
         let permissions = p.permissions;
@@ -571,7 +610,9 @@ async function applyOne(
         subscribers: spec.subscribers,
       };
       if (change.action === 'create') {
-        const actionId = await budgets.createScpAction(home, p.budget, action);
+        const actionId = await createActionOnceRoleIsUsable(deps, state, change.address, () =>
+          budgets.createScpAction(home, p.budget, action),
+        );
         return { actionId };
       }
       await budgets.updateScpAction(home, p.budget, p.actionId!, action);

@@ -44,12 +44,10 @@ class FakeCostAllocationTags implements CostAllocationTagsPort {
   }
 }
 
-function rig() {
-  const iam = new FakeIam(MGMT);
-  const budgets = new FakeBudgets({
-    pageSize: 2,
-    roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn),
-  });
+function rig(options: { propagationChecks?: number } = {}) {
+  const iam = new FakeIam(MGMT, options);
+  const budgets = new FakeBudgets({ pageSize: 2, roleExists: (arn) => iam.usable(arn) });
+  const sleeps: number[] = [];
   const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT });
   const alice = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
   const logs = org.addAccount({ name: 'logs', email: 'aws+logs@acme.example.com' });
@@ -61,12 +59,13 @@ function rig() {
     actionRoles: new AwsActionRoles(iam, MGMT),
     managementAccountId: async () => MGMT,
     policyDocument: denyPolicyDocument(),
+    sleep: async (ms) => void sleeps.push(ms),
   });
   const ids = new Map([
     ['dev-alice', alice],
     ['logs', logs],
   ]);
-  return { budgets, org, tags, iam, section, alice, logs, ids };
+  return { budgets, org, tags, iam, section, alice, logs, ids, sleeps };
 }
 
 function estate(
@@ -254,6 +253,30 @@ describe('budgets section against behavioural fakes', () => {
     expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.FilterExpression).toEqual(
       linked(r.alice),
     );
+  });
+
+  it('Given the new execution role is not usable by AWS Budgets for two tries, When applied, Then the action is retried with backoff and created', async () => {
+    const r = rig({ propagationChecks: 2 });
+    const { results, events } = await run(r, estate(ENFORCED));
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    expect(r.sleeps).toEqual([2_000, 4_000]);
+    expect(r.budgets.calls.CreateBudgetAction).toBe(3);
+    expect(events.some((e) => e.type === 'update' && /not usable yet/.test(e.message))).toBe(true);
+  });
+
+  it('Given a role that existed before the apply, When AWS Budgets refuses it, Then the refusal is reported at once, not retried', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    await run(r, config);
+    const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
+    r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.delete(actionId!);
+    r.iam.roles.get('estate-budgets-action')!.Arn = 'arn:aws:iam::111111111111:role/gone';
+    const { results } = await run(r, config);
+    expect(results.find((x) => x.address === 'budget-action:estate-dev-alice-monthly')).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining('InvalidParameterException'),
+    });
+    expect(r.sleeps).toEqual([]);
   });
 
   it('Given budgets.actionRoleArn names a role that does not exist, When planned, Then the plan fails naming the role and the fix; once it exists, the plan forms', async () => {
