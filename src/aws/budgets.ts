@@ -5,9 +5,11 @@
  * account and the IAM permission; DuplicateRecordException on create and
  * NotFoundException on delete count as "already so", which makes apply repeatable.
  *
- * Filters are written as CostFilters (LinkedAccount, TagKeyValue `user:<key>$<value>`),
- * which every Budgets endpoint and emulator understands; FilterExpression is read too,
- * so budgets edited in the console still compare.
+ * Filters are written as FilterExpression with Metrics (CostFilters and CostTypes are
+ * deprecated) and read with ShowFilterExpression, so planning compares like with like;
+ * budgets written the old way (CostFilters, `user:<key>$<value>` tags) are read too and
+ * flagged `legacyFilters`, so the planner rewrites them. CreateBudget carries at most 5
+ * notifications; the rest are added with CreateNotification.
  *
  * Retries and rate limits are not here: clients come wrapped by `AwsClients`.
  */
@@ -53,58 +55,125 @@ import { errorName, paginateAll } from './paginate.js';
 import type { SendLike } from './send.js';
 
 const MODIFY = 'budgets:ModifyBudget';
+/** NotificationsWithSubscribers takes at most this many (AWS Budgets API reference). */
+export const CREATE_BUDGET_NOTIFICATIONS = 5;
 const VIEW = 'budgets:ViewBudget';
 
 // ---------------------------------------------------------------- wire ↔ domain
 
-/** CostFilters for a domain filter; an empty map clears filters on update. */
-export function toCostFilters(filter: BudgetFilter): Record<string, string[]> {
-  return {
-    ...(filter.linkedAccount ? { LinkedAccount: [filter.linkedAccount] } : {}),
-    ...(filter.tag ? { TagKeyValue: [`user:${filter.tag.key}$${filter.tag.value}`] } : {}),
-  };
+/** The cost metric estate's budgets count (what CostTypes' defaults meant: unblended cost). */
+export const BUDGET_METRICS = ['UnblendedCost'] as const;
+
+/**
+ * The FilterExpression for a domain filter: LINKED_ACCOUNT and the `user:<key>` tag, each
+ * an exact match, joined by And when both are set; undefined for "all spend".
+ */
+export function toFilterExpression(filter: BudgetFilter): Expression | undefined {
+  const parts: Expression[] = [
+    ...(filter.linkedAccount
+      ? [
+          {
+            Dimensions: {
+              Key: 'LINKED_ACCOUNT' as const,
+              Values: [filter.linkedAccount],
+              MatchOptions: ['EQUALS' as const],
+            },
+          },
+        ]
+      : []),
+    ...(filter.tag
+      ? [
+          {
+            Tags: {
+              Key: `user:${filter.tag.key}`,
+              Values: [filter.tag.value],
+              MatchOptions: ['EQUALS' as const],
+            },
+          },
+        ]
+      : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : { And: parts };
 }
 
-/** Reads CostFilters or FilterExpression; `other` when it holds anything estate does not write. */
-export function fromBudgetFilters(budget: Pick<Budget, 'CostFilters' | 'FilterExpression'>): {
-  filter: BudgetFilter;
-  other: boolean;
-} {
-  const costFilters = budget.CostFilters ?? {};
-  if (Object.keys(costFilters).length > 0 || !budget.FilterExpression) {
-    let other = false;
-    let linkedAccount: string | undefined;
-    let tag: BudgetFilter['tag'];
-    for (const [key, values] of Object.entries(costFilters)) {
-      if (key === 'LinkedAccount' && values.length === 1) linkedAccount = values[0];
-      else if (key === 'TagKeyValue' && values.length === 1 && /^user:.+\$/.test(values[0]!)) {
-        const raw = values[0]!.slice('user:'.length);
-        const at = raw.lastIndexOf('$');
-        tag = { key: raw.slice(0, at), value: raw.slice(at + 1) };
-      } else if (values.length > 0) other = true;
-    }
-    return { filter: { ...(linkedAccount ? { linkedAccount } : {}), ...(tag ? { tag } : {}) }, other };
-  }
-  const parts = budget.FilterExpression.And ?? [budget.FilterExpression];
+const exactMatch = (options: readonly string[] | undefined) =>
+  !options || options.length === 0 || (options.length === 1 && options[0] === 'EQUALS');
+
+/** `user:<key>$<value>` (CostFilters TagKeyValue) → key and value. */
+function parseTagKeyValue(raw: string): BudgetFilter['tag'] {
+  const body = raw.slice('user:'.length);
+  const at = body.lastIndexOf('$');
+  return { key: body.slice(0, at), value: body.slice(at + 1) };
+}
+
+/**
+ * Reads a budget's filter from FilterExpression (DescribeBudgets with ShowFilterExpression)
+ * or, for budgets written the deprecated way, from CostFilters. `other` when it holds
+ * anything estate does not write; `legacy` when it is written with CostFilters or CostTypes
+ * (no Metrics),
+ * which estate rewrites as FilterExpression and Metrics.
+ */
+export function fromBudgetFilters(
+  budget: Pick<Budget, 'CostFilters' | 'FilterExpression' | 'CostTypes' | 'Metrics'>,
+): { filter: BudgetFilter; other: boolean; legacy: boolean } {
+  const costFilters = Object.entries(budget.CostFilters ?? {}).filter(([, values]) => values.length > 0);
+  const metrics = budget.Metrics ?? [];
+  // Written the old way: CostFilters, or CostTypes without Metrics.
+  const legacy = costFilters.length > 0 || metrics.length === 0;
   let other = false;
   let linkedAccount: string | undefined;
   let tag: BudgetFilter['tag'];
-  for (const part of parts as Expression[]) {
-    const dim = part.Dimensions;
-    if (dim?.Key === 'LINKED_ACCOUNT' && dim.Values?.length === 1 && !part.Tags)
-      linkedAccount = dim.Values[0];
-    else if (part.Tags?.Key && part.Tags.Values?.length === 1 && !dim)
-      tag = { key: part.Tags.Key.replace(/^user:/, ''), value: part.Tags.Values[0]! };
-    else other = true;
+  if (budget.FilterExpression) {
+    const expression = budget.FilterExpression;
+    const parts = expression.And ?? [expression];
+    if (expression.And && (expression.Or || expression.Not || expression.Dimensions || expression.Tags))
+      other = true;
+    for (const part of parts) {
+      const dim = part.Dimensions;
+      const tags = part.Tags;
+      const alone = !part.And && !part.Or && !part.Not && !part.CostCategories;
+      if (
+        alone &&
+        dim &&
+        !tags &&
+        dim.Key === 'LINKED_ACCOUNT' &&
+        dim.Values?.length === 1 &&
+        exactMatch(dim.MatchOptions)
+      )
+        linkedAccount = dim.Values[0];
+      else if (
+        alone &&
+        tags &&
+        !dim &&
+        tags.Key &&
+        tags.Values?.length === 1 &&
+        exactMatch(tags.MatchOptions)
+      )
+        tag = { key: tags.Key.replace(/^user:/, ''), value: tags.Values[0]! };
+      else other = true;
+    }
+  } else {
+    for (const [key, values] of costFilters) {
+      if (key === 'LinkedAccount' && values.length === 1) linkedAccount = values[0];
+      else if (key === 'TagKeyValue' && values.length === 1 && /^user:.+\$/.test(values[0]!))
+        tag = parseTagKeyValue(values[0]!);
+      else other = true;
+    }
   }
-  return { filter: { ...(linkedAccount ? { linkedAccount } : {}), ...(tag ? { tag } : {}) }, other };
+  if (metrics.length > 0 && !(metrics.length === 1 && metrics[0] === BUDGET_METRICS[0])) other = true;
+  return {
+    filter: { ...(linkedAccount ? { linkedAccount } : {}), ...(tag ? { tag } : {}) },
+    other,
+    legacy,
+  };
 }
 
 const amountOf = (spend: { Amount?: string | undefined } | undefined): number | undefined =>
   spend?.Amount !== undefined && spend.Amount !== '' ? Number(spend.Amount) : undefined;
 
 export function toSummary(b: Budget): BudgetSummary {
-  const { filter, other } = fromBudgetFilters(b);
+  const { filter, other, legacy } = fromBudgetFilters(b);
   const actual = amountOf(b.CalculatedSpend?.ActualSpend);
   const forecast = amountOf(b.CalculatedSpend?.ForecastedSpend);
   return {
@@ -114,6 +183,7 @@ export function toSummary(b: Budget): BudgetSummary {
     budgetType: b.BudgetType ?? '',
     filter,
     otherFilters: other,
+    ...(legacy ? { legacyFilters: true } : {}),
     ...(actual !== undefined ? { actualUsd: actual } : {}),
     ...(forecast !== undefined ? { forecastUsd: forecast } : {}),
   };
@@ -193,13 +263,16 @@ function actionInput(action: ScpActionSpec) {
   };
 }
 
+/** A monthly cost budget, written the current way: FilterExpression and Metrics, never CostFilters. */
 function budgetInput(budget: Omit<NewBudget, 'notifications'>): Budget {
+  const expression = toFilterExpression(budget.filter);
   return {
     BudgetName: budget.name,
     BudgetLimit: { Amount: String(budget.amountUsd), Unit: 'USD' },
     TimeUnit: 'MONTHLY',
     BudgetType: 'COST',
-    CostFilters: toCostFilters(budget.filter),
+    ...(expression ? { FilterExpression: expression } : {}),
+    Metrics: [...BUDGET_METRICS],
   };
 }
 
@@ -257,6 +330,8 @@ export class AwsBudgets implements BudgetsPort {
         new DescribeBudgetsCommand({
           AccountId: home,
           MaxResults: 100,
+          // Without it AWS leaves FilterExpression out, and every budget would look unfiltered.
+          ShowFilterExpression: true,
           ...(token ? { NextToken: token } : {}),
         }),
         { action: 'DescribeBudgets', target: 'budgets', permission: VIEW },
@@ -400,12 +475,14 @@ export class AwsBudgets implements BudgetsPort {
   }
 
   async createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }> {
+    // CreateBudget takes at most 5 notifications; the rest (up to 10) follow one by one.
+    const first = budget.notifications.slice(0, CREATE_BUDGET_NOTIFICATIONS);
     const out = await this.call(
       home,
       new CreateBudgetCommand({
         AccountId: home,
         Budget: budgetInput(budget),
-        NotificationsWithSubscribers: budget.notifications.map((n) => ({
+        NotificationsWithSubscribers: first.map((n) => ({
           Notification: toNotification(n),
           Subscribers: toSubscribers(n),
         })),
@@ -413,7 +490,10 @@ export class AwsBudgets implements BudgetsPort {
       { action: 'CreateBudget', target: `budget ${budget.name}`, permission: MODIFY },
       'DuplicateRecordException',
     );
-    return { existed: out === TOLERATED };
+    if (out === TOLERATED) return { existed: true };
+    for (const n of budget.notifications.slice(CREATE_BUDGET_NOTIFICATIONS))
+      await this.createNotification(home, budget.name, n);
+    return { existed: false };
   }
 
   async updateBudget(home: string, budget: Omit<NewBudget, 'notifications'>): Promise<void> {

@@ -33,16 +33,28 @@ export function tagGroupValue(key: string, tagKey: string): string {
 }
 
 export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
+  private sent = 0;
+
   constructor(private readonly client: SendLike) {}
+
+  /** Cost Explorer bills every request ($0.01), every page included: each send counts. */
+  private send(command: unknown): Promise<unknown> {
+    this.sent++;
+    return this.client.send(command);
+  }
+
+  /** Requests this adapter has sent so far (all operations, every page). */
+  requestCount(): number {
+    return this.sent;
+  }
 
   async costAndUsage(query: CostQuery): Promise<CostResult> {
     const groupNames: Record<string, string> = {};
-    let requests = 0;
+    const before = this.sent;
     const results = await paginateAll<ResultByTime>('GetCostAndUsage', async (token) => {
-      requests++;
       let out: GetCostAndUsageResponse;
       try {
-        out = (await this.client.send(
+        out = (await this.send(
           new GetCostAndUsageCommand({
             TimePeriod: { Start: query.start, End: query.end },
             Granularity: 'MONTHLY',
@@ -83,7 +95,7 @@ export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
         });
       }
     }
-    return { points, groupNames, requests };
+    return { points, groupNames, requests: this.sent - before };
   }
 
   async listCostAllocationTags(keys: readonly string[]): Promise<CostAllocationTagInfo[]> {
@@ -91,7 +103,7 @@ export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
     for (const batch of chunks(keys, TAG_BATCH)) {
       const tags = await paginateAll<CostAllocationTag>('ListCostAllocationTags', async (token) => {
         try {
-          const page = (await this.client.send(
+          const page = (await this.send(
             new ListCostAllocationTagsCommand({
               TagKeys: batch,
               Type: 'UserDefined',
@@ -117,7 +129,7 @@ export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
     const refused: { key: string; reason: string }[] = [];
     for (const batch of chunks(keys, TAG_BATCH)) {
       try {
-        const out = (await this.client.send(
+        const out = (await this.send(
           new UpdateCostAllocationTagsStatusCommand({
             CostAllocationTagsStatus: batch.map((TagKey) => ({ TagKey, Status: 'Active' })),
           }),

@@ -11,6 +11,7 @@ import type { OrganizationsPort } from '../core/org/ports.js';
 import { budgetsPort } from './budgets.js';
 import type { AwsClients } from './clients.js';
 import { costExplorerPort } from './cost-explorer.js';
+import { actionRolesPort } from './iam.js';
 import { organizationsFor } from './organizations.js';
 
 export { organizationsFor };
@@ -24,6 +25,7 @@ export function budgetsSectionDeps(
     budgets: budgetsPort(clients),
     costAllocationTags: costExplorerPort(clients),
     enforcementPolicy: enforcementPolicyOver(organizations),
+    actionRoles: actionRolesPort(clients),
     managementAccountId: async () => (await clients.callerIdentity()).account,
   };
 }

@@ -268,7 +268,7 @@ const configObject = z.strictObject({
         )
         .optional()
         .describe(
-          'Role AWS Budgets assumes to attach the deny SCP (enforce: deny-new-resources); it must be in the management account, trust budgets.amazonaws.com and allow organizations:AttachPolicy and DetachPolicy. Default: arn:aws:iam::<management account>:role/estate-budgets-action',
+          'Role AWS Budgets assumes to attach the deny SCP (enforce: deny-new-resources); it must be in the management account, trust budgets.amazonaws.com and allow organizations:AttachPolicy and DetachPolicy, and plan fails if it does not exist. Default: arn:aws:iam::<management account>:role/estate-budgets-action, which estate creates and keeps least-privileged',
         ),
     })
     .optional(),

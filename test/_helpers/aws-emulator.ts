@@ -2,7 +2,8 @@
  * A tiny AWS-compatible HTTP endpoint on loopback, so the real CLI (SDK clients, signing,
  * AWS_ENDPOINT_URL handling, JSON and Query protocols) runs end to end against the
  * behavioural fakes. Organizations speaks awsJson1_1 (X-Amz-Target), STS the Query
- * protocol (form body, XML answer). Only what estate calls is served.
+ * protocol (form body, XML answer), and so do `queryServices` such as IAM (picked by the
+ * form's Version). Only what estate calls is served.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,19 +11,39 @@ import type { AddressInfo } from 'node:net';
 export interface JsonService {
   /** X-Amz-Target prefix, e.g. AWSOrganizationsV20161128 */
   readonly targetPrefix: string;
+  send(command: {
+    input: Record<string, unknown>;
+    constructor: { name: string };
+    /** The region the request was signed for (SigV4 credential scope), e.g. us-east-1. */
+    region?: string;
+  }): Promise<unknown>;
+}
+
+/** A Query-protocol service (form body, XML answer) chosen by its API `Version`, e.g. IAM 2010-05-08. */
+export interface QueryService {
+  readonly version: string;
+  /** XML namespace of its answers, e.g. https://iam.amazonaws.com/doc/2010-05-08/ */
+  readonly namespace: string;
   send(command: { input: Record<string, unknown>; constructor: { name: string } }): Promise<unknown>;
 }
 
 export interface EmulatorOptions {
   readonly services: readonly JsonService[];
+  /** Query services besides STS (which is built in). */
+  readonly queryServices?: readonly QueryService[];
   readonly callerAccountId: string;
   readonly callerArn?: string;
 }
 
 export interface Emulator {
   readonly url: string;
-  readonly requests: { target: string; body: unknown }[];
+  readonly requests: { target: string; body: unknown; region?: string }[];
   close(): Promise<void>;
+}
+
+/** The region in the SigV4 credential scope: Credential=AKID/20261201/us-east-1/tagging/aws4_request. */
+function signedRegion(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -56,8 +77,52 @@ function sendJsonError(res: ServerResponse, error: unknown): void {
   );
 }
 
+const xmlEscape = (v: string) =>
+  v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** awsQuery XML: objects become elements, arrays <member> lists, dates ISO 8601. */
+function toXml(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([k, v]) => k !== '$metadata' && v !== undefined)
+      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .join('');
+  return xmlEscape(String(value));
+}
+
+async function serveQuery(
+  service: QueryService,
+  action: string,
+  form: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of form) if (k !== 'Action' && k !== 'Version') input[k] = v;
+  try {
+    const out = await service.send({ input, constructor: { name: `${action}Command` } });
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end(
+      `<${action}Response xmlns="${service.namespace}"><${action}Result>${toXml(out)}</${action}Result>` +
+        `<ResponseMetadata><RequestId>emulator</RequestId></ResponseMetadata></${action}Response>`,
+    );
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    // Query error codes drop the SDK's "Exception" suffix: NoSuchEntity, EntityAlreadyExists.
+    const code = (e.name && e.name !== 'Error' ? e.name : 'ServiceFailure').replace(/Exception$/, '');
+    const status = code === 'NoSuchEntity' ? 404 : code === 'EntityAlreadyExists' ? 409 : 400;
+    res.writeHead(status, { 'content-type': 'text/xml' });
+    res.end(
+      `<ErrorResponse xmlns="${service.namespace}"><Error><Type>Sender</Type><Code>${code}</Code>` +
+        `<Message>${xmlEscape(e.message ?? code)}</Message></Error><RequestId>emulator</RequestId></ErrorResponse>`,
+    );
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
-  const requests: { target: string; body: unknown }[] = [];
+  const requests: { target: string; body: unknown; region?: string }[] = [];
   const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -66,13 +131,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const [prefix, operation] = target.split('.');
       const service = options.services.find((s) => s.targetPrefix === prefix);
       const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
-      requests.push({ target, body: input });
+      const region = signedRegion(req);
+      requests.push({ target, body: input, ...(region ? { region } : {}) });
       if (!service || !operation) {
         sendJsonError(res, { name: 'UnknownOperationException', message: `${target} is not emulated` });
         return;
       }
       // The fakes dispatch on the SDK command class name.
-      const command = { input, constructor: { name: `${operation}Command` } };
+      const command = { input, constructor: { name: `${operation}Command` }, ...(region ? { region } : {}) };
       try {
         const out = await service.send(command);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
@@ -84,6 +150,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     const form = new URLSearchParams(body);
     const action = form.get('Action');
+    const query = options.queryServices?.find((q) => q.version === form.get('Version'));
+    if (query && action) {
+      requests.push({ target: `${query.version}.${action}`, body: Object.fromEntries(form) });
+      await serveQuery(query, action, form, res);
+      return;
+    }
     requests.push({ target: `STS.${action}`, body: Object.fromEntries(form) });
     if (action === 'GetCallerIdentity') {
       res.writeHead(200, { 'content-type': 'text/xml' });

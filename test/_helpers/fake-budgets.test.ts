@@ -93,4 +93,38 @@ describe('FakeBudgets behaves like AWS Budgets', () => {
       'NotFoundException',
     );
   });
+
+  it('Given a FilterExpression budget, When described, Then the expression shows only with ShowFilterExpression; bad filters and a sixth inline notification are refused', async () => {
+    const fake = new FakeBudgets();
+    const FilterExpression = { Dimensions: { Key: 'LINKED_ACCOUNT' as const, Values: ['222222222222'] } };
+    await fake.send(
+      new CreateBudgetCommand({
+        AccountId: A,
+        Budget: { ...budget('b'), FilterExpression, Metrics: ['UnblendedCost'] },
+      }),
+    );
+    const hidden = await fake.send(new DescribeBudgetsCommand({ AccountId: A }));
+    const shown = await fake.send(new DescribeBudgetsCommand({ AccountId: A, ShowFilterExpression: true }));
+    expect(hidden.Budgets[0].FilterExpression).toBeUndefined();
+    expect(shown.Budgets[0].FilterExpression).toEqual(FilterExpression);
+    const refused = (extra: Record<string, unknown>, notifications = 0) =>
+      nameOf(
+        fake.send(
+          new CreateBudgetCommand({
+            AccountId: A,
+            Budget: { ...budget(`x${Math.random()}`), ...extra },
+            NotificationsWithSubscribers: Array.from({ length: notifications }, (_, i) => ({
+              Notification: notification(i + 1),
+              Subscribers: [email('a@x.io')],
+            })),
+          }),
+        ),
+      );
+    expect(await refused({ FilterExpression })).toBe('InvalidParameterException');
+    expect(
+      await refused({ FilterExpression, Metrics: ['UnblendedCost'], CostFilters: { LinkedAccount: ['1'] } }),
+    ).toBe('InvalidParameterException');
+    expect(await refused({}, 6)).toBe('InvalidParameterException');
+    expect(await refused({}, 5)).toBe('ok');
+  });
 });

@@ -2,10 +2,14 @@
  * A behavioural in-memory AWS Budgets at the SDK command level: `send(command)` answers
  * the commands estate uses like the service does — per-account budgets, notifications
  * keyed by (type, operator, threshold, threshold type), subscribers, budget actions,
- * paginated lists, and the real exception classes: NotFoundException for what is not
+ * paginated lists, filters as AWS keeps them (FilterExpression needs Metrics and cannot
+ * sit beside CostFilters; DescribeBudgets shows FilterExpression only with
+ * ShowFilterExpression: true), at most 5 NotificationsWithSubscribers in CreateBudget,
+ * and the real exception classes: NotFoundException for what is not
  * there (including DescribeBudgets on an account with no budget), DuplicateRecordException
  * for what already is, CreationLimitExceededException past 10 notifications per budget or
- * 10 e-mail / 1 SNS subscribers per notification.
+ * 10 e-mail / 1 SNS subscribers per notification, InvalidParameterException for a budget
+ * action whose execution role does not exist (with `roleExists`).
  *
  * Put the real adapter on top (`new AwsBudgets(() => fake)`), so pagination and error
  * mapping run end to end.
@@ -38,6 +42,11 @@ interface StoredBudget {
 export interface FakeBudgetsOptions {
   /** Page size when MaxResults is absent or larger. @default 100 */
   readonly pageSize?: number;
+  /**
+   * Whether an execution role exists (e.g. a FakeIam lookup). When given, CreateBudgetAction
+   * and UpdateBudgetAction refuse a role that does not, as AWS does. @default every role exists
+   */
+  readonly roleExists?: (arn: string) => boolean;
 }
 
 const meta = { $metadata: {} };
@@ -169,8 +178,23 @@ export class FakeBudgets {
 
   // ---------------------------------------------------------------- budgets
 
+  /** What CreateBudget and UpdateBudget refuse about a budget's filters. */
+  private checkBudget(budget: Budget): void {
+    const costFilters = Object.values(budget.CostFilters ?? {}).some((v) => v.length > 0);
+    if (budget.FilterExpression && costFilters)
+      throw err(InvalidParameterException, 'CostFilters and FilterExpression cannot be used together');
+    if (budget.FilterExpression && !budget.Metrics?.length)
+      throw err(InvalidParameterException, 'FilterExpression requires Metrics');
+    if (budget.Metrics?.length && budget.CostTypes)
+      throw err(InvalidParameterException, 'Metrics and CostTypes cannot be used together');
+  }
+
   onDescribeBudgets(input: Input) {
-    const all = [...(this.accounts.get(input.AccountId)?.values() ?? [])].map((b) => b.budget);
+    const all = [...(this.accounts.get(input.AccountId)?.values() ?? [])].map((b) => {
+      if (input.ShowFilterExpression) return b.budget;
+      const { FilterExpression: _hidden, ...rest } = b.budget;
+      return rest;
+    });
     if (all.length === 0) throw err(NotFoundException, `Account ${input.AccountId} has no budgets`);
     const { items, NextToken } = this.page(all, input);
     return { Budgets: items, ...(NextToken ? { NextToken } : {}) };
@@ -180,6 +204,12 @@ export class FakeBudgets {
     const home = this.home(input.AccountId);
     const name = input.Budget.BudgetName;
     if (home.has(name)) throw err(DuplicateRecordException, `the budget ${name} already exists`);
+    this.checkBudget(input.Budget);
+    if ((input.NotificationsWithSubscribers ?? []).length > 5)
+      throw err(
+        InvalidParameterException,
+        'NotificationsWithSubscribers: member must have length less than or equal to 5',
+      );
     const stored: StoredBudget = { budget: input.Budget, notifications: new Map(), actions: new Map() };
     for (const n of input.NotificationsWithSubscribers ?? [])
       this.addNotification(stored, n.Notification, n.Subscribers);
@@ -189,6 +219,7 @@ export class FakeBudgets {
 
   onUpdateBudget(input: Input) {
     const b = this.need({ AccountId: input.AccountId, BudgetName: input.NewBudget.BudgetName });
+    this.checkBudget(input.NewBudget);
     b.budget = { ...input.NewBudget, CalculatedSpend: b.budget.CalculatedSpend };
     return {};
   }
@@ -280,9 +311,15 @@ export class FakeBudgets {
     return { Actions: items, ...(NextToken ? { NextToken } : {}) };
   }
 
+  private checkRole(arn: string | undefined): void {
+    if (this.options.roleExists && !this.options.roleExists(arn ?? ''))
+      throw err(InvalidParameterException, `The execution role ${arn} cannot be assumed by AWS Budgets`);
+  }
+
   onCreateBudgetAction(input: Input) {
     const b = this.need(input);
     this.checkSubscribers(input.Subscribers ?? []);
+    this.checkRole(input.ExecutionRoleArn);
     const id = `00000000-0000-4000-8000-${String(++this.seq).padStart(12, '0')}`;
     const { AccountId: _a, ...rest } = input;
     b.actions.set(id, { ...rest, BudgetName: input.BudgetName, ActionId: id, Status: 'STANDBY' } as Action);
@@ -295,6 +332,7 @@ export class FakeBudgets {
     if (!a) throw err(NotFoundException, `Action ${input.ActionId} not found`);
     if (a.Status === 'EXECUTION_IN_PROGRESS' || a.Status === 'REVERSE_IN_PROGRESS')
       throw err(ResourceLockedException, 'The action is being executed');
+    if (input.ExecutionRoleArn) this.checkRole(input.ExecutionRoleArn);
     const { AccountId: _a, ...rest } = input;
     b.actions.set(input.ActionId, { ...a, ...rest });
     return {};

@@ -3,6 +3,7 @@ import {
   BudgetsClient,
   CreateBudgetActionCommand,
   CreateBudgetCommand,
+  CreateNotificationCommand,
   CreateSubscriberCommand,
   DeleteBudgetCommand,
   DeleteNotificationCommand,
@@ -68,7 +69,13 @@ describe('AwsBudgets: reading', () => {
       .resolvesOnce({
         Budgets: [
           budget('estate-env_alice-monthly', '50', {
-            CostFilters: { LinkedAccount: ['222222222222'], TagKeyValue: ['user:estate:env$alice'] },
+            FilterExpression: {
+              And: [
+                { Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['222222222222'], MatchOptions: ['EQUALS'] } },
+                { Tags: { Key: 'user:estate:env', Values: ['alice'], MatchOptions: ['EQUALS'] } },
+              ],
+            },
+            Metrics: ['UnblendedCost'],
           }),
           budget('finance-total', '9000', {
             CostFilters: { Service: ['Amazon Elastic Compute Cloud - Compute'] },
@@ -79,9 +86,9 @@ describe('AwsBudgets: reading', () => {
     const list = await adapter().listBudgets(MGMT);
 
     expect(mock.commandCalls(DescribeBudgetsCommand).map((c) => c.args[0].input)).toEqual([
-      { AccountId: MGMT, MaxResults: 100 },
-      { AccountId: MGMT, MaxResults: 100, NextToken: 't1' },
-      { AccountId: MGMT, MaxResults: 100, NextToken: 't2' },
+      { AccountId: MGMT, MaxResults: 100, ShowFilterExpression: true },
+      { AccountId: MGMT, MaxResults: 100, ShowFilterExpression: true, NextToken: 't1' },
+      { AccountId: MGMT, MaxResults: 100, ShowFilterExpression: true, NextToken: 't2' },
     ]);
     expect(list).toEqual([
       {
@@ -91,6 +98,7 @@ describe('AwsBudgets: reading', () => {
         budgetType: 'COST',
         filter: { linkedAccount: '222222222222' },
         otherFilters: false,
+        legacyFilters: true,
         actualUsd: 42.5,
         forecastUsd: 120,
       },
@@ -109,6 +117,7 @@ describe('AwsBudgets: reading', () => {
         budgetType: 'COST',
         filter: {},
         otherFilters: true,
+        legacyFilters: true,
       },
     ]);
     expect(homes).toEqual([MGMT]);
@@ -119,23 +128,37 @@ describe('AwsBudgets: reading', () => {
     expect(await adapter().listBudgets(MGMT)).toEqual([]);
   });
 
-  it('Given a budget edited in the console, When its FilterExpression is read, Then it compares like CostFilters', () => {
-    expect(
-      fromBudgetFilters({
-        FilterExpression: {
-          And: [
-            { Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['222222222222'] } },
-            { Tags: { Key: 'user:estate:env', Values: ['alice'] } },
-          ],
-        },
-      }),
-    ).toEqual({
-      filter: { linkedAccount: '222222222222', tag: { key: 'estate:env', value: 'alice' } },
-      other: false,
+  it('Given the same filter written both ways, When read, Then they compare equal and only the CostFilters one is legacy', () => {
+    const expression = fromBudgetFilters({
+      FilterExpression: {
+        And: [
+          { Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['222222222222'] } },
+          { Tags: { Key: 'user:estate:env', Values: ['alice'] } },
+        ],
+      },
+      Metrics: ['UnblendedCost'],
     });
+    const old = fromBudgetFilters({
+      CostFilters: { LinkedAccount: ['222222222222'], TagKeyValue: ['user:estate:env$alice'] },
+      CostTypes: { UseBlended: false },
+    });
+    const filter = { linkedAccount: '222222222222', tag: { key: 'estate:env', value: 'alice' } };
+    expect(expression).toEqual({ filter, other: false, legacy: false });
+    expect(old).toEqual({ filter, other: false, legacy: true });
+    const other = (e: Parameters<typeof fromBudgetFilters>[0]) => fromBudgetFilters(e).other;
     expect(
-      fromBudgetFilters({ FilterExpression: { Dimensions: { Key: 'REGION', Values: ['eu-west-2'] } } }).other,
+      other({
+        FilterExpression: { Dimensions: { Key: 'REGION', Values: ['eu-west-2'] } },
+        Metrics: ['UnblendedCost'],
+      }),
     ).toBe(true);
+    expect(
+      other({
+        FilterExpression: { Tags: { Key: 'user:estate:env', Values: ['alice'], MatchOptions: ['CONTAINS'] } },
+        Metrics: ['UnblendedCost'],
+      }),
+    ).toBe(true);
+    expect(other({ Metrics: ['AmortizedCost'] })).toBe(true);
   });
 
   it('Given paged notifications, subscribers and actions, When describing a budget, Then all pages are joined per notification', async () => {
@@ -314,7 +337,10 @@ describe('AwsBudgets: writing', () => {
         BudgetLimit: { Amount: '50', Unit: 'USD' },
         TimeUnit: 'MONTHLY',
         BudgetType: 'COST',
-        CostFilters: { TagKeyValue: ['user:estate:env$alice'] },
+        FilterExpression: {
+          Tags: { Key: 'user:estate:env', Values: ['alice'], MatchOptions: ['EQUALS'] },
+        },
+        Metrics: ['UnblendedCost'],
       },
       NotificationsWithSubscribers: [
         {
@@ -331,6 +357,25 @@ describe('AwsBudgets: writing', () => {
         },
       ],
     });
+  });
+
+  it('Given seven notifications, When the budget is created, Then CreateBudget carries five and CreateNotification adds the other two', async () => {
+    mock.on(CreateBudgetCommand).resolves({});
+    mock.on(CreateNotificationCommand).resolves({});
+    const notifications = [50, 60, 70, 80, 90, 100, 110].map((t) => ({
+      type: 'ACTUAL' as const,
+      thresholdPercent: t,
+      emails: ['a@x.example.com'],
+    }));
+    await adapter().createBudget(MGMT, { name: 'b', amountUsd: 1, filter: {}, notifications });
+    const created = mock.commandCalls(CreateBudgetCommand)[0]!.args[0].input;
+    expect(created.NotificationsWithSubscribers!.map((n) => n.Notification!.Threshold)).toEqual([
+      50, 60, 70, 80, 90,
+    ]);
+    expect(created.Budget!.FilterExpression).toBeUndefined();
+    expect(
+      mock.commandCalls(CreateNotificationCommand).map((c) => c.args[0].input.Notification!.Threshold),
+    ).toEqual([100, 110]);
   });
 
   it('Given the budget exists already, When created again, Then DuplicateRecordException reports existed instead of failing', async () => {
@@ -370,9 +415,13 @@ describe('AwsBudgets: writing', () => {
     expect((error as EstateError).message).toBe(
       'cannot UpdateBudget budget estate-prod-monthly in account 111111111111: the caller lacks budgets:ModifyBudget (AccessDeniedException)',
     );
-    expect(mock.commandCalls(UpdateBudgetCommand)[0]!.args[0].input.NewBudget?.CostFilters).toEqual({
-      LinkedAccount: ['333333333333'],
+    const sent = mock.commandCalls(UpdateBudgetCommand)[0]!.args[0].input.NewBudget!;
+    expect(sent.CostFilters).toBeUndefined();
+    expect(sent.CostTypes).toBeUndefined();
+    expect(sent.FilterExpression).toEqual({
+      Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['333333333333'], MatchOptions: ['EQUALS'] },
     });
+    expect(sent.Metrics).toEqual(['UnblendedCost']);
   });
 
   it('Given throttling twice, When wrapped with estate retries, Then the third attempt succeeds', async () => {

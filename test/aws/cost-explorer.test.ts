@@ -46,13 +46,15 @@ describe('AwsCostExplorer: GetCostAndUsage', () => {
         ],
       });
 
-    const result = await adapter().costAndUsage({
+    const ce = adapter();
+    const result = await ce.costAndUsage({
       start: '2026-09-01',
       end: '2026-11-01',
       groupBy: { type: 'tag', key: 'estate:env' },
     });
 
     expect(result.requests).toBe(2);
+    expect(ce.requestCount()).toBe(2);
     expect(result.points).toEqual([
       { period: '2026-09', group: 'alice', amountUsd: 12.34, estimated: false },
       { period: '2026-09', group: '', amountUsd: 5, estimated: false },
@@ -117,7 +119,10 @@ describe('AwsCostExplorer: cost allocation tags', () => {
       .resolvesOnce({
         CostAllocationTags: [{ TagKey: 'cost-center', Type: 'UserDefined', Status: 'Active' }],
       });
-    const tags = await adapter().listCostAllocationTags(['estate:env', 'cost-center', 'environment']);
+    const ce = adapter();
+    const tags = await ce.listCostAllocationTags(['estate:env', 'cost-center', 'environment']);
+    // Each page is a billed request, the plan's tag read included.
+    expect(ce.requestCount()).toBe(2);
     expect(tags).toEqual([
       { key: 'estate:env', status: 'Inactive', type: 'UserDefined' },
       { key: 'cost-center', status: 'Active', type: 'UserDefined' },

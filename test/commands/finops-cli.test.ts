@@ -6,9 +6,17 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import {
+  emulatorEnv,
+  startEmulator,
+  type Emulator,
+  type JsonService,
+  type QueryService,
+} from '../_helpers/aws-emulator.js';
 import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
+import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
+import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
@@ -62,84 +70,108 @@ class FakeCostExplorer {
   }
 }
 
-/** The Tagging API of the caller's own account (no AssumeRole needed). */
+/**
+ * The Tagging API of the caller's own account (no AssumeRole needed), regional as AWS's:
+ * eu-west-2 lists its buckets, us-east-1 its own bucket and the account's CloudFront
+ * distribution (global resources are listed there only).
+ */
 class FakeTagging {
-  async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+  async send(command: { input: Record<string, any>; constructor: { name: string }; region?: string }) {
     if (command.constructor.name !== 'GetResourcesCommand') throw new Error('not emulated');
-    return {
-      ResourceTagMappingList: [
+    const byRegion: Record<string, { ResourceARN: string; Tags: { Key: string; Value: string }[] }[]> = {
+      'eu-west-2': [
         { ResourceARN: 'arn:aws:s3:::audit-trail', Tags: [{ Key: 'cost-center', Value: 'platform' }] },
         { ResourceARN: 'arn:aws:s3:::scratch', Tags: [{ Key: 'owner', Value: 'alice' }] },
       ],
+      'us-east-1': [
+        { ResourceARN: 'arn:aws:s3:::east-bucket', Tags: [{ Key: 'owner', Value: 'bob' }] },
+        {
+          ResourceARN: `arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE`,
+          Tags: [{ Key: 'owner', Value: 'web' }],
+        },
+      ],
     };
+    return { ResourceTagMappingList: byRegion[command.region ?? ''] ?? [] };
   }
 }
 
-describe('estate cost / tags audit against emulated AWS', () => {
-  let emulator: Emulator;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let file: string;
-  let env: NodeJS.ProcessEnv;
-  let ce: FakeCostExplorer;
-  let aliceId: string;
-
+/** A temp folder with `config` as estate.yaml and an emulator serving the given fakes. */
+function emulatedEstate(
+  config: () => Record<string, unknown>,
+  services: () => { json: JsonService[]; query?: QueryService[] },
+) {
+  const state = {} as { emulator: Emulator; dir: string; file: string; env: NodeJS.ProcessEnv };
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir());
-    file = join(dir, 'estate.yaml');
-    const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
-    aliceId = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
-    const budgets = new FakeBudgets();
-    budgets.seed(MANAGEMENT, {
-      BudgetName: 'estate-logs-monthly',
-      BudgetLimit: { Amount: '150', Unit: 'USD' },
-      CalculatedSpend: {
-        ActualSpend: { Amount: '80', Unit: 'USD' },
-        ForecastedSpend: { Amount: '160', Unit: 'USD' },
-      },
-    });
-    ce = new FakeCostExplorer({ [MANAGEMENT]: 80, [aliceId]: 130 });
-    await writeFile(
-      file,
-      stringify({
-        version: 1,
-        organization: {
-          name: 'acme',
-          homeRegion: 'eu-west-2',
-          governedRegions: ['eu-west-2'],
-          emailPattern: 'aws+{account}@acme.example.com',
-        },
-        organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
-        // logs is the caller's own account here, so auditing it needs no assumed role.
-        accounts: [
-          { name: 'logs', kind: 'logs', ou: 'Security', id: MANAGEMENT },
-          { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
-        ],
-        tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
-        budgets: {
-          alertEmails: ['finops@acme.example.com'],
-          byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100 } },
-        },
-      }),
-    );
-    emulator = await startEmulator({
+    const temp = await tempDir();
+    cleanup = temp.cleanup;
+    state.dir = temp.dir;
+    state.file = join(temp.dir, 'estate.yaml');
+    const { json, query } = services();
+    await writeFile(state.file, stringify(config()));
+    state.emulator = await startEmulator({
       callerAccountId: MANAGEMENT,
-      services: [
-        { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
-        { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
-        { targetPrefix: 'AWSInsightsIndexService', send: (c) => ce.send(c) },
-        { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
-      ],
+      services: json,
+      ...(query ? { queryServices: query } : {}),
     });
-    env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
+    state.env = emulatorEnv(state.emulator.url, join(temp.dir, 'audit.log'));
   });
   afterAll(async () => {
-    await emulator?.close();
+    await state.emulator?.close();
     await cleanup?.();
   });
+  return state;
+}
+
+describe('estate cost / tags audit against emulated AWS', () => {
+  let ce: FakeCostExplorer;
+  const live = emulatedEstate(
+    () => ({
+      version: 1,
+      organization: {
+        name: 'acme',
+        homeRegion: 'eu-west-2',
+        governedRegions: ['eu-west-2'],
+        emailPattern: 'aws+{account}@acme.example.com',
+      },
+      organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
+      // logs is the caller's own account here, so auditing it needs no assumed role.
+      accounts: [
+        { name: 'logs', kind: 'logs', ou: 'Security', id: MANAGEMENT },
+        { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
+      ],
+      tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
+      budgets: {
+        alertEmails: ['finops@acme.example.com'],
+        byKind: { logs: { monthlyUsd: 150 }, developer: { monthlyUsd: 100 } },
+      },
+    }),
+    () => {
+      const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+      const aliceId = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+      const budgets = new FakeBudgets();
+      budgets.seed(MANAGEMENT, {
+        BudgetName: 'estate-logs-monthly',
+        BudgetLimit: { Amount: '150', Unit: 'USD' },
+        CalculatedSpend: {
+          ActualSpend: { Amount: '80', Unit: 'USD' },
+          ForecastedSpend: { Amount: '160', Unit: 'USD' },
+        },
+      });
+      ce = new FakeCostExplorer({ [MANAGEMENT]: 80, [aliceId]: 130 });
+      return {
+        json: [
+          { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+          { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+          { targetPrefix: 'AWSInsightsIndexService', send: (c) => ce.send(c) },
+          { targetPrefix: 'ResourceGroupsTaggingAPI_20170126', send: (c) => new FakeTagging().send(c) },
+        ],
+      };
+    },
+  );
 
   it('Given spend per account, When `cost --json` runs, Then one JSON report shows who is over, with AWS forecasts where budgets exist', async () => {
-    const r = await estate(['cost', '--config', file, '--months', '2', '--json'], { env });
+    const r = await estate(['cost', '--config', live.file, '--months', '2', '--json'], { env: live.env });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.by).toBe('account');
@@ -152,10 +184,34 @@ describe('estate cost / tags audit against emulated AWS', () => {
     expect(report.over).toEqual(['dev-alice']);
     expect(ce.queries).toHaveLength(1);
     expect(ce.queries[0]!.GroupBy).toEqual([{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }]);
+    expect(report).toMatchObject({ requests: 1, costUsd: 0.01, cache: { mode: 'use', hit: false } });
+  });
+
+  it("Given today's answer was fetched once, When `cost` runs again, Then the cache answers without a Cost Explorer request and says it cost $0; --refresh and --no-cache ask again", async () => {
+    const asked = () => live.emulator.requests.filter((r) => r.target.endsWith('.GetCostAndUsage')).length;
+    const args = ['cost', '--by', 'service', '--months', '3', '--config', live.file];
+    const before = asked();
+
+    const first = await estate([...args, '--json'], { env: live.env });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ requests: 1, costUsd: 0.01, cache: { hit: false } });
+    expect(asked()).toBe(before + 1);
+
+    const second = await estate([...args, '--json'], { env: live.env });
+    expect(JSON.parse(second.stdout)).toMatchObject({ requests: 0, costUsd: 0, cache: { hit: true } });
+    const text = await estate(args, { env: live.env });
+    expect(text.stdout).toContain("0 Cost Explorer requests, $0.00: today's answer came from the cache");
+    expect(asked()).toBe(before + 1);
+
+    const refreshed = await estate([...args, '--refresh'], { env: live.env });
+    expect(refreshed.stdout).toContain('1 Cost Explorer request, $0.01');
+    const uncached = await estate([...args, '--no-cache', '--json'], { env: live.env });
+    expect(JSON.parse(uncached.stdout)).toMatchObject({ requests: 1, cache: { mode: 'off', hit: false } });
+    expect(asked()).toBe(before + 3);
   });
 
   it('Given the same spend, When `cost` runs for a person, Then stdout is the chart with the over-budget line', async () => {
-    const r = await estate(['cost', '--config', file, '--months', '1'], { env });
+    const r = await estate(['cost', '--config', live.file, '--months', '1'], { env: live.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Spend by account in USD/);
     expect(r.stdout).toMatch(/dev-alice .* 130% {2}█+.*OVER BUDGET/);
@@ -164,12 +220,106 @@ describe('estate cost / tags audit against emulated AWS', () => {
   });
 
   it('Given a resource without cost-center, When `tags audit --strict` runs, Then it is listed and the exit code is 1', async () => {
-    const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', file], { env });
-    expect(r.stdout).toContain('logs     111111111111          2          1              1  NON-COMPLIANT');
+    const r = await estate(['tags', 'audit', '--account', 'logs', '--strict', '--config', live.file], {
+      env: live.env,
+    });
+    // eu-west-2's two buckets, and from us-east-1 (not governed) only the global distribution.
+    expect(r.stdout).toContain('logs     111111111111          3          1              2  NON-COMPLIANT');
     expect(r.stdout).toContain('logs eu-west-2 arn:aws:s3:::scratch: missing cost-center');
+    expect(r.stdout).toContain(
+      `logs us-east-1 arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE: missing cost-center`,
+    );
+    expect(r.stdout).not.toContain('east-bucket');
+    expect(r.stdout).toContain('Regions: eu-west-2, us-east-1 (global resources only)');
+    expect(r.stdout).toContain('a resource never tagged at all does not appear here');
     expect(r.code).toBe(1);
-    const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', file, '--json'], { env });
+    const tagging = live.emulator.requests.filter((q) => q.target.endsWith('.GetResources'));
+    expect(tagging.map((q) => q.region).sort()).toEqual(['eu-west-2', 'us-east-1']);
+    const lenient = await estate(['tags', 'audit', '--account', 'logs', '--config', live.file, '--json'], {
+      env: live.env,
+    });
     expect(lenient.code).toBe(0);
-    expect(JSON.parse(lenient.stdout)).toMatchObject({ resources: 2, nonCompliant: 1 });
+    expect(JSON.parse(lenient.stdout)).toMatchObject({
+      resources: 3,
+      nonCompliant: 2,
+      scan: { regions: ['eu-west-2', 'us-east-1'], globalAdded: true },
+    });
   });
+
+  it('Given the global distribution lacks cost-center, When `tags apply` runs, Then it is tagged through us-east-1', async () => {
+    const r = await estate(
+      ['tags', 'apply', '--account', 'logs', '--missing-only', '--config', live.file, '--json'],
+      { env: live.env },
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.plan.additions.map((a: any) => [a.region, a.arn])).toEqual([
+      ['eu-west-2', 'arn:aws:s3:::scratch'],
+      ['us-east-1', `arn:aws:cloudfront::${MANAGEMENT}:distribution/E2EXAMPLE`],
+    ]);
+    expect(out.plan.notes.join(' ')).toContain('never tagged at all');
+  });
+});
+
+describe('estate plan / apply with a budget action, against emulated AWS (IAM included)', () => {
+  let budgets: FakeBudgets;
+  let iam: FakeIam;
+  const live = emulatedEstate(
+    () => ({
+      version: 1,
+      organization: {
+        name: 'acme',
+        managementAccountId: MANAGEMENT,
+        homeRegion: 'eu-west-2',
+        governedRegions: ['eu-west-2'],
+        emailPattern: 'aws+{account}@acme.example.com',
+      },
+      organizationalUnits: [{ name: 'Sandbox' }],
+      accounts: [{ name: 'dev-alice', kind: 'developer', ou: 'Sandbox' }],
+      budgets: {
+        alertEmails: ['finops@acme.example.com'],
+        byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+      },
+    }),
+    () => {
+      const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MANAGEMENT });
+      org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
+      iam = new FakeIam(MANAGEMENT);
+      budgets = new FakeBudgets({ roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn) });
+      const tags = new FakeCostAllocationTags(['estate:env']);
+      return {
+        json: [
+          { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => org.send(c) },
+          { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
+          { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
+        ],
+        query: [iamQueryService(iam)],
+      };
+    },
+  );
+
+  it('Given enforce deny-new-resources and no execution role, When applied, Then estate creates the role first and the action runs as it; the next plan has nothing for budgets', async () => {
+    const plan = await estate(['plan', '--config', live.file, '--json'], { env: live.env });
+    expect(plan.code).toBe(0);
+    const planned = JSON.parse(plan.stdout).changes.map((c: any) => `${c.action} ${c.address}`);
+    expect(planned).toContain('create budget-action-role:estate-budgets-action');
+    expect(iam.mutations()).toEqual([]);
+
+    const r = await estate(['apply', '--config', live.file, '--yes', '--json'], { env: live.env });
+    expect(r.code).toBe(0);
+    expect(iam.mutations()).toEqual([
+      'CreateRole estate-budgets-action',
+      'PutRolePolicy estate-budgets-action',
+    ]);
+    const role = iam.roles.get('estate-budgets-action')!;
+    const [action] = [...budgets.budget(MANAGEMENT, 'estate-dev-alice-monthly')!.actions.values()];
+    expect(action!.ExecutionRoleArn).toBe(role.Arn);
+    expect(JSON.parse(role.AssumeRolePolicyDocument).Statement[0].Principal.Service).toBe(
+      'budgets.amazonaws.com',
+    );
+
+    const again = await estate(['plan', '--config', live.file, '--json'], { env: live.env });
+    const left = JSON.parse(again.stdout).changes.filter((c: any) => c.section === 'budgets');
+    expect(left).toEqual([]);
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import {
 } from '../../core/tags/apply.js';
 import { settleConcurrent } from '../../core/concurrency.js';
 import type { TaggedResource } from '../../core/tags/ports.js';
+import { mergeRegions, tagScanRegions, visibilityNotes } from '../../core/tags/regions.js';
 
 export interface TagsApplyResult {
   readonly dryRun: boolean;
@@ -24,6 +25,7 @@ export default class TagsApply extends BaseCommand<typeof TagsApply> {
   static override summary =
     'Add the mandatory tags that resources in one account lack (a dry run unless --yes).';
   static override description = `Lists the account's resources in each governed region with the Resource Groups Tagging API and adds every mandatory tag a resource lacks, with the value estate.yaml gives the account (accounts[].tags, tags.byKind, else the tag's default). Values already set are never changed.
+Global resources (CloudFront distributions, ...) are listed and tagged only through us-east-1, so it is scanned too. Resources never tagged, and services the Tagging API does not cover, are invisible to it: the output says so.
 Without --yes it only prints what it would tag.`;
   static override examples = [
     '<%= config.bin %> tags apply --account dev-alice --missing-only',
@@ -33,7 +35,8 @@ Without --yes it only prints what it would tag.`;
     ...configFlag,
     ...awsFlags,
     region: Flags.string({
-      summary: 'Tag only in this region; default: every region in organization.governedRegions.',
+      summary:
+        'Tag only in this region; default: every governed region, and us-east-1 for global resources (CloudFront, ...).',
       env: 'ESTATE_REGION',
     }),
     account: Flags.string({ char: 'a', required: true, summary: 'The account to repair (its estate name).' }),
@@ -51,7 +54,8 @@ Without --yes it only prints what it would tag.`;
     const { taggingPort } = await import('../../aws/tagging.js');
     const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
     const [target] = await resolveAccounts(config, directory, [this.flags.account]);
-    const regions = this.flags.region ? [this.flags.region] : config.organization.governedRegions;
+    const scan = tagScanRegions(config, this.flags.region);
+    const { regions } = scan;
     const port = taggingPort(clients);
 
     const listed = await settleConcurrent(regions, this.flags.concurrency, (region) =>
@@ -59,10 +63,14 @@ Without --yes it only prints what it would tag.`;
     );
     const failure = listed.find((r) => r.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
-    const resources = new Map<string, TaggedResource[]>(
-      regions.map((region, i) => [region, (listed[i] as PromiseFulfilledResult<TaggedResource[]>).value]),
+    // Each ARN once; global resources are tagged through the region that lists them.
+    const resources = mergeRegions(
+      new Map<string, TaggedResource[]>(
+        regions.map((region, i) => [region, (listed[i] as PromiseFulfilledResult<TaggedResource[]>).value]),
+      ),
+      scan,
     );
-    const plan = planTagRepair(config, account!, target!.id, resources);
+    const plan = planTagRepair(config, account!, target!.id, resources, visibilityNotes(scan));
 
     if (!this.flags.yes || plan.additions.length === 0) {
       if (!this.jsonEnabled()) this.log(renderTagRepairPlan(plan, 'dry-run'));

@@ -5,13 +5,14 @@ import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
 import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
 import { auditTags, renderAuditReport, type TagAuditReport } from '../../core/tags/audit.js';
+import { tagScanRegions } from '../../core/tags/regions.js';
 
 export default class TagsAudit extends BaseCommand<typeof TagsAudit> {
   static override summary =
     'Report resources missing a mandatory tag or holding a value estate.yaml does not allow.';
   static override description = `Lists resources in each account (through the access role, several accounts at once) and each governed region with the Resource Groups Tagging API, and checks them against tags.mandatory: a missing key, or a value outside its allowed list, makes a resource non-compliant.
 Prints a summary table per account and one line per non-compliant resource. Exit 1 when an account could not be read, or with --strict when anything is non-compliant.
-The Tagging API lists only resources that carry (or once carried) a tag.`;
+The Tagging API is regional: global resources (CloudFront distributions, ...) are listed only in us-east-1, so it is scanned too (for global resources only when it is not governed), and a resource seen in two regions counts once. It lists only resources that carry (or once carried) a tag, and only services it supports: the report says so.`;
   static override examples = [
     '<%= config.bin %> tags audit',
     '<%= config.bin %> tags audit --account dev-alice --account dev-bob --strict',
@@ -22,7 +23,8 @@ The Tagging API lists only resources that carry (or once carried) a tag.`;
     profile: awsFlags.profile,
     timeout: awsFlags.timeout,
     region: Flags.string({
-      summary: 'Audit only this region; default: every region in organization.governedRegions.',
+      summary:
+        'Audit only this region; default: every governed region, and us-east-1 for global resources (CloudFront, ...).',
       env: 'ESTATE_REGION',
     }),
     concurrency: awsFlags.concurrency,
@@ -46,13 +48,13 @@ The Tagging API lists only resources that carry (or once carried) a tag.`;
       (n) => !targets.some((t) => t.name === n),
     );
     if (skipped.length) this.note(`not in the organisation yet, skipped: ${skipped.join(', ')}`);
-    const regions = this.flags.region ? [this.flags.region] : config.organization.governedRegions;
+    const scan = tagScanRegions(config, this.flags.region);
     const report = await trackProgress(
       this.mode,
       targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
       (progress) =>
         auditTags(taggingPort(clients), config, targets, {
-          regions,
+          scan,
           concurrency: this.flags.concurrency,
           progress,
         }),

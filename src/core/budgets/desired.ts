@@ -208,3 +208,60 @@ export function desiredBudgets(
     actionRoleArn: actionRoleArn(config, managementAccountId),
   };
 }
+
+// ---------------------------------------------------------------- the action's execution role
+
+/** The inline policy estate writes on its execution role. */
+export const ACTION_ROLE_POLICY_NAME = 'estate-attach-budget-deny-scp';
+/** Stands for the deny SCP's id in a role policy planned before the SCP exists. */
+export const POLICY_ID_AT_APPLY = '<id of estate-budget-deny-new-resources at apply>';
+
+/** True when estate owns the role (budgets.actionRoleArn unset): it creates and updates it. */
+export const actionRoleManaged = (config: EstateConfig): boolean => !config.budgets?.actionRoleArn;
+
+/** 'arn:aws:iam::1:role/path/name' → 'name'. */
+export const roleNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** Only AWS Budgets, acting for this account, may assume the role. */
+export function actionRoleTrustPolicy(managementAccountId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'budgets.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': managementAccountId || '<management-account-id>' },
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * Least privilege for an APPLY_SCP_POLICY action: attach and detach the one deny SCP
+ * (AttachPolicy and DetachPolicy authorise against the policy and the target account).
+ */
+export function actionRolePermissions(
+  config: EstateConfig,
+  managementAccountId: string,
+  policyId: string,
+): string {
+  const partition = partitionOf(config.organization.homeRegion);
+  const mgmt = managementAccountId || '<management-account-id>';
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AttachEstateBudgetDenyScp',
+        Effect: 'Allow',
+        Action: ['organizations:AttachPolicy', 'organizations:DetachPolicy'],
+        Resource: [
+          `arn:${partition}:organizations::${mgmt}:policy/o-*/service_control_policy/${policyId}`,
+          `arn:${partition}:organizations::${mgmt}:account/o-*/*`,
+        ],
+      },
+    ],
+  });
+}

@@ -12,9 +12,15 @@
 import type { EstateConfig } from '../../config/schema.js';
 import type { Change } from '../plan/types.js';
 import {
+  ACTION_ROLE_POLICY_NAME,
   DENY_POLICY_DESCRIPTION,
   DENY_POLICY_NAME,
   ENFORCE_THRESHOLD_PERCENT,
+  POLICY_ID_AT_APPLY,
+  actionRoleManaged,
+  actionRolePermissions,
+  actionRoleTrustPolicy,
+  roleNameOf,
   type AccountRef,
   type DesiredBudget,
   type DesiredFilter,
@@ -28,6 +34,7 @@ import type {
   BudgetNotification,
   BudgetSummary,
   CostAllocationTagInfo,
+  LiveActionRole,
   LiveBudgetAction,
   ScpInfo,
   Subscribers,
@@ -51,6 +58,8 @@ export interface BudgetsSnapshot {
   /** Status of estate's cost allocation tag keys; a key absent here has not appeared in billing data. */
   readonly costAllocationTags: readonly CostAllocationTagInfo[];
   readonly denyPolicy?: ScpInfo;
+  /** estate's budget-action execution role, when it was read and exists. */
+  readonly actionRole?: LiveActionRole;
 }
 
 /** Where a change acts: an account id when known, else the account name (resolved at apply time). */
@@ -139,6 +148,18 @@ export interface PolicyPayload extends Record<string, unknown> {
   readonly detachFrom?: readonly string[];
 }
 
+/** Create or bring up to date the role AWS Budgets assumes to run estate's action. */
+export interface ActionRolePayload extends Record<string, unknown> {
+  readonly name: string;
+  readonly trustPolicy: string;
+  readonly policyName: string;
+  /** May hold POLICY_ID_AT_APPLY when the deny SCP is created in the same apply. */
+  readonly permissions: string;
+  readonly create: boolean;
+  readonly updateTrust: boolean;
+  readonly updatePermissions: boolean;
+}
+
 export interface TagActivationPayload extends Record<string, unknown> {
   readonly key: string;
 }
@@ -147,6 +168,7 @@ export const ADDRESS = {
   budget: (home: string, name: string) => `budget:${home}/${name}`,
   action: (budget: string, id?: string) => `budget-action:${budget}${id ? `#${id}` : ''}`,
   policy: () => `budget-scp:${DENY_POLICY_NAME}`,
+  role: (name: string) => `budget-action-role:${name}`,
   tag: (key: string) => `cost-allocation-tag:${key}`,
 };
 
@@ -349,6 +371,62 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
     });
   }
 
+  // The execution role the action runs as: estate creates its own, in the management account.
+  const roleChanges: Change[] = [];
+  let roleAddress: string | undefined;
+  if (enforcing && actionRoleManaged(config)) {
+    const name = roleNameOf(desired.actionRoleArn);
+    const trustPolicy = actionRoleTrustPolicy(mgmt);
+    const permissions = actionRolePermissions(
+      config,
+      mgmt,
+      livePolicy && !policyCreated ? livePolicy.id : POLICY_ID_AT_APPLY,
+    );
+    const live = snapshot.actionRole;
+    const updateTrust = !live || !sameDocument(live.trustPolicy, trustPolicy);
+    const updatePermissions = !live?.permissions || !sameDocument(live.permissions, permissions);
+    if (updateTrust || updatePermissions) {
+      roleAddress = ADDRESS.role(name);
+      roleChanges.push({
+        section: SECTION_BUDGETS,
+        action: live ? 'update' : 'create',
+        resourceType: 'budget-action-role',
+        address: roleAddress,
+        summary: live
+          ? `update IAM role ${name}: ${[updateTrust ? 'trust policy' : '', updatePermissions ? `policy ${ACTION_ROLE_POLICY_NAME}` : ''].filter(Boolean).join(', ')}`
+          : `create IAM role ${name} for the budget action (trusts budgets.amazonaws.com; may only attach and detach SCP ${DENY_POLICY_NAME})`,
+        ...(live
+          ? {
+              diff: [
+                ...(updateTrust
+                  ? [{ field: 'trust policy', before: live.trustPolicy, after: trustPolicy }]
+                  : []),
+                ...(updatePermissions
+                  ? [
+                      {
+                        field: ACTION_ROLE_POLICY_NAME,
+                        before: live.permissions ?? '(none)',
+                        after: permissions,
+                      },
+                    ]
+                  : []),
+              ],
+            }
+          : {}),
+        payload: {
+          name,
+          trustPolicy,
+          policyName: ACTION_ROLE_POLICY_NAME,
+          permissions,
+          create: !live,
+          updateTrust: Boolean(live) && updateTrust,
+          updatePermissions: !live || updatePermissions,
+        } satisfies ActionRolePayload,
+        ...(policyCreated ? { dependsOn: [policyAddress] } : {}),
+      });
+    }
+  }
+
   for (const want of desired.budgets) {
     const home = homeOf(want);
     const address = ADDRESS.budget(home.label, want.name);
@@ -384,7 +462,8 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         !sameAmount(live.amountUsd, want.amountUsd) ||
         !sameFilter(want.filter, live) ||
         live.timeUnit !== 'MONTHLY' ||
-        live.budgetType !== 'COST';
+        live.budgetType !== 'COST' ||
+        Boolean(live.legacyFilters);
       if (!sameAmount(live.amountUsd, want.amountUsd))
         diff.push({ field: 'amountUsd', before: live.amountUsd, after: want.amountUsd });
       if (!sameFilter(want.filter, live))
@@ -395,6 +474,12 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         });
       if (live.timeUnit !== 'MONTHLY')
         diff.push({ field: 'timeUnit', before: live.timeUnit, after: 'MONTHLY' });
+      if (live.legacyFilters)
+        diff.push({
+          field: 'filter format',
+          before: 'CostFilters/CostTypes (deprecated)',
+          after: 'FilterExpression with Metrics UnblendedCost',
+        });
       if (budgetDiffers) steps.push({ op: 'updateBudget', amountUsd: want.amountUsd, filter });
       const notes = notificationSteps(want.notifications, live.details?.notifications ?? []);
       steps.push(...notes.steps);
@@ -433,7 +518,11 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         target: want.enforce.target,
       };
       match = liveActions.find((a) => a.actionType === 'APPLY_SCP_POLICY');
-      const dependsOn = [...(budgetCreated ? [address] : []), ...(policyCreated ? [policyAddress] : [])];
+      const dependsOn = [
+        ...(budgetCreated ? [address] : []),
+        ...(policyCreated ? [policyAddress] : []),
+        ...(roleAddress ? [roleAddress] : []),
+      ];
       const target = want.enforce.target;
       if (!match) {
         actionChanges.push({
@@ -492,7 +581,7 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
             summary: `update budget action on ${want.name}: ${diff.map((d) => d.field).join(', ')}`,
             diff,
             payload: { home: mgmtHome, budget: want.name, actionId: match.id, spec } satisfies ActionPayload,
-            ...(policyCreated ? { dependsOn: [policyAddress] } : {}),
+            ...(dependsOn.length ? { dependsOn } : {}),
           });
       }
     }
@@ -566,7 +655,15 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
 
   const policyFirst = policyChanges.filter((c) => c.action !== 'delete');
   const policyLast = policyChanges.filter((c) => c.action === 'delete');
-  return [...tagChanges, ...policyFirst, ...budgetChanges, ...actionChanges, ...deletes, ...policyLast];
+  return [
+    ...tagChanges,
+    ...policyFirst,
+    ...roleChanges,
+    ...budgetChanges,
+    ...actionChanges,
+    ...deletes,
+    ...policyLast,
+  ];
 }
 
 function firedAction(a: LiveBudgetAction): FiredAction {

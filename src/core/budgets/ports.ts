@@ -45,6 +45,8 @@ export interface BudgetSummary {
   readonly filter: BudgetFilter;
   /** Filters estate does not write (service, region, ...) — an owned budget with them is updated. */
   readonly otherFilters: boolean;
+  /** Written with the deprecated CostFilters / CostTypes: estate rewrites it as FilterExpression. */
+  readonly legacyFilters?: boolean;
   /** CalculatedSpend, when AWS reports it. */
   readonly actualUsd?: number;
   readonly forecastUsd?: number;
@@ -105,7 +107,10 @@ export interface BudgetsPort {
    */
   describeBudgets(home: string, names: readonly string[]): Promise<Map<string, BudgetDetails>>;
 
-  /** Creates the budget with its notifications and subscribers; `existed` when the name was taken. */
+  /**
+   * Creates the budget with its notifications and subscribers (5 with CreateBudget, the
+   * rest with CreateNotification); `existed` when the name was taken.
+   */
   createBudget(home: string, budget: NewBudget): Promise<{ existed: boolean }>;
   /** Rewrites amount, filter and time unit (a monthly COST budget). */
   updateBudget(home: string, budget: Omit<NewBudget, 'notifications'>): Promise<void>;
@@ -155,6 +160,8 @@ export interface CostAllocationTagsPort {
   listCostAllocationTags(keys: readonly string[]): Promise<CostAllocationTagInfo[]>;
   /** Returns the keys AWS refused, with its reason. */
   activateCostAllocationTags(keys: readonly string[]): Promise<{ key: string; reason: string }[]>;
+  /** Cost Explorer requests sent so far (each is billed $0.01), when the adapter counts them. */
+  requestCount?(): number;
 }
 
 export interface ScpInfo {
@@ -175,4 +182,29 @@ export interface EnforcementPolicyPort {
   detachPolicy(policyId: string, targetId: string): Promise<void>;
   /** Gone already is success. */
   deletePolicy(policyId: string): Promise<void>;
+}
+
+/** The IAM role AWS Budgets assumes to run estate's budget action, as IAM reports it. */
+export interface LiveActionRole {
+  readonly name: string;
+  readonly arn: string;
+  /** The trust policy (decoded JSON). */
+  readonly trustPolicy: string;
+  /** The inline permissions policy estate writes (decoded JSON), if the role has it. */
+  readonly permissions?: string;
+}
+
+/**
+ * The few IAM calls the budget action's execution role needs, in the account that owns
+ * the budget (the management account). IAM answers policy documents URL-encoded; the
+ * adapter decodes them.
+ */
+export interface ActionRolePort {
+  /** The role and its inline policy `policyName`; undefined when there is no such role. */
+  describeRole(name: string, policyName: string): Promise<LiveActionRole | undefined>;
+  /** A role of that name already there is success (`existed`). */
+  createRole(name: string, trustPolicy: string, description: string): Promise<{ existed: boolean }>;
+  updateTrustPolicy(name: string, trustPolicy: string): Promise<void>;
+  /** Creates or replaces the inline policy. */
+  putRolePolicy(name: string, policyName: string, document: string): Promise<void>;
 }

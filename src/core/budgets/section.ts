@@ -9,10 +9,20 @@ import { parseDuration } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import { settleConcurrent } from '../concurrency.js';
+import { costExplorerBill } from '../cost/cache.js';
 import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
 import type { Change, ChangeResult } from '../plan/types.js';
 import {
+  ACTION_ROLE_POLICY_NAME,
+  DEFAULT_ACTION_ROLE_NAME,
   DENY_POLICY_NAME,
+  ENFORCE_THRESHOLD_PERCENT,
+  POLICY_ID_AT_APPLY,
+  actionRoleManaged,
+  roleNameOf,
+  accountBudgetName,
+  envBudgetName,
+  type DesiredBudgets,
   costAllocationTagKeys,
   desiredBudgets,
   isOwnedBudget,
@@ -22,6 +32,7 @@ import {
   SECTION_BUDGETS,
   planBudgets,
   type ActionPayload,
+  type ActionRolePayload,
   type BudgetCreatePayload,
   type BudgetDeletePayload,
   type BudgetUpdatePayload,
@@ -35,11 +46,13 @@ import {
 } from './planner.js';
 import { denyPolicyDocument } from './policy-document.js';
 import type {
+  ActionRolePort,
   BudgetDetails,
   BudgetFilter,
   BudgetsPort,
   CostAllocationTagsPort,
   EnforcementPolicyPort,
+  LiveActionRole,
   ScpActionSpec,
 } from './ports.js';
 
@@ -50,13 +63,23 @@ export interface BudgetsSectionDeps {
   readonly costAllocationTags: CostAllocationTagsPort;
   /** Organizations in the management account: the deny-new-resources SCP. */
   readonly enforcementPolicy: EnforcementPolicyPort;
+  /**
+   * IAM in the management account: the role AWS Budgets assumes to run the action. Needed
+   * only when an account enforces (`enforce: deny-new-resources`).
+   */
+  readonly actionRoles?: ActionRolePort;
   /** Used when organization.managementAccountId is not set: the caller's account. */
   readonly managementAccountId: () => Promise<string>;
   /** The deny SCP document; defaults to templates/policies/budget-deny-new-resources.json. */
   readonly policyDocument?: string;
+  /** Waits between retries (tests pass a fake clock). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Accounts read at once under placement member. @default 8 */
   readonly readConcurrency?: number;
 }
+
+const ACTION_ROLE_DESCRIPTION =
+  'estate: assumed by AWS Budgets to attach the deny-new-resources SCP when an account reaches its budget';
 
 /** Environments that live less than this are too short-lived for budgets to guard. */
 const SHORT_LIVED_MS = 7 * 86_400_000;
@@ -82,10 +105,11 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
           const id = account.id ?? context.accountIds.get(account.name);
           if (id && !homes.includes(id)) homes.push(id);
         }
-      const [budgetLists, costAllocationTags, denyPolicy] = await Promise.all([
+      const [budgetLists, costAllocationTags, denyPolicy, actionRole] = await Promise.all([
         settleConcurrent(homes, deps.readConcurrency ?? 8, (home) => readHome(deps.budgets, home)),
         deps.costAllocationTags.listCostAllocationTags(costAllocationTagKeys(config)),
         deps.enforcementPolicy.findPolicy(DENY_POLICY_NAME),
+        readActionRole(deps.actionRoles, config, context.accountIds, mgmt),
       ]);
       const failed = budgetLists.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
       if (failed.length) throw failed[0];
@@ -96,6 +120,7 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
         budgets,
         costAllocationTags,
         ...(denyPolicy ? { denyPolicy } : {}),
+        ...(actionRole ? { actionRole } : {}),
       };
     },
 
@@ -118,13 +143,70 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
     },
 
     notes(snapshot, changes, context) {
-      return budgetNotes(snapshot, changes, context);
+      const notes = budgetNotes(snapshot, changes, context);
+      const requests = context.offline ? undefined : deps.costAllocationTags.requestCount?.();
+      if (requests)
+        notes.push(
+          `Reading the cost allocation tags took ${costExplorerBill(requests)} (Cost Explorer bills every request).`,
+        );
+      return notes;
     },
 
     async apply(changes, context) {
       return applyBudgetChanges(deps, changes, context, () => managementId(context.config));
     },
   };
+}
+
+/**
+ * The execution role, read only when an account enforces. estate's own role may be
+ * missing (the plan creates it); a role named in budgets.actionRoleArn is the user's, so
+ * it must exist, sit in the management account and trust AWS Budgets, or the plan fails.
+ */
+async function readActionRole(
+  port: ActionRolePort | undefined,
+  config: EstateConfig,
+  accountIds: ReadonlyMap<string, string>,
+  mgmt: string,
+): Promise<LiveActionRole | undefined> {
+  const desired = desiredBudgets(config, accountIds, mgmt);
+  if (!desired.budgets.some((b) => b.enforce)) return undefined;
+  const arn = desired.actionRoleArn;
+  const name = roleNameOf(arn);
+  const role = await needRoles(port).describeRole(name, ACTION_ROLE_POLICY_NAME);
+  if (actionRoleManaged(config)) return role;
+  const fix = `create it in the management account ${mgmt} with a trust policy for budgets.amazonaws.com and permission to organizations:AttachPolicy and organizations:DetachPolicy on SCP ${DENY_POLICY_NAME}, or remove budgets.actionRoleArn and estate creates ${DEFAULT_ACTION_ROLE_NAME} itself`;
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+  if (roleAccount && roleAccount !== mgmt)
+    throw new EstateError(
+      `budgets.actionRoleArn ${arn} is in account ${roleAccount}, but AWS Budgets runs the action with a role in the budget's account, the management account ${mgmt}`,
+      { code: 'ActionRoleAccount', source: 'user', suggestions: [fix] },
+    );
+  if (!role)
+    throw new EstateError(`budgets.actionRoleArn ${arn} does not exist, so the budget action could not run`, {
+      code: 'ActionRoleMissing',
+      source: 'user',
+      suggestions: [fix],
+    });
+  if (!role.trustPolicy.includes('budgets.amazonaws.com'))
+    throw new EstateError(
+      `budgets.actionRoleArn ${arn} does not trust budgets.amazonaws.com, so AWS Budgets cannot assume it`,
+      {
+        code: 'ActionRoleUntrusted',
+        source: 'user',
+        suggestions: [fix],
+      },
+    );
+  return role;
+}
+
+function needRoles(port: ActionRolePort | undefined): ActionRolePort {
+  if (!port)
+    throw new EstateError('the budgets section was built without IAM, which a budget action needs', {
+      code: 'NoIamPort',
+      source: 'internal',
+    });
+  return port;
 }
 
 async function readHome(port: BudgetsPort, home: string): Promise<LiveBudget[]> {
@@ -140,6 +222,19 @@ async function readHome(port: BudgetsPort, home: string): Promise<LiveBudget[]> 
 }
 
 // ---------------------------------------------------------------- notes
+
+/** The budgets (and enforcement) that watch an environment's spend, in words. */
+function guardsOf(env: EstateConfig['environments'][number], desired: DesiredBudgets): string {
+  const guards: string[] = [];
+  const own = desired.budgets.find((b) => b.name === envBudgetName(env.name));
+  if (own) guards.push(`budget ${own.name}`);
+  const account = desired.budgets.find((b) => b.name === accountBudgetName(env.account));
+  if (account)
+    guards.push(
+      `account budget ${account.name}${account.enforce ? ` (denies new resources at ${ENFORCE_THRESHOLD_PERCENT} %)` : ''}`,
+    );
+  return guards.length ? guards.join(' and ') : 'no budget at all';
+}
 
 export function budgetNotes(
   snapshot: BudgetsSnapshot,
@@ -158,7 +253,7 @@ export function budgetNotes(
   notes.push(
     'Budgets and Cost Explorer data refresh up to three times a day: an alert or a budget action can come a day after the spend.' +
       (shortLived.length
-        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard; ${shortLived.length === 1 ? 'its' : 'their'} TTL is the real guard (estate reaps expired environments).`
+        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard, and estate does not act on ttl yet: no reaper deletes expired environments, so nothing stops ${shortLived.length === 1 ? 'it' : 'them'} within the day. What does watch ${shortLived.length === 1 ? 'it' : 'them'}, a day late: ${shortLived.map((e) => `${e.name}: ${guardsOf(e, desired)}`).join('; ')}. Delete expired environments by hand.`
         : '') +
       (unguarded.length
         ? ` Dev environments without a ttl (${unguarded.map((e) => e.name).join(', ')}) are watched only by budgets: give them a ttl.`
@@ -193,7 +288,9 @@ export function budgetNotes(
     );
   if (desired.budgets.some((b) => b.enforce))
     notes.push(
-      `Budget actions run as ${desired.actionRoleArn}: that role must exist in the management account, trust budgets.amazonaws.com and allow organizations:AttachPolicy and organizations:DetachPolicy (set budgets.actionRoleArn to use another).`,
+      actionRoleManaged(config)
+        ? `Budget actions run as ${desired.actionRoleArn}, which estate creates and keeps: it trusts only budgets.amazonaws.com for this account and may only attach and detach SCP ${DENY_POLICY_NAME}. The caller needs iam:CreateRole, iam:PutRolePolicy and iam:PassRole on it.`
+        : `Budget actions run as ${desired.actionRoleArn} (budgets.actionRoleArn): estate checked that it exists and trusts budgets.amazonaws.com; it must allow organizations:AttachPolicy and organizations:DetachPolicy on SCP ${DENY_POLICY_NAME}.`,
     );
   if (config.budgets?.snsTopicArn || Object.values(config.budgets?.byKind ?? {}).some((k) => k?.snsTopicArn))
     notes.push(
@@ -215,6 +312,7 @@ export function budgetNotes(
 const PHASES: readonly ((c: Change) => boolean)[] = [
   (c) => c.resourceType === 'cost-allocation-tag',
   (c) => c.resourceType === 'policy' && c.action !== 'delete',
+  (c) => c.resourceType === 'budget-action-role',
   (c) => c.resourceType === 'budget' && c.action !== 'delete',
   (c) => c.resourceType === 'budget-action',
   (c) => c.resourceType === 'budget' && c.action === 'delete',
@@ -225,7 +323,13 @@ interface ApplyState {
   readonly context: ApplyContext;
   readonly managementId: () => Promise<string>;
   readonly policyIds: Map<string, string>;
+  /** Set once estate's execution role was created in this apply (IAM is eventually consistent). */
+  roleCreated: boolean;
 }
+
+/** Waits before each retry of CreateBudgetAction while a role created moments ago propagates. */
+const ROLE_PROPAGATION_DELAYS_MS = [2_000, 4_000, 8_000, 15_000, 30_000];
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function applyBudgetChanges(
   deps: BudgetsSectionDeps,
@@ -233,7 +337,7 @@ export async function applyBudgetChanges(
   context: ApplyContext,
   managementId: () => Promise<string>,
 ): Promise<ChangeResult[]> {
-  const state: ApplyState = { context, managementId, policyIds: new Map() };
+  const state: ApplyState = { context, managementId, policyIds: new Map(), roleCreated: false };
   const results = new Map<string, ChangeResult>();
   const mine = changes.filter((c) => c.section === SECTION_BUDGETS);
   const unknown = mine.filter((c) => !PHASES.some((p) => p(c)));
@@ -273,6 +377,35 @@ export async function applyBudgetChanges(
     });
   }
   return mine.map((c) => results.get(c.address)!);
+}
+
+/**
+ * A role created moments ago is not usable by AWS Budgets at once (IAM is eventually
+ * consistent): while it propagates, CreateBudgetAction is refused (invalid role, access
+ * denied). Only then, and only for a role this apply created, is it retried with backoff.
+ */
+async function createActionOnceRoleIsUsable(
+  deps: BudgetsSectionDeps,
+  state: ApplyState,
+  id: string,
+  create: () => Promise<string>,
+): Promise<string> {
+  const sleep = deps.sleep ?? sleepFor;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      const code = (error as { code?: string })?.code;
+      const propagating = code === 'InvalidParameterException' || code === 'AccessDenied';
+      if (!state.roleCreated || !propagating || attempt >= ROLE_PROPAGATION_DELAYS_MS.length) throw error;
+      state.context.progress({
+        type: 'update',
+        id,
+        message: `the execution role created moments ago is not usable yet (${code}); retrying`,
+      });
+      await sleep(ROLE_PROPAGATION_DELAYS_MS[attempt]!);
+    }
+  }
 }
 
 function unresolved(what: string, name: string): EstateError {
@@ -347,6 +480,37 @@ async function applyOne(
       }
       for (const target of p.detachFrom ?? []) await deps.enforcementPolicy.detachPolicy(p.policyId!, target);
       await deps.enforcementPolicy.deletePolicy(p.policyId!);
+      return undefined;
+    }
+
+    case 'budget-action-role': {
+      const p = change.payload as ActionRolePayload;
+      const roles = needRoles(deps.actionRoles);
+      let updateTrust = p.updateTrust;
+      if (p.create) {
+        updateTrust = (await roles.createRole(p.name, p.trustPolicy, ACTION_ROLE_DESCRIPTION)).existed;
+        if (!updateTrust) state.roleCreated = true;
+      }
+      if (updateTrust) await roles.updateTrustPolicy(p.name, p.trustPolicy);
+      if (p.updatePermissions) {
+        let permissions = p.permissions;
+        if (permissions.includes(POLICY_ID_AT_APPLY)) {
+          const id =
+            state.policyIds.get(DENY_POLICY_NAME) ??
+            (await deps.enforcementPolicy.findPolicy(DENY_POLICY_NAME))?.id;
+          if (!id)
+            throw new EstateError(
+              `SCP ${DENY_POLICY_NAME} does not exist, so role ${p.name} cannot be scoped to it`,
+              {
+                code: 'PolicyMissing',
+                source: 'aws',
+                suggestions: ['run estate apply again: it creates the policy first'],
+              },
+            );
+          permissions = permissions.split(POLICY_ID_AT_APPLY).join(id);
+        }
+        await roles.putRolePolicy(p.name, p.policyName, permissions);
+      }
       return undefined;
     }
 
@@ -446,7 +610,9 @@ async function applyOne(
         subscribers: spec.subscribers,
       };
       if (change.action === 'create') {
-        const actionId = await budgets.createScpAction(home, p.budget, action);
+        const actionId = await createActionOnceRoleIsUsable(deps, state, change.address, () =>
+          budgets.createScpAction(home, p.budget, action),
+        );
         return { actionId };
       }
       await budgets.updateScpAction(home, p.budget, p.actionId!, action);

@@ -6,6 +6,7 @@
  */
 import type { EstateConfig } from '../../config/schema.js';
 import { accountBudgetName, ENV_TAG_KEY, envBudgetName, effectiveBudgetPolicy } from '../budgets/desired.js';
+import { COST_EXPLORER_USD_PER_REQUEST, costExplorerBill, type CostCacheInfo } from './cache.js';
 import type { CostGrouping, CostPort, CostQuery, CostResult } from './ports.js';
 
 export type CostBy = 'account' | 'env' | 'service';
@@ -46,8 +47,12 @@ export interface CostReport {
   /** Labels of rows already over budget, and of rows forecast to go over. */
   readonly over: readonly string[];
   readonly forecastOver: readonly string[];
-  /** Billed Cost Explorer requests this report made. */
+  /** Billed Cost Explorer requests this report made (0 on a cache hit). */
   readonly requests: number;
+  /** What those requests cost in USD ($0.01 each). */
+  readonly costUsd: number;
+  /** Where the answer came from; absent when no cache was involved. */
+  readonly cache?: CostCacheInfo;
   readonly notes: readonly string[];
 }
 
@@ -67,6 +72,8 @@ export interface CostReportOptions {
   readonly budgetSpend?: ReadonlyMap<string, BudgetSpend>;
   /** Service rows beyond this many are summed into one. @default 12 */
   readonly maxServices?: number;
+  /** Whether the answer came from the day cache. */
+  readonly cache?: CostCacheInfo;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -265,9 +272,7 @@ export function buildCostReport(
     notes.push(
       'Forecasts marked ~ are straight-line projections of the month so far; the others are AWS Budgets forecasts.',
     );
-  notes.push(
-    `This report made ${result.requests} Cost Explorer request${result.requests === 1 ? '' : 's'} ($0.01 each).`,
-  );
+  notes.push(billNote(result.requests, options.cache));
 
   return {
     by: options.by,
@@ -280,15 +285,31 @@ export function buildCostReport(
     over: rows.filter((r) => r.status === 'over').map((r) => r.label),
     forecastOver: rows.filter((r) => r.status === 'forecast-over').map((r) => r.label),
     requests: result.requests,
+    costUsd: round2(result.requests * COST_EXPLORER_USD_PER_REQUEST),
+    ...(options.cache ? { cache: options.cache } : {}),
     notes,
   };
 }
 
+/** What this run paid Cost Explorer, and whether the cache answered. */
+export function billNote(requests: number, cache: CostCacheInfo | undefined): string {
+  const bill = costExplorerBill(requests);
+  if (cache?.hit)
+    return `${bill}: today's answer came from the cache (fetched ${cache.savedAt?.slice(11, 16) ?? '?'} UTC); --refresh asks Cost Explorer again.`;
+  const kept =
+    cache && cache.mode !== 'off'
+      ? ' The answer is cached until the end of the UTC day (--refresh asks again, --no-cache skips the cache).'
+      : '';
+  return `${bill} (Cost Explorer bills $0.01 per request, every page).${kept}`;
+}
+
+/** The port may carry the day cache (cachedCostPort): its hit or miss goes into the report. */
 export async function costReport(
-  port: CostPort,
+  port: CostPort & { info?: () => CostCacheInfo },
   config: EstateConfig,
   options: CostReportOptions,
 ): Promise<CostReport> {
   const result = await port.costAndUsage(costQuery(options.by, options.months, options.today));
-  return buildCostReport(result, config, options);
+  const cache = port.info?.() ?? options.cache;
+  return buildCostReport(result, config, { ...options, ...(cache ? { cache } : {}) });
 }

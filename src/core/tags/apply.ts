@@ -24,6 +24,8 @@ export interface TagRepairPlan {
   readonly additions: readonly TagAddition[];
   /** Mandatory keys estate has no value for in this account (cannot happen with a valid config). */
   readonly noValue: readonly string[];
+  /** What the Tagging API could not show (visibilityNotes). */
+  readonly notes: readonly string[];
 }
 
 /** The value estate.yaml gives each mandatory tag in this account. */
@@ -44,6 +46,7 @@ export function planTagRepair(
   account: AccountConfig,
   accountId: string,
   resources: ReadonlyMap<string, readonly TaggedResource[]>,
+  notes: readonly string[] = [],
 ): TagRepairPlan {
   const values = mandatoryValues(config, account);
   const noValue = Object.entries(values)
@@ -60,7 +63,7 @@ export function planTagRepair(
     }
   }
   additions.sort((a, b) => a.region.localeCompare(b.region) || a.arn.localeCompare(b.arn));
-  return { account: account.name, accountId, regions: [...resources.keys()], additions, noValue };
+  return { account: account.name, accountId, regions: [...resources.keys()], additions, noValue, notes };
 }
 
 export interface TagRepairResult {
@@ -107,9 +110,10 @@ export async function applyTagRepair(
 
 export function renderTagRepairPlan(plan: TagRepairPlan, mode: 'dry-run' | 'applied'): string {
   const lines: string[] = [];
+  const withNotes = () => [...lines, ...plan.notes.map((n) => `Note: ${n}`)].join('\n');
   if (plan.additions.length === 0) {
-    lines.push(`Every resource in ${plan.account} already has the mandatory tags.`);
-    return lines.join('\n');
+    lines.push(`Every resource the Tagging API lists in ${plan.account} already has the mandatory tags.`);
+    return withNotes();
   }
   lines.push(
     `${mode === 'dry-run' ? 'Would add' : 'Adding'} mandatory tags to ${plan.additions.length} resource${
@@ -124,5 +128,5 @@ export function renderTagRepairPlan(plan: TagRepairPlan, mode: 'dry-run' | 'appl
     );
   if (plan.noValue.length)
     lines.push(`No value in estate.yaml for ${plan.noValue.join(', ')}: those tags are left missing.`);
-  return lines.join('\n');
+  return withNotes();
 }

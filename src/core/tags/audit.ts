@@ -8,6 +8,7 @@ import { settleConcurrent } from '../concurrency.js';
 import type { Progress } from '../progress.js';
 import { silentProgress } from '../progress.js';
 import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';
+import { NOTE_UNTAGGED_INVISIBLE, mergeRegions, visibilityNotes, type TagScanRegions } from './regions.js';
 
 export interface MandatoryTag {
   readonly key: string;
@@ -44,6 +45,8 @@ export interface AccountAudit {
 
 export interface TagAuditReport {
   readonly mandatory: readonly MandatoryTag[];
+  /** Regions listed; `globalRegion` only for global resources when `globalAdded`. */
+  readonly scan: TagScanRegions;
   readonly accounts: readonly AccountAudit[];
   readonly findings: readonly TagFinding[];
   readonly resources: number;
@@ -75,13 +78,13 @@ export function evaluateTags(
 }
 
 export interface AuditOptions {
-  readonly regions: readonly string[];
+  /** Regions to list (tagScanRegions): the governed ones and the global region. */
+  readonly scan: TagScanRegions;
   readonly concurrency: number;
   readonly progress?: Progress;
 }
 
-export const NOTE_UNTAGGED_INVISIBLE =
-  'The Tagging API lists only resources that carry (or once carried) a tag: a resource never tagged at all does not appear here.';
+export { NOTE_UNTAGGED_INVISIBLE };
 
 export async function auditTags(
   port: TaggingPort,
@@ -95,22 +98,23 @@ export async function auditTags(
   const settled = await settleConcurrent(targets, options.concurrency, async (target) => {
     const id = `tags:${target.name}`;
     progress({ type: 'start', id, title: `audit tags in ${target.name} (${target.id})` });
+    const regions = options.scan.regions;
     const perRegion = await Promise.allSettled(
-      options.regions.map((region) => port.listResources(target.id, region)),
+      regions.map((region) => port.listResources(target.id, region)),
     );
     let resources = 0;
     let nonCompliant = 0;
     const errors: string[] = [];
+    const listed = new Map<string, TaggedResource[]>();
     perRegion.forEach((r, i) => {
-      const region = options.regions[i]!;
-      if (r.status === 'rejected') {
+      const region = regions[i]!;
+      if (r.status === 'rejected')
         errors.push(`${region}: ${(r.reason as Error)?.message ?? String(r.reason)}`);
-        return;
-      }
-      const seen = new Set<string>();
-      for (const resource of r.value as TaggedResource[]) {
-        if (seen.has(resource.arn)) continue;
-        seen.add(resource.arn);
+      else listed.set(region, r.value);
+    });
+    // Each ARN once across regions; global ones under the region that lists them.
+    for (const [region, list] of mergeRegions(listed, options.scan)) {
+      for (const resource of list) {
         resources++;
         const problem = evaluateTags(resource.tags, mandatory);
         if (!problem) continue;
@@ -124,11 +128,11 @@ export async function auditTags(
           ...problem,
         });
       }
-    });
+    }
     const audit: AccountAudit = {
       account: target.name,
       accountId: target.id,
-      regions: options.regions,
+      regions,
       resources,
       compliant: resources - nonCompliant,
       nonCompliant,
@@ -144,7 +148,7 @@ export async function auditTags(
       : {
           account: targets[i]!.name,
           accountId: targets[i]!.id,
-          regions: options.regions,
+          regions: options.scan.regions,
           resources: 0,
           compliant: 0,
           nonCompliant: 0,
@@ -155,11 +159,12 @@ export async function auditTags(
     (a, b) =>
       a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.arn.localeCompare(b.arn),
   );
-  const notes = [NOTE_UNTAGGED_INVISIBLE];
+  const notes = visibilityNotes(options.scan);
   if (mandatory.length === 0)
     notes.push('tags.mandatory is empty in estate.yaml: every resource is compliant by definition.');
   return {
     mandatory,
+    scan: options.scan,
     accounts,
     findings,
     resources: accounts.reduce((n, a) => n + a.resources, 0),
@@ -185,7 +190,12 @@ function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<n
 export function renderAuditReport(report: TagAuditReport): string {
   const lines: string[] = [];
   const keys = report.mandatory.map((m) => m.key).join(', ') || '(none)';
-  lines.push(`Mandatory tags: ${keys}`, '');
+  const scanned = report.scan.regions
+    .map((r) =>
+      report.scan.globalAdded && r === report.scan.globalRegion ? `${r} (global resources only)` : r,
+    )
+    .join(', ');
+  lines.push(`Mandatory tags: ${keys}`, `Regions: ${scanned}`, '');
   lines.push(
     ...table(
       [

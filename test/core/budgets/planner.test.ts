@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../../src/config/loader.js';
+import { ConfigError, parseConfig } from '../../../src/config/loader.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
-import { DENY_POLICY_NAME, desiredBudgets } from '../../../src/core/budgets/desired.js';
+import {
+  ACTION_ROLE_POLICY_NAME,
+  DENY_POLICY_NAME,
+  POLICY_ID_AT_APPLY,
+  actionRolePermissions,
+  actionRoleTrustPolicy,
+  desiredBudgets,
+} from '../../../src/core/budgets/desired.js';
 import {
   planBudgets,
   type BudgetUpdatePayload,
@@ -82,7 +89,17 @@ function converged(config: EstateConfig, extra: Partial<BudgetsSnapshot> = {}): 
   return {
     ...empty,
     budgets,
-    ...(enforcing ? { denyPolicy: { id: policyId, content: DOC, targetIds: [] } } : {}),
+    ...(enforcing
+      ? {
+          denyPolicy: { id: policyId, content: DOC, targetIds: [] },
+          actionRole: {
+            name: 'estate-budgets-action',
+            arn: desired.actionRoleArn,
+            trustPolicy: actionRoleTrustPolicy(MGMT),
+            permissions: actionRolePermissions(config, MGMT, policyId),
+          },
+        }
+      : {}),
     ...extra,
   };
 }
@@ -91,6 +108,26 @@ const plan = (config: EstateConfig, snapshot: BudgetsSnapshot, accountIds = ids)
   planBudgets({ config, accountIds, snapshot, policyDocument: DOC });
 
 describe('budgets planner', () => {
+  it('Given eleven alert thresholds, When estate.yaml is read, Then it is refused naming the field and the limit of 10', () => {
+    const error = (() => {
+      try {
+        return estate({
+          ...BASE,
+          notifications: Array.from({ length: 11 }, (_, i) => ({ type: 'ACTUAL', thresholdPercent: 10 + i })),
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })() as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        path: 'budgets.notifications',
+        message: 'AWS Budgets allows at most 10 notifications per budget',
+      }),
+    ]);
+  });
+
   it('Given no budgets in AWS, When planned, Then one monthly budget per account is created in the management account, filtered to it', () => {
     const changes = plan(estate(BASE), empty);
     expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
@@ -272,13 +309,37 @@ describe('budgets planner', () => {
     const changes = plan(config, empty);
     expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
       `create budget-scp:${DENY_POLICY_NAME}`,
+      'create budget-action-role:estate-budgets-action',
       'create budget:management/estate-dev-alice-monthly',
       'create budget-action:estate-dev-alice-monthly',
     ]);
-    const action = changes[2]!;
+    const role = changes[1]!;
+    expect(role.dependsOn).toEqual([`budget-scp:${DENY_POLICY_NAME}`]);
+    expect(JSON.parse(role.payload.trustPolicy as string).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'budgets.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': MGMT } },
+      },
+    ]);
+    // Least privilege: attach and detach the one deny SCP, whose id is known only at apply.
+    expect(JSON.parse(role.payload.permissions as string).Statement).toEqual([
+      {
+        Sid: 'AttachEstateBudgetDenyScp',
+        Effect: 'Allow',
+        Action: ['organizations:AttachPolicy', 'organizations:DetachPolicy'],
+        Resource: [
+          `arn:aws:organizations::${MGMT}:policy/o-*/service_control_policy/${POLICY_ID_AT_APPLY}`,
+          `arn:aws:organizations::${MGMT}:account/o-*/*`,
+        ],
+      },
+    ]);
+    const action = changes[3]!;
     expect(action.dependsOn).toEqual([
       'budget:management/estate-dev-alice-monthly',
       `budget-scp:${DENY_POLICY_NAME}`,
+      'budget-action-role:estate-budgets-action',
     ]);
     expect(action.payload.spec).toEqual({
       thresholdPercent: 100,
@@ -289,6 +350,45 @@ describe('budgets planner', () => {
       policy: { name: DENY_POLICY_NAME },
       target: { name: 'dev-alice', id: ALICE },
     });
+  });
+
+  it("Given estate's role exists but its policy names another SCP id, When planned, Then only its policy is rewritten; a user-named role is never planned", () => {
+    const config = estate({
+      ...BASE,
+      byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+    });
+    const live = converged(config);
+    const stale = {
+      ...live,
+      actionRole: { ...live.actionRole!, permissions: actionRolePermissions(config, MGMT, 'p-old') },
+    };
+    const changes = plan(config, stale);
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      'update budget-action-role:estate-budgets-action',
+    ]);
+    expect(changes[0]!.payload).toMatchObject({ create: false, updateTrust: false, updatePermissions: true });
+    expect(changes[0]!.diff!.map((d) => d.field)).toEqual([ACTION_ROLE_POLICY_NAME]);
+
+    const own = estate({
+      ...BASE,
+      actionRoleArn: `arn:aws:iam::${MGMT}:role/finops/budget-runner`,
+      byKind: { developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+    });
+    const { actionRole: _none, ...withoutRole } = converged(own);
+    const owned = {
+      ...withoutRole,
+      budgets: withoutRole.budgets.map((b) => ({
+        ...b,
+        details: {
+          ...b.details!,
+          actions: b.details!.actions.map((a) => ({
+            ...a,
+            executionRoleArn: `arn:aws:iam::${MGMT}:role/finops/budget-runner`,
+          })),
+        },
+      })),
+    };
+    expect(plan(own, owned)).toEqual([]);
   });
 
   it('Given enforcement dropped after the action fired, When planned, Then the SCP is detached with the action, and the SCP goes last', () => {

@@ -13,16 +13,26 @@ import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js'
 import { budgetsSection } from '../../../src/core/budgets/section.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
+import { FakeIam } from '../../_helpers/fake-iam.js';
+import { AwsActionRoles } from '../../../src/aws/iam.js';
 import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
 import { EXAMPLE } from '../../_helpers/cli.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
 const MGMT = '111111111111';
+const linked = (id: string) => ({
+  Dimensions: { Key: 'LINKED_ACCOUNT', Values: [id], MatchOptions: ['EQUALS'] },
+});
 
 /** Cost allocation tags as Cost Explorer keeps them: only keys seen in billing data exist. */
 class FakeCostAllocationTags implements CostAllocationTagsPort {
+  calls = 0;
   constructor(readonly status: Map<string, string>) {}
+  requestCount() {
+    return this.calls;
+  }
   async listCostAllocationTags(keys: readonly string[]) {
+    this.calls++;
     return keys
       .filter((k) => this.status.has(k))
       .map((key) => ({ key, status: this.status.get(key)!, type: 'UserDefined' }));
@@ -34,8 +44,10 @@ class FakeCostAllocationTags implements CostAllocationTagsPort {
   }
 }
 
-function rig() {
-  const budgets = new FakeBudgets({ pageSize: 2 });
+function rig(options: { propagationChecks?: number } = {}) {
+  const iam = new FakeIam(MGMT, options);
+  const budgets = new FakeBudgets({ pageSize: 2, roleExists: (arn) => iam.usable(arn) });
+  const sleeps: number[] = [];
   const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT });
   const alice = org.addAccount({ name: 'dev-alice', email: 'aws+dev-alice@acme.example.com' });
   const logs = org.addAccount({ name: 'logs', email: 'aws+logs@acme.example.com' });
@@ -44,14 +56,16 @@ function rig() {
     budgets: new AwsBudgets(() => withRetries(budgets, { sleep: async () => {} })),
     costAllocationTags: tags,
     enforcementPolicy: enforcementPolicyOver(organizationsPort(withRetries(org, { sleep: async () => {} }))),
+    actionRoles: new AwsActionRoles(iam, MGMT),
     managementAccountId: async () => MGMT,
     policyDocument: denyPolicyDocument(),
+    sleep: async (ms) => void sleeps.push(ms),
   });
   const ids = new Map([
     ['dev-alice', alice],
     ['logs', logs],
   ]);
-  return { budgets, org, tags, section, alice, logs, ids };
+  return { budgets, org, tags, iam, section, alice, logs, ids, sleeps };
 }
 
 function estate(
@@ -152,13 +166,16 @@ describe('budgets section against behavioural fakes', () => {
     expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
       'update cost-allocation-tag:estate:env',
       `create budget-scp:${DENY_POLICY_NAME}`,
+      'create budget-action-role:estate-budgets-action',
       'create budget:management/estate-logs-monthly',
       'create budget:management/estate-dev-alice-monthly',
       'create budget:management/estate-env_alice-monthly',
       'create budget-action:estate-dev-alice-monthly',
     ]);
     const dev = r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!;
-    expect(dev.budget.CostFilters).toEqual({ LinkedAccount: [r.alice] });
+    expect(dev.budget.CostFilters).toBeUndefined();
+    expect(dev.budget.FilterExpression).toEqual(linked(r.alice));
+    expect(dev.budget.Metrics).toEqual(['UnblendedCost']);
     expect([...dev.notifications.values()].map((n) => n.subscribers.map((s) => s.Address))).toEqual([
       ['finops@acme.example.com'],
       ['finops@acme.example.com'],
@@ -167,9 +184,21 @@ describe('budgets section against behavioural fakes', () => {
     const [action] = [...dev.actions.values()];
     const policy = [...r.org.policies.values()].find((p) => p.name === DENY_POLICY_NAME)!;
     expect(action!.Definition?.ScpActionDefinition).toEqual({ PolicyId: policy.id, TargetIds: [r.alice] });
-    expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.CostFilters).toEqual({
-      LinkedAccount: [r.alice],
-      TagKeyValue: ['user:estate:env$alice'],
+    // The role the action runs as exists, trusts AWS Budgets and may touch only that SCP.
+    const role = r.iam.roles.get('estate-budgets-action')!;
+    expect(action!.ExecutionRoleArn).toBe(role.Arn);
+    expect(JSON.parse(role.AssumeRolePolicyDocument).Statement[0].Principal).toEqual({
+      Service: 'budgets.amazonaws.com',
+    });
+    const permissions = JSON.parse(role.policies.get('estate-attach-budget-deny-scp')!);
+    expect(permissions.Statement[0].Resource[0]).toBe(
+      `arn:aws:organizations::${MGMT}:policy/o-*/service_control_policy/${policy.id}`,
+    );
+    expect(r.budgets.budget(MGMT, 'estate-env_alice-monthly')!.budget.FilterExpression).toEqual({
+      And: [
+        linked(r.alice),
+        { Tags: { Key: 'user:estate:env', Values: ['alice'], MatchOptions: ['EQUALS'] } },
+      ],
     });
     expect(r.tags.status.get('estate:env')).toBe('Active');
 
@@ -221,9 +250,112 @@ describe('budgets section against behavioural fakes', () => {
       linkedAccount: { name: 'dev-alice' },
     });
     expect(results.every((x) => x.status === 'applied')).toBe(true);
-    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.CostFilters).toEqual({
-      LinkedAccount: [r.alice],
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.budget.FilterExpression).toEqual(
+      linked(r.alice),
+    );
+  });
+
+  it('Given the new execution role is not usable by AWS Budgets for two tries, When applied, Then the action is retried with backoff and created', async () => {
+    const r = rig({ propagationChecks: 2 });
+    const { results, events } = await run(r, estate(ENFORCED));
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    expect(r.sleeps).toEqual([2_000, 4_000]);
+    expect(r.budgets.calls.CreateBudgetAction).toBe(3);
+    expect(events.some((e) => e.type === 'update' && /not usable yet/.test(e.message))).toBe(true);
+  });
+
+  it('Given a role that existed before the apply, When AWS Budgets refuses it, Then the refusal is reported at once, not retried', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    await run(r, config);
+    const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
+    r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.delete(actionId!);
+    r.iam.roles.get('estate-budgets-action')!.Arn = 'arn:aws:iam::111111111111:role/gone';
+    const { results } = await run(r, config);
+    expect(results.find((x) => x.address === 'budget-action:estate-dev-alice-monthly')).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining('InvalidParameterException'),
     });
+    expect(r.sleeps).toEqual([]);
+  });
+
+  it('Given budgets.actionRoleArn names a role that does not exist, When planned, Then the plan fails naming the role and the fix; once it exists, the plan forms', async () => {
+    const r = rig();
+    const arn = `arn:aws:iam::${MGMT}:role/finops/budget-runner`;
+    const config = estate({ ...ENFORCED, actionRoleArn: arn });
+    const context = { config, accountIds: r.ids, offline: false };
+    const error = await r.section.read(context).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `budgets.actionRoleArn ${arn} does not exist, so the budget action could not run`,
+    );
+    expect((error as { suggestions: string[] }).suggestions[0]).toMatch(
+      /trust policy for budgets\.amazonaws\.com/,
+    );
+
+    r.iam.seed('budget-runner', '{"Statement":[{"Principal":{"Service":"ec2.amazonaws.com"}}]}');
+    await expect(r.section.read(context)).rejects.toThrow(/does not trust budgets\.amazonaws\.com/);
+    r.iam.roles.get('budget-runner')!.AssumeRolePolicyDocument =
+      '{"Statement":[{"Effect":"Allow","Principal":{"Service":"budgets.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
+    const changes = r.section.plan(await r.section.read(context), context);
+    expect(changes.some((c) => c.resourceType === 'budget-action-role')).toBe(false);
+    // A role the user names is theirs: estate reads it and never writes it.
+    expect(r.iam.mutations()).toEqual([]);
+  });
+
+  it('Given estate budgets written with the deprecated CostFilters, When planned and applied, Then they are rewritten as FilterExpression once', async () => {
+    const r = rig();
+    const config = estate(ENFORCED);
+    await run(r, config);
+    for (const name of ['estate-logs-monthly', 'estate-env_alice-monthly']) {
+      const stored = r.budgets.budget(MGMT, name)!;
+      const { FilterExpression: _f, Metrics: _m, ...rest } = stored.budget;
+      stored.budget = {
+        ...rest,
+        CostFilters:
+          name === 'estate-logs-monthly'
+            ? { LinkedAccount: [r.logs] }
+            : { LinkedAccount: [r.alice], TagKeyValue: ['user:estate:env$alice'] },
+        CostTypes: { UseBlended: false },
+      };
+    }
+
+    const { changes, results } = await run(r, config);
+
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      'update budget:management/estate-logs-monthly',
+      'update budget:management/estate-env_alice-monthly',
+    ]);
+    expect(changes[0]!.diff).toEqual([
+      {
+        field: 'filter format',
+        before: 'CostFilters/CostTypes (deprecated)',
+        after: 'FilterExpression with Metrics UnblendedCost',
+      },
+    ]);
+    expect(results.every((x) => x.status === 'applied')).toBe(true);
+    const logs = r.budgets.budget(MGMT, 'estate-logs-monthly')!.budget;
+    expect([logs.CostFilters, logs.CostTypes, logs.FilterExpression]).toEqual([
+      undefined,
+      undefined,
+      linked(r.logs),
+    ]);
+    expect(await replan(r, config)).toEqual([]);
+  });
+
+  it('Given seven alert thresholds, When applied, Then the budget gets all seven (five with CreateBudget, two after) and the next plan is empty', async () => {
+    const r = rig();
+    const thresholds = [50, 60, 70, 80, 90, 100, 110];
+    const config = estate({
+      ...ENFORCED,
+      notifications: thresholds.map((thresholdPercent) => ({ type: 'ACTUAL', thresholdPercent })),
+    });
+    const { results } = await run(r, config);
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([]);
+    const logs = r.budgets.budget(MGMT, 'estate-logs-monthly')!;
+    expect(
+      [...logs.notifications.values()].map((n) => n.notification.Threshold).sort((a, b) => a! - b!),
+    ).toEqual(thresholds);
+    expect(await replan(r, config)).toEqual([]);
   });
 
   it('Given the account still has no id at apply time, When applied, Then that budget fails, its action is skipped and the rest applies', async () => {
@@ -310,8 +442,15 @@ describe('budgets section against behavioural fakes', () => {
     );
     const { notes } = await run(r, config);
     expect(notes[0]).toMatch(/refresh up to three times a day/);
-    expect(notes[0]).toMatch(
-      /alice \(ttl 72h\) lives too briefly for a budget to guard; its TTL is the real guard/,
+    expect(notes[0]).toMatch(/alice \(ttl 72h\) lives too briefly for a budget to guard/);
+    // No reaper exists: the note must not promise one, and must say what does watch.
+    expect(notes[0]).not.toMatch(/reaps/);
+    expect(notes[0]).toContain('no reaper deletes expired environments');
+    expect(notes[0]).toContain(
+      'alice: budget estate-env_alice-monthly and account budget estate-dev-alice-monthly (denies new resources at 100 %)',
+    );
+    expect(notes).toContain(
+      'Reading the cost allocation tags took 1 Cost Explorer request, $0.01 (Cost Explorer bills every request).',
     );
     expect(notes.some((n) => /cost-center has not appeared in billing data yet/.test(n))).toBe(true);
     expect(
@@ -328,6 +467,7 @@ describe('budgets section against behavioural fakes', () => {
       budgets: new AwsBudgets(() => r.budgets),
       costAllocationTags: r.tags,
       enforcementPolicy: enforcementPolicyOver(organizationsPort(lonely)),
+      actionRoles: new AwsActionRoles(r.iam, MGMT),
       managementAccountId: async () => MGMT,
       policyDocument: denyPolicyDocument(),
     });
@@ -342,6 +482,10 @@ describe('budgets section against behavioural fakes', () => {
     const [actionId] = [...r.budgets.budget(MGMT, 'estate-dev-alice-monthly')!.actions.keys()];
     r.budgets.setActionStatus(MGMT, 'estate-dev-alice-monthly', actionId!, 'EXECUTION_IN_PROGRESS');
     const newRole = estate({ ...ENFORCED, actionRoleArn: 'arn:aws:iam::111111111111:role/finops-actions' });
+    r.iam.seed(
+      'finops-actions',
+      '{"Statement":[{"Effect":"Allow","Principal":{"Service":"budgets.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    );
     const { results } = await run(r, newRole);
     expect(results).toEqual([
       {

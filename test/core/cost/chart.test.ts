@@ -137,7 +137,10 @@ describe('cost report', () => {
       ['(untagged)', undefined, 5, 'no-budget'],
       ['bob', undefined, 0, 'no-budget'],
     ]);
-    expect(report.notes.at(-1)).toBe('This report made 2 Cost Explorer requests ($0.01 each).');
+    expect(report.notes.at(-1)).toBe(
+      '2 Cost Explorer requests, $0.02 (Cost Explorer bills $0.01 per request, every page).',
+    );
+    expect([report.requests, report.costUsd]).toEqual([2, 0.02]);
   });
 
   it('Given the first day of a month, When reported, Then no straight-line forecast is invented', () => {

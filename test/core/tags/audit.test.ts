@@ -6,6 +6,7 @@ import type { EstateConfig } from '../../../src/config/schema.js';
 import { applyTagRepair, planTagRepair, renderTagRepairPlan } from '../../../src/core/tags/apply.js';
 import { auditTags, evaluateTags, renderAuditReport } from '../../../src/core/tags/audit.js';
 import type { TaggedResource } from '../../../src/core/tags/ports.js';
+import { mergeRegions, tagScanRegions, visibilityNotes } from '../../../src/core/tags/regions.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
 const LOGS = '333333333333';
@@ -74,8 +75,10 @@ class FakeTaggingApi {
   });
 }
 
-function estate(): EstateConfig {
+function estate(governedRegions?: string[], homeRegion?: string): EstateConfig {
   const c = minimalConfig();
+  if (governedRegions) c.organization.governedRegions = governedRegions;
+  if (homeRegion) c.organization.homeRegion = homeRegion;
   c.accounts.push({ name: 'dev-bob', kind: 'developer', ou: 'Sandbox', tags: { team: 'checkout' } });
   c.tags = {
     mandatory: [
@@ -121,7 +124,7 @@ describe('tags audit over several accounts', () => {
   it('Given resources across accounts and regions, When audited, Then missing and forbidden tags are found per account, every page read', async () => {
     const api = seeded();
     const report = await auditTags(new AwsTagging(api.clientFor), estate(), targets, {
-      regions: ['eu-west-2', 'us-east-1'],
+      scan: tagScanRegions(estate()),
       concurrency: 2,
     });
 
@@ -173,7 +176,7 @@ describe('tags audit over several accounts', () => {
 
   it('Given a report, When rendered, Then a summary row per account and a line per non-compliant resource', async () => {
     const report = await auditTags(new AwsTagging(seeded().clientFor), estate(), targets, {
-      regions: ['eu-west-2'],
+      scan: tagScanRegions(estate(), 'eu-west-2'),
       concurrency: 3,
     });
     const text = renderAuditReport(report);
@@ -184,6 +187,70 @@ describe('tags audit over several accounts', () => {
       `dev-alice eu-west-2 ${arn(ALICE, 'eu-west-2', 'sessions')}: cost-center=marketing not allowed (platform, product)`,
     );
     expect(text).toContain('2 of 4 resources non-compliant in 3 accounts; 1 could not be audited.');
+  });
+
+  it('Given only eu-west-2 is governed, When audited, Then us-east-1 is scanned for global resources only, a global resource listed twice counts once, and the blind spots are named', async () => {
+    const api = seeded();
+    // The Tagging API of eu-west-2 may echo a global ARN; it must not count twice.
+    api.add(ALICE, 'eu-west-2', 'arn:aws:cloudfront::222222222222:distribution/E1', {
+      'aws:cloudformation:stack-name': 's',
+    });
+    const config = estate(['eu-west-2']);
+    const scan = tagScanRegions(config);
+    expect(scan).toEqual({
+      regions: ['eu-west-2', 'us-east-1'],
+      globalRegion: 'us-east-1',
+      globalAdded: true,
+    });
+
+    const report = await auditTags(new AwsTagging(api.clientFor), config, targets, { scan, concurrency: 2 });
+
+    const alice = report.accounts.find((a) => a.account === 'dev-alice')!;
+    // eu-west-2: users, notes, sessions; us-east-1: the distribution only (its tables are outside the estate).
+    expect(alice).toMatchObject({ resources: 4, nonCompliant: 3 });
+    expect(
+      report.findings.filter((f) => f.resourceType === 'cloudfront:distribution').map((f) => f.region),
+    ).toEqual(['us-east-1']);
+    const text = renderAuditReport(report);
+    expect(text).toContain('Regions: eu-west-2, us-east-1 (global resources only)');
+    expect(text).toContain('a resource never tagged at all does not appear here');
+    expect(text).toContain('services that take tags only through their own API are not listed');
+    expect(text).toContain('Global resources (CloudFront, Route 53, ...) are listed only in us-east-1');
+  });
+
+  it('Given the home region is us-east-1, When audited, Then us-east-1 is listed once and its regional resources count', async () => {
+    const api = seeded();
+    const config = estate(['us-east-1'], 'us-east-1');
+    const scan = tagScanRegions(config);
+    expect(scan).toEqual({ regions: ['us-east-1'], globalRegion: 'us-east-1', globalAdded: false });
+    const report = await auditTags(new AwsTagging(api.clientFor), config, [targets[1]!], {
+      scan,
+      concurrency: 1,
+    });
+    expect(report.accounts[0]).toMatchObject({ resources: 3, nonCompliant: 1 });
+    // Three resources at two a page: two GetResources calls, not four.
+    expect(api.calls.filter((c) => c.scope === `${ALICE}/us-east-1`)).toHaveLength(2);
+    expect(report.notes.some((n) => /listed only in us-east-1/.test(n))).toBe(false);
+  });
+
+  it('Given --region eu-west-2, When the regions are chosen, Then only it is scanned and the report says global resources are left out', () => {
+    const scan = tagScanRegions(estate(['eu-west-2']), 'eu-west-2');
+    expect(scan).toEqual({ regions: ['eu-west-2'], globalAdded: false });
+    expect(visibilityNotes(scan).at(-1)).toContain(
+      'global resources (CloudFront, Route 53, ...) are listed only in',
+    );
+    // A bucket's ARN has no region, but buckets are regional: us-east-1's are not global resources.
+    const global = tagScanRegions(estate(['eu-west-2']));
+    const bucket = { arn: 'arn:aws:s3:::b', tags: {} };
+    const merged = mergeRegions(
+      new Map([
+        ['eu-west-2', [bucket]],
+        ['us-east-1', [bucket, { arn: 'arn:aws:s3:::east', tags: {} }]],
+      ]),
+      global,
+    );
+    expect(merged.get('eu-west-2')).toEqual([bucket]);
+    expect(merged.get('us-east-1')).toEqual([]);
   });
 
   it('Given a tag present with an empty value, When evaluated, Then it counts as present unless the value is not allowed', () => {
@@ -207,7 +274,12 @@ describe('tags apply --missing-only', () => {
       ['us-east-1', await port.listResources(ALICE, 'us-east-1')],
     ]);
 
-    const plan = planTagRepair(config, alice, ALICE, resources);
+    const plan = planTagRepair(config, alice, ALICE, resources, [
+      'the Tagging API lists only tagged resources',
+    ]);
+    expect(renderTagRepairPlan(plan, 'dry-run')).toContain(
+      'Note: the Tagging API lists only tagged resources',
+    );
 
     expect(plan.additions.map((a) => [a.arn, a.add])).toEqual([
       [arn(ALICE, 'eu-west-2', 'notes'), { 'cost-center': 'platform' }],
