@@ -24,6 +24,8 @@ import {
   type Ref,
   type TagsPayload,
   type TrustedAccessPayload,
+  type UnmanagedPayload,
+  UNMANAGED_LISTED,
 } from './changes.js';
 import {
   type DesiredOrganization,
@@ -92,6 +94,57 @@ function describeTagDiff(d: TagDiff): string {
           : `~${x.field.slice(5)}: ${x.before} → ${x.after}`,
     )
     .join(', ');
+}
+
+const count = (n: number, one: string, many: string) =>
+  `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+
+/**
+ * One drift line for every account and OU in AWS that estate.yaml does not name (a large
+ * organisation has hundreds): their count, and the first UNMANAGED_LISTED of each in the data.
+ */
+function unmanagedDrift(
+  accounts: readonly SnapshotAccount[],
+  ous: readonly SnapshotOu[],
+  prune: boolean,
+): Change {
+  const parts = [
+    accounts.length ? count(accounts.length, 'account', 'accounts') : '',
+    ous.length ? count(ous.length, 'OU', 'OUs') : '',
+  ].filter(Boolean);
+  const order = (a: { path: string; name: string }, b: { path: string; name: string }) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  const listedAccounts = accounts
+    .map((a) => ({ id: a.id, name: a.name, path: a.ouPath }))
+    .sort(order)
+    .slice(0, UNMANAGED_LISTED);
+  const listedOus = ous
+    .map((o) => ({ id: o.id, name: o.name, path: o.path }))
+    .sort(order)
+    .slice(0, UNMANAGED_LISTED);
+  const sample = [...listedAccounts.map((a) => a.name), ...listedOus.map((o) => `${o.path}/`)].slice(0, 3);
+  const more = accounts.length + ous.length - sample.length;
+  return {
+    section: SECTION_ORGANIZATION,
+    action: 'drift',
+    resourceType: 'unmanaged',
+    address: ADDRESS.unmanaged,
+    summary:
+      `${parts.join(' and ')} in AWS ${accounts.length + ous.length === 1 ? 'is' : 'are'} not in estate.yaml ` +
+      `(${sample.join(', ')}${more > 0 ? `, and ${more.toLocaleString('en-GB')} more` : ''}); estate leaves them alone` +
+      (prune && ous.length
+        ? ' (OUs are not pruned while they hold accounts or OUs estate.yaml does not place elsewhere)'
+        : ''),
+    payload: {
+      accounts: accounts.length,
+      ous: ous.length,
+      listedAccounts,
+      listedOus,
+      reason: prune
+        ? 'add them to estate.yaml (accounts with id) to manage them; `estate org status` lists every one; estate never closes accounts'
+        : 'add them to estate.yaml (accounts with id) to manage them, or run apply with --prune to delete empty OUs; `estate org status` lists every one',
+    } satisfies UnmanagedPayload,
+  };
 }
 
 export function planFromDesired(
@@ -341,16 +394,9 @@ export function planFromDesired(
   }
 
   const matchedIds = new Set([...matched.values()].map((a) => a.id));
-  for (const live of snapshot.accounts) {
-    if (matchedIds.has(live.id) || live.id === org?.managementAccountId) continue;
-    driftChange(
-      SECTION_ORGANIZATION,
-      'account',
-      ADDRESS.unknownAccount(live.id),
-      `account ${live.name} (${live.id}, ${live.email}) in ${live.ouPath || 'Root'} is not in estate.yaml`,
-      { id: live.id, reason: 'add it to accounts (with id) to manage it; estate never closes accounts' },
-    );
-  }
+  const unmanagedAccounts = snapshot.accounts.filter(
+    (a) => !matchedIds.has(a.id) && a.id !== org?.managementAccountId,
+  );
   for (const request of snapshot.accountCreations) {
     if (!claimedRequests.has(request.id))
       notes.push(
@@ -374,6 +420,7 @@ export function planFromDesired(
   };
   const unknownOus = snapshot.ous.filter((o) => !desiredPaths.has(o.path));
   const deletions: Change[] = [];
+  const unmanagedOus: SnapshotOu[] = [];
   // Deepest first, so a parent's delete can depend on its children's.
   for (const ou of [...unknownOus].sort((a, b) => b.depth - a.depth || (a.path < b.path ? -1 : 1))) {
     const accountsInside = snapshot.accounts.filter((a) => a.parentId === ou.id);
@@ -396,24 +443,10 @@ export function planFromDesired(
       planned.add(change.address);
       continue;
     }
-    const children = snapshot.ous.filter((o) => o.parentId === ou.id).length;
-    const content =
-      accountsInside.length || children
-        ? `holds ${accountsInside.length} account(s) and ${children} OU(s)`
-        : 'is empty';
-    driftChange(
-      SECTION_ORGANIZATION,
-      'ou',
-      ADDRESS.ou(ou.path),
-      `OU ${ou.path} (${ou.id}) is not in estate.yaml; it ${content}`,
-      {
-        id: ou.id,
-        reason: options.prune
-          ? 'not pruned: it holds accounts or OUs that estate.yaml does not place elsewhere'
-          : 'add it to organizationalUnits, or run apply with --prune to delete it when empty',
-      },
-    );
+    unmanagedOus.push(ou);
   }
+  if (unmanagedAccounts.length || unmanagedOus.length)
+    drift.push(unmanagedDrift(unmanagedAccounts, unmanagedOus, options.prune ?? false));
 
   // ---------------------------------------------------------------- policies
   const labelOf = new Map<string, string>();

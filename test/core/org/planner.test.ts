@@ -237,17 +237,38 @@ describe('planOrganization: accounts', () => {
     expect(notes).toEqual([]);
   });
 
-  it('Given accounts not in the config, Then each is drift (never closed), and the management account is not', async () => {
+  it('Given an account not in the config, Then it is drift (never closed), and the management account is not', async () => {
     const accounts = [
       ...live().accounts,
       ...matchingAccounts(),
       acct('legacy', '444444444444', 'r-1', '', {}),
     ];
     const { changes } = await plan(config(), live({ ous, accounts }));
-    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'account:444444444444']]);
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
     expect(changes[0]!.summary).toBe(
-      'account legacy (444444444444, aws+legacy@acme.example.com) in Root is not in estate.yaml',
+      '1 account in AWS is not in estate.yaml (legacy); estate leaves them alone',
     );
+    expect(changes[0]!.payload).toMatchObject({
+      accounts: 1,
+      ous: 0,
+      listedAccounts: [{ id: '444444444444', name: 'legacy', path: '' }],
+    });
+  });
+
+  it('Given 1,097 accounts not in the config, Then they are one drift line with the count, naming at most 100 in the data', async () => {
+    const strays = Array.from({ length: 1097 }, (_, i) =>
+      acct(`stray-${String(i).padStart(4, '0')}`, String(500000000000 + i), 'r-1', '', {}),
+    );
+    const { changes } = await plan(
+      config(),
+      live({ ous, accounts: [...live().accounts, ...matchingAccounts(), ...strays] }),
+    );
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.summary).toBe(
+      '1,097 accounts in AWS are not in estate.yaml (stray-0000, stray-0001, stray-0002, and 1,094 more); estate leaves them alone',
+    );
+    expect(changes[0]!.payload.accounts).toBe(1097);
+    expect(changes[0]!.payload.listedAccounts).toHaveLength(100);
   });
 
   it('Given a suspended account, Then drift is reported and it is neither moved nor retagged', async () => {
@@ -305,13 +326,14 @@ describe('planOrganization: OUs not in the config', () => {
       config(),
       live({ ous: extra, accounts: [...live().accounts, ...matchingAccounts()] }),
     );
-    expect(changes.map((c) => [c.action, c.address])).toEqual([
-      ['drift', 'ou:Legacy/Old'],
-      ['drift', 'ou:Legacy'],
-    ]);
-    expect(changes[1]!.summary).toBe(
-      'OU Legacy (ou-leg) is not in estate.yaml; it holds 0 account(s) and 1 OU(s)',
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
+    expect(changes[0]!.summary).toBe(
+      '2 OUs in AWS are not in estate.yaml (Legacy/, Legacy/Old/); estate leaves them alone',
     );
+    expect(changes[0]!.payload.listedOus).toEqual([
+      { id: 'ou-leg', name: 'Legacy', path: 'Legacy' },
+      { id: 'ou-old', name: 'Old', path: 'Legacy/Old' },
+    ]);
   });
 
   it('Given --prune, Then empty extra OUs are deleted children first', async () => {
@@ -344,12 +366,9 @@ describe('planOrganization: OUs not in the config', () => {
       acct('stray', '555555555555', 'ou-old', 'Legacy/Old', {}),
     ];
     const { changes } = await plan(config(), live({ ous: extra, accounts }), true);
-    expect(changes.map((c) => [c.action, c.address])).toEqual([
-      ['drift', 'account:555555555555'],
-      ['drift', 'ou:Legacy/Old'],
-      ['drift', 'ou:Legacy'],
-    ]);
-    expect(changes[1]!.payload.reason).toMatch(/^not pruned/);
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
+    expect(changes[0]!.payload).toMatchObject({ accounts: 1, ous: 2 });
+    expect(changes[0]!.summary).toMatch(/OUs are not pruned while they hold accounts or OUs/);
   });
 });
 
