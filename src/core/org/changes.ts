@@ -6,6 +6,7 @@
  * organisation) are references to the change that creates them: `{ ref, key }` is resolved
  * from that change's outputs when it has been applied.
  */
+import type { PolicyDocumentDiff } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
 
 export const SECTION_ORGANIZATION = 'organization';
@@ -94,6 +95,8 @@ export interface PolicyUpdatePayload {
   readonly name: string;
   readonly content?: string;
   readonly description?: string;
+  /** What changes in the document, statement by statement (for people; the applier sends `content`). */
+  readonly documentDiff?: PolicyDocumentDiff;
 }
 
 export interface PolicyDeletePayload {

@@ -34,7 +34,7 @@ import {
   isManagedTagKey,
 } from './desired.js';
 import type { PolicySources } from './policies.js';
-import { isForeignPolicy, sameDocument } from './policies.js';
+import { type PolicyDocumentDiff, diffPolicyDocuments, isForeignPolicy, sameDocument } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
 import type { OrgSnapshot, SnapshotAccount, SnapshotOu } from './snapshot.js';
 
@@ -94,6 +94,13 @@ function describeTagDiff(d: TagDiff): string {
           : `~${x.field.slice(5)}: ${x.before} → ${x.after}`,
     )
     .join(', ');
+}
+
+/** "DenyOutsideGovernedRegions changed, DenyRootUser added" (statements first, then other fields). */
+function describeDocumentDiff(d: PolicyDocumentDiff): string {
+  const parts = d.statements.map((st) => `${st.statement} ${st.change}`);
+  if (d.fields.length) parts.push(d.fields.map((f) => f.path || 'the whole document').join(', '));
+  return parts.join(', ');
 }
 
 const count = (n: number, one: string, many: string) =>
@@ -490,14 +497,22 @@ export function planFromDesired(
       const contentChanged = !sameDocument(live.content, policy.content);
       const descriptionChanged = live.description !== policy.description;
       if (contentChanged || descriptionChanged) {
+        const documentDiff = contentChanged ? diffPolicyDocuments(live.content, policy.content) : undefined;
+        const what = [
+          contentChanged && (documentDiff ? `document (${describeDocumentDiff(documentDiff)})` : 'document'),
+          descriptionChanged && 'description',
+        ].filter(Boolean);
         add({
           section: SECTION_POLICIES,
           action: 'update',
           resourceType: 'policy',
           address,
-          summary: `update ${kind} ${policy.name}: ${[contentChanged && 'document', descriptionChanged && 'description'].filter(Boolean).join(' and ')} changed`,
+          summary: `update ${kind} ${policy.name}: ${what.join(' and ')} changed`,
           diff: [
-            ...(contentChanged ? [{ field: 'content', before: live.content, after: policy.content }] : []),
+            // A document that parses is shown statement by statement (payload.documentDiff).
+            ...(contentChanged && !documentDiff
+              ? [{ field: 'content', before: live.content, after: policy.content }]
+              : []),
             ...(descriptionChanged
               ? [{ field: 'description', before: live.description, after: policy.description }]
               : []),
@@ -507,6 +522,7 @@ export function planFromDesired(
             name: policy.name,
             ...(contentChanged ? { content: policy.content } : {}),
             ...(descriptionChanged ? { description: policy.description } : {}),
+            ...(documentDiff ? { documentDiff } : {}),
           } satisfies PolicyUpdatePayload,
         });
       }

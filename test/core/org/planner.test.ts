@@ -431,8 +431,66 @@ describe('planOrganization: policies', () => {
       policyId: 'p-1',
       name: 'estate-deny-root-user',
       content: await rendered(),
+      documentDiff: { statements: [{ change: 'added', statement: 'DenyRootUser' }], fields: [] },
     });
+    expect(changes[0]!.summary).toBe(
+      'update SCP estate-deny-root-user: document (DenyRootUser added) changed',
+    );
     expect(changes[1]!.payload).toMatchObject({ policy: { id: 'p-1' }, target: { id: 'ou-wl' } });
+  });
+
+  it('Given the governed regions changed, Then the update names the statement and the regions added and removed, not two JSON texts', async () => {
+    const regionsConfig = (regions: string[]) =>
+      orgConfig((raw) => {
+        raw.organization.governedRegions = regions;
+        raw.policies = [
+          {
+            name: 'deny-outside-governed-regions',
+            type: 'scp',
+            builtin: 'deny-outside-governed-regions',
+            targets: ['Sandbox'],
+          },
+        ];
+      });
+    const before = await plan(regionsConfig(['eu-west-2', 'us-west-2']), EMPTY_SNAPSHOT);
+    const liveContent = byAddress(before.changes).get('policy:estate-deny-outside-governed-regions')!.payload
+      .content as string;
+    const { changes } = await plan(
+      regionsConfig(['eu-west-2', 'eu-central-1']),
+      withPolicies([
+        {
+          id: 'p-9',
+          name: 'estate-deny-outside-governed-regions',
+          type: 'SERVICE_CONTROL_POLICY',
+          description: 'estate: regional services only in the governed regions',
+          content: liveContent,
+          targets: ['ou-sbx'],
+        },
+      ]),
+    );
+    const update = byAddress(changes).get('policy:estate-deny-outside-governed-regions')!;
+    expect(update.summary).toBe(
+      'update SCP estate-deny-outside-governed-regions: document (DenyOutsideGovernedRegions changed) changed',
+    );
+    expect(update.diff).toEqual([]);
+    expect(update.payload.documentDiff).toEqual({
+      statements: [
+        {
+          change: 'changed',
+          statement: 'DenyOutsideGovernedRegions',
+          fields: [
+            {
+              path: 'Condition.StringNotEquals.aws:RequestedRegion',
+              added: ['eu-central-1'],
+              removed: ['us-west-2'],
+            },
+          ],
+        },
+      ],
+      fields: [],
+    });
+    // --json carries it: the change is plain data.
+    expect(JSON.parse(JSON.stringify(update)).payload.documentDiff).toEqual(update.payload.documentDiff);
   });
 
   it('Given an estate policy the config dropped, Then it is detached everywhere and then deleted', async () => {
