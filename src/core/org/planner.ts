@@ -6,6 +6,8 @@
  * (accounts or OUs the config does not name, closed accounts) is reported as drift.
  */
 import type { EstateConfig } from '../../config/schema.js';
+import { EstateError } from '../../errors.js';
+import { DENY_POLICY_NAME, effectiveBudgetPolicy } from '../budgets/desired.js';
 import type { Change } from '../plan/types.js';
 import {
   ADDRESS,
@@ -36,12 +38,20 @@ import {
 import type { PolicySources } from './policies.js';
 import { type PolicyDocumentDiff, diffPolicyDocuments, isForeignPolicy, sameDocument } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
-import type { OrgSnapshot, SnapshotAccount, SnapshotOu } from './snapshot.js';
+import { FULL_AWS_ACCESS, type OrgSnapshot, type SnapshotAccount, type SnapshotOu } from './snapshot.js';
 
 export interface PlanOrganizationOptions {
   /** Produce delete changes for OUs not in the config that are (or will be) empty. @default false */
   readonly prune?: boolean;
+  /**
+   * Accounts (config names) whose budget action attaches the deny-new-resources SCP when it
+   * fires: each needs a free SCP slot. planOrganization derives them from the config.
+   */
+  readonly budgetScpAccounts?: readonly string[];
 }
+
+/** SCPs attached directly to one root, OU or account, FullAWSAccess included (AWS Organizations quotas). */
+export const MAX_SCPS_PER_TARGET = 5;
 
 export interface OrganizationPlan {
   /** Sections 'organization' and 'policies', in a valid order (dependsOn is authoritative). */
@@ -55,7 +65,76 @@ export function planOrganization(
   snapshot: OrgSnapshot,
   options: PlanOrganizationOptions & { readonly policySources: PolicySources },
 ): OrganizationPlan {
-  return planFromDesired(desiredOrganization(config, options.policySources), snapshot, options);
+  const budgetScpAccounts =
+    config.budgets && config.budgets.placement !== 'member'
+      ? config.accounts
+          .filter((a) => effectiveBudgetPolicy(config, a).enforce === 'deny-new-resources')
+          .map((a) => a.name)
+      : [];
+  return planFromDesired(desiredOrganization(config, options.policySources), snapshot, {
+    budgetScpAccounts,
+    ...options,
+  });
+}
+
+/**
+ * Fails the plan when a root, OU or account would carry more SCPs than AWS allows: the
+ * config's SCPs for it, FullAWSAccess (which enabling SCPs attaches everywhere), SCPs estate
+ * does not manage, and the budgets' deny SCP where a budget action may attach it.
+ */
+function checkScpsPerTarget(
+  desired: DesiredOrganization,
+  snapshot: OrgSnapshot,
+  liveIdOf: (t: DesiredTarget) => string | undefined,
+  budgetScpAccounts: readonly string[],
+): void {
+  const targets = new Map<string, { target: DesiredTarget; names: Set<string> }>();
+  const entry = (t: DesiredTarget) => {
+    const key = `${t.kind}:${t.label}`;
+    let e = targets.get(key);
+    if (!e) targets.set(key, (e = { target: t, names: new Set([FULL_AWS_ACCESS]) }));
+    return e;
+  };
+  for (const p of desired.policies)
+    if (p.type === 'SERVICE_CONTROL_POLICY') for (const t of p.targets) entry(t).names.add(p.name);
+  for (const name of budgetScpAccounts)
+    entry({ kind: 'account', name, label: name }).names.add(DENY_POLICY_NAME);
+  const problems: string[] = [];
+  for (const { target, names } of targets.values()) {
+    const id = liveIdOf(target);
+    if (id) {
+      for (const p of snapshot.otherScps ?? []) if (p.targets.includes(id)) names.add(p.name);
+      for (const p of snapshot.policies)
+        if (p.type === 'SERVICE_CONTROL_POLICY' && isForeignPolicy(p.name) && p.targets.includes(id))
+          names.add(p.name);
+    }
+    if (names.size <= MAX_SCPS_PER_TARGET) continue;
+    const label =
+      target.kind === 'root'
+        ? 'the root'
+        : target.kind === 'ou'
+          ? `OU ${target.label}`
+          : `account ${target.label}`;
+    const budget =
+      target.kind === 'account' && budgetScpAccounts.includes(target.name)
+        ? ` (its budget action attaches ${DENY_POLICY_NAME} when it fires)`
+        : '';
+    problems.push(`${label} would carry ${names.size} SCPs: ${[...names].join(', ')}${budget}`);
+  }
+  if (!problems.length) return;
+  throw new EstateError(
+    `too many service control policies: ${problems.join('; ')}. AWS allows at most ${MAX_SCPS_PER_TARGET} SCPs attached directly to a root, OU or account, FullAWSAccess included`,
+    {
+      code: 'TooManyScps',
+      source: 'user',
+      details: { problems },
+      suggestions: [
+        'merge statements into fewer policies (each document up to 5,120 characters)',
+        'attach some policies to a parent OU or the root instead: an SCP applies to everything below its target',
+        'or detach an SCP that estate does not manage from that target',
+      ],
+    },
+  );
 }
 
 const POLICY_KIND: Record<PolicyType, string> = { SERVICE_CONTROL_POLICY: 'SCP', TAG_POLICY: 'tag policy' };
@@ -615,6 +694,18 @@ export function planFromDesired(
     policyDeletes.push(del);
     planned.add(address);
   }
+
+  checkScpsPerTarget(
+    desired,
+    snapshot,
+    (t) =>
+      t.kind === 'root'
+        ? snapshot.root?.id
+        : t.kind === 'ou'
+          ? liveOuByPath.get(t.path)?.id
+          : matched.get(t.name)?.id,
+    options.budgetScpAccounts ?? [],
+  );
 
   return {
     changes: [...changes, ...attachments, ...detachments, ...policyDeletes, ...deletions, ...drift],

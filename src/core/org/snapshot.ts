@@ -70,6 +70,15 @@ export interface OrgSnapshot {
   readonly accounts: readonly SnapshotAccount[];
   /** Only policies estate owns (AWS name starts with POLICY_PREFIX). */
   readonly policies: readonly SnapshotPolicy[];
+  /**
+   * Every other SCP (not estate's, not the AWS-managed FullAWSAccess) with its targets, read
+   * so the plan can count SCPs per target against AWS's limit. Absent in older snapshots.
+   */
+  readonly otherScps?: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly targets: readonly string[];
+  }[];
   /** CreateAccount requests still IN_PROGRESS (from this or an interrupted run). */
   readonly accountCreations: readonly CreateAccountRequestInfo[];
 }
@@ -80,6 +89,7 @@ export const EMPTY_SNAPSHOT: OrgSnapshot = {
   ous: [],
   accounts: [],
   policies: [],
+  otherScps: [],
   accountCreations: [],
 };
 
@@ -123,6 +133,15 @@ export function managedTagSelection(desired: Pick<DesiredOrganization, 'accounts
     ou: (o) => paths.has(o.path),
   };
 }
+
+/**
+ * The AWS-managed SCP that enabling SCPs attaches to the root, every OU and every account
+ * (estate leaves it in place). Its target list is the whole organisation, so it is not read:
+ * the plan counts it as attached to every target.
+ */
+export const FULL_AWS_ACCESS = 'FullAWSAccess';
+const isFullAwsAccess = (p: { name: string; awsManaged: boolean }) =>
+  p.awsManaged && p.name === FULL_AWS_ACCESS;
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -223,8 +242,19 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
   };
   await visit(root.id, '', 0);
 
-  // Only estate's own policies are read in full.
-  const owned = (await policiesP).filter((p) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX));
+  // Only estate's own policies are read in full; of the other SCPs only their targets.
+  const listed = await policiesP;
+  const isOwned = (p: (typeof listed)[number]) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX);
+  const owned = listed.filter(isOwned);
+  const otherScpsP = Promise.all(
+    listed
+      .filter((p) => p.type === 'SERVICE_CONTROL_POLICY' && !isOwned(p) && !isFullAwsAccess(p))
+      .map(async (p) => ({
+        id: p.id,
+        name: p.name,
+        targets: (await limit(() => port.listPolicyTargets(p.id))).map((t) => t.targetId).sort(byString),
+      })),
+  );
   const policies = await Promise.all(
     owned.map(async (p) => {
       const [described, targets] = await Promise.all([
@@ -243,11 +273,12 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
   );
 
   const tagOf = async (resourceId: string) => (await tagReads.get(resourceId)) ?? {};
-  const [ousWithTags, accountsWithTags, trustedServices, creations] = await Promise.all([
+  const [ousWithTags, accountsWithTags, trustedServices, creations, otherScps] = await Promise.all([
     Promise.all(ous.map(async (o) => ({ ...o, tags: await tagOf(o.id) }))),
     Promise.all(accounts.map(async (a) => ({ ...a, tags: await tagOf(a.id) }))),
     servicesP,
     creationsP,
+    otherScpsP,
   ]);
 
   return {
@@ -268,6 +299,7 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
     ous: ousWithTags.sort((a, b) => a.depth - b.depth || byString(a.path, b.path)),
     accounts: accountsWithTags.sort((a, b) => byString(a.id, b.id)),
     policies: policies.sort((a, b) => byString(a.name, b.name)),
+    otherScps: otherScps.sort((a, b) => byString(a.name, b.name) || byString(a.id, b.id)),
     accountCreations: creations
       .filter((c) => c.state === 'IN_PROGRESS')
       .sort((a, b) => byString(a.accountName, b.accountName) || byString(a.id, b.id)),

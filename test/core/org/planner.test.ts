@@ -582,3 +582,64 @@ describe('planOrganization: the organisation itself', () => {
     expect(changes[0]!.payload.reason).toMatch(/enable all features/);
   });
 });
+
+describe('planOrganization: SCPs per target', () => {
+  const scp = (name: string, builtin: string, targets: string[]) => ({ name, type: 'scp', builtin, targets });
+  const four = (target: string) => [
+    scp('deny-leave-organization', 'deny-leave-organization', [target]),
+    scp('deny-disable-audit', 'deny-disable-audit', [target]),
+    scp('deny-outside-governed-regions', 'deny-outside-governed-regions', [target]),
+    scp('deny-root-user', 'deny-root-user', [target]),
+  ];
+  const matching = () => live({ ous, accounts: [...live().accounts, ...matchingAccounts()] });
+
+  it('Given four SCPs on an OU, Then the plan passes: with FullAWSAccess that is the five AWS allows', async () => {
+    const cfg = orgConfig((raw) => (raw.policies = four('Sandbox')));
+    await expect(plan(cfg, matching())).resolves.toBeDefined();
+  });
+
+  it('Given five SCPs on an OU, Then the plan fails naming the OU and the six policies, FullAWSAccess included', async () => {
+    const cfg = orgConfig(
+      (raw) => (raw.policies = [...four('Sandbox'), scp('deny-root-user-2', 'deny-root-user', ['Sandbox'])]),
+    );
+    const error = await plan(cfg, matching()).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(error?.code).toBe('TooManyScps');
+    expect(error?.message).toMatch(
+      /OU Sandbox would carry 6 SCPs: FullAWSAccess, estate-deny-leave-organization, estate-deny-disable-audit, estate-deny-outside-governed-regions, estate-deny-root-user, estate-deny-root-user-2.*at most 5/,
+    );
+  });
+
+  it('Given an SCP estate does not manage on the target, Then it counts too', async () => {
+    const cfg = orgConfig((raw) => (raw.policies = four('Workloads/Production')));
+    const snapshot = {
+      ...matching(),
+      otherScps: [{ id: 'p-ct', name: 'aws-guardrails-abc', targets: ['ou-prd'] }],
+    };
+    await expect(plan(cfg, snapshot)).rejects.toThrow(
+      /OU Workloads\/Production would carry 6 SCPs: .*aws-guardrails-abc/,
+    );
+    // The same policy elsewhere does not.
+    await expect(
+      plan(cfg, {
+        ...snapshot,
+        otherScps: [{ id: 'p-ct', name: 'aws-guardrails-abc', targets: ['ou-sbx'] }],
+      }),
+    ).resolves.toBeDefined();
+  });
+
+  it('Given an account whose budget action attaches the deny SCP, Then that slot is reserved', async () => {
+    const cfg = orgConfig((raw) => {
+      raw.policies = four('dev-alice');
+      raw.budgets = {
+        alertEmails: ['ops@acme.example.com'],
+        byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
+      };
+    });
+    await expect(plan(cfg, matching())).rejects.toThrow(
+      /account dev-alice would carry 6 SCPs: .*estate-budget-deny-new-resources \(its budget action attaches estate-budget-deny-new-resources when it fires\)/,
+    );
+  });
+});
