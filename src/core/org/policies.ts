@@ -43,7 +43,8 @@ export const BUILTIN_DESCRIPTIONS: Readonly<Record<BuiltinPolicy, string>> = {
   'deny-disable-audit': 'estate: CloudTrail and AWS Config cannot be stopped or deleted',
   'deny-outside-governed-regions': 'estate: regional services only in the governed regions',
   'deny-root-user': 'estate: the root user of member accounts cannot act',
-  'require-mandatory-tags': 'estate: the mandatory tags, with their allowed values',
+  'require-mandatory-tags':
+    'estate: the mandatory tag keys are required (reported where missing) and their case and allowed values enforced',
 };
 
 /** Raw policy texts: builtins by name and the config's files by their `file` value. */
@@ -108,12 +109,48 @@ export function policyTypeOf(type: 'scp' | 'tag'): PolicyType {
   return type === 'scp' ? 'SERVICE_CONTROL_POLICY' : 'TAG_POLICY';
 }
 
+/**
+ * Resource types of what estate's blueprints create (tables, functions, buckets, EKS
+ * clusters and their instances and NAT gateways): a tag policy marks the mandatory keys
+ * `report_required_tag_for` them, so a resource of these types without the key is reported
+ * non-compliant (ListRequiredTags, the compliance report) and IaC tools that read required
+ * tags refuse to deploy it. AWS tag policies cannot stop an API call that creates an
+ * untagged resource; estate's own `tags audit --strict` and the blueprints' tags cover that.
+ */
+export const TAG_POLICY_REQUIRED_FOR: readonly string[] = [
+  'dynamodb:table',
+  'ec2:instance',
+  'ec2:natgateway',
+  'eks:cluster',
+  'lambda:function',
+  's3:bucket',
+];
+
+/**
+ * Services whose tagging operations refuse a mandatory key in the wrong case or a value
+ * outside `tags.mandatory[].allowed` (`enforced_for`, "<service>:ALL_SUPPORTED").
+ */
+export const TAG_POLICY_ENFORCED_FOR: readonly string[] = [
+  'dynamodb:ALL_SUPPORTED',
+  'ec2:ALL_SUPPORTED',
+  'eks:ALL_SUPPORTED',
+  'lambda:ALL_SUPPORTED',
+  's3:ALL_SUPPORTED',
+];
+
+/**
+ * The tag-policy map of the mandatory tags: per key its capitalisation (`tag_key`), its
+ * allowed values (`tag_value`), where wrong values are refused (`enforced_for`) and where a
+ * missing key is reported (`report_required_tag_for`), per the tag policy syntax.
+ */
 function tagPolicyMap(tags: PolicyVars['mandatoryTags']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const t of tags) {
     out[t.key.toLowerCase()] = {
       tag_key: { '@@assign': t.key },
       ...(t.allowed?.length ? { tag_value: { '@@assign': [...t.allowed] } } : {}),
+      enforced_for: { '@@assign': [...TAG_POLICY_ENFORCED_FOR] },
+      report_required_tag_for: { '@@assign': [...TAG_POLICY_REQUIRED_FOR] },
     };
   }
   return out;

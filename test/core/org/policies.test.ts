@@ -9,6 +9,8 @@ import {
   diffPolicyDocuments,
   loadPolicySources,
   renderPolicy,
+  TAG_POLICY_ENFORCED_FOR,
+  TAG_POLICY_REQUIRED_FOR,
   sameDocument,
 } from '../../../src/core/org/policies.js';
 import type { EstateError } from '../../../src/errors.js';
@@ -51,14 +53,30 @@ describe('renderPolicy', () => {
     expect(out).toBe('{"Resource":"arn:aws:iam::*:role/OrganizationAccountAccessRole","Region":"eu-west-2"}');
   });
 
-  it('Given "{{mandatoryTags}}", Then it becomes the tag-policy map with capitalisation and allowed values', () => {
-    const out = renderPolicy('{"tags":"{{mandatoryTags}}"}', vars, 'x');
+  it('Given the require-mandatory-tags template, Then every mandatory key is required where missing and enforced, with its allowed values', async () => {
+    const template = await readFile(join(defaultTemplatesDir(), 'require-mandatory-tags.json'), 'utf8');
+    const out = renderPolicy(template, vars, 'require-mandatory-tags');
+    const enforced = { '@@assign': [...TAG_POLICY_ENFORCED_FOR] };
+    const required = { '@@assign': [...TAG_POLICY_REQUIRED_FOR] };
     expect(JSON.parse(out)).toEqual({
       tags: {
-        costcenter: { tag_key: { '@@assign': 'CostCenter' } },
-        environment: { tag_key: { '@@assign': 'Environment' }, tag_value: { '@@assign': ['dev', 'prod'] } },
+        costcenter: {
+          tag_key: { '@@assign': 'CostCenter' },
+          enforced_for: enforced,
+          report_required_tag_for: required,
+        },
+        environment: {
+          tag_key: { '@@assign': 'Environment' },
+          tag_value: { '@@assign': ['dev', 'prod'] },
+          enforced_for: enforced,
+          report_required_tag_for: required,
+        },
       },
     });
+    // enforced_for takes "<service>:ALL_SUPPORTED" or a resource type; report_required_tag_for resource types.
+    for (const t of [...TAG_POLICY_ENFORCED_FOR, ...TAG_POLICY_REQUIRED_FOR])
+      expect(t).toMatch(/^[a-z0-9-]+:[A-Za-z_-]+$/);
+    expect(TAG_POLICY_ENFORCED_FOR.every((t) => t.endsWith(':ALL_SUPPORTED'))).toBe(true);
   });
 
   it('fails with the source named for unknown placeholders, lists inside strings and bad JSON', () => {
