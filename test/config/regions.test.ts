@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
 import { isKnownRegion, nearRegions, partitionOfRegion, regionProblem } from '../../src/config/regions.js';
-import { minimalConfig } from '../_helpers/config.js';
-
-function problems(config: unknown): string[] {
-  try {
-    parseConfig(stringify(config), 'estate.yaml');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map(formatIssue);
-  }
-}
+import { configProblems, minimalConfig } from '../_helpers/config.js';
 
 describe('regions from the SDK partition data', () => {
   it('knows real regions in every partition and nothing that merely looks like one', () => {
@@ -36,7 +24,7 @@ describe('regions from the SDK partition data', () => {
   it('reports a misspelt home region as file:line: path: message with the fix', () => {
     const c = minimalConfig();
     c.organization.homeRegion = 'eu-wset-2';
-    const found = problems(c);
+    const found = configProblems(c);
     expect(found).toContainEqual(
       expect.stringMatching(
         /^estate\.yaml:\d+: organization\.homeRegion: "eu-wset-2" is not an AWS region.*did you mean eu-west-2/,
@@ -49,7 +37,7 @@ describe('regions from the SDK partition data', () => {
     c.organization.governedRegions = ['eu-west-2', 'us-east-1', 'eu-centrl-1'];
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], region: 'eu-west-22' }];
     c.budgets = { snsTopicArn: 'arn:aws:sns:eu-wast-1:111122223333:alerts' };
-    const found = problems(c).join('\n');
+    const found = configProblems(c).join('\n');
     expect(found).toMatch(/organization\.governedRegions\.2: "eu-centrl-1" .*did you mean eu-central-1/);
     expect(found).toMatch(/environments\.0\.region: "eu-west-22" .*did you mean eu-west-2/);
     expect(found).toMatch(/budgets\.snsTopicArn: the topic's region: "eu-wast-1" .*did you mean eu-west-1/);
@@ -61,7 +49,7 @@ describe('environments with the edge blueprint', () => {
     const c = minimalConfig();
     c.organization.governedRegions = ['eu-west-2'];
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data', 'edge'] }];
-    expect(problems(c)).toContainEqual(
+    expect(configProblems(c)).toContainEqual(
       expect.stringMatching(
         /^estate\.yaml:\d+: environments\.0\.blueprints\.1: the edge blueprint deploys its stack to us-east-1.*add us-east-1 to organization\.governedRegions$/,
       ),
@@ -71,9 +59,9 @@ describe('environments with the edge blueprint', () => {
   it('passes when us-east-1 is governed, and environments without edge never need it', () => {
     const c = minimalConfig();
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['edge', 'data'] }];
-    expect(problems(c)).toEqual([]);
+    expect(configProblems(c)).toEqual([]);
     c.organization.governedRegions = ['eu-west-2'];
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'] }];
-    expect(problems(c)).toEqual([]);
+    expect(configProblems(c)).toEqual([]);
   });
 });
