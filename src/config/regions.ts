@@ -86,3 +86,15 @@ export function edgeRegionProblem(
     `add ${EDGE_REGION} to organization.governedRegions`
   );
 }
+
+/**
+ * An organisation, its SCP conditions and its accounts live in one partition: a region of
+ * another partition (cn-north-1 beside eu-west-2) can never be governed by it.
+ */
+export function partitionProblem(region: string, homeRegion: string): string | undefined {
+  if (!isKnownRegion(region) || !isKnownRegion(homeRegion)) return undefined;
+  const theirs = partitionOfRegion(region);
+  const home = partitionOfRegion(homeRegion);
+  if (theirs === home) return undefined;
+  return `${region} is in the ${theirs} partition but the home region ${homeRegion} is in ${home}; an organisation spans one partition, so use a region of ${home} (or a separate estate for ${theirs})`;
+}

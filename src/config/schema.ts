@@ -17,7 +17,7 @@ import {
   tagKeyProblem,
   tagValueProblem,
 } from './rules.js';
-import { edgeRegionProblem, regionProblem } from './regions.js';
+import { edgeRegionProblem, partitionProblem, regionProblem } from './regions.js';
 
 /**
  * estate.yaml, version 1. One strict schema: unknown keys are errors, every field is
@@ -456,6 +456,13 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
         `the home region ${cfg.organization.homeRegion} must be governed`,
       );
   }
+
+  const home = cfg.organization.homeRegion;
+  if (typeof home === 'string')
+    cfg.organization.governedRegions.forEach((r, i) => {
+      const problem = typeof r === 'string' ? partitionProblem(r, home) : undefined;
+      if (problem) issue(['organization', 'governedRegions', i], problem);
+    });
 
   const policyNames = new Set<string>();
   cfg.policies.forEach((p, i) => {

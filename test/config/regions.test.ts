@@ -65,3 +65,15 @@ describe('environments with the edge blueprint', () => {
     expect(configProblems(c)).toEqual([]);
   });
 });
+
+describe('regions across partitions', () => {
+  it('rejects a governed region of another partition than the home region', () => {
+    const c = minimalConfig();
+    c.organization.governedRegions = ['eu-west-2', 'us-east-1', 'cn-north-1'];
+    expect(configProblems(c)).toContainEqual(
+      expect.stringMatching(
+        /organization\.governedRegions\.2: cn-north-1 is in the aws-cn partition but the home region eu-west-2 is in aws/,
+      ),
+    );
+  });
+});
