@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/loader.js';
+import { renderInitialConfig } from '../../src/config/init.js';
 import { isKnownRegion, nearRegions, partitionOfRegion, regionProblem } from '../../src/config/regions.js';
 import { configProblems, minimalConfig } from '../_helpers/config.js';
 
@@ -75,5 +77,22 @@ describe('regions across partitions', () => {
         /organization\.governedRegions\.2: cn-north-1 is in the aws-cn partition but the home region eu-west-2 is in aws/,
       ),
     );
+  });
+});
+
+describe('estate init and the edge rule', () => {
+  it('governs us-east-1 when the template writes an edge environment, whatever regions were given', () => {
+    const answers = {
+      template: 'recall' as const,
+      organizationName: 'acme',
+      emailPattern: 'aws+{account}@acme.example.com',
+      homeRegion: 'eu-west-2',
+      governedRegions: ['eu-west-2'],
+      developers: ['alice'],
+      budgets: {},
+      alertEmails: ['ops@acme.example.com'],
+    };
+    const text = renderInitialConfig(answers);
+    expect(parseConfig(text).organization.governedRegions).toEqual(['eu-west-2', 'us-east-1']);
   });
 });
