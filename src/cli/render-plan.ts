@@ -3,6 +3,7 @@
  * Terraform plan. Pure apart from the colour decision.
  */
 import { styleText } from 'node:util';
+import type { DocumentFieldDiff, PolicyDocumentDiff } from '../core/org/policies.js';
 import type { ApplyResult, Change, ChangeAction, Plan } from '../core/plan/types.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -20,6 +21,29 @@ const SYMBOLS: Record<ChangeAction, { symbol: string; style: Style; verb: string
 const ORDER: ChangeAction[] = ['create', 'update', 'move', 'attach', 'detach', 'delete', 'drift'];
 
 const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
+
+function describeField(f: DocumentFieldDiff): string {
+  const where = f.path || '(document)';
+  if (f.added || f.removed)
+    return `${where}: ${[...(f.added ?? []).map((x) => `+ ${x}`), ...(f.removed ?? []).map((x) => `- ${x}`)].join(', ')}`;
+  return `${where}: ${show(f.before)} → ${show(f.after)}`;
+}
+
+/** A policy document change, statement by statement, as indented lines. */
+export function documentDiffLines(d: PolicyDocumentDiff): string[] {
+  const lines: string[] = [];
+  for (const st of d.statements) {
+    lines.push(`statement ${st.statement} ${st.change}`);
+    for (const f of st.fields ?? []) lines.push(`  ${describeField(f)}`);
+  }
+  for (const f of d.fields) lines.push(describeField(f));
+  return lines;
+}
+
+const documentDiffOf = (change: Change): PolicyDocumentDiff | undefined => {
+  const d = change.payload.documentDiff as PolicyDocumentDiff | undefined;
+  return d && Array.isArray(d.statements) && Array.isArray(d.fields) ? d : undefined;
+};
 
 export function countByAction(changes: readonly Change[]): Record<ChangeAction, number> {
   const counts = Object.fromEntries(ORDER.map((a) => [a, 0])) as Record<ChangeAction, number>;
@@ -48,6 +72,9 @@ export function renderPlan(plan: Plan, options: { color: boolean }): string {
       lines.push(`  ${paint(style, symbol)} ${change.summary}`);
       for (const d of change.diff ?? [])
         lines.push(paint('dim', `      ${d.field}: ${show(d.before)} → ${show(d.after)}`));
+      const documentDiff = documentDiffOf(change);
+      for (const line of documentDiff ? documentDiffLines(documentDiff) : [])
+        lines.push(paint('dim', `      ${line}`));
     }
     lines.push('');
   }

@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import type { AccountKind } from './rules.js';
 import { ACCOUNT_KINDS } from './rules.js';
+import { EDGE_REGION } from '../blueprints/environment.js';
 import { configSchema } from './schema.js';
 
 export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
@@ -116,7 +117,10 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
     organization: {
       name: answers.organizationName,
       homeRegion: answers.homeRegion,
-      governedRegions: [...answers.governedRegions],
+      // The edge stack always deploys to us-east-1, which must then be governed (regions.ts).
+      governedRegions: environments.some((e) => e.blueprints.includes('edge'))
+        ? [...new Set([...answers.governedRegions, EDGE_REGION])]
+        : [...answers.governedRegions],
       emailPattern: answers.emailPattern,
     },
     controlTower: {

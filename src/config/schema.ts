@@ -11,13 +11,13 @@ import {
   ENV_NAME_RE,
   ENV_NAME_RULE,
   OU_NAME_RE,
-  REGION_RE,
   SNS_TOPIC_ARN_RE,
   isEmail,
   isTimeZone,
   tagKeyProblem,
   tagValueProblem,
 } from './rules.js';
+import { edgeRegionProblem, partitionProblem, regionProblem } from './regions.js';
 
 /**
  * estate.yaml, version 1. One strict schema: unknown keys are errors, every field is
@@ -27,7 +27,10 @@ import {
  */
 
 const email = z.string().refine(isEmail, { message: 'must be an e-mail address such as ops@example.com' });
-const region = z.string().regex(REGION_RE, 'must be an AWS region such as eu-west-2');
+const region = z.string().superRefine((value, ctx) => {
+  const problem = regionProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const tagKey = z.string().superRefine((key, ctx) => {
   const problem = tagKeyProblem(key);
@@ -62,7 +65,12 @@ const snsTopicArn = z
   .regex(
     SNS_TOPIC_ARN_RE,
     'must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:budget-alerts',
-  );
+  )
+  .superRefine((arn, ctx) => {
+    const topicRegion = arn.split(':')[3];
+    const problem = SNS_TOPIC_ARN_RE.test(arn) && topicRegion ? regionProblem(topicRegion) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: `the topic's region: ${problem}` });
+  });
 const monthlyUsd = z
   .number({ error: 'must be a number of US dollars' })
   .positive('a budget must be a positive amount of US dollars')
@@ -449,6 +457,13 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
       );
   }
 
+  const home = cfg.organization.homeRegion;
+  if (typeof home === 'string')
+    cfg.organization.governedRegions.forEach((r, i) => {
+      const problem = typeof r === 'string' ? partitionProblem(r, home) : undefined;
+      if (problem) issue(['organization', 'governedRegions', i], problem);
+    });
+
   const policyNames = new Set<string>();
   cfg.policies.forEach((p, i) => {
     if (policyNames.has(p.name)) issue(['policies', i, 'name'], `policy "${p.name}" is declared twice`);
@@ -483,6 +498,8 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
         ['environments', i, 'region'],
         `${env.region} is not in organization.governedRegions (${cfg.organization.governedRegions.join(', ')})`,
       );
+    const edge = edgeRegionProblem(env.blueprints, cfg.organization.governedRegions);
+    if (edge) issue(['environments', i, 'blueprints', env.blueprints.indexOf('edge')], edge);
     const dupes = env.blueprints.filter((b, j) => env.blueprints.indexOf(b) !== j);
     if (dupes.length) issue(['environments', i, 'blueprints'], `blueprint ${dupes[0]} is listed twice`);
     if (env.blueprints.includes('api-lambda') && env.blueprints.includes('api-eks'))

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
-import { exampleConfig, minimalConfig } from '../_helpers/config.js';
-
-/** Parses a config object through the YAML loader and returns the formatted problems. */
-function problems(config: unknown): string[] {
-  try {
-    parseConfig(stringify(config), 'estate.yaml');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map(formatIssue);
-  }
-}
+import { configProblems, exampleConfig, minimalConfig } from '../_helpers/config.js';
 
 function expectProblem(config: unknown, path: string, message: RegExp) {
-  const found = problems(config);
+  const found = configProblems(config);
   expect(
     found.some((p) => p.includes(`: ${path}: `) && message.test(p)),
     `expected ${path} ~ ${message} in:\n${found.join('\n')}`,
@@ -36,7 +25,7 @@ describe('config schema', () => {
   });
 
   it('accepts a minimal config', () => {
-    expect(problems(minimalConfig())).toEqual([]);
+    expect(configProblems(minimalConfig())).toEqual([]);
   });
 
   it('rejects unknown keys at any depth, naming the key', () => {
@@ -137,7 +126,7 @@ describe('config schema', () => {
     };
     expectProblem(c, 'budgets.notifications.2', /one notification per type and threshold/);
     expectProblem(c, 'budgets.byKind.developer.notifications.1', /one notification per type and threshold/);
-    expect(problems(c).filter((p) => p.includes('budgets.notifications.1'))).toEqual([]);
+    expect(configProblems(c).filter((p) => p.includes('budgets.notifications.1'))).toEqual([]);
   });
 
   it('rejects deny-new-resources enforcement with member placement or without any subscriber', () => {
@@ -152,7 +141,7 @@ describe('config schema', () => {
       alertEmails: ['finops@acme.example.com'],
       byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
     };
-    expect(problems(c)).toEqual([]);
+    expect(configProblems(c)).toEqual([]);
   });
 
   it('rejects an account budget override without any amount, and a budget action role outside the management account', () => {
@@ -190,7 +179,7 @@ describe('config schema', () => {
     for (const ttl of ['72h', '7d', '30m', '2w']) {
       const c = minimalConfig();
       c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], ttl }];
-      expect(problems(c)).toEqual([]);
+      expect(configProblems(c)).toEqual([]);
     }
   });
 

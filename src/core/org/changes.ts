@@ -6,6 +6,7 @@
  * organisation) are references to the change that creates them: `{ ref, key }` is resolved
  * from that change's outputs when it has been applied.
  */
+import type { PolicyDocumentDiff } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
 
 export const SECTION_ORGANIZATION = 'organization';
@@ -23,8 +24,8 @@ export const ADDRESS = {
   account: (name: string) => `account:${name}`,
   accountPlacement: (name: string) => `account:${name}#ou`,
   accountTags: (name: string) => `account:${name}#tags`,
-  /** Accounts in AWS that the config does not name (drift only). */
-  unknownAccount: (id: string) => `account:${id}`,
+  /** The one drift line for every account and OU in AWS that the config does not name. */
+  unmanaged: 'unmanaged',
   policy: (name: string) => `policy:${name}`,
   attachment: (policyName: string, targetLabel: string) => `policy:${policyName}@${targetLabel}`,
 } as const;
@@ -94,6 +95,8 @@ export interface PolicyUpdatePayload {
   readonly name: string;
   readonly content?: string;
   readonly description?: string;
+  /** What changes in the document, statement by statement (for people; the applier sends `content`). */
+  readonly documentDiff?: PolicyDocumentDiff;
 }
 
 export interface PolicyDeletePayload {
@@ -112,3 +115,23 @@ export interface DriftPayload {
   readonly id?: string;
   readonly reason: string;
 }
+
+/** An account or OU in AWS that estate.yaml does not name. */
+export interface UnmanagedItem {
+  readonly id: string;
+  readonly name: string;
+  /** The OU path it sits in ('' for the root); for an OU, its own path. */
+  readonly path: string;
+}
+
+/** Accounts and OUs estate.yaml does not name: counted, with the first UNMANAGED_LISTED of each. */
+export interface UnmanagedPayload {
+  readonly accounts: number;
+  readonly ous: number;
+  readonly listedAccounts: readonly UnmanagedItem[];
+  readonly listedOus: readonly UnmanagedItem[];
+  readonly reason: string;
+}
+
+/** How many unmanaged accounts (and OUs) the drift payload names; `estate org status` lists all. */
+export const UNMANAGED_LISTED = 100;

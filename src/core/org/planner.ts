@@ -6,6 +6,8 @@
  * (accounts or OUs the config does not name, closed accounts) is reported as drift.
  */
 import type { EstateConfig } from '../../config/schema.js';
+import { EstateError } from '../../errors.js';
+import { DENY_POLICY_NAME, effectiveBudgetPolicy } from '../budgets/desired.js';
 import type { Change } from '../plan/types.js';
 import {
   ADDRESS,
@@ -24,6 +26,8 @@ import {
   type Ref,
   type TagsPayload,
   type TrustedAccessPayload,
+  type UnmanagedPayload,
+  UNMANAGED_LISTED,
 } from './changes.js';
 import {
   type DesiredOrganization,
@@ -32,14 +36,22 @@ import {
   isManagedTagKey,
 } from './desired.js';
 import type { PolicySources } from './policies.js';
-import { isForeignPolicy, sameDocument } from './policies.js';
+import { type PolicyDocumentDiff, diffPolicyDocuments, isForeignPolicy, sameDocument } from './policies.js';
 import type { PolicyType, Tags } from './ports.js';
-import type { OrgSnapshot, SnapshotAccount, SnapshotOu } from './snapshot.js';
+import { FULL_AWS_ACCESS, type OrgSnapshot, type SnapshotAccount, type SnapshotOu } from './snapshot.js';
 
 export interface PlanOrganizationOptions {
   /** Produce delete changes for OUs not in the config that are (or will be) empty. @default false */
   readonly prune?: boolean;
+  /**
+   * Accounts (config names) whose budget action attaches the deny-new-resources SCP when it
+   * fires: each needs a free SCP slot. planOrganization derives them from the config.
+   */
+  readonly budgetScpAccounts?: readonly string[];
 }
+
+/** SCPs attached directly to one root, OU or account, FullAWSAccess included (AWS Organizations quotas). */
+export const MAX_SCPS_PER_TARGET = 5;
 
 export interface OrganizationPlan {
   /** Sections 'organization' and 'policies', in a valid order (dependsOn is authoritative). */
@@ -53,7 +65,76 @@ export function planOrganization(
   snapshot: OrgSnapshot,
   options: PlanOrganizationOptions & { readonly policySources: PolicySources },
 ): OrganizationPlan {
-  return planFromDesired(desiredOrganization(config, options.policySources), snapshot, options);
+  const budgetScpAccounts =
+    config.budgets && config.budgets.placement !== 'member'
+      ? config.accounts
+          .filter((a) => effectiveBudgetPolicy(config, a).enforce === 'deny-new-resources')
+          .map((a) => a.name)
+      : [];
+  return planFromDesired(desiredOrganization(config, options.policySources), snapshot, {
+    budgetScpAccounts,
+    ...options,
+  });
+}
+
+/**
+ * Fails the plan when a root, OU or account would carry more SCPs than AWS allows: the
+ * config's SCPs for it, FullAWSAccess (which enabling SCPs attaches everywhere), SCPs estate
+ * does not manage, and the budgets' deny SCP where a budget action may attach it.
+ */
+function checkScpsPerTarget(
+  desired: DesiredOrganization,
+  snapshot: OrgSnapshot,
+  liveIdOf: (t: DesiredTarget) => string | undefined,
+  budgetScpAccounts: readonly string[],
+): void {
+  const targets = new Map<string, { target: DesiredTarget; names: Set<string> }>();
+  const entry = (t: DesiredTarget) => {
+    const key = `${t.kind}:${t.label}`;
+    let e = targets.get(key);
+    if (!e) targets.set(key, (e = { target: t, names: new Set([FULL_AWS_ACCESS]) }));
+    return e;
+  };
+  for (const p of desired.policies)
+    if (p.type === 'SERVICE_CONTROL_POLICY') for (const t of p.targets) entry(t).names.add(p.name);
+  for (const name of budgetScpAccounts)
+    entry({ kind: 'account', name, label: name }).names.add(DENY_POLICY_NAME);
+  const problems: string[] = [];
+  for (const { target, names } of targets.values()) {
+    const id = liveIdOf(target);
+    if (id) {
+      for (const p of snapshot.otherScps ?? []) if (p.targets.includes(id)) names.add(p.name);
+      for (const p of snapshot.policies)
+        if (p.type === 'SERVICE_CONTROL_POLICY' && isForeignPolicy(p.name) && p.targets.includes(id))
+          names.add(p.name);
+    }
+    if (names.size <= MAX_SCPS_PER_TARGET) continue;
+    const label =
+      target.kind === 'root'
+        ? 'the root'
+        : target.kind === 'ou'
+          ? `OU ${target.label}`
+          : `account ${target.label}`;
+    const budget =
+      target.kind === 'account' && budgetScpAccounts.includes(target.name)
+        ? ` (its budget action attaches ${DENY_POLICY_NAME} when it fires)`
+        : '';
+    problems.push(`${label} would carry ${names.size} SCPs: ${[...names].join(', ')}${budget}`);
+  }
+  if (!problems.length) return;
+  throw new EstateError(
+    `too many service control policies: ${problems.join('; ')}. AWS allows at most ${MAX_SCPS_PER_TARGET} SCPs attached directly to a root, OU or account, FullAWSAccess included`,
+    {
+      code: 'TooManyScps',
+      source: 'user',
+      details: { problems },
+      suggestions: [
+        'merge statements into fewer policies (each document up to 5,120 characters)',
+        'attach some policies to a parent OU or the root instead: an SCP applies to everything below its target',
+        'or detach an SCP that estate does not manage from that target',
+      ],
+    },
+  );
 }
 
 const POLICY_KIND: Record<PolicyType, string> = { SERVICE_CONTROL_POLICY: 'SCP', TAG_POLICY: 'tag policy' };
@@ -92,6 +173,64 @@ function describeTagDiff(d: TagDiff): string {
           : `~${x.field.slice(5)}: ${x.before} → ${x.after}`,
     )
     .join(', ');
+}
+
+/** "DenyOutsideGovernedRegions changed, DenyRootUser added" (statements first, then other fields). */
+function describeDocumentDiff(d: PolicyDocumentDiff): string {
+  const parts = d.statements.map((st) => `${st.statement} ${st.change}`);
+  if (d.fields.length) parts.push(d.fields.map((f) => f.path || 'the whole document').join(', '));
+  return parts.join(', ');
+}
+
+const count = (n: number, one: string, many: string) =>
+  `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+
+/**
+ * One drift line for every account and OU in AWS that estate.yaml does not name (a large
+ * organisation has hundreds): their count, and the first UNMANAGED_LISTED of each in the data.
+ */
+function unmanagedDrift(
+  accounts: readonly SnapshotAccount[],
+  ous: readonly SnapshotOu[],
+  prune: boolean,
+): Change {
+  const parts = [
+    accounts.length ? count(accounts.length, 'account', 'accounts') : '',
+    ous.length ? count(ous.length, 'OU', 'OUs') : '',
+  ].filter(Boolean);
+  const order = (a: { path: string; name: string }, b: { path: string; name: string }) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  const listedAccounts = accounts
+    .map((a) => ({ id: a.id, name: a.name, path: a.ouPath }))
+    .sort(order)
+    .slice(0, UNMANAGED_LISTED);
+  const listedOus = ous
+    .map((o) => ({ id: o.id, name: o.name, path: o.path }))
+    .sort(order)
+    .slice(0, UNMANAGED_LISTED);
+  const sample = [...listedAccounts.map((a) => a.name), ...listedOus.map((o) => `${o.path}/`)].slice(0, 3);
+  const more = accounts.length + ous.length - sample.length;
+  return {
+    section: SECTION_ORGANIZATION,
+    action: 'drift',
+    resourceType: 'unmanaged',
+    address: ADDRESS.unmanaged,
+    summary:
+      `${parts.join(' and ')} in AWS ${accounts.length + ous.length === 1 ? 'is' : 'are'} not in estate.yaml ` +
+      `(${sample.join(', ')}${more > 0 ? `, and ${more.toLocaleString('en-GB')} more` : ''}); estate leaves them alone` +
+      (prune && ous.length
+        ? ' (OUs are not pruned while they hold accounts or OUs estate.yaml does not place elsewhere)'
+        : ''),
+    payload: {
+      accounts: accounts.length,
+      ous: ous.length,
+      listedAccounts,
+      listedOus,
+      reason: prune
+        ? 'add them to estate.yaml (accounts with id) to manage them; `estate org status` lists every one; estate never closes accounts'
+        : 'add them to estate.yaml (accounts with id) to manage them, or run apply with --prune to delete empty OUs; `estate org status` lists every one',
+    } satisfies UnmanagedPayload,
+  };
 }
 
 export function planFromDesired(
@@ -341,16 +480,9 @@ export function planFromDesired(
   }
 
   const matchedIds = new Set([...matched.values()].map((a) => a.id));
-  for (const live of snapshot.accounts) {
-    if (matchedIds.has(live.id) || live.id === org?.managementAccountId) continue;
-    driftChange(
-      SECTION_ORGANIZATION,
-      'account',
-      ADDRESS.unknownAccount(live.id),
-      `account ${live.name} (${live.id}, ${live.email}) in ${live.ouPath || 'Root'} is not in estate.yaml`,
-      { id: live.id, reason: 'add it to accounts (with id) to manage it; estate never closes accounts' },
-    );
-  }
+  const unmanagedAccounts = snapshot.accounts.filter(
+    (a) => !matchedIds.has(a.id) && a.id !== org?.managementAccountId,
+  );
   for (const request of snapshot.accountCreations) {
     if (!claimedRequests.has(request.id))
       notes.push(
@@ -374,6 +506,7 @@ export function planFromDesired(
   };
   const unknownOus = snapshot.ous.filter((o) => !desiredPaths.has(o.path));
   const deletions: Change[] = [];
+  const unmanagedOus: SnapshotOu[] = [];
   // Deepest first, so a parent's delete can depend on its children's.
   for (const ou of [...unknownOus].sort((a, b) => b.depth - a.depth || (a.path < b.path ? -1 : 1))) {
     const accountsInside = snapshot.accounts.filter((a) => a.parentId === ou.id);
@@ -396,24 +529,10 @@ export function planFromDesired(
       planned.add(change.address);
       continue;
     }
-    const children = snapshot.ous.filter((o) => o.parentId === ou.id).length;
-    const content =
-      accountsInside.length || children
-        ? `holds ${accountsInside.length} account(s) and ${children} OU(s)`
-        : 'is empty';
-    driftChange(
-      SECTION_ORGANIZATION,
-      'ou',
-      ADDRESS.ou(ou.path),
-      `OU ${ou.path} (${ou.id}) is not in estate.yaml; it ${content}`,
-      {
-        id: ou.id,
-        reason: options.prune
-          ? 'not pruned: it holds accounts or OUs that estate.yaml does not place elsewhere'
-          : 'add it to organizationalUnits, or run apply with --prune to delete it when empty',
-      },
-    );
+    unmanagedOus.push(ou);
   }
+  if (unmanagedAccounts.length || unmanagedOus.length)
+    drift.push(unmanagedDrift(unmanagedAccounts, unmanagedOus, options.prune ?? false));
 
   // ---------------------------------------------------------------- policies
   const labelOf = new Map<string, string>();
@@ -457,14 +576,22 @@ export function planFromDesired(
       const contentChanged = !sameDocument(live.content, policy.content);
       const descriptionChanged = live.description !== policy.description;
       if (contentChanged || descriptionChanged) {
+        const documentDiff = contentChanged ? diffPolicyDocuments(live.content, policy.content) : undefined;
+        const what = [
+          contentChanged && (documentDiff ? `document (${describeDocumentDiff(documentDiff)})` : 'document'),
+          descriptionChanged && 'description',
+        ].filter(Boolean);
         add({
           section: SECTION_POLICIES,
           action: 'update',
           resourceType: 'policy',
           address,
-          summary: `update ${kind} ${policy.name}: ${[contentChanged && 'document', descriptionChanged && 'description'].filter(Boolean).join(' and ')} changed`,
+          summary: `update ${kind} ${policy.name}: ${what.join(' and ')} changed`,
           diff: [
-            ...(contentChanged ? [{ field: 'content', before: live.content, after: policy.content }] : []),
+            // A document that parses is shown statement by statement (payload.documentDiff).
+            ...(contentChanged && !documentDiff
+              ? [{ field: 'content', before: live.content, after: policy.content }]
+              : []),
             ...(descriptionChanged
               ? [{ field: 'description', before: live.description, after: policy.description }]
               : []),
@@ -474,6 +601,7 @@ export function planFromDesired(
             name: policy.name,
             ...(contentChanged ? { content: policy.content } : {}),
             ...(descriptionChanged ? { description: policy.description } : {}),
+            ...(documentDiff ? { documentDiff } : {}),
           } satisfies PolicyUpdatePayload,
         });
       }
@@ -566,6 +694,18 @@ export function planFromDesired(
     policyDeletes.push(del);
     planned.add(address);
   }
+
+  checkScpsPerTarget(
+    desired,
+    snapshot,
+    (t) =>
+      t.kind === 'root'
+        ? snapshot.root?.id
+        : t.kind === 'ou'
+          ? liveOuByPath.get(t.path)?.id
+          : matched.get(t.name)?.id,
+    options.budgetScpAccounts ?? [],
+  );
 
   return {
     changes: [...changes, ...attachments, ...detachments, ...policyDeletes, ...deletions, ...drift],

@@ -43,7 +43,8 @@ export const BUILTIN_DESCRIPTIONS: Readonly<Record<BuiltinPolicy, string>> = {
   'deny-disable-audit': 'estate: CloudTrail and AWS Config cannot be stopped or deleted',
   'deny-outside-governed-regions': 'estate: regional services only in the governed regions',
   'deny-root-user': 'estate: the root user of member accounts cannot act',
-  'require-mandatory-tags': 'estate: the mandatory tags, with their allowed values',
+  'require-mandatory-tags':
+    'estate: the mandatory tag keys are required (reported where missing) and their case and allowed values enforced',
 };
 
 /** Raw policy texts: builtins by name and the config's files by their `file` value. */
@@ -108,12 +109,48 @@ export function policyTypeOf(type: 'scp' | 'tag'): PolicyType {
   return type === 'scp' ? 'SERVICE_CONTROL_POLICY' : 'TAG_POLICY';
 }
 
+/**
+ * Resource types of what estate's blueprints create (tables, functions, buckets, EKS
+ * clusters and their instances and NAT gateways): a tag policy marks the mandatory keys
+ * `report_required_tag_for` them, so a resource of these types without the key is reported
+ * non-compliant (ListRequiredTags, the compliance report) and IaC tools that read required
+ * tags refuse to deploy it. AWS tag policies cannot stop an API call that creates an
+ * untagged resource; estate's own `tags audit --strict` and the blueprints' tags cover that.
+ */
+export const TAG_POLICY_REQUIRED_FOR: readonly string[] = [
+  'dynamodb:table',
+  'ec2:instance',
+  'ec2:natgateway',
+  'eks:cluster',
+  'lambda:function',
+  's3:bucket',
+];
+
+/**
+ * Services whose tagging operations refuse a mandatory key in the wrong case or a value
+ * outside `tags.mandatory[].allowed` (`enforced_for`, "<service>:ALL_SUPPORTED").
+ */
+export const TAG_POLICY_ENFORCED_FOR: readonly string[] = [
+  'dynamodb:ALL_SUPPORTED',
+  'ec2:ALL_SUPPORTED',
+  'eks:ALL_SUPPORTED',
+  'lambda:ALL_SUPPORTED',
+  's3:ALL_SUPPORTED',
+];
+
+/**
+ * The tag-policy map of the mandatory tags: per key its capitalisation (`tag_key`), its
+ * allowed values (`tag_value`), where wrong values are refused (`enforced_for`) and where a
+ * missing key is reported (`report_required_tag_for`), per the tag policy syntax.
+ */
 function tagPolicyMap(tags: PolicyVars['mandatoryTags']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const t of tags) {
     out[t.key.toLowerCase()] = {
       tag_key: { '@@assign': t.key },
       ...(t.allowed?.length ? { tag_value: { '@@assign': [...t.allowed] } } : {}),
+      enforced_for: { '@@assign': [...TAG_POLICY_ENFORCED_FOR] },
+      report_required_tag_for: { '@@assign': [...TAG_POLICY_REQUIRED_FOR] },
     };
   }
   return out;
@@ -225,4 +262,126 @@ export function sameDocument(a: string, b: string): boolean {
   } catch {
     return a === b;
   }
+}
+
+/** One difference inside a policy document, at a path such as `Condition.StringNotEquals.aws:RequestedRegion`. */
+export interface DocumentFieldDiff {
+  /** Dotted path inside the statement (or the document, outside statements); '' for the whole value. */
+  readonly path: string;
+  /** List elements only the new document has (lists of strings, e.g. regions or actions). */
+  readonly added?: readonly string[];
+  /** List elements only the live document has. */
+  readonly removed?: readonly string[];
+  /** Any other change: the values on either side (absent when the field is new or dropped). */
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export interface StatementDiff {
+  readonly change: 'added' | 'removed' | 'changed';
+  /** The statement's Sid, or `#<position>` (1-based) when it has none. */
+  readonly statement: string;
+  /** For a changed statement: what changed inside it. */
+  readonly fields?: readonly DocumentFieldDiff[];
+}
+
+/** A policy document change, statement by statement: plain data, so `--json` carries it. */
+export interface PolicyDocumentDiff {
+  /** SCP statements added, removed or changed, matched by Sid, else by position. */
+  readonly statements: readonly StatementDiff[];
+  /** Differences outside `Statement` (Version; every key of a tag policy). */
+  readonly fields: readonly DocumentFieldDiff[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const isPlainObject = (v: unknown): v is Record<string, Json> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isScalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+/** IAM takes "x" and ["x"] alike: a scalar or a list of scalars compares as a set of strings. */
+const asStringSet = (v: unknown): string[] | undefined =>
+  isScalar(v) && v !== null
+    ? [String(v)]
+    : Array.isArray(v) && v.every(isScalar)
+      ? [...new Set(v.map(String))]
+      : undefined;
+
+function diffValues(before: unknown, after: unknown, path: string, out: DocumentFieldDiff[]): void {
+  if (canonicalJson(before) === canonicalJson(after)) return;
+  if (before !== undefined && after !== undefined) {
+    if (isPlainObject(before) && isPlainObject(after)) {
+      for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort())
+        diffValues(before[key], after[key], path ? `${path}.${key}` : key, out);
+      return;
+    }
+    const left = asStringSet(before);
+    const right = asStringSet(after);
+    if (left && right && (Array.isArray(before) || Array.isArray(after))) {
+      const added = right.filter((x) => !left.includes(x));
+      const removed = left.filter((x) => !right.includes(x));
+      // Same elements in another order: AWS reads lists in these documents as sets.
+      if (added.length || removed.length)
+        out.push({ path, ...(added.length ? { added } : {}), ...(removed.length ? { removed } : {}) });
+      return;
+    }
+  }
+  out.push({
+    path,
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+  });
+}
+
+function statementsOf(doc: unknown): Json[] | undefined {
+  if (!isPlainObject(doc) || doc.Statement === undefined) return undefined;
+  return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+}
+
+/**
+ * What changes between the live and the new policy document, structurally: statements
+ * matched by Sid (else by position) and, inside each, the fields that differ, with list
+ * elements (regions, actions) named as added or removed. Undefined when either side is not
+ * JSON (the plan then shows both texts).
+ */
+export function diffPolicyDocuments(before: string, after: string): PolicyDocumentDiff | undefined {
+  let left: unknown;
+  let right: unknown;
+  try {
+    left = JSON.parse(before);
+    right = JSON.parse(after);
+  } catch {
+    return undefined;
+  }
+  const statements: StatementDiff[] = [];
+  const fields: DocumentFieldDiff[] = [];
+  const leftStatements = statementsOf(left);
+  const rightStatements = statementsOf(right);
+  if (leftStatements || rightStatements) {
+    const key = (s: Json, i: number) =>
+      isPlainObject(s) && typeof s.Sid === 'string' && s.Sid ? s.Sid : `#${i + 1}`;
+    const liveByKey = new Map((leftStatements ?? []).map((s, i) => [key(s, i), s]));
+    const newKeys = new Set<string>();
+    (rightStatements ?? []).forEach((s, i) => {
+      const k = key(s, i);
+      newKeys.add(k);
+      const live = liveByKey.get(k);
+      if (live === undefined) {
+        statements.push({ change: 'added', statement: k });
+        return;
+      }
+      const inside: DocumentFieldDiff[] = [];
+      diffValues(live, s, '', inside);
+      if (inside.length) statements.push({ change: 'changed', statement: k, fields: inside });
+    });
+    for (const k of liveByKey.keys())
+      if (!newKeys.has(k)) statements.push({ change: 'removed', statement: k });
+  }
+  const rest = (doc: unknown) => {
+    if (!isPlainObject(doc)) return doc;
+    const copy: Record<string, Json> = { ...doc };
+    delete copy.Statement;
+    return copy;
+  };
+  diffValues(rest(left), rest(right), '', fields);
+  return { statements, fields };
 }

@@ -19,7 +19,8 @@ import { planOrganization, type OrganizationPlan } from './planner.js';
 import type { PolicySources } from './policies.js';
 import type { OrganizationsPort } from './ports.js';
 import { managementCheckOptions } from './safety.js';
-import { EMPTY_SNAPSHOT, readSnapshot, type OrgSnapshot } from './snapshot.js';
+import { desiredOrganization } from './desired.js';
+import { EMPTY_SNAPSHOT, managedTagSelection, readSnapshot, type OrgSnapshot } from './snapshot.js';
 
 export interface OrganizationSectionDeps {
   readonly port: OrganizationsPort;
@@ -61,6 +62,8 @@ export function organizationSections(
       const { config } = context;
       const org = await readSnapshot(deps.port, {
         ...(deps.readConcurrency ? { concurrency: deps.readConcurrency } : {}),
+        // The plan compares tags only of what estate.yaml manages: never read the rest.
+        tags: managedTagSelection(desiredOrganization(config, deps.policySources)),
         ...managementCheckOptions(config, await deps.callerAccountId?.()),
       });
       return { org, accountIds: accountIdsFor(config, org) };

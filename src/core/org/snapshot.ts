@@ -3,13 +3,16 @@
  * walked breadth-first with one ListOrganizationalUnitsForParent and one
  * ListAccountsForParent per parent (pages of 20), which gives every account with its
  * placement: O(accounts/20 + OUs) list calls and no per-account describe. Tags need one
- * ListTagsForResource per account and OU; they start as soon as a page of accounts arrives.
- * Everything runs through one bounded pool; the client's rate limiter paces each operation.
+ * ListTagsForResource per account and OU (Organizations has no bulk tag read), so a plan
+ * reads them only for the accounts and OUs estate.yaml manages (`managedTagSelection`);
+ * `org status` reads them all. Each starts as soon as its resource is seen. Calls run in
+ * bounded pools; the client's rate limiter paces each operation.
  */
 import { createHash } from 'node:crypto';
 import { EstateError } from '../../errors.js';
 import type { Progress } from '../progress.js';
 import { limiter } from '../concurrency.js';
+import type { DesiredOrganization } from './desired.js';
 import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
 import { POLICY_PREFIX, canonicalJson } from './policies.js';
 import { checkManagementAccount } from './safety.js';
@@ -21,6 +24,7 @@ export interface SnapshotOu {
   readonly path: string;
   readonly parentId: string;
   readonly depth: number;
+  /** {} when its tags were not read (ReadSnapshotOptions.tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -33,6 +37,7 @@ export interface SnapshotAccount {
   readonly parentId: string;
   /** The OU path it sits in; '' for the root. */
   readonly ouPath: string;
+  /** {} when its tags were not read (ReadSnapshotOptions.tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -65,6 +70,15 @@ export interface OrgSnapshot {
   readonly accounts: readonly SnapshotAccount[];
   /** Only policies estate owns (AWS name starts with POLICY_PREFIX). */
   readonly policies: readonly SnapshotPolicy[];
+  /**
+   * Every other SCP (not estate's, not the AWS-managed FullAWSAccess) with its targets, read
+   * so the plan can count SCPs per target against AWS's limit. Absent in older snapshots.
+   */
+  readonly otherScps?: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly targets: readonly string[];
+  }[];
   /** CreateAccount requests still IN_PROGRESS (from this or an interrupted run). */
   readonly accountCreations: readonly CreateAccountRequestInfo[];
 }
@@ -75,6 +89,7 @@ export const EMPTY_SNAPSHOT: OrgSnapshot = {
   ous: [],
   accounts: [],
   policies: [],
+  otherScps: [],
   accountCreations: [],
 };
 
@@ -82,8 +97,11 @@ export interface ReadSnapshotOptions {
   /** Calls in flight at once, for the tree and for tag reads each. @default 16 */
   readonly concurrency?: number;
   readonly progress?: Progress;
-  /** Read tags of accounts and OUs. @default true */
-  readonly tags?: boolean;
+  /**
+   * Whose tags to read: every account and OU (true), none (false), or those a selection
+   * picks (a plan: the ones estate.yaml manages, see managedTagSelection). @default true
+   */
+  readonly tags?: boolean | TagSelection;
   /**
    * When given, a run whose caller is not the organisation's management account (or not
    * `expectedManagementAccountId`) stops after DescribeOrganization, before anything else.
@@ -91,6 +109,39 @@ export interface ReadSnapshotOptions {
   readonly callerAccountId?: string;
   readonly expectedManagementAccountId?: string;
 }
+
+/** Picks the accounts and OUs whose tags readSnapshot reads. */
+export interface TagSelection {
+  readonly account: (account: { readonly id: string; readonly email: string }) => boolean;
+  readonly ou: (ou: { readonly path: string }) => boolean;
+}
+
+/**
+ * The accounts and OUs whose tags a plan compares: the config's OUs by path, its accounts by
+ * id (accounts[].id) or else by root e-mail, exactly as the planner matches them.
+ */
+export function managedTagSelection(desired: Pick<DesiredOrganization, 'accounts' | 'ous'>): TagSelection {
+  const ids = new Set<string>();
+  const emails = new Set<string>();
+  for (const a of desired.accounts) {
+    if (a.id) ids.add(a.id);
+    else emails.add(a.email.toLowerCase());
+  }
+  const paths = new Set(desired.ous.map((o) => o.path));
+  return {
+    account: (a) => ids.has(a.id) || emails.has(a.email.toLowerCase()),
+    ou: (o) => paths.has(o.path),
+  };
+}
+
+/**
+ * The AWS-managed SCP that enabling SCPs attaches to the root, every OU and every account
+ * (estate leaves it in place). Its target list is the whole organisation, so it is not read:
+ * the plan counts it as attached to every target.
+ */
+export const FULL_AWS_ACCESS = 'FullAWSAccess';
+const isFullAwsAccess = (p: { name: string; awsManaged: boolean }) =>
+  p.awsManaged && p.name === FULL_AWS_ACCESS;
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -132,7 +183,9 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
   // Two pools: tag reads (one per resource, slow to pace) never starve the tree walk.
   const limit = limiter(options.concurrency ?? 16);
   const tagLimit = limiter(options.concurrency ?? 16);
-  const withTags = options.tags ?? true;
+  const selection = options.tags ?? true;
+  const wantsTags = (pick: (s: TagSelection) => boolean): boolean =>
+    typeof selection === 'boolean' ? selection : pick(selection);
   const allFeatures = organization.featureSet === 'ALL';
 
   const rootsP = limit(() => port.listRoots());
@@ -156,8 +209,8 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
   const ous: Omit<SnapshotOu, 'tags'>[] = [];
   const accounts: Omit<SnapshotAccount, 'tags'>[] = [];
   const tagReads = new Map<string, Promise<Record<string, string>>>();
-  const readTags = (resourceId: string) => {
-    if (withTags && !tagReads.has(resourceId))
+  const readTags = (resourceId: string, wanted: boolean) => {
+    if (wanted && !tagReads.has(resourceId))
       tagReads.set(
         resourceId,
         tagLimit(() => port.listTags(resourceId)),
@@ -170,21 +223,38 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
     ]);
     for (const a of placed) {
       accounts.push({ id: a.id, name: a.name, email: a.email, status: a.status, parentId, ouPath: path });
-      readTags(a.id);
+      readTags(
+        a.id,
+        wantsTags((s) => s.account(a)),
+      );
     }
     await Promise.all(
       children.map((ou) => {
         const childPath = path ? `${path}/${ou.name}` : ou.name;
         ous.push({ id: ou.id, name: ou.name, path: childPath, parentId, depth: depth + 1 });
-        readTags(ou.id);
+        readTags(
+          ou.id,
+          wantsTags((s) => s.ou({ path: childPath })),
+        );
         return visit(ou.id, childPath, depth + 1);
       }),
     );
   };
   await visit(root.id, '', 0);
 
-  // Only estate's own policies are read in full.
-  const owned = (await policiesP).filter((p) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX));
+  // Only estate's own policies are read in full; of the other SCPs only their targets.
+  const listed = await policiesP;
+  const isOwned = (p: (typeof listed)[number]) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX);
+  const owned = listed.filter(isOwned);
+  const otherScpsP = Promise.all(
+    listed
+      .filter((p) => p.type === 'SERVICE_CONTROL_POLICY' && !isOwned(p) && !isFullAwsAccess(p))
+      .map(async (p) => ({
+        id: p.id,
+        name: p.name,
+        targets: (await limit(() => port.listPolicyTargets(p.id))).map((t) => t.targetId).sort(byString),
+      })),
+  );
   const policies = await Promise.all(
     owned.map(async (p) => {
       const [described, targets] = await Promise.all([
@@ -202,12 +272,13 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
     }),
   );
 
-  const tagOf = async (resourceId: string) => (withTags ? await tagReads.get(resourceId)! : {});
-  const [ousWithTags, accountsWithTags, trustedServices, creations] = await Promise.all([
+  const tagOf = async (resourceId: string) => (await tagReads.get(resourceId)) ?? {};
+  const [ousWithTags, accountsWithTags, trustedServices, creations, otherScps] = await Promise.all([
     Promise.all(ous.map(async (o) => ({ ...o, tags: await tagOf(o.id) }))),
     Promise.all(accounts.map(async (a) => ({ ...a, tags: await tagOf(a.id) }))),
     servicesP,
     creationsP,
+    otherScpsP,
   ]);
 
   return {
@@ -228,6 +299,7 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
     ous: ousWithTags.sort((a, b) => a.depth - b.depth || byString(a.path, b.path)),
     accounts: accountsWithTags.sort((a, b) => byString(a.id, b.id)),
     policies: policies.sort((a, b) => byString(a.name, b.name)),
+    otherScps: otherScps.sort((a, b) => byString(a.name, b.name) || byString(a.id, b.id)),
     accountCreations: creations
       .filter((c) => c.state === 'IN_PROGRESS')
       .sort((a, b) => byString(a.accountName, b.accountName) || byString(a.id, b.id)),

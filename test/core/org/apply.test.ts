@@ -119,7 +119,7 @@ describe('apply: drift', () => {
     expect(plan.changes.map((c) => [c.action, c.address])).toEqual([
       ['update', 'account:logs#tags'],
       ['move', 'account:dev-alice#ou'],
-      ['drift', 'ou:Legacy'],
+      ['drift', 'unmanaged'],
     ]);
     expect(result.ok).toBe(true);
     expect(fake.pathOf(alice.parentId)).toBe('Sandbox');

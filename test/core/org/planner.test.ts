@@ -237,17 +237,38 @@ describe('planOrganization: accounts', () => {
     expect(notes).toEqual([]);
   });
 
-  it('Given accounts not in the config, Then each is drift (never closed), and the management account is not', async () => {
+  it('Given an account not in the config, Then it is drift (never closed), and the management account is not', async () => {
     const accounts = [
       ...live().accounts,
       ...matchingAccounts(),
       acct('legacy', '444444444444', 'r-1', '', {}),
     ];
     const { changes } = await plan(config(), live({ ous, accounts }));
-    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'account:444444444444']]);
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
     expect(changes[0]!.summary).toBe(
-      'account legacy (444444444444, aws+legacy@acme.example.com) in Root is not in estate.yaml',
+      '1 account in AWS is not in estate.yaml (legacy); estate leaves them alone',
     );
+    expect(changes[0]!.payload).toMatchObject({
+      accounts: 1,
+      ous: 0,
+      listedAccounts: [{ id: '444444444444', name: 'legacy', path: '' }],
+    });
+  });
+
+  it('Given 1,097 accounts not in the config, Then they are one drift line with the count, naming at most 100 in the data', async () => {
+    const strays = Array.from({ length: 1097 }, (_, i) =>
+      acct(`stray-${String(i).padStart(4, '0')}`, String(500000000000 + i), 'r-1', '', {}),
+    );
+    const { changes } = await plan(
+      config(),
+      live({ ous, accounts: [...live().accounts, ...matchingAccounts(), ...strays] }),
+    );
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.summary).toBe(
+      '1,097 accounts in AWS are not in estate.yaml (stray-0000, stray-0001, stray-0002, and 1,094 more); estate leaves them alone',
+    );
+    expect(changes[0]!.payload.accounts).toBe(1097);
+    expect(changes[0]!.payload.listedAccounts).toHaveLength(100);
   });
 
   it('Given a suspended account, Then drift is reported and it is neither moved nor retagged', async () => {
@@ -305,13 +326,14 @@ describe('planOrganization: OUs not in the config', () => {
       config(),
       live({ ous: extra, accounts: [...live().accounts, ...matchingAccounts()] }),
     );
-    expect(changes.map((c) => [c.action, c.address])).toEqual([
-      ['drift', 'ou:Legacy/Old'],
-      ['drift', 'ou:Legacy'],
-    ]);
-    expect(changes[1]!.summary).toBe(
-      'OU Legacy (ou-leg) is not in estate.yaml; it holds 0 account(s) and 1 OU(s)',
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
+    expect(changes[0]!.summary).toBe(
+      '2 OUs in AWS are not in estate.yaml (Legacy/, Legacy/Old/); estate leaves them alone',
     );
+    expect(changes[0]!.payload.listedOus).toEqual([
+      { id: 'ou-leg', name: 'Legacy', path: 'Legacy' },
+      { id: 'ou-old', name: 'Old', path: 'Legacy/Old' },
+    ]);
   });
 
   it('Given --prune, Then empty extra OUs are deleted children first', async () => {
@@ -344,12 +366,9 @@ describe('planOrganization: OUs not in the config', () => {
       acct('stray', '555555555555', 'ou-old', 'Legacy/Old', {}),
     ];
     const { changes } = await plan(config(), live({ ous: extra, accounts }), true);
-    expect(changes.map((c) => [c.action, c.address])).toEqual([
-      ['drift', 'account:555555555555'],
-      ['drift', 'ou:Legacy/Old'],
-      ['drift', 'ou:Legacy'],
-    ]);
-    expect(changes[1]!.payload.reason).toMatch(/^not pruned/);
+    expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'unmanaged']]);
+    expect(changes[0]!.payload).toMatchObject({ accounts: 1, ous: 2 });
+    expect(changes[0]!.summary).toMatch(/OUs are not pruned while they hold accounts or OUs/);
   });
 });
 
@@ -412,8 +431,66 @@ describe('planOrganization: policies', () => {
       policyId: 'p-1',
       name: 'estate-deny-root-user',
       content: await rendered(),
+      documentDiff: { statements: [{ change: 'added', statement: 'DenyRootUser' }], fields: [] },
     });
+    expect(changes[0]!.summary).toBe(
+      'update SCP estate-deny-root-user: document (DenyRootUser added) changed',
+    );
     expect(changes[1]!.payload).toMatchObject({ policy: { id: 'p-1' }, target: { id: 'ou-wl' } });
+  });
+
+  it('Given the governed regions changed, Then the update names the statement and the regions added and removed, not two JSON texts', async () => {
+    const regionsConfig = (regions: string[]) =>
+      orgConfig((raw) => {
+        raw.organization.governedRegions = regions;
+        raw.policies = [
+          {
+            name: 'deny-outside-governed-regions',
+            type: 'scp',
+            builtin: 'deny-outside-governed-regions',
+            targets: ['Sandbox'],
+          },
+        ];
+      });
+    const before = await plan(regionsConfig(['eu-west-2', 'us-west-2']), EMPTY_SNAPSHOT);
+    const liveContent = byAddress(before.changes).get('policy:estate-deny-outside-governed-regions')!.payload
+      .content as string;
+    const { changes } = await plan(
+      regionsConfig(['eu-west-2', 'eu-central-1']),
+      withPolicies([
+        {
+          id: 'p-9',
+          name: 'estate-deny-outside-governed-regions',
+          type: 'SERVICE_CONTROL_POLICY',
+          description: 'estate: regional services only in the governed regions',
+          content: liveContent,
+          targets: ['ou-sbx'],
+        },
+      ]),
+    );
+    const update = byAddress(changes).get('policy:estate-deny-outside-governed-regions')!;
+    expect(update.summary).toBe(
+      'update SCP estate-deny-outside-governed-regions: document (DenyOutsideGovernedRegions changed) changed',
+    );
+    expect(update.diff).toEqual([]);
+    expect(update.payload.documentDiff).toEqual({
+      statements: [
+        {
+          change: 'changed',
+          statement: 'DenyOutsideGovernedRegions',
+          fields: [
+            {
+              path: 'Condition.StringNotEquals.aws:RequestedRegion',
+              added: ['eu-central-1'],
+              removed: ['us-west-2'],
+            },
+          ],
+        },
+      ],
+      fields: [],
+    });
+    // --json carries it: the change is plain data.
+    expect(JSON.parse(JSON.stringify(update)).payload.documentDiff).toEqual(update.payload.documentDiff);
   });
 
   it('Given an estate policy the config dropped, Then it is detached everywhere and then deleted', async () => {
@@ -503,5 +580,66 @@ describe('planOrganization: the organisation itself', () => {
     const { changes } = await plan(config(), snapshot);
     expect(changes.map((c) => [c.action, c.address])).toEqual([['drift', 'organization']]);
     expect(changes[0]!.payload.reason).toMatch(/enable all features/);
+  });
+});
+
+describe('planOrganization: SCPs per target', () => {
+  const scp = (name: string, builtin: string, targets: string[]) => ({ name, type: 'scp', builtin, targets });
+  const four = (target: string) => [
+    scp('deny-leave-organization', 'deny-leave-organization', [target]),
+    scp('deny-disable-audit', 'deny-disable-audit', [target]),
+    scp('deny-outside-governed-regions', 'deny-outside-governed-regions', [target]),
+    scp('deny-root-user', 'deny-root-user', [target]),
+  ];
+  const matching = () => live({ ous, accounts: [...live().accounts, ...matchingAccounts()] });
+
+  it('Given four SCPs on an OU, Then the plan passes: with FullAWSAccess that is the five AWS allows', async () => {
+    const cfg = orgConfig((raw) => (raw.policies = four('Sandbox')));
+    await expect(plan(cfg, matching())).resolves.toBeDefined();
+  });
+
+  it('Given five SCPs on an OU, Then the plan fails naming the OU and the six policies, FullAWSAccess included', async () => {
+    const cfg = orgConfig(
+      (raw) => (raw.policies = [...four('Sandbox'), scp('deny-root-user-2', 'deny-root-user', ['Sandbox'])]),
+    );
+    const error = await plan(cfg, matching()).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(error?.code).toBe('TooManyScps');
+    expect(error?.message).toMatch(
+      /OU Sandbox would carry 6 SCPs: FullAWSAccess, estate-deny-leave-organization, estate-deny-disable-audit, estate-deny-outside-governed-regions, estate-deny-root-user, estate-deny-root-user-2.*at most 5/,
+    );
+  });
+
+  it('Given an SCP estate does not manage on the target, Then it counts too', async () => {
+    const cfg = orgConfig((raw) => (raw.policies = four('Workloads/Production')));
+    const snapshot = {
+      ...matching(),
+      otherScps: [{ id: 'p-ct', name: 'aws-guardrails-abc', targets: ['ou-prd'] }],
+    };
+    await expect(plan(cfg, snapshot)).rejects.toThrow(
+      /OU Workloads\/Production would carry 6 SCPs: .*aws-guardrails-abc/,
+    );
+    // The same policy elsewhere does not.
+    await expect(
+      plan(cfg, {
+        ...snapshot,
+        otherScps: [{ id: 'p-ct', name: 'aws-guardrails-abc', targets: ['ou-sbx'] }],
+      }),
+    ).resolves.toBeDefined();
+  });
+
+  it('Given an account whose budget action attaches the deny SCP, Then that slot is reserved', async () => {
+    const cfg = orgConfig((raw) => {
+      raw.policies = four('dev-alice');
+      raw.budgets = {
+        alertEmails: ['ops@acme.example.com'],
+        byKind: { developer: { monthlyUsd: 50, enforce: 'deny-new-resources' } },
+      };
+    });
+    await expect(plan(cfg, matching())).rejects.toThrow(
+      /account dev-alice would carry 6 SCPs: .*estate-budget-deny-new-resources \(its budget action attaches estate-budget-deny-new-resources when it fires\)/,
+    );
   });
 });

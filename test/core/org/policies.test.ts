@@ -6,8 +6,11 @@ import { BUILTIN_POLICIES } from '../../../src/config/schema.js';
 import {
   checkPolicySize,
   defaultTemplatesDir,
+  diffPolicyDocuments,
   loadPolicySources,
   renderPolicy,
+  TAG_POLICY_ENFORCED_FOR,
+  TAG_POLICY_REQUIRED_FOR,
   sameDocument,
 } from '../../../src/core/org/policies.js';
 import type { EstateError } from '../../../src/errors.js';
@@ -50,14 +53,30 @@ describe('renderPolicy', () => {
     expect(out).toBe('{"Resource":"arn:aws:iam::*:role/OrganizationAccountAccessRole","Region":"eu-west-2"}');
   });
 
-  it('Given "{{mandatoryTags}}", Then it becomes the tag-policy map with capitalisation and allowed values', () => {
-    const out = renderPolicy('{"tags":"{{mandatoryTags}}"}', vars, 'x');
+  it('Given the require-mandatory-tags template, Then every mandatory key is required where missing and enforced, with its allowed values', async () => {
+    const template = await readFile(join(defaultTemplatesDir(), 'require-mandatory-tags.json'), 'utf8');
+    const out = renderPolicy(template, vars, 'require-mandatory-tags');
+    const enforced = { '@@assign': [...TAG_POLICY_ENFORCED_FOR] };
+    const required = { '@@assign': [...TAG_POLICY_REQUIRED_FOR] };
     expect(JSON.parse(out)).toEqual({
       tags: {
-        costcenter: { tag_key: { '@@assign': 'CostCenter' } },
-        environment: { tag_key: { '@@assign': 'Environment' }, tag_value: { '@@assign': ['dev', 'prod'] } },
+        costcenter: {
+          tag_key: { '@@assign': 'CostCenter' },
+          enforced_for: enforced,
+          report_required_tag_for: required,
+        },
+        environment: {
+          tag_key: { '@@assign': 'Environment' },
+          tag_value: { '@@assign': ['dev', 'prod'] },
+          enforced_for: enforced,
+          report_required_tag_for: required,
+        },
       },
     });
+    // enforced_for takes "<service>:ALL_SUPPORTED" or a resource type; report_required_tag_for resource types.
+    for (const t of [...TAG_POLICY_ENFORCED_FOR, ...TAG_POLICY_REQUIRED_FOR])
+      expect(t).toMatch(/^[a-z0-9-]+:[A-Za-z_-]+$/);
+    expect(TAG_POLICY_ENFORCED_FOR.every((t) => t.endsWith(':ALL_SUPPORTED'))).toBe(true);
   });
 
   it('fails with the source named for unknown placeholders, lists inside strings and bad JSON', () => {
@@ -152,5 +171,69 @@ describe('loadPolicySources', () => {
     expect((error as EstateError).message).toMatch(
       new RegExp(`^policies.0.file: cannot read ${join(dir, 'gone.json')}`),
     );
+  });
+});
+
+describe('diffPolicyDocuments', () => {
+  const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const deny = (sid: string, extra: object = {}) => ({
+    Sid: sid,
+    Effect: 'Deny',
+    Action: ['s3:DeleteBucket'],
+    Resource: '*',
+    ...extra,
+  });
+
+  it('matches statements by Sid whatever their order, and names what was added, removed and changed', () => {
+    const d = diffPolicyDocuments(
+      doc(deny('A'), deny('B'), deny('C')),
+      doc(
+        deny('C', { Action: ['s3:DeleteBucket', 's3:PutBucketPolicy'], Effect: 'Allow' }),
+        deny('A'),
+        deny('D'),
+      ),
+    )!;
+    expect(d.statements).toEqual([
+      {
+        change: 'changed',
+        statement: 'C',
+        fields: [
+          { path: 'Action', added: ['s3:PutBucketPolicy'] },
+          { path: 'Effect', before: 'Deny', after: 'Allow' },
+        ],
+      },
+      { change: 'added', statement: 'D' },
+      { change: 'removed', statement: 'B' },
+    ]);
+    expect(d.fields).toEqual([]);
+  });
+
+  it('matches statements without Sid by position, and treats "x" and ["x"] and list order as equal', () => {
+    const noSid = (action: unknown, resource: unknown) => ({
+      Effect: 'Deny',
+      Action: action,
+      Resource: resource,
+    });
+    expect(
+      diffPolicyDocuments(doc(noSid('a:B', ['r1', 'r2'])), doc(noSid(['a:B'], ['r2', 'r1'])))!.statements,
+    ).toEqual([]);
+    expect(
+      diffPolicyDocuments(doc(noSid('a:B', '*')), doc(noSid('a:B', '*'), noSid('c:D', '*')))!.statements,
+    ).toEqual([{ change: 'added', statement: '#2' }]);
+  });
+
+  it('diffs a tag policy key by key, outside statements', () => {
+    const tagDoc = (values: string[]) =>
+      JSON.stringify({
+        tags: { env: { tag_key: { '@@assign': 'Env' }, tag_value: { '@@assign': values } } },
+      });
+    expect(diffPolicyDocuments(tagDoc(['dev', 'prod']), tagDoc(['dev', 'test']))).toEqual({
+      statements: [],
+      fields: [{ path: 'tags.env.tag_value.@@assign', added: ['test'], removed: ['prod'] }],
+    });
+  });
+
+  it('gives up on a document that is not JSON', () => {
+    expect(diffPolicyDocuments('{not json', doc())).toBeUndefined();
   });
 });

@@ -92,4 +92,43 @@ describe('organizationSections', () => {
     expect(changes[0]!.address).toBe('organization');
     expect(s.fake.totalCalls()).toBe(0);
   });
+
+  it('Given 300 accounts and 20 OUs estate.yaml does not name, When planned, Then only managed accounts and OUs have their tags read and the rest is one drift line with the count', async () => {
+    const s = await setup();
+    await runLikeTheEngine(s);
+    for (let i = 0; i < 20; i++) s.fake.addOu(i % 2 ? 'Sandbox' : '', `Team${i}`, { team: `t${i}` });
+    for (let i = 0; i < 300; i++)
+      s.fake.addAccount({
+        name: `other-${String(i).padStart(3, '0')}`,
+        email: `other-${i}@elsewhere.example.com`,
+        ouPath: i % 3 ? `Team${(i % 10) * 2}` : 'Sandbox',
+        tags: { owner: 'someone' },
+      });
+    const tagged: string[] = [];
+    const send = s.fake.send.bind(s.fake);
+    s.fake.send = ((command: { constructor: { name: string }; input: { ResourceId?: string } }) => {
+      if (command.constructor.name === 'ListTagsForResourceCommand') tagged.push(command.input.ResourceId!);
+      return send(command as never);
+    }) as typeof s.fake.send;
+    s.fake.resetCounters();
+
+    const { planned } = await runLikeTheEngine(s);
+
+    const managed = [
+      ...['logs', 'audit', 'shop-prod', 'dev-alice'].map((n) => s.fake.accountByName(n)!.id),
+      ...['Security', 'Workloads', 'Workloads/Production', 'Workloads/Development', 'Sandbox'].map((p) =>
+        s.fake.idOfPath(p)!,
+      ),
+    ];
+    expect(tagged.sort()).toEqual(managed.sort());
+    const drift = planned.flat().filter((c) => c.action === 'drift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0]!.summary).toMatch(
+      /^300 accounts and 20 OUs in AWS are not in estate\.yaml \(other-000, other-001, other-002, and 317 more\)/,
+    );
+    expect(drift[0]!.payload).toMatchObject({ accounts: 300, ous: 20 });
+    expect((drift[0]!.payload.listedAccounts as unknown[]).length).toBe(100);
+    expect((drift[0]!.payload.listedOus as unknown[]).length).toBe(20);
+    expect(planned.flat().filter((c) => c.action !== 'drift')).toEqual([]);
+  });
 });

@@ -108,6 +108,24 @@ describe('readSnapshot', () => {
     expect(fake.calls).toEqual({ DescribeOrganization: 1 });
   });
 
+  it('Given SCPs estate does not manage, Then their targets are read, but not the whole-organisation FullAWSAccess', async () => {
+    const fake = bigOrg(10, 2);
+    const ou = fake.idOfPath('Top0')!;
+    fake.policies.set('p-guard', {
+      id: 'p-guard',
+      name: 'aws-guardrails-xyz',
+      description: 'by Control Tower',
+      type: 'SERVICE_CONTROL_POLICY',
+      content: '{"Version":"2012-10-17","Statement":[]}',
+      awsManaged: false,
+    });
+    fake.attachments.set('p-guard', new Set([ou]));
+    fake.attachments.get('p-FullAWSAccess')!.add(ou);
+    const snapshot = await readSnapshot(portOver(fake));
+    expect(snapshot.otherScps).toEqual([{ id: 'p-guard', name: 'aws-guardrails-xyz', targets: [ou] }]);
+    expect(fake.calls.ListTargetsForPolicy).toBe(1);
+  });
+
   it('reports progress as one task', async () => {
     const events: ProgressEvent[] = [];
     await readSnapshot(portOver(bigOrg(3, 1)), { progress: (e) => events.push(e) });
