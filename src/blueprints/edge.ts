@@ -36,7 +36,7 @@ export interface EdgeBlueprintProps {
   readonly rateLimitPer5Minutes?: number;
   /** @default 'PriceClass_100' */
   readonly priceClass?: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
-  /** Domain name of an HTTP API routed at /api/* (uncached, all methods). @default - the API is not fronted */
+  /** Domain name of an HTTP API routed at /api/* (all methods, Authorization forwarded, cached at most 1 s when the API allows). @default - the API is not fronted */
   readonly apiDomainName?: string;
   /** @default a policy allowing same-origin scripts and https connections */
   readonly contentSecurityPolicy?: string;
@@ -171,8 +171,7 @@ export class EdgeBlueprint extends Construct {
               }),
               viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
               allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-              // Caching disabled: AllViewerExceptHostHeader may then forward Authorization.
-              cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+              cachePolicy: apiCachePolicy(this, props.namePrefix),
               originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
               responseHeadersPolicy: headers,
             },
@@ -252,6 +251,28 @@ export class EdgeBlueprint extends Construct {
         });
     }
   }
+}
+
+/**
+ * The cache policy of /api/*. CloudFront forwards Authorization only as part of the cache key:
+ * an origin request policy may not list it, and a policy with every TTL at 0 (CachingDisabled)
+ * may not key on headers, so CachingDisabled drops it and every JWT route would answer 401.
+ * Keying on Authorization (and every query string and cookie) with TTLs 0/0/1 s forwards them;
+ * a response is cached only when the API itself sends Cache-Control, for at most a second, and
+ * never across users.
+ */
+function apiCachePolicy(scope: Construct, namePrefix: string): cloudfront.CachePolicy {
+  return new cloudfront.CachePolicy(scope, 'ApiCachePolicy', {
+    comment: `/api/* of ${namePrefix}: keyed on Authorization so CloudFront forwards it`,
+    minTtl: Duration.seconds(0),
+    defaultTtl: Duration.seconds(0),
+    maxTtl: Duration.seconds(1),
+    headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+    queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+    cookieBehavior: cloudfront.CacheCookieBehavior.all(),
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  });
 }
 
 function toPriceClassKey(pc: string): 'PRICE_CLASS_100' | 'PRICE_CLASS_200' | 'PRICE_CLASS_ALL' {
