@@ -3,7 +3,7 @@ import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import { AiBlueprint } from './ai.js';
-import { ApiEksBlueprint } from './api-eks.js';
+import { ApiEksBlueprint, ZONES_FIX } from './api-eks.js';
 import { ApiLambdaBlueprint, type BedrockAccess } from './api-lambda.js';
 import { AuthBlueprint } from './auth.js';
 import { BLUEPRINT_CATALOG, type BlueprintName } from './catalog.js';
@@ -13,6 +13,7 @@ import { EdgeBlueprint } from './edge.js';
 import {
   EDGE_REGION,
   defaultDomainPrefix,
+  environmentTags,
   environmentTarget,
   mergedSettings,
   stackName,
@@ -74,7 +75,8 @@ export function composeEnvironment(
   const logRetentionDays = settings.observability?.logRetentionDays;
   const crossRegion = target.region !== EDGE_REGION && has('edge');
   const fromConfigDir = (p: string) => (isAbsolute(p) ? p : resolve(opts.configDir, p));
-  const eksZones = settings['api-eks']?.availabilityZones ?? [`${target.region}a`, `${target.region}b`];
+  // Only the VPC of api-eks uses zones; the other stacks get placeholders that are never read.
+  const eksZones = has('api-eks') ? settings['api-eks']?.availabilityZones : undefined;
 
   const composed: ComposedStack[] = [];
   const stack = (blueprint: ComposedStack['blueprint'], region = target.region): Stack => {
@@ -84,16 +86,12 @@ export function composeEnvironment(
     const s = new EstateStack(app, name, {
       stackName: name,
       env: { region, ...(target.account ? { account: target.account } : {}) },
-      zones: region === target.region ? eksZones : [`${region}a`, `${region}b`],
+      zones: region === target.region && eksZones ? eksZones : [`${region}a`, `${region}b`],
       description: `estate ${env.name} (${size}): ${info.summary}`,
       crossRegionReferences: crossRegion,
       terminationProtection: env.protected,
     });
-    Tags.of(s).add('estate:env', env.name);
-    Tags.of(s).add('estate:size', size);
-    Tags.of(s).add('estate:blueprint', info.name);
-    if (env.owner) Tags.of(s).add('estate:owner', env.owner);
-    for (const [k, v] of Object.entries(env.tags ?? {})) Tags.of(s).add(k, v);
+    for (const [k, v] of Object.entries(environmentTags(config, env, info.name))) Tags.of(s).add(k, v);
     composed.push({ blueprint, stack: s });
     return s;
   };
@@ -195,11 +193,16 @@ export function composeEnvironment(
 
   if (has('api-eks')) {
     const s = settings['api-eks'] ?? {};
+    if (!eksZones)
+      throw new BlueprintError('api-eks', `environment ${env.name} has no api-eks.availabilityZones`, [
+        ZONES_FIX,
+      ]);
     new ApiEksBlueprint(stack('api-eks'), 'Eks', {
       size,
       namePrefix: prefix,
       kubernetesVersion: s.kubernetesVersion,
       availabilityZones: eksZones,
+      natGateways: s.natGateways,
       platformRoleArn: s.platformRoleArn,
       platformRoleName: config.organization.accessRoleName,
       endpointAccess: s.endpointAccess,

@@ -153,10 +153,27 @@ export const apiEksSettings = z.strictObject({
     .optional()
     .describe('IAM role given cluster-admin through an EKS access entry'),
   availabilityZones: z
-    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-2a'))
-    .length(2, 'exactly two availability zones')
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
+          'an availability zone name such as eu-west-2a (zone IDs such as euw2-az1 are not accepted)',
+        ),
+    )
+    .min(2, 'at least two availability zones')
     .optional()
-    .describe('The two availability zones of the VPC'),
+    .describe(
+      'Availability-zone names of the VPC, at least two, in the environment region (required: zone letters differ between accounts)',
+    ),
+  natGateways: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'NAT gateways of the VPC, at most one per zone. Each bills ~$0.045/h (~$33/month) plus $0.045/GB whether used or not (us-east-1 prices). 1: all egress through one zone; one per zone: redundant; 0: no internet egress from nodes or pods (isolated subnets; images then need VPC endpoints you add)',
+    ),
   endpointAccess: z
     .enum(['public-and-private', 'private'])
     .optional()

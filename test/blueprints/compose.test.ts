@@ -7,6 +7,13 @@ import type { EstateConfig } from '../../src/config/schema.js';
 import { estate, flat, newApp, resourcesOf } from './_helpers.js';
 
 const config: EstateConfig = estate({
+  tags: {
+    mandatory: [
+      { key: 'cost-center', default: 'platform', allowed: ['platform', 'product'] },
+      { key: 'team', default: 'core' },
+    ],
+    byKind: { 'prod-multi-tenant': { 'cost-center': 'product' } },
+  },
   blueprints: {
     edge: { fronts: 'api' },
     data: {
@@ -34,7 +41,7 @@ const config: EstateConfig = estate({
       blueprints: ['edge', 'data', 'api-eks', 'ai', 'observability'],
       size: 'prod',
       protected: true,
-      settings: { edge: { fronts: 'none' } },
+      settings: { edge: { fronts: 'none' }, 'api-eks': { availabilityZones: ['us-east-1a', 'us-east-1d'] } },
     },
   ],
 });
@@ -100,6 +107,23 @@ describe('composeEnvironment', () => {
     const table = resourcesOf(t(alpha.get('alpha-data')), 'AWS::DynamoDB::GlobalTable')[0]![1];
     expect(table.Properties.Replicas[0].Tags).toEqual(
       expect.arrayContaining([{ Key: 'estate:env', Value: 'alpha' }]),
+    );
+  });
+
+  it("tags every stack with the config's mandatory tags, valued as for the account, the environment's tags winning", () => {
+    // tags.mandatory: cost-center (default platform, product for prod-multi-tenant) and team.
+    expect(alpha.get('alpha-edge')!.tags.tagValues()).toMatchObject({
+      'cost-center': 'platform',
+      team: 'web',
+    });
+    expect(live.get('live-data')!.tags.tagValues()).toMatchObject({ 'cost-center': 'product', team: 'core' });
+    // Resources inherit them, so they pass `tags audit --strict`.
+    const table = resourcesOf(t(live.get('live-data')), 'AWS::DynamoDB::GlobalTable')[0]![1];
+    expect(table.Properties.Replicas[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'cost-center', Value: 'product' },
+        { Key: 'team', Value: 'core' },
+      ]),
     );
   });
 
