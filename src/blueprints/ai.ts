@@ -24,14 +24,11 @@ export interface AiBlueprintProps {
   readonly contentFilterStrength?: 'LOW' | 'MEDIUM' | 'HIGH';
   /** What the guardrail does with personal data (names, e-mails, phone numbers, addresses). @default 'ANONYMIZE' */
   readonly piiAction?: 'BLOCK' | 'ANONYMIZE';
-  /**
-   * Turn on Bedrock model-invocation logging to a CloudWatch log group. This is one setting per
-   * account and region: the last environment deployed in an account/region owns it.
-   * @default true
-   */
-  readonly invocationLogging?: boolean;
-  /** @default 7 in dev, 365 in prod */
-  readonly logRetentionDays?: number;
+}
+
+export interface BedrockInvocationLoggingProps {
+  /** Days the invocation logs are kept. */
+  readonly logRetentionDays: number;
 }
 
 /** Cross-region inference-profile ids start with a geography. */
@@ -58,7 +55,9 @@ const CONTENT_FILTERS = ['SEXUAL', 'VIOLENCE', 'HATE', 'INSULTS', 'MISCONDUCT'] 
 /**
  * Bedrock access for the API: a managed policy allowing InvokeModel and
  * InvokeModelWithResponseStream on the listed models only (plus ApplyGuardrail on this
- * guardrail), a guardrail with content filters and PII handling, and invocation logging.
+ * guardrail) and a guardrail with content filters and PII handling. Model-invocation logging is
+ * one setting per account and region, so it lives in BedrockInvocationLogging, in a stack of the
+ * account and region that no environment owns (see compose.ts).
  */
 export class AiBlueprint extends Construct {
   /** Attach to the role of whatever calls Bedrock. */
@@ -136,12 +135,21 @@ export class AiBlueprint extends Construct {
           'a cross-region inference profile routes to the same model in several regions; the statement is limited to this model and, by the bedrock:InferenceProfileArn condition, to calls through the listed profile',
       });
     }
-
-    if (props.invocationLogging ?? AI_DEFAULTS.invocationLogging) this.invocationLogging(props);
   }
+}
 
-  private invocationLogging(props: AiBlueprintProps): void {
-    const group = logGroup(this, 'InvocationLogs', props.size, props.logRetentionDays);
+/**
+ * Bedrock model-invocation logging of one account and region, to a retained log group through a
+ * scoped role. `PutModelInvocationLoggingConfiguration` sets a single account-wide value, so
+ * this construct belongs in a stack shared by every environment of the account and region:
+ * deleting one environment must not switch logging off for the others. Only deleting the shared
+ * stack itself does that.
+ */
+export class BedrockInvocationLogging extends Construct {
+  constructor(scope: Construct, id: string, props: BedrockInvocationLoggingProps) {
+    super(scope, id);
+    // Retained like prod data: the logs outlive any one environment.
+    const group = logGroup(this, 'InvocationLogs', 'prod', props.logRetentionDays);
     const role = new iam.Role(this, 'InvocationLoggingRole', {
       description: 'Lets Bedrock write model-invocation logs',
       assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', {
@@ -167,10 +175,10 @@ export class AiBlueprint extends Construct {
       service: 'Bedrock',
       action: 'PutModelInvocationLoggingConfiguration',
       parameters: { loggingConfig },
-      physicalResourceId: cr.PhysicalResourceId.of(`${props.namePrefix}-bedrock-invocation-logging`),
+      physicalResourceId: cr.PhysicalResourceId.of('bedrock-invocation-logging'),
       logging: cr.Logging.withDataHidden(),
     };
-    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', props.size, props.logRetentionDays);
+    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', 'prod', props.logRetentionDays);
     const setting = new cr.AwsCustomResource(this, 'InvocationLogging', {
       resourceType: 'Custom::BedrockInvocationLogging',
       onCreate: put,

@@ -2,16 +2,18 @@ import { isAbsolute, resolve } from 'node:path';
 import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
-import { AiBlueprint } from './ai.js';
+import { AiBlueprint, BedrockInvocationLogging } from './ai.js';
 import { ApiEksBlueprint, ZONES_FIX } from './api-eks.js';
 import { ApiLambdaBlueprint, type BedrockAccess } from './api-lambda.js';
 import { AuthBlueprint } from './auth.js';
 import { BLUEPRINT_CATALOG, type BlueprintName } from './catalog.js';
 import { DataBlueprint, type TableSpec } from './data.js';
-import { AUTH_DEFAULTS, DEFAULT_TABLES } from './defaults.js';
+import { AI_DEFAULTS, AUTH_DEFAULTS, DEFAULT_TABLES, PROFILE } from './defaults.js';
 import { EdgeBlueprint } from './edge.js';
 import {
+  BEDROCK_LOGGING_STACK,
   EDGE_REGION,
+  accountTags,
   defaultDomainPrefix,
   environmentTags,
   environmentTarget,
@@ -33,8 +35,13 @@ export interface ComposeOptions {
 
 /** One stack of an environment and the blueprint it holds. */
 export interface ComposedStack {
-  readonly blueprint: BlueprintName | 'observability-edge';
+  readonly blueprint: BlueprintName | 'observability-edge' | 'bedrock-logging';
   readonly stack: Stack;
+  /**
+   * A stack of the account and region that the environments there share (Bedrock invocation
+   * logging): tearing an environment down must leave it in place.
+   */
+  readonly shared?: true;
 }
 
 export interface EstateStackProps extends StackProps {
@@ -52,6 +59,52 @@ export class EstateStack extends Stack {
   override get availabilityZones(): string[] {
     return this.zones;
   }
+}
+
+function loggingOn(config: EstateConfig, env: EnvironmentConfig): boolean {
+  return (
+    env.blueprints.includes('ai') &&
+    (mergedSettings(config, env).ai?.invocationLogging ?? AI_DEFAULTS.invocationLogging)
+  );
+}
+
+/**
+ * The stack `estate-bedrock-logging` of the environment's account and region, holding the one
+ * invocation-logging setting Bedrock has there. Every environment of that account and region
+ * builds it identically from estate.yaml (retention: the longest any of them asks for), so
+ * deploying any of them converges on the same stack, and none of them owns it: deleting an
+ * environment's stacks (`<env>-*`) leaves logging on for the others.
+ */
+function bedrockLoggingStack(
+  app: App,
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  target: { region: string; account?: string },
+): ComposedStack {
+  const id = `${BEDROCK_LOGGING_STACK}-${env.account}-${target.region}`;
+  const existing = app.node.tryFindChild(id);
+  if (existing instanceof Stack) return { blueprint: 'bedrock-logging', stack: existing, shared: true };
+  const sharing = config.environments.filter(
+    (e) =>
+      e.account === env.account &&
+      environmentTarget(config, e).region === target.region &&
+      loggingOn(config, e),
+  );
+  const logRetentionDays = Math.max(
+    ...sharing.map(
+      (e) => mergedSettings(config, e).observability?.logRetentionDays ?? PROFILE[e.size].logRetentionDays,
+    ),
+  );
+  const s = new EstateStack(app, id, {
+    stackName: BEDROCK_LOGGING_STACK,
+    env: { region: target.region, ...(target.account ? { account: target.account } : {}) },
+    zones: [`${target.region}a`, `${target.region}b`],
+    description: `estate: Bedrock model-invocation logging of account ${env.account} in ${target.region}, shared by its environments (${sharing.map((e) => e.name).join(', ')}); environment teardown leaves it`,
+  });
+  const tags = { ...accountTags(config, env.account), 'estate:shared': 'bedrock-invocation-logging' };
+  for (const [k, v] of Object.entries(tags)) Tags.of(s).add(k, v);
+  new BedrockInvocationLogging(s, 'InvocationLogging', { logRetentionDays });
+  return { blueprint: 'bedrock-logging', stack: s, shared: true };
 }
 
 /**
@@ -79,7 +132,7 @@ export function composeEnvironment(
   const eksZones = has('api-eks') ? settings['api-eks']?.availabilityZones : undefined;
 
   const composed: ComposedStack[] = [];
-  const stack = (blueprint: ComposedStack['blueprint'], region = target.region): Stack => {
+  const stack = (blueprint: BlueprintName | 'observability-edge', region = target.region): Stack => {
     const name = stackName(env.name, blueprint);
     const info =
       blueprint === 'observability-edge' ? BLUEPRINT_CATALOG.observability : BLUEPRINT_CATALOG[blueprint];
@@ -118,10 +171,9 @@ export function composeEnvironment(
       modelIds: settings.ai?.modelIds,
       contentFilterStrength: settings.ai?.contentFilterStrength,
       piiAction: settings.ai?.piiAction,
-      invocationLogging: settings.ai?.invocationLogging,
-      logRetentionDays,
     });
     bedrock = ai;
+    if (loggingOn(config, env)) composed.push(bedrockLoggingStack(app, config, env, target));
   }
 
   const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;

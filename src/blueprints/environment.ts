@@ -58,10 +58,7 @@ export function environmentTags(
   env: EnvironmentConfig,
   blueprint: string,
 ): Record<string, string> {
-  const account = config.accounts.find((a) => a.name === env.account);
-  const mandatory = account ? mandatoryValues(config, account) : {};
-  const tags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(mandatory)) if (value !== undefined) tags[key] = value;
+  const tags = accountTags(config, env.account);
   Object.assign(tags, env.tags ?? {});
   tags['estate:env'] = env.name;
   tags['estate:size'] = env.size;
@@ -69,3 +66,15 @@ export function environmentTags(
   if (env.owner) tags['estate:owner'] = env.owner;
   return tags;
 }
+
+/** The mandatory tags with the values estate.yaml gives them in this account. */
+export function accountTags(config: EstateConfig, accountName: string): Record<string, string> {
+  const account = config.accounts.find((a) => a.name === accountName);
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(account ? mandatoryValues(config, account) : {}))
+    if (value !== undefined) tags[key] = value;
+  return tags;
+}
+
+/** Name of the stack that holds Bedrock invocation logging in each account and region. */
+export const BEDROCK_LOGGING_STACK = 'estate-bedrock-logging';

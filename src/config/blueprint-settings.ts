@@ -205,7 +205,7 @@ export const aiSettings = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'Turn on Bedrock model-invocation logging to CloudWatch Logs (one setting per account and region)',
+      'Bedrock model-invocation logging to CloudWatch Logs. It is one setting per account and region, so it lives in the stack estate-bedrock-logging shared by the environments there: deleting an environment leaves it on; delete that stack to switch it off',
     ),
 });
 

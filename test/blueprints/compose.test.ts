@@ -50,10 +50,14 @@ const config: EstateConfig = estate({
 let app: App;
 let alpha: Map<string, Stack>;
 let live: Map<string, Stack>;
+let alphaShared: ComposedStack[];
 beforeAll(() => {
   app = newApp();
-  const byName = (c: ComposedStack[]) => new Map(c.map((s) => [s.stack.stackName, s.stack]));
-  alpha = byName(composeEnvironment(app, config, config.environments[0]!, { configDir: '/tmp' }));
+  const byName = (c: ComposedStack[]) =>
+    new Map(c.filter((s) => !s.shared).map((s) => [s.stack.stackName, s.stack]));
+  const alphaStacks = composeEnvironment(app, config, config.environments[0]!, { configDir: '/tmp' });
+  alphaShared = alphaStacks.filter((s) => s.shared);
+  alpha = byName(alphaStacks);
   live = byName(composeEnvironment(app, config, config.environments[1]!, { configDir: '/tmp' }));
   app.synth();
 });
@@ -186,6 +190,70 @@ describe('composeEnvironment', () => {
     t(live.get('live-observability')).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5xxErrorRate',
     });
+  });
+});
+
+describe('Bedrock invocation logging, one setting per account and region', () => {
+  // Given two environments with ai in one account and region, each composed on its own, as
+  // `blueprint synth <env>` does, and a third whose logging is off, alone in its account.
+  const shared = estate({
+    environments: [
+      { name: 'one', account: 'dev-acct', blueprints: ['ai'], size: 'dev' },
+      {
+        name: 'two',
+        account: 'dev-acct',
+        blueprints: ['ai'],
+        size: 'dev',
+        settings: { observability: { logRetentionDays: 30 } },
+      },
+      {
+        name: 'off',
+        account: 'prod-acct',
+        blueprints: ['ai'],
+        size: 'prod',
+        settings: { ai: { invocationLogging: false } },
+      },
+    ],
+  });
+  const composeOne = (name: string) => {
+    const a = newApp();
+    const stacks = composeEnvironment(
+      a,
+      shared,
+      shared.environments.find((e) => e.name === name)!,
+      {
+        configDir: '/tmp',
+      },
+    );
+    return { stacks, templates: new Map(stacks.map((s) => [s.stack.stackName, t(s.stack).toJSON()])) };
+  };
+  const one = composeOne('one');
+  const two = composeOne('two');
+
+  it("keeps the setting out of every environment's own stacks, so deleting them cannot switch it off", () => {
+    for (const env of [one, two])
+      for (const [name, template] of env.templates)
+        if (name.startsWith('one-') || name.startsWith('two-'))
+          expect(JSON.stringify(template), name).not.toMatch(
+            /ModelInvocationLoggingConfiguration|BedrockInvocationLogging/,
+          );
+    expect(JSON.stringify(t(alpha.get('alpha-ai')).toJSON())).not.toContain(
+      'DeleteModelInvocationLoggingConfiguration',
+    );
+  });
+
+  it('puts it in estate-bedrock-logging of the account and region, marked shared, identical from every environment', () => {
+    const sharedOf = (env: typeof one) => env.stacks.filter((s) => s.shared);
+    expect(sharedOf(one).map((s) => [s.stack.stackName, s.stack.region])).toEqual([
+      ['estate-bedrock-logging', 'eu-west-2'],
+    ]);
+    expect(alphaShared.map((s) => s.stack.stackName)).toEqual(['estate-bedrock-logging']);
+    const a = one.templates.get('estate-bedrock-logging');
+    expect(a).toEqual(two.templates.get('estate-bedrock-logging'));
+    // The longest retention any sharing environment asks for.
+    expect(JSON.stringify(a)).toContain('"RetentionInDays":30');
+    expect(JSON.stringify(a)).toContain('PutModelInvocationLoggingConfiguration');
+    expect(sharedOf(composeOne('off'))).toEqual([]);
   });
 });
 

@@ -43,13 +43,14 @@ const config = estate({
       region: 'eu-west-1',
       blueprints: ['data', 'api-eks', 'ai', 'observability'],
       size: 'prod',
+      settings: { 'api-eks': { availabilityZones: ['eu-west-1a', 'eu-west-1b'] } },
     },
     {
       name: 'eks-dev',
       account: 'dev-acct',
       blueprints: ['data', 'api-eks', 'ai'],
       size: 'dev',
-      settings: { 'api-eks': { endpointAccess: 'private' } },
+      settings: { 'api-eks': { endpointAccess: 'private', availabilityZones: ['eu-west-2a', 'eu-west-2b'] } },
     },
   ],
 });

@@ -32,6 +32,7 @@ const config = estate({
       account: 'dev-acct',
       blueprints: ['data', 'api-eks', 'ai', 'observability'],
       size: 'dev',
+      settings: { 'api-eks': { availabilityZones: ['eu-west-2a', 'eu-west-2b'] } },
     },
   ],
 });
