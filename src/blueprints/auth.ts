@@ -33,7 +33,32 @@ export interface AuthBlueprintProps {
   readonly usersTableKey?: string;
   /** @default 7 in dev, 365 in prod */
   readonly logRetentionDays?: number;
+  /**
+   * Send the pool's e-mail through Amazon SES from a verified identity of the stack's account.
+   * Required in prod: Cognito's default sender has a small daily quota, so sign-ups and password
+   * resets stop arriving.
+   * @default - Cognito's default sender (dev only)
+   */
+  readonly email?: AuthEmail;
 }
+
+/** Cognito's SES sending: the identity must be verified in SES in sesRegion of the stack's account. */
+export interface AuthEmail {
+  readonly fromEmail: string;
+  /** @default - no name */
+  readonly fromName?: string;
+  /** @default - fromEmail */
+  readonly replyTo?: string;
+  /** @default - the user pool's region */
+  readonly sesRegion?: string;
+  /** Verified domain identity holding fromEmail. @default - fromEmail is itself the verified identity */
+  readonly sesVerifiedDomain?: string;
+  /** @default - none */
+  readonly configurationSetName?: string;
+}
+
+export const SES_FIX =
+  'set auth.email.fromEmail (and sesRegion if the SES identity is in another region) to an address verified in Amazon SES';
 
 /** Post-confirmation trigger: records the confirmed user once (idempotent on retries). */
 const POST_CONFIRMATION_CODE = `
@@ -87,6 +112,18 @@ export class AuthBlueprint extends Construct {
       ]);
     const p = profileOf(props.size);
     const prod = props.size === 'prod';
+    if (prod && !props.email)
+      throw new BlueprintError(
+        'auth',
+        "a prod user pool needs Amazon SES: Cognito's default sender has a small daily quota",
+        [SES_FIX],
+      );
+    const mail = props.email;
+    if (mail?.sesVerifiedDomain && !mail.fromEmail.endsWith(`@${mail.sesVerifiedDomain}`))
+      throw new BlueprintError(
+        'auth',
+        `email.fromEmail ${mail.fromEmail} is not inside sesVerifiedDomain ${mail.sesVerifiedDomain}`,
+      );
     const mfa = props.mfa ?? bySize(AUTH_DEFAULTS.mfa, props.size);
 
     if (props.usersTable) {
@@ -141,6 +178,7 @@ export class AuthBlueprint extends Construct {
       mfa: { off: cognito.Mfa.OFF, optional: cognito.Mfa.OPTIONAL, required: cognito.Mfa.REQUIRED }[mfa],
       mfaSecondFactor: mfa === 'off' ? undefined : { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      email: mail ? cognito.UserPoolEmail.withSES({ ...mail }) : undefined,
       featurePlan: prod ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
       standardThreatProtectionMode: prod ? cognito.StandardThreatProtectionMode.FULL_FUNCTION : undefined,
       deletionProtection: p.deletionProtection,

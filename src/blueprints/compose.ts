@@ -205,6 +205,7 @@ export function composeEnvironment(
       callbackUrls,
       logoutUrls: s.logoutUrls,
       groups: s.groups,
+      email: s.email,
       usersTable: data && usersSpec ? data.table(usersTableName) : undefined,
       usersTableKey: usersSpec?.partitionKey.name,
       logRetentionDays,

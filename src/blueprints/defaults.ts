@@ -137,6 +137,9 @@ export const SETTING_DEFAULTS: Record<
     logoutUrls: { text: 'same as callbackUrls' },
     domainPrefix: { text: '<organization name>-<environment>' },
     usersTable: AUTH_DEFAULTS.usersTable,
+    email: {
+      text: "dev: Cognito's default sender (a small daily quota); prod: none, required (an SES-verified fromEmail)",
+    },
   },
   data: {
     tables: { text: 'one table "users" with partition key userId (S)' },

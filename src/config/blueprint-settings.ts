@@ -114,6 +114,42 @@ export const authSettings = z.strictObject({
     .min(1)
     .optional()
     .describe('Logical name of the data table the post-confirmation trigger writes new users to'),
+  email: z
+    .strictObject({
+      fromEmail: z
+        .string()
+        .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')
+        .describe('Sender address; an identity verified in Amazon SES (or inside sesVerifiedDomain)'),
+      fromName: z.string().min(1).optional().describe('Sender name shown with the address'),
+      replyTo: z
+        .string()
+        .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')
+        .optional()
+        .describe('Reply-To address; default: fromEmail'),
+      sesRegion: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')
+        .optional()
+        .describe(
+          "Region of the SES identity when it is not the user pool's (Cognito also accepts us-east-1, us-west-2 or eu-west-1 for some regions)",
+        ),
+      sesVerifiedDomain: z
+        .string()
+        .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a lowercase DNS name such as example.com')
+        .optional()
+        .describe(
+          'Verified SES domain identity that holds fromEmail, when the address itself is not verified',
+        ),
+      configurationSetName: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('SES configuration set applied to the mails'),
+    })
+    .optional()
+    .describe(
+      "Send sign-up and recovery mail through Amazon SES (required in prod: Cognito's default sender has a small daily quota)",
+    ),
 });
 
 export const dataSettings = z.strictObject({

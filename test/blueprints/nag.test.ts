@@ -35,6 +35,7 @@ const config = estate({
           hostedZoneName: 'example.com',
         },
         observability: { alarmEmail: 'ops@example.com' },
+        auth: { email: { fromEmail: 'no-reply@example.com' } },
       },
     },
     {

@@ -25,6 +25,7 @@ const config = estate({
           hostedZoneName: 'example.com',
           buildDir: buildDir(),
         },
+        auth: { email: { fromEmail: 'no-reply@example.com' } },
       },
     },
     {
