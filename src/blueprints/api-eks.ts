@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { BedrockAccess } from './api-lambda.js';
 import { API_EKS_DEFAULTS, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
+import { ZONES_FIX, availabilityZoneProblem, natGatewaysProblem } from './rules.js';
 import { tableDataStatement, type TableGrant } from './grants.js';
 import { acknowledge, logGroup } from './profile.js';
 
@@ -74,11 +75,8 @@ export class ApiEksBlueprint extends Construct {
     if (zoneProblem) throw new BlueprintError('api-eks', zoneProblem, [ZONES_FIX]);
     const natGateways =
       props.natGateways ?? (props.size === 'dev' ? API_EKS_DEFAULTS.natGateways.dev : azs.length);
-    if (!Number.isInteger(natGateways) || natGateways < 0 || natGateways > azs.length)
-      throw new BlueprintError(
-        'api-eks',
-        `natGateways ${natGateways} must be a whole number from 0 to the number of zones (${azs.length})`,
-      );
+    const natProblem = natGatewaysProblem(natGateways, azs.length);
+    if (natProblem) throw new BlueprintError('api-eks', natProblem);
     const egress = natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED;
     const version = props.kubernetesVersion ?? API_EKS_DEFAULTS.kubernetesVersion;
     if (!/^1\.\d{2}$/.test(version))
@@ -173,25 +171,4 @@ export class ApiEksBlueprint extends Construct {
       roleArn: this.apiRole.roleArn,
     });
   }
-}
-
-export const ZONES_FIX =
-  'set api-eks.availabilityZones to at least two zone names of the region, e.g. [eu-west-2a, eu-west-2b] (aws ec2 describe-availability-zones lists those of the account)';
-
-/**
- * What is wrong with a list of availability-zone names for a VPC in `region`, if anything: at
- * least two, no repeats, each `<region><letter>`. Shared with the config checks.
- */
-export function availabilityZoneProblem(
-  zones: readonly string[],
-  region: string | undefined,
-): string | undefined {
-  if (zones.length === 0) return 'no availabilityZones: a VPC needs at least two zone names of its region';
-  if (zones.length < 2 || new Set(zones).size !== zones.length)
-    return `availabilityZones must be at least two different zones, got ${zones.join(', ')}`;
-  if (region === undefined) return undefined;
-  const foreign = zones.filter((z) => !new RegExp(`^${region}[a-z]$`).test(z));
-  if (foreign.length)
-    return `${foreign.join(', ')} ${foreign.length === 1 ? 'is not a zone' : 'are not zones'} of ${region} (zone names are ${region} and a letter, e.g. ${region}a)`;
-  return undefined;
 }

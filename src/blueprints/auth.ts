@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AUTH_DEFAULTS, bySize, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
+import { CALLBACK_FIX, SES_FIX, SES_MISSING, callbackUrlProblem, sesDomainProblem } from './rules.js';
 import { functionRole } from './grants.js';
 import { acknowledge, logGroup, profileOf } from './profile.js';
 
@@ -57,9 +58,6 @@ export interface AuthEmail {
   readonly configurationSetName?: string;
 }
 
-export const SES_FIX =
-  'set auth.email.fromEmail (and sesRegion if the SES identity is in another region) to an address verified in Amazon SES';
-
 /** Post-confirmation trigger: records the confirmed user once (idempotent on retries). */
 const POST_CONFIRMATION_CODE = `
 const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
@@ -98,32 +96,14 @@ export class AuthBlueprint extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthBlueprintProps) {
     super(scope, id);
-    if (props.callbackUrls.length === 0)
-      throw new BlueprintError('auth', 'callbackUrls is empty: the managed login has nowhere to return to', [
-        'set auth.callbackUrls, or give edge a domainName so that https://<domain>/ is used',
-      ]);
-    for (const url of [...props.callbackUrls, ...(props.logoutUrls ?? [])]) {
-      if (!/^https:\/\//.test(url) && !/^http:\/\/localhost(:\d+)?(\/|$)/.test(url))
-        throw new BlueprintError('auth', `"${url}" must use https (http is only allowed for localhost)`);
-    }
-    if (props.size === 'prod' && props.callbackUrls.some((u) => u.startsWith('http://')))
-      throw new BlueprintError('auth', 'a prod user pool must not redirect to http://localhost', [
-        'remove localhost from auth.callbackUrls of the prod environment',
-      ]);
+    const urlProblem = callbackUrlProblem(props.callbackUrls, props.logoutUrls ?? [], props.size);
+    if (urlProblem) throw new BlueprintError('auth', urlProblem, [CALLBACK_FIX]);
     const p = profileOf(props.size);
     const prod = props.size === 'prod';
-    if (prod && !props.email)
-      throw new BlueprintError(
-        'auth',
-        "a prod user pool needs Amazon SES: Cognito's default sender has a small daily quota",
-        [SES_FIX],
-      );
+    if (prod && !props.email) throw new BlueprintError('auth', SES_MISSING, [SES_FIX]);
     const mail = props.email;
-    if (mail?.sesVerifiedDomain && !mail.fromEmail.endsWith(`@${mail.sesVerifiedDomain}`))
-      throw new BlueprintError(
-        'auth',
-        `email.fromEmail ${mail.fromEmail} is not inside sesVerifiedDomain ${mail.sesVerifiedDomain}`,
-      );
+    const domainProblem = mail && sesDomainProblem(mail);
+    if (domainProblem) throw new BlueprintError('auth', domainProblem);
     const mfa = props.mfa ?? bySize(AUTH_DEFAULTS.mfa, props.size);
 
     if (props.usersTable) {

@@ -3,7 +3,7 @@ import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import { AiBlueprint, BedrockInvocationLogging } from './ai.js';
-import { ApiEksBlueprint, ZONES_FIX } from './api-eks.js';
+import { ApiEksBlueprint } from './api-eks.js';
 import { ApiLambdaBlueprint, type BedrockAccess } from './api-lambda.js';
 import { AuthBlueprint } from './auth.js';
 import { BLUEPRINT_CATALOG, type BlueprintName } from './catalog.js';
@@ -23,8 +23,7 @@ import {
 import { BlueprintError } from './errors.js';
 import type { TableGrant } from './grants.js';
 import { ObservabilityBlueprint } from './observability.js';
-
-const LOCAL_DEV_ORIGIN = 'http://localhost:5173';
+import { LOCAL_DEV_ORIGIN, ZONES_FIX, defaultCallbackUrls } from './rules.js';
 
 export interface ComposeOptions {
   /** Folder of estate.yaml: codePath and buildDir are relative to it. */
@@ -193,10 +192,7 @@ export function composeEnvironment(
         'auth',
         `the partition key of table "${usersTableName}" must be a string (S) to hold the user's sub`,
       );
-    const callbackUrls = s.callbackUrls ?? [
-      ...(edgeDomain ? [`https://${edgeDomain}/`] : []),
-      ...(size === 'dev' ? [`${LOCAL_DEV_ORIGIN}/`] : []),
-    ];
+    const callbackUrls = s.callbackUrls ?? defaultCallbackUrls(size, edgeDomain);
     auth = new AuthBlueprint(stack('auth'), 'Auth', {
       size,
       namePrefix: prefix,
