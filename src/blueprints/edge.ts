@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { EDGE_DEFAULTS, bySize, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
 import { functionRole } from './grants.js';
+import { edgeDomainProblem } from './rules.js';
 import { acknowledge, acknowledgeWildcards, logGroup, profileOf } from './profile.js';
 
 export interface EdgeBlueprintProps {
@@ -189,8 +190,9 @@ export class EdgeBlueprint extends Construct {
           })),
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate: this.certificate,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      sslSupportMethod: cloudfront.SSLMethod.SNI,
+      // Both apply only to a custom certificate; CloudFront's default one has a fixed policy.
+      minimumProtocolVersion: this.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      sslSupportMethod: this.certificate ? cloudfront.SSLMethod.SNI : undefined,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass[toPriceClassKey(props.priceClass ?? EDGE_DEFAULTS.priceClass)],
       enableIpv6: true,
@@ -293,21 +295,8 @@ function validate(scope: Construct, props: EdgeBlueprintProps): void {
       `the edge stack is in ${Token.isUnresolved(region) ? 'an unspecified region' : region}; CloudFront certificates and WAF web ACLs must be in us-east-1`,
       ['create the edge construct in a stack with env: { region: "us-east-1" }'],
     );
-  if (props.domainName && (!props.hostedZoneId || !props.hostedZoneName))
-    throw new BlueprintError('edge', `custom domain ${props.domainName} has no hosted zone`, [
-      'set edge.hostedZoneId and edge.hostedZoneName of the Route 53 public zone that holds the domain',
-    ]);
-  if (!props.domainName && (props.hostedZoneId || props.hostedZoneName))
-    throw new BlueprintError('edge', 'a hosted zone is given without edge.domainName', [
-      'set edge.domainName, or remove hostedZoneId and hostedZoneName',
-    ]);
-  if (props.domainName && props.hostedZoneName) {
-    const zone = props.hostedZoneName.replace(/\.$/, '');
-    if (props.domainName !== zone && !props.domainName.endsWith(`.${zone}`))
-      throw new BlueprintError('edge', `${props.domainName} is not inside hosted zone ${zone}`, [
-        `use a domain ending in .${zone}, or the zone that holds ${props.domainName}`,
-      ]);
-  }
+  const domainProblem = edgeDomainProblem(props);
+  if (domainProblem) throw new BlueprintError('edge', domainProblem.message, [domainProblem.fix]);
   if (props.buildDir) {
     if (!existsSync(props.buildDir) || !statSync(props.buildDir).isDirectory())
       throw new BlueprintError('edge', `buildDir ${props.buildDir} is not a folder`, [

@@ -49,14 +49,16 @@ describe('synthEnvironment', () => {
       'dev-data',
       'dev-edge',
       'dev-observability',
+      'estate-bedrock-logging',
     ]);
+    expect(first.stacks.filter((s) => s.shared).map((s) => s.name)).toEqual(['estate-bedrock-logging']);
     // Listed in deployment order: producers before consumers.
     expect(names.indexOf('dev-data')).toBeLessThan(names.indexOf('dev-auth'));
     expect(names.indexOf('dev-auth')).toBeLessThan(names.indexOf('dev-api-lambda'));
     expect(names.indexOf('dev-edge')).toBeLessThan(names.indexOf('dev-observability'));
     for (const s of first.stacks) {
       expect(s.resources).toBeGreaterThan(0);
-      expect(s.templateBytes).toBe(readFileSync(join(first.assemblyDir, `${s.name}.template.json`)).length);
+      expect(s.templateBytes).toBe(readFileSync(join(first.assemblyDir, s.templateFile)).length);
     }
     expect(first.stacks.find((s) => s.name === 'dev-edge')).toMatchObject({
       blueprint: 'edge',
