@@ -55,7 +55,7 @@ export interface ApiEksBlueprintProps {
 
 /**
  * EKS Auto Mode cluster (aws-eks-v2: no kubectl Lambda layer, no nested stacks) in a VPC over
- * two availability zones, control-plane logging, an access entry for the platform role, and an
+ * the configured availability zones (NAT gateways by setting), control-plane logging, an access entry for the platform role, and an
  * IAM role for the API pods (EKS Pod Identity) with grants to the tables and Bedrock.
  */
 export class ApiEksBlueprint extends Construct {
