@@ -145,27 +145,28 @@ export async function synthEnvironment(
   const outDir = resolve(cwd, opts.outDir ?? join('cdk.out', env.name));
   const validate = opts.validate ?? false;
   const key = cacheKey(config, env, opts);
+  const result = (cached: boolean, built: Built): SynthResult => ({
+    environment: env.name,
+    assemblyDir: outDir,
+    cached,
+    cacheKey: key,
+    durationMs: Math.round(performance.now() - started),
+    stacks: built.stacks,
+    annotations: built.annotations,
+    ...(built.validation ? { validation: built.validation } : {}),
+  });
 
   if (!opts.force) {
     const hit = readCache(outDir, key);
     if (hit && (!validate || hit.validation)) {
       progress({ type: 'skip', id: 'synth', message: `inputs unchanged, reusing ${outDir}` });
-      return {
-        environment: env.name,
-        assemblyDir: outDir,
-        cached: true,
-        cacheKey: key,
-        durationMs: Math.round(performance.now() - started),
-        stacks: hit.stacks,
-        annotations: hit.annotations,
-        ...(hit.validation ? { validation: hit.validation } : {}),
-      };
+      return result(true, hit);
     }
   }
 
   progress({ type: 'start', id: 'synth', title: `synthesise ${env.name}` });
   try {
-    return await synthesise(config, env, { ...opts, outDir, validate, key, started, progress });
+    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, progress }));
   } catch (error) {
     progress({ type: 'fail', id: 'synth', message: (error as Error).message.split('\n')[0]! });
     throw error;
@@ -175,15 +176,9 @@ export async function synthEnvironment(
 async function synthesise(
   config: EstateConfig,
   env: EnvironmentConfig,
-  opts: SynthOptions & {
-    outDir: string;
-    validate: boolean;
-    key: string;
-    started: number;
-    progress: Progress;
-  },
-): Promise<SynthResult> {
-  const { outDir, key, started, progress } = opts;
+  opts: SynthOptions & { outDir: string; validate: boolean; key: string; progress: Progress },
+): Promise<Built> {
+  const { outDir, progress } = opts;
   checkOutDir(outDir);
   // Built next to the target and moved into place only when complete: a failure leaves the
   // previous assembly (or nothing) where it was, never a half-written folder.
@@ -192,14 +187,7 @@ async function synthesise(
     const built = await build(config, env, { ...opts, staging });
     replaceDir(staging, outDir);
     progress({ type: 'done', id: 'synth', message: `${built.stacks.length} stacks in ${outDir}` });
-    return {
-      environment: env.name,
-      assemblyDir: outDir,
-      cached: false,
-      cacheKey: key,
-      durationMs: Math.round(performance.now() - started),
-      ...built,
-    };
+    return built;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
 import { EXAMPLE } from './cli.js';
 
 /** The bundled example estate as plain data, a fresh copy each call (tests mutate it). */
@@ -22,4 +23,15 @@ export function minimalConfig(): Record<string, any> {
       { name: 'dev-alice', kind: 'developer', ou: 'Sandbox', owner: 'alice@acme.example.com' },
     ],
   };
+}
+
+/** Parses a config object through the YAML loader and returns the formatted problems. */
+export function configProblems(config: unknown): string[] {
+  try {
+    parseConfig(stringify(config), 'estate.yaml');
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues.map(formatIssue);
+  }
 }

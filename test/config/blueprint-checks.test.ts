@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { blueprintFileProblems } from '../../src/config/blueprint-checks.js';
-import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
-import { exampleConfig, minimalConfig } from '../_helpers/config.js';
+import { parseConfig } from '../../src/config/loader.js';
+import { configProblems, exampleConfig, minimalConfig } from '../_helpers/config.js';
 
-/** The formatted problems of a config, as `config validate` prints them. */
-function problems(config: unknown): string[] {
-  try {
-    parseConfig(stringify(config), 'estate.yaml');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map(formatIssue);
-  }
-}
+const problems = configProblems;
 
 /** The problem at `path`, with its line. */
 function problemAt(config: unknown, path: string): string {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
-import { exampleConfig, minimalConfig } from '../_helpers/config.js';
+import { configProblems, exampleConfig, minimalConfig } from '../_helpers/config.js';
 
-/** Parses a config object through the YAML loader and returns the formatted problems. */
-function problems(config: unknown): string[] {
-  try {
-    parseConfig(stringify(config), 'estate.yaml');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.issues.map(formatIssue);
-  }
-}
+const problems = configProblems;
 
 function expectProblem(config: unknown, path: string, message: RegExp) {
   const found = problems(config);
