@@ -114,4 +114,14 @@ describe('synthEnvironment', () => {
     );
     expect(existsSync(join(out, 'src'))).toBe(true);
   });
+
+  it('replaces what an interrupted synth of an older estate left (staged assets, no manifest)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'estate-out-')), 'dev');
+    mkdirSync(join(out, 'asset.0123abcd'), { recursive: true });
+    writeFileSync(join(out, 'dev-data.template.json'), '{}');
+    const r = await synthEnvironment(config, 'dev', { configDir, outDir: out });
+    expect(r.cached).toBe(false);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(existsSync(join(out, 'asset.0123abcd'))).toBe(false);
+  });
 });
