@@ -135,6 +135,46 @@ export class AiBlueprint extends Construct {
           'a cross-region inference profile routes to the same model in several regions; the statement is limited to this model and, by the bedrock:InferenceProfileArn condition, to calls through the listed profile',
       });
     }
+    this.retireInvocationLogging(props);
+  }
+
+  /**
+   * Earlier versions set invocation logging from this stack with a custom resource
+   * (Ai/InvocationLogging) whose delete switched it off account-wide. Removing that resource
+   * from the template would make CloudFormation run its old delete on the next update, so it
+   * stays under the same logical and physical id with a read-only call and no delete: the
+   * update stores the harmless properties, and deleting this stack later changes nothing.
+   */
+  private retireInvocationLogging(props: AiBlueprintProps): void {
+    const read: cr.AwsSdkCall = {
+      service: 'Bedrock',
+      action: 'GetModelInvocationLoggingConfiguration',
+      physicalResourceId: cr.PhysicalResourceId.of(`${props.namePrefix}-bedrock-invocation-logging`),
+    };
+    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', props.size);
+    const retired = new cr.AwsCustomResource(this, 'InvocationLogging', {
+      resourceType: 'Custom::BedrockInvocationLogging',
+      onCreate: read,
+      onUpdate: read,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['bedrock:GetModelInvocationLoggingConfiguration'],
+          resources: ['*'],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: handlerLogs,
+      role: functionRole(
+        this,
+        'InvocationLoggingHandlerRole',
+        handlerLogs,
+        'Reads the Bedrock invocation-logging configuration (retired setter)',
+      ),
+    });
+    acknowledge(retired, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'GetModelInvocationLoggingConfiguration reads the account-wide setting and supports no resource-level permissions',
+    });
   }
 }
 

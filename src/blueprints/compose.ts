@@ -164,7 +164,8 @@ export function composeEnvironment(
 
   let bedrock: BedrockAccess | undefined;
   if (has('ai')) {
-    const ai = new AiBlueprint(stack('ai'), 'Ai', {
+    const aiStack = stack('ai');
+    const ai = new AiBlueprint(aiStack, 'Ai', {
       size,
       namePrefix: prefix,
       modelIds: settings.ai?.modelIds,
@@ -172,7 +173,12 @@ export function composeEnvironment(
       piiAction: settings.ai?.piiAction,
     });
     bedrock = ai;
-    if (loggingOn(config, env)) composed.push(bedrockLoggingStack(app, config, env, target));
+    if (loggingOn(config, env)) {
+      const shared = bedrockLoggingStack(app, config, env, target);
+      // Deployed first: the setting points at the shared log group before <env>-ai retires its own.
+      aiStack.addDependency(shared.stack);
+      composed.push(shared);
+    }
   }
 
   const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;

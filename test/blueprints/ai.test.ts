@@ -116,9 +116,21 @@ describe('ai blueprint', () => {
 
   it('sets no account-wide invocation logging itself (that is the shared stack of the account)', () => {
     for (const t of [dev, prod]) {
-      expect(Object.keys(t.findResources('Custom::BedrockInvocationLogging'))).toHaveLength(0);
-      expect(JSON.stringify(t.toJSON())).not.toContain('ModelInvocationLoggingConfiguration');
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/(Put|Delete)ModelInvocationLoggingConfiguration/);
     }
+  });
+
+  it('keeps the resource earlier versions set logging with, read-only and without a delete', () => {
+    // Same logical and physical id: CloudFormation updates it (storing properties without a
+    // delete) instead of removing it, which would have run its old delete and switched logging off.
+    const [id, cr] = resourcesOf(dev, 'Custom::BedrockInvocationLogging')[0]!;
+    expect(id).toMatch(/^AiInvocationLogging/);
+    expect(flat(cr.Properties.Create)).toContain('"action":"GetModelInvocationLoggingConfiguration"');
+    expect(flat(cr.Properties.Create)).toContain(
+      '"physicalResourceId":{"id":"dev-bedrock-invocation-logging"}',
+    );
+    expect(flat(cr.Properties.Update)).toContain('GetModelInvocationLoggingConfiguration');
+    expect(cr.Properties.Delete).toBeUndefined();
   });
 });
 

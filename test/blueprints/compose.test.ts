@@ -235,7 +235,7 @@ describe('Bedrock invocation logging, one setting per account and region', () =>
       for (const [name, template] of env.templates)
         if (name.startsWith('one-') || name.startsWith('two-'))
           expect(JSON.stringify(template), name).not.toMatch(
-            /ModelInvocationLoggingConfiguration|BedrockInvocationLogging/,
+            /(Put|Delete)ModelInvocationLoggingConfiguration/,
           );
     expect(JSON.stringify(t(alpha.get('alpha-ai')).toJSON())).not.toContain(
       'DeleteModelInvocationLoggingConfiguration',
@@ -248,6 +248,8 @@ describe('Bedrock invocation logging, one setting per account and region', () =>
       ['estate-bedrock-logging', 'eu-west-2'],
     ]);
     expect(alphaShared.map((s) => s.stack.stackName)).toEqual(['estate-bedrock-logging']);
+    // Deployed before the environment's ai stack.
+    expect(alpha.get('alpha-ai')!.dependencies).toContain(alphaShared[0]!.stack);
     const a = one.templates.get('estate-bedrock-logging');
     expect(a).toEqual(two.templates.get('estate-bedrock-logging'));
     // The longest retention any sharing environment asks for.
