@@ -96,7 +96,14 @@ function environmentViews(cfg: ConfigView): EnvView[] {
 }
 
 /** Cross-field blueprint rules, run by the schema's cross-checks. */
-export function blueprintChecks(cfg: ConfigView, issue: Issue): void {
+export function blueprintChecks(cfg: ConfigView, report: Issue): void {
+  // An estate-wide key wrong for several environments is one problem.
+  const seen = new Set<string>();
+  const issue: Issue = (path, message) => {
+    if (seen.has(path.join('.'))) return;
+    seen.add(path.join('.'));
+    report(path, message);
+  };
   for (const env of environmentViews(cfg)) {
     const { settings: s, has, at, key } = env;
     const edgeDomain = has('edge') ? s.edge?.domainName : undefined;
@@ -157,7 +164,7 @@ export function blueprintChecks(cfg: ConfigView, issue: Issue): void {
     if (tags && typeof tags === 'object')
       for (const m of cfg.tags?.mandatory ?? []) {
         const value = (tags as Record<string, unknown>)[m.key];
-        if (typeof value === 'string' && m.allowed && !m.allowed.includes(value))
+        if (typeof value === 'string' && Array.isArray(m.allowed) && !m.allowed.includes(value))
           issue(
             ['environments', env.index, 'tags', m.key],
             `"${value}" is not an allowed value of the mandatory tag ${m.key} (${m.allowed.join(', ')}); the environment's stacks carry it`,

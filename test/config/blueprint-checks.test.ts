@@ -43,6 +43,9 @@ describe('blueprint settings checks in the config schema', () => {
     const c = exampleConfig();
     c.blueprints.auth.callbackUrls = ['http://app.recall.example.com/'];
     expect(problemAt(c, 'blueprints.auth.callbackUrls')).toMatch(/must use https/);
+    // Wrong for alice and integration alike, reported once.
+    delete c.environments[0].settings.auth.callbackUrls;
+    expect(problems(c).filter((p) => p.includes('blueprints.auth.callbackUrls'))).toHaveLength(1);
   });
 
   it("fails when a prod user pool has no SES sender; dev keeps Cognito's", () => {
