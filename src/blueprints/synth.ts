@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import type { Progress } from '../core/progress.js';
 import { EstateError, userError } from '../errors.js';
-import { environmentTarget, mergedSettings } from './environment.js';
+import { accountTags, environmentTarget, mergedSettings } from './environment.js';
 import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
 
 export interface SynthOptions {
@@ -288,7 +288,8 @@ export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
 
 /**
  * sha256 over everything that shapes the assembly: the environment (with its merged blueprint
- * settings and target), the organisation fields the blueprints read, estate's and aws-cdk-lib's
+ * settings and target), the organisation fields the blueprints read, the account's mandatory
+ * tags, the environments sharing the account's Bedrock logging stack, estate's and aws-cdk-lib's
  * versions, the blueprint source files, and the contents of the Lambda code and build folders.
  */
 export function cacheKey(
@@ -316,6 +317,19 @@ export function cacheKey(
       settings,
       target: environmentTarget(config, env, opts.accountIds),
       organization: { name: config.organization.name, accessRoleName: config.organization.accessRoleName },
+      // Every stack carries the account's mandatory tags.
+      tags: accountTags(config, env.account),
+      // The shared estate-bedrock-logging stack is built from every environment of the account.
+      accountEnvironments: config.environments
+        .filter((e) => e.account === env.account)
+        .map((e) => ({
+          name: e.name,
+          region: environmentTarget(config, e).region,
+          blueprints: e.blueprints,
+          size: e.size,
+          ai: mergedSettings(config, e).ai,
+          observability: mergedSettings(config, e).observability,
+        })),
     }),
   );
   h.update('\0sources\0');

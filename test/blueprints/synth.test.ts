@@ -93,6 +93,23 @@ describe('synthEnvironment', () => {
     expect(cacheKey(config, env, { configDir })).not.toBe(before);
   });
 
+  it("keys on the account's mandatory tags and on the other environments sharing its logging stack", () => {
+    const env = config.environments[0]!;
+    const before = cacheKey(config, env, { configDir });
+    const tagged = { ...config, tags: { mandatory: [{ key: 'cost-center', default: 'web' }] } };
+    expect(cacheKey(tagged, env, { configDir })).not.toBe(before);
+    const sibling = {
+      name: 'other',
+      account: 'dev-acct',
+      blueprints: ['ai' as const],
+      size: 'dev' as const,
+      protected: false,
+      settings: { observability: { logRetentionDays: 30 } },
+    };
+    const shared = { ...config, environments: [...config.environments, sibling] };
+    expect(cacheKey(shared, env, { configDir })).not.toBe(before);
+  });
+
   it('keys on the account the stacks are bound to', () => {
     const env = config.environments[0]!;
     expect(cacheKey(config, env, { configDir, accountIds: { 'dev-acct': '111122223333' } })).not.toBe(
