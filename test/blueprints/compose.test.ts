@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { composeEnvironment, type ComposedStack } from '../../src/blueprints/compose.js';
 import { defaultDomainPrefix, mergedSettings } from '../../src/blueprints/environment.js';
 import type { EstateConfig } from '../../src/config/schema.js';
+import { evaluateTags } from '../../src/core/tags/audit.js';
 import { estate, flat, newApp, resourcesOf } from './_helpers.js';
 
 const config: EstateConfig = estate({
@@ -129,6 +130,27 @@ describe('composeEnvironment', () => {
         { Key: 'team', Value: 'core' },
       ]),
     );
+  });
+
+  it('gives every tagged resource of every stack what tags audit --strict requires', () => {
+    const mandatory = config.tags.mandatory;
+    const tagMaps = (props: any): Record<string, string>[] => {
+      const toMap = (tags: unknown): Record<string, string> =>
+        Array.isArray(tags)
+          ? Object.fromEntries(tags.map((t: { Key: string; Value: string }) => [t.Key, t.Value]))
+          : (tags as Record<string, string>);
+      if (props?.Tags) return [toMap(props.Tags)];
+      if (props?.Replicas) return props.Replicas.map((r: any) => toMap(r.Tags));
+      return [];
+    };
+    let checked = 0;
+    for (const stack of [...alpha.values(), ...live.values(), ...alphaShared.map((c) => c.stack)])
+      for (const [id, resource] of Object.entries(t(stack).toJSON().Resources as Record<string, any>))
+        for (const tags of tagMaps(resource.Properties)) {
+          checked++;
+          expect(evaluateTags(tags, mandatory), `${stack.stackName}/${id}`).toBeUndefined();
+        }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('protects the stacks of a protected environment from deletion', () => {
