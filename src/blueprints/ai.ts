@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { AI_DEFAULTS, bySize, type Size } from './defaults.js';
@@ -152,27 +153,12 @@ export class AiBlueprint extends Construct {
       physicalResourceId: cr.PhysicalResourceId.of(`${props.namePrefix}-bedrock-invocation-logging`),
     };
     const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', props.size);
-    const retired = new cr.AwsCustomResource(this, 'InvocationLogging', {
-      resourceType: 'Custom::BedrockInvocationLogging',
-      onCreate: read,
-      onUpdate: read,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: ['bedrock:GetModelInvocationLoggingConfiguration'],
-          resources: ['*'],
-        }),
-      ]),
-      installLatestAwsSdk: false,
-      logGroup: handlerLogs,
-      role: functionRole(
-        this,
-        'InvocationLoggingHandlerRole',
-        handlerLogs,
-        'Reads the Bedrock invocation-logging configuration (retired setter)',
-      ),
-    });
-    acknowledge(retired, {
-      'AwsSolutions-IAM5[Resource::*]':
+    loggingConfigResource(this, {
+      apply: read,
+      actions: ['bedrock:GetModelInvocationLoggingConfiguration'],
+      handlerLogs,
+      does: 'Reads the Bedrock invocation-logging configuration (retired setter)',
+      reason:
         'GetModelInvocationLoggingConfiguration reads the account-wide setting and supports no resource-level permissions',
     });
   }
@@ -219,36 +205,53 @@ export class BedrockInvocationLogging extends Construct {
       logging: cr.Logging.withDataHidden(),
     };
     const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', 'prod', props.logRetentionDays);
-    const setting = new cr.AwsCustomResource(this, 'InvocationLogging', {
-      resourceType: 'Custom::BedrockInvocationLogging',
-      onCreate: put,
-      onUpdate: put,
-      onDelete: { service: 'Bedrock', action: 'DeleteModelInvocationLoggingConfiguration' },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: [
-            'bedrock:PutModelInvocationLoggingConfiguration',
-            'bedrock:DeleteModelInvocationLoggingConfiguration',
-          ],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn] }),
-      ]),
-      installLatestAwsSdk: false,
-      logGroup: handlerLogs,
-      role: functionRole(
-        this,
-        'InvocationLoggingHandlerRole',
-        handlerLogs,
-        'Sets the Bedrock invocation-logging configuration',
-      ),
-    });
-    setting.node.addDependency(role);
-    acknowledge(setting, {
-      'AwsSolutions-IAM5[Resource::*]':
+    const setting = loggingConfigResource(this, {
+      apply: put,
+      remove: { service: 'Bedrock', action: 'DeleteModelInvocationLoggingConfiguration' },
+      actions: [
+        'bedrock:PutModelInvocationLoggingConfiguration',
+        'bedrock:DeleteModelInvocationLoggingConfiguration',
+      ],
+      passRole: role.roleArn,
+      handlerLogs,
+      does: 'Sets the Bedrock invocation-logging configuration',
+      reason:
         'Put/DeleteModelInvocationLoggingConfiguration act on the account-wide setting and support no resource-level permissions',
     });
+    setting.node.addDependency(role);
   }
+}
+
+/** The custom resource (Ai/InvocationLogging or the shared stack's) that calls Bedrock's logging API. */
+function loggingConfigResource(
+  scope: Construct,
+  opts: {
+    apply: cr.AwsSdkCall;
+    remove?: cr.AwsSdkCall;
+    actions: string[];
+    passRole?: string;
+    handlerLogs: logs.ILogGroup;
+    does: string;
+    reason: string;
+  },
+): cr.AwsCustomResource {
+  const resource = new cr.AwsCustomResource(scope, 'InvocationLogging', {
+    resourceType: 'Custom::BedrockInvocationLogging',
+    onCreate: opts.apply,
+    onUpdate: opts.apply,
+    onDelete: opts.remove,
+    policy: cr.AwsCustomResourcePolicy.fromStatements([
+      new iam.PolicyStatement({ actions: opts.actions, resources: ['*'] }),
+      ...(opts.passRole
+        ? [new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [opts.passRole] })]
+        : []),
+    ]),
+    installLatestAwsSdk: false,
+    logGroup: opts.handlerLogs,
+    role: functionRole(scope, 'InvocationLoggingHandlerRole', opts.handlerLogs, opts.does),
+  });
+  acknowledge(resource, { 'AwsSolutions-IAM5[Resource::*]': opts.reason });
+  return resource;
 }
 
 function modelStatements(scope: Construct, modelIds: readonly string[]): iam.PolicyStatement[] {
