@@ -61,7 +61,11 @@ function config(
         hostedZoneId: 'Z0123456789ABCDEFGHIJ',
         hostedZoneName: 'bench.example.com',
       },
-      auth: { callbackUrls: ['https://app.bench.example.com/'] },
+      auth: {
+        callbackUrls: ['https://app.bench.example.com/'],
+        email: { fromEmail: 'no-reply@bench.example.com' },
+      },
+      'api-eks': { availabilityZones: ['eu-west-2a', 'eu-west-2b'] },
       data: {
         tables: [
           { name: 'users', partitionKey: { name: 'userId' } },

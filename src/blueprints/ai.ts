@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { AI_DEFAULTS, bySize, type Size } from './defaults.js';
@@ -24,14 +25,11 @@ export interface AiBlueprintProps {
   readonly contentFilterStrength?: 'LOW' | 'MEDIUM' | 'HIGH';
   /** What the guardrail does with personal data (names, e-mails, phone numbers, addresses). @default 'ANONYMIZE' */
   readonly piiAction?: 'BLOCK' | 'ANONYMIZE';
-  /**
-   * Turn on Bedrock model-invocation logging to a CloudWatch log group. This is one setting per
-   * account and region: the last environment deployed in an account/region owns it.
-   * @default true
-   */
-  readonly invocationLogging?: boolean;
-  /** @default 7 in dev, 365 in prod */
-  readonly logRetentionDays?: number;
+}
+
+export interface BedrockInvocationLoggingProps {
+  /** Days the invocation logs are kept. */
+  readonly logRetentionDays: number;
 }
 
 /** Cross-region inference-profile ids start with a geography. */
@@ -58,7 +56,9 @@ const CONTENT_FILTERS = ['SEXUAL', 'VIOLENCE', 'HATE', 'INSULTS', 'MISCONDUCT'] 
 /**
  * Bedrock access for the API: a managed policy allowing InvokeModel and
  * InvokeModelWithResponseStream on the listed models only (plus ApplyGuardrail on this
- * guardrail), a guardrail with content filters and PII handling, and invocation logging.
+ * guardrail) and a guardrail with content filters and PII handling. Model-invocation logging is
+ * one setting per account and region, so it lives in BedrockInvocationLogging, in a stack of the
+ * account and region that no environment owns (see compose.ts).
  */
 export class AiBlueprint extends Construct {
   /** Attach to the role of whatever calls Bedrock. */
@@ -136,12 +136,46 @@ export class AiBlueprint extends Construct {
           'a cross-region inference profile routes to the same model in several regions; the statement is limited to this model and, by the bedrock:InferenceProfileArn condition, to calls through the listed profile',
       });
     }
-
-    if (props.invocationLogging ?? AI_DEFAULTS.invocationLogging) this.invocationLogging(props);
+    this.retireInvocationLogging(props);
   }
 
-  private invocationLogging(props: AiBlueprintProps): void {
-    const group = logGroup(this, 'InvocationLogs', props.size, props.logRetentionDays);
+  /**
+   * Earlier versions set invocation logging from this stack with a custom resource
+   * (Ai/InvocationLogging) whose delete switched it off account-wide. Removing that resource
+   * from the template would make CloudFormation run its old delete on the next update, so it
+   * stays under the same logical and physical id with a read-only call and no delete: the
+   * update stores the harmless properties, and deleting this stack later changes nothing.
+   */
+  private retireInvocationLogging(props: AiBlueprintProps): void {
+    const read: cr.AwsSdkCall = {
+      service: 'Bedrock',
+      action: 'GetModelInvocationLoggingConfiguration',
+      physicalResourceId: cr.PhysicalResourceId.of(`${props.namePrefix}-bedrock-invocation-logging`),
+    };
+    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', props.size);
+    loggingConfigResource(this, {
+      apply: read,
+      actions: ['bedrock:GetModelInvocationLoggingConfiguration'],
+      handlerLogs,
+      does: 'Reads the Bedrock invocation-logging configuration (retired setter)',
+      reason:
+        'GetModelInvocationLoggingConfiguration reads the account-wide setting and supports no resource-level permissions',
+    });
+  }
+}
+
+/**
+ * Bedrock model-invocation logging of one account and region, to a retained log group through a
+ * scoped role. `PutModelInvocationLoggingConfiguration` sets a single account-wide value, so
+ * this construct belongs in a stack shared by every environment of the account and region:
+ * deleting one environment must not switch logging off for the others. Only deleting the shared
+ * stack itself does that.
+ */
+export class BedrockInvocationLogging extends Construct {
+  constructor(scope: Construct, id: string, props: BedrockInvocationLoggingProps) {
+    super(scope, id);
+    // Retained like prod data: the logs outlive any one environment.
+    const group = logGroup(this, 'InvocationLogs', 'prod', props.logRetentionDays);
     const role = new iam.Role(this, 'InvocationLoggingRole', {
       description: 'Lets Bedrock write model-invocation logs',
       assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', {
@@ -167,40 +201,57 @@ export class AiBlueprint extends Construct {
       service: 'Bedrock',
       action: 'PutModelInvocationLoggingConfiguration',
       parameters: { loggingConfig },
-      physicalResourceId: cr.PhysicalResourceId.of(`${props.namePrefix}-bedrock-invocation-logging`),
+      physicalResourceId: cr.PhysicalResourceId.of('bedrock-invocation-logging'),
       logging: cr.Logging.withDataHidden(),
     };
-    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', props.size, props.logRetentionDays);
-    const setting = new cr.AwsCustomResource(this, 'InvocationLogging', {
-      resourceType: 'Custom::BedrockInvocationLogging',
-      onCreate: put,
-      onUpdate: put,
-      onDelete: { service: 'Bedrock', action: 'DeleteModelInvocationLoggingConfiguration' },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: [
-            'bedrock:PutModelInvocationLoggingConfiguration',
-            'bedrock:DeleteModelInvocationLoggingConfiguration',
-          ],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn] }),
-      ]),
-      installLatestAwsSdk: false,
-      logGroup: handlerLogs,
-      role: functionRole(
-        this,
-        'InvocationLoggingHandlerRole',
-        handlerLogs,
-        'Sets the Bedrock invocation-logging configuration',
-      ),
-    });
-    setting.node.addDependency(role);
-    acknowledge(setting, {
-      'AwsSolutions-IAM5[Resource::*]':
+    const handlerLogs = logGroup(this, 'InvocationLoggingHandlerLogs', 'prod', props.logRetentionDays);
+    const setting = loggingConfigResource(this, {
+      apply: put,
+      remove: { service: 'Bedrock', action: 'DeleteModelInvocationLoggingConfiguration' },
+      actions: [
+        'bedrock:PutModelInvocationLoggingConfiguration',
+        'bedrock:DeleteModelInvocationLoggingConfiguration',
+      ],
+      passRole: role.roleArn,
+      handlerLogs,
+      does: 'Sets the Bedrock invocation-logging configuration',
+      reason:
         'Put/DeleteModelInvocationLoggingConfiguration act on the account-wide setting and support no resource-level permissions',
     });
+    setting.node.addDependency(role);
   }
+}
+
+/** The custom resource (Ai/InvocationLogging or the shared stack's) that calls Bedrock's logging API. */
+function loggingConfigResource(
+  scope: Construct,
+  opts: {
+    apply: cr.AwsSdkCall;
+    remove?: cr.AwsSdkCall;
+    actions: string[];
+    passRole?: string;
+    handlerLogs: logs.ILogGroup;
+    does: string;
+    reason: string;
+  },
+): cr.AwsCustomResource {
+  const resource = new cr.AwsCustomResource(scope, 'InvocationLogging', {
+    resourceType: 'Custom::BedrockInvocationLogging',
+    onCreate: opts.apply,
+    onUpdate: opts.apply,
+    onDelete: opts.remove,
+    policy: cr.AwsCustomResourcePolicy.fromStatements([
+      new iam.PolicyStatement({ actions: opts.actions, resources: ['*'] }),
+      ...(opts.passRole
+        ? [new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [opts.passRole] })]
+        : []),
+    ]),
+    installLatestAwsSdk: false,
+    logGroup: opts.handlerLogs,
+    role: functionRole(scope, 'InvocationLoggingHandlerRole', opts.handlerLogs, opts.does),
+  });
+  acknowledge(resource, { 'AwsSolutions-IAM5[Resource::*]': opts.reason });
+  return resource;
 }
 
 function modelStatements(scope: Construct, modelIds: readonly string[]): iam.PolicyStatement[] {

@@ -4,8 +4,9 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { BedrockAccess } from './api-lambda.js';
-import { API_EKS_DEFAULTS, bySize, type Size } from './defaults.js';
+import { API_EKS_DEFAULTS, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
+import { ZONES_FIX, availabilityZoneProblem, natGatewaysProblem } from './rules.js';
 import { tableDataStatement, type TableGrant } from './grants.js';
 import { acknowledge, logGroup } from './profile.js';
 
@@ -17,11 +18,20 @@ export interface ApiEksBlueprintProps {
   /** @default '1.33' */
   readonly kubernetesVersion?: string;
   /**
-   * The two availability zones of the VPC. They must be among the stack's availabilityZones,
-   * which should be set explicitly so that synthesis makes no context lookup.
-   * @default ['<region>a', '<region>b']
+   * Availability-zone names of the VPC (at least two, all in the stack's region). Zone letters
+   * differ between accounts (eu-west-2c does not exist everywhere), so there is no default: take
+   * them from `aws ec2 describe-availability-zones` in the target account. They must also be the
+   * stack's availabilityZones, so that synthesis makes no context lookup.
    */
-  readonly availabilityZones?: readonly string[];
+  readonly availabilityZones: readonly string[];
+  /**
+   * NAT gateways, each billed by the hour (~$0.045/h, ~$33/month, plus per GB) whether the
+   * cluster is used or not. 1: every zone's egress leaves through one zone (no zone redundancy);
+   * one per zone: redundant; 0: private subnets are isolated, so nodes and pods have no internet
+   * egress and pulling images needs VPC endpoints (ECR, S3, STS) or another route you provide.
+   * @default 1 in dev, one per availability zone in prod
+   */
+  readonly natGateways?: number;
   /**
    * IAM role given cluster-admin through an EKS access entry.
    * @default - the role named platformRoleName in the stack's account
@@ -45,7 +55,7 @@ export interface ApiEksBlueprintProps {
 
 /**
  * EKS Auto Mode cluster (aws-eks-v2: no kubectl Lambda layer, no nested stacks) in a VPC over
- * two availability zones, control-plane logging, an access entry for the platform role, and an
+ * the configured availability zones (NAT gateways by setting), control-plane logging, an access entry for the platform role, and an
  * IAM role for the API pods (EKS Pod Identity) with grants to the tables and Bedrock.
  */
 export class ApiEksBlueprint extends Construct {
@@ -57,18 +67,17 @@ export class ApiEksBlueprint extends Construct {
   constructor(scope: Construct, id: string, props: ApiEksBlueprintProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    if (!props.availabilityZones && Token.isUnresolved(stack.region))
-      throw new BlueprintError(
-        'api-eks',
-        'the stack has no region, so the availability zones cannot be named',
-        ['give the stack env.region or set api-eks.availabilityZones'],
-      );
-    const azs = props.availabilityZones ?? [`${stack.region}a`, `${stack.region}b`];
-    if (azs.length !== 2 || new Set(azs).size !== 2)
-      throw new BlueprintError(
-        'api-eks',
-        `availabilityZones must be two different zones, got ${azs.join(', ')}`,
-      );
+    const azs = [...(props.availabilityZones ?? [])];
+    const zoneProblem = availabilityZoneProblem(
+      azs,
+      Token.isUnresolved(stack.region) ? undefined : stack.region,
+    );
+    if (zoneProblem) throw new BlueprintError('api-eks', zoneProblem, [ZONES_FIX]);
+    const natGateways =
+      props.natGateways ?? (props.size === 'dev' ? API_EKS_DEFAULTS.natGateways.dev : azs.length);
+    const natProblem = natGatewaysProblem(natGateways, azs.length);
+    if (natProblem) throw new BlueprintError('api-eks', natProblem);
+    const egress = natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED;
     const version = props.kubernetesVersion ?? API_EKS_DEFAULTS.kubernetesVersion;
     if (!/^1\.\d{2}$/.test(version))
       throw new BlueprintError(
@@ -78,10 +87,10 @@ export class ApiEksBlueprint extends Construct {
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       availabilityZones: [...azs],
-      natGateways: bySize(API_EKS_DEFAULTS.natGateways, props.size),
+      natGateways,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
+        { name: 'private', subnetType: egress, cidrMask: 19 },
       ],
     });
     acknowledge(this.vpc, {
@@ -103,7 +112,7 @@ export class ApiEksBlueprint extends Construct {
       clusterName: props.namePrefix,
       version: eks.KubernetesVersion.of(version),
       vpc: this.vpc,
-      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      vpcSubnets: [{ subnetType: egress }],
       defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
       compute: { nodePools: ['system', 'general-purpose'] },
       endpointAccess:

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AUTH_DEFAULTS, bySize, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
+import { CALLBACK_FIX, SES_FIX, SES_MISSING, callbackUrlProblem, sesDomainProblem } from './rules.js';
 import { functionRole } from './grants.js';
 import { acknowledge, logGroup, profileOf } from './profile.js';
 
@@ -33,6 +34,28 @@ export interface AuthBlueprintProps {
   readonly usersTableKey?: string;
   /** @default 7 in dev, 365 in prod */
   readonly logRetentionDays?: number;
+  /**
+   * Send the pool's e-mail through Amazon SES from a verified identity of the stack's account.
+   * Required in prod: Cognito's default sender has a small daily quota, so sign-ups and password
+   * resets stop arriving.
+   * @default - Cognito's default sender (dev only)
+   */
+  readonly email?: AuthEmail;
+}
+
+/** Cognito's SES sending: the identity must be verified in SES in sesRegion of the stack's account. */
+export interface AuthEmail {
+  readonly fromEmail: string;
+  /** @default - no name */
+  readonly fromName?: string;
+  /** @default - fromEmail */
+  readonly replyTo?: string;
+  /** @default - the user pool's region */
+  readonly sesRegion?: string;
+  /** Verified domain identity holding fromEmail. @default - fromEmail is itself the verified identity */
+  readonly sesVerifiedDomain?: string;
+  /** @default - none */
+  readonly configurationSetName?: string;
 }
 
 /** Post-confirmation trigger: records the confirmed user once (idempotent on retries). */
@@ -73,20 +96,14 @@ export class AuthBlueprint extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthBlueprintProps) {
     super(scope, id);
-    if (props.callbackUrls.length === 0)
-      throw new BlueprintError('auth', 'callbackUrls is empty: the managed login has nowhere to return to', [
-        'set auth.callbackUrls, or give edge a domainName so that https://<domain>/ is used',
-      ]);
-    for (const url of [...props.callbackUrls, ...(props.logoutUrls ?? [])]) {
-      if (!/^https:\/\//.test(url) && !/^http:\/\/localhost(:\d+)?(\/|$)/.test(url))
-        throw new BlueprintError('auth', `"${url}" must use https (http is only allowed for localhost)`);
-    }
-    if (props.size === 'prod' && props.callbackUrls.some((u) => u.startsWith('http://')))
-      throw new BlueprintError('auth', 'a prod user pool must not redirect to http://localhost', [
-        'remove localhost from auth.callbackUrls of the prod environment',
-      ]);
+    const urlProblem = callbackUrlProblem(props.callbackUrls, props.logoutUrls ?? [], props.size);
+    if (urlProblem) throw new BlueprintError('auth', urlProblem, [CALLBACK_FIX]);
     const p = profileOf(props.size);
     const prod = props.size === 'prod';
+    if (prod && !props.email) throw new BlueprintError('auth', SES_MISSING, [SES_FIX]);
+    const mail = props.email;
+    const domainProblem = mail && sesDomainProblem(mail);
+    if (domainProblem) throw new BlueprintError('auth', domainProblem);
     const mfa = props.mfa ?? bySize(AUTH_DEFAULTS.mfa, props.size);
 
     if (props.usersTable) {
@@ -141,6 +158,7 @@ export class AuthBlueprint extends Construct {
       mfa: { off: cognito.Mfa.OFF, optional: cognito.Mfa.OPTIONAL, required: cognito.Mfa.REQUIRED }[mfa],
       mfaSecondFactor: mfa === 'off' ? undefined : { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      email: mail ? cognito.UserPoolEmail.withSES({ ...mail }) : undefined,
       featurePlan: prod ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
       standardThreatProtectionMode: prod ? cognito.StandardThreatProtectionMode.FULL_FUNCTION : undefined,
       deletionProtection: p.deletionProtection,

@@ -40,7 +40,8 @@ export const BLUEPRINT_CATALOG: Readonly<Record<BlueprintName, BlueprintInfo>> =
   },
   'api-eks': {
     name: 'api-eks',
-    summary: 'EKS Auto Mode cluster in a two-AZ VPC, Pod Identity role with grants to tables and Bedrock',
+    summary:
+      'EKS Auto Mode cluster in a VPC over the configured zones, Pod Identity role with grants to tables and Bedrock',
     uses: ['data', 'ai'],
   },
   ai: { name: 'ai', summary: 'Bedrock model access policy, guardrail and invocation logging', uses: [] },

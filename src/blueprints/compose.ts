@@ -2,17 +2,20 @@ import { isAbsolute, resolve } from 'node:path';
 import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
-import { AiBlueprint } from './ai.js';
+import { AiBlueprint, BedrockInvocationLogging } from './ai.js';
 import { ApiEksBlueprint } from './api-eks.js';
 import { ApiLambdaBlueprint, type BedrockAccess } from './api-lambda.js';
 import { AuthBlueprint } from './auth.js';
 import { BLUEPRINT_CATALOG, type BlueprintName } from './catalog.js';
 import { DataBlueprint, type TableSpec } from './data.js';
-import { AUTH_DEFAULTS, DEFAULT_TABLES } from './defaults.js';
+import { AI_DEFAULTS, AUTH_DEFAULTS, DEFAULT_TABLES, PROFILE } from './defaults.js';
 import { EdgeBlueprint } from './edge.js';
 import {
+  BEDROCK_LOGGING_STACK,
   EDGE_REGION,
+  accountTags,
   defaultDomainPrefix,
+  environmentTags,
   environmentTarget,
   mergedSettings,
   stackName,
@@ -20,8 +23,7 @@ import {
 import { BlueprintError } from './errors.js';
 import type { TableGrant } from './grants.js';
 import { ObservabilityBlueprint } from './observability.js';
-
-const LOCAL_DEV_ORIGIN = 'http://localhost:5173';
+import { LOCAL_DEV_ORIGIN, ZONES_FIX, defaultCallbackUrls } from './rules.js';
 
 export interface ComposeOptions {
   /** Folder of estate.yaml: codePath and buildDir are relative to it. */
@@ -32,8 +34,13 @@ export interface ComposeOptions {
 
 /** One stack of an environment and the blueprint it holds. */
 export interface ComposedStack {
-  readonly blueprint: BlueprintName | 'observability-edge';
+  readonly blueprint: BlueprintName | 'observability-edge' | 'bedrock-logging';
   readonly stack: Stack;
+  /**
+   * A stack of the account and region that the environments there share (Bedrock invocation
+   * logging): tearing an environment down must leave it in place.
+   */
+  readonly shared?: true;
 }
 
 export interface EstateStackProps extends StackProps {
@@ -51,6 +58,52 @@ export class EstateStack extends Stack {
   override get availabilityZones(): string[] {
     return this.zones;
   }
+}
+
+function loggingOn(config: EstateConfig, env: EnvironmentConfig): boolean {
+  return (
+    env.blueprints.includes('ai') &&
+    (mergedSettings(config, env).ai?.invocationLogging ?? AI_DEFAULTS.invocationLogging)
+  );
+}
+
+/**
+ * The stack `estate-bedrock-logging` of the environment's account and region, holding the one
+ * invocation-logging setting Bedrock has there. Every environment of that account and region
+ * builds it identically from estate.yaml (retention: the longest any of them asks for), so
+ * deploying any of them converges on the same stack, and none of them owns it: deleting an
+ * environment's stacks (`<env>-*`) leaves logging on for the others.
+ */
+function bedrockLoggingStack(
+  app: App,
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  target: { region: string; account?: string },
+): ComposedStack {
+  const id = `${BEDROCK_LOGGING_STACK}-${env.account}-${target.region}`;
+  const existing = app.node.tryFindChild(id);
+  if (existing instanceof Stack) return { blueprint: 'bedrock-logging', stack: existing, shared: true };
+  const sharing = config.environments.filter(
+    (e) =>
+      e.account === env.account &&
+      environmentTarget(config, e).region === target.region &&
+      loggingOn(config, e),
+  );
+  const logRetentionDays = Math.max(
+    ...sharing.map(
+      (e) => mergedSettings(config, e).observability?.logRetentionDays ?? PROFILE[e.size].logRetentionDays,
+    ),
+  );
+  const s = new EstateStack(app, id, {
+    stackName: BEDROCK_LOGGING_STACK,
+    env: { region: target.region, ...(target.account ? { account: target.account } : {}) },
+    zones: [`${target.region}a`, `${target.region}b`],
+    description: `estate: Bedrock model-invocation logging of account ${env.account} in ${target.region}, shared by its environments (${sharing.map((e) => e.name).join(', ')}); environment teardown leaves it`,
+  });
+  const tags = { ...accountTags(config, env.account), 'estate:shared': 'bedrock-invocation-logging' };
+  for (const [k, v] of Object.entries(tags)) Tags.of(s).add(k, v);
+  new BedrockInvocationLogging(s, 'InvocationLogging', { logRetentionDays });
+  return { blueprint: 'bedrock-logging', stack: s, shared: true };
 }
 
 /**
@@ -74,26 +127,23 @@ export function composeEnvironment(
   const logRetentionDays = settings.observability?.logRetentionDays;
   const crossRegion = target.region !== EDGE_REGION && has('edge');
   const fromConfigDir = (p: string) => (isAbsolute(p) ? p : resolve(opts.configDir, p));
-  const eksZones = settings['api-eks']?.availabilityZones ?? [`${target.region}a`, `${target.region}b`];
+  // Only the VPC of api-eks uses zones; the other stacks get placeholders that are never read.
+  const eksZones = has('api-eks') ? settings['api-eks']?.availabilityZones : undefined;
 
   const composed: ComposedStack[] = [];
-  const stack = (blueprint: ComposedStack['blueprint'], region = target.region): Stack => {
+  const stack = (blueprint: BlueprintName | 'observability-edge', region = target.region): Stack => {
     const name = stackName(env.name, blueprint);
     const info =
       blueprint === 'observability-edge' ? BLUEPRINT_CATALOG.observability : BLUEPRINT_CATALOG[blueprint];
     const s = new EstateStack(app, name, {
       stackName: name,
       env: { region, ...(target.account ? { account: target.account } : {}) },
-      zones: region === target.region ? eksZones : [`${region}a`, `${region}b`],
+      zones: region === target.region && eksZones ? eksZones : [`${region}a`, `${region}b`],
       description: `estate ${env.name} (${size}): ${info.summary}`,
       crossRegionReferences: crossRegion,
       terminationProtection: env.protected,
     });
-    Tags.of(s).add('estate:env', env.name);
-    Tags.of(s).add('estate:size', size);
-    Tags.of(s).add('estate:blueprint', info.name);
-    if (env.owner) Tags.of(s).add('estate:owner', env.owner);
-    for (const [k, v] of Object.entries(env.tags ?? {})) Tags.of(s).add(k, v);
+    for (const [k, v] of Object.entries(environmentTags(config, env, info.name))) Tags.of(s).add(k, v);
     composed.push({ blueprint, stack: s });
     return s;
   };
@@ -114,16 +164,21 @@ export function composeEnvironment(
 
   let bedrock: BedrockAccess | undefined;
   if (has('ai')) {
-    const ai = new AiBlueprint(stack('ai'), 'Ai', {
+    const aiStack = stack('ai');
+    const ai = new AiBlueprint(aiStack, 'Ai', {
       size,
       namePrefix: prefix,
       modelIds: settings.ai?.modelIds,
       contentFilterStrength: settings.ai?.contentFilterStrength,
       piiAction: settings.ai?.piiAction,
-      invocationLogging: settings.ai?.invocationLogging,
-      logRetentionDays,
     });
     bedrock = ai;
+    if (loggingOn(config, env)) {
+      const shared = bedrockLoggingStack(app, config, env, target);
+      // Deployed first: the setting points at the shared log group before <env>-ai retires its own.
+      aiStack.addDependency(shared.stack);
+      composed.push(shared);
+    }
   }
 
   const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;
@@ -143,10 +198,7 @@ export function composeEnvironment(
         'auth',
         `the partition key of table "${usersTableName}" must be a string (S) to hold the user's sub`,
       );
-    const callbackUrls = s.callbackUrls ?? [
-      ...(edgeDomain ? [`https://${edgeDomain}/`] : []),
-      ...(size === 'dev' ? [`${LOCAL_DEV_ORIGIN}/`] : []),
-    ];
+    const callbackUrls = s.callbackUrls ?? defaultCallbackUrls(size, edgeDomain);
     auth = new AuthBlueprint(stack('auth'), 'Auth', {
       size,
       namePrefix: prefix,
@@ -155,6 +207,7 @@ export function composeEnvironment(
       callbackUrls,
       logoutUrls: s.logoutUrls,
       groups: s.groups,
+      email: s.email,
       usersTable: data && usersSpec ? data.table(usersTableName) : undefined,
       usersTableKey: usersSpec?.partitionKey.name,
       logRetentionDays,
@@ -195,11 +248,16 @@ export function composeEnvironment(
 
   if (has('api-eks')) {
     const s = settings['api-eks'] ?? {};
+    if (!eksZones)
+      throw new BlueprintError('api-eks', `environment ${env.name} has no api-eks.availabilityZones`, [
+        ZONES_FIX,
+      ]);
     new ApiEksBlueprint(stack('api-eks'), 'Eks', {
       size,
       namePrefix: prefix,
       kubernetesVersion: s.kubernetesVersion,
       availabilityZones: eksZones,
+      natGateways: s.natGateways,
       platformRoleArn: s.platformRoleArn,
       platformRoleName: config.organization.accessRoleName,
       endpointAccess: s.endpointAccess,

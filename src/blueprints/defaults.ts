@@ -93,7 +93,7 @@ export const API_LAMBDA_DEFAULTS = {
 export const API_EKS_DEFAULTS = {
   kubernetesVersion: '1.33',
   endpointAccess: 'public-and-private',
-  natGateways: { dev: 1, prod: 2 },
+  natGateways: { dev: 1 },
   apiNamespace: 'api',
   apiServiceAccount: 'api',
 } as const;
@@ -137,6 +137,9 @@ export const SETTING_DEFAULTS: Record<
     logoutUrls: { text: 'same as callbackUrls' },
     domainPrefix: { text: '<organization name>-<environment>' },
     usersTable: AUTH_DEFAULTS.usersTable,
+    email: {
+      text: "dev: Cognito's default sender (a small daily quota); prod: none, required (an SES-verified fromEmail)",
+    },
   },
   data: {
     tables: { text: 'one table "users" with partition key userId (S)' },
@@ -154,7 +157,12 @@ export const SETTING_DEFAULTS: Record<
     apiNamespace: API_EKS_DEFAULTS.apiNamespace,
     apiServiceAccount: API_EKS_DEFAULTS.apiServiceAccount,
     platformRoleArn: { text: 'the role estate assumes in the account (organization.accessRoleName)' },
-    availabilityZones: { text: '<region>a and <region>b' },
+    availabilityZones: {
+      text: 'none: required, at least two zone names of the environment region (letters differ per account)',
+    },
+    natGateways: {
+      text: 'dev: 1 (~$33/month plus $0.045/GB, egress of every zone through one), prod: one per zone; 0: no internet egress',
+    },
   },
   ai: { ...AI_DEFAULTS },
   observability: {

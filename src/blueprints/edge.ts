@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { EDGE_DEFAULTS, bySize, type Size } from './defaults.js';
 import { BlueprintError } from './errors.js';
 import { functionRole } from './grants.js';
+import { edgeDomainProblem } from './rules.js';
 import { acknowledge, acknowledgeWildcards, logGroup, profileOf } from './profile.js';
 
 export interface EdgeBlueprintProps {
@@ -36,7 +37,7 @@ export interface EdgeBlueprintProps {
   readonly rateLimitPer5Minutes?: number;
   /** @default 'PriceClass_100' */
   readonly priceClass?: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
-  /** Domain name of an HTTP API routed at /api/* (uncached, all methods). @default - the API is not fronted */
+  /** Domain name of an HTTP API routed at /api/* (all methods, Authorization forwarded, cached at most 1 s when the API allows). @default - the API is not fronted */
   readonly apiDomainName?: string;
   /** @default a policy allowing same-origin scripts and https connections */
   readonly contentSecurityPolicy?: string;
@@ -171,8 +172,7 @@ export class EdgeBlueprint extends Construct {
               }),
               viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
               allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-              // Caching disabled: AllViewerExceptHostHeader may then forward Authorization.
-              cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+              cachePolicy: apiCachePolicy(this, props.namePrefix),
               originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
               responseHeadersPolicy: headers,
             },
@@ -190,8 +190,9 @@ export class EdgeBlueprint extends Construct {
           })),
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate: this.certificate,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      sslSupportMethod: cloudfront.SSLMethod.SNI,
+      // Both apply only to a custom certificate; CloudFront's default one has a fixed policy.
+      minimumProtocolVersion: this.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      sslSupportMethod: this.certificate ? cloudfront.SSLMethod.SNI : undefined,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass[toPriceClassKey(props.priceClass ?? EDGE_DEFAULTS.priceClass)],
       enableIpv6: true,
@@ -254,6 +255,28 @@ export class EdgeBlueprint extends Construct {
   }
 }
 
+/**
+ * The cache policy of /api/*. CloudFront forwards Authorization only as part of the cache key:
+ * an origin request policy may not list it, and a policy with every TTL at 0 (CachingDisabled)
+ * may not key on headers, so CachingDisabled drops it and every JWT route would answer 401.
+ * Keying on Authorization (and every query string and cookie) with TTLs 0/0/1 s forwards them;
+ * a response is cached only when the API itself sends Cache-Control, for at most a second, and
+ * never across users.
+ */
+function apiCachePolicy(scope: Construct, namePrefix: string): cloudfront.CachePolicy {
+  return new cloudfront.CachePolicy(scope, 'ApiCachePolicy', {
+    comment: `/api/* of ${namePrefix}: keyed on Authorization so CloudFront forwards it`,
+    minTtl: Duration.seconds(0),
+    defaultTtl: Duration.seconds(0),
+    maxTtl: Duration.seconds(1),
+    headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+    queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+    cookieBehavior: cloudfront.CacheCookieBehavior.all(),
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  });
+}
+
 function toPriceClassKey(pc: string): 'PRICE_CLASS_100' | 'PRICE_CLASS_200' | 'PRICE_CLASS_ALL' {
   return (
     {
@@ -272,21 +295,8 @@ function validate(scope: Construct, props: EdgeBlueprintProps): void {
       `the edge stack is in ${Token.isUnresolved(region) ? 'an unspecified region' : region}; CloudFront certificates and WAF web ACLs must be in us-east-1`,
       ['create the edge construct in a stack with env: { region: "us-east-1" }'],
     );
-  if (props.domainName && (!props.hostedZoneId || !props.hostedZoneName))
-    throw new BlueprintError('edge', `custom domain ${props.domainName} has no hosted zone`, [
-      'set edge.hostedZoneId and edge.hostedZoneName of the Route 53 public zone that holds the domain',
-    ]);
-  if (!props.domainName && (props.hostedZoneId || props.hostedZoneName))
-    throw new BlueprintError('edge', 'a hosted zone is given without edge.domainName', [
-      'set edge.domainName, or remove hostedZoneId and hostedZoneName',
-    ]);
-  if (props.domainName && props.hostedZoneName) {
-    const zone = props.hostedZoneName.replace(/\.$/, '');
-    if (props.domainName !== zone && !props.domainName.endsWith(`.${zone}`))
-      throw new BlueprintError('edge', `${props.domainName} is not inside hosted zone ${zone}`, [
-        `use a domain ending in .${zone}, or the zone that holds ${props.domainName}`,
-      ]);
-  }
+  const domainProblem = edgeDomainProblem(props);
+  if (domainProblem) throw new BlueprintError('edge', domainProblem.message, [domainProblem.fix]);
   if (props.buildDir) {
     if (!existsSync(props.buildDir) || !statSync(props.buildDir).isDirectory())
       throw new BlueprintError('edge', `buildDir ${props.buildDir} is not a folder`, [

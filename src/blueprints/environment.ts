@@ -4,6 +4,7 @@
  */
 import type { BlueprintSettings } from '../config/blueprint-settings.js';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
+import { mandatoryValues } from '../core/tags/apply.js';
 
 /** CloudFront's certificate and WebACL live in us-east-1, so the edge stack always does. */
 export const EDGE_REGION = 'us-east-1';
@@ -45,3 +46,35 @@ export function defaultDomainPrefix(orgName: string, envName: string): string {
 export function stackName(envName: string, blueprint: string): string {
   return `${envName}-${blueprint}`;
 }
+
+/**
+ * The tags every stack (and so every taggable resource) of the environment carries: each
+ * mandatory tag of tags.mandatory with the value its account gets (accounts[].tags, then
+ * tags.byKind, then the tag's default), the environment's own tags over them, then estate's.
+ * So blueprint resources pass `estate tags audit --strict` like the account itself.
+ */
+export function environmentTags(
+  config: EstateConfig,
+  env: EnvironmentConfig,
+  blueprint: string,
+): Record<string, string> {
+  const tags = accountTags(config, env.account);
+  Object.assign(tags, env.tags ?? {});
+  tags['estate:env'] = env.name;
+  tags['estate:size'] = env.size;
+  tags['estate:blueprint'] = blueprint;
+  if (env.owner) tags['estate:owner'] = env.owner;
+  return tags;
+}
+
+/** The mandatory tags with the values estate.yaml gives them in this account. */
+export function accountTags(config: EstateConfig, accountName: string): Record<string, string> {
+  const account = config.accounts.find((a) => a.name === accountName);
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(account ? mandatoryValues(config, account) : {}))
+    if (value !== undefined) tags[key] = value;
+  return tags;
+}
+
+/** Name of the stack that holds Bedrock invocation logging in each account and region. */
+export const BEDROCK_LOGGING_STACK = 'estate-bedrock-logging';

@@ -7,13 +7,23 @@
  * aws-cdk-lib is imported lazily, only on a cache miss: a cache hit costs a few file hashes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import type { Progress } from '../core/progress.js';
 import { EstateError, userError } from '../errors.js';
-import { environmentTarget, mergedSettings } from './environment.js';
+import { accountTags, environmentTarget, mergedSettings } from './environment.js';
 import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
 
 export interface SynthOptions {
@@ -37,7 +47,14 @@ export interface StackSummary {
   readonly blueprint: string;
   readonly region: string;
   readonly resources: number;
+  /** The template's file name in the assembly (named by artifact id, not always the stack name). */
+  readonly templateFile: string;
   readonly templateBytes: number;
+  /**
+   * Shared by the environments of the account and region (estate-bedrock-logging): deploy it
+   * with the environment, but never delete it with the environment.
+   */
+  readonly shared?: true;
 }
 
 export interface Finding {
@@ -56,6 +73,15 @@ export interface Acknowledgement {
   readonly paths: readonly string[];
 }
 
+/** A warning or error CDK attached to a construct (Annotations), as recorded in the assembly. */
+export interface SynthAnnotation {
+  readonly level: 'warning' | 'error';
+  readonly stack: string;
+  /** Construct path, e.g. /dev-api-eks/Eks/Vpc. */
+  readonly path: string;
+  readonly message: string;
+}
+
 export interface ValidationResult {
   /** No finding of severity error. */
   readonly ok: boolean;
@@ -72,18 +98,21 @@ export interface SynthResult {
   readonly cacheKey: string;
   readonly durationMs: number;
   readonly stacks: readonly StackSummary[];
+  /** CDK's warnings and errors from the assembly's metadata (kept with a cached assembly). */
+  readonly annotations: readonly SynthAnnotation[];
   /** Present when validation ran (now or for the cached assembly). */
   readonly validation?: ValidationResult;
 }
 
 /** Written last into the assembly folder; its presence with the same key means a hit. */
 const CACHE_FILE = 'estate-synth.json';
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface CacheEntry {
   readonly format: number;
   readonly key: string;
   readonly stacks: readonly StackSummary[];
+  readonly annotations: readonly SynthAnnotation[];
   readonly validation?: ValidationResult;
 }
 
@@ -116,26 +145,28 @@ export async function synthEnvironment(
   const outDir = resolve(cwd, opts.outDir ?? join('cdk.out', env.name));
   const validate = opts.validate ?? false;
   const key = cacheKey(config, env, opts);
+  const result = (cached: boolean, built: Built): SynthResult => ({
+    environment: env.name,
+    assemblyDir: outDir,
+    cached,
+    cacheKey: key,
+    durationMs: Math.round(performance.now() - started),
+    stacks: built.stacks,
+    annotations: built.annotations,
+    ...(built.validation ? { validation: built.validation } : {}),
+  });
 
   if (!opts.force) {
     const hit = readCache(outDir, key);
     if (hit && (!validate || hit.validation)) {
       progress({ type: 'skip', id: 'synth', message: `inputs unchanged, reusing ${outDir}` });
-      return {
-        environment: env.name,
-        assemblyDir: outDir,
-        cached: true,
-        cacheKey: key,
-        durationMs: Math.round(performance.now() - started),
-        stacks: hit.stacks,
-        ...(hit.validation ? { validation: hit.validation } : {}),
-      };
+      return result(true, hit);
     }
   }
 
   progress({ type: 'start', id: 'synth', title: `synthesise ${env.name}` });
   try {
-    return await synthesise(config, env, { ...opts, outDir, validate, key, started, progress });
+    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, progress }));
   } catch (error) {
     progress({ type: 'fail', id: 'synth', message: (error as Error).message.split('\n')[0]! });
     throw error;
@@ -145,23 +176,45 @@ export async function synthEnvironment(
 async function synthesise(
   config: EstateConfig,
   env: EnvironmentConfig,
+  opts: SynthOptions & { outDir: string; validate: boolean; key: string; progress: Progress },
+): Promise<Built> {
+  const { outDir, progress } = opts;
+  checkOutDir(outDir);
+  // Built next to the target and moved into place only when complete: a failure leaves the
+  // previous assembly (or nothing) where it was, never a half-written folder.
+  const staging = stagingDir(outDir);
+  try {
+    const built = await build(config, env, { ...opts, staging });
+    replaceDir(staging, outDir);
+    progress({ type: 'done', id: 'synth', message: `${built.stacks.length} stacks in ${outDir}` });
+    return built;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+type Built = Pick<SynthResult, 'stacks' | 'annotations' | 'validation'>;
+
+/** Synthesises into `staging` and writes the cache entry last; paths in the result name outDir. */
+async function build(
+  config: EstateConfig,
+  env: EnvironmentConfig,
   opts: SynthOptions & {
     outDir: string;
+    staging: string;
     validate: boolean;
     key: string;
-    started: number;
     progress: Progress;
   },
-): Promise<SynthResult> {
-  const { outDir, validate, key, started, progress } = opts;
-  prepareOutDir(outDir);
+): Promise<Built> {
+  const { outDir, staging, validate, key, progress } = opts;
   const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/cx-api'),
     import('./compose.js'),
   ]);
   const app = new App({
-    outdir: outDir,
+    outdir: staging,
     // The validator costs seconds and hundreds of MiB: only when asked for.
     builtinCloudFormationValidation: validate,
     context: validate
@@ -187,33 +240,41 @@ async function synthesise(
   });
   const assembly = app.synth();
 
-  const blueprintOf = new Map(composed.map((c) => [c.stack.artifactId, c.blueprint]));
+  const composedOf = new Map(composed.map((c) => [c.stack.artifactId, c]));
   const stacks: StackSummary[] = assembly.stacks.map((s) => ({
     name: s.stackName,
-    blueprint: blueprintOf.get(s.id) ?? s.id,
+    blueprint: composedOf.get(s.id)?.blueprint ?? s.id,
+    ...(composedOf.get(s.id)?.shared ? { shared: true as const } : {}),
     region: s.environment.region,
     resources: Object.keys((s.template as { Resources?: object }).Resources ?? {}).length,
+    templateFile: s.templateFile,
     templateBytes: statSync(s.templateFullPath).size,
   }));
+  const annotations: SynthAnnotation[] = assembly.stacksRecursively.flatMap((s) =>
+    s.messages
+      .filter((m) => m.level === 'warning' || m.level === 'error')
+      .map((m) => ({
+        level: m.level as 'warning' | 'error',
+        stack: s.stackName,
+        path: m.id,
+        message: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data),
+      })),
+  );
   let validation: ValidationResult | undefined;
   if (validate) {
     const { acknowledgementsOf } = await import('./nag.js');
-    const report = readValidationReport(join(outDir, cxapi.VALIDATION_REPORT_FILE));
-    validation = { ...report, acknowledged: acknowledgementsOf(app) };
+    const report = readValidationReport(join(staging, cxapi.VALIDATION_REPORT_FILE));
+    validation = {
+      ...report,
+      reportFile: join(outDir, cxapi.VALIDATION_REPORT_FILE),
+      acknowledged: acknowledgementsOf(app),
+    };
   }
 
-  const entry: CacheEntry = { format: CACHE_FORMAT, key, stacks, ...(validation ? { validation } : {}) };
-  writeFileSync(join(outDir, CACHE_FILE), JSON.stringify(entry, null, 2));
-  progress({ type: 'done', id: 'synth', message: `${stacks.length} stacks in ${outDir}` });
-  return {
-    environment: env.name,
-    assemblyDir: outDir,
-    cached: false,
-    cacheKey: key,
-    durationMs: Math.round(performance.now() - started),
-    stacks,
-    ...(validation ? { validation } : {}),
-  };
+  const built: Built = { stacks, annotations, ...(validation ? { validation } : {}) };
+  const entry: CacheEntry = { format: CACHE_FORMAT, key, ...built };
+  writeFileSync(join(staging, CACHE_FILE), JSON.stringify(entry, null, 2));
+  return built;
 }
 
 /** One line per stack: `dev-edge  us-east-1  19 resources  23.4 KB`. */
@@ -227,7 +288,8 @@ export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
 
 /**
  * sha256 over everything that shapes the assembly: the environment (with its merged blueprint
- * settings and target), the organisation fields the blueprints read, estate's and aws-cdk-lib's
+ * settings and target), the organisation fields the blueprints read, the account's mandatory
+ * tags, the environments sharing the account's Bedrock logging stack, estate's and aws-cdk-lib's
  * versions, the blueprint source files, and the contents of the Lambda code and build folders.
  */
 export function cacheKey(
@@ -255,6 +317,19 @@ export function cacheKey(
       settings,
       target: environmentTarget(config, env, opts.accountIds),
       organization: { name: config.organization.name, accessRoleName: config.organization.accessRoleName },
+      // Every stack carries the account's mandatory tags.
+      tags: accountTags(config, env.account),
+      // The shared estate-bedrock-logging stack is built from every environment of the account.
+      accountEnvironments: config.environments
+        .filter((e) => e.account === env.account)
+        .map((e) => ({
+          name: e.name,
+          region: environmentTarget(config, e).region,
+          blueprints: e.blueprints,
+          size: e.size,
+          ai: mergedSettings(config, e).ai,
+          observability: mergedSettings(config, e).observability,
+        })),
     }),
   );
   h.update('\0sources\0');
@@ -317,22 +392,64 @@ function readCache(outDir: string, key: string): CacheEntry | undefined {
   }
 }
 
-/** Empties an earlier assembly (stale assets would pile up); refuses to clear anything else. */
-function prepareOutDir(outDir: string): void {
-  if (existsSync(outDir)) {
-    if (!statSync(outDir).isDirectory())
-      throw userError('AssemblyFolder', `${outDir} exists and is not a folder`, ['pass another --out']);
-    const entries = readdirSync(outDir);
-    const isAssembly = entries.includes('manifest.json') || entries.includes(CACHE_FILE);
-    if (entries.length > 0 && !isAssembly)
-      throw userError(
-        'AssemblyFolder',
-        `${outDir} is not empty and holds no cloud assembly; refusing to overwrite it`,
-        ['pass an empty or new folder with --out'],
-      );
-    rmSync(outDir, { recursive: true, force: true });
+/** What a cloud assembly (complete or left half-written by an older estate) may hold. */
+const ASSEMBLY_ENTRY =
+  /^(asset\.|manifest\.json$|tree\.json$|cdk\.out$|(policy-)?validation-report\.json$|.+\.(template|assets|metadata)\.json$)/;
+
+/** The target may be replaced only when it is absent, empty or a cloud assembly. */
+function checkOutDir(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!statSync(outDir).isDirectory())
+    throw userError('AssemblyFolder', `${outDir} exists and is not a folder`, ['pass another --out']);
+  const entries = readdirSync(outDir);
+  const isAssembly =
+    entries.includes(CACHE_FILE) ||
+    entries.includes('manifest.json') ||
+    entries.every((e) => ASSEMBLY_ENTRY.test(e));
+  if (!isAssembly)
+    throw userError(
+      'AssemblyFolder',
+      `${outDir} is not empty and holds no cloud assembly; refusing to overwrite it`,
+      ['pass an empty or new folder with --out'],
+    );
+}
+
+/**
+ * A fresh folder beside outDir (same file system, so the final rename is atomic), named after
+ * this process; folders left by processes that no longer run (killed mid-synth) are removed.
+ */
+function stagingDir(outDir: string): string {
+  const parent = dirname(outDir);
+  const prefix = `.${basename(outDir)}.synth-`;
+  mkdirSync(parent, { recursive: true });
+  for (const entry of readdirSync(parent)) {
+    const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+    if (entry.startsWith(prefix) && pid && pid !== process.pid && !isRunning(pid))
+      rmSync(join(parent, entry), { recursive: true, force: true });
   }
-  mkdirSync(outDir, { recursive: true });
+  return mkdtempSync(join(parent, `${prefix}${process.pid}-`));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Moves the complete assembly into place: the old one aside, the new one in, the old one gone. */
+function replaceDir(staging: string, outDir: string): void {
+  const old = `${staging}.old`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  try {
+    renameSync(staging, outDir);
+  } catch (error) {
+    if (existsSync(old)) renameSync(old, outDir);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
 }
 
 interface ReportViolation {

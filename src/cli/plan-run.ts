@@ -2,7 +2,8 @@
  * What `plan` and `apply` share: load the config, build the sections (with AWS clients, or
  * none offline), check the caller, and run the planner with progress on stderr.
  */
-import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { loadCheckedConfig } from '../config/load-checked.js';
+import type { LoadedConfig } from '../config/loader.js';
 import { planEstate, type PlanRun } from '../core/plan/engine.js';
 import type { AwsClients } from '../aws/clients.js';
 import { awsClientsFor } from './aws-context.js';
@@ -26,7 +27,7 @@ export interface ComputedPlan extends PlanRun {
 }
 
 export async function computePlan(flags: PlanFlags, mode: OutputMode): Promise<ComputedPlan> {
-  const loaded = await loadConfig(flags.config);
+  const loaded = await loadCheckedConfig(flags.config);
   const offline = Boolean(flags.offline);
   const clients = offline ? undefined : awsClientsFor(loaded.config, flags, loaded.dir);
   const sections = await buildSections(loaded, clients, {

@@ -114,6 +114,42 @@ export const authSettings = z.strictObject({
     .min(1)
     .optional()
     .describe('Logical name of the data table the post-confirmation trigger writes new users to'),
+  email: z
+    .strictObject({
+      fromEmail: z
+        .string()
+        .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')
+        .describe('Sender address; an identity verified in Amazon SES (or inside sesVerifiedDomain)'),
+      fromName: z.string().min(1).optional().describe('Sender name shown with the address'),
+      replyTo: z
+        .string()
+        .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')
+        .optional()
+        .describe('Reply-To address; default: fromEmail'),
+      sesRegion: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-2')
+        .optional()
+        .describe(
+          "Region of the SES identity when it is not the user pool's (Cognito also accepts us-east-1, us-west-2 or eu-west-1 for some regions)",
+        ),
+      sesVerifiedDomain: z
+        .string()
+        .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a lowercase DNS name such as example.com')
+        .optional()
+        .describe(
+          'Verified SES domain identity that holds fromEmail, when the address itself is not verified',
+        ),
+      configurationSetName: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('SES configuration set applied to the mails'),
+    })
+    .optional()
+    .describe(
+      "Send sign-up and recovery mail through Amazon SES (required in prod: Cognito's default sender has a small daily quota)",
+    ),
 });
 
 export const dataSettings = z.strictObject({
@@ -153,10 +189,27 @@ export const apiEksSettings = z.strictObject({
     .optional()
     .describe('IAM role given cluster-admin through an EKS access entry'),
   availabilityZones: z
-    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-2a'))
-    .length(2, 'exactly two availability zones')
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
+          'an availability zone name such as eu-west-2a (zone IDs such as euw2-az1 are not accepted)',
+        ),
+    )
+    .min(2, 'at least two availability zones')
     .optional()
-    .describe('The two availability zones of the VPC'),
+    .describe(
+      'Availability-zone names of the VPC, at least two, in the environment region (required: zone letters differ between accounts)',
+    ),
+  natGateways: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'NAT gateways of the VPC, at most one per zone. Each bills ~$0.045/h (~$33/month) plus $0.045/GB whether used or not (us-east-1 prices). 1: all egress through one zone; one per zone: redundant; 0: no internet egress from nodes or pods (isolated subnets; images then need VPC endpoints you add)',
+    ),
   endpointAccess: z
     .enum(['public-and-private', 'private'])
     .optional()
@@ -188,7 +241,7 @@ export const aiSettings = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'Turn on Bedrock model-invocation logging to CloudWatch Logs (one setting per account and region)',
+      'Bedrock model-invocation logging to CloudWatch Logs. It is one setting per account and region, so it lives in the stack estate-bedrock-logging shared by the environments there: deleting an environment leaves it on; delete that stack to switch it off',
     ),
 });
 

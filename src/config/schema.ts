@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
 import { cronProblem } from '../core/schedule/cron.js';
+import { blueprintChecks } from './blueprint-checks.js';
 import { blueprintSettingsSchema } from './blueprint-settings.js';
 import {
   ACCOUNT_ID_RE,
@@ -507,6 +508,9 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     if (env.size === 'prod' && env.ttl)
       issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
   });
+
+  // What synth would reject in the blueprint settings, at the key to set.
+  blueprintChecks(cfg, issue);
 }
 
 type Issue = (path: (string | number)[], message: string) => void;

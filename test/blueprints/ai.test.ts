@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AiBlueprint, type AiBlueprintProps } from '../../src/blueprints/ai.js';
+import { AiBlueprint, BedrockInvocationLogging, type AiBlueprintProps } from '../../src/blueprints/ai.js';
 import { flat, newApp, resourcesOf, stackIn, template } from './_helpers.js';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -114,30 +114,50 @@ describe('ai blueprint', () => {
     expect(devId).not.toBe(prodId); // MEDIUM vs HIGH filters: different config hash
   });
 
-  it('turns on model-invocation logging to a log group through a scoped role', () => {
-    for (const [t, days] of [
-      [dev, 7],
-      [prod, 365],
-    ] as const) {
-      const [, cr] = resourcesOf(t, 'Custom::BedrockInvocationLogging')[0]!;
-      expect(flat(cr.Properties.Create)).toContain('"action":"PutModelInvocationLoggingConfiguration"');
-      expect(flat(cr.Properties.Create)).toContain('"textDataDeliveryEnabled":true');
-      expect(cr.Properties.Delete).toContain('DeleteModelInvocationLoggingConfiguration');
-      expect(cr.Properties.InstallLatestAwsSdk).toBe(false);
-      t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: days });
-      t.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Principal: { Service: 'bedrock.amazonaws.com' },
-              Condition: Match.objectLike({
-                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              }),
-            }),
-          ],
-        },
-      });
+  it('sets no account-wide invocation logging itself (that is the shared stack of the account)', () => {
+    for (const t of [dev, prod]) {
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/(Put|Delete)ModelInvocationLoggingConfiguration/);
     }
+  });
+
+  it('keeps the resource earlier versions set logging with, read-only and without a delete', () => {
+    // Same logical and physical id: CloudFormation updates it (storing properties without a
+    // delete) instead of removing it, which would have run its old delete and switched logging off.
+    const [id, cr] = resourcesOf(dev, 'Custom::BedrockInvocationLogging')[0]!;
+    expect(id).toMatch(/^AiInvocationLogging/);
+    expect(flat(cr.Properties.Create)).toContain('"action":"GetModelInvocationLoggingConfiguration"');
+    expect(flat(cr.Properties.Create)).toContain(
+      '"physicalResourceId":{"id":"dev-bedrock-invocation-logging"}',
+    );
+    expect(flat(cr.Properties.Update)).toContain('GetModelInvocationLoggingConfiguration');
+    expect(cr.Properties.Delete).toBeUndefined();
+  });
+});
+
+describe('bedrock invocation logging', () => {
+  it('turns on model-invocation logging to a retained log group through a scoped role', () => {
+    const stack = stackIn(newApp(), 'shared');
+    new BedrockInvocationLogging(stack, 'Logging', { logRetentionDays: 30 });
+    const t = template(stack);
+    const [, cr] = resourcesOf(t, 'Custom::BedrockInvocationLogging')[0]!;
+    expect(flat(cr.Properties.Create)).toContain('"action":"PutModelInvocationLoggingConfiguration"');
+    expect(flat(cr.Properties.Create)).toContain('"textDataDeliveryEnabled":true');
+    expect(cr.Properties.InstallLatestAwsSdk).toBe(false);
+    const groups = resourcesOf(t, 'AWS::Logs::LogGroup');
+    expect(groups.map(([, g]) => g.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'bedrock.amazonaws.com' },
+            Condition: Match.objectLike({
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            }),
+          }),
+        ],
+      },
+    });
   });
 });
 
@@ -152,12 +172,5 @@ describe('ai blueprint props', () => {
   it('fails when a model id is a wildcard or not a model id', () => {
     expect(() => build({ modelIds: ['anthropic.*'] })).toThrow(/wildcards are not allowed/);
     expect(() => build({ modelIds: ['claude'] })).toThrow(/"claude" is not a Bedrock model id/);
-  });
-
-  it('creates no logging resources when invocation logging is off', () => {
-    const app = newApp();
-    const s = stackIn(app, 's');
-    new AiBlueprint(s, 'Ai', { size: 'dev', namePrefix: 'x', invocationLogging: false });
-    expect(Object.keys(template(s).findResources('Custom::BedrockInvocationLogging'))).toHaveLength(0);
   });
 });

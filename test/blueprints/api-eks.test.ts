@@ -23,7 +23,11 @@ beforeAll(() => {
   const table = new dynamodb.TableV2(prodStack, 'Table', {
     partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
   });
-  new ApiEksBlueprint(devStack, 'Eks', { size: 'dev', namePrefix: 'dev' });
+  new ApiEksBlueprint(devStack, 'Eks', {
+    size: 'dev',
+    namePrefix: 'dev',
+    availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+  });
   new ApiEksBlueprint(prodStack, 'Eks', {
     size: 'prod',
     namePrefix: 'prod',
@@ -159,18 +163,58 @@ describe('api-eks blueprint', () => {
 
 describe('api-eks blueprint props', () => {
   const build = (props: Partial<ApiEksBlueprintProps>, stack?: Stack) =>
-    new ApiEksBlueprint(stack ?? stackIn(newApp(), 's'), 'Eks', { size: 'dev', namePrefix: 'x', ...props });
+    new ApiEksBlueprint(stack ?? stackIn(newApp(), 's'), 'Eks', {
+      size: 'dev',
+      namePrefix: 'x',
+      availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+      ...props,
+    } as ApiEksBlueprintProps);
 
-  it('fails when the availability zones are not two different zones', () => {
-    expect(() => build({ availabilityZones: ['eu-west-2a'] })).toThrow(/two different zones/);
+  it('fails when the availability zones are not at least two different zones', () => {
+    expect(() => build({ availabilityZones: ['eu-west-2a'] })).toThrow(/at least two different zones/);
     expect(() => build({ availabilityZones: ['eu-west-2a', 'eu-west-2a'] })).toThrow(/two different zones/);
+    expect(() => build({ availabilityZones: [] })).toThrow(/no availabilityZones/);
+  });
+
+  it('fails when a zone is not in the stack region', () => {
+    expect(() => build({ availabilityZones: ['eu-west-2a', 'eu-west-1b'] })).toThrow(
+      /eu-west-1b is not a zone of eu-west-2/,
+    );
+  });
+
+  it('fails when there are more NAT gateways than zones', () => {
+    expect(() => build({ natGateways: 3 })).toThrow(
+      /natGateways 3 must be a whole number from 0 to .* \(2\)/,
+    );
+  });
+
+  it('builds isolated private subnets and no NAT gateway with natGateways: 0, one per zone in prod', () => {
+    const app = newApp();
+    const none = new EstateStack(app, 'none', {
+      env: { region: 'eu-west-2' },
+      zones: ['eu-west-2a', 'eu-west-2c'],
+    });
+    const three = new EstateStack(app, 'three', {
+      env: { region: 'eu-west-2' },
+      zones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
+    });
+    build({ availabilityZones: ['eu-west-2a', 'eu-west-2c'], natGateways: 0 }, none);
+    build({ size: 'prod', availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'] }, three);
+    const t0 = template(none);
+    t0.resourceCountIs('AWS::EC2::NatGateway', 0);
+    // No route to the internet from the private subnets.
+    const privateRoutes = resourcesOf(t0, 'AWS::EC2::Route').filter(([id]) => id.includes('private'));
+    expect(privateRoutes).toEqual([]);
+    template(three).resourceCountIs('AWS::EC2::NatGateway', 3);
   });
 
   it('fails when the Kubernetes version is not a minor version', () => {
     expect(() => build({ kubernetesVersion: '1.33.2' })).toThrow(/not a minor version/);
   });
 
-  it('fails when the stack has no region and no zones are given', () => {
-    expect(() => build({}, new Stack(newApp(), 'agnostic'))).toThrow(/stack has no region/);
+  it('fails when no zones are given', () => {
+    expect(() => build({ availabilityZones: undefined }, new Stack(newApp(), 'agnostic'))).toThrow(
+      /no availabilityZones/,
+    );
   });
 });

@@ -32,6 +32,7 @@ beforeAll(() => {
     callbackUrls: ['https://app.example.com/callback'],
     logoutUrls: ['https://app.example.com/'],
     groups: ['admins', 'members', 'support'],
+    email: { fromEmail: 'no-reply@example.com', fromName: 'Example', sesRegion: 'eu-west-1' },
   });
   dev = template(devStack);
   prod = template(prodStack);
@@ -140,6 +141,22 @@ describe('auth blueprint', () => {
   });
 });
 
+describe('auth e-mail', () => {
+  it("sends prod mail through SES from the verified identity; dev keeps Cognito's sender", () => {
+    expect(pool(prod).Properties.EmailConfiguration).toMatchObject({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'Example <no-reply@example.com>',
+      SourceArn: {
+        'Fn::Join': ['', expect.arrayContaining([':ses:eu-west-1:', ':identity/no-reply@example.com'])],
+      },
+    });
+    expect(pool(dev).Properties.EmailConfiguration ?? {}).not.toHaveProperty(
+      'EmailSendingAccount',
+      'DEVELOPER',
+    );
+  });
+});
+
 describe('auth blueprint props', () => {
   const build = (props: Partial<AuthBlueprintProps>, size: 'dev' | 'prod' = 'dev') =>
     new AuthBlueprint(stackIn(newApp(), 's'), 'Auth', {
@@ -147,8 +164,19 @@ describe('auth blueprint props', () => {
       namePrefix: 'x',
       domainPrefix: 'x',
       callbackUrls: ['https://app.example.com/'],
+      ...(size === 'prod' ? { email: { fromEmail: 'no-reply@example.com' } } : {}),
       ...props,
     });
+
+  it("fails when a prod pool has no SES sender (Cognito's default sender has a small daily quota)", () => {
+    expect(() => build({ email: undefined }, 'prod')).toThrow(/prod user pool needs Amazon SES/);
+  });
+
+  it('fails when fromEmail is outside sesVerifiedDomain', () => {
+    expect(() => build({ email: { fromEmail: 'a@other.com', sesVerifiedDomain: 'example.com' } })).toThrow(
+      /not inside sesVerifiedDomain example.com/,
+    );
+  });
 
   it('fails when there is no callback URL', () => {
     expect(() => build({ callbackUrls: [] })).toThrow(/callbackUrls is empty/);

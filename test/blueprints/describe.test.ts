@@ -31,6 +31,14 @@ describe('describeBlueprints', () => {
     expect(formatDefault(memory.default)).toBe('dev: 256, prod: 512');
   });
 
+  it('states what NAT gateways cost and that api-eks zones have no default', () => {
+    const eks = docs.find((d) => d.name === 'api-eks')!.settings;
+    const nat = eks.find((s) => s.name === 'natGateways')!;
+    expect(nat.description).toMatch(/\$0\.045\/h .*\$33\/month.*0: no internet egress/);
+    expect(formatDefault(nat.default)).toMatch(/^dev: 1 .*prod: one per zone/);
+    expect(formatDefault(eks.find((s) => s.name === 'availabilityZones')!.default)).toMatch(/required/);
+  });
+
   it('documents only settings that exist, with defaults the settings schema accepts', () => {
     for (const [name, defaults] of Object.entries(SETTING_DEFAULTS)) {
       const shape = BLUEPRINT_SETTINGS_SHAPES[name as keyof typeof BLUEPRINT_SETTINGS_SHAPES].shape as Record<

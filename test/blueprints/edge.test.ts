@@ -188,11 +188,10 @@ describe('edge blueprint', () => {
     });
   });
 
-  it('routes /api/* to the API over HTTPS, uncached, forwarding the viewer headers but Host', () => {
+  it('routes /api/* to the API over HTTPS, forwarding the viewer headers but Host', () => {
     const api = distribution(prod).CacheBehaviors.find((b: any) => b.PathPattern === '/api/*');
     expect(api).toMatchObject({
       ViewerProtocolPolicy: 'https-only',
-      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
       OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
       AllowedMethods: expect.arrayContaining(['POST', 'PUT', 'PATCH', 'DELETE']),
     });
@@ -203,6 +202,23 @@ describe('edge blueprint', () => {
       }),
     );
     expect(distribution(dev).CacheBehaviors).toBeUndefined();
+  });
+
+  it('forwards Authorization on /api/* through a cache policy keyed on it with TTLs 0/0/1 s', () => {
+    // CloudFront forwards Authorization only in the cache key: CachingDisabled (all TTLs 0)
+    // cannot key on headers and origin request policies may not list it.
+    const api = distribution(prod).CacheBehaviors.find((b: any) => b.PathPattern === '/api/*');
+    const [id, policy] = resourcesOf(prod, 'AWS::CloudFront::CachePolicy').find(
+      ([logicalId]) => api.CachePolicyId?.Ref === logicalId,
+    )!;
+    expect(id).toBeDefined();
+    const config = policy.Properties.CachePolicyConfig;
+    expect(config).toMatchObject({ MinTTL: 0, DefaultTTL: 0, MaxTTL: 1 });
+    expect(config.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] },
+      QueryStringsConfig: { QueryStringBehavior: 'all' },
+      CookiesConfig: { CookieBehavior: 'all' },
+    });
   });
 
   it('is destroyable in dev and retained, versioned and upload-able in prod', () => {

@@ -35,6 +35,7 @@ const config = estate({
           hostedZoneName: 'example.com',
         },
         observability: { alarmEmail: 'ops@example.com' },
+        auth: { email: { fromEmail: 'no-reply@example.com' } },
       },
     },
     {
@@ -43,13 +44,14 @@ const config = estate({
       region: 'eu-west-1',
       blueprints: ['data', 'api-eks', 'ai', 'observability'],
       size: 'prod',
+      settings: { 'api-eks': { availabilityZones: ['eu-west-1a', 'eu-west-1b'] } },
     },
     {
       name: 'eks-dev',
       account: 'dev-acct',
       blueprints: ['data', 'api-eks', 'ai'],
       size: 'dev',
-      settings: { 'api-eks': { endpointAccess: 'private' } },
+      settings: { 'api-eks': { endpointAccess: 'private', availabilityZones: ['eu-west-2a', 'eu-west-2b'] } },
     },
   ],
 });

@@ -49,14 +49,16 @@ describe('synthEnvironment', () => {
       'dev-data',
       'dev-edge',
       'dev-observability',
+      'estate-bedrock-logging',
     ]);
+    expect(first.stacks.filter((s) => s.shared).map((s) => s.name)).toEqual(['estate-bedrock-logging']);
     // Listed in deployment order: producers before consumers.
     expect(names.indexOf('dev-data')).toBeLessThan(names.indexOf('dev-auth'));
     expect(names.indexOf('dev-auth')).toBeLessThan(names.indexOf('dev-api-lambda'));
     expect(names.indexOf('dev-edge')).toBeLessThan(names.indexOf('dev-observability'));
     for (const s of first.stacks) {
       expect(s.resources).toBeGreaterThan(0);
-      expect(s.templateBytes).toBe(readFileSync(join(first.assemblyDir, `${s.name}.template.json`)).length);
+      expect(s.templateBytes).toBe(readFileSync(join(first.assemblyDir, s.templateFile)).length);
     }
     expect(first.stacks.find((s) => s.name === 'dev-edge')).toMatchObject({
       blueprint: 'edge',
@@ -91,6 +93,23 @@ describe('synthEnvironment', () => {
     expect(cacheKey(config, env, { configDir })).not.toBe(before);
   });
 
+  it("keys on the account's mandatory tags and on the other environments sharing its logging stack", () => {
+    const env = config.environments[0]!;
+    const before = cacheKey(config, env, { configDir });
+    const tagged = { ...config, tags: { mandatory: [{ key: 'cost-center', default: 'web' }] } };
+    expect(cacheKey(tagged, env, { configDir })).not.toBe(before);
+    const sibling = {
+      name: 'other',
+      account: 'dev-acct',
+      blueprints: ['ai' as const],
+      size: 'dev' as const,
+      protected: false,
+      settings: { observability: { logRetentionDays: 30 } },
+    };
+    const shared = { ...config, environments: [...config.environments, sibling] };
+    expect(cacheKey(shared, env, { configDir })).not.toBe(before);
+  });
+
   it('keys on the account the stacks are bound to', () => {
     const env = config.environments[0]!;
     expect(cacheKey(config, env, { configDir, accountIds: { 'dev-acct': '111122223333' } })).not.toBe(
@@ -111,5 +130,15 @@ describe('synthEnvironment', () => {
       /refusing to overwrite/,
     );
     expect(existsSync(join(out, 'src'))).toBe(true);
+  });
+
+  it('replaces what an interrupted synth of an older estate left (staged assets, no manifest)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'estate-out-')), 'dev');
+    mkdirSync(join(out, 'asset.0123abcd'), { recursive: true });
+    writeFileSync(join(out, 'dev-data.template.json'), '{}');
+    const r = await synthEnvironment(config, 'dev', { configDir, outDir: out });
+    expect(r.cached).toBe(false);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(existsSync(join(out, 'asset.0123abcd'))).toBe(false);
   });
 });

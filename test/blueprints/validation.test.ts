@@ -25,6 +25,7 @@ const config = estate({
           hostedZoneName: 'example.com',
           buildDir: buildDir(),
         },
+        auth: { email: { fromEmail: 'no-reply@example.com' } },
       },
     },
     {
@@ -32,6 +33,7 @@ const config = estate({
       account: 'dev-acct',
       blueprints: ['data', 'api-eks', 'ai', 'observability'],
       size: 'dev',
+      settings: { 'api-eks': { availabilityZones: ['eu-west-2a', 'eu-west-2b'] } },
     },
   ],
 });

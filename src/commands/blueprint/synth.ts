@@ -1,12 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
-import { loadConfig } from '../../config/loader.js';
+import { loadCheckedConfig } from '../../config/load-checked.js';
 import type { SynthResult } from '../../blueprints/synth.js';
 
 export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
   static override summary = "Synthesise an environment's stacks into a cloud assembly, offline.";
   static override description = `Builds the <env>-<blueprint> stacks of one environment from estate.yaml without credentials or lookups and writes the cloud assembly (default cdk.out/<env>). With unchanged config, code and estate version the previous assembly is reused.
+CDK's own warnings and errors (annotations) are listed with their construct paths and counted; an error makes the exit code 1.
 --validate runs the CloudFormation validator bundled with aws-cdk-lib and cdk-nag's AwsSolutions pack once over all templates; an unacknowledged error makes the exit code 1 (the assembly is still written).`;
   static override examples = [
     '<%= config.bin %> blueprint synth alice',
@@ -24,7 +25,8 @@ export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
   };
 
   async run(): Promise<SynthResult> {
-    const { config, dir } = await loadConfig(this.flags.config);
+    const loaded = await loadCheckedConfig(this.flags.config);
+    const { config, dir } = loaded;
     const { synthEnvironment, summaryLines } = await import('../../blueprints/synth.js');
     const env = this.args.env;
     const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
@@ -36,11 +38,19 @@ export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
         progress,
       }),
     );
-    if (result.validation && !result.validation.ok) this.partialFailure();
+    // CDK error annotations fail a deploy: report them as a failure now.
+    if ((result.validation && !result.validation.ok) || result.annotations.some((a) => a.level === 'error'))
+      this.partialFailure();
     if (this.jsonEnabled()) return result;
     const lines = [...summaryLines(result)];
     lines.push(
       `${result.cached ? 'reused' : 'wrote'} ${result.assemblyDir} (${result.stacks.length} stacks, ${result.durationMs} ms)`,
+    );
+    for (const a of result.annotations)
+      lines.push(`${a.level === 'error' ? '✖' : '!'} cdk ${a.level}: ${a.message} (${a.path})`);
+    const errors = result.annotations.filter((a) => a.level === 'error').length;
+    lines.push(
+      `CDK: ${errors} error${errors === 1 ? '' : 's'}, ${result.annotations.length - errors} warning${result.annotations.length - errors === 1 ? '' : 's'}`,
     );
     const v = result.validation;
     if (v) {

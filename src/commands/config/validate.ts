@@ -1,5 +1,5 @@
 import { BaseCommand, configFlag } from '../../cli/base-command.js';
-import { loadConfig } from '../../config/loader.js';
+import { loadCheckedConfig } from '../../config/load-checked.js';
 import { ouPaths } from '../../config/schema.js';
 
 export interface ValidateResult {
@@ -14,7 +14,7 @@ export interface ValidateResult {
 export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override summary = 'Check estate.yaml and report every problem at once.';
   static override description =
-    'Validates the schema and the cross-references (OUs, accounts, environments, policies, tags, schedules) without any AWS call. Problems are listed as `file:line: path.to.field: message`; the exit code is 2 when there are any.';
+    'Validates the schema and the cross-references (OUs, accounts, environments, policies, tags, schedules) and every blueprint setting that `blueprint synth` would reject (callback URLs, SES sender of prod pools, availability zones, code folders relative to estate.yaml), without any AWS call. A front-end build folder (edge.buildDir) is checked by synth only, since CI validates before building. Problems are listed as `file:line: path.to.field: message`; the exit code is 2 when there are any.';
   static override examples = [
     '<%= config.bin %> config validate',
     '<%= config.bin %> config validate --config templates/examples/recall/estate.yaml --json',
@@ -22,7 +22,8 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override flags = { ...configFlag };
 
   async run(): Promise<ValidateResult> {
-    const { file, config } = await loadConfig(this.flags.config);
+    const loaded = await loadCheckedConfig(this.flags.config);
+    const { file, config } = loaded;
     const result: ValidateResult = {
       valid: true,
       file,

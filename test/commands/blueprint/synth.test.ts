@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE, estate, tempDir } from '../../_helpers/cli.js';
 
@@ -31,6 +32,7 @@ describe('estate blueprint synth', () => {
       'alice-data',
       'alice-edge',
       'alice-observability',
+      'estate-bedrock-logging',
     ]);
     expect(existsSync(join(a.assemblyDir, 'manifest.json'))).toBe(true);
 
@@ -48,7 +50,7 @@ describe('estate blueprint synth', () => {
     const r = await run(['alice', '--out', 'assembly']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^alice-edge\s+us-east-1\s+\d+ resources\s+[\d.]+ KB$/m);
-    expect(r.stdout).toContain(`wrote ${join(dir, 'assembly')} (6 stacks`);
+    expect(r.stdout).toContain(`wrote ${join(dir, 'assembly')} (7 stacks`);
     expect(r.stderr).toMatch(/synthesise alice/);
   });
 
@@ -80,5 +82,71 @@ describe('estate blueprint synth', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing to overwrite/);
     expect(existsSync(join(dir, 'notes', 'todo.txt'))).toBe(true);
+  });
+
+  it("reports CDK's own warnings in the text and the --json result instead of none", async () => {
+    const r = await run(['alice', '--json', '--out', 'warnings', '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        stack: 'alice-auth',
+        path: '/alice-auth',
+        message: expect.stringMatching(/cross-stack-reference strength/),
+      }),
+    );
+    const text = await run(['alice', '--out', 'warnings']);
+    expect(text.stdout).toMatch(
+      /^! cdk warning: No cross-stack-reference strength configured.*\(\/alice-auth\)$/m,
+    );
+    expect(text.stdout).toMatch(new RegExp(`^CDK: 0 errors, ${result.annotations.length} warnings?$`, 'm'));
+  });
+});
+
+describe('estate blueprint synth after a failed synth', () => {
+  // Given the example copied into a fresh project whose alice environment uploads a build folder.
+  let project: string;
+  let done: () => Promise<void>;
+  beforeAll(async () => {
+    ({ dir: project, cleanup: done } = await tempDir('estate-synth-fail-'));
+    const doc = parseDocument(readFileSync(EXAMPLE, 'utf8'));
+    doc.setIn(['environments', 0, 'settings', 'edge'], doc.createNode({ buildDir: 'site' }));
+    writeFileSync(join(project, 'estate.yaml'), doc.toString());
+    mkdirSync(join(project, 'site'));
+  });
+  afterAll(async () => done());
+  const synth = (args: string[]) =>
+    estate(['blueprint', 'synth', 'alice', '--json', ...args], { cwd: project });
+  const assembly = () => join(project, 'cdk.out', 'alice');
+  const leftovers = () => readdirSync(dirname(assembly())).filter((f) => f !== 'alice');
+
+  it('leaves nothing behind when the first synth fails', async () => {
+    // No index.html yet: the edge blueprint rejects the folder while the tree is built, after
+    // other stacks' assets were already staged.
+    const r = await synth([]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/buildDir .*site has no index\.html/);
+    expect(existsSync(assembly())).toBe(false);
+    expect(existsSync(join(project, 'cdk.out')) ? leftovers() : []).toEqual([]);
+  });
+
+  it('keeps the previous assembly when a later synth fails, and synthesises once the cause is fixed', async () => {
+    writeFileSync(join(project, 'site', 'index.html'), '<!doctype html><title>v1</title>');
+    const ok = await synth([]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const before = readFileSync(join(assembly(), 'manifest.json'), 'utf8');
+
+    rmSync(join(project, 'site', 'index.html'));
+    const failed = await synth(['--force']);
+    expect(failed.code).toBe(2);
+    expect(readFileSync(join(assembly(), 'manifest.json'), 'utf8')).toBe(before);
+    expect(leftovers()).toEqual([]);
+
+    writeFileSync(join(project, 'site', 'index.html'), '<!doctype html><title>v2</title>');
+    const again = await synth([]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ cached: false, assemblyDir: assembly() });
+    expect(leftovers()).toEqual([]);
   });
 });
