@@ -109,16 +109,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     );
   }
 
+  /** The exit code for an error; a command with its own exit-code contract overrides it. */
+  protected exitCodeFor(error: EstateError): number {
+    return error.exitCode;
+  }
+
   override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     const error = toEstateError(err);
-    process.exitCode = error.exitCode;
+    const code = this.exitCodeFor(error);
+    process.exitCode = code;
     if (this.jsonEnabled()) {
       this.logJson({ ok: false, error: error.toJSON() });
       return;
     }
     process.stderr.write(renderError(error, { debug: this.debugEnabled, command: this.id }));
-    this.exit(error.exitCode);
+    this.exit(code);
   }
 }
 
