@@ -18,6 +18,22 @@ describe('estate (top level)', () => {
     expect(r.stdout).toContain(`estate/${pkg.version}`);
   });
 
+  it('prints its version for -v and `estate version`, and help for -h', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    const short = await estate(['-v']);
+    expect(short.code).toBe(0);
+    expect(short.stdout).toContain(`estate/${pkg.version}`);
+    const command = await estate(['version']);
+    expect(command.code).toBe(0);
+    expect(command.stdout.trim()).toBe(short.stdout.trim());
+    const json = await estate(['version', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'estate', version: pkg.version });
+    const help = await estate(['-h']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('USAGE');
+    expect((await estate(['plan', '-h'])).stdout).toContain('--detailed-exitcode');
+  });
+
   it('lists topics and commands in --help', async () => {
     const r = await estate(['--help']);
     expect(r.code).toBe(0);
@@ -85,8 +101,8 @@ describe('estate config validate', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/broken\.yaml has 2 problems/);
-    expect(r.stderr).toMatch(/broken\.yaml:\d+: accounts\.6\.kind: must be one of/);
-    expect(r.stderr).toMatch(/broken\.yaml:\d+: environments\.0\.ttl: TTL must be/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+: accounts\[6\]\.kind: must be one of/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+: environments\[0\]\.ttl: TTL must be/);
   });
 
   it('reports problems as data with --json', async () => {
@@ -131,6 +147,14 @@ describe('estate graph', () => {
     expect(r.stdout).toMatch(/^digraph estate \{/);
     expect(r.stdout).toContain('ou_Sandbox -> acct_dev_bob;');
     expect(r.stdout.trim().endsWith('}')).toBe(true);
+    // Line breaks in labels are dot's \\n escape, never an escaped backslash (a literal "\\n").
+    expect(r.stdout).toContain(
+      'acct_dev_alice [label="dev-alice\\ndeveloper\\nalice@recall.example.com\\n$100/mo", shape=box, style=rounded];',
+    );
+    expect(r.stdout).toContain(
+      'env_production [label="production (prod)\\neu-west-2\\nplatform@recall.example.com\\nprotected"',
+    );
+    expect(r.stdout).not.toContain('\\\\n');
   });
 
   it('returns the graph as data with --json', async () => {
