@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { AccountKind } from './rules.js';
-import { ACCOUNT_KINDS } from './rules.js';
+import { ACCOUNT_KINDS, isEmail } from './rules.js';
 import { configSchema } from './schema.js';
 
 export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
@@ -21,6 +21,50 @@ export interface InitAnswers {
   readonly developers: readonly string[];
   readonly budgets: Readonly<Partial<Record<AccountKind, number>>>;
   readonly alertEmails: readonly string[];
+  /** The production site (recall template): its custom domain and the Route 53 zone holding it. */
+  readonly production?: ProductionSite;
+}
+
+export interface ProductionSite {
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+}
+
+export const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
+export const DOMAIN_NAME_RE = /^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+/** The production site's default domain: `app.<e-mail domain>`. */
+export function defaultSiteDomain(emailPattern: string): string {
+  return `app.${domainOf(emailPattern)}`;
+}
+
+/** The zone that most likely holds a domain: the e-mail domain when it is a suffix, else the parent. */
+export function defaultHostedZoneName(domainName: string, emailPattern: string): string {
+  const mail = domainOf(emailPattern);
+  if (domainName === mail || domainName.endsWith(`.${mail}`)) return mail;
+  return domainName.split('.').length > 2 ? domainName.slice(domainName.indexOf('.') + 1) : domainName;
+}
+
+/**
+ * What a person types for the root e-mails: a bare domain (`example.com`, as --email-domain
+ * takes) or a pattern with {account}. Returns the pattern, or why the text is neither.
+ */
+export function emailPatternFrom(text: string): { pattern?: string; problem?: string } {
+  const value = text.trim();
+  if (!value.includes('@')) {
+    const pattern = patternForDomain(value);
+    return isEmail(pattern.replaceAll('{account}', 'name'))
+      ? { pattern }
+      : {
+          problem: `"${value}" is not a domain such as example.com (or a pattern such as aws+{account}@example.com)`,
+        };
+  }
+  if (!value.includes('{account}'))
+    return { problem: `"${value}" must contain {account}, e.g. aws+{account}@example.com` };
+  if (!isEmail(value.replaceAll('{account}', 'name')))
+    return { problem: `"${value}" does not make valid e-mail addresses` };
+  return { pattern: value };
 }
 
 export const DEFAULT_BUDGETS: Readonly<Record<AccountKind, number>> = {
@@ -68,6 +112,8 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
     owner: `${handle}@${domain}`,
   }));
   const full = answers.template === 'recall';
+  if (full && !answers.production)
+    throw new Error('the recall template needs the production site: its domain and Route 53 hosted zone');
   const accounts = [
     { name: 'logs', kind: 'logs', ou: 'Security', owner: platform },
     { name: 'monitoring', kind: 'monitoring', ou: 'Security', owner: platform },
@@ -107,6 +153,8 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
             size: 'prod',
             owner: platform,
             protected: true,
+            // A prod environment serves its own domain and the login returns there.
+            ...(answers.production ? { settings: productionSettings(answers.production) } : {}),
           },
         ]
       : []),
@@ -188,6 +236,17 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
     environments,
   };
   return config;
+}
+
+function productionSettings(site: ProductionSite): Record<string, unknown> {
+  return {
+    edge: {
+      domainName: site.domainName,
+      hostedZoneId: site.hostedZoneId,
+      hostedZoneName: site.hostedZoneName,
+    },
+    auth: { callbackUrls: [`https://${site.domainName}/`] },
+  };
 }
 
 /** The file `init` writes: a schema comment for editors, then the config. */

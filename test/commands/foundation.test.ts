@@ -123,6 +123,11 @@ describe('estate config validate', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no config at .*estate\.yaml/);
     expect(r.stderr).toMatch(/estate init/);
+    // The bundled example is named from the package, so the hint works in any folder.
+    const hint = /the bundled example: --config (\S+)/.exec(r.stderr)?.[1];
+    expect(hint).toBe(EXAMPLE);
+    const followed = await estate(['config', 'validate', '--config', hint!], { cwd: dir });
+    expect(followed.code).toBe(0);
   });
 });
 
@@ -193,6 +198,8 @@ describe('estate init', () => {
       'bob',
       '--budget',
       'developer=75',
+      '--hosted-zone-id',
+      'Z0123456789ABC',
       '--yes',
       '--json',
     ]);
@@ -232,6 +239,33 @@ describe('estate init', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the home region is required in a non-interactive run: pass --home-region/);
+    await expect(readFile(out)).rejects.toThrow();
+  });
+
+  it('names every missing flag in one error, not one per run', async () => {
+    const out = join(dir, 'init-all-missing.yaml');
+    const r = await estate(['init', '--out', out, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /3 answers are required in a non-interactive run: pass --email-domain, --home-region, --hosted-zone-id/,
+    );
+    expect(r.stderr).toContain('--email-domain <domain> (or --email-pattern): the root e-mail domain');
+    expect(r.stderr).toContain('--home-region <region>: the home region');
+    expect(r.stderr).toContain('--hosted-zone-id <id>: the Route 53 hosted zone id of the production domain');
+    const json = await estate(['init', '--out', out, '--json']);
+    expect(JSON.parse(json.stdout).error.details.missing).toEqual([
+      '--template <recall|minimal>',
+      '--email-domain <domain> (or --email-pattern)',
+      '--org-name <name>',
+      '--home-region <region>',
+      '--governed-region <region>',
+      '--developer <handle>',
+      '--budget <kind=usd>',
+      '--alert-email <address>',
+      '--app-domain <domain>',
+      '--hosted-zone-id <id>',
+      '--hosted-zone-name <zone>',
+    ]);
     await expect(readFile(out)).rejects.toThrow();
   });
 
