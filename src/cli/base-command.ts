@@ -116,6 +116,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
+    // Ctrl-C at a prompt: the person chose to stop. Exit 130 (128 + SIGINT) and say nothing.
+    if (err?.name === 'ExitPromptError') {
+      process.exitCode = 130;
+      this.exit(130);
+    }
     const error = toEstateError(err);
     const code = this.exitCodeFor(error);
     process.exitCode = code;
