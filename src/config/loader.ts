@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { EstateError } from '../errors.js';
@@ -35,6 +36,11 @@ export class ConfigError extends EstateError {
     });
   }
 }
+
+/** The example shipped in the package, found from the package root (not the working folder). */
+export const BUNDLED_EXAMPLE = fileURLToPath(
+  new URL('../../templates/examples/recall/estate.yaml', import.meta.url),
+);
 
 export interface LoadedConfig {
   readonly file: string;
@@ -248,7 +254,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
         exitCode: 2,
         suggestions: [
           'run `estate init` to write one, or pass --config <file> (or ESTATE_CONFIG)',
-          'the bundled example: --config templates/examples/recall/estate.yaml',
+          `the bundled example: --config ${BUNDLED_EXAMPLE}`,
         ],
       },
     );
