@@ -10,6 +10,7 @@ import {
   INIT_TEMPLATES,
   defaultGovernedRegions,
   defaultHostedZoneName,
+  defaultSenderEmail,
   defaultSiteDomain,
   emailPatternFrom,
   parseBudgetFlag,
@@ -67,6 +68,10 @@ export default class Init extends BaseCommand<typeof Init> {
     }),
     'hosted-zone-id': Flags.string({
       summary: 'recall template: Route 53 public hosted zone id holding --app-domain, e.g. Z0123456789ABC.',
+    }),
+    'sender-email': Flags.string({
+      summary:
+        'recall template: sender of sign-up mail through Amazon SES (default no-reply@<hosted zone>); verify its domain in SES.',
     }),
     'hosted-zone-name': Flags.string({
       summary: 'recall template: name of that hosted zone (default: the e-mail domain or the parent domain).',
@@ -249,7 +254,8 @@ export default class Init extends BaseCommand<typeof Init> {
     const badEmail = alertEmails.find((e) => !isEmail(e));
     if (badEmail) throw userError('InvalidFlag', `--alert-email "${badEmail}" is not an e-mail address`);
 
-    const production = template === 'recall' ? await this.productionSite(base, emailPattern) : undefined;
+    const production =
+      template === 'recall' ? await this.productionSite(base, emailPattern, homeRegion) : undefined;
 
     if (!governedRegions.includes('us-east-1')) {
       // Every template deploys the edge blueprint: its certificate and CloudFront metrics live there.
@@ -283,6 +289,7 @@ export default class Init extends BaseCommand<typeof Init> {
   private async productionSite(
     base: { interactive: boolean; acceptDefaults: boolean },
     emailPattern: string,
+    homeRegion: string,
   ): Promise<ProductionSite> {
     const flags = this.flags;
     const p = () => inquirer();
@@ -336,7 +343,26 @@ export default class Init extends BaseCommand<typeof Init> {
         `--app-domain ${domainName} is not inside the hosted zone ${hostedZoneName}`,
         ['pass --hosted-zone-name with the zone that holds the domain'],
       );
-    return { domainName, hostedZoneId, hostedZoneName };
+    const senderDefault = defaultSenderEmail(hostedZoneName);
+    const senderEmail = await ask<string>({
+      ...base,
+      value: flags['sender-email'],
+      flag: '--sender-email <address>',
+      what: 'the sender of sign-up mail (Amazon SES)',
+      fallback: senderDefault,
+      prompt: async () =>
+        (await p()).input({
+          message: 'Sender of sign-up and recovery mail (its domain verified in Amazon SES)',
+          default: senderDefault,
+          validate: (v) => isEmail(v) || 'an e-mail address such as no-reply@example.com',
+        }),
+    });
+    if (!isEmail(senderEmail))
+      throw userError('InvalidFlag', `--sender-email "${senderEmail}" is not an e-mail address`);
+    this.note(
+      `note: verify ${senderEmail.slice(senderEmail.indexOf('@') + 1)} in Amazon SES (${homeRegion}) before deploying production: its user pool sends mail through SES`,
+    );
+    return { domainName, hostedZoneId, hostedZoneName, senderEmail };
   }
 }
 
@@ -383,6 +409,7 @@ function questionsOf(flags: InitFlags): Question[] {
         false,
       ),
       q('--hosted-zone-name <zone>', 'the hosted zone name', flags['hosted-zone-name'], true),
+      q('--sender-email <address>', 'the sender of sign-up mail (Amazon SES)', flags['sender-email'], true),
     );
   return questions;
 }

@@ -5,7 +5,8 @@
 import { stringify } from 'yaml';
 import type { AccountKind } from './rules.js';
 import { ACCOUNT_KINDS, isEmail } from './rules.js';
-import { configSchema } from './schema.js';
+import { knownKeysAt } from './loader.js';
+import { configSchema, environmentSchema } from './schema.js';
 
 export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
 export type InitTemplate = (typeof INIT_TEMPLATES)[number];
@@ -29,7 +30,20 @@ export interface ProductionSite {
   readonly domainName: string;
   readonly hostedZoneId: string;
   readonly hostedZoneName: string;
+  /** Sender of the user pool's mail through Amazon SES, inside a domain verified there. */
+  readonly senderEmail: string;
 }
+
+/** The sender's default: `no-reply@<hosted zone>`, a domain SES can verify through Route 53. */
+export function defaultSenderEmail(hostedZoneName: string): string {
+  return `no-reply@${hostedZoneName}`;
+}
+
+/**
+ * Whether the schema has `auth.email` (the SES sender a prod user pool needs). Read from
+ * the schema itself so that init writes it exactly when `config validate` accepts it.
+ */
+const AUTH_TAKES_EMAIL = knownKeysAt(environmentSchema, ['settings', 'auth']).includes('email');
 
 export const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
 export const DOMAIN_NAME_RE = /^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
@@ -245,7 +259,17 @@ function productionSettings(site: ProductionSite): Record<string, unknown> {
       hostedZoneId: site.hostedZoneId,
       hostedZoneName: site.hostedZoneName,
     },
-    auth: { callbackUrls: [`https://${site.domainName}/`] },
+    auth: {
+      callbackUrls: [`https://${site.domainName}/`],
+      ...(AUTH_TAKES_EMAIL
+        ? {
+            email: {
+              fromEmail: site.senderEmail,
+              sesVerifiedDomain: site.senderEmail.slice(site.senderEmail.indexOf('@') + 1),
+            },
+          }
+        : {}),
+    },
   };
 }
 

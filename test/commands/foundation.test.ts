@@ -265,6 +265,7 @@ describe('estate init', () => {
       '--app-domain <domain>',
       '--hosted-zone-id <id>',
       '--hosted-zone-name <zone>',
+      '--sender-email <address>',
     ]);
     await expect(readFile(out)).rejects.toThrow();
   });
