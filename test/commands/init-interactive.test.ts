@@ -92,6 +92,41 @@ describe('estate init at a terminal', () => {
     expect(config.budgets?.alertEmails).toEqual(['money@tty.example.com']);
   }, 60_000);
 
+  it('asks the recall template for the production site and writes it into production', async () => {
+    const out = join(dir, 'recall.yaml');
+    const enter = '\r';
+    const { code, screen } = await converse(
+      `${process.execPath} ${join(ROOT, 'bin/run.js')} init --out ${out}`,
+      [
+        [/Start from/, enter], // recall
+        [/Root e-mail domain/, '\u0015shop.example.com' + enter],
+        [/Organisation name/, enter],
+        [/Home region/, enter],
+        [/Governed regions/, enter],
+        [/Developers to give/, enter],
+        ...['prod-multi-tenant', 'prod-single-tenant', 'integration', 'developer', 'monitoring', 'logs'].map(
+          (kind): [RegExp, string] => [new RegExp(`for ${kind} accounts`), enter],
+        ),
+        [/Budget alert e-mails/, enter],
+        [/Production site domain/, enter],
+        [/hosted zone id that holds app\.shop\.example\.com/, 'Z0123456789ABC' + enter],
+        [/Name of that hosted zone/, enter],
+        [/Sender of sign-up/, enter],
+      ],
+      dir,
+    );
+    expect(code, screen).toBe(0);
+    const config = parseConfig(readFileSync(out, 'utf8'));
+    expect(config.environments.find((e) => e.name === 'production')?.settings).toMatchObject({
+      edge: {
+        domainName: 'app.shop.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'shop.example.com',
+      },
+      auth: { callbackUrls: ['https://app.shop.example.com/'] },
+    });
+  }, 60_000);
+
   it('takes a pattern with {account} too, and exits 130 quietly on Ctrl-C', async () => {
     const out = join(dir, 'interrupted.yaml');
     const enter = '\r';
