@@ -8,31 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
 import { estate, tempDir } from '../_helpers/cli.js';
+import { minimalConfig } from '../_helpers/config.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
 import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
 import { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
 
-const config = {
-  version: 1,
-  organization: {
-    name: 'acme',
-    managementAccountId: MANAGEMENT,
-    homeRegion: 'eu-west-2',
-    governedRegions: ['eu-west-2', 'us-east-1'],
-    emailPattern: 'aws+{account}@acme.example.com',
-  },
-  organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
-  accounts: [
-    { name: 'logs', kind: 'logs', ou: 'Security', owner: 'ops@acme.example.com' },
-    { name: 'dev-alice', kind: 'developer', ou: 'Sandbox', owner: 'alice@acme.example.com' },
-    { name: 'dev-bob', kind: 'developer', ou: 'Sandbox', owner: 'bob@acme.example.com' },
-  ],
-  policies: [
-    { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
-  ],
-};
+/** The minimal estate, managed from MANAGEMENT, with a third account and one SCP. */
+const config = minimalConfig();
+config.organization.managementAccountId = MANAGEMENT;
+config.accounts.push({ name: 'dev-bob', kind: 'developer', ou: 'Sandbox', owner: 'bob@acme.example.com' });
+config.policies = [
+  { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
+];
 
 let dir: string;
 let cleanup: () => Promise<void>;
