@@ -49,7 +49,8 @@ export const awsFlags = {
 
 /**
  * Owns what every command shares: output mode, --json and --debug, error rendering and
- * exit codes (0 success, 1 failure or partial failure, 2 usage or config error).
+ * exit codes (0 success, 1 failure or partial failure, 2 usage or config error, 130 Ctrl-C
+ * at a prompt; a command with its own contract overrides exitCodeFor).
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;

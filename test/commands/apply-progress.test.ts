@@ -1,13 +1,15 @@
 /**
  * `estate apply` in CI mode against the loopback emulator: a line when each change starts
- * and when it ends (with how long it took), and a closing summary by action on stdout.
+ * and when it ends (with how long it took), and a closing summary by action on stdout; at a
+ * terminal (a pseudo-terminal from util-linux `script`), one listr2 line per change in flight.
  */
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
-import { estate, tempDir } from '../_helpers/cli.js';
+import { ROOT, estate, tempDir } from '../_helpers/cli.js';
 import { minimalConfig } from '../_helpers/config.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
 import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
@@ -100,5 +102,35 @@ describe('estate apply progress in CI', () => {
     const out = JSON.parse(r.stdout);
     expect(out.summary).toMatch(/^Applied in \S+: 1 organisation created, .*3 accounts created/);
     expect(typeof out.elapsedMs).toBe('number');
+  }, 120_000);
+});
+
+/** Runs `estate apply --yes` in a 160-column pseudo-terminal and returns everything it drew. */
+function applyAtTerminal(env: NodeJS.ProcessEnv): Promise<{ code: number; screen: string }> {
+  const ttyEnv: NodeJS.ProcessEnv = { ...process.env, ...env, TERM: 'xterm', NO_COLOR: '1' };
+  delete ttyEnv.CI;
+  const command = `stty cols 160 rows 50; ${process.execPath} ${ROOT}/bin/run.js apply --yes --config ${file}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: ttyEnv });
+    let screen = '';
+    child.stdout.on('data', (d) => (screen += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, screen }));
+  });
+}
+
+describe('estate apply progress at a terminal', () => {
+  it('shows one line per change in flight with its elapsed time, then the count and the summary', async () => {
+    const env = await emulate(new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 }));
+    const { code, screen } = await applyAtTerminal(env);
+    expect(code, screen).toBe(0);
+    // While accounts are being created, each is a line of its own under the running count.
+    expect(screen).toMatch(/Applying 13 changes: \d+\/13 done, \d+ in flight · \d+(\.\d)?s/);
+    expect(screen).toMatch(
+      /\n\s+(› )?create account dev-bob <aws\+dev-bob@acme\.example\.com> · \d+(\.\d)?s/,
+    );
+    // Finished, the changes collapse into one line.
+    expect(screen).toMatch(/✔ Applied 13 changes: 13\/13 done · \d+(\.\d)?s/);
+    expect(screen).toMatch(/Applied in \S+: 1 organisation created, .*3 accounts created/);
   }, 120_000);
 });
