@@ -12,7 +12,6 @@ import {
   defaultHostedZoneName,
   defaultSenderEmail,
   defaultSiteDomain,
-  emailPatternFrom,
   parseBudgetFlag,
   patternForDomain,
   renderInitialConfig,
@@ -257,12 +256,6 @@ export default class Init extends BaseCommand<typeof Init> {
     const production =
       template === 'recall' ? await this.productionSite(base, emailPattern, homeRegion) : undefined;
 
-    if (!governedRegions.includes('us-east-1')) {
-      // Every template deploys the edge blueprint: its certificate and CloudFront metrics live there.
-      governedRegions.push('us-east-1');
-      this.note('note: governing us-east-1 too: the edge blueprint keeps its certificate and metrics there');
-    }
-
     const answers: InitAnswers = {
       template,
       production,
@@ -439,6 +432,22 @@ function splitList(text: string): string[] {
     .split(/[,\s]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * What a person types for the root e-mails: a bare domain (`example.com`, as --email-domain
+ * takes) or a pattern with {account}. Returns the pattern, or why the text is neither.
+ */
+function emailPatternFrom(text: string): { pattern?: string; problem?: string } {
+  const value = text.trim();
+  const pattern = value.includes('@') ? value : patternForDomain(value);
+  const problem = validPattern(pattern);
+  if (!problem) return { pattern };
+  return {
+    problem: value.includes('@')
+      ? problem
+      : `"${value}" is not a domain such as example.com (or a pattern such as aws+{account}@example.com)`,
+  };
 }
 
 function validPattern(pattern: string): string | undefined {

@@ -3,10 +3,10 @@
  * questions (or reads flags), this turns answers into a config that validates.
  */
 import { stringify } from 'yaml';
-import type { AccountKind } from './rules.js';
-import { ACCOUNT_KINDS, isEmail } from './rules.js';
 import { knownKeysAt } from './loader.js';
-import { configSchema, environmentSchema } from './schema.js';
+import type { AccountKind } from './rules.js';
+import { ACCOUNT_KINDS } from './rules.js';
+import { configSchema } from './schema.js';
 
 export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
 export type InitTemplate = (typeof INIT_TEMPLATES)[number];
@@ -43,7 +43,7 @@ export function defaultSenderEmail(hostedZoneName: string): string {
  * Whether the schema has `auth.email` (the SES sender a prod user pool needs). Read from
  * the schema itself so that init writes it exactly when `config validate` accepts it.
  */
-const AUTH_TAKES_EMAIL = knownKeysAt(environmentSchema, ['settings', 'auth']).includes('email');
+const AUTH_TAKES_EMAIL = knownKeysAt(configSchema, ['environments', 0, 'settings', 'auth']).includes('email');
 
 export const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
 export const DOMAIN_NAME_RE = /^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
@@ -58,27 +58,6 @@ export function defaultHostedZoneName(domainName: string, emailPattern: string):
   const mail = domainOf(emailPattern);
   if (domainName === mail || domainName.endsWith(`.${mail}`)) return mail;
   return domainName.split('.').length > 2 ? domainName.slice(domainName.indexOf('.') + 1) : domainName;
-}
-
-/**
- * What a person types for the root e-mails: a bare domain (`example.com`, as --email-domain
- * takes) or a pattern with {account}. Returns the pattern, or why the text is neither.
- */
-export function emailPatternFrom(text: string): { pattern?: string; problem?: string } {
-  const value = text.trim();
-  if (!value.includes('@')) {
-    const pattern = patternForDomain(value);
-    return isEmail(pattern.replaceAll('{account}', 'name'))
-      ? { pattern }
-      : {
-          problem: `"${value}" is not a domain such as example.com (or a pattern such as aws+{account}@example.com)`,
-        };
-  }
-  if (!value.includes('{account}'))
-    return { problem: `"${value}" must contain {account}, e.g. aws+{account}@example.com` };
-  if (!isEmail(value.replaceAll('{account}', 'name')))
-    return { problem: `"${value}" does not make valid e-mail addresses` };
-  return { pattern: value };
 }
 
 export const DEFAULT_BUDGETS: Readonly<Record<AccountKind, number>> = {
