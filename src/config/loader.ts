@@ -144,7 +144,7 @@ function typeHint(issue: z.core.$ZodIssue, written: string | undefined): string 
   const expected = (issue as { expected?: string }).expected;
   if (expected === 'string' && /^\d+$/.test(written)) {
     if (written.length === 12 || /id$/i.test(String(issue.path.at(-1) ?? '')))
-      return `YAML reads the unquoted ${written} as a number (leading zeros are lost); quote the account id: '${written.padStart(12, '0')}'`;
+      return `YAML reads the unquoted ${written} as a number${written.startsWith('0') ? ' and drops its leading zeros' : ''}; quote the account id: '${written}'${written.length === 12 ? '' : ' (account ids have 12 digits)'}`;
     return `YAML reads the unquoted ${written} as a number; quote it: '${written}'`;
   }
   if (expected === 'string' && /^(true|false)$/i.test(written))

@@ -81,8 +81,12 @@ describe('config errors', () => {
     expect(problem).toContain(
       `estate.yaml:${lineOf(text, 'managementAccountId')}: organization.managementAccountId:`,
     );
-    expect(problem).toMatch(/reads the unquoted 011111111111 as a number \(leading zeros are lost\)/);
+    expect(problem).toMatch(/reads the unquoted 011111111111 as a number and drops its leading zeros/);
     expect(problem).toContain("quote the account id: '011111111111'");
+    const plain = edited("managementAccountId: '111111111111'", 'managementAccountId: 111111111111');
+    expect(problems(plain)[0]).toMatch(
+      /reads the unquoted 111111111111 as a number; quote the account id: '111111111111'$/,
+    );
   });
 
   it('tells to write true or false for protected: yes', () => {
