@@ -167,10 +167,16 @@ async function listrProgress<T>(
   work: (progress: Progress) => Promise<T>,
   wording: ProgressWording,
 ): Promise<T> {
-  const { Listr, ProcessOutput } = await import('listr2');
-  const processOutput = new ProcessOutput(process.stderr, process.stderr);
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  // Both streams of the renderers' logger are stderr: stdout carries only the result, even
+  // when it is redirected and listr2 falls back to its line renderer.
+  const logger = new ListrLogger({
+    useIcons: true,
+    processOutput: new ProcessOutput(process.stderr, process.stderr),
+  });
+  // Resolves true when an error stopped the work, false when it ran to the end.
+  let finish!: (stopped: boolean) => void;
+  const finished = new Promise<boolean>((resolve) => (finish = resolve));
   type Task = { title: string; output: string };
   let view: Task | undefined;
   const what = `${board.total} ${wording.noun}${board.total === 1 ? '' : 's'}`;
@@ -186,8 +192,12 @@ async function listrProgress<T>(
         task: async (_ctx: unknown, task: Task) => {
           view = task;
           refresh();
-          await finished;
+          const stopped = await finished;
           view = undefined;
+          if (stopped) {
+            task.title = `${wording.running} ${what} stopped: ${board.header()}`;
+            throw new Error('stopped by the error below');
+          }
           task.title = `${wording.finished} ${what}: ${board.header()}`;
           if (board.failed) throw new Error(`${board.failed} failed; see below`);
         },
@@ -196,22 +206,26 @@ async function listrProgress<T>(
     ],
     {
       exitOnError: false,
-      rendererOptions: { processOutput, collapseErrors: false },
-      fallbackRendererOptions: { processOutput },
+      rendererOptions: { logger, collapseErrors: false },
+      fallbackRendererOptions: { logger },
     } as never,
   );
   const rendering = list.run().catch(() => undefined);
   // Elapsed times move even when no event arrives.
   const ticker = setInterval(refresh, 1_000);
   ticker.unref();
+  let stopped = false;
   try {
     return await work((event) => {
       board.record(event);
       refresh();
     });
+  } catch (error) {
+    stopped = true;
+    throw error;
   } finally {
     clearInterval(ticker);
-    finish();
+    finish(stopped);
     await rendering;
   }
 }

@@ -93,3 +93,58 @@ describe('applySummary', () => {
     );
   });
 });
+
+describe('trackProgress at a terminal', () => {
+  /** Runs trackProgress as `apply` does at a terminal, recording what reaches each stream. */
+  async function captured(
+    work: Parameters<typeof trackProgress>[2],
+  ): Promise<{ text: string; stdout: string; error?: Error }> {
+    const streams = { stderr: [] as string[], stdout: [] as string[] };
+    const writes = { stderr: process.stderr.write, stdout: process.stdout.write };
+    for (const name of ['stderr', 'stdout'] as const)
+      process[name].write = ((chunk: string | Uint8Array) => {
+        streams[name].push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+    const result = () => ({ text: streams.stderr.join(''), stdout: streams.stdout.join('') });
+    try {
+      await trackProgress(
+        'interactive',
+        [{ id: 'account:a', title: 'create account a' }],
+        work,
+        process.stderr,
+        {
+          running: 'Applying',
+          finished: 'Applied',
+          noun: 'change',
+        },
+      );
+      return result();
+    } catch (error) {
+      return { ...result(), error: error as Error };
+    } finally {
+      process.stderr.write = writes.stderr;
+      process.stdout.write = writes.stdout;
+    }
+  }
+
+  it('closes with the count when the work ends', async () => {
+    const { text, stdout } = await captured(async (progress) => {
+      progress({ type: 'start', id: 'account:a', title: 'create account a' });
+      progress({ type: 'done', id: 'account:a' });
+    });
+    expect(text).toMatch(/Applied 1 change: 1\/1 done · \d\.\ds/);
+    // Progress never reaches stdout, even where listr2 falls back to its line renderer.
+    expect(stdout).toBe('');
+  });
+
+  it('says it stopped, not that it applied, when the work throws', async () => {
+    const { text, error } = await captured(async (progress) => {
+      progress({ type: 'start', id: 'account:a', title: 'create account a' });
+      throw new Error('the management account changed');
+    });
+    expect(error?.message).toBe('the management account changed');
+    expect(text).toMatch(/Applying 1 change stopped: 0\/1 done, 1 in flight/);
+    expect(text).not.toMatch(/Applied 1 change/);
+  });
+});
