@@ -58,7 +58,8 @@ export const awsFlags = {
 
 /**
  * Owns what every command shares: output mode, --json and --debug, error rendering and
- * exit codes (0 success, 1 failure or partial failure, 2 usage or config error).
+ * exit codes (0 success, 1 failure or partial failure, 2 usage or config error, 130 Ctrl-C
+ * at a prompt; a command with its own contract overrides exitCodeFor).
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
@@ -118,16 +119,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     );
   }
 
+  /** The exit code for an error; a command with its own exit-code contract overrides it. */
+  protected exitCodeFor(error: EstateError): number {
+    return error.exitCode;
+  }
+
   override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
+    // Ctrl-C at a prompt: the person chose to stop. Exit 130 (128 + SIGINT) and say nothing.
+    if (err?.name === 'ExitPromptError') {
+      process.exitCode = 130;
+      this.exit(130);
+    }
     const error = toEstateError(err);
-    process.exitCode = error.exitCode;
+    const code = this.exitCodeFor(error);
+    process.exitCode = code;
     if (this.jsonEnabled()) {
       this.logJson({ ok: false, error: error.toJSON() });
       return;
     }
     process.stderr.write(renderError(error, { debug: this.debugEnabled, command: this.id }));
-    this.exit(error.exitCode);
+    this.exit(code);
   }
 }
 

@@ -2,6 +2,7 @@
  * Where output goes. stdout carries only the result; progress, logs and prompts go to
  * stderr: animated listr2 on a terminal, plain lines in CI, nothing with --json.
  */
+import type { Change, ChangeResult } from '../core/plan/types.js';
 import type { Progress, ProgressEvent } from '../core/progress.js';
 
 export type OutputMode = 'interactive' | 'plain' | 'json';
@@ -41,22 +42,109 @@ export interface TrackedStep {
   readonly title: string;
 }
 
+/** Elapsed time as a person reads it: 0.4s, 12s, 3m05s. */
+export function formatElapsed(ms: number): string {
+  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
 /**
- * Runs `work` while rendering its progress events against a known list of steps: one
- * listr2 task per step on a terminal, one line per finished step in plain mode.
+ * What is in flight and what has finished, folded from progress events. Both renderers
+ * read it: the terminal shows one line per change in flight, CI prints each start and end.
+ */
+export class ProgressBoard {
+  private readonly running = new Map<string, { title: string; since: number; message?: string }>();
+  private readonly finished = new Set<string>();
+  done = 0;
+  failed = 0;
+  skipped = 0;
+  readonly startedAt: number;
+
+  constructor(
+    private readonly titles: ReadonlyMap<string, string>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+  }
+
+  get total(): number {
+    return this.titles.size;
+  }
+
+  titleOf(id: string): string {
+    return this.running.get(id)?.title ?? this.titles.get(id) ?? id;
+  }
+
+  /** Folds one event in; for an end event, returns how long the change ran (ms). */
+  record(event: ProgressEvent): number | undefined {
+    const entry = this.running.get(event.id);
+    if (event.type === 'start') {
+      this.running.set(event.id, { title: event.title ?? this.titleOf(event.id), since: this.now() });
+      return undefined;
+    }
+    if (event.type === 'update') {
+      if (entry) entry.message = event.message;
+      return undefined;
+    }
+    if (this.finished.has(event.id)) return undefined;
+    this.finished.add(event.id);
+    this.running.delete(event.id);
+    if (event.type === 'done') this.done++;
+    else if (event.type === 'fail') this.failed++;
+    else this.skipped++;
+    return entry ? this.now() - entry.since : undefined;
+  }
+
+  /** `12/40 done, 1 failed, 3 in flight · 14s` */
+  header(): string {
+    const parts = [`${this.done}/${this.total} done`];
+    if (this.failed) parts.push(`${this.failed} failed`);
+    if (this.skipped) parts.push(`${this.skipped} skipped`);
+    if (this.running.size) parts.push(`${this.running.size} in flight`);
+    return `${parts.join(', ')} · ${formatElapsed(this.now() - this.startedAt)}`;
+  }
+
+  /** One line per change in flight, oldest first, with its elapsed time and latest word. */
+  inFlight(limit = 15): string[] {
+    const now = this.now();
+    const lines = [...this.running.values()]
+      .slice(0, limit)
+      .map((r) => `${r.title} · ${formatElapsed(now - r.since)}${r.message ? ` · ${r.message}` : ''}`);
+    if (this.running.size > limit) lines.push(`… and ${this.running.size - limit} more in flight`);
+    return lines;
+  }
+}
+
+/**
+ * Runs `work` while rendering its progress events: on a terminal one listr2 task whose
+ * lines are the changes in flight (finished ones leave the list and count in the title);
+ * in plain mode a line when each change starts and when it ends, with how long it took.
  */
 export async function trackProgress<T>(
   mode: OutputMode,
   steps: readonly TrackedStep[],
   work: (progress: Progress) => Promise<T>,
   stderr: NodeJS.WritableStream = process.stderr,
+  wording: ProgressWording = { running: 'Running', finished: 'Ran', noun: 'step' },
 ): Promise<T> {
   if (mode === 'json' || steps.length === 0) return work(() => {});
-  if (mode === 'plain') {
-    const titles = new Map(steps.map((s) => [s.id, s.title]));
-    return work((event) => stderr.write(`${plainLine(event, titles)}\n`));
-  }
-  return listrProgress(steps, work);
+  const board = new ProgressBoard(new Map(steps.map((s) => [s.id, s.title])));
+  if (mode === 'plain')
+    return work((event) => {
+      const title = board.titleOf(event.id);
+      const took = board.record(event);
+      stderr.write(`${plainLine(event, title, took)}\n`);
+    });
+  return listrProgress(board, work, wording);
+}
+
+/** How the terminal view names the work: "Applying 12 changes", then "Applied 12 changes". */
+export interface ProgressWording {
+  readonly running: string;
+  readonly finished: string;
+  readonly noun: string;
 }
 
 const SYMBOL: Record<ProgressEvent['type'], string> = {
@@ -67,67 +155,150 @@ const SYMBOL: Record<ProgressEvent['type'], string> = {
   skip: '↓',
 };
 
-function plainLine(event: ProgressEvent, titles: Map<string, string>): string {
-  const title = titles.get(event.id) ?? event.id;
+function plainLine(event: ProgressEvent, title: string, took: number | undefined): string {
   if (event.type === 'start') return `${SYMBOL.start} ${event.title ?? title}`;
   const message = 'message' in event && event.message ? `: ${event.message}` : '';
-  return `${SYMBOL[event.type]} ${title}${message}`;
+  const elapsed = took === undefined ? '' : ` (${formatElapsed(took)})`;
+  return `${SYMBOL[event.type]} ${title}${message}${elapsed}`;
 }
 
 async function listrProgress<T>(
-  steps: readonly TrackedStep[],
+  board: ProgressBoard,
   work: (progress: Progress) => Promise<T>,
+  wording: ProgressWording,
 ): Promise<T> {
-  const { Listr, ProcessOutput } = await import('listr2');
-  type Waiter = {
-    resolve: () => void;
-    reject: (e: Error) => void;
-    skip?: string;
-    output: (m: string) => void;
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  // Both streams of the renderers' logger are stderr: stdout carries only the result, even
+  // when it is redirected and listr2 falls back to its line renderer.
+  const logger = new ListrLogger({
+    useIcons: true,
+    processOutput: new ProcessOutput(process.stderr, process.stderr),
+  });
+  // Resolves true when an error stopped the work, false when it ran to the end.
+  let finish!: (stopped: boolean) => void;
+  const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  type Task = { title: string; output: string };
+  let view: Task | undefined;
+  const what = `${board.total} ${wording.noun}${board.total === 1 ? '' : 's'}`;
+  const refresh = () => {
+    if (!view) return;
+    view.title = `${wording.running} ${what}: ${board.header()}`;
+    view.output = board.inFlight().join('\n');
   };
-  const waiters = new Map<string, Waiter>();
-  const early = new Map<string, ProgressEvent[]>();
-  const processOutput = new ProcessOutput(process.stderr, process.stderr);
   const list = new Listr(
-    steps.map((step) => ({
-      title: step.title,
-      task: (_ctx: unknown, task: { output: string; skip: (m: string) => void }) => {
-        const promise = new Promise<void>((resolve, reject) => {
-          task.output = 'waiting';
-          waiters.set(step.id, { resolve, reject, output: (m) => (task.output = m) });
-          for (const event of early.get(step.id) ?? []) deliver(event);
-        });
-        return promise.catch((error: Error) => {
-          if (error.name === 'Skip') task.skip(error.message);
-          else throw error;
-        });
+    [
+      {
+        title: wording.running,
+        task: async (_ctx: unknown, task: Task) => {
+          view = task;
+          refresh();
+          const stopped = await finished;
+          view = undefined;
+          if (stopped) {
+            task.title = `${wording.running} ${what} stopped: ${board.header()}`;
+            throw new Error('stopped by the error below');
+          }
+          task.title = `${wording.finished} ${what}: ${board.header()}`;
+          if (board.failed) throw new Error(`${board.failed} failed; see below`);
+        },
+        rendererOptions: { outputBar: true, persistentOutput: false },
       },
-    })),
+    ],
     {
-      concurrent: true,
       exitOnError: false,
-      rendererOptions: { processOutput, collapseErrors: false },
-      fallbackRendererOptions: { processOutput },
+      rendererOptions: { logger, collapseErrors: false },
+      fallbackRendererOptions: { logger },
     } as never,
   );
-  const deliver = (event: ProgressEvent) => {
-    const w = waiters.get(event.id);
-    if (!w) {
-      early.set(event.id, [...(early.get(event.id) ?? []), event]);
-      return;
-    }
-    if (event.type === 'start') w.output('started');
-    else if (event.type === 'update') w.output(event.message);
-    else if (event.type === 'done') w.resolve();
-    else if (event.type === 'fail') w.reject(new Error(event.message));
-    else if (event.type === 'skip') w.reject(Object.assign(new Error(event.message), { name: 'Skip' }));
-  };
   const rendering = list.run().catch(() => undefined);
+  // Elapsed times move even when no event arrives.
+  const ticker = setInterval(refresh, 1_000);
+  ticker.unref();
+  let stopped = false;
   try {
-    return await work(deliver);
+    return await work((event) => {
+      board.record(event);
+      refresh();
+    });
+  } catch (error) {
+    stopped = true;
+    throw error;
   } finally {
-    // Steps the work never finished are marked skipped so the renderer can stop.
-    for (const step of steps) deliver({ type: 'skip', id: step.id, message: 'not reached' });
+    clearInterval(ticker);
+    finish(stopped);
     await rendering;
   }
+}
+
+const NOUNS: Record<string, [string, string]> = {
+  organization: ['organisation', 'organisations'],
+  ou: ['OU', 'OUs'],
+  account: ['account', 'accounts'],
+  tags: ['tag set', 'tag sets'],
+  policy: ['policy', 'policies'],
+  'policy-attachment': ['policy', 'policies'],
+  'policy-type': ['policy type', 'policy types'],
+  'trusted-access': ['trusted service', 'trusted services'],
+  budget: ['budget', 'budgets'],
+  'budget-action': ['budget action', 'budget actions'],
+  'cost-allocation-tag': ['cost allocation tag', 'cost allocation tags'],
+};
+
+const PAST: Record<string, string> = {
+  create: 'created',
+  update: 'updated',
+  move: 'moved',
+  attach: 'attached',
+  detach: 'detached',
+  delete: 'deleted',
+};
+
+/** Where "created" reads wrong: a policy type or a trusted service is enabled. */
+const PAST_FOR: Record<string, Record<string, string>> = {
+  'policy-type': { create: 'enabled', delete: 'disabled' },
+  'trusted-access': { create: 'enabled', delete: 'disabled' },
+};
+
+const ACTION_ORDER = ['create', 'update', 'move', 'attach', 'detach', 'delete'];
+
+const noun = (resourceType: string, count: number): string => {
+  const [one, many] = NOUNS[resourceType] ?? [
+    resourceType.replaceAll('-', ' '),
+    `${resourceType.replaceAll('-', ' ')}s`,
+  ];
+  return count === 1 ? one : many;
+};
+
+/**
+ * The closing line of an apply, by action: "Applied in 12s: 2 accounts created, 1 OU
+ * created, 2 accounts moved, 1 policy attached, 1 failed, 1 skipped".
+ */
+export function applySummary(
+  changes: readonly Pick<Change, 'address' | 'action' | 'resourceType'>[],
+  results: readonly Pick<ChangeResult, 'address' | 'status'>[],
+  elapsedMs: number,
+): string {
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const counts = new Map<string, { action: string; resourceType: string; count: number }>();
+  let failed = 0;
+  let skipped = 0;
+  for (const r of results) {
+    if (r.status === 'failed') failed++;
+    if (r.status === 'skipped') skipped++;
+    const change = byAddress.get(r.address);
+    if (r.status !== 'applied' || !change) continue;
+    const key = `${change.action} ${change.resourceType}`;
+    const entry = counts.get(key) ?? { action: change.action, resourceType: change.resourceType, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  const parts = [...counts.values()]
+    .sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action))
+    .map(
+      (e) =>
+        `${e.count} ${noun(e.resourceType, e.count)} ${PAST_FOR[e.resourceType]?.[e.action] ?? PAST[e.action] ?? e.action}`,
+    );
+  if (failed) parts.push(`${failed} failed`);
+  if (skipped) parts.push(`${skipped} skipped`);
+  return `Applied in ${formatElapsed(elapsedMs)}: ${parts.length ? parts.join(', ') : 'nothing'}`;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
-import { trackProgress } from '../cli/output.js';
+import { applySummary, trackProgress } from '../cli/output.js';
 import { computePlan } from '../cli/plan-run.js';
 import { inquirer } from '../cli/prompts.js';
 import { renderApplyResult, renderPlan, summaryLine } from '../cli/render-plan.js';
@@ -14,6 +14,9 @@ export interface ApplyOutput {
   readonly dryRun: boolean;
   readonly applied: boolean;
   readonly result?: ApplyResult;
+  /** By action, e.g. "Applied in 12s: 2 accounts created, 1 account moved, 1 failed". */
+  readonly summary?: string;
+  readonly elapsedMs?: number;
 }
 
 export default class Apply extends BaseCommand<typeof Apply> {
@@ -62,16 +65,26 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     await this.confirm(plan, computed.loaded.config.organization.name);
 
     const steps = actionable.map((c) => ({ id: c.address, title: c.summary }));
-    const result = await trackProgress(this.mode, steps, (progress) =>
-      applyEstate(computed.loaded.config, computed.sections.list, computed, {
-        progress,
-        concurrency: this.flags.concurrency,
-      }),
+    const started = Date.now();
+    const result = await trackProgress(
+      this.mode,
+      steps,
+      (progress) =>
+        applyEstate(computed.loaded.config, computed.sections.list, computed, {
+          progress,
+          concurrency: this.flags.concurrency,
+        }),
+      process.stderr,
+      { running: 'Applying', finished: 'Applied', noun: 'change' },
     );
-    if (!this.jsonEnabled())
+    const elapsedMs = Date.now() - started;
+    const summary = applySummary(plan.changes, result.results, elapsedMs);
+    if (!this.jsonEnabled()) {
       this.log(renderApplyResult(plan, result, { color: Boolean(process.stdout.isTTY) }).trimEnd());
+      this.log(summary);
+    }
     if (!result.ok) this.partialFailure();
-    return { plan, dryRun: false, applied: true, result };
+    return { plan, dryRun: false, applied: true, result, summary, elapsedMs };
   }
 
   private async confirm(plan: Plan, orgName: string): Promise<void> {

@@ -5,17 +5,23 @@ import { BaseCommand } from '../cli/base-command.js';
 import { ask, inquirer } from '../cli/prompts.js';
 import {
   DEFAULT_BUDGETS,
+  DOMAIN_NAME_RE,
+  HOSTED_ZONE_ID_RE,
   INIT_TEMPLATES,
   defaultGovernedRegions,
+  defaultHostedZoneName,
+  defaultSenderEmail,
+  defaultSiteDomain,
   parseBudgetFlag,
   patternForDomain,
   renderInitialConfig,
   type InitAnswers,
   type InitTemplate,
+  type ProductionSite,
 } from '../config/init.js';
 import { estateJsonSchemaText } from '../config/json-schema.js';
 import { ACCOUNT_KINDS, REGION_RE, isEmail, type AccountKind } from '../config/rules.js';
-import { userError } from '../errors.js';
+import { EstateError, missingFlag, userError } from '../errors.js';
 
 export interface InitResult {
   readonly file: string;
@@ -56,6 +62,19 @@ export default class Init extends BaseCommand<typeof Init> {
       multiple: true,
     }),
     'alert-email': Flags.string({ summary: 'E-mail for budget alerts (repeatable).', multiple: true }),
+    'app-domain': Flags.string({
+      summary: 'recall template: the production site domain (default app.<e-mail domain>).',
+    }),
+    'hosted-zone-id': Flags.string({
+      summary: 'recall template: Route 53 public hosted zone id holding --app-domain, e.g. Z0123456789ABC.',
+    }),
+    'sender-email': Flags.string({
+      summary:
+        'recall template: sender of sign-up mail through Amazon SES (default no-reply@<hosted zone>); verify its domain in SES.',
+    }),
+    'hosted-zone-name': Flags.string({
+      summary: 'recall template: name of that hosted zone (default: the e-mail domain or the parent domain).',
+    }),
   };
 
   async run(): Promise<InitResult> {
@@ -67,6 +86,7 @@ export default class Init extends BaseCommand<typeof Init> {
       ]);
 
     const interactive = this.interactive;
+    if (!interactive) requireAnswers(questionsOf(flags), flags.yes);
     const base = { interactive, acceptDefaults: flags.yes };
     const p = () => inquirer();
 
@@ -96,11 +116,16 @@ export default class Init extends BaseCommand<typeof Init> {
       flag: '--email-domain <domain> (or --email-pattern)',
       what: 'the root e-mail domain',
       prompt: async () =>
-        (await p()).input({
-          message: 'Root e-mail pattern for new accounts',
-          default: 'aws+{account}@example.com',
-          validate: (v) => validPattern(v) ?? true,
-        }),
+        emailPatternFrom(
+          await (
+            await p()
+          ).input({
+            message:
+              'Root e-mail domain for new accounts (example.com, or a pattern such as aws+{account}@example.com)',
+            default: 'example.com',
+            validate: (v) => emailPatternFrom(v).problem ?? true,
+          }),
+        ).pattern!,
     });
     const patternProblem = validPattern(emailPattern);
     if (patternProblem) throw userError('InvalidFlag', `--email-domain/--email-pattern: ${patternProblem}`);
@@ -228,8 +253,12 @@ export default class Init extends BaseCommand<typeof Init> {
     const badEmail = alertEmails.find((e) => !isEmail(e));
     if (badEmail) throw userError('InvalidFlag', `--alert-email "${badEmail}" is not an e-mail address`);
 
+    const production =
+      template === 'recall' ? await this.productionSite(base, emailPattern, homeRegion) : undefined;
+
     const answers: InitAnswers = {
       template,
+      production,
       organizationName,
       emailPattern,
       homeRegion,
@@ -248,6 +277,154 @@ export default class Init extends BaseCommand<typeof Init> {
     );
     return { file, answers };
   }
+
+  /** The recall template's production site: a custom domain in a Route 53 zone. */
+  private async productionSite(
+    base: { interactive: boolean; acceptDefaults: boolean },
+    emailPattern: string,
+    homeRegion: string,
+  ): Promise<ProductionSite> {
+    const flags = this.flags;
+    const p = () => inquirer();
+    const domainName = await ask<string>({
+      ...base,
+      value: flags['app-domain'],
+      flag: '--app-domain <domain>',
+      what: 'the production site domain',
+      fallback: defaultSiteDomain(emailPattern),
+      prompt: async () =>
+        (await p()).input({
+          message: 'Production site domain (CloudFront serves it; the login returns to it)',
+          default: defaultSiteDomain(emailPattern),
+          validate: (v) => DOMAIN_NAME_RE.test(v) || 'a lowercase DNS name such as app.example.com',
+        }),
+    });
+    if (!DOMAIN_NAME_RE.test(domainName))
+      throw userError(
+        'InvalidFlag',
+        `--app-domain "${domainName}" is not a lowercase DNS name such as app.example.com`,
+      );
+    const hostedZoneId = await ask<string>({
+      ...base,
+      value: flags['hosted-zone-id'],
+      flag: '--hosted-zone-id <id>',
+      what: 'the Route 53 hosted zone id of the production domain',
+      prompt: async () =>
+        (await p()).input({
+          message: `Route 53 public hosted zone id that holds ${domainName}`,
+          validate: (v) => HOSTED_ZONE_ID_RE.test(v) || 'a hosted zone id such as Z0123456789ABCDEFGHIJ',
+        }),
+    });
+    if (!HOSTED_ZONE_ID_RE.test(hostedZoneId))
+      throw userError(
+        'InvalidFlag',
+        `--hosted-zone-id "${hostedZoneId}" is not a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`,
+        ['`aws route53 list-hosted-zones-by-name --dns-name <zone>` shows it'],
+      );
+    const zoneDefault = defaultHostedZoneName(domainName, emailPattern);
+    const hostedZoneName = await ask<string>({
+      ...base,
+      value: flags['hosted-zone-name'],
+      flag: '--hosted-zone-name <zone>',
+      what: 'the hosted zone name',
+      fallback: zoneDefault,
+      prompt: async () => (await p()).input({ message: 'Name of that hosted zone', default: zoneDefault }),
+    });
+    if (domainName !== hostedZoneName && !domainName.endsWith(`.${hostedZoneName}`))
+      throw userError(
+        'InvalidFlag',
+        `--app-domain ${domainName} is not inside the hosted zone ${hostedZoneName}`,
+        ['pass --hosted-zone-name with the zone that holds the domain'],
+      );
+    const senderDefault = defaultSenderEmail(hostedZoneName);
+    const senderEmail = await ask<string>({
+      ...base,
+      value: flags['sender-email'],
+      flag: '--sender-email <address>',
+      what: 'the sender of sign-up mail (Amazon SES)',
+      fallback: senderDefault,
+      prompt: async () =>
+        (await p()).input({
+          message: 'Sender of sign-up and recovery mail (its domain verified in Amazon SES)',
+          default: senderDefault,
+          validate: (v) => isEmail(v) || 'an e-mail address such as no-reply@example.com',
+        }),
+    });
+    if (!isEmail(senderEmail))
+      throw userError('InvalidFlag', `--sender-email "${senderEmail}" is not an e-mail address`);
+    this.note(
+      `note: verify ${senderEmail.slice(senderEmail.indexOf('@') + 1)} in Amazon SES (${homeRegion}) before deploying production: its user pool sends mail through SES`,
+    );
+    return { domainName, hostedZoneId, hostedZoneName, senderEmail };
+  }
+}
+
+interface Question {
+  readonly flag: string;
+  readonly what: string;
+  readonly given: boolean;
+  /** Has a default that --yes takes. */
+  readonly hasDefault: boolean;
+}
+
+type InitFlags = Init['flags'];
+
+/** Every question init would ask, for the non-interactive check. */
+function questionsOf(flags: InitFlags): Question[] {
+  const q = (flag: string, what: string, given: unknown, hasDefault: boolean): Question => ({
+    flag,
+    what,
+    given: given !== undefined,
+    hasDefault,
+  });
+  const questions = [
+    q('--template <recall|minimal>', 'the template', flags.template, true),
+    q(
+      '--email-domain <domain> (or --email-pattern)',
+      'the root e-mail domain',
+      flags['email-pattern'] ?? flags['email-domain'],
+      false,
+    ),
+    q('--org-name <name>', 'the organisation name', flags['org-name'], true),
+    q('--home-region <region>', 'the home region', flags['home-region'], false),
+    q('--governed-region <region>', 'the governed regions', flags['governed-region'], true),
+    q('--developer <handle>', 'the developers to give accounts', flags.developer, true),
+    q('--budget <kind=usd>', 'the monthly budget per account kind', flags.budget, true),
+    q('--alert-email <address>', 'the budget alert e-mails', flags['alert-email'], true),
+  ];
+  if ((flags.template ?? 'recall') === 'recall')
+    questions.push(
+      q('--app-domain <domain>', 'the production site domain', flags['app-domain'], true),
+      q(
+        '--hosted-zone-id <id>',
+        'the Route 53 hosted zone id of the production domain',
+        flags['hosted-zone-id'],
+        false,
+      ),
+      q('--hosted-zone-name <zone>', 'the hosted zone name', flags['hosted-zone-name'], true),
+      q('--sender-email <address>', 'the sender of sign-up mail (Amazon SES)', flags['sender-email'], true),
+    );
+  return questions;
+}
+
+/** A non-interactive run names every missing flag at once, not one per run. */
+function requireAnswers(questions: readonly Question[], acceptDefaults: boolean): void {
+  const missing = questions.filter((q) => !q.given && !(acceptDefaults && q.hasDefault));
+  if (missing.length === 0) return;
+  if (missing.length === 1) throw missingFlag(missing[0]!.flag, missing[0]!.what);
+  const defaults = missing.filter((q) => q.hasDefault).length;
+  throw new EstateError(
+    `${missing.length} answers are required in a non-interactive run: pass ${missing.map((q) => q.flag.split(' ')[0]).join(', ')}`,
+    {
+      code: 'MissingFlag',
+      source: 'user',
+      details: { issues: missing.map((q) => `${q.flag}: ${q.what}`), missing: missing.map((q) => q.flag) },
+      suggestions: [
+        ...(defaults > 0 ? [`--yes takes the defaults of ${defaults} of them`] : []),
+        'or run in a terminal without CI set to be asked',
+      ],
+    },
+  );
 }
 
 function splitList(text: string): string[] {
@@ -255,6 +432,22 @@ function splitList(text: string): string[] {
     .split(/[,\s]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * What a person types for the root e-mails: a bare domain (`example.com`, as --email-domain
+ * takes) or a pattern with {account}. Returns the pattern, or why the text is neither.
+ */
+function emailPatternFrom(text: string): { pattern?: string; problem?: string } {
+  const value = text.trim();
+  const pattern = value.includes('@') ? value : patternForDomain(value);
+  const problem = validPattern(pattern);
+  if (!problem) return { pattern };
+  return {
+    problem: value.includes('@')
+      ? problem
+      : `"${value}" is not a domain such as example.com (or a pattern such as aws+{account}@example.com)`,
+  };
 }
 
 function validPattern(pattern: string): string | undefined {

@@ -4,12 +4,13 @@ import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { renderPlan } from '../cli/render-plan.js';
 import { computePlan } from '../cli/plan-run.js';
 import type { Plan } from '../core/plan/types.js';
+import type { EstateError } from '../errors.js';
 
 export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   static override summary = 'Show the changes that would make the AWS estate match estate.yaml.';
   static override description = `Reads the live organisation from the management account (or, with --offline, assumes an empty one and calls nothing) and prints what apply would do, section by section:
   + create   ~ update   → move   - delete/detach   ! drift estate reports but will not fix on its own.
-With --detailed-exitcode the exit code is 0 for no changes, 2 for changes, 1 for an error.`;
+With --detailed-exitcode the exit code follows Terraform's contract: 0 for no changes, 2 for changes, 1 for any error (a bad config or flag included). Without it, 0 means the plan was computed, 1 an AWS or internal error and 2 a usage or config error.`;
   static override examples = [
     '<%= config.bin %> plan',
     '<%= config.bin %> plan --offline --config templates/examples/recall/estate.yaml',
@@ -25,9 +26,17 @@ With --detailed-exitcode the exit code is 0 for no changes, 2 for changes, 1 for
       summary: 'Plan deletion of empty OUs that are not in estate.yaml (apply asks to confirm).',
     }),
     'detailed-exitcode': Flags.boolean({
-      summary: 'Exit 0 when there are no changes, 2 when there are, 1 on error.',
+      summary: 'Exit 0 when there are no changes, 2 when there are, 1 on any error (bad config or flag too).',
+      description:
+        "Terraform's contract, for CI: 2 means changes only. Without this flag a usage or config error exits 2 and an AWS error 1.",
     }),
   };
+
+  /** Under --detailed-exitcode 2 means "changes", so every error exits 1 (even a bad flag, before parsing). */
+  protected override exitCodeFor(error: EstateError): number {
+    const detailed = this.argv.some((arg) => arg === '--detailed-exitcode');
+    return detailed ? 1 : super.exitCodeFor(error);
+  }
 
   async run(): Promise<Plan> {
     const { plan } = await computePlan(this.flags, this.mode);

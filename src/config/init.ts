@@ -3,6 +3,7 @@
  * questions (or reads flags), this turns answers into a config that validates.
  */
 import { stringify } from 'yaml';
+import { knownKeysAt } from './loader.js';
 import type { AccountKind } from './rules.js';
 import { ACCOUNT_KINDS } from './rules.js';
 import { EDGE_REGION } from '../blueprints/environment.js';
@@ -22,6 +23,42 @@ export interface InitAnswers {
   readonly developers: readonly string[];
   readonly budgets: Readonly<Partial<Record<AccountKind, number>>>;
   readonly alertEmails: readonly string[];
+  /** The production site (recall template): its custom domain and the Route 53 zone holding it. */
+  readonly production?: ProductionSite;
+}
+
+export interface ProductionSite {
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+  /** Sender of the user pool's mail through Amazon SES, inside a domain verified there. */
+  readonly senderEmail: string;
+}
+
+/** The sender's default: `no-reply@<hosted zone>`, a domain SES can verify through Route 53. */
+export function defaultSenderEmail(hostedZoneName: string): string {
+  return `no-reply@${hostedZoneName}`;
+}
+
+/**
+ * Whether the schema has `auth.email` (the SES sender a prod user pool needs). Read from
+ * the schema itself so that init writes it exactly when `config validate` accepts it.
+ */
+const AUTH_TAKES_EMAIL = knownKeysAt(configSchema, ['environments', 0, 'settings', 'auth']).includes('email');
+
+export const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
+export const DOMAIN_NAME_RE = /^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+/** The production site's default domain: `app.<e-mail domain>`. */
+export function defaultSiteDomain(emailPattern: string): string {
+  return `app.${domainOf(emailPattern)}`;
+}
+
+/** The zone that most likely holds a domain: the e-mail domain when it is a suffix, else the parent. */
+export function defaultHostedZoneName(domainName: string, emailPattern: string): string {
+  const mail = domainOf(emailPattern);
+  if (domainName === mail || domainName.endsWith(`.${mail}`)) return mail;
+  return domainName.split('.').length > 2 ? domainName.slice(domainName.indexOf('.') + 1) : domainName;
 }
 
 export const DEFAULT_BUDGETS: Readonly<Record<AccountKind, number>> = {
@@ -69,6 +106,8 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
     owner: `${handle}@${domain}`,
   }));
   const full = answers.template === 'recall';
+  if (full && !answers.production)
+    throw new Error('the recall template needs the production site: its domain and Route 53 hosted zone');
   const accounts = [
     { name: 'logs', kind: 'logs', ou: 'Security', owner: platform },
     { name: 'monitoring', kind: 'monitoring', ou: 'Security', owner: platform },
@@ -108,6 +147,8 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
             size: 'prod',
             owner: platform,
             protected: true,
+            // A prod environment serves its own domain and the login returns there.
+            ...(answers.production ? { settings: productionSettings(answers.production) } : {}),
           },
         ]
       : []),
@@ -192,6 +233,27 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
     environments,
   };
   return config;
+}
+
+function productionSettings(site: ProductionSite): Record<string, unknown> {
+  return {
+    edge: {
+      domainName: site.domainName,
+      hostedZoneId: site.hostedZoneId,
+      hostedZoneName: site.hostedZoneName,
+    },
+    auth: {
+      callbackUrls: [`https://${site.domainName}/`],
+      ...(AUTH_TAKES_EMAIL
+        ? {
+            email: {
+              fromEmail: site.senderEmail,
+              sesVerifiedDomain: site.senderEmail.slice(site.senderEmail.indexOf('@') + 1),
+            },
+          }
+        : {}),
+    },
+  };
 }
 
 /** The file `init` writes: a schema comment for editors, then the config. */

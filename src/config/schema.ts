@@ -375,7 +375,7 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     if (accountNames.has(acct.name))
       issue(
         ['accounts', i, 'name'],
-        `account "${acct.name}" is declared twice (also accounts.${accountNames.get(acct.name)})`,
+        `account "${acct.name}" is declared twice (also accounts[${accountNames.get(acct.name)}])`,
       );
     else accountNames.set(acct.name, i);
 
@@ -390,13 +390,16 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     if (emails.has(mail) && (acct.email || accountNames.get(acct.name) === i))
       issue(
         ['accounts', i, acct.email ? 'email' : 'name'],
-        `e-mail ${mail} is already used by accounts.${emails.get(mail)}; each account needs its own root e-mail`,
+        `e-mail ${mail} is already used by accounts[${emails.get(mail)}]; each account needs its own root e-mail`,
       );
     else emails.set(mail, i);
 
     if (acct.id) {
       if (ids.has(acct.id))
-        issue(['accounts', i, 'id'], `account id ${acct.id} is already used by accounts.${ids.get(acct.id)}`);
+        issue(
+          ['accounts', i, 'id'],
+          `account id ${acct.id} is already used by accounts[${ids.get(acct.id)}]`,
+        );
       else ids.set(acct.id, i);
     }
     if (!paths.has(acct.ou))
@@ -451,7 +454,8 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
       if (!paths.has(c.ou))
         issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
     });
-    if (!cfg.organization.governedRegions.includes(cfg.organization.homeRegion))
+    const home = cfg.organization.homeRegion as string | undefined;
+    if (home !== undefined && !cfg.organization.governedRegions.includes(home))
       issue(
         ['organization', 'governedRegions'],
         `the home region ${cfg.organization.homeRegion} must be governed`,

@@ -93,21 +93,22 @@ export function buildGraph(config: EstateConfig): EstateGraph {
   return { organization: config.organization.name, nodes, edges };
 }
 
-function accountLabel(node: GraphNode): string {
+/** The lines of an account's label; each renderer joins them its own way. */
+function accountLines(node: GraphNode): string[] {
   const a = node.attributes;
   const parts = [node.label, String(a.kind)];
   if (a.owner) parts.push(String(a.owner));
   if (a.budgetUsd !== undefined) parts.push(`$${a.budgetUsd}/mo`);
-  return parts.join('<br/>');
+  return parts;
 }
 
-function envLabel(node: GraphNode): string {
+function envLines(node: GraphNode): string[] {
   const a = node.attributes;
   const parts = [`${node.label} (${a.size})`, String(a.region)];
   if (a.owner) parts.push(String(a.owner));
   if (a.ttl) parts.push(`ttl ${a.ttl}`);
   if (a.protected) parts.push('protected');
-  return parts.join('<br/>');
+  return parts;
 }
 
 const mermaidText = (text: string) => `"${text.replace(/"/g, '#quot;')}"`;
@@ -117,12 +118,12 @@ export function renderMermaid(graph: EstateGraph): string {
   const byType = (type: GraphNode['type']) => graph.nodes.filter((n) => n.type === type);
   lines.push(`  root[${mermaidText(`${graph.organization} (root)`)}]`);
   for (const n of byType('ou')) lines.push(`  ${n.id}[${mermaidText(`OU ${n.attributes.path}`)}]`);
-  for (const n of byType('account')) lines.push(`  ${n.id}([${mermaidText(accountLabel(n))}])`);
+  for (const n of byType('account')) lines.push(`  ${n.id}([${mermaidText(accountLines(n).join('<br/>'))}])`);
   for (const env of byType('environment')) {
     const blueprints = graph.edges
       .filter((e) => e.from === env.id && e.relation === 'contains')
       .map((e) => e.to);
-    lines.push(`  subgraph ${env.id}[${mermaidText(envLabel(env))}]`);
+    lines.push(`  subgraph ${env.id}[${mermaidText(envLines(env).join('<br/>'))}]`);
     for (const b of blueprints) {
       const node = graph.nodes.find((n) => n.id === b)!;
       lines.push(`    ${b}[${mermaidText(node.label)}]`);
@@ -142,7 +143,9 @@ export function renderMermaid(graph: EstateGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-const dotText = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A dot string: each line escaped, lines joined by dot's line-break escape. */
+const dotText = (...lines: string[]) =>
+  `"${lines.map((line) => line.replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
 
 export function renderDot(graph: EstateGraph): string {
   const lines = ['digraph estate {', '  rankdir=LR;', '  node [fontname="Helvetica"];'];
@@ -152,11 +155,9 @@ export function renderDot(graph: EstateGraph): string {
     else if (n.type === 'ou')
       lines.push(`  ${n.id} [label=${dotText(`OU ${n.attributes.path}`)}, shape=folder];`);
     else if (n.type === 'account')
-      lines.push(
-        `  ${n.id} [label=${dotText(accountLabel(n).replaceAll('<br/>', '\\n'))}, shape=box, style=rounded];`,
-      );
+      lines.push(`  ${n.id} [label=${dotText(...accountLines(n))}, shape=box, style=rounded];`);
     else if (n.type === 'environment')
-      lines.push(`  ${n.id} [label=${dotText(envLabel(n).replaceAll('<br/>', '\\n'))}, shape=component];`);
+      lines.push(`  ${n.id} [label=${dotText(...envLines(n))}, shape=component];`);
     else lines.push(`  ${n.id} [label=${dotText(n.label)}, shape=ellipse];`);
   }
   for (const e of graph.edges)

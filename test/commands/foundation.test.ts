@@ -18,6 +18,22 @@ describe('estate (top level)', () => {
     expect(r.stdout).toContain(`estate/${pkg.version}`);
   });
 
+  it('prints its version for -v and `estate version`, and help for -h', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    const short = await estate(['-v']);
+    expect(short.code).toBe(0);
+    expect(short.stdout).toContain(`estate/${pkg.version}`);
+    const command = await estate(['version']);
+    expect(command.code).toBe(0);
+    expect(command.stdout.trim()).toBe(short.stdout.trim());
+    const json = await estate(['version', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'estate', version: pkg.version });
+    const help = await estate(['-h']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('USAGE');
+    expect((await estate(['plan', '-h'])).stdout).toContain('--detailed-exitcode');
+  });
+
   it('lists topics and commands in --help', async () => {
     const r = await estate(['--help']);
     expect(r.code).toBe(0);
@@ -85,8 +101,8 @@ describe('estate config validate', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/broken\.yaml has 2 problems/);
-    expect(r.stderr).toMatch(/broken\.yaml:\d+: accounts\.6\.kind: must be one of/);
-    expect(r.stderr).toMatch(/broken\.yaml:\d+: environments\.0\.ttl: TTL must be/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+: accounts\[6\]\.kind: must be one of/);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+: environments\[0\]\.ttl: TTL must be/);
   });
 
   it('reports problems as data with --json', async () => {
@@ -107,6 +123,11 @@ describe('estate config validate', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no config at .*estate\.yaml/);
     expect(r.stderr).toMatch(/estate init/);
+    // The bundled example is named from the package, so the hint works in any folder.
+    const hint = /the bundled example: --config (\S+)/.exec(r.stderr)?.[1];
+    expect(hint).toBe(EXAMPLE);
+    const followed = await estate(['config', 'validate', '--config', hint!], { cwd: dir });
+    expect(followed.code).toBe(0);
   });
 });
 
@@ -131,6 +152,14 @@ describe('estate graph', () => {
     expect(r.stdout).toMatch(/^digraph estate \{/);
     expect(r.stdout).toContain('ou_Sandbox -> acct_dev_bob;');
     expect(r.stdout.trim().endsWith('}')).toBe(true);
+    // Line breaks in labels are dot's \\n escape, never an escaped backslash (a literal "\\n").
+    expect(r.stdout).toContain(
+      'acct_dev_alice [label="dev-alice\\ndeveloper\\nalice@recall.example.com\\n$100/mo", shape=box, style=rounded];',
+    );
+    expect(r.stdout).toContain(
+      'env_production [label="production (prod)\\neu-west-2\\nplatform@recall.example.com\\nprotected"',
+    );
+    expect(r.stdout).not.toContain('\\\\n');
   });
 
   it('returns the graph as data with --json', async () => {
@@ -169,6 +198,8 @@ describe('estate init', () => {
       'bob',
       '--budget',
       'developer=75',
+      '--hosted-zone-id',
+      'Z0123456789ABC',
       '--yes',
       '--json',
     ]);
@@ -208,6 +239,34 @@ describe('estate init', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the home region is required in a non-interactive run: pass --home-region/);
+    await expect(readFile(out)).rejects.toThrow();
+  });
+
+  it('names every missing flag in one error, not one per run', async () => {
+    const out = join(dir, 'init-all-missing.yaml');
+    const r = await estate(['init', '--out', out, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /3 answers are required in a non-interactive run: pass --email-domain, --home-region, --hosted-zone-id/,
+    );
+    expect(r.stderr).toContain('--email-domain <domain> (or --email-pattern): the root e-mail domain');
+    expect(r.stderr).toContain('--home-region <region>: the home region');
+    expect(r.stderr).toContain('--hosted-zone-id <id>: the Route 53 hosted zone id of the production domain');
+    const json = await estate(['init', '--out', out, '--json']);
+    expect(JSON.parse(json.stdout).error.details.missing).toEqual([
+      '--template <recall|minimal>',
+      '--email-domain <domain> (or --email-pattern)',
+      '--org-name <name>',
+      '--home-region <region>',
+      '--governed-region <region>',
+      '--developer <handle>',
+      '--budget <kind=usd>',
+      '--alert-email <address>',
+      '--app-domain <domain>',
+      '--hosted-zone-id <id>',
+      '--hosted-zone-name <zone>',
+      '--sender-email <address>',
+    ]);
     await expect(readFile(out)).rejects.toThrow();
   });
 

@@ -65,7 +65,8 @@ describe('estate init at a terminal', () => {
       `${process.execPath} ${join(ROOT, 'bin/run.js')} init --out ${out}`,
       [
         [/Start from/, '\u001b[B' + enter], // arrow down: minimal
-        [/Root e-mail pattern/, '\u0015aws+{account}@tty.example.com' + enter],
+        // A bare domain, exactly as --email-domain takes it.
+        [/Root e-mail domain/, '\u0015tty.example.com' + enter],
         [/Organisation name/, '\u0015tty' + enter],
         [/Home region/, '\u0015eu-central-1' + enter],
         [/Governed regions/, enter],
@@ -89,5 +90,58 @@ describe('estate init at a terminal', () => {
     expect(config.budgets?.byKind.developer?.monthlyUsd).toBe(40);
     expect(config.budgets?.byKind.logs?.monthlyUsd).toBe(150);
     expect(config.budgets?.alertEmails).toEqual(['money@tty.example.com']);
+  }, 60_000);
+
+  it('asks the recall template for the production site and writes it into production', async () => {
+    const out = join(dir, 'recall.yaml');
+    const enter = '\r';
+    const { code, screen } = await converse(
+      `${process.execPath} ${join(ROOT, 'bin/run.js')} init --out ${out}`,
+      [
+        [/Start from/, enter], // recall
+        [/Root e-mail domain/, '\u0015shop.example.com' + enter],
+        [/Organisation name/, enter],
+        [/Home region/, enter],
+        [/Governed regions/, enter],
+        [/Developers to give/, enter],
+        ...['prod-multi-tenant', 'prod-single-tenant', 'integration', 'developer', 'monitoring', 'logs'].map(
+          (kind): [RegExp, string] => [new RegExp(`for ${kind} accounts`), enter],
+        ),
+        [/Budget alert e-mails/, enter],
+        [/Production site domain/, enter],
+        [/hosted zone id that holds app\.shop\.example\.com/, 'Z0123456789ABC' + enter],
+        [/Name of that hosted zone/, enter],
+        [/Sender of sign-up/, enter],
+      ],
+      dir,
+    );
+    expect(code, screen).toBe(0);
+    const config = parseConfig(readFileSync(out, 'utf8'));
+    expect(config.environments.find((e) => e.name === 'production')?.settings).toMatchObject({
+      edge: {
+        domainName: 'app.shop.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'shop.example.com',
+      },
+      auth: { callbackUrls: ['https://app.shop.example.com/'] },
+    });
+  }, 60_000);
+
+  it('takes a pattern with {account} too, and exits 130 quietly on Ctrl-C', async () => {
+    const out = join(dir, 'interrupted.yaml');
+    const enter = '\r';
+    const { code, screen } = await converse(
+      `${process.execPath} ${join(ROOT, 'bin/run.js')} init --out ${out}`,
+      [
+        [/Start from/, '\u001b[B' + enter],
+        [/Root e-mail domain/, '\u0015ops+{account}@tty.example.com' + enter],
+        // The pattern was accepted: the next question shows. Ctrl-C there.
+        [/Organisation name/, '\u0003'],
+      ],
+      dir,
+    );
+    expect(code, screen).toBe(130);
+    expect(screen).not.toMatch(/unexpected error|ExitPromptError|✖/);
+    expect(() => readFileSync(out)).toThrow();
   }, 60_000);
 });

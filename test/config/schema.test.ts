@@ -33,7 +33,7 @@ describe('config schema', () => {
     c.organization.homeregion = 'eu-west-1';
     c.accounts[0].colour = 'blue';
     expectProblem(c, 'organization.homeregion', /unknown key "homeregion"/);
-    expectProblem(c, 'accounts.0.colour', /unknown key "colour"/);
+    expectProblem(c, 'accounts[0].colour', /unknown key "colour"/);
   });
 
   it('rejects missing required fields', () => {
@@ -41,7 +41,7 @@ describe('config schema', () => {
     delete c.organization.homeRegion;
     delete c.accounts[1].kind;
     expectProblem(c, 'organization.homeRegion', /is required/);
-    expectProblem(c, 'accounts.1.kind', /is required|must be one of/);
+    expectProblem(c, 'accounts[1].kind', /is required|must be one of/);
   });
 
   it('rejects a wrong version', () => {
@@ -52,14 +52,14 @@ describe('config schema', () => {
     const c = minimalConfig();
     c.accounts.push({ name: 'logs', kind: 'logs', ou: 'Security' });
     c.accounts.push({ name: 'other', kind: 'logs', ou: 'Security', email: 'aws+dev-alice@acme.example.com' });
-    expectProblem(c, 'accounts.2.name', /declared twice/);
-    expectProblem(c, 'accounts.3.email', /already used by accounts\.1/);
+    expectProblem(c, 'accounts[2].name', /declared twice/);
+    expectProblem(c, 'accounts[3].email', /already used by accounts\[1\]/);
   });
 
   it('rejects an account in an OU that does not exist, listing the known ones', () => {
     const c = minimalConfig();
     c.accounts[0].ou = 'Securty';
-    expectProblem(c, 'accounts.0.ou', /OU "Securty" is not declared.*known OUs: Security, Sandbox/);
+    expectProblem(c, 'accounts[0].ou', /OU "Securty" is not declared.*known OUs: Security, Sandbox/);
   });
 
   it('rejects invalid e-mails and e-mail patterns', () => {
@@ -67,8 +67,8 @@ describe('config schema', () => {
     c.accounts[0].email = 'not-an-email';
     c.accounts[1].owner = 'alice@';
     c.organization.emailPattern = 'aws@acme.example.com';
-    expectProblem(c, 'accounts.0.email', /e-mail address/);
-    expectProblem(c, 'accounts.1.owner', /e-mail address/);
+    expectProblem(c, 'accounts[0].email', /e-mail address/);
+    expectProblem(c, 'accounts[1].owner', /e-mail address/);
     expectProblem(c, 'organization.emailPattern', /\{account\}/);
   });
 
@@ -76,7 +76,7 @@ describe('config schema', () => {
     for (const name of ['Dev_Alice', '-x', 'a', 'x'.repeat(51), 'ends-']) {
       const c = minimalConfig();
       c.accounts[0].name = name;
-      expectProblem(c, 'accounts.0.name', /lowercase letters, digits and hyphens/);
+      expectProblem(c, 'accounts[0].name', /lowercase letters, digits and hyphens/);
     }
   });
 
@@ -90,10 +90,10 @@ describe('config schema', () => {
         { type: 'FORECASTED', thresholdPercent: 1001 },
       ],
     };
-    expectProblem(c, 'accounts.1.budget.monthlyUsd', /positive/);
+    expectProblem(c, 'accounts[1].budget.monthlyUsd', /positive/);
     expectProblem(c, 'budgets.byKind.logs.monthlyUsd', /positive/);
-    expectProblem(c, 'budgets.notifications.0.thresholdPercent', /between 1 and 1000/);
-    expectProblem(c, 'budgets.notifications.1.thresholdPercent', /between 1 and 1000/);
+    expectProblem(c, 'budgets.notifications[0].thresholdPercent', /between 1 and 1000/);
+    expectProblem(c, 'budgets.notifications[1].thresholdPercent', /between 1 and 1000/);
   });
 
   it('rejects more than 10 alert e-mails and a malformed SNS topic ARN', () => {
@@ -124,9 +124,9 @@ describe('config schema', () => {
         },
       },
     };
-    expectProblem(c, 'budgets.notifications.2', /one notification per type and threshold/);
-    expectProblem(c, 'budgets.byKind.developer.notifications.1', /one notification per type and threshold/);
-    expect(configProblems(c).filter((p) => p.includes('budgets.notifications.1'))).toEqual([]);
+    expectProblem(c, 'budgets.notifications[2]', /one notification per type and threshold/);
+    expectProblem(c, 'budgets.byKind.developer.notifications[1]', /one notification per type and threshold/);
+    expect(configProblems(c).filter((p) => p.includes('budgets.notifications[1]'))).toEqual([]);
   });
 
   it('rejects deny-new-resources enforcement with member placement or without any subscriber', () => {
@@ -149,7 +149,7 @@ describe('config schema', () => {
     c.organization.managementAccountId = '111111111111';
     c.accounts[1].budget = { emails: ['alice@acme.example.com'] };
     c.budgets = { actionRoleArn: 'arn:aws:iam::222222222222:role/estate-budgets-action' };
-    expectProblem(c, 'accounts.1.budget', /no monthlyUsd here nor under budgets.byKind.developer/);
+    expectProblem(c, 'accounts[1].budget', /no monthlyUsd here nor under budgets.byKind.developer/);
     expectProblem(c, 'budgets.actionRoleArn', /management account 111111111111/);
     c.budgets = { actionRoleArn: 'arn:aws:sns:us-east-1:111111111111:topic' };
     expectProblem(c, 'budgets.actionRoleArn', /IAM role ARN/);
@@ -165,16 +165,16 @@ describe('config schema', () => {
         schedule: { timezone: 'Europe/Londn', stop: '0 25 * * *', start: '0 7 * *' },
       },
     ];
-    expectProblem(c, 'environments.0.schedule.timezone', /IANA time zone/);
-    expectProblem(c, 'environments.0.schedule.stop', /hour 25 is outside 0–23/);
-    expectProblem(c, 'environments.0.schedule.start', /expected 5 fields/);
+    expectProblem(c, 'environments[0].schedule.timezone', /IANA time zone/);
+    expectProblem(c, 'environments[0].schedule.stop', /hour 25 is outside 0–23/);
+    expectProblem(c, 'environments[0].schedule.start', /expected 5 fields/);
   });
 
   it('rejects TTL strings without a unit or with a bad unit, and accepts 72h and 7d', () => {
     for (const ttl of ['72', '3 days', '1y', '0h', '-1d']) {
       const c = minimalConfig();
       c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], ttl }];
-      expectProblem(c, 'environments.0.ttl', /30m, 72h, 7d or 2w/);
+      expectProblem(c, 'environments[0].ttl', /30m, 72h, 7d or 2w/);
     }
     for (const ttl of ['72h', '7d', '30m', '2w']) {
       const c = minimalConfig();
@@ -186,8 +186,8 @@ describe('config schema', () => {
   it('rejects unknown blueprint names and environments in undeclared accounts', () => {
     const c = minimalConfig();
     c.environments = [{ name: 'alice', account: 'dev-alicia', blueprints: ['data', 'teleport'] }];
-    expectProblem(c, 'environments.0.blueprints.1', /must be one of "edge"/);
-    expectProblem(c, 'environments.0.account', /account "dev-alicia" is not declared/);
+    expectProblem(c, 'environments[0].blueprints[1]', /must be one of "edge"/);
+    expectProblem(c, 'environments[0].account', /account "dev-alicia" is not declared/);
   });
 
   it('rejects tag keys and values AWS would reject', () => {
@@ -199,30 +199,30 @@ describe('config schema', () => {
       ok: 'v'.repeat(257),
       fine: 'bad<value>',
     };
-    expectProblem(c, 'accounts.0.tags.aws:owner', /reserved prefix "aws:"/);
-    expectProblem(c, `accounts.0.tags.${'k'.repeat(129)}`, /1–128 characters/);
-    expectProblem(c, 'accounts.0.tags.bad#key', /characters AWS rejects/);
-    expectProblem(c, 'accounts.0.tags.ok', /AWS allows 256/);
-    expectProblem(c, 'accounts.0.tags.fine', /characters AWS rejects/);
+    expectProblem(c, 'accounts[0].tags.aws:owner', /reserved prefix "aws:"/);
+    expectProblem(c, `accounts[0].tags.${'k'.repeat(129)}`, /1–128 characters/);
+    expectProblem(c, 'accounts[0].tags.bad#key', /characters AWS rejects/);
+    expectProblem(c, 'accounts[0].tags.ok', /AWS allows 256/);
+    expectProblem(c, 'accounts[0].tags.fine', /characters AWS rejects/);
   });
 
   it('rejects more than 50 tags on an account', () => {
     const c = minimalConfig();
     c.accounts[0].tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, 'v']));
-    expectProblem(c, 'accounts.0.tags', /at most 50/);
+    expectProblem(c, 'accounts[0].tags', /at most 50/);
   });
 
   it('rejects a mandatory tag that an account has no value for', () => {
     const c = minimalConfig();
     c.tags = { mandatory: [{ key: 'cost-center' }] };
-    expectProblem(c, 'accounts.0.tags', /mandatory tag "cost-center" has no value/);
+    expectProblem(c, 'accounts[0].tags', /mandatory tag "cost-center" has no value/);
   });
 
   it('rejects a mandatory tag value outside its allowed list', () => {
     const c = minimalConfig();
     c.tags = { mandatory: [{ key: 'cost-center', default: 'platform', allowed: ['platform'] }] };
     c.accounts[1].tags = { 'cost-center': 'marketing' };
-    expectProblem(c, 'accounts.1.tags.cost-center', /not an allowed value/);
+    expectProblem(c, 'accounts[1].tags.cost-center', /not an allowed value/);
   });
 
   it('rejects Control Tower accounts that are missing or of the wrong kind', () => {
@@ -250,7 +250,7 @@ describe('config schema', () => {
     });
     c.organizationalUnits.push({ name: 'Sandbox' });
     expectProblem(c, 'organizationalUnits', /at most 5 levels/);
-    expectProblem(c, 'organizationalUnits.3.name', /"Sandbox" is declared twice/);
+    expectProblem(c, 'organizationalUnits[3].name', /"Sandbox" is declared twice/);
   });
 
   it('rejects policies that target unknown OUs or name neither builtin nor file', () => {
@@ -259,14 +259,14 @@ describe('config schema', () => {
       { name: 'p1', type: 'scp', builtin: 'deny-root-user', targets: ['Nowhere'] },
       { name: 'p2', type: 'scp', targets: ['Root'] },
     ];
-    expectProblem(c, 'policies.0.targets.0', /neither Root, a declared OU path nor an account name/);
-    expectProblem(c, 'policies.1', /exactly one of builtin or file/);
+    expectProblem(c, 'policies[0].targets[0]', /neither Root, a declared OU path nor an account name/);
+    expectProblem(c, 'policies[1]', /exactly one of builtin or file/);
   });
 
   it('rejects a region outside the governed ones for an environment', () => {
     const c = minimalConfig();
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], region: 'ap-south-1' }];
-    expectProblem(c, 'environments.0.region', /not in organization.governedRegions/);
+    expectProblem(c, 'environments[0].region', /not in organization.governedRegions/);
   });
 
   it('reports every problem at once, with line numbers from the YAML', () => {
@@ -293,9 +293,9 @@ describe('config schema', () => {
     } catch (error) {
       const lines = (error as ConfigError).issues.map(formatIssue);
       expect(lines).toContain(
-        'estate.yaml:12: accounts.0.ou: OU "Nowhere" is not declared under organizationalUnits; known OUs: Sandbox',
+        'estate.yaml:12: accounts[0].ou: OU "Nowhere" is not declared under organizationalUnits; known OUs: Sandbox',
       );
-      expect(lines.some((l) => l.startsWith('estate.yaml:14: accounts.1.kind: must be one of'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('estate.yaml:14: accounts[1].kind: must be one of'))).toBe(true);
       expect((error as ConfigError).exitCode).toBe(2);
     }
   });

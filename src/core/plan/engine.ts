@@ -36,6 +36,38 @@ export function configAccountIds(config: EstateConfig): Map<string, string> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySection = PlanSection<any>;
 
+const names = (items: readonly { name: string }[]) => items.map((i) => i.name).join(', ');
+
+/**
+ * Config that validates but that no section acts on yet. The plan says so plainly, so
+ * that nobody reads a clean plan as "my landing zone and schedules are in place".
+ */
+export function unappliedConfigNotes(config: EstateConfig): string[] {
+  const notes: string[] = [];
+  const ct = config.controlTower;
+  if (ct) {
+    const controls = (ct.controls ?? []).reduce((n, c) => n + c.identifiers.length, 0);
+    notes.push(
+      `controlTower is not applied: estate does not set up or update the landing zone${ct.landingZoneVersion ? ` (version ${ct.landingZoneVersion})` : ''}, its log archive and audit configuration, log retention${controls ? ` or the ${controls} control${controls === 1 ? '' : 's'} listed` : ''}; set them up in AWS Control Tower until estate does.`,
+    );
+  }
+  if (config.environments.length > 0)
+    notes.push(
+      `environments are not deployed by plan/apply (${names(config.environments)}): \`estate blueprint synth <env>\` builds each one's CDK assembly to deploy with the CDK toolkit.`,
+    );
+  const scheduled = config.environments.filter((e) => e.schedule);
+  if (scheduled.length > 0)
+    notes.push(
+      `environments[].schedule is not acted on (${names(scheduled)}): nothing stops or starts environments on a schedule yet.`,
+    );
+  const expiring = config.environments.filter((e) => e.ttl);
+  if (expiring.length > 0)
+    notes.push(
+      `environments[].ttl is not enforced (${names(expiring)}): nothing removes an environment when its TTL runs out yet.`,
+    );
+  return notes;
+}
+
 export interface PlanRun {
   readonly plan: Plan;
   /** The snapshots each section read, by section name (not serialised into the plan). */
@@ -58,7 +90,7 @@ export async function planEstate(
   const accountIds = configAccountIds(config);
   const snapshots = new Map<string, unknown>();
   const changes: Change[] = [];
-  const notes: string[] = [];
+  const notes: string[] = unappliedConfigNotes(config);
   for (const section of sections) {
     options.onSection?.(section.name);
     const context: SectionContext = { config, accountIds, offline: options.offline };
