@@ -3,7 +3,6 @@
  * questions (or reads flags), this turns answers into a config that validates.
  */
 import { stringify } from 'yaml';
-import { knownKeysAt } from './loader.js';
 import type { AccountKind } from './rules.js';
 import { ACCOUNT_KINDS } from './rules.js';
 import { EDGE_REGION } from '../blueprints/environment.js';
@@ -39,12 +38,6 @@ export interface ProductionSite {
 export function defaultSenderEmail(hostedZoneName: string): string {
   return `no-reply@${hostedZoneName}`;
 }
-
-/**
- * Whether the schema has `auth.email` (the SES sender a prod user pool needs). Read from
- * the schema itself so that init writes it exactly when `config validate` accepts it.
- */
-const AUTH_TAKES_EMAIL = knownKeysAt(configSchema, ['environments', 0, 'settings', 'auth']).includes('email');
 
 export const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
 export const DOMAIN_NAME_RE = /^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
@@ -244,14 +237,10 @@ function productionSettings(site: ProductionSite): Record<string, unknown> {
     },
     auth: {
       callbackUrls: [`https://${site.domainName}/`],
-      ...(AUTH_TAKES_EMAIL
-        ? {
-            email: {
-              fromEmail: site.senderEmail,
-              sesVerifiedDomain: site.senderEmail.slice(site.senderEmail.indexOf('@') + 1),
-            },
-          }
-        : {}),
+      email: {
+        fromEmail: site.senderEmail,
+        sesVerifiedDomain: site.senderEmail.slice(site.senderEmail.indexOf('@') + 1),
+      },
     },
   };
 }

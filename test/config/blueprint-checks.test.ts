@@ -28,7 +28,7 @@ describe('blueprint settings checks in the config schema', () => {
   it('fails when a prod environment has no callback URL, naming the key to set', () => {
     const c = exampleConfig();
     production(c).settings.auth.callbackUrls = [];
-    expect(problemAt(c, 'environments.2.settings.auth.callbackUrls')).toMatch(
+    expect(problemAt(c, 'environments[2].settings.auth.callbackUrls')).toMatch(
       /callbackUrls is empty.*set settings\.auth\.callbackUrls of environment production/,
     );
     // Unset, with no edge domain to derive it from: the same key, pointed at the environment.
@@ -36,7 +36,7 @@ describe('blueprint settings checks in the config schema', () => {
     delete production(d).settings.auth.callbackUrls;
     delete production(d).settings.auth.logoutUrls;
     delete production(d).settings.edge;
-    expect(problemAt(d, 'environments.2.settings.auth.callbackUrls')).toMatch(/callbackUrls is empty/);
+    expect(problemAt(d, 'environments[2].settings.auth.callbackUrls')).toMatch(/callbackUrls is empty/);
   });
 
   it('points at the estate-wide key when that is where the value comes from', () => {
@@ -51,7 +51,7 @@ describe('blueprint settings checks in the config schema', () => {
   it("fails when a prod user pool has no SES sender; dev keeps Cognito's", () => {
     const c = exampleConfig();
     delete production(c).settings.auth.email;
-    expect(problemAt(c, 'environments.2.settings.auth.email.fromEmail')).toMatch(
+    expect(problemAt(c, 'environments[2].settings.auth.email.fromEmail')).toMatch(
       /needs Amazon SES.*set settings\.auth\.email of environment production.*\.fromEmail/,
     );
     expect(problems(c)).toHaveLength(1);
@@ -60,7 +60,7 @@ describe('blueprint settings checks in the config schema', () => {
       fromEmail: 'a@other.example.com',
       sesVerifiedDomain: 'recall.example.com',
     };
-    expect(problemAt(d, 'environments.2.settings.auth.email')).toMatch(/not inside sesVerifiedDomain/);
+    expect(problemAt(d, 'environments[2].settings.auth.email')).toMatch(/not inside sesVerifiedDomain/);
   });
 
   it('fails when api-eks has no availability zones, too few, or zones of another region', () => {
@@ -77,26 +77,26 @@ describe('blueprint settings checks in the config schema', () => {
       ];
       return c;
     };
-    expect(problemAt(eks(undefined), 'environments.0.settings.api-eks.availabilityZones')).toMatch(
+    expect(problemAt(eks(undefined), 'environments[0].settings.api-eks.availabilityZones')).toMatch(
       /no availabilityZones.*set settings\.api-eks\.availabilityZones of environment kube/,
     );
     expect(
       problemAt(
         eks({ availabilityZones: ['eu-west-2a'] }),
-        'environments.0.settings.api-eks.availabilityZones',
+        'environments[0].settings.api-eks.availabilityZones',
       ),
     ).toMatch(/at least two/);
     expect(
       problemAt(
         eks({ availabilityZones: ['us-east-1a', 'us-east-1b'] }),
-        'environments.0.settings.api-eks.availabilityZones',
+        'environments[0].settings.api-eks.availabilityZones',
       ),
     ).toMatch(/us-east-1a, us-east-1b are not zones of eu-west-2/);
     expect(problems(eks({ availabilityZones: ['us-east-1a', 'us-east-1f'] }, 'us-east-1'))).toEqual([]);
     expect(
       problemAt(
         eks({ availabilityZones: ['eu-west-2a', 'eu-west-2b'], natGateways: 3 }),
-        'environments.0.settings.api-eks.natGateways',
+        'environments[0].settings.api-eks.natGateways',
       ),
     ).toMatch(/from 0 to the number of zones \(2\)/);
   });
@@ -111,13 +111,13 @@ describe('blueprint settings checks in the config schema', () => {
     expect(problemAt(c, 'blueprints.edge.fronts')).toMatch(
       /fronts: api needs the api-lambda blueprint in environment web/,
     );
-    expect(problemAt(c, 'environments.1.blueprints')).toMatch(/needs the auth blueprint/);
+    expect(problemAt(c, 'environments[1].blueprints')).toMatch(/needs the auth blueprint/);
   });
 
   it('fails when an environment tag gives a mandatory tag a value it does not allow', () => {
     const c = exampleConfig();
     production(c).tags = { 'cost-center': 'marketing' };
-    expect(problemAt(c, 'environments.2.tags.cost-center')).toMatch(
+    expect(problemAt(c, 'environments[2].tags.cost-center')).toMatch(
       /"marketing" is not an allowed value of the mandatory tag cost-center \(platform, product, customer\)/,
     );
   });

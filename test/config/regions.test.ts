@@ -40,8 +40,8 @@ describe('regions from the SDK partition data', () => {
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data'], region: 'eu-west-22' }];
     c.budgets = { snsTopicArn: 'arn:aws:sns:eu-wast-1:111122223333:alerts' };
     const found = configProblems(c).join('\n');
-    expect(found).toMatch(/organization\.governedRegions\.2: "eu-centrl-1" .*did you mean eu-central-1/);
-    expect(found).toMatch(/environments\.0\.region: "eu-west-22" .*did you mean eu-west-2/);
+    expect(found).toMatch(/organization\.governedRegions\[2\]: "eu-centrl-1" .*did you mean eu-central-1/);
+    expect(found).toMatch(/environments\[0\]\.region: "eu-west-22" .*did you mean eu-west-2/);
     expect(found).toMatch(/budgets\.snsTopicArn: the topic's region: "eu-wast-1" .*did you mean eu-west-1/);
   });
 });
@@ -53,7 +53,7 @@ describe('environments with the edge blueprint', () => {
     c.environments = [{ name: 'alice', account: 'dev-alice', blueprints: ['data', 'edge'] }];
     expect(configProblems(c)).toContainEqual(
       expect.stringMatching(
-        /^estate\.yaml:\d+: environments\.0\.blueprints\.1: the edge blueprint deploys its stack to us-east-1.*add us-east-1 to organization\.governedRegions$/,
+        /^estate\.yaml:\d+: environments\[0\]\.blueprints\[1\]: the edge blueprint deploys its stack to us-east-1.*add us-east-1 to organization\.governedRegions$/,
       ),
     );
   });
@@ -74,7 +74,7 @@ describe('regions across partitions', () => {
     c.organization.governedRegions = ['eu-west-2', 'us-east-1', 'cn-north-1'];
     expect(configProblems(c)).toContainEqual(
       expect.stringMatching(
-        /organization\.governedRegions\.2: cn-north-1 is in the aws-cn partition but the home region eu-west-2 is in aws/,
+        /organization\.governedRegions\[2\]: cn-north-1 is in the aws-cn partition but the home region eu-west-2 is in aws/,
       ),
     );
   });
@@ -91,6 +91,12 @@ describe('estate init and the edge rule', () => {
       developers: ['alice'],
       budgets: {},
       alertEmails: ['ops@acme.example.com'],
+      production: {
+        domainName: 'app.acme.example.com',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        hostedZoneName: 'acme.example.com',
+        senderEmail: 'no-reply@acme.example.com',
+      },
     };
     const text = renderInitialConfig(answers);
     expect(parseConfig(text).organization.governedRegions).toEqual(['eu-west-2', 'us-east-1']);

@@ -55,7 +55,7 @@ describe('blueprint settings checks on a copied example', () => {
     expect(issues).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `^broken\\.yaml:${callbackLine}: environments\\.2\\.settings\\.auth\\.callbackUrls: callbackUrls is empty.*set settings\\.auth\\.callbackUrls of environment production`,
+          `^broken\\.yaml:${callbackLine}: environments\\[2\\]\\.settings\\.auth\\.callbackUrls: callbackUrls is empty.*set settings\\.auth\\.callbackUrls of environment production`,
         ),
       ),
     );
