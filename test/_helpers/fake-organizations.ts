@@ -543,6 +543,16 @@ export class FakeOrganizations {
     };
   }
 
+  private account(id: string): FakeAccount {
+    const a = this.accounts.get(id);
+    if (!a)
+      throw err(
+        AccountNotFoundException,
+        'We can’t find an AWS account with the AccountId that you specified.',
+      );
+    return a;
+  }
+
   private policy(id: string): FakePolicy {
     const p = this.policies.get(id);
     if (!p)
@@ -749,12 +759,7 @@ export class FakeOrganizations {
       // ---------------------------------------------------------------- accounts
       case 'DescribeAccount': {
         this.requireManagement();
-        const a = this.accounts.get(input.AccountId);
-        if (!a)
-          throw err(
-            AccountNotFoundException,
-            'We can’t find an AWS account with the AccountId that you specified.',
-          );
+        const a = this.account(input.AccountId);
         return { Account: this.toAccount(a) };
       }
       case 'CreateAccount': {
@@ -827,12 +832,7 @@ export class FakeOrganizations {
       }
       case 'MoveAccount': {
         this.requireManagement();
-        const a = this.accounts.get(input.AccountId);
-        if (!a)
-          throw err(
-            AccountNotFoundException,
-            'We can’t find an AWS account with the AccountId that you specified.',
-          );
+        const a = this.account(input.AccountId);
         if (!this.isParent(input.DestinationParentId))
           throw err(
             DestinationParentNotFoundException,

@@ -13,7 +13,8 @@
  *   progress) was a duplicate of ours: it resolves to that account.
  * - The daily creation limit, the account limit and a new organisation that AWS is still
  *   setting up stop every further creation in the run; those not started are reported as
- *   not done, with the reason.
+ *   not done, with the reason. The run's first CreateAccount is sent alone, so such a
+ *   refusal costs one request, not five.
  */
 import { EstateError, isEstateError } from '../../errors.js';
 import {
