@@ -104,8 +104,8 @@ function toAccount(a: Account): AccountInfo {
 
 /**
  * CreateAccount answers that AWS documents as refusals: the request was not accepted, so it
- * created nothing. Anything else (a timeout, a reset connection, a 5xx, a lost answer) may
- * have created a request.
+ * created nothing. Anything else (a timeout, a reset connection, a 5xx, the send layer's
+ * "lost answer" EstateError, Timeout or NetworkError) may have created a request.
  */
 const CREATE_ACCOUNT_REFUSALS = new Set([
   'AccessDeniedException',
