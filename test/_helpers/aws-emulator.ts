@@ -41,9 +41,9 @@ const MUTATING_OPERATION = /^(Create|Update|Delete|Put|Attach|Detach|Move|Tag|Un
 export interface Emulator {
   readonly url: string;
   readonly requests: { target: string; body: unknown }[];
+  close(): Promise<void>;
   /** What the faults did: calls throttled, answers lost after the change was made. */
   readonly faultCounts: { throttled: number; lost: number };
-  close(): Promise<void>;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -79,12 +79,12 @@ function sendJsonError(res: ServerResponse, error: unknown): void {
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const requests: { target: string; body: unknown }[] = [];
+  const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
   const faults = options.faults;
   const random = seeded(faults?.seed ?? 1);
   const faultCounts = { throttled: 0, lost: 0 };
   const faulty = (prefix: string) =>
     !!faults && (!faults.targetPrefixes || faults.targetPrefixes.includes(prefix));
-  const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
