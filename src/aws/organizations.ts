@@ -16,6 +16,7 @@ import {
   CreatePolicyCommand,
   DeleteOrganizationalUnitCommand,
   DeletePolicyCommand,
+  DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
   DescribeOrganizationCommand,
   DescribePolicyCommand,
@@ -55,11 +56,11 @@ import type {
   RootInfo,
   Tags,
 } from '../core/org/ports.js';
-import { TOO_MANY_ACCOUNT_CREATIONS } from '../core/org/ports.js';
-import { EstateError } from '../errors.js';
+import { CREATE_ACCOUNT_ERRORS, POLICY_TYPE_NOT_ENABLED } from '../core/org/ports.js';
+import { EstateError, isEstateError } from '../errors.js';
 import { type ErrorContext, mapAwsError } from './errors.js';
 import type { AwsClients } from './clients.js';
-import type { SendLike } from './send.js';
+import { isThrottle, type SendLike } from './send.js';
 
 /** Guards against a service that keeps handing out tokens. */
 const MAX_PAGES = 100_000;
@@ -97,7 +98,34 @@ function toAccount(a: Account): AccountInfo {
     name: a.Name ?? '',
     email: a.Email ?? '',
     status: (a.State as string | undefined) ?? (a.Status as string | undefined) ?? 'ACTIVE',
+    ...(a.JoinedTimestamp ? { joinedAt: new Date(a.JoinedTimestamp).toISOString() } : {}),
   };
+}
+
+/**
+ * CreateAccount answers that AWS documents as refusals: the request was not accepted, so it
+ * created nothing. Anything else (a timeout, a reset connection, a 5xx, the send layer's
+ * "lost answer" EstateError, Timeout or NetworkError) may have created a request.
+ */
+const CREATE_ACCOUNT_REFUSALS = new Set([
+  'AccessDeniedException',
+  'AWSOrganizationsNotInUseException',
+  'ConcurrentModificationException',
+  'ConstraintViolationException',
+  'FinalizingOrganizationException',
+  'InvalidInputException',
+  'UnsupportedAPIEndpointException',
+  'ValidationException',
+]);
+const REFUSED_ESTATE_CODES = new Set(['NoCredentials', 'ExpiredCredentials', 'AccessDenied', 'Throttled']);
+
+function isRefusal(error: unknown): boolean {
+  if (isEstateError(error)) return REFUSED_ESTATE_CODES.has(error.code);
+  const name = nameOf(error);
+  if (CREATE_ACCOUNT_REFUSALS.has(name) || isThrottle(error)) return true;
+  if (/Credential|ExpiredToken|InvalidClientTokenId|UnrecognizedClient/.test(name)) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 function toPolicy(p: PolicySummary): PolicyInfo {
@@ -221,6 +249,13 @@ export class OrganizationsAdapter implements OrganizationsPort {
         return { nextToken: out.NextToken, items: (out.Accounts ?? []).map(toAccount) };
       }),
     );
+  }
+
+  describeAccount(accountId: string): Promise<AccountInfo> {
+    return this.call({ action: 'DescribeAccount', target: accountId }, async () => {
+      const out = await this.client.send(new DescribeAccountCommand({ AccountId: accountId }));
+      return toAccount(out.Account ?? {});
+    });
   }
 
   async listTags(resourceId: string): Promise<Record<string, string>> {
@@ -411,26 +446,7 @@ export class OrganizationsAdapter implements OrganizationsPort {
       );
       return toRequest(out.CreateAccountStatus);
     } catch (error) {
-      const reason = (error as { Reason?: string }).Reason;
-      if (
-        nameOf(error) === 'ConstraintViolationException' &&
-        reason === 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED'
-      ) {
-        throw new EstateError(`CreateAccount ${input.name}: five account creations are already in progress`, {
-          code: TOO_MANY_ACCOUNT_CREATIONS,
-          source: 'aws',
-          cause: error,
-          suggestions: ['wait for the creations in progress to finish, then run apply again'],
-        });
-      }
-      throw mapAwsError(error, {
-        action: 'CreateAccount',
-        target: `${input.name} <${input.email}>`,
-        fix:
-          reason === 'ACCOUNT_NUMBER_LIMIT_EXCEEDED'
-            ? 'the organisation is at its account quota: ask for more in Service Quotas (AWS Organizations)'
-            : 'accounts can only be created from the management account',
-      });
+      throw createAccountError(error, input);
     }
   }
 
@@ -537,6 +553,17 @@ export class OrganizationsAdapter implements OrganizationsPort {
       await this.client.send(new AttachPolicyCommand({ PolicyId: input.policyId, TargetId: input.targetId }));
     } catch (error) {
       if (nameOf(error) === 'DuplicatePolicyAttachmentException') return;
+      if (nameOf(error) === 'PolicyTypeNotEnabledException') {
+        throw new EstateError(
+          `AttachPolicy ${input.label ?? `${input.policyId} to ${input.targetId}`}: the policy type is not enabled on the root yet`,
+          {
+            code: POLICY_TYPE_NOT_ENABLED,
+            source: 'aws',
+            cause: error,
+            suggestions: ['AWS enables a policy type in the background; run apply again in a minute'],
+          },
+        );
+      }
       throw mapAwsError(error, {
         action: 'AttachPolicy',
         target: input.label ?? `${input.policyId} to ${input.targetId}`,
@@ -558,6 +585,54 @@ export class OrganizationsAdapter implements OrganizationsPort {
       });
     }
   }
+}
+
+/** CreateAccount's error as the applier needs it: which refusal, or "may have been accepted". */
+function createAccountError(error: unknown, input: NewAccount): EstateError {
+  const target = `${input.name} <${input.email}>`;
+  const reason = (error as { Reason?: string }).Reason;
+  const refusal = (code: string, message: string, suggestion: string) =>
+    new EstateError(`CreateAccount ${target}: ${message}`, {
+      code,
+      source: 'aws',
+      cause: error,
+      details: { reason: reason ?? nameOf(error) },
+      suggestions: [suggestion],
+    });
+  if (nameOf(error) === 'ConstraintViolationException' && reason === 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED')
+    return refusal(
+      CREATE_ACCOUNT_ERRORS.dailyLimit,
+      'the organisation reached the number of accounts AWS lets it create in one day',
+      'run `estate apply` again tomorrow: it creates the accounts that are left',
+    );
+  if (nameOf(error) === 'ConstraintViolationException' && reason === 'ACCOUNT_NUMBER_LIMIT_EXCEEDED')
+    return refusal(
+      CREATE_ACCOUNT_ERRORS.numberLimit,
+      'AWS refused a new account: the organisation is at its account limit',
+      'ask for more in Service Quotas (AWS Organizations, "Default maximum number of accounts") from the management account',
+    );
+  if (nameOf(error) === 'FinalizingOrganizationException')
+    return refusal(
+      CREATE_ACCOUNT_ERRORS.finalizing,
+      'AWS has not finished initialising the new organisation (this takes up to an hour)',
+      'wait, then run `estate apply` again: it resumes where it stopped',
+    );
+  if (!isRefusal(error)) {
+    const mapped = mapAwsError(error, { action: 'CreateAccount', target });
+    return new EstateError(`CreateAccount ${target}: no answer from AWS (${mapped.message})`, {
+      code: CREATE_ACCOUNT_ERRORS.outcomeUnknown,
+      source: 'aws',
+      cause: error,
+      suggestions: [
+        'AWS may have accepted the request: run `estate apply` again; it looks for the request and the account before asking again',
+      ],
+    });
+  }
+  return mapAwsError(error, {
+    action: 'CreateAccount',
+    target,
+    fix: 'accounts can only be created from the management account',
+  });
 }
 
 /** The port over a (wrapped) Organizations client. */

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seeded } from './fake-organizations.js';
 
 export interface JsonService {
   /** X-Amz-Target prefix, e.g. AWSOrganizationsV20161128 */
@@ -33,12 +34,32 @@ export interface EmulatorOptions {
   readonly queryServices?: readonly QueryService[];
   readonly callerAccountId: string;
   readonly callerArn?: string;
+  /** Faults at the HTTP level for the JSON services (deterministic per seed). */
+  readonly faults?: HttpFaults;
 }
+
+export interface HttpFaults {
+  /** Fraction of calls answered 400 TooManyRequestsException before the service sees them. */
+  readonly throttleRate?: number;
+  /**
+   * Fraction of mutating calls (Create*, Update*, Attach*, ...) that the service performs but
+   * whose answer is lost: half of them the connection is dropped, half answered 500.
+   */
+  readonly lostAnswerRate?: number;
+  /** Only these X-Amz-Target prefixes. @default every JSON service */
+  readonly targetPrefixes?: readonly string[];
+  /** @default 1 */
+  readonly seed?: number;
+}
+
+const MUTATING_OPERATION = /^(Create|Update|Delete|Put|Attach|Detach|Move|Tag|Untag|Enable|Disable|Close)/;
 
 export interface Emulator {
   readonly url: string;
   readonly requests: { target: string; body: unknown; region?: string }[];
   close(): Promise<void>;
+  /** What the faults did: calls throttled, answers lost after the change was made. */
+  readonly faultCounts: { throttled: number; lost: number };
 }
 
 /** The region in the SigV4 credential scope: Credential=AKID/20261201/us-east-1/tagging/aws4_request. */
@@ -124,6 +145,11 @@ async function serveQuery(
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const requests: { target: string; body: unknown; region?: string }[] = [];
   const arn = options.callerArn ?? `arn:aws:iam::${options.callerAccountId}:user/platform`;
+  const faults = options.faults;
+  const random = seeded(faults?.seed ?? 1);
+  const faultCounts = { throttled: 0, lost: 0 };
+  const faulty = (prefix: string) =>
+    !!faults && (!faults.targetPrefixes || faults.targetPrefixes.includes(prefix));
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -137,10 +163,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         sendJsonError(res, { name: 'UnknownOperationException', message: `${target} is not emulated` });
         return;
       }
+      if (faulty(prefix!) && random() < (faults!.throttleRate ?? 0)) {
+        faultCounts.throttled++;
+        sendJsonError(res, { name: 'TooManyRequestsException', message: 'Rate exceeded' });
+        return;
+      }
       // The fakes dispatch on the SDK command class name.
       const command = { input, constructor: { name: `${operation}Command` }, ...(region ? { region } : {}) };
       try {
         const out = await service.send(command);
+        if (
+          faulty(prefix!) &&
+          MUTATING_OPERATION.test(operation) &&
+          random() < (faults!.lostAnswerRate ?? 0)
+        ) {
+          faultCounts.lost++;
+          if (random() < 0.5) req.socket.destroy();
+          else
+            sendJsonError(res, { name: 'InternalFailure', message: 'the answer was lost', $fault: 'server' });
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(toWire(out ?? {}));
       } catch (error) {
@@ -176,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    faultCounts,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

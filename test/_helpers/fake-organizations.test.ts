@@ -7,6 +7,7 @@ import {
   CreateOrganizationCommand,
   CreatePolicyCommand,
   DeleteOrganizationalUnitCommand,
+  DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
   DescribeOrganizationCommand,
   EnablePolicyTypeCommand,
@@ -114,16 +115,80 @@ describe('FakeOrganizations: asynchronous CreateAccount', () => {
     expect(fake.tags.get(account.id)).toEqual({ k: 'v' });
   });
 
-  it('Given five creations in progress, When a sixth is requested, Then ConstraintViolationException ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED', async () => {
+  it('Given five creations in progress, When a sixth is requested, Then it is pushed back (throttled, nothing created) and counted', async () => {
     const fake = new FakeOrganizations({ withOrganization: true });
     for (let i = 0; i < 5; i++)
       await fake.send(new CreateAccountCommand({ AccountName: `a${i}`, Email: `a${i}@example.com` }));
     const error = await fake
       .send(new CreateAccountCommand({ AccountName: 'a5', Email: 'a5@example.com' }))
       .catch((e) => e);
+    expect(error).toBeInstanceOf(TooManyRequestsException);
+    expect(fake.requests).toHaveLength(5);
+    expect(fake.creationsRefusedInProgress).toBe(1);
+    expect(fake.maxCreationsInProgress).toBe(5);
+  });
+
+  it('Given maxCreationsPerDay, When more are requested within 24 hours, Then ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED (the daily limit), and again the next day', async () => {
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const fake = new FakeOrganizations({
+      withOrganization: true,
+      createAccountPolls: 0,
+      maxCreationsPerDay: 2,
+      now: () => now,
+    });
+    for (let i = 0; i < 2; i++) {
+      const { CreateAccountStatus } = await fake.send(
+        new CreateAccountCommand({ AccountName: `a${i}`, Email: `a${i}@example.com` }),
+      );
+      await fake.send(
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: CreateAccountStatus.Id }),
+      );
+    }
+    const error = await fake
+      .send(new CreateAccountCommand({ AccountName: 'a2', Email: 'a2@example.com' }))
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ConstraintViolationException);
     expect(error.Reason).toBe('ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED');
-    expect(fake.maxCreationsInProgress).toBe(5);
+    now += 86_400_000;
+    await expect(
+      fake.send(new CreateAccountCommand({ AccountName: 'a2', Email: 'a2@example.com' })),
+    ).resolves.toBeDefined();
+  });
+
+  it('Given a new organisation, Then CreateAccount answers FinalizingOrganizationException, then ACCOUNT_NUMBER_LIMIT_EXCEEDED, until the windows pass; JoinedTimestamp shows its creation', async () => {
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const fake = new FakeOrganizations({
+      finalizingForMs: 10 * 60_000,
+      initialLimitForMs: 50 * 60_000,
+      now: () => now,
+    });
+    await fake.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const create = () =>
+      fake.send(new CreateAccountCommand({ AccountName: 'a', Email: 'a@example.com' })).catch((e) => e);
+    expect((await create()).name).toBe('FinalizingOrganizationException');
+    now += 20 * 60_000;
+    const limited = await create();
+    expect(limited.name).toBe('ConstraintViolationException');
+    expect(limited.Reason).toBe('ACCOUNT_NUMBER_LIMIT_EXCEEDED');
+    now += 40 * 60_000;
+    expect((await create()).CreateAccountStatus.State).toBe('IN_PROGRESS');
+    const { Account } = await fake.send(new DescribeAccountCommand({ AccountId: fake.callerAccountId }));
+    expect(Account.JoinedTimestamp).toEqual(new Date('2026-12-01T10:00:00Z'));
+  });
+
+  it('Given two requests for one e-mail, Then the later ends CONCURRENT_ACCOUNT_MODIFICATION while the first is in progress, and only one account exists', async () => {
+    const fake = new FakeOrganizations({ withOrganization: true, createAccountPolls: 0 });
+    const send = () => fake.send(new CreateAccountCommand({ AccountName: 'x', Email: 'x@example.com' }));
+    const first = (await send()).CreateAccountStatus.Id;
+    const second = (await send()).CreateAccountStatus.Id;
+    const poll = async (id: string) =>
+      (await fake.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: id })))
+        .CreateAccountStatus;
+    expect((await poll(second)).FailureReason).toBe('CONCURRENT_ACCOUNT_MODIFICATION');
+    expect((await poll(first)).State).toBe('SUCCEEDED');
+    const third = (await send()).CreateAccountStatus.Id;
+    expect((await poll(third)).FailureReason).toBe('EMAIL_ALREADY_EXISTS');
+    expect([...fake.accounts.values()].filter((a) => a.email === 'x@example.com')).toHaveLength(1);
   });
 
   it('Given an e-mail in use, or an injected reason, Then the request ends FAILED with that reason', async () => {
@@ -186,6 +251,32 @@ describe('FakeOrganizations: duplicates and constraints', () => {
     const attach = new AttachPolicyCommand({ PolicyId: created.Policy.PolicySummary.Id, TargetId: ou });
     await fake.send(attach);
     expect(await nameOf(fake.send(attach))).toBe('DuplicatePolicyAttachmentException');
+  });
+
+  it('Given EnablePolicyType, Then the root shows PENDING_ENABLE for policyTypeEnableCalls calls, attaching before ENABLED fails as AWS does, and then succeeds', async () => {
+    const fake = new FakeOrganizations({ withOrganization: true, policyTypeEnableCalls: 3 });
+    const root = fake.rootId!;
+    await fake.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'TAG_POLICY' }));
+    const status = async () =>
+      (await fake.send(new ListRootsCommand({}))).Roots[0].PolicyTypes.find(
+        (t: { Type: string }) => t.Type === 'TAG_POLICY',
+      )?.Status;
+    const policy = await fake.send(
+      new CreatePolicyCommand({ Name: 't', Type: 'TAG_POLICY', Description: '', Content: '{}' }),
+    );
+    const attach = new AttachPolicyCommand({ PolicyId: policy.Policy.PolicySummary.Id, TargetId: root });
+    expect(await nameOf(fake.send(attach))).toBe('PolicyTypeNotEnabledException');
+    expect(await status()).toBe('ENABLED');
+    await expect(fake.send(attach)).resolves.toBeDefined();
+
+    const slow = new FakeOrganizations({ withOrganization: true, policyTypeEnableCalls: 2 });
+    await slow.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'TAG_POLICY' }));
+    const slowStatus = async () =>
+      (await slow.send(new ListRootsCommand({}))).Roots[0].PolicyTypes.map(
+        (t: { Status: string }) => t.Status,
+      );
+    expect(await slowStatus()).toEqual(['PENDING_ENABLE']);
+    expect(await slowStatus()).toEqual(['ENABLED']);
   });
 
   it('refuses a sixth OU level, a non-empty OU delete and an account moved from the wrong parent', async () => {

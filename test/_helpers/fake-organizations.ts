@@ -20,6 +20,7 @@ import {
   DuplicateOrganizationalUnitException,
   DuplicatePolicyAttachmentException,
   DuplicatePolicyException,
+  FinalizingOrganizationException,
   InvalidInputException,
   MalformedPolicyDocumentException,
   OrganizationalUnitNotEmptyException,
@@ -71,6 +72,19 @@ export interface FakeOrganizationsOptions {
   readonly externalEmails?: readonly string[];
   /** Accounts the organisation may hold (ACCOUNT_LIMIT_EXCEEDED beyond). @default 10000 */
   readonly maxAccounts?: number;
+  /**
+   * Calls to the fake (of any operation) after EnablePolicyType during which the type is
+   * PENDING_ENABLE on the root; the call after that sees it ENABLED. @default 2
+   */
+  readonly policyTypeEnableCalls?: number;
+  /** CreateAccount requests the organisation may make per 24 hours (ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED beyond). @default unlimited */
+  readonly maxCreationsPerDay?: number;
+  /** For this long after CreateOrganization, CreateAccount answers FinalizingOrganizationException. @default 0 */
+  readonly finalizingForMs?: number;
+  /** For this long after CreateOrganization, CreateAccount answers ConstraintViolationException ACCOUNT_NUMBER_LIMIT_EXCEEDED. @default 0 */
+  readonly initialLimitForMs?: number;
+  /** The fake's clock (request and join timestamps, the windows above). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface FakeOu {
@@ -84,6 +98,8 @@ export interface FakeAccount {
   email: string;
   parentId: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
+  /** JoinedTimestamp. @default the epoch */
+  joinedAt?: Date;
 }
 export interface FakePolicy {
   id: string;
@@ -149,11 +165,21 @@ export class FakeOrganizations {
   maxInFlight = 0;
   /** Most CreateAccount requests IN_PROGRESS at once. */
   maxCreationsInProgress = 0;
+  /** CreateAccount calls refused because five requests were already in progress. */
+  creationsRefusedInProgress = 0;
 
   callerAccountId: string;
-  org?: { id: string; featureSet: 'ALL' | 'CONSOLIDATED_BILLING'; managementAccountId: string };
+  org?: {
+    id: string;
+    featureSet: 'ALL' | 'CONSOLIDATED_BILLING';
+    managementAccountId: string;
+    createdAt: Date;
+  };
   rootId?: string;
+  /** Policy types ENABLED on the root. */
   readonly policyTypes = new Set<string>();
+  /** Policy types PENDING_ENABLE → calls left before they are ENABLED. */
+  readonly pendingPolicyTypes = new Map<string, number>();
   readonly services = new Set<string>();
   readonly ous = new Map<string, FakeOu>();
   readonly accounts = new Map<string, FakeAccount>();
@@ -174,6 +200,10 @@ export class FakeOrganizations {
     this.callerAccountId = options.callerAccountId ?? '111111111111';
     this.random = seeded(options.seed ?? 1);
     if (options.withOrganization) this.createOrganizationNow();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   // ------------------------------------------------------------------ fault injection
@@ -225,8 +255,9 @@ export class FakeOrganizations {
     return `${prefix}${this.seq.toString(36).padStart(width, '0')}`;
   }
 
-  createOrganizationNow(featureSet: 'ALL' | 'CONSOLIDATED_BILLING' = 'ALL'): void {
-    this.org = { id: 'o-fake000001', featureSet, managementAccountId: this.callerAccountId };
+  /** Seeds an organisation; `createdAt` (its management account's JoinedTimestamp) defaults to long ago. */
+  createOrganizationNow(featureSet: 'ALL' | 'CONSOLIDATED_BILLING' = 'ALL', createdAt = new Date(0)): void {
+    this.org = { id: 'o-fake000001', featureSet, managementAccountId: this.callerAccountId, createdAt };
     this.rootId = 'r-root';
     this.tags.set(this.rootId, {});
     this.accounts.set(this.callerAccountId, {
@@ -235,6 +266,7 @@ export class FakeOrganizations {
       email: 'management@example.com',
       parentId: this.rootId,
       status: 'ACTIVE',
+      joinedAt: createdAt,
     });
     this.tags.set(this.callerAccountId, {});
     this.policies.set('p-FullAWSAccess', {
@@ -272,6 +304,7 @@ export class FakeOrganizations {
       email: a.email,
       parentId: this.idOfPath(a.ouPath ?? ''),
       status: a.status ?? 'ACTIVE',
+      joinedAt: new Date(this.now()),
     });
     this.tags.set(id, { ...(a.tags ?? {}) });
     return id;
@@ -360,6 +393,14 @@ export class FakeOrganizations {
     const operation = name.endsWith('Command') ? name.slice(0, -'Command'.length) : name;
     const input: Input = command.input ?? {};
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    // AWS enables a policy type in the background: it turns ENABLED some calls later.
+    for (const [type, left] of this.pendingPolicyTypes) {
+      if (left > 1) this.pendingPolicyTypes.set(type, left - 1);
+      else {
+        this.pendingPolicyTypes.delete(type);
+        this.policyTypes.add(type);
+      }
+    }
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -476,7 +517,7 @@ export class FakeOrganizations {
       Status: a.status,
       State: a.status,
       JoinedMethod: 'CREATED',
-      JoinedTimestamp: new Date(0),
+      JoinedTimestamp: a.joinedAt ?? new Date(0),
     };
   }
 
@@ -502,6 +543,16 @@ export class FakeOrganizations {
     };
   }
 
+  private account(id: string): FakeAccount {
+    const a = this.accounts.get(id);
+    if (!a)
+      throw err(
+        AccountNotFoundException,
+        'We can’t find an AWS account with the AccountId that you specified.',
+      );
+    return a;
+  }
+
   private policy(id: string): FakePolicy {
     const p = this.policies.get(id);
     if (!p)
@@ -511,14 +562,25 @@ export class FakeOrganizations {
 
   private complete(r: FakeCreateRequest): void {
     const email = r.email.toLowerCase();
+    // An earlier request with the same e-mail still in progress: "you already submitted a
+    // request with the same information".
+    const earlier = this.requests.find(
+      (x) =>
+        x !== r &&
+        x.state === 'IN_PROGRESS' &&
+        x.email.toLowerCase() === email &&
+        this.requests.indexOf(x) < this.requests.indexOf(r),
+    );
     const reason =
       this.options.failEmails?.[email] ??
       ([...this.accounts.values()].some((a) => a.email.toLowerCase() === email) ||
       (this.options.externalEmails ?? []).map((e) => e.toLowerCase()).includes(email)
         ? 'EMAIL_ALREADY_EXISTS'
-        : this.accounts.size >= (this.options.maxAccounts ?? 10_000)
-          ? 'ACCOUNT_LIMIT_EXCEEDED'
-          : undefined);
+        : earlier
+          ? 'CONCURRENT_ACCOUNT_MODIFICATION'
+          : this.accounts.size >= (this.options.maxAccounts ?? 10_000)
+            ? 'ACCOUNT_LIMIT_EXCEEDED'
+            : undefined);
     if (reason) {
       r.state = 'FAILED';
       r.failureReason = reason;
@@ -527,6 +589,12 @@ export class FakeOrganizations {
     const id = this.addAccount({ name: r.accountName, email: r.email, tags: r.tags });
     r.state = 'SUCCEEDED';
     r.accountId = id;
+    // Duplicates still in progress fail once the e-mail is taken (AWS processes them in the background).
+    for (const other of this.requests)
+      if (other.state === 'IN_PROGRESS' && other.email.toLowerCase() === email) {
+        other.state = 'FAILED';
+        other.failureReason = 'EMAIL_ALREADY_EXISTS';
+      }
   }
 
   private handle(operation: string, input: Input): Record<string, unknown> {
@@ -551,6 +619,7 @@ export class FakeOrganizations {
           throw err(AlreadyInOrganizationException, 'This account is already a member of an organization.');
         this.createOrganizationNow(
           input.FeatureSet === 'CONSOLIDATED_BILLING' ? 'CONSOLIDATED_BILLING' : 'ALL',
+          new Date(this.now()),
         );
         return this.handle('DescribeOrganization', {});
       }
@@ -561,7 +630,10 @@ export class FakeOrganizations {
             Id: this.rootId,
             Arn: `arn:aws:organizations::${this.org!.managementAccountId}:root/${this.org!.id}/${this.rootId}`,
             Name: 'Root',
-            PolicyTypes: [...this.policyTypes].map((Type) => ({ Type, Status: 'ENABLED' })),
+            PolicyTypes: [
+              ...[...this.policyTypes].map((Type) => ({ Type, Status: 'ENABLED' })),
+              ...[...this.pendingPolicyTypes.keys()].map((Type) => ({ Type, Status: 'PENDING_ENABLE' })),
+            ],
           },
         ];
         const { items, NextToken } = this.page(operation, '', roots, input);
@@ -589,9 +661,11 @@ export class FakeOrganizations {
             PolicyTypeNotAvailableForOrganizationException,
             'You can use policy types only when all features are enabled.',
           );
-        if (this.policyTypes.has(input.PolicyType))
+        if (this.policyTypes.has(input.PolicyType) || this.pendingPolicyTypes.has(input.PolicyType))
           throw err(PolicyTypeAlreadyEnabledException, 'The specified policy type is already enabled.');
-        this.policyTypes.add(input.PolicyType);
+        const calls = this.options.policyTypeEnableCalls ?? 2;
+        if (calls > 0) this.pendingPolicyTypes.set(input.PolicyType, calls);
+        else this.policyTypes.add(input.PolicyType);
         return { Root: { Id: this.rootId, Name: 'Root' } };
       }
 
@@ -683,17 +757,41 @@ export class FakeOrganizations {
       }
 
       // ---------------------------------------------------------------- accounts
+      case 'DescribeAccount': {
+        this.requireManagement();
+        const a = this.account(input.AccountId);
+        return { Account: this.toAccount(a) };
+      }
       case 'CreateAccount': {
         this.requireManagement();
-        const inProgress = this.requests.filter((r) => r.state === 'IN_PROGRESS').length;
-        if (inProgress >= 5)
+        const sinceCreated = this.now() - this.org!.createdAt.getTime();
+        if (sinceCreated < (this.options.finalizingForMs ?? 0))
+          throw err(
+            FinalizingOrganizationException,
+            'AWS Organizations could not perform the operation because your organization has not finished initializing. This can take up to an hour. Try again later.',
+          );
+        if (sinceCreated < (this.options.initialLimitForMs ?? 0))
+          throw err(ConstraintViolationException, 'You have exceeded the allowed number of AWS accounts.', {
+            Reason: 'ACCOUNT_NUMBER_LIMIT_EXCEEDED',
+          });
+        const today = this.requests.filter((r) => this.now() - r.requestedAt.getTime() < 86_400_000).length;
+        if (today >= (this.options.maxCreationsPerDay ?? Infinity))
           throw err(
             ConstraintViolationException,
-            'You attempted to exceed the number of accounts that can be in progress at a time.',
-            {
-              Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED',
-            },
+            'You attempted to exceed the number of accounts that you can create in one day.',
+            { Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED' },
           );
+        const inProgress = this.requests.filter((r) => r.state === 'IN_PROGRESS').length;
+        // AWS allows five requests in progress; it does not document the answer to a sixth.
+        // The fake pushes back with a throttle (nothing created), and counts it.
+        if (inProgress >= 5) {
+          this.creationsRefusedInProgress++;
+          throw err(
+            TooManyRequestsException,
+            'You attempted to exceed the number of accounts that can be in progress at a time.',
+            { Type: 'Throttling' },
+          );
+        }
         const r: FakeCreateRequest = {
           id: this.nextId('car-', 32),
           accountName: input.AccountName,
@@ -703,7 +801,7 @@ export class FakeOrganizations {
           ),
           state: 'IN_PROGRESS',
           pollsLeft: this.options.createAccountPolls ?? 2,
-          requestedAt: new Date(0),
+          requestedAt: new Date(this.now()),
         };
         this.requests.push(r);
         this.maxCreationsInProgress = Math.max(this.maxCreationsInProgress, inProgress + 1);
@@ -734,12 +832,7 @@ export class FakeOrganizations {
       }
       case 'MoveAccount': {
         this.requireManagement();
-        const a = this.accounts.get(input.AccountId);
-        if (!a)
-          throw err(
-            AccountNotFoundException,
-            'We can’t find an AWS account with the AccountId that you specified.',
-          );
+        const a = this.account(input.AccountId);
         if (!this.isParent(input.DestinationParentId))
           throw err(
             DestinationParentNotFoundException,

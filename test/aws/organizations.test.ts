@@ -6,6 +6,7 @@ import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreatePolicyCommand,
+  DescribeAccountCommand,
   DescribeOrganizationCommand,
   DetachPolicyCommand,
   DuplicateAccountException,
@@ -13,6 +14,7 @@ import {
   DuplicatePolicyAttachmentException,
   DuplicatePolicyException,
   EnablePolicyTypeCommand,
+  FinalizingOrganizationException,
   ListAccountsForParentCommand,
   ListCreateAccountStatusCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -22,6 +24,8 @@ import {
   OrganizationsClient,
   PolicyNotAttachedException,
   PolicyTypeAlreadyEnabledException,
+  PolicyTypeNotEnabledException,
+  ServiceException,
   SourceParentNotFoundException,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
@@ -29,7 +33,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OrganizationsAdapter, paginate } from '../../src/aws/organizations.js';
 import { withRetries } from '../../src/aws/send.js';
-import { TOO_MANY_ACCOUNT_CREATIONS } from '../../src/core/org/ports.js';
+import { CREATE_ACCOUNT_ERRORS, POLICY_TYPE_NOT_ENABLED } from '../../src/core/org/ports.js';
 import { EstateError } from '../../src/errors.js';
 
 const meta = { $metadata: {} };
@@ -270,24 +274,91 @@ describe('OrganizationsAdapter: error mapping', () => {
     expect(error.suggestions[0]).toMatch(/estate plan/);
   });
 
-  it('Given five creations in progress, When creating an account, Then a dedicated code lets the applier wait', async () => {
+  const newAccount = {
+    name: 'x',
+    email: 'x@example.com',
+    roleName: 'R',
+    iamUserAccessToBilling: false,
+    tags: {},
+  };
+  const createError = async () =>
+    (await adapter()
+      .createAccount(newAccount)
+      .catch((e: unknown) => e)) as EstateError;
+
+  it('Given ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED, When creating an account, Then the code and message mean the daily limit', async () => {
     mock.on(CreateAccountCommand).rejects(
       new ConstraintViolationException({
-        message: 'too many',
+        message: 'You attempted to exceed the number of accounts that you can create in one day.',
         Reason: 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED',
         ...meta,
       }),
     );
+    const error = await createError();
+    expect(error.code).toBe(CREATE_ACCOUNT_ERRORS.dailyLimit);
+    expect(error.message).toMatch(/in one day/);
+    expect(error.message).not.toMatch(/in progress/);
+  });
+
+  it('Given ACCOUNT_NUMBER_LIMIT_EXCEEDED or FinalizingOrganizationException, Then each has its own code', async () => {
+    mock.on(CreateAccountCommand).rejectsOnce(
+      new ConstraintViolationException({
+        message: 'limit',
+        Reason: 'ACCOUNT_NUMBER_LIMIT_EXCEEDED',
+        ...meta,
+      }),
+    );
+    expect((await createError()).code).toBe(CREATE_ACCOUNT_ERRORS.numberLimit);
+    mock.on(CreateAccountCommand).rejects(new FinalizingOrganizationException({ message: 'init', ...meta }));
+    expect((await createError()).code).toBe(CREATE_ACCOUNT_ERRORS.finalizing);
+  });
+
+  it('Given a 5xx, a timeout or a reset connection on CreateAccount, Then the outcome is unknown (the request may exist); a 4xx refusal is not', async () => {
+    const unknown = [
+      new ServiceException({ message: 'boom', ...meta }),
+      Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' }),
+      Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }),
+      Object.assign(new Error('bad gateway'), { name: 'Unknown', $metadata: { httpStatusCode: 502 } }),
+    ];
+    for (const e of unknown) {
+      mock.on(CreateAccountCommand).rejects(e);
+      const error = await createError();
+      expect(error.code, e.message).toBe(CREATE_ACCOUNT_ERRORS.outcomeUnknown);
+      expect(error.suggestions[0]).toMatch(/looks for the request and the account/);
+    }
+    const refused = [
+      new AccessDeniedException({ message: 'no', ...meta }),
+      new ConstraintViolationException({ message: 'x', Reason: 'EMAIL_VERIFICATION_CODE_EXPIRED', ...meta }),
+      new TooManyRequestsException({ message: 'Rate exceeded', ...meta }),
+    ];
+    for (const e of refused) {
+      mock.on(CreateAccountCommand).rejects(e);
+      expect((await createError()).code, e.name).not.toBe(CREATE_ACCOUNT_ERRORS.outcomeUnknown);
+    }
+  });
+
+  it('Given PolicyTypeNotEnabledException on AttachPolicy, Then a dedicated code lets the applier wait and retry', async () => {
+    mock
+      .on(AttachPolicyCommand)
+      .rejects(new PolicyTypeNotEnabledException({ message: 'not enabled', ...meta }));
     const error = (await adapter()
-      .createAccount({
-        name: 'x',
-        email: 'x@example.com',
-        roleName: 'R',
-        iamUserAccessToBilling: false,
-        tags: {},
-      })
+      .attachPolicy({ policyId: 'p-1', targetId: 'r-1', label: 'estate-x to Root' })
       .catch((e: unknown) => e)) as EstateError;
-    expect(error.code).toBe(TOO_MANY_ACCOUNT_CREATIONS);
+    expect(error.code).toBe(POLICY_TYPE_NOT_ENABLED);
+    expect(error.message).toMatch(/estate-x to Root/);
+  });
+
+  it('When describing an account, Then its JoinedTimestamp comes back as joinedAt', async () => {
+    mock.on(DescribeAccountCommand, { AccountId: '111111111111' }).resolves({
+      Account: {
+        ...account('111111111111', 'management'),
+        JoinedTimestamp: new Date('2026-12-01T10:00:00Z'),
+      },
+    });
+    expect(await adapter().describeAccount('111111111111')).toMatchObject({
+      id: '111111111111',
+      joinedAt: '2026-12-01T10:00:00.000Z',
+    });
   });
 
   it('Given throttling outlasts the retries, Then the error says so with the attempts and what to lower', async () => {

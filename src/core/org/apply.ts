@@ -1,10 +1,12 @@
 /**
  * Applies the organisation and policy changes of a plan through the port: each change runs
- * once the changes it depends on are applied, at most `concurrency` at a time, account
- * creations at most five at a time (the AWS limit) and followed through
- * DescribeCreateAccountStatus with backoff. A failure does not stop independent changes;
- * the changes that depend on a failed one are skipped. Changes of other sections and drift
- * are left alone.
+ * once the changes it depends on are applied, at most `concurrency` at a time. Account
+ * creations take one of AWS's five slots (counted live, see account-creation.ts), are
+ * followed through DescribeCreateAccountStatus with backoff, and are never sent twice
+ * without first looking for the request and the account. A policy type is waited for until
+ * the root shows it ENABLED before anything is attached with it. A failure does not stop
+ * independent changes; the changes that depend on a failed one are skipped. Changes of
+ * other sections and drift are left alone.
  *
  * Safe to kill at any point: the next plan is computed from AWS again and shows only what
  * remains; a creation that was in progress is found with ListCreateAccountStatus and
@@ -19,8 +21,9 @@ import {
   isActionable,
 } from '../plan/types.js';
 import type { Progress } from '../progress.js';
-import { explainCreateAccountFailure } from './account-failures.js';
+import { accountCreator, CREATION_NOT_STARTED } from './account-creation.js';
 import {
+  ADDRESS,
   ORG_SECTIONS,
   type AccountCreatePayload,
   type AccountMovePayload,
@@ -37,14 +40,18 @@ import {
 } from './changes.js';
 import { limiter } from '../concurrency.js';
 import {
-  type CreateAccountRequestInfo,
+  MAX_CREATIONS_IN_PROGRESS,
+  POLICY_TYPE_NOT_ENABLED,
   type OrganizationsPort,
-  TOO_MANY_ACCOUNT_CREATIONS,
+  type PolicyType,
 } from './ports.js';
 import { checkManagementAccount } from './safety.js';
 
 /** AWS allows five CreateAccount requests in progress at once. */
-export const MAX_ACCOUNT_CREATIONS = 5;
+export const MAX_ACCOUNT_CREATIONS = MAX_CREATIONS_IN_PROGRESS;
+
+/** AttachPolicy attempts while AWS still answers PolicyTypeNotEnabledException. */
+const ATTACH_ATTEMPTS = 6;
 
 export interface ApplyOrganizationOptions {
   readonly progress?: Progress;
@@ -60,6 +67,12 @@ export interface ApplyOrganizationOptions {
   readonly maxPollIntervalMs?: number;
   /** Stop following one creation after this much waiting; the next apply resumes it. @default 30 minutes */
   readonly accountCreationTimeoutMs?: number;
+  /** First wait before reading a policy type's status again; grows ×1.5. @default 1000 */
+  readonly policyTypePollMs?: number;
+  /** Give up waiting for a policy type to show ENABLED after this long. @default 5 minutes */
+  readonly policyTypeTimeoutMs?: number;
+  /** The clock (ages, request times). @default Date.now */
+  readonly now?: () => number;
   /** When given, the run stops before any change unless this is the management account. */
   readonly callerAccountId?: string;
   /** organization.managementAccountId from estate.yaml. */
@@ -146,6 +159,7 @@ export async function applyOrganizationPlan(
   const results = new Map<string, ChangeResult>();
   const running = new Map<string, Promise<ChangeStatus>>();
   const limit = limiter(options.concurrency ?? 8);
+  // How many creations run at once; AWS's five slots are counted live by the creator.
   const creations = limiter(
     Math.min(MAX_ACCOUNT_CREATIONS, options.accountCreationConcurrency ?? MAX_ACCOUNT_CREATIONS),
   );
@@ -162,86 +176,85 @@ export async function applyOrganizationPlan(
     return value;
   };
 
+  const now = options.now ?? Date.now;
+  const creator = accountCreator(port, {
+    sleep,
+    now,
+    pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    maxPollIntervalMs: options.maxPollIntervalMs ?? 30_000,
+    timeoutMs: options.accountCreationTimeoutMs ?? 30 * 60_000,
+    organizationCreatedAt: () => outputs.get(ADDRESS.organization)?.createdAt,
+  });
+
   const createAccount = async (change: Change): Promise<Record<string, string>> => {
     const p = change.payload as unknown as AccountCreatePayload;
     const update = (message: string) => progress({ type: 'update', id: change.address, message });
-    let request: CreateAccountRequestInfo;
-    if (p.requestId) {
-      request = { id: p.requestId, accountName: p.name, state: 'IN_PROGRESS' };
-      update(`following request ${p.requestId} from an earlier run`);
-    } else {
-      let wait = options.pollIntervalMs ?? 5_000;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          request = await port.createAccount({
-            name: p.name,
-            email: p.email,
-            roleName: p.roleName,
-            iamUserAccessToBilling: p.iamUserAccessToBilling,
-            tags: p.tags,
-          });
-          break;
-        } catch (error) {
-          // Creations started elsewhere occupy AWS's five slots: wait for one to free up.
-          if (!(isEstateError(error) && error.code === TOO_MANY_ACCOUNT_CREATIONS) || attempt >= 20)
-            throw error;
-          update('five account creations already in progress; waiting for a free slot');
-          await sleep(wait);
-          wait = Math.min(options.maxPollIntervalMs ?? 30_000, Math.ceil(wait * 1.5));
-        }
-      }
-      update(`requested (${request.id})`);
-    }
+    const account = await creator.create(p, update);
+    options.onAccountCreated?.(p.name, account.id);
+    return { id: account.id, ...(account.requestId ? { requestId: account.requestId } : {}) };
+  };
 
-    let interval = options.pollIntervalMs ?? 5_000;
-    let waited = 0;
-    const timeout = options.accountCreationTimeoutMs ?? 30 * 60_000;
-    while (request.state === 'IN_PROGRESS') {
-      if (waited >= timeout) {
-        throw new EstateError(
-          `account ${p.name} is still being created after ${Math.round(waited / 60_000)} minutes (request ${request.id})`,
-          {
-            code: 'AccountCreationTimeout',
-            source: 'aws',
-            suggestions: [
-              'run apply again later: estate follows the request in progress instead of creating the account twice',
-            ],
-          },
-        );
+  /** Polls ListRoots until the type shows ENABLED (EnablePolicyType works in the background). */
+  const policyTypeReady = new Map<PolicyType, Promise<void>>();
+  const waitForPolicyType = (type: PolicyType, update: (message: string) => void): Promise<void> => {
+    let ready = policyTypeReady.get(type);
+    if (!ready) {
+      ready = (async () => {
+        const timeout = options.policyTypeTimeoutMs ?? 5 * 60_000;
+        let interval = options.policyTypePollMs ?? 1_000;
+        let waited = 0;
+        for (;;) {
+          const roots = await port.listRoots();
+          const status =
+            roots.flatMap((r) => r.policyTypes).find((t) => t.type === type)?.status ?? 'not listed';
+          if (status === 'ENABLED') return;
+          if (waited >= timeout) {
+            throw new EstateError(
+              `${type} is still ${status} on the root after ${Math.round(waited / 1000)} s; nothing of that type was attached`,
+              {
+                code: 'PolicyTypePending',
+                source: 'aws',
+                suggestions: ['run `estate apply` again in a few minutes: it attaches what is left'],
+              },
+            );
+          }
+          update(`${type} is ${status}; waiting until AWS shows it ENABLED`);
+          await sleep(interval);
+          waited += interval;
+          interval = Math.min(10_000, Math.ceil(interval * 1.5));
+        }
+      })();
+      ready.catch(() => policyTypeReady.delete(type));
+      policyTypeReady.set(type, ready);
+    }
+    return ready;
+  };
+
+  /** AttachPolicy, again (bounded, with backoff) while AWS says the type is not enabled yet. */
+  const attach = async (input: { policyId: string; targetId: string; label: string }) => {
+    let interval = options.policyTypePollMs ?? 1_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await port.attachPolicy(input);
+      } catch (error) {
+        if (!(isEstateError(error) && error.code === POLICY_TYPE_NOT_ENABLED) || attempt >= ATTACH_ATTEMPTS)
+          throw error;
+        await sleep(interval);
+        interval = Math.min(10_000, Math.ceil(interval * 1.5));
       }
-      await sleep(interval);
-      waited += interval;
-      interval = Math.min(options.maxPollIntervalMs ?? 30_000, Math.ceil(interval * 1.5));
-      request = await port.describeCreateAccountRequest(request.id);
-      update(`${request.state.toLowerCase().replace('_', ' ')} (${request.id})`);
     }
-    if (request.state === 'FAILED' || !request.accountId) {
-      const why = explainCreateAccountFailure(request.failureReason, p);
-      throw new EstateError(why.message, {
-        code: 'AccountCreationFailed',
-        source: 'aws',
-        details: {
-          account: p.name,
-          email: p.email,
-          reason: request.failureReason ?? 'UNKNOWN',
-          requestId: request.id,
-        },
-        suggestions: [why.fix],
-      });
-    }
-    options.onAccountCreated?.(p.name, request.accountId);
-    return { id: request.accountId, requestId: request.id };
   };
 
   const execute = async (change: Change): Promise<Record<string, string>> => {
     const payload = change.payload as unknown;
     switch (`${change.resourceType}/${change.action}`) {
       case 'organization/create': {
+        const createdAt = new Date(now()).toISOString();
         const org = await port.createOrganization();
         const [root] = await port.listRoots();
         if (!root)
           throw new EstateError('the new organisation has no root yet', { code: 'NoRoot', source: 'aws' });
-        return { id: org.id, rootId: root.id, managementAccountId: org.managementAccountId };
+        return { id: org.id, rootId: root.id, managementAccountId: org.managementAccountId, createdAt };
       }
       case 'trusted-access/create':
         await port.enableServiceAccess((payload as TrustedAccessPayload).principal);
@@ -249,6 +262,9 @@ export async function applyOrganizationPlan(
       case 'policy-type/create': {
         const p = payload as PolicyTypePayload;
         await port.enablePolicyType(resolve(p.root), p.policyType);
+        await waitForPolicyType(p.policyType, (message) =>
+          progress({ type: 'update', id: change.address, message }),
+        );
         return {};
       }
       case 'ou/create': {
@@ -320,7 +336,7 @@ export async function applyOrganizationPlan(
       }
       case 'policy-attachment/attach': {
         const p = payload as AttachmentPayload;
-        await port.attachPolicy({
+        await attach({
           policyId: resolve(p.policy),
           targetId: resolve(p.target),
           label: `${p.policyName} to ${p.targetLabel}`,
@@ -378,6 +394,13 @@ export async function applyOrganizationPlan(
           return 'applied';
         } catch (error) {
           const message = messageOf(error);
+          if (isEstateError(error) && error.code === CREATION_NOT_STARTED) {
+            // Not attempted: the run stopped creating accounts (the reason is in the message).
+            results.set(address, { address, status: 'skipped', message });
+            state.statuses.set(address, 'skipped');
+            progress({ type: 'skip', id: address, message });
+            return 'skipped';
+          }
           results.set(address, { address, status: 'failed', message });
           state.statuses.set(address, 'failed');
           progress({ type: 'fail', id: address, message });

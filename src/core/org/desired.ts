@@ -1,7 +1,7 @@
 /**
  * The organisation estate.yaml asks for, normalised: OU paths top-down, accounts with their
  * root e-mail and merged tags, rendered policy documents with resolved targets, and the
- * trusted services and policy types estate relies on.
+ * trusted services (see TRUSTED_ACCESS) and policy types estate relies on.
  */
 import { effectiveBudgetPolicy } from '../budgets/desired.js';
 import { emailFromPattern } from '../../config/rules.js';
@@ -18,15 +18,32 @@ import {
 } from './policies.js';
 import { EstateError } from '../../errors.js';
 
+/** A service estate gives trusted access to, and why (the plan says it). */
+export interface TrustedAccess {
+  readonly principal: string;
+  /** What estate does with it, in the plan's words. */
+  readonly reason: string;
+}
+
 /**
- * Service principals estate gives trusted access to. Budgets and Cost Explorer need none:
- * estate uses them from the management account, which sees every member's costs.
+ * Trusted access estate enables through Organizations (EnableAWSServiceAccess): only for a
+ * service estate uses now, and only where AWS does not ask for the service's own call.
+ * Today there is none:
+ *
+ * - CloudFormation StackSets (member.org.stacksets.cloudformation.amazonaws.com): estate
+ *   deploys no service-managed StackSet yet. When it does, trusted access goes through
+ *   CloudFormation's ActivateOrganizationsAccess, which AWS recommends over
+ *   EnableAWSServiceAccess because the service then sets up what it needs.
+ * - AWS Control Tower (controltower.amazonaws.com): estate does not apply the controlTower
+ *   block yet. Setting up a landing zone enables the trusted access Control Tower needs
+ *   through Control Tower itself.
+ * - IAM Identity Center: not used by estate; it is enabled from Identity Center.
+ * - Budgets and Cost Explorer need none: estate uses them from the management account,
+ *   which sees every member's costs.
+ *
+ * Trusted access enabled earlier (by hand, or by an older estate) is left as it is.
  */
-export const TRUSTED_SERVICES = {
-  /** Service-managed StackSets deploy estate's baselines into OUs. */
-  stackSets: 'member.org.stacksets.cloudformation.amazonaws.com',
-  controlTower: 'controltower.amazonaws.com',
-} as const;
+export const TRUSTED_ACCESS: readonly TrustedAccess[] = [];
 
 /** Tags estate sets on every account; always managed (added, changed and removed by estate). */
 export const ESTATE_TAG_PREFIX = 'estate:';
@@ -190,8 +207,7 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
   const policyTypes = [
     ...new Set([...policies.map((p) => p.type), ...(enforcing ? (['SERVICE_CONTROL_POLICY'] as const) : [])]),
   ].sort();
-  const trustedServices: string[] = [TRUSTED_SERVICES.stackSets];
-  if (config.controlTower?.enabled) trustedServices.push(TRUSTED_SERVICES.controlTower);
+  const trustedServices = TRUSTED_ACCESS.map((t) => t.principal);
 
   const managed = new Set<string>([KIND_TAG, OWNER_TAG]);
   for (const m of config.tags?.mandatory ?? []) managed.add(m.key);

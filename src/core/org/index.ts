@@ -22,7 +22,7 @@ export { ADDRESS, ORG_SECTIONS, SECTION_ORGANIZATION, SECTION_POLICIES, type Ref
 export {
   accountTags,
   desiredOrganization,
-  TRUSTED_SERVICES,
+  TRUSTED_ACCESS,
   type DesiredAccount,
   type DesiredOrganization,
   type DesiredOu,

@@ -9,11 +9,35 @@
 export type PolicyType = 'SERVICE_CONTROL_POLICY' | 'TAG_POLICY';
 
 /**
- * EstateError code the port uses when CreateAccount is refused because five creations are
- * already in progress (ConstraintViolationException ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED):
- * the applier waits and tries again.
+ * EstateError codes the port gives CreateAccount refusals the applier acts on. None of them
+ * is retried by sending again in the same run.
  */
-export const TOO_MANY_ACCOUNT_CREATIONS = 'TooManyAccountCreations';
+export const CREATE_ACCOUNT_ERRORS = {
+  /**
+   * ConstraintViolationException ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED: the organisation
+   * reached the number of accounts AWS lets it create in one day (not "five in flight").
+   */
+  dailyLimit: 'AccountCreationDailyLimit',
+  /**
+   * ConstraintViolationException ACCOUNT_NUMBER_LIMIT_EXCEEDED: the account quota, or a new
+   * organisation that AWS is still finishing (up to an hour after CreateOrganization).
+   */
+  numberLimit: 'AccountNumberLimit',
+  /** FinalizingOrganizationException: a new organisation is still initialising (up to an hour). */
+  finalizing: 'OrganizationFinalizing',
+  /**
+   * Anything else that is not a documented refusal (a timeout, a dropped connection, a 5xx,
+   * or the send layer's "lost answer"): the request may have been accepted. Look for it
+   * before sending again.
+   */
+  outcomeUnknown: 'CreateAccountOutcomeUnknown',
+} as const;
+
+/** EstateError code of AttachPolicy before the policy type is ENABLED on the root. */
+export const POLICY_TYPE_NOT_ENABLED = 'PolicyTypeNotEnabled';
+
+/** AWS allows five CreateAccount requests in progress at once (across every caller). */
+export const MAX_CREATIONS_IN_PROGRESS = 5;
 export type Tags = Readonly<Record<string, string>>;
 
 export interface OrganizationInfo {
@@ -45,6 +69,8 @@ export interface AccountInfo {
   readonly email: string;
   /** ACTIVE, SUSPENDED, PENDING_CLOSURE. */
   readonly status: string;
+  /** When it joined the organisation (ISO 8601); for the management account, when the organisation was created. */
+  readonly joinedAt?: string;
 }
 
 export interface PolicyInfo {
@@ -103,6 +129,7 @@ export interface OrganizationsPort {
   listOrganizationalUnits(parentId: string): Promise<OuInfo[]>;
   listAccountsForParent(parentId: string): Promise<AccountInfo[]>;
   listAccounts(): Promise<AccountInfo[]>;
+  describeAccount(accountId: string): Promise<AccountInfo>;
   listTags(resourceId: string): Promise<Record<string, string>>;
   /** Service principals with trusted access. */
   listServiceAccess(): Promise<string[]>;
@@ -117,7 +144,10 @@ export interface OrganizationsPort {
   createOrganization(): Promise<OrganizationInfo>;
   /** Already enabled is success. */
   enableServiceAccess(principal: string): Promise<void>;
-  /** Already enabled is success. */
+  /**
+   * Already enabled (or being enabled) is success. AWS enables the type in the background:
+   * ListRoots shows it PENDING_ENABLE, then ENABLED.
+   */
   enablePolicyType(rootId: string, type: PolicyType): Promise<void>;
   /** A duplicate name under the parent returns the existing OU with `existed: true`. */
   createOrganizationalUnit(
@@ -125,6 +155,10 @@ export interface OrganizationsPort {
   ): Promise<OuInfo & { existed: boolean }>;
   /** An OU already gone is success. */
   deleteOrganizationalUnit(input: { ouId: string } & Labelled): Promise<void>;
+  /**
+   * Not idempotent: a repeat is a second request. Refusals the applier acts on carry a
+   * CREATE_ACCOUNT_ERRORS code; `outcomeUnknown` means the request may have been accepted.
+   */
   createAccount(input: NewAccount): Promise<CreateAccountRequestInfo>;
   /** Already in the destination is success. */
   moveAccount(
@@ -137,7 +171,7 @@ export interface OrganizationsPort {
   updatePolicy(input: { policyId: string; content?: string; description?: string } & Labelled): Promise<void>;
   /** A policy already gone is success. */
   deletePolicy(input: { policyId: string } & Labelled): Promise<void>;
-  /** Already attached is success. */
+  /** Already attached is success; POLICY_TYPE_NOT_ENABLED while the type is not ENABLED yet. */
   attachPolicy(input: { policyId: string; targetId: string } & Labelled): Promise<void>;
   /** Not attached is success. */
   detachPolicy(input: { policyId: string; targetId: string } & Labelled): Promise<void>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredOrganization } from '../../../src/core/org/desired.js';
+import { desiredOrganization, TRUSTED_ACCESS } from '../../../src/core/org/desired.js';
 import type { EstateError } from '../../../src/errors.js';
 import { orgConfig, sourcesFor } from '../../_helpers/org-harness.js';
 
@@ -122,6 +122,16 @@ describe('desiredOrganization policy types', () => {
     expect(desiredOrganization(config, await sourcesFor(config)).policyTypes).toEqual([
       'SERVICE_CONTROL_POLICY',
     ]);
+  });
+
+  it('enables trusted access for no service: StackSets and Control Tower are not used yet, and take their own call when they are', async () => {
+    const config = orgConfig((raw) => {
+      raw.controlTower = { logArchiveAccount: 'logs', auditAccount: 'audit' };
+    });
+    expect(config.controlTower?.enabled).toBe(true);
+    const desired = desiredOrganization(config, await sourcesFor(config));
+    expect(desired.trustedServices).toEqual([]);
+    expect(TRUSTED_ACCESS).toEqual([]);
   });
 
   it('enables no policy type when nothing needs one', async () => {

@@ -133,9 +133,8 @@ describe('planOrganization: from nothing', () => {
       'ou:Workloads',
       'policy-type:SERVICE_CONTROL_POLICY',
     ]);
-    expect([...map.keys()].filter((a) => a.startsWith('trusted-access:'))).toEqual([
-      'trusted-access:member.org.stacksets.cloudformation.amazonaws.com',
-    ]);
+    // estate uses no service that needs trusted access (see TRUSTED_ACCESS).
+    expect([...map.keys()].filter((a) => a.startsWith('trusted-access:'))).toEqual([]);
     expect(changes.filter((c) => c.action === 'drift')).toEqual([]);
   });
 
@@ -151,12 +150,12 @@ describe('planOrganization: from nothing', () => {
     });
   });
 
-  it('Given Control Tower is enabled, Then trusted access for Control Tower is planned too', async () => {
+  it('Given the controlTower block (not applied by estate yet), Then no trusted access is planned for it', async () => {
     const cfg = config((raw) => {
       raw.controlTower = { logArchiveAccount: 'logs', auditAccount: 'audit' };
     });
     const { changes } = await plan(cfg, live({ ous, accounts: [...live().accounts, ...matchingAccounts()] }));
-    expect(actionable(changes).map((c) => c.address)).toEqual(['trusted-access:controltower.amazonaws.com']);
+    expect(actionable(changes).map((c) => c.address)).toEqual([]);
   });
 });
 
