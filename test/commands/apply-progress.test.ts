@@ -60,7 +60,7 @@ describe('estate apply progress in CI', () => {
     const env = await emulate(new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 }));
     const planned = await estate(['plan', '--config', file, '--json'], { env });
     const changes: { summary: string }[] = JSON.parse(planned.stdout).changes;
-    expect(changes.length).toBe(13);
+    expect(changes.length).toBe(12);
 
     const r = await estate(['apply', '--config', file, '--yes'], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -72,7 +72,7 @@ describe('estate apply progress in CI', () => {
       expect(ended!.index).toBeGreaterThan(started);
     }
     expect(r.stdout).toMatch(
-      /^Applied in \d+(\.\d)?s: 1 organisation created, 1 trusted service enabled, 2 OUs created, 3 accounts created, 1 policy type enabled, 1 policy created, 3 accounts moved, 1 policy attached$/m,
+      /^Applied in \d+(\.\d)?s: 1 organisation created, 2 OUs created, 3 accounts created, 1 policy type enabled, 1 policy created, 3 accounts moved, 1 policy attached$/m,
     );
   }, 120_000);
 
@@ -125,12 +125,12 @@ describe('estate apply progress at a terminal', () => {
     const { code, screen } = await applyAtTerminal(env);
     expect(code, screen).toBe(0);
     // While accounts are being created, each is a line of its own under the running count.
-    expect(screen).toMatch(/Applying 13 changes: \d+\/13 done, \d+ in flight · \d+(\.\d)?s/);
+    expect(screen).toMatch(/Applying 12 changes: \d+\/12 done, \d+ in flight · \d+(\.\d)?s/);
     expect(screen).toMatch(
       /\n\s+(› )?create account dev-bob <aws\+dev-bob@acme\.example\.com> · \d+(\.\d)?s/,
     );
     // Finished, the changes collapse into one line.
-    expect(screen).toMatch(/✔ Applied 13 changes: 13\/13 done · \d+(\.\d)?s/);
+    expect(screen).toMatch(/✔ Applied 12 changes: 12\/12 done · \d+(\.\d)?s/);
     expect(screen).toMatch(/Applied in \S+: 1 organisation created, .*3 accounts created/);
   }, 120_000);
 });

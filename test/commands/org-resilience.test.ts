@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorEnv, startEmulator, type Emulator, type HttpFaults } from '../_helpers/aws-emulator.js';
 import { EXAMPLE, ROOT, estate, tempDir, type CliResult } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
+import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
 import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
 import { FakeOrganizations, seeded } from '../_helpers/fake-organizations.js';
 import { applyOnce, portOver } from '../_helpers/org-harness.js';
@@ -36,7 +37,11 @@ interface World {
 
 async function world(name: string, faults?: HttpFaults): Promise<World> {
   const fake = new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 });
-  const budgets = new FakeBudgets();
+  // The example enforces a developer budget: the budgets section creates the action's IAM role.
+  const iam = new FakeIam(MANAGEMENT);
+  const budgets = new FakeBudgets({
+    roleExists: (arn) => [...iam.roles.values()].some((r) => r.Arn === arn),
+  });
   const tags = new FakeCostAllocationTags(['cost-center', 'environment']);
   const emulator = await startEmulator({
     callerAccountId: MANAGEMENT,
@@ -45,6 +50,7 @@ async function world(name: string, faults?: HttpFaults): Promise<World> {
       { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
       { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
     ],
+    queryServices: [iamQueryService(iam)],
     ...(faults ? { faults } : {}),
   });
   return { fake, emulator, env: emulatorEnv(emulator.url, join(dir, `${name}-audit.log`)) };
