@@ -176,7 +176,7 @@ export function composeEnvironment(
     if (loggingOn(config, env)) {
       const shared = bedrockLoggingStack(app, config, env, target);
       // Deployed first: the setting points at the shared log group before <env>-ai retires its own.
-      aiStack.addDependency(shared.stack);
+      aiStack.addStackDependency(shared.stack);
       composed.push(shared);
     }
   }

@@ -217,13 +217,19 @@ async function build(
     outdir: staging,
     // The validator costs seconds and hundreds of MiB: only when asked for.
     builtinCloudFormationValidation: validate,
-    context: validate
-      ? {
-          // Report the validator's errors as errors, and collect them instead of throwing.
-          [cxapi.VALIDATE_AGAINST_DEFAULT_RULES]: true,
-          [cxapi.FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false,
-        }
-      : {},
+    context: {
+      // Strong references (exports, and SSM export readers across regions) protect a producer
+      // stack from deletion while a consumer still uses it: the data and auth stacks outlive
+      // the API that reads them. Said explicitly, so CDK does not warn on every synth.
+      [cxapi.DEFAULT_CROSS_STACK_REFERENCES]: 'strong',
+      ...(validate
+        ? {
+            // Report the validator's errors as errors, and collect them instead of throwing.
+            [cxapi.VALIDATE_AGAINST_DEFAULT_RULES]: true,
+            [cxapi.FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false,
+          }
+        : {}),
+    },
   });
   if (validate) {
     progress({
@@ -250,16 +256,7 @@ async function build(
     templateFile: s.templateFile,
     templateBytes: statSync(s.templateFullPath).size,
   }));
-  const annotations: SynthAnnotation[] = assembly.stacksRecursively.flatMap((s) =>
-    s.messages
-      .filter((m) => m.level === 'warning' || m.level === 'error')
-      .map((m) => ({
-        level: m.level as 'warning' | 'error',
-        stack: s.stackName,
-        path: m.id,
-        message: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data),
-      })),
-  );
+  const annotations = annotationsOf(assembly);
   let validation: ValidationResult | undefined;
   if (validate) {
     const { acknowledgementsOf } = await import('./nag.js');
@@ -275,6 +272,35 @@ async function build(
   const entry: CacheEntry = { format: CACHE_FORMAT, key, ...built };
   writeFileSync(join(staging, CACHE_FILE), JSON.stringify(entry, null, 2));
   return built;
+}
+
+/** CDK's warnings and errors (Annotations) of every stack in an assembly, nested stacks included. */
+export function annotationsOf(assembly: {
+  readonly stacksRecursively: readonly {
+    readonly stackName: string;
+    readonly messages: readonly { level: string; id: string; entry: { data?: unknown } }[];
+  }[];
+}): SynthAnnotation[] {
+  return assembly.stacksRecursively.flatMap((s) =>
+    s.messages
+      .filter((m) => m.level === 'warning' || m.level === 'error')
+      .map((m) => ({
+        level: m.level as 'warning' | 'error',
+        stack: s.stackName,
+        path: m.id,
+        message: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data),
+      })),
+  );
+}
+
+/** One line per annotation, then their count: `CDK: 0 errors, 1 warning`. */
+export function annotationLines(annotations: readonly SynthAnnotation[]): string[] {
+  const errors = annotations.filter((a) => a.level === 'error').length;
+  const warnings = annotations.length - errors;
+  return [
+    ...annotations.map((a) => `${a.level === 'error' ? '✖' : '!'} cdk ${a.level}: ${a.message} (${a.path})`),
+    `CDK: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+  ];
 }
 
 /** One line per stack: `dev-edge  us-east-1  19 resources  23.4 KB`. */

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleApiCodePath } from '../../src/blueprints/paths.js';
-import { cacheKey, summaryLines, synthEnvironment, type SynthResult } from '../../src/blueprints/synth.js';
+import {
+  annotationLines,
+  annotationsOf,
+  cacheKey,
+  summaryLines,
+  synthEnvironment,
+  type SynthResult,
+} from '../../src/blueprints/synth.js';
 import type { EstateConfig } from '../../src/config/schema.js';
 import { estate } from './_helpers.js';
 
@@ -140,5 +147,41 @@ describe('synthEnvironment', () => {
     expect(r.cached).toBe(false);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'asset.0123abcd'))).toBe(false);
+  });
+});
+
+describe("CDK's annotations", () => {
+  it('are collected from every stack with their level and construct path, and counted in the text', async () => {
+    // Given an app whose constructs carry one warning and one error.
+    const { Annotations, App, Stack } = await import('aws-cdk-lib');
+    const { Construct } = await import('constructs');
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'dev-api');
+    const thing = new Construct(stack, 'Thing');
+    Annotations.of(thing).addWarningV2('estate:test', 'mind the gap');
+    Annotations.of(stack).addError('no way');
+
+    // When its assembly's annotations are read and rendered.
+    const found = annotationsOf(app.synth());
+
+    // Then both are there, with the stack, the path and the message, and the text counts them.
+    expect(found).toEqual(
+      expect.arrayContaining([
+        {
+          level: 'warning',
+          stack: 'dev-api',
+          path: '/dev-api/Thing',
+          message: expect.stringMatching(/^mind the gap/),
+        },
+        { level: 'error', stack: 'dev-api', path: '/dev-api', message: 'no way' },
+      ]),
+    );
+    const lines = annotationLines(found);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^! cdk warning: mind the gap.* \(\/dev-api\/Thing\)$/),
+    );
+    expect(lines).toContain('✖ cdk error: no way (/dev-api)');
+    expect(lines.at(-1)).toBe('CDK: 1 error, 1 warning');
+    expect(annotationLines([]).at(-1)).toBe('CDK: 0 errors, 0 warnings');
   });
 });

@@ -27,7 +27,7 @@ CDK's own warnings and errors (annotations) are listed with their construct path
   async run(): Promise<SynthResult> {
     const loaded = await loadCheckedConfig(this.flags.config);
     const { config, dir } = loaded;
-    const { synthEnvironment, summaryLines } = await import('../../blueprints/synth.js');
+    const { synthEnvironment, summaryLines, annotationLines } = await import('../../blueprints/synth.js');
     const env = this.args.env;
     const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
       synthEnvironment(config, env, {
@@ -46,12 +46,7 @@ CDK's own warnings and errors (annotations) are listed with their construct path
     lines.push(
       `${result.cached ? 'reused' : 'wrote'} ${result.assemblyDir} (${result.stacks.length} stacks, ${result.durationMs} ms)`,
     );
-    for (const a of result.annotations)
-      lines.push(`${a.level === 'error' ? '✖' : '!'} cdk ${a.level}: ${a.message} (${a.path})`);
-    const errors = result.annotations.filter((a) => a.level === 'error').length;
-    lines.push(
-      `CDK: ${errors} error${errors === 1 ? '' : 's'}, ${result.annotations.length - errors} warning${result.annotations.length - errors === 1 ? '' : 's'}`,
-    );
+    lines.push(...annotationLines(result.annotations));
     const v = result.validation;
     if (v) {
       for (const f of v.findings)
