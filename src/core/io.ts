@@ -1,0 +1,85 @@
+/**
+ * The one way core speaks to people: an interaction port shaped like toolkit-lib's IoHost
+ * (`notify` and `requestResponse`). Core never renders and never prompts; the CLI implements
+ * this once per output mode (listr2 on a terminal, plain lines in CI, silent under --json),
+ * tests record it, and the environment engine hands the same object to toolkit-lib.
+ *
+ * Messages carry a stable code (`ESTATE_<L><NNNN>`, L = I info, W warn, E error, R result) so
+ * that hosts, tests and scripts can act on a message without parsing its text.
+ */
+
+export type IoLevel = 'error' | 'result' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface IoMessage<T = unknown> {
+  readonly time: Date;
+  readonly level: IoLevel;
+  /** Stable identifier of the kind of message, e.g. ESTATE_I0100 (a task started). */
+  readonly code: string;
+  /** Human-readable text, complete on its own. */
+  readonly message: string;
+  readonly data?: T;
+}
+
+/**
+ * A question. `defaultResponse` is the safe answer: what a non-interactive run (CI, no TTY,
+ * --json) takes without waiting, so a destructive confirmation defaults to "no".
+ */
+export interface IoRequest<T = unknown, U = unknown> extends IoMessage<T> {
+  readonly defaultResponse: U;
+}
+
+export interface IoHost {
+  notify(message: IoMessage): Promise<void>;
+  requestResponse<T, U>(request: IoRequest<T, U>): Promise<U>;
+}
+
+/** Codes of the messages core sends. Add new ones here; never reuse or renumber one. */
+export const IO = {
+  /** A unit of work (a change, a read, a synthesis) started. data: TaskData. */
+  TASK_START: 'ESTATE_I0100',
+  /** It reports how it goes (polling a creation, ...). data: TaskData. */
+  TASK_UPDATE: 'ESTATE_I0101',
+  /** It finished. data: TaskData. */
+  TASK_DONE: 'ESTATE_I0102',
+  /** It failed. data: TaskData. */
+  TASK_FAIL: 'ESTATE_E0103',
+  /** It was skipped (a dependency failed, nothing to do). data: TaskData. */
+  TASK_SKIP: 'ESTATE_W0104',
+} as const;
+
+export interface TaskData {
+  /** Stable id of the unit of work within a run (a change address, a stack name). */
+  readonly id: string;
+  /** Its title, as given at start. */
+  readonly title?: string;
+}
+
+/** A host that says nothing and takes every default answer. */
+export const silentIoHost: IoHost = {
+  notify: async () => {},
+  requestResponse: async (request) => request.defaultResponse,
+};
+
+/** Builds a message stamped now. */
+export function ioMessage<T>(level: IoLevel, code: string, message: string, data?: T): IoMessage<T> {
+  return { time: new Date(), level, code, message, ...(data === undefined ? {} : { data }) };
+}
+
+/** Reports one unit of work through the host: start, updates, then done, fail or skip. */
+export interface Task {
+  update(message: string): Promise<void>;
+  done(message?: string): Promise<void>;
+  fail(message: string): Promise<void>;
+  skip(message: string): Promise<void>;
+}
+
+export async function startTask(io: IoHost, id: string, title: string): Promise<Task> {
+  const data: TaskData = { id, title };
+  await io.notify(ioMessage('info', IO.TASK_START, title, data));
+  return {
+    update: (message) => io.notify(ioMessage('info', IO.TASK_UPDATE, message, data)),
+    done: (message) => io.notify(ioMessage('info', IO.TASK_DONE, message ?? title, data)),
+    fail: (message) => io.notify(ioMessage('error', IO.TASK_FAIL, message, data)),
+    skip: (message) => io.notify(ioMessage('warn', IO.TASK_SKIP, message, data)),
+  };
+}
