@@ -87,9 +87,11 @@ export function reportingCreatedAccounts(section: AnySection, clients: AwsClient
     apply: (changes, context) =>
       section.apply(changes, {
         ...context,
-        recordAccountId: (name, id) => {
-          clients.accountCreated(id);
-          context.recordAccountId(name, id);
+        record: {
+          accountCreated: (name, id) => {
+            clients.accountCreated(id);
+            context.record.accountCreated(name, id);
+          },
         },
       }),
   };

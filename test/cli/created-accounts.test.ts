@@ -38,18 +38,18 @@ describe('accounts created by apply reach the AWS clients', () => {
       empty: () => ({}),
       plan: () => [],
       apply: async (_changes, context) => {
-        context.recordAccountId('dev-alice', '444444444444');
+        context.record.accountCreated('dev-alice', '444444444444');
         return [];
       },
     };
     const recorded = new Map<string, string>();
     const context = {
       config: {},
-      accountIds: recorded,
+      outputs: { accountIds: recorded },
       offline: false,
       progress: { update: () => {} },
       concurrency: 1,
-      recordAccountId: (name: string, id: string) => recorded.set(name, id),
+      record: { accountCreated: (name: string, id: string) => recorded.set(name, id) },
     } as unknown as ApplyContext;
 
     await reportingCreatedAccounts(section, clients).apply([], context);

@@ -26,6 +26,30 @@ export type ListOrganizationAccounts = () => Promise<readonly OrganizationAccoun
 export const rootEmail = (config: EstateConfig, account: AccountConfig): string =>
   (account.email ?? emailFromPattern(config.organization.emailPattern, account.name)).toLowerCase();
 
+/**
+ * The one account name → id rule: accounts[].id when set, else the live account whose root
+ * e-mail matches (case-insensitively). Suspended accounts are closed: they resolve to nothing.
+ * Only the named accounts (default: every account in estate.yaml) that resolve are returned.
+ */
+export function resolveAccountIds(
+  config: EstateConfig,
+  live: readonly Pick<OrganizationAccount, 'id' | 'email' | 'status'>[],
+  names?: readonly string[],
+): Map<string, string> {
+  const byEmail = new Map(
+    live.filter((a) => a.status !== 'SUSPENDED').map((a) => [a.email.toLowerCase(), a.id]),
+  );
+  const wanted = names
+    ? names.map((n) => config.accounts.find((a) => a.name === n)).filter((a) => a !== undefined)
+    : config.accounts;
+  const out = new Map<string, string>();
+  for (const account of wanted) {
+    const id = account.id ?? byEmail.get(rootEmail(config, account));
+    if (id) out.set(account.name, id);
+  }
+  return out;
+}
+
 /** Config ids first; the organisation is listed once, and only when some id is missing. */
 export function configThenOrganization(
   config: EstateConfig,
@@ -34,22 +58,11 @@ export function configThenOrganization(
   let live: Promise<readonly OrganizationAccount[]> | undefined;
   return {
     async accountIds(names) {
-      const out = new Map<string, string>();
-      const wanted = names
-        .map((n) => config.accounts.find((a) => a.name === n))
-        .filter((a) => a !== undefined);
-      const missing = wanted.filter((a) => !a.id);
-      for (const a of wanted) if (a.id) out.set(a.name, a.id);
-      if (missing.length === 0) return out;
+      const fromConfig = resolveAccountIds(config, [], names);
+      const wanted = names.filter((n) => config.accounts.some((a) => a.name === n));
+      if (wanted.every((n) => fromConfig.has(n))) return fromConfig;
       live ??= list();
-      const byEmail = new Map(
-        (await live).filter((a) => a.status !== 'SUSPENDED').map((a) => [a.email.toLowerCase(), a.id]),
-      );
-      for (const a of missing) {
-        const id = byEmail.get(rootEmail(config, a));
-        if (id) out.set(a.name, id);
-      }
-      return out;
+      return resolveAccountIds(config, await live, names);
     },
   };
 }
