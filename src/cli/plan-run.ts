@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import { planEstate, type PlanRun } from '../core/plan/engine.js';
 import type { AwsClients } from '../aws/clients.js';
 import { awsClientsFor } from './aws-context.js';
-import { buildSections, type Sections } from './sections.js';
+import { planSections, type Sections } from './wiring.js';
 import type { OutputMode } from './output.js';
 
 export interface PlanFlags {
@@ -30,7 +30,7 @@ export async function computePlan(flags: PlanFlags, mode: OutputMode): Promise<C
   const loaded = await loadCheckedConfig(flags.config);
   const offline = Boolean(flags.offline);
   const clients = offline ? undefined : awsClientsFor(loaded.config, flags, loaded.dir);
-  const sections = await buildSections(loaded, clients, {
+  const sections = await planSections(loaded, clients, {
     prune: Boolean(flags.prune),
     concurrency: flags.concurrency,
   });

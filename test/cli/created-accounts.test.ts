@@ -2,7 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
-import { reportingCreatedAccounts, type AnySection } from '../../src/cli/sections.js';
+import { reportingCreatedAccounts, type AnySection } from '../../src/cli/wiring.js';
 import type { ApplyContext } from '../../src/core/plan/section.js';
 
 const sts = mockClient(STSClient);

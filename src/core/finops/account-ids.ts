@@ -7,6 +7,7 @@
 import { emailFromPattern } from '../../config/rules.js';
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import type { OrganizationsPort } from '../org/ports.js';
 
 export interface AccountDirectory {
   /** Ids for the named accounts that exist; names without an id are left out. */
@@ -22,6 +23,19 @@ export interface OrganizationAccount {
 
 /** ListAccounts, every page. */
 export type ListOrganizationAccounts = () => Promise<readonly OrganizationAccount[]>;
+
+/** ListAccounts (every page) over the Organizations port, for the account directory. */
+export function organizationAccountLister(
+  organizations: Pick<OrganizationsPort, 'listAccounts'>,
+): ListOrganizationAccounts {
+  return async () =>
+    (await organizations.listAccounts()).map((a) => ({
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      status: a.status,
+    }));
+}
 
 export const rootEmail = (config: EstateConfig, account: AccountConfig): string =>
   (account.email ?? emailFromPattern(config.organization.emailPattern, account.name)).toLowerCase();
