@@ -80,6 +80,23 @@ describe('organizationSections', () => {
     expect(second.accountIds.size).toBe(4);
   });
 
+  it('Given an injected clock, When the organisation is created, Then its creation time comes from the clock, not the system', async () => {
+    const s = await setup();
+    const context = sectionContext(s.config, { now: () => new Date('2031-02-03T04:05:06.000Z') });
+    const [org] = s.sections;
+    const changes = org.plan(await org.read(context), context).filter((c) => c.address === 'organization');
+    const results = await org.apply(changes, {
+      ...context,
+      progress: () => {},
+      concurrency: 1,
+      record: { accountCreated: () => {} },
+    });
+    expect(results[0]).toMatchObject({
+      status: 'applied',
+      outputs: { createdAt: '2031-02-03T04:05:06.000Z' },
+    });
+  });
+
   it('Given a member account caller, When read, Then the section stops before listing anything', async () => {
     const s = await setup();
     s.fake.createOrganizationNow();
