@@ -2,33 +2,22 @@
  * `estate plan` / `apply` with --section and --account, through the real CLI against the
  * emulated organisation, budgets and cost allocation tags on loopback.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
-import { estate, tempDir } from '../_helpers/cli.js';
-import { FakeBudgets } from '../_helpers/fake-budgets.js';
-import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
-import { FakeOrganizations } from '../_helpers/fake-organizations.js';
+import { estate } from '../_helpers/cli.js';
+import { minimalConfig } from '../_helpers/config.js';
+import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
+import type { FakeBudgets } from '../_helpers/fake-budgets.js';
+import type { FakeOrganizations } from '../_helpers/fake-organizations.js';
 
 const MANAGEMENT = '111111111111';
 
+/** Two accounts in two OUs, each with a budget: enough to tell a scoped plan from a whole one. */
+const base = minimalConfig();
 const config = {
-  version: 1,
-  organization: {
-    name: 'acme',
-    managementAccountId: MANAGEMENT,
-    homeRegion: 'eu-west-2',
-    governedRegions: ['eu-west-2'],
-    emailPattern: 'aws+{account}@acme.example.com',
-  },
-  organizationalUnits: [{ name: 'Security' }, { name: 'Sandbox' }],
-  accounts: [
-    { name: 'logs', kind: 'logs', ou: 'Security', owner: 'ops@acme.example.com' },
-    { name: 'dev-alice', kind: 'developer', ou: 'Sandbox', owner: 'alice@acme.example.com' },
-  ],
-  tags: { mandatory: [{ key: 'cost-center', default: 'platform' }] },
+  ...base,
+  organization: { ...base.organization, managementAccountId: MANAGEMENT, governedRegions: ['eu-west-2'] },
   budgets: {
     alertEmails: ['finops@acme.example.com'],
     byKind: { logs: { monthlyUsd: 100 }, developer: { monthlyUsd: 50 } },
@@ -41,34 +30,19 @@ interface PlanJson {
   scope?: unknown;
 }
 
+let estateUnderTest: EmulatedEstate;
 let fake: FakeOrganizations;
 let budgets: FakeBudgets;
-let emulator: Emulator;
-let cleanup: () => Promise<void>;
 let dir: string;
 let file: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  file = join(dir, 'estate.yaml');
-  await writeFile(file, stringify(config));
-  fake = new FakeOrganizations({ callerAccountId: MANAGEMENT, createAccountPolls: 0 });
-  budgets = new FakeBudgets();
-  const tags = new FakeCostAllocationTags(['cost-center', 'estate:env']);
-  emulator = await startEmulator({
-    callerAccountId: MANAGEMENT,
-    services: [
-      { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) },
-      { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
-      { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
-    ],
-  });
-  env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
+  estateUnderTest = await emulatedEstate(config, MANAGEMENT);
+  ({ fake, budgets, dir, file, env } = estateUnderTest);
 });
 afterAll(async () => {
-  await emulator?.close();
-  await cleanup?.();
+  await estateUnderTest?.close();
 });
 
 const planJson = async (args: string[]): Promise<PlanJson> => {
