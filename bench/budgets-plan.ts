@@ -18,6 +18,7 @@ import { DEFAULT_RATE } from '../src/aws/rate-limit.js';
 import { configSchema, type EstateConfig } from '../src/config/schema.js';
 import { enforcementPolicyOver } from '../src/core/budgets/enforcement-policy.js';
 import { budgetsSection } from '../src/core/budgets/section.js';
+import { sectionContext } from '../src/core/plan/engine.js';
 import { organizationsPort } from '../src/aws/organizations.js';
 import { FakeBudgets } from '../test/_helpers/fake-budgets.js';
 import { FakeOrganizations, seeded } from '../test/_helpers/fake-organizations.js';
@@ -71,9 +72,14 @@ async function setUp(accounts: number) {
     enforcementPolicy: policy,
     managementAccountId: async () => MGMT,
   });
-  const context = { config, accountIds: ids(config), offline: false };
+  const context = sectionContext(config, { outputs: { accountIds: ids(config) } });
   const changes = quick.plan(await quick.read(context), context);
-  await quick.apply(changes, { ...context, progress: () => {}, concurrency: 16, recordAccountId: () => {} });
+  await quick.apply(changes, {
+    ...context,
+    progress: () => {},
+    concurrency: 16,
+    record: { accountCreated: () => {} },
+  });
   return { config, fake, policy };
 }
 
@@ -100,7 +106,7 @@ async function measure(accounts: number, timed: boolean) {
     enforcementPolicy: policy,
     managementAccountId: async () => MGMT,
   });
-  const context = { config, accountIds: ids(config), offline: false };
+  const context = sectionContext(config, { outputs: { accountIds: ids(config) } });
   const calls: Record<string, number> = {};
   let ms: number | undefined;
   let planned = 0;

@@ -26,6 +26,7 @@ import { accountTags } from '../src/core/org/desired.js';
 import { planOrganization } from '../src/core/org/planner.js';
 import { loadPolicySources } from '../src/core/org/policies.js';
 import { organizationSections } from '../src/core/org/section.js';
+import { sectionContext } from '../src/core/plan/engine.js';
 import { readSnapshot } from '../src/core/org/snapshot.js';
 import type { SectionContext } from '../src/core/plan/section.js';
 import { startEmulator } from '../test/_helpers/aws-emulator.js';
@@ -176,7 +177,7 @@ async function run(shape: Shape, throttle: number, sdkRetry: string) {
       policySources: await loadPolicySources(config, { configDir: process.cwd() }),
       readConcurrency: 16,
     });
-    const context: SectionContext = { config, accountIds: new Map(), offline: false };
+    const context: SectionContext = sectionContext(config);
 
     const started = performance.now();
     const snapshot = await org.read(context);

@@ -2,12 +2,14 @@
  * What `plan` and `apply` share: load the config, build the sections (with AWS clients, or
  * none offline), check the caller, and run the planner with progress on stderr.
  */
+import { Flags } from '@oclif/core';
 import { loadCheckedConfig } from '../config/load-checked.js';
 import type { LoadedConfig } from '../config/loader.js';
 import { planEstate, type PlanRun } from '../core/plan/engine.js';
 import type { AwsClients } from '../aws/clients.js';
+import type { PlanScope } from '../core/plan/scope.js';
 import { awsClientsFor } from './aws-context.js';
-import { buildSections, type Sections } from './sections.js';
+import { planSections, type Sections } from './wiring.js';
 import type { OutputMode } from './output.js';
 
 export interface PlanFlags {
@@ -18,6 +20,29 @@ export interface PlanFlags {
   readonly offline?: boolean;
   readonly prune?: boolean;
   readonly concurrency: number;
+  readonly section?: readonly string[];
+  readonly account?: readonly string[];
+}
+
+/** `--section` / `--account`, the same on plan and apply. */
+export const scopeFlags = {
+  section: Flags.string({
+    multiple: true,
+    summary: 'Plan only this section (organization, policies, budgets); repeat for several.',
+  }),
+  account: Flags.string({
+    char: 'a',
+    multiple: true,
+    summary: 'Plan only changes that concern this account (its estate name); repeat for several.',
+  }),
+};
+
+/** The scope the flags ask for; none: the whole estate. */
+export function scopeFromFlags(flags: Pick<PlanFlags, 'section' | 'account'>): PlanScope {
+  return {
+    ...(flags.section?.length ? { sections: [...new Set(flags.section)] } : {}),
+    ...(flags.account?.length ? { accounts: [...new Set(flags.account)] } : {}),
+  };
 }
 
 export interface ComputedPlan extends PlanRun {
@@ -26,11 +51,15 @@ export interface ComputedPlan extends PlanRun {
   readonly clients?: AwsClients;
 }
 
-export async function computePlan(flags: PlanFlags, mode: OutputMode): Promise<ComputedPlan> {
+export async function computePlan(
+  flags: PlanFlags,
+  mode: OutputMode,
+  scope: PlanScope = scopeFromFlags(flags),
+): Promise<ComputedPlan> {
   const loaded = await loadCheckedConfig(flags.config);
   const offline = Boolean(flags.offline);
   const clients = offline ? undefined : awsClientsFor(loaded.config, flags, loaded.dir);
-  const sections = await buildSections(loaded, clients, {
+  const sections = await planSections(loaded, clients, {
     prune: Boolean(flags.prune),
     concurrency: flags.concurrency,
   });
@@ -39,6 +68,7 @@ export async function computePlan(flags: PlanFlags, mode: OutputMode): Promise<C
   };
   const run = await planEstate(loaded.config, sections.list, {
     offline,
+    scope,
     onSection: offline ? undefined : (name) => say(`planning ${name}…`),
   });
   return { ...run, loaded, sections, clients };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { applySummary, trackProgress } from '../cli/output.js';
-import { computePlan } from '../cli/plan-run.js';
+import { computePlan, scopeFlags, scopeFromFlags } from '../cli/plan-run.js';
 import { inquirer } from '../cli/prompts.js';
 import { renderApplyResult, renderPlan, summaryLine } from '../cli/render-plan.js';
 import { applyEstate, assertPlanCurrent } from '../core/plan/engine.js';
@@ -31,6 +31,7 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
   static override flags = {
     ...configFlag,
     ...awsFlags,
+    ...scopeFlags,
     plan: Flags.string({
       summary: 'Apply this saved plan (from `estate plan --out`), if it still matches reality.',
     }),
@@ -45,7 +46,10 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
   async run(): Promise<ApplyOutput> {
     // A bad plan file is a usage error: say so before any AWS call.
     const saved = this.flags.plan ? await readSavedPlan(this.flags.plan) : undefined;
-    const computed = await computePlan({ ...this.flags, offline: false }, this.mode);
+    // A saved plan keeps the scope it was made with; flags that ask for another one are refused.
+    const flagged = scopeFromFlags(this.flags);
+    const scope = saved && !flagged.sections && !flagged.accounts ? (saved.scope ?? {}) : flagged;
+    const computed = await computePlan({ ...this.flags, offline: false }, this.mode, scope);
     let plan = computed.plan;
     if (saved) {
       assertPlanCurrent(saved, plan);

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../cli/aws-context.js';
+import { costDeps } from '../cli/wiring.js';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { loadConfig } from '../config/loader.js';
 import { cachedCostPort, type CacheMode } from '../core/cost/cache.js';
 import { renderCostChart } from '../core/cost/chart.js';
 import { costReport, type BudgetSpend, type CostBy, type CostReport } from '../core/cost/report.js';
-import { configThenOrganization } from '../core/finops/account-ids.js';
 
 export default class Cost extends BaseCommand<typeof Cost> {
   static override summary = 'Spend per month by account, environment or service, against each budget.';
@@ -47,27 +47,19 @@ Cost Explorer bills $0.01 per request; one report makes one request per page of 
     const { config, dir } = await loadConfig(this.flags.config);
     const by = this.flags.by as CostBy;
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
-    const [{ organizationAccountLister, organizationsFor }, { costExplorerPort }, { budgetsPort }] =
-      await Promise.all([
-        import('../aws/finops.js'),
-        import('../aws/cost-explorer.js'),
-        import('../aws/budgets.js'),
-      ]);
+    const deps = await costDeps(config, clients);
 
     const accountIds =
       by === 'account'
-        ? await configThenOrganization(
-            config,
-            organizationAccountLister(organizationsFor(clients)),
-          ).accountIds(config.accounts.map((a) => a.name))
+        ? await deps.directory.accountIds(config.accounts.map((a) => a.name))
         : new Map<string, string>();
 
     // AWS's own forecasts ride along with the estate budgets in the management account.
     const budgetSpend = new Map<string, BudgetSpend>();
     if (by !== 'service' && config.budgets && config.budgets.placement !== 'member') {
       try {
-        const mgmt = config.organization.managementAccountId ?? (await clients.callerIdentity()).account;
-        for (const b of await budgetsPort(clients).listBudgets(mgmt))
+        const mgmt = config.organization.managementAccountId ?? (await deps.managementAccountId());
+        for (const b of await deps.budgets.listBudgets(mgmt))
           budgetSpend.set(b.name, {
             ...(b.actualUsd !== undefined ? { actualUsd: b.actualUsd } : {}),
             ...(b.forecastUsd !== undefined ? { forecastUsd: b.forecastUsd } : {}),
@@ -84,9 +76,8 @@ Cost Explorer bills $0.01 per request; one report makes one request per page of 
     );
     const mode: CacheMode = !this.flags.cache ? 'off' : this.flags.refresh ? 'refresh' : 'use';
     const account =
-      config.organization.managementAccountId ??
-      (mode === 'off' ? '' : (await clients.callerIdentity()).account);
-    const port = cachedCostPort(costExplorerPort(clients), {
+      config.organization.managementAccountId ?? (mode === 'off' ? '' : await deps.managementAccountId());
+    const port = cachedCostPort(deps.costExplorer, {
       dir: join(process.env.ESTATE_CACHE_DIR || join(dir, '.estate-cache'), 'cost'),
       account,
       mode,

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { renderPlan } from '../cli/render-plan.js';
-import { computePlan } from '../cli/plan-run.js';
+import { computePlan, scopeFlags } from '../cli/plan-run.js';
 import type { Plan } from '../core/plan/types.js';
 import type { EstateError } from '../errors.js';
 
@@ -16,10 +16,12 @@ With --detailed-exitcode the exit code follows Terraform's contract: 0 for no ch
     '<%= config.bin %> plan --offline --config templates/examples/recall/estate.yaml',
     '<%= config.bin %> plan --out plan.json && <%= config.bin %> apply --plan plan.json',
     '<%= config.bin %> plan --json --detailed-exitcode',
+    '<%= config.bin %> plan --section budgets --account dev-alice',
   ];
   static override flags = {
     ...configFlag,
     ...awsFlags,
+    ...scopeFlags,
     offline: Flags.boolean({ summary: 'Plan against an empty organisation without any AWS call.' }),
     out: Flags.string({ char: 'o', summary: 'Also save the plan as JSON, for `estate apply --plan`.' }),
     prune: Flags.boolean({

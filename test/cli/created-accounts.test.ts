@@ -2,7 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
-import { reportingCreatedAccounts, type AnySection } from '../../src/cli/sections.js';
+import { reportingCreatedAccounts, type AnySection } from '../../src/cli/wiring.js';
 import type { ApplyContext } from '../../src/core/plan/section.js';
 
 const sts = mockClient(STSClient);
@@ -38,18 +38,18 @@ describe('accounts created by apply reach the AWS clients', () => {
       empty: () => ({}),
       plan: () => [],
       apply: async (_changes, context) => {
-        context.recordAccountId('dev-alice', '444444444444');
+        context.record.accountCreated('dev-alice', '444444444444');
         return [];
       },
     };
     const recorded = new Map<string, string>();
     const context = {
       config: {},
-      accountIds: recorded,
+      outputs: { accountIds: recorded },
       offline: false,
       progress: { update: () => {} },
       concurrency: 1,
-      recordAccountId: (name: string, id: string) => recorded.set(name, id),
+      record: { accountCreated: (name: string, id: string) => recorded.set(name, id) },
     } as unknown as ApplyContext;
 
     await reportingCreatedAccounts(section, clients).apply([], context);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { awsClientsFor } from '../../cli/aws-context.js';
+import { orgStatusDeps } from '../../cli/wiring.js';
 import { table } from '../../cli/table.js';
 import { loadConfig } from '../../config/loader.js';
 import type { OrgStatus } from '../../core/org/status.js';
@@ -28,16 +29,15 @@ export default class OrgStatusCommand extends BaseCommand<typeof OrgStatusComman
   async run(): Promise<OrgStatus> {
     const loaded = await loadConfig(this.flags.config);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const [{ organizationsFor }, org, { orgStatus, statusMermaid }] = await Promise.all([
-      import('../../aws/organizations.js'),
+    const [{ organizations: port, callerAccountId }, org, { orgStatus, statusMermaid }] = await Promise.all([
+      orgStatusDeps(clients),
       import('../../core/org/index.js'),
       import('../../core/org/status.js'),
     ]);
-    const port = organizationsFor(clients);
     const sources = await org.loadPolicySources(loaded.config, { configDir: loaded.dir });
     const snapshot = await org.readSnapshot(port, {
       concurrency: Math.max(this.flags.concurrency, 4),
-      ...org.managementCheckOptions(loaded.config, (await clients.callerIdentity()).account),
+      ...org.managementCheckOptions(loaded.config, await callerAccountId()),
     });
     const status = orgStatus(snapshot, org.desiredOrganization(loaded.config, sources));
     if (this.jsonEnabled()) return status;

@@ -3,7 +3,8 @@ import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
-import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
+import { tagsDeps } from '../../cli/wiring.js';
+import { resolveAccounts } from '../../core/finops/account-ids.js';
 import {
   applyTagRepair,
   planTagRepair,
@@ -50,13 +51,11 @@ Without --yes it only prints what it would tag.`;
     const { config, dir } = await loadConfig(this.flags.config);
     const account = config.accounts.find((a) => a.name === this.flags.account);
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
-    const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
-    const { taggingPort } = await import('../../aws/tagging.js');
-    const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
+    const { directory, tagging } = await tagsDeps(config, clients);
     const [target] = await resolveAccounts(config, directory, [this.flags.account]);
     const scan = tagScanRegions(config, this.flags.region);
     const { regions } = scan;
-    const port = taggingPort(clients);
+    const port = tagging;
 
     const listed = await settleConcurrent(regions, this.flags.concurrency, (region) =>
       port.listResources(target!.id, region),

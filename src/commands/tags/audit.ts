@@ -3,7 +3,8 @@ import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
-import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
+import { tagsDeps } from '../../cli/wiring.js';
+import { resolveAccounts } from '../../core/finops/account-ids.js';
 import { auditTags, renderAuditReport, type TagAuditReport } from '../../core/tags/audit.js';
 import { tagScanRegions } from '../../core/tags/regions.js';
 
@@ -39,9 +40,7 @@ The Tagging API is regional: global resources (CloudFront distributions, ...) ar
   async run(): Promise<TagAuditReport> {
     const { config, dir } = await loadConfig(this.flags.config);
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
-    const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
-    const { taggingPort } = await import('../../aws/tagging.js');
-    const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
+    const { directory, tagging } = await tagsDeps(config, clients);
     const wanted = this.flags.account ?? [];
     const targets = await resolveAccounts(config, directory, wanted);
     const skipped = (wanted.length ? wanted : config.accounts.map((a) => a.name)).filter(
@@ -53,7 +52,7 @@ The Tagging API is regional: global resources (CloudFront distributions, ...) ar
       this.mode,
       targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
       (progress) =>
-        auditTags(taggingPort(clients), config, targets, {
+        auditTags(tagging, config, targets, {
           scan,
           concurrency: this.flags.concurrency,
           progress,

@@ -3,7 +3,7 @@
  * only names the others), plans with the pure planner, and applies its own changes in
  * dependency order — cost allocation tags, the deny SCP, budgets, budget actions, budget
  * deletions, the SCP's deletion. Account ids unknown at plan time (accounts created in
- * the same apply) are resolved from `context.accountIds` when the change runs.
+ * the same apply) are resolved from `context.outputs.accountIds` when the change runs.
  */
 import { parseDuration } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
@@ -101,15 +101,15 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
       const mgmt = await managementId(config);
       const homes = [mgmt];
       if (config.budgets?.placement === 'member')
-        for (const account of config.accounts) {
-          const id = account.id ?? context.accountIds.get(account.name);
+        for (const account of inAccountScope(config, context)) {
+          const id = account.id ?? context.outputs.accountIds.get(account.name);
           if (id && !homes.includes(id)) homes.push(id);
         }
       const [budgetLists, costAllocationTags, denyPolicy, actionRole] = await Promise.all([
         settleConcurrent(homes, deps.readConcurrency ?? 8, (home) => readHome(deps.budgets, home)),
         deps.costAllocationTags.listCostAllocationTags(costAllocationTagKeys(config)),
         deps.enforcementPolicy.findPolicy(DENY_POLICY_NAME),
-        readActionRole(deps.actionRoles, config, context.accountIds, mgmt),
+        readActionRole(deps.actionRoles, config, context.outputs.accountIds, mgmt),
       ]);
       const failed = budgetLists.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
       if (failed.length) throw failed[0];
@@ -136,11 +136,13 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
     plan(snapshot, context) {
       return planBudgets({
         config: context.config,
-        accountIds: context.accountIds,
+        accountIds: context.outputs.accountIds,
         snapshot,
         policyDocument: policyDocument(),
       });
     },
+
+    accountsOf: (change, context) => budgetAccounts(change, context.config),
 
     notes(snapshot, changes, context) {
       const notes = budgetNotes(snapshot, changes, context);
@@ -156,6 +158,25 @@ export function budgetsSection(deps: BudgetsSectionDeps): PlanSection<BudgetsSna
       return applyBudgetChanges(deps, changes, context, () => managementId(context.config));
     },
   };
+}
+
+/** `--account`: a member-placed estate reads only the scoped accounts' budgets. */
+const inAccountScope = (config: EstateConfig, context: SectionContext) =>
+  context.scope.accounts?.length
+    ? config.accounts.filter((a) => context.scope.accounts!.includes(a.name))
+    : config.accounts;
+
+/**
+ * The account a budget change concerns: the account of an account budget, the account an
+ * environment lives in for an environment budget. The SCP, the action role and the cost
+ * allocation tags serve every account.
+ */
+function budgetAccounts(change: Change, config: EstateConfig): string[] {
+  if (change.resourceType !== 'budget' && change.resourceType !== 'budget-action') return [];
+  const budget = change.payload.budget ?? change.payload.name;
+  const account = config.accounts.find((a) => accountBudgetName(a.name) === budget)?.name;
+  const env = config.environments.find((e) => envBudgetName(e.name) === budget)?.account;
+  return [account ?? env].filter((n) => n !== undefined);
 }
 
 /**
@@ -243,7 +264,7 @@ export function budgetNotes(
 ): string[] {
   const { config } = context;
   const notes: string[] = [];
-  const desired = desiredBudgets(config, context.accountIds, snapshot.managementAccountId);
+  const desired = desiredBudgets(config, context.outputs.accountIds, snapshot.managementAccountId);
 
   const shortLived = config.environments.filter((e) => {
     const ms = e.ttl ? parseDuration(e.ttl) : undefined;
@@ -420,7 +441,7 @@ async function homeId(home: HomeRef, state: ApplyState): Promise<string> {
   if (home.accountId) return home.accountId;
   if (home.account) {
     const id =
-      state.context.accountIds.get(home.account) ??
+      state.context.outputs.accountIds.get(home.account) ??
       state.context.config.accounts.find((a) => a.name === home.account)?.id;
     if (!id) throw unresolved(`its budget in that account`, home.account);
     return id;
@@ -429,7 +450,7 @@ async function homeId(home: HomeRef, state: ApplyState): Promise<string> {
 }
 
 function accountId(ref: AccountRef, state: ApplyState, what: string): string {
-  const id = ref.id ?? state.context.accountIds.get(ref.name);
+  const id = ref.id ?? state.context.outputs.accountIds.get(ref.name);
   if (!id) throw unresolved(what, ref.name);
   return id;
 }

@@ -7,6 +7,7 @@
 import { emailFromPattern } from '../../config/rules.js';
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import type { OrganizationsPort } from '../org/ports.js';
 
 export interface AccountDirectory {
   /** Ids for the named accounts that exist; names without an id are left out. */
@@ -23,8 +24,45 @@ export interface OrganizationAccount {
 /** ListAccounts, every page. */
 export type ListOrganizationAccounts = () => Promise<readonly OrganizationAccount[]>;
 
+/** ListAccounts (every page) over the Organizations port, for the account directory. */
+export function organizationAccountLister(
+  organizations: Pick<OrganizationsPort, 'listAccounts'>,
+): ListOrganizationAccounts {
+  return async () =>
+    (await organizations.listAccounts()).map((a) => ({
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      status: a.status,
+    }));
+}
+
 export const rootEmail = (config: EstateConfig, account: AccountConfig): string =>
   (account.email ?? emailFromPattern(config.organization.emailPattern, account.name)).toLowerCase();
+
+/**
+ * The one account name → id rule: accounts[].id when set, else the live account whose root
+ * e-mail matches (case-insensitively). Suspended accounts are closed: they resolve to nothing.
+ * Only the named accounts (default: every account in estate.yaml) that resolve are returned.
+ */
+export function resolveAccountIds(
+  config: EstateConfig,
+  live: readonly Pick<OrganizationAccount, 'id' | 'email' | 'status'>[],
+  names?: readonly string[],
+): Map<string, string> {
+  const byEmail = new Map(
+    live.filter((a) => a.status !== 'SUSPENDED').map((a) => [a.email.toLowerCase(), a.id]),
+  );
+  const wanted = names
+    ? names.map((n) => config.accounts.find((a) => a.name === n)).filter((a) => a !== undefined)
+    : config.accounts;
+  const out = new Map<string, string>();
+  for (const account of wanted) {
+    const id = account.id ?? byEmail.get(rootEmail(config, account));
+    if (id) out.set(account.name, id);
+  }
+  return out;
+}
 
 /** Config ids first; the organisation is listed once, and only when some id is missing. */
 export function configThenOrganization(
@@ -34,22 +72,11 @@ export function configThenOrganization(
   let live: Promise<readonly OrganizationAccount[]> | undefined;
   return {
     async accountIds(names) {
-      const out = new Map<string, string>();
-      const wanted = names
-        .map((n) => config.accounts.find((a) => a.name === n))
-        .filter((a) => a !== undefined);
-      const missing = wanted.filter((a) => !a.id);
-      for (const a of wanted) if (a.id) out.set(a.name, a.id);
-      if (missing.length === 0) return out;
+      const fromConfig = resolveAccountIds(config, [], names);
+      const wanted = names.filter((n) => config.accounts.some((a) => a.name === n));
+      if (wanted.every((n) => fromConfig.has(n))) return fromConfig;
       live ??= list();
-      const byEmail = new Map(
-        (await live).filter((a) => a.status !== 'SUSPENDED').map((a) => [a.email.toLowerCase(), a.id]),
-      );
-      for (const a of missing) {
-        const id = byEmail.get(rootEmail(config, a));
-        if (id) out.set(a.name, id);
-      }
-      return out;
+      return resolveAccountIds(config, await live, names);
     },
   };
 }

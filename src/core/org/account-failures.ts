@@ -50,7 +50,7 @@ export function explainCreationRefusal(
   code: string,
   account: { readonly name: string; readonly email: string },
   age: OrganizationAge,
-  now: Date = new Date(),
+  now: Date,
 ): FailureExplanation | undefined {
   const who = `account ${account.name} <${account.email}>`;
   switch (code) {
@@ -63,7 +63,7 @@ export function explainCreationRefusal(
       return stillSettingUp(who, age, now);
     case CREATE_ACCOUNT_ERRORS.numberLimit:
       if (age.isNew) return stillSettingUp(who, age, now);
-      return explainCreateAccountFailure('ACCOUNT_LIMIT_EXCEEDED', account);
+      return explainCreateAccountFailure('ACCOUNT_LIMIT_EXCEEDED', account, undefined, now);
     default:
       return undefined;
   }
@@ -72,8 +72,9 @@ export function explainCreationRefusal(
 export function explainCreateAccountFailure(
   reason: string | undefined,
   account: { readonly name: string; readonly email: string },
-  age?: OrganizationAge,
-  now: Date = new Date(),
+  age: OrganizationAge | undefined,
+  /** The clock's reading (the apply's injected `now`). */
+  now: Date,
 ): FailureExplanation {
   const who = `account ${account.name} <${account.email}>`;
   if (reason === 'ACCOUNT_LIMIT_EXCEEDED' && age?.isNew) return stillSettingUp(who, age, now);

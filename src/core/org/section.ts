@@ -5,16 +5,17 @@
  * attachment in "policies" finds the id of an account or OU created in "organization", and
  * is skipped when that creation failed.
  */
-import { emailFromPattern } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
+import { resolveAccountIds } from '../finops/account-ids.js';
 import type { PlanSection, SectionContext } from '../plan/section.js';
+import type { Change } from '../plan/types.js';
 import {
   applyOrganizationPlan,
   newApplyState,
   type ApplyOrganizationOptions,
   type OrgApplyState,
 } from './apply.js';
-import { SECTION_ORGANIZATION, SECTION_POLICIES } from './changes.js';
+import { ADDRESS, SECTION_ORGANIZATION, SECTION_POLICIES } from './changes.js';
 import { planOrganization, type OrganizationPlan } from './planner.js';
 import type { PolicySources } from './policies.js';
 import type { OrganizationsPort } from './ports.js';
@@ -66,7 +67,7 @@ export function organizationSections(
         tags: managedTagSelection(desiredOrganization(config, deps.policySources)),
         ...managementCheckOptions(config, await deps.callerAccountId?.()),
       });
-      return { org, accountIds: accountIdsFor(config, org) };
+      return { org, accountIds: Object.fromEntries(resolveAccountIds(config, org.accounts)) };
     })());
 
   const planFor = (snapshot: OrgSectionSnapshot, context: SectionContext): OrganizationPlan => {
@@ -88,7 +89,8 @@ export function organizationSections(
     plan: (snapshot, context) => planFor(snapshot, context).changes.filter((c) => c.section === name),
     notes: (snapshot, _changes, context) =>
       name === SECTION_ORGANIZATION ? planFor(snapshot, context).notes : [],
-    accountIds: (snapshot) => new Map(Object.entries(snapshot.accountIds)),
+    outputs: (snapshot) => ({ accountIds: new Map(Object.entries(snapshot.accountIds)) }),
+    accountsOf: (change, context) => accountsOfChange(change, context.config),
     async apply(changes, context) {
       // "organization" applies first; "policies" reuses its state (ids, failures).
       if (name === SECTION_ORGANIZATION) state = newApplyState();
@@ -97,7 +99,8 @@ export function organizationSections(
         progress: context.progress,
         concurrency: context.concurrency,
         state,
-        onAccountCreated: context.recordAccountId,
+        onAccountCreated: (account, id) => context.record.accountCreated(account, id),
+        now: () => context.now().getTime(),
         ...managementCheckOptions(context.config, await deps.callerAccountId?.()),
       });
       return [...result.results];
@@ -107,16 +110,18 @@ export function organizationSections(
   return [section(SECTION_ORGANIZATION), section(SECTION_POLICIES)];
 }
 
-/** Config account name → live id: by accounts[].id, else by root e-mail. */
-function accountIdsFor(config: EstateConfig, org: OrgSnapshot): Record<string, string> {
-  const byEmail = new Map(org.accounts.map((a) => [a.email.toLowerCase(), a.id]));
-  const out: Record<string, string> = {};
-  for (const account of config.accounts) {
-    const email = (
-      account.email ?? emailFromPattern(config.organization.emailPattern, account.name)
-    ).toLowerCase();
-    const id = account.id ?? byEmail.get(email);
-    if (id) out[account.name] = id;
-  }
-  return out;
+/**
+ * The estate account a change concerns: the account itself (creation, placement, tags) or a
+ * policy attached to it. The organisation, OUs and policies concern no one account.
+ */
+function accountsOfChange(change: Change, config: EstateConfig): string[] {
+  const names = config.accounts.map((a) => a.name);
+  const of = (address: string) =>
+    names.filter(
+      (n) =>
+        address === ADDRESS.account(n) ||
+        address.startsWith(`${ADDRESS.account(n)}#`) ||
+        /^policy:[^@]+@([^#]+)/.exec(address)?.[1] === n,
+    );
+  return of(change.address);
 }

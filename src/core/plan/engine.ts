@@ -1,11 +1,14 @@
 /**
  * Runs the plan sections: read (or assume an empty estate offline), plan, and apply in
- * order, passing account ids forward. The plan it returns is exactly what apply executes.
+ * order, passing typed outputs (account ids) forward. A scope narrows what runs to some
+ * sections and accounts. The plan it returns is exactly what apply executes.
  */
 import { createHash } from 'node:crypto';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import type { Progress } from '../progress.js';
+import { Outputs, type EstateOutputs } from './outputs.js';
+import { FULL_SCOPE, checkScope, describeScope, isPartial, withinAccounts, type PlanScope } from './scope.js';
 import type { ApplyContext, PlanSection, SectionContext } from './section.js';
 import type { ApplyResult, Change, ChangeResult, Plan } from './types.js';
 import { isActionable } from './types.js';
@@ -26,11 +29,6 @@ export function canonicalJson(value: unknown): string {
 
 export function digest(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-}
-
-/** Account ids the config itself declares (`accounts[].id`). */
-export function configAccountIds(config: EstateConfig): Map<string, string> {
-  return new Map(config.accounts.filter((a) => a.id).map((a) => [a.name, a.id!]));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -72,14 +70,48 @@ export interface PlanRun {
   readonly plan: Plan;
   /** The snapshots each section read, by section name (not serialised into the plan). */
   readonly snapshots: ReadonlyMap<string, unknown>;
-  readonly accountIds: ReadonlyMap<string, string>;
+  /** What the sections read provides to apply (account ids). */
+  readonly outputs: EstateOutputs;
 }
 
 export interface PlanOptions {
   readonly offline: boolean;
+  /** The clock for the plan and every section. @default the system clock */
   readonly now?: () => Date;
+  /** Only these sections and accounts. @default everything */
+  readonly scope?: PlanScope;
   /** Called as each section starts reading, for progress output. */
   readonly onSection?: (name: string) => void;
+}
+
+const systemClock = () => new Date();
+
+/** The context a section plans in: what the engine hands every section (tests build it too). */
+export function sectionContext(
+  config: EstateConfig,
+  options: Partial<Pick<SectionContext, 'outputs' | 'offline' | 'now' | 'scope'>> = {},
+): SectionContext {
+  return {
+    config,
+    outputs: options.outputs ?? new Outputs(config),
+    offline: options.offline ?? false,
+    now: options.now ?? systemClock,
+    scope: options.scope ?? FULL_SCOPE,
+  };
+}
+
+/**
+ * The sections a run reads: those in scope, and before them any out-of-scope section whose
+ * outputs a later one reads (`--section budgets` still learns account ids from the
+ * organisation, without planning it).
+ */
+function sectionsToRead(sections: readonly AnySection[], scope: PlanScope) {
+  const inScope = (s: AnySection) => !scope.sections?.length || scope.sections.includes(s.name);
+  const last = sections.findLastIndex(inScope);
+  return sections.flatMap((section, i) => {
+    if (inScope(section)) return [{ section, plan: true }];
+    return section.outputs && i < last ? [{ section, plan: false }] : [];
+  });
 }
 
 export async function planEstate(
@@ -87,21 +119,35 @@ export async function planEstate(
   sections: readonly AnySection[],
   options: PlanOptions,
 ): Promise<PlanRun> {
-  const accountIds = configAccountIds(config);
+  const scope = options.scope ?? FULL_SCOPE;
+  checkScope(
+    scope,
+    sections.map((s) => s.name),
+    config,
+  );
+  const outputs = new Outputs(config);
+  const context = sectionContext(config, { outputs, offline: options.offline, now: options.now, scope });
   const snapshots = new Map<string, unknown>();
-  const changes: Change[] = [];
+  let changes: Change[] = [];
+  const owners = new Map<Change, AnySection>();
   const notes: string[] = unappliedConfigNotes(config);
-  for (const section of sections) {
+  for (const { section, plan } of sectionsToRead(sections, scope)) {
     options.onSection?.(section.name);
-    const context: SectionContext = { config, accountIds, offline: options.offline };
     const snapshot = options.offline ? section.empty(context) : await section.read(context);
+    outputs.merge(section.outputs?.(snapshot, context) ?? {});
+    if (!plan) continue;
     snapshots.set(section.name, snapshot);
-    for (const [name, id] of section.accountIds?.(snapshot) ?? [])
-      if (!accountIds.has(name)) accountIds.set(name, id);
     const planned = section.plan(snapshot, context);
+    for (const change of planned) owners.set(change, section);
     changes.push(...planned);
     notes.push(...(section.notes?.(snapshot, planned, context) ?? []));
   }
+  if (scope.accounts?.length)
+    changes = withinAccounts(changes, scope.accounts, (c) => owners.get(c)?.accountsOf?.(c, context) ?? []);
+  if (isPartial(scope))
+    notes.unshift(
+      `partial plan (${describeScope(scope)}): changes outside this scope are not shown and apply leaves them alone.`,
+    );
   const addresses = new Set<string>();
   for (const change of changes) {
     if (addresses.has(change.address))
@@ -114,21 +160,24 @@ export async function planEstate(
   return {
     plan: {
       version: 1,
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
+      createdAt: context.now().toISOString(),
       configDigest: digest(config),
       snapshotDigest: digest([...snapshots.entries()]),
       offline: options.offline,
+      ...(isPartial(scope) ? { scope } : {}),
       changes,
       notes: [...new Set(notes)],
     },
     snapshots,
-    accountIds,
+    outputs,
   };
 }
 
 export interface ApplyOptions {
   readonly progress: Progress;
   readonly concurrency: number;
+  /** @default the system clock */
+  readonly now?: () => Date;
 }
 
 /**
@@ -138,10 +187,11 @@ export interface ApplyOptions {
 export async function applyEstate(
   config: EstateConfig,
   sections: readonly AnySection[],
-  run: Pick<PlanRun, 'plan' | 'accountIds'>,
+  run: Pick<PlanRun, 'plan' | 'outputs'>,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
-  const accountIds = new Map(run.accountIds);
+  const outputs = new Outputs(config, run.outputs);
+  const base = sectionContext(config, { outputs, now: options.now, scope: run.plan.scope });
   const results: ChangeResult[] = [];
   const known = new Set(sections.map((s) => s.name));
   const orphan = run.plan.changes.find((c) => !known.has(c.section));
@@ -158,12 +208,10 @@ export async function applyEstate(
     const changes = run.plan.changes.filter((c) => c.section === section.name && isActionable(c));
     if (changes.length === 0) continue;
     const context: ApplyContext = {
-      config,
-      accountIds,
-      offline: false,
+      ...base,
       progress: options.progress,
       concurrency: options.concurrency,
-      recordAccountId: (name, id) => accountIds.set(name, id),
+      record: outputs,
     };
     results.push(...(await section.apply(changes, context)));
   }
@@ -187,6 +235,17 @@ export function assertPlanCurrent(saved: Plan, fresh: Plan): void {
       source: 'user',
       suggestions: ['run `estate plan --out plan.json` against the live organisation'],
     });
+  if (canonicalJson(saved.scope ?? {}) !== canonicalJson(fresh.scope ?? {}))
+    throw new EstateError(
+      `the saved plan covers ${saved.scope ? describeScope(saved.scope) : 'the whole estate'}, this run ${fresh.scope ? describeScope(fresh.scope) : 'the whole estate'}`,
+      {
+        code: 'StalePlan',
+        source: 'user',
+        suggestions: [
+          'apply the saved plan without --section/--account: it keeps the scope it was made with',
+        ],
+      },
+    );
   if (saved.configDigest !== fresh.configDigest)
     throw new EstateError('estate.yaml changed since the plan was saved', {
       code: 'StalePlan',

@@ -1,26 +1,32 @@
 /**
  * `estate plan` / `estate apply` are an umbrella over sections (organization, budgets,
  * Control Tower, ...). Each section reads its part of the live estate, plans typed
- * changes purely, and applies its own changes. Sections run in order; later sections see
- * the account ids earlier ones produced (a budget for an account created a moment ago).
+ * changes purely, and applies its own changes. Sections run in order; later sections read
+ * the typed outputs earlier ones produced (the id of an account created a moment ago).
  */
 import type { EstateConfig } from '../../config/schema.js';
 import type { Progress } from '../progress.js';
+import type { EstateOutputs, OutputRecorder } from './outputs.js';
+import type { PlanScope } from './scope.js';
 import type { Change, ChangeResult } from './types.js';
 
 export interface SectionContext {
   readonly config: EstateConfig;
-  /** Account name → 12-digit id, for accounts that exist (from config ids or the live org). */
-  readonly accountIds: ReadonlyMap<string, string>;
+  /** What earlier sections produced (account ids, ...). */
+  readonly outputs: EstateOutputs;
   /** True for `plan --offline`: no AWS calls, an empty estate. */
   readonly offline: boolean;
+  /** The clock: every reading of the time in a section goes through it. */
+  readonly now: () => Date;
+  /** What this run covers (`--section`, `--account`); empty means everything. */
+  readonly scope: PlanScope;
 }
 
 export interface ApplyContext extends SectionContext {
   readonly progress: Progress;
   readonly concurrency: number;
-  /** Lets a section record ids it created (account ids after CreateAccount). */
-  readonly recordAccountId: (name: string, id: string) => void;
+  /** Lets a section record what it created (account ids after CreateAccount). */
+  readonly record: OutputRecorder;
 }
 
 export interface PlanSection<Snapshot> {
@@ -35,6 +41,12 @@ export interface PlanSection<Snapshot> {
   apply(changes: readonly Change[], context: ApplyContext): Promise<ChangeResult[]>;
   /** Footnotes for the plan (data lag, activation delays, ...). */
   notes?(snapshot: Snapshot, changes: readonly Change[], context: SectionContext): string[];
-  /** Account name → id pairs this snapshot knows about (the organisation section provides them). */
-  accountIds?(snapshot: Snapshot): ReadonlyMap<string, string>;
+  /** The outputs this snapshot provides to later sections (the organisation: account ids). */
+  outputs?(snapshot: Snapshot, context: SectionContext): Partial<EstateOutputs>;
+  /**
+   * The estate accounts a change concerns, for `--account`; a change that concerns no one
+   * account (an OU, a policy) is left out of an account-scoped plan unless a kept change
+   * depends on it. Without this method, an account-scoped plan leaves the section out.
+   */
+  accountsOf?(change: Change, context: SectionContext): readonly string[];
 }

@@ -3,6 +3,7 @@
  * (organisation, policies, budgets, Control Tower, ...) computed from the desired config
  * and a live snapshot. What is printed and confirmed is exactly what is applied.
  */
+import type { PlanScope } from './scope.js';
 
 export type ChangeAction =
   | 'create' // + a resource that does not exist yet
@@ -39,6 +40,8 @@ export interface Plan {
   /** Hash of the live snapshot; `apply --plan` refuses when reality moved since. */
   readonly snapshotDigest: string;
   readonly offline: boolean;
+  /** Set when the plan covers only some sections or accounts (`--section`, `--account`). */
+  readonly scope?: PlanScope;
   readonly changes: readonly Change[];
   /** Footnotes a person should read (data lag, activation delays, ...). */
   readonly notes: readonly string[];

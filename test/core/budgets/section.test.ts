@@ -11,6 +11,7 @@ import { enforcementPolicyOver } from '../../../src/core/budgets/enforcement-pol
 import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js';
 import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js';
 import { budgetsSection } from '../../../src/core/budgets/section.js';
+import { sectionContext } from '../../../src/core/plan/engine.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
 import { FakeIam } from '../../_helpers/fake-iam.js';
@@ -93,7 +94,7 @@ async function run(
     between?: () => void;
   } = {},
 ) {
-  const planContext = { config, accountIds: options.planIds ?? r.ids, offline: false };
+  const planContext = sectionContext(config, { outputs: { accountIds: options.planIds ?? r.ids } });
   const snapshot = await r.section.read(planContext);
   const changes = r.section.plan(snapshot, planContext);
   const notes = r.section.notes!(snapshot, changes, planContext);
@@ -101,16 +102,16 @@ async function run(
   const events: ProgressEvent[] = [];
   const results = await r.section.apply(changes, {
     ...planContext,
-    accountIds: options.applyIds ?? r.ids,
+    outputs: { accountIds: options.applyIds ?? r.ids },
     progress: (e) => events.push(e),
     concurrency: 4,
-    recordAccountId: () => {},
+    record: { accountCreated: () => {} },
   });
   return { snapshot, changes, notes, results, events };
 }
 
 async function replan(r: ReturnType<typeof rig>, config: EstateConfig) {
-  const context = { config, accountIds: r.ids, offline: false };
+  const context = sectionContext(config, { outputs: { accountIds: r.ids } });
   return r.section.plan(await r.section.read(context), context);
 }
 
@@ -126,7 +127,7 @@ describe('budgets section offline', () => {
       managementAccountId: refuse,
     });
     const config = parseConfig(readFileSync(EXAMPLE, 'utf8'));
-    const context = { config, accountIds: new Map<string, string>(), offline: true };
+    const context = sectionContext(config, { offline: true });
     const snapshot = section.empty(context);
     const changes = section.plan(snapshot, context);
     const notes = section.notes!(snapshot, changes, context);
@@ -283,7 +284,7 @@ describe('budgets section against behavioural fakes', () => {
     const r = rig();
     const arn = `arn:aws:iam::${MGMT}:role/finops/budget-runner`;
     const config = estate({ ...ENFORCED, actionRoleArn: arn });
-    const context = { config, accountIds: r.ids, offline: false };
+    const context = sectionContext(config, { outputs: { accountIds: r.ids } });
     const error = await r.section.read(context).catch((e: unknown) => e);
     expect((error as Error).message).toBe(
       `budgets.actionRoleArn ${arn} does not exist, so the budget action could not run`,
@@ -471,7 +472,7 @@ describe('budgets section against behavioural fakes', () => {
       managementAccountId: async () => MGMT,
       policyDocument: denyPolicyDocument(),
     });
-    const context = { config: estate(ENFORCED), accountIds: new Map<string, string>(), offline: false };
+    const context = sectionContext(estate(ENFORCED));
     const changes = section.plan(await section.read(context), context);
     expect(changes.map((c) => c.address)).toContain(`budget-scp:${DENY_POLICY_NAME}`);
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/loader.js';
-import { configThenOrganization, resolveAccounts } from '../../../src/core/finops/account-ids.js';
+import {
+  configThenOrganization,
+  resolveAccountIds,
+  resolveAccounts,
+} from '../../../src/core/finops/account-ids.js';
 import { mapConcurrent } from '../../../src/core/concurrency.js';
 import { minimalConfig } from '../../_helpers/config.js';
 
@@ -74,5 +78,27 @@ describe('account directory: estate.yaml first, then the organisation by root e-
     });
     expect(out).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
     expect(peak).toBe(3);
+  });
+});
+
+describe('the one account name → id rule (plan engine, organisation section, tags, cost)', () => {
+  const live = [
+    { id: '222222222222', email: 'AWS+dev-alice@acme.example.com', status: 'ACTIVE' },
+    { id: '444444444444', email: 'bob.root@acme.example.com', status: 'SUSPENDED' },
+    { id: '555555555555', email: 'aws+logs@acme.example.com', status: 'ACTIVE' },
+  ];
+
+  it('Given config ids and live accounts, When resolved, Then the config id wins, e-mails match case-insensitively and suspended accounts resolve to nothing', () => {
+    expect(Object.fromEntries(resolveAccountIds(estate(), live))).toEqual({
+      logs: '333333333333',
+      'dev-alice': '222222222222',
+    });
+  });
+
+  it('Given names, When resolved, Then only those accounts (known to estate.yaml) come back; without live accounts only config ids', () => {
+    expect([...resolveAccountIds(estate(), live, ['dev-alice', 'ghost'])]).toEqual([
+      ['dev-alice', '222222222222'],
+    ]);
+    expect([...resolveAccountIds(estate(), [])]).toEqual([['logs', '333333333333']]);
   });
 });

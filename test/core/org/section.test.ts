@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { organizationSections } from '../../../src/core/org/section.js';
+import { sectionContext } from '../../../src/core/plan/engine.js';
+import { Outputs } from '../../../src/core/plan/outputs.js';
 import type { ApplyContext, SectionContext } from '../../../src/core/plan/section.js';
 import type { Change, ChangeResult } from '../../../src/core/plan/types.js';
 import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
@@ -20,14 +22,14 @@ async function setup() {
 /** What the plan engine does: read and plan each section in order, then apply each in order. */
 async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) {
   const { config, sections } = setupResult;
-  const accountIds = new Map<string, string>();
-  const context: SectionContext = { config, accountIds, offline: false };
+  const outputs = new Outputs(config);
+  const context: SectionContext = sectionContext(config, { outputs });
   const planned: Change[][] = [];
   const snapshots = [];
   for (const section of sections) {
     const snapshot = await section.read(context);
     snapshots.push(snapshot);
-    for (const [name, id] of section.accountIds?.(snapshot) ?? []) accountIds.set(name, id);
+    outputs.merge(section.outputs?.(snapshot, context) ?? {});
     planned.push(section.plan(snapshot, context));
   }
   const recorded: string[] = [];
@@ -35,9 +37,11 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
     ...context,
     progress: () => {},
     concurrency: 8,
-    recordAccountId: (name, id) => {
-      recorded.push(name);
-      accountIds.set(name, id);
+    record: {
+      accountCreated: (name, id) => {
+        recorded.push(name);
+        outputs.accountCreated(name, id);
+      },
     },
   };
   const results: ChangeResult[] = [];
@@ -45,7 +49,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
     const changes = planned[i]!.filter((c) => c.action !== 'drift');
     if (changes.length) results.push(...(await section.apply(changes, applyContext)));
   }
-  return { planned, snapshots, results, recorded, accountIds };
+  return { planned, snapshots, results, recorded, accountIds: outputs.accountIds };
 }
 
 describe('organizationSections', () => {
@@ -76,18 +80,35 @@ describe('organizationSections', () => {
     expect(second.accountIds.size).toBe(4);
   });
 
+  it('Given an injected clock, When the organisation is created, Then its creation time comes from the clock, not the system', async () => {
+    const s = await setup();
+    const context = sectionContext(s.config, { now: () => new Date('2031-02-03T04:05:06.000Z') });
+    const [org] = s.sections;
+    const changes = org.plan(await org.read(context), context).filter((c) => c.address === 'organization');
+    const results = await org.apply(changes, {
+      ...context,
+      progress: () => {},
+      concurrency: 1,
+      record: { accountCreated: () => {} },
+    });
+    expect(results[0]).toMatchObject({
+      status: 'applied',
+      outputs: { createdAt: '2031-02-03T04:05:06.000Z' },
+    });
+  });
+
   it('Given a member account caller, When read, Then the section stops before listing anything', async () => {
     const s = await setup();
     s.fake.createOrganizationNow();
     s.fake.callerAccountId = '222222222222';
-    const context: SectionContext = { config: s.config, accountIds: new Map(), offline: false };
+    const context: SectionContext = sectionContext(s.config);
     await expect(s.sections[0].read(context)).rejects.toMatchObject({ code: 'NotManagementAccount' });
     expect(s.fake.calls).toEqual({ DescribeOrganization: 1 });
   });
 
   it('plans offline from an empty organisation', async () => {
     const s = await setup();
-    const context: SectionContext = { config: s.config, accountIds: new Map(), offline: true };
+    const context: SectionContext = sectionContext(s.config, { offline: true });
     const changes = s.sections[0].plan(s.sections[0].empty(context), context);
     expect(changes[0]!.address).toBe('organization');
     expect(s.fake.totalCalls()).toBe(0);

@@ -44,10 +44,10 @@ function namesSection(
     ],
     apply: async (changes, ctx) =>
       changes.map((c) => {
-        log.push(`${name}:${c.address}:${ctx.accountIds.get('logs') ?? '-'}`);
+        log.push(`${name}:${c.address}:${ctx.outputs.accountIds.get('logs') ?? '-'}`);
         if (c.payload.w === 'broken') return { address: c.address, status: 'failed', message: 'AWS said no' };
         live.add(c.payload.w as string);
-        if (name === 'org') ctx.recordAccountId('logs', '222222222222');
+        if (name === 'org') ctx.record.accountCreated('logs', '222222222222');
         return { address: c.address, status: 'applied' };
       }),
     notes: (_s, changes) => (changes.length ? [`${name} has ${changes.length} changes`] : []),
@@ -128,5 +128,124 @@ describe('plan engine', () => {
     expect(text).toBe(
       'org (2)\n  + thing a\n  ! extra old\n\nPlan: 1 to create, 1 drift (not fixed by estate).\nnote: org has 2 changes\n',
     );
+  });
+});
+
+describe('plan engine: clock, outputs and scope', () => {
+  const clock = () => new Date('2031-02-03T04:05:06.000Z');
+
+  it('Given an injected clock, When planned and applied, Then the plan and every section read the time from it', async () => {
+    const seen: string[] = [];
+    const section = namesSection('org', new Set(), ['a']);
+    const plan = section.plan;
+    section.plan = (snapshot, ctx) => (seen.push(`plan ${ctx.now().toISOString()}`), plan(snapshot, ctx));
+    const apply = section.apply;
+    section.apply = (changes, ctx) => (seen.push(`apply ${ctx.now().toISOString()}`), apply(changes, ctx));
+    const run = await planEstate(config, [section], { offline: false, now: clock });
+    expect(run.plan.createdAt).toBe('2031-02-03T04:05:06.000Z');
+    await applyEstate(config, [section], run, { progress: () => {}, concurrency: 1, now: clock });
+    expect(seen).toEqual(['plan 2031-02-03T04:05:06.000Z', 'apply 2031-02-03T04:05:06.000Z']);
+  });
+
+  it('Given a section providing account ids, When a later section plans, Then it reads them from the typed outputs, config ids first', async () => {
+    const raw = minimalConfig();
+    raw.accounts.find((a: { name: string }) => a.name === 'logs')!.id = '999999999999';
+    const withId = parseConfig(stringify(raw));
+    const org = namesSection('org', new Set(), []);
+    org.outputs = () => ({
+      accountIds: new Map([
+        ['logs', '111111111111'],
+        ['dev-alice', '222222222222'],
+      ]),
+    });
+    const seen: Record<string, string>[] = [];
+    const budgets = namesSection('budgets', new Set(), []);
+    budgets.plan = (_s, ctx) => (seen.push(Object.fromEntries(ctx.outputs.accountIds)), []);
+    const run = await planEstate(withId, [org, budgets], { offline: false });
+    expect(seen).toEqual([{ logs: '999999999999', 'dev-alice': '222222222222' }]);
+    expect(Object.fromEntries(run.outputs.accountIds)).toEqual(seen[0]);
+  });
+
+  it('Given --section, When planned, Then only that section plans, an earlier one is read for its outputs only, and the plan says it is partial', async () => {
+    const reads: string[] = [];
+    const org = namesSection('org', new Set(), ['a']);
+    org.read = async () => (reads.push('org'), []);
+    org.outputs = () => ({ accountIds: new Map([['dev-alice', '222222222222']]) });
+    const budgets = namesSection('budgets', new Set(), ['b']);
+    const later = namesSection('later', new Set(), ['c']);
+    later.read = async () => (reads.push('later'), []);
+    later.outputs = () => ({});
+    const ids: string[] = [];
+    const plan = budgets.plan;
+    budgets.plan = (s, ctx) => (ids.push(ctx.outputs.accountIds.get('dev-alice') ?? '-'), plan(s, ctx));
+    const scope = { sections: ['budgets'] };
+    const run = await planEstate(config, [org, budgets, later], { offline: false, scope });
+    expect(run.plan.changes.map((c) => c.address)).toEqual(['budgets:b']);
+    expect(reads).toEqual(['org']);
+    expect(ids).toEqual(['222222222222']);
+    expect(run.plan.scope).toEqual(scope);
+    expect(run.plan.notes[0]).toMatch(/^partial plan \(section budgets\)/);
+    // A saved partial plan only matches a run of the same scope.
+    const whole = await planEstate(config, [org, budgets, later], { offline: false });
+    expect(whole.plan.scope).toBeUndefined();
+    expect(() => assertPlanCurrent(run.plan, whole.plan)).toThrow(
+      /covers section budgets, this run the whole estate/,
+    );
+  });
+
+  it('Given --account, When planned, Then only changes that concern the account stay, with the changes they depend on', async () => {
+    const change = (address: string, dependsOn?: string[]): Change => ({
+      section: 'org',
+      action: 'create',
+      resourceType: 'thing',
+      address,
+      summary: address,
+      payload: {},
+      ...(dependsOn ? { dependsOn } : {}),
+    });
+    const section: PlanSection<null> = {
+      name: 'org',
+      read: async () => null,
+      empty: () => null,
+      plan: () => [
+        change('ou:Sandbox'),
+        change('ou:Other'),
+        change('account:dev-alice', ['ou:Sandbox']),
+        change('account:logs', ['ou:Other']),
+      ],
+      apply: async () => [],
+      accountsOf: (c) => (c.address.startsWith('account:') ? [c.address.slice(8)] : []),
+    };
+    const silent: PlanSection<null> = {
+      ...section,
+      name: 'silent',
+      accountsOf: undefined,
+      plan: () => [{ ...change('x'), section: 'silent' }],
+    };
+    const run = await planEstate(config, [section, silent], {
+      offline: false,
+      scope: { accounts: ['dev-alice'] },
+    });
+    expect(run.plan.changes.map((c) => c.address)).toEqual(['ou:Sandbox', 'account:dev-alice']);
+    expect(run.plan.notes[0]).toMatch(/^partial plan \(account dev-alice\)/);
+  });
+
+  it('Given an unknown section or account, When planned, Then a usage error names the flag and lists the valid values', async () => {
+    const sections = [namesSection('org', new Set(), []), namesSection('budgets', new Set(), [])];
+    await expect(
+      planEstate(config, sections, { offline: true, scope: { sections: ['budget'] } }),
+    ).rejects.toMatchObject({
+      code: 'UnknownSection',
+      exitCode: 2,
+      message: expect.stringMatching(/^--section budget: /),
+      suggestions: ['pass one of: org, budgets'],
+    });
+    await expect(
+      planEstate(config, sections, { offline: true, scope: { accounts: ['alice'] } }),
+    ).rejects.toMatchObject({
+      code: 'UnknownAccount',
+      message: expect.stringMatching(/^--account alice: /),
+      suggestions: [`pass one of: ${config.accounts.map((a) => a.name).join(', ')}`],
+    });
   });
 });

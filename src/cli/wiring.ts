@@ -1,0 +1,193 @@
+/**
+ * The composition root: the one place that builds the AWS adapters (Organizations, Budgets,
+ * Cost Explorer, Tagging, IAM) over a command's AwsClients and hands them to core as the
+ * ports each command needs. Commands take their dependencies from here and never import
+ * `src/aws`; adapters know core only by its port types.
+ *
+ * Adapters (and through them the SDK) are imported lazily, inside each builder, so that
+ * `estate --version` and `plan --offline` load none of them.
+ *
+ * Budgets and Cost Explorer act from the caller's account (the management account); budgets
+ * under placement member and the Tagging API act in member accounts through the access role.
+ */
+import type { AwsClients } from '../aws/clients.js';
+import type { LoadedConfig } from '../config/loader.js';
+import type { EstateConfig } from '../config/schema.js';
+import type { BudgetsPort } from '../core/budgets/ports.js';
+import type { BudgetsSectionDeps } from '../core/budgets/section.js';
+import type { CostPort } from '../core/cost/ports.js';
+import type { AccountDirectory } from '../core/finops/account-ids.js';
+import type { OrganizationsPort } from '../core/org/ports.js';
+import type { PlanSection } from '../core/plan/section.js';
+import type { TaggingPort } from '../core/tags/ports.js';
+import { EstateError } from '../errors.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySection = PlanSection<any>;
+
+/** The plan sections, in the order plan and apply run them. */
+export interface Sections {
+  readonly list: readonly AnySection[];
+}
+
+export interface SectionOptions {
+  readonly prune: boolean;
+  readonly concurrency: number;
+}
+
+/** A port for offline runs: any call is a bug, since offline planning reads nothing. */
+function offlinePort<T extends object>(service: string): T {
+  return new Proxy({} as T, {
+    get: (_t, prop) => () => {
+      throw new EstateError(`internal: ${service}.${String(prop)} was called during an offline plan`, {
+        code: 'OfflineCall',
+        source: 'internal',
+      });
+    },
+  });
+}
+
+const callerAccount = (clients: AwsClients) => async () => (await clients.callerIdentity()).account;
+
+/** Organizations in the management account. */
+export async function organizationsPortFor(clients: AwsClients): Promise<OrganizationsPort> {
+  const { organizationsFor } = await import('../aws/organizations.js');
+  return organizationsFor(clients);
+}
+
+/** Everything `budgetsSection` needs, sharing the umbrella's OrganizationsPort. */
+async function budgetsSectionDeps(
+  clients: AwsClients,
+  organizations: OrganizationsPort,
+): Promise<BudgetsSectionDeps> {
+  const [{ enforcementPolicyOver }, { budgetsPort }, { costExplorerPort }, { actionRolesPort }] =
+    await Promise.all([
+      import('../core/budgets/enforcement-policy.js'),
+      import('../aws/budgets.js'),
+      import('../aws/cost-explorer.js'),
+      import('../aws/iam.js'),
+    ]);
+  return {
+    budgets: budgetsPort(clients),
+    costAllocationTags: costExplorerPort(clients),
+    enforcementPolicy: enforcementPolicyOver(organizations),
+    actionRoles: actionRolesPort(clients),
+    managementAccountId: callerAccount(clients),
+  };
+}
+
+const offlineBudgetsDeps = (): BudgetsSectionDeps => ({
+  budgets: offlinePort('budgets'),
+  costAllocationTags: offlinePort('cost explorer'),
+  enforcementPolicy: offlinePort('organizations'),
+  managementAccountId: offlinePort<{ call: () => Promise<string> }>('sts').call,
+});
+
+/**
+ * The sections `plan` and `apply` run, built here and nowhere else: organisation, policies,
+ * then budgets (they need the ids of accounts the organisation creates). Without clients
+ * (offline) every port refuses to be called.
+ */
+export async function planSections(
+  loaded: LoadedConfig,
+  clients: AwsClients | undefined,
+  options: SectionOptions,
+): Promise<Sections> {
+  const [{ organizationSections, loadPolicySources }, { budgetsSection }] = await Promise.all([
+    import('../core/org/index.js'),
+    import('../core/budgets/section.js'),
+  ]);
+  const policySources = await loadPolicySources(loaded.config, { configDir: loaded.dir });
+  const port = clients
+    ? await organizationsPortFor(clients)
+    : offlinePort<OrganizationsPort>('organizations');
+  const budgetsDeps = clients ? await budgetsSectionDeps(clients, port) : offlineBudgetsDeps();
+  const org = organizationSections({
+    port,
+    policySources,
+    prune: options.prune,
+    readConcurrency: Math.max(options.concurrency, 4),
+    ...(clients ? { callerAccountId: callerAccount(clients) } : {}),
+  });
+  return {
+    list: [
+      ...(clients ? org.map((s) => reportingCreatedAccounts(s, clients)) : org),
+      budgetsSection(budgetsDeps),
+    ],
+  };
+}
+
+/**
+ * Tells the AWS clients which accounts this apply created, so that AssumeRole into them
+ * waits for the new account's role to become usable instead of failing at once.
+ */
+export function reportingCreatedAccounts(section: AnySection, clients: AwsClients): AnySection {
+  return {
+    ...section,
+    apply: (changes, context) =>
+      section.apply(changes, {
+        ...context,
+        record: {
+          accountCreated: (name, id) => {
+            clients.accountCreated(id);
+            context.record.accountCreated(name, id);
+          },
+        },
+      }),
+  };
+}
+
+/** Account name → id for the commands outside plan/apply: estate.yaml, then ListAccounts. */
+export async function accountDirectory(config: EstateConfig, clients: AwsClients): Promise<AccountDirectory> {
+  const [{ configThenOrganization, organizationAccountLister }, organizations] = await Promise.all([
+    import('../core/finops/account-ids.js'),
+    organizationsPortFor(clients),
+  ]);
+  return configThenOrganization(config, organizationAccountLister(organizations));
+}
+
+/** `estate cost`: Cost Explorer, the budgets (for AWS's forecasts), the account directory. */
+export interface CostDeps {
+  readonly costExplorer: CostPort;
+  readonly budgets: Pick<BudgetsPort, 'listBudgets'>;
+  readonly directory: AccountDirectory;
+  readonly managementAccountId: () => Promise<string>;
+}
+
+export async function costDeps(config: EstateConfig, clients: AwsClients): Promise<CostDeps> {
+  const [{ costExplorerPort }, { budgetsPort }, directory] = await Promise.all([
+    import('../aws/cost-explorer.js'),
+    import('../aws/budgets.js'),
+    accountDirectory(config, clients),
+  ]);
+  return {
+    costExplorer: costExplorerPort(clients),
+    budgets: budgetsPort(clients),
+    directory,
+    managementAccountId: callerAccount(clients),
+  };
+}
+
+/** `estate tags audit` / `tags apply`: the Tagging API in member accounts, the account directory. */
+export interface TagsDeps {
+  readonly tagging: TaggingPort;
+  readonly directory: AccountDirectory;
+}
+
+export async function tagsDeps(config: EstateConfig, clients: AwsClients): Promise<TagsDeps> {
+  const [{ taggingPort }, directory] = await Promise.all([
+    import('../aws/tagging.js'),
+    accountDirectory(config, clients),
+  ]);
+  return { tagging: taggingPort(clients), directory };
+}
+
+/** `estate org status`: Organizations and the caller's account. */
+export interface OrgStatusDeps {
+  readonly organizations: OrganizationsPort;
+  readonly callerAccountId: () => Promise<string>;
+}
+
+export async function orgStatusDeps(clients: AwsClients): Promise<OrgStatusDeps> {
+  return { organizations: await organizationsPortFor(clients), callerAccountId: callerAccount(clients) };
+}
