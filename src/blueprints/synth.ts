@@ -24,6 +24,7 @@ import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import type { Progress } from '../core/progress.js';
 import { EstateError, userError } from '../errors.js';
 import { accountTags, environmentTarget, mergedSettings } from './environment.js';
+import type { Acknowledgement, Finding } from './nag.js';
 import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
 
 export interface SynthOptions {
@@ -55,22 +56,6 @@ export interface StackSummary {
    * with the environment, but never delete it with the environment.
    */
   readonly shared?: true;
-}
-
-export interface Finding {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly message: string;
-  /** Construct paths of the offending resources. */
-  readonly paths: readonly string[];
-}
-
-export interface Acknowledgement {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly reason: string;
-  readonly paths: readonly string[];
 }
 
 /** A warning or error CDK attached to a construct (Annotations), as recorded in the assembly. */
