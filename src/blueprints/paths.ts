@@ -33,3 +33,8 @@ export function packageVersion(): string {
 export function sampleApiCodePath(): string {
   return join(packageRoot(), 'templates', 'app', 'api');
 }
+
+/** The folder of the blueprint sources (src/blueprints, or dist/blueprints when built). */
+export function blueprintsDir(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
-import type { SynthResult } from '../../blueprints/synth.js';
+import type { SynthResult } from '../../core/env/synth.js';
 
 export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
   static override summary = "Synthesise an environment's stacks into a cloud assembly, offline.";
@@ -27,7 +27,7 @@ CDK's own warnings and errors (annotations) are listed with their construct path
   async run(): Promise<SynthResult> {
     const loaded = await loadCheckedConfig(this.flags.config);
     const { config, dir } = loaded;
-    const { synthEnvironment, summaryLines, annotationLines } = await import('../../blueprints/synth.js');
+    const { synthEnvironment, summaryLines, annotationLines } = await import('../../core/env/synth.js');
     const env = this.args.env;
     const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
       synthEnvironment(config, env, {

@@ -20,12 +20,12 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
-import type { Progress } from '../core/progress.js';
-import { EstateError, userError } from '../errors.js';
-import { accountTags, environmentTarget, mergedSettings } from './environment.js';
-import type { Acknowledgement, Finding } from './nag.js';
-import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
+import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
+import type { Progress } from '../progress.js';
+import { EstateError, userError } from '../../errors.js';
+import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
+import type { Acknowledgement, Finding } from '../../blueprints/nag.js';
+import { blueprintsDir, packageRoot, packageVersion, sampleApiCodePath } from '../../blueprints/paths.js';
 
 export interface SynthOptions {
   /** Assembly folder. @default cdk.out/<env> under cwd */
@@ -196,7 +196,7 @@ async function build(
   const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/cx-api'),
-    import('./compose.js'),
+    import('../../blueprints/compose.js'),
   ]);
   const app = new App({
     outdir: staging,
@@ -244,7 +244,7 @@ async function build(
   const annotations = annotationsOf(assembly);
   let validation: ValidationResult | undefined;
   if (validate) {
-    const { acknowledgementsOf } = await import('./nag.js');
+    const { acknowledgementsOf } = await import('../../blueprints/nag.js');
     const report = readValidationReport(join(staging, cxapi.VALIDATION_REPORT_FILE));
     validation = {
       ...report,
@@ -301,7 +301,7 @@ export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
  * sha256 over everything that shapes the assembly: the environment (with its merged blueprint
  * settings and target), the organisation fields the blueprints read, the account's mandatory
  * tags, the environments sharing the account's Bedrock logging stack, estate's and aws-cdk-lib's
- * versions, the blueprint source files, and the contents of the Lambda code and build folders.
+ * versions, the blueprint and synth source files, and the contents of the Lambda code and build folders.
  */
 export function cacheKey(
   config: EstateConfig,
@@ -343,13 +343,23 @@ export function cacheKey(
         })),
     }),
   );
-  h.update('\0sources\0');
-  hashTree(h, dirname(fileURLToPath(import.meta.url)));
+  for (const dir of assemblySources()) {
+    h.update(`\0sources\0${basename(dir)}\0`);
+    hashTree(h, dir);
+  }
   for (const [name, dir] of Object.entries(folders)) {
     h.update(`\0${name}\0`);
     if (existsSync(dir)) hashTree(h, dir);
   }
   return h.digest('hex');
+}
+
+/**
+ * The source folders an assembly is built from: the blueprints, and this engine (it sets the
+ * app's context). An estate built from changed sources never reuses an older assembly.
+ */
+export function assemblySources(): string[] {
+  return [blueprintsDir(), dirname(fileURLToPath(import.meta.url))];
 }
 
 function hashTree(h: ReturnType<typeof createHash>, root: string): void {

@@ -1,18 +1,20 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleApiCodePath } from '../../src/blueprints/paths.js';
+import { sampleApiCodePath } from '../../../src/blueprints/paths.js';
 import {
   annotationLines,
   annotationsOf,
+  assemblySources,
   cacheKey,
   summaryLines,
   synthEnvironment,
   type SynthResult,
-} from '../../src/blueprints/synth.js';
-import type { EstateConfig } from '../../src/config/schema.js';
-import { estate } from './_helpers.js';
+} from '../../../src/core/env/synth.js';
+import type { EstateConfig } from '../../../src/config/schema.js';
+import { estate } from '../../blueprints/_helpers.js';
 
 /** A config folder with its own copy of the sample handler, so a test can edit the code. */
 function project(memoryMb = 256): { config: EstateConfig; configDir: string } {
@@ -115,6 +117,12 @@ describe('synthEnvironment', () => {
     };
     const shared = { ...config, environments: [...config.environments, sibling] };
     expect(cacheKey(shared, env, { configDir })).not.toBe(before);
+  });
+
+  it('keys on the blueprint sources and on the synth engine itself, wherever the engine lives', () => {
+    const blueprints = dirname(fileURLToPath(new URL('../../../src/blueprints/compose.ts', import.meta.url)));
+    const engine = dirname(fileURLToPath(new URL('../../../src/core/env/synth.ts', import.meta.url)));
+    expect(assemblySources()).toEqual([blueprints, engine]);
   });
 
   it('keys on the account the stacks are bound to', () => {
