@@ -21,7 +21,7 @@ import {
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
-import type { Progress } from '../progress.js';
+import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type TaskData } from '../io.js';
 import { EstateError, userError } from '../../errors.js';
 import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
 import type { Acknowledgement, Finding } from '../../blueprints/nag.js';
@@ -40,7 +40,8 @@ export interface SynthOptions {
   readonly cwd?: string;
   /** Ignore a cached assembly. @default false */
   readonly force?: boolean;
-  readonly progress?: Progress;
+  /** Where the synthesis reports itself (task id `synth`). @default silent */
+  readonly io?: IoHost;
 }
 
 export interface StackSummary {
@@ -124,7 +125,7 @@ export async function synthEnvironment(
   opts: SynthOptions,
 ): Promise<SynthResult> {
   const started = performance.now();
-  const progress = opts.progress ?? (() => {});
+  const io = opts.io ?? silentIoHost;
   const env = findEnvironment(config, envName);
   const cwd = opts.cwd ?? process.cwd();
   const outDir = resolve(cwd, opts.outDir ?? join('cdk.out', env.name));
@@ -144,16 +145,17 @@ export async function synthEnvironment(
   if (!opts.force) {
     const hit = readCache(outDir, key);
     if (hit && (!validate || hit.validation)) {
-      progress({ type: 'skip', id: 'synth', message: `inputs unchanged, reusing ${outDir}` });
+      const data: TaskData = { id: 'synth', title: `synthesise ${env.name}` };
+      await io.notify(ioMessage('warn', IO.TASK_SKIP, `inputs unchanged, reusing ${outDir}`, data));
       return result(true, hit);
     }
   }
 
-  progress({ type: 'start', id: 'synth', title: `synthesise ${env.name}` });
+  const task = await startTask(io, 'synth', `synthesise ${env.name}`);
   try {
-    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, progress }));
+    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, task }));
   } catch (error) {
-    progress({ type: 'fail', id: 'synth', message: (error as Error).message.split('\n')[0]! });
+    await task.fail((error as Error).message.split('\n')[0]!);
     throw error;
   }
 }
@@ -161,9 +163,9 @@ export async function synthEnvironment(
 async function synthesise(
   config: EstateConfig,
   env: EnvironmentConfig,
-  opts: SynthOptions & { outDir: string; validate: boolean; key: string; progress: Progress },
+  opts: SynthOptions & { outDir: string; validate: boolean; key: string; task: Task },
 ): Promise<Built> {
-  const { outDir, progress } = opts;
+  const { outDir, task } = opts;
   checkOutDir(outDir);
   // Built next to the target and moved into place only when complete: a failure leaves the
   // previous assembly (or nothing) where it was, never a half-written folder.
@@ -171,7 +173,7 @@ async function synthesise(
   try {
     const built = await build(config, env, { ...opts, staging });
     replaceDir(staging, outDir);
-    progress({ type: 'done', id: 'synth', message: `${built.stacks.length} stacks in ${outDir}` });
+    await task.done(`${built.stacks.length} stacks in ${outDir}`);
     return built;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -189,10 +191,10 @@ async function build(
     staging: string;
     validate: boolean;
     key: string;
-    progress: Progress;
+    task: Task;
   },
 ): Promise<Built> {
-  const { outDir, staging, validate, key, progress } = opts;
+  const { outDir, staging, validate, key, task } = opts;
   const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/cx-api'),
@@ -217,11 +219,7 @@ async function build(
     },
   });
   if (validate) {
-    progress({
-      type: 'update',
-      id: 'synth',
-      message: 'validating (CloudFormation validator, cdk-nag AwsSolutions)',
-    });
+    await task.update('validating (CloudFormation validator, cdk-nag AwsSolutions)');
     const { AwsSolutionsChecks } = await import('cdk-nag');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }

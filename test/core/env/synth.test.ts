@@ -14,6 +14,7 @@ import {
   type SynthResult,
 } from '../../../src/core/env/synth.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
+import { IO, type IoHost, type IoMessage } from '../../../src/core/io.js';
 import { estate } from '../../blueprints/_helpers.js';
 
 /** A config folder with its own copy of the sample handler, so a test can edit the code. */
@@ -40,9 +41,14 @@ const { config, configDir } = project();
 const cwd = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
 let first: SynthResult;
 let second: SynthResult;
+const heard: IoMessage[][] = [[], []];
+const recorder = (messages: IoMessage[]): IoHost => ({
+  notify: async (m) => void messages.push(m),
+  requestResponse: async (r) => r.defaultResponse,
+});
 beforeAll(async () => {
-  first = await synthEnvironment(config, 'dev', { configDir, cwd });
-  second = await synthEnvironment(config, 'dev', { configDir, cwd });
+  first = await synthEnvironment(config, 'dev', { configDir, cwd, io: recorder(heard[0]!) });
+  second = await synthEnvironment(config, 'dev', { configDir, cwd, io: recorder(heard[1]!) });
 });
 
 describe('synthEnvironment', () => {
@@ -81,6 +87,18 @@ describe('synthEnvironment', () => {
     expect(second.cached).toBe(true);
     expect(second.cacheKey).toBe(first.cacheKey);
     expect(second.stacks).toEqual(first.stacks);
+  });
+
+  it('reports itself through the interaction port: a task when it builds, a skip when it reuses', () => {
+    const said = (messages: IoMessage[]) =>
+      messages.map((m) => [m.code, (m.data as { id: string }).id, m.message]);
+    expect(said(heard[0]!)).toEqual([
+      [IO.TASK_START, 'synth', 'synthesise dev'],
+      [IO.TASK_DONE, 'synth', `7 stacks in ${first.assemblyDir}`],
+    ]);
+    expect(said(heard[1]!)).toEqual([
+      [IO.TASK_SKIP, 'synth', `inputs unchanged, reusing ${first.assemblyDir}`],
+    ]);
   });
 
   it('synthesises again when a setting changes', async () => {
@@ -141,9 +159,12 @@ describe('synthEnvironment', () => {
   it('fails rather than clear a folder that holds no cloud assembly', async () => {
     const out = mkdtempSync(join(tmpdir(), 'estate-out-'));
     mkdirSync(join(out, 'src'));
-    await expect(synthEnvironment(config, 'dev', { configDir, outDir: out })).rejects.toThrow(
-      /refusing to overwrite/,
-    );
+    const messages: IoMessage[] = [];
+    await expect(
+      synthEnvironment(config, 'dev', { configDir, outDir: out, io: recorder(messages) }),
+    ).rejects.toThrow(/refusing to overwrite/);
+    expect(messages.map((m) => m.code)).toEqual([IO.TASK_START, IO.TASK_FAIL]);
+    expect(messages[1]!.message).toMatch(/refusing to overwrite/);
     expect(existsSync(join(out, 'src'))).toBe(true);
   });
 
