@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
-import { cronProblem } from '../core/schedule/cron.js';
+import { cronProblem } from './cron.js';
 import { blueprintChecks } from './blueprint-checks.js';
 import { blueprintSettingsSchema } from './blueprint-settings.js';
 import {
