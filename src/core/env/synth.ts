@@ -21,6 +21,7 @@ import {
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
+import { canonicalJson } from '../plan/canonical.js';
 import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type TaskData } from '../io.js';
 import { EstateError, userError } from '../../errors.js';
 import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
@@ -318,7 +319,7 @@ export function cacheKey(
 
   const h = createHash('sha256');
   h.update(
-    stableJson({
+    canonicalJson({
       format: CACHE_FORMAT,
       estate: packageVersion(),
       cdk: dependencyVersion('aws-cdk-lib'),
@@ -375,16 +376,6 @@ function hashTree(h: ReturnType<typeof createHash>, root: string): void {
     }
   };
   walk(root);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
 }
 
 const versions = new Map<string, string>();

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { BUILTIN_POLICIES } from '../../config/schema.js';
 import { type EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import { canonicalJson } from '../plan/canonical.js';
 import type { PolicyType } from './ports.js';
 
 export type BuiltinPolicy = (typeof BUILTIN_POLICIES)[number];
@@ -241,18 +242,6 @@ export function checkPolicySize(name: string, type: PolicyType, content: string,
       ],
     },
   );
-}
-
-/** Key order and whitespace do not matter to AWS; this makes documents comparable. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** True when two policy documents say the same thing (JSON equal up to key order and spacing). */

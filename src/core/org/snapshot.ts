@@ -14,7 +14,8 @@ import type { Progress } from '../progress.js';
 import { limiter } from '../concurrency.js';
 import type { DesiredOrganization } from './desired.js';
 import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
-import { POLICY_PREFIX, canonicalJson } from './policies.js';
+import { canonicalJson } from '../plan/canonical.js';
+import { POLICY_PREFIX } from './policies.js';
 import { checkManagementAccount } from './safety.js';
 
 export interface SnapshotOu {

@@ -2,31 +2,15 @@
  * Runs the plan sections: read (or assume an empty estate offline), plan, and apply in
  * order, passing account ids forward. The plan it returns is exactly what apply executes.
  */
-import { createHash } from 'node:crypto';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import { canonicalJson, digest } from './canonical.js';
 import type { Progress } from '../progress.js';
 import type { ApplyContext, PlanSection, SectionContext } from './section.js';
 import type { ApplyResult, Change, ChangeResult, Plan } from './types.js';
 import { isActionable } from './types.js';
 
-/** Stable JSON: object keys sorted, so digests do not depend on insertion order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Map)
-      return Object.fromEntries([...v.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))));
-    if (v instanceof Set) return [...v].sort();
-    if (v && typeof v === 'object' && !Array.isArray(v))
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-      );
-    return v;
-  });
-}
-
-export function digest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-}
+export { canonicalJson, digest };
 
 /** Account ids the config itself declares (`accounts[].id`). */
 export function configAccountIds(config: EstateConfig): Map<string, string> {
