@@ -26,7 +26,8 @@ import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type Ta
 import { EstateError, userError } from '../../errors.js';
 import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
 import type { Acknowledgement, Finding } from '../../blueprints/nag.js';
-import { blueprintsDir, packageRoot, packageVersion, sampleApiCodePath } from '../../blueprints/paths.js';
+import { blueprintsDir, sampleApiCodePath } from '../../blueprints/paths.js';
+import { packageRoot, packageVersion } from '../../package.js';
 
 export interface SynthOptions {
   /** Assembly folder. @default cdk.out/<env> under cwd */

@@ -9,11 +9,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { BUILTIN_POLICIES } from '../../config/schema.js';
 import { type EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import { templatePath } from '../../package.js';
 import { canonicalJson } from '../plan/canonical.js';
 import type { PolicyType } from './ports.js';
 
@@ -62,14 +62,10 @@ export interface PolicyVars {
   readonly mandatoryTags: readonly { readonly key: string; readonly allowed?: readonly string[] }[];
 }
 
-/** templates/policies of the installed package (walks up from this module: src/ or dist/). */
+/** templates/policies of the installed package. */
 export function defaultTemplatesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'templates', 'policies');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
+  const dir = templatePath('policies');
+  if (existsSync(dir)) return dir;
   throw new EstateError('cannot find templates/policies next to the estate package', {
     code: 'TemplatesMissing',
     source: 'internal',
