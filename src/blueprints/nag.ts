@@ -1,24 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-
-/** A validation rule a construct breaks (CloudFormation validator or cdk-nag). */
-export interface Finding {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly message: string;
-  /** Construct paths of the offending resources. */
-  readonly paths: readonly string[];
-}
-
-/** A rule a construct breaks on purpose, with the reason recorded on it. */
-export interface Acknowledgement {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly reason: string;
-  readonly paths: readonly string[];
-}
+import type { Acknowledgement, Finding } from './findings.js';
 
 /** Every acknowledged validation rule under scope, with the construct it was recorded on. */
 export function acknowledgementsOf(scope: IConstruct): Acknowledgement[] {

@@ -25,7 +25,7 @@ import { canonicalJson } from '../plan/canonical.js';
 import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type TaskData } from '../io.js';
 import { EstateError, userError } from '../../errors.js';
 import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
-import type { Acknowledgement, Finding } from '../../blueprints/nag.js';
+import type { Acknowledgement, Finding } from '../../blueprints/findings.js';
 import { blueprintsDir, sampleApiCodePath } from '../../blueprints/paths.js';
 import { packageRoot, packageVersion } from '../../package.js';
 
