@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlueprintName } from '../src/blueprints/catalog.js';
-import type { SynthResult } from '../src/blueprints/synth.js';
+import type { SynthResult } from '../src/core/env/synth.js';
 import { configSchema, type EstateConfig } from '../src/config/schema.js';
 
 const args = process.argv.slice(2);
@@ -22,7 +22,7 @@ const TARGET_MS = 1500;
 
 if (child >= 0) {
   // One `estate blueprint synth` worth of work in a fresh process (see the end of this file).
-  const { synthEnvironment } = await import('../src/blueprints/synth.js');
+  const { synthEnvironment } = await import('../src/core/env/synth.js');
   const cfg = JSON.parse(args[child + 1]!) as EstateConfig;
   const r = await synthEnvironment(cfg, 'dev', {
     configDir: tmpdir(),
@@ -36,7 +36,7 @@ if (child >= 0) {
 const importStart = performance.now();
 const cdk = await import('aws-cdk-lib');
 const { composeEnvironment } = await import('../src/blueprints/compose.js');
-const { synthEnvironment } = await import('../src/blueprints/synth.js');
+const { synthEnvironment } = await import('../src/core/env/synth.js');
 const importMs = performance.now() - importStart;
 
 const scratch = mkdtempSync(join(tmpdir(), 'estate-bench-'));

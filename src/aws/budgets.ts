@@ -23,17 +23,16 @@ import {
   DeleteBudgetCommand,
   DeleteNotificationCommand,
   DeleteSubscriberCommand,
-  DescribeBudgetActionsForAccountCommand,
-  DescribeBudgetActionsForBudgetCommand,
-  DescribeBudgetNotificationsForAccountCommand,
-  DescribeBudgetsCommand,
-  DescribeNotificationsForBudgetCommand,
-  DescribeSubscribersForNotificationCommand,
+  paginateDescribeBudgetActionsForAccount,
+  paginateDescribeBudgetActionsForBudget,
+  paginateDescribeBudgetNotificationsForAccount,
+  paginateDescribeBudgets,
+  paginateDescribeNotificationsForBudget,
+  paginateDescribeSubscribersForNotification,
   UpdateBudgetActionCommand,
   UpdateBudgetCommand,
   type Action,
   type Budget,
-  type BudgetNotificationsForAccount,
   type Expression,
   type Notification,
   type Subscriber,
@@ -51,7 +50,7 @@ import type {
 } from '../core/budgets/ports.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
-import { errorName, paginateAll } from './paginate.js';
+import { collectPages, errorName, pagesOf } from './paginate.js';
 import type { SendLike } from './send.js';
 
 const MODIFY = 'budgets:ModifyBudget';
@@ -313,67 +312,73 @@ export class AwsBudgets implements BudgetsPort {
     }
   }
 
-  /** For list calls: a tolerated error is an empty page. */
-  private async page<T>(
+  /**
+   * Every page of a list call, through the SDK's paginator over this account's client;
+   * NotFoundException (what Budgets answers for "none") ends the list.
+   */
+  private async list<P, T>(
     home: string,
-    command: unknown,
+    pages: (config: ReturnType<typeof pagesOf<BudgetsClient>>) => AsyncIterable<P>,
+    items: (page: P) => readonly T[] | undefined,
     context: { action: string; target: string; permission: string },
-  ): Promise<T> {
-    const out = await this.call<T>(home, command, context, 'NotFoundException');
-    return out === TOLERATED ? ({} as T) : out;
+  ): Promise<T[]> {
+    try {
+      return await collectPages(
+        context.action,
+        pages(pagesOf(BudgetsClient, this.client(home))),
+        items,
+        (error) => errorName(error) === 'NotFoundException',
+      );
+    } catch (error) {
+      throw mapAwsError(error, { ...context, account: home });
+    }
   }
 
   async listBudgets(home: string): Promise<BudgetSummary[]> {
-    const budgets = await paginateAll<Budget>('DescribeBudgets', async (token) => {
-      const out = await this.page<{ Budgets?: Budget[]; NextToken?: string }>(
-        home,
-        new DescribeBudgetsCommand({
+    const budgets = await this.list(
+      home,
+      (pages) =>
+        paginateDescribeBudgets(pages, {
           AccountId: home,
           MaxResults: 100,
           // Without it AWS leaves FilterExpression out, and every budget would look unfiltered.
           ShowFilterExpression: true,
-          ...(token ? { NextToken: token } : {}),
         }),
-        { action: 'DescribeBudgets', target: 'budgets', permission: VIEW },
-      );
-      return { items: out.Budgets, next: out.NextToken };
-    });
+      (page) => page.Budgets,
+      { action: 'DescribeBudgets', target: 'budgets', permission: VIEW },
+    );
     return budgets.map(toSummary);
   }
 
   async describeBudget(home: string, name: string): Promise<BudgetDetails> {
     const target = `budget ${name}`;
     const [notifications, actions] = await Promise.all([
-      paginateAll<Notification>('DescribeNotificationsForBudget', async (token) => {
-        const out = await this.page<{ Notifications?: Notification[]; NextToken?: string }>(
-          home,
-          new DescribeNotificationsForBudgetCommand({
+      this.list(
+        home,
+        (pages) =>
+          paginateDescribeNotificationsForBudget(pages, {
             AccountId: home,
             BudgetName: name,
             MaxResults: 100,
-            ...(token ? { NextToken: token } : {}),
           }),
-          { action: 'DescribeNotificationsForBudget', target, permission: VIEW },
-        );
-        return { items: out.Notifications, next: out.NextToken };
-      }),
-      paginateAll<Action>('DescribeBudgetActionsForBudget', async (token) => {
-        const out = await this.page<{ Actions?: Action[]; NextToken?: string }>(
-          home,
-          new DescribeBudgetActionsForBudgetCommand({
+        (page) => page.Notifications,
+        { action: 'DescribeNotificationsForBudget', target, permission: VIEW },
+      ),
+      this.list(
+        home,
+        (pages) =>
+          paginateDescribeBudgetActionsForBudget(pages, {
             AccountId: home,
             BudgetName: name,
             MaxResults: 100,
-            ...(token ? { NextToken: token } : {}),
           }),
-          {
-            action: 'DescribeBudgetActionsForBudget',
-            target,
-            permission: 'budgets:DescribeBudgetActionsForBudget',
-          },
-        );
-        return { items: out.Actions, next: out.NextToken };
-      }),
+        (page) => page.Actions,
+        {
+          action: 'DescribeBudgetActionsForBudget',
+          target,
+          permission: 'budgets:DescribeBudgetActionsForBudget',
+        },
+      ),
     ]);
     return {
       notifications: await this.withSubscribers(home, name, notifications),
@@ -384,41 +389,26 @@ export class AwsBudgets implements BudgetsPort {
   async describeBudgets(home: string, names: readonly string[]): Promise<Map<string, BudgetDetails>> {
     const wanted = new Set(names);
     const [perBudget, actions] = await Promise.all([
-      paginateAll<BudgetNotificationsForAccount>('DescribeBudgetNotificationsForAccount', async (token) => {
-        const out = await this.page<{
-          BudgetNotificationsForAccount?: BudgetNotificationsForAccount[];
-          NextToken?: string;
-        }>(
-          home,
-          new DescribeBudgetNotificationsForAccountCommand({
-            AccountId: home,
-            MaxResults: 100,
-            ...(token ? { NextToken: token } : {}),
-          }),
-          {
-            action: 'DescribeBudgetNotificationsForAccount',
-            target: 'budget notifications',
-            permission: VIEW,
-          },
-        );
-        return { items: out.BudgetNotificationsForAccount, next: out.NextToken };
-      }),
-      paginateAll<Action>('DescribeBudgetActionsForAccount', async (token) => {
-        const out = await this.page<{ Actions?: Action[]; NextToken?: string }>(
-          home,
-          new DescribeBudgetActionsForAccountCommand({
-            AccountId: home,
-            MaxResults: 100,
-            ...(token ? { NextToken: token } : {}),
-          }),
-          {
-            action: 'DescribeBudgetActionsForAccount',
-            target: 'budget actions',
-            permission: 'budgets:DescribeBudgetActionsForAccount',
-          },
-        );
-        return { items: out.Actions, next: out.NextToken };
-      }),
+      this.list(
+        home,
+        (pages) => paginateDescribeBudgetNotificationsForAccount(pages, { AccountId: home, MaxResults: 100 }),
+        (page) => page.BudgetNotificationsForAccount,
+        {
+          action: 'DescribeBudgetNotificationsForAccount',
+          target: 'budget notifications',
+          permission: VIEW,
+        },
+      ),
+      this.list(
+        home,
+        (pages) => paginateDescribeBudgetActionsForAccount(pages, { AccountId: home, MaxResults: 100 }),
+        (page) => page.Actions,
+        {
+          action: 'DescribeBudgetActionsForAccount',
+          target: 'budget actions',
+          permission: 'budgets:DescribeBudgetActionsForAccount',
+        },
+      ),
     ]);
     const notificationsOf = new Map<string, Notification[]>();
     for (const entry of perBudget)
@@ -448,25 +438,20 @@ export class AwsBudgets implements BudgetsPort {
     const target = `budget ${name}`;
     return Promise.all(
       notifications.map(async (n) => {
-        const subscribers = await paginateAll<Subscriber>(
-          'DescribeSubscribersForNotification',
-          async (token) => {
-            const out = await this.page<{ Subscribers?: Subscriber[]; NextToken?: string }>(
-              home,
-              new DescribeSubscribersForNotificationCommand({
-                AccountId: home,
-                BudgetName: name,
-                Notification: n,
-                MaxResults: 100,
-                ...(token ? { NextToken: token } : {}),
-              }),
-              {
-                action: 'DescribeSubscribersForNotification',
-                target: `${target} notification ${n.NotificationType} ${n.Threshold} %`,
-                permission: VIEW,
-              },
-            );
-            return { items: out.Subscribers, next: out.NextToken };
+        const subscribers = await this.list(
+          home,
+          (pages) =>
+            paginateDescribeSubscribersForNotification(pages, {
+              AccountId: home,
+              BudgetName: name,
+              Notification: n,
+              MaxResults: 100,
+            }),
+          (page) => page.Subscribers,
+          {
+            action: 'DescribeSubscribersForNotification',
+            target: `${target} notification ${n.NotificationType} ${n.Threshold} %`,
+            permission: VIEW,
           },
         );
         return fromNotification(n, subscribers);

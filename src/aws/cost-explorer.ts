@@ -7,9 +7,10 @@
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
-  ListCostAllocationTagsCommand,
+  paginateListCostAllocationTags,
   UpdateCostAllocationTagsStatusCommand,
   type CostAllocationTag,
+  type GetCostAndUsageRequest,
   type GetCostAndUsageResponse,
   type ResultByTime,
 } from '@aws-sdk/client-cost-explorer';
@@ -17,7 +18,7 @@ import type { CostAllocationTagInfo, CostAllocationTagsPort } from '../core/budg
 import type { CostPoint, CostPort, CostQuery, CostResult } from '../core/cost/ports.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
-import { paginateAll } from './paginate.js';
+import { collectPages, pagesOf } from './paginate.js';
 import type { SendLike } from './send.js';
 
 /** UpdateCostAllocationTagsStatus and ListCostAllocationTags take at most this many keys. */
@@ -48,37 +49,47 @@ export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
     return this.sent;
   }
 
+  /** GetCostAndUsage has no SDK paginator: its pages, following NextPageToken to the end. */
+  private async *costAndUsagePages(input: GetCostAndUsageRequest): AsyncGenerator<GetCostAndUsageResponse> {
+    let token: string | undefined;
+    for (;;) {
+      const page = (await this.send(
+        new GetCostAndUsageCommand({ ...input, ...(token ? { NextPageToken: token } : {}) }),
+      )) as GetCostAndUsageResponse;
+      yield page;
+      if (!page.NextPageToken || page.NextPageToken === token) return;
+      token = page.NextPageToken;
+    }
+  }
+
   async costAndUsage(query: CostQuery): Promise<CostResult> {
     const groupNames: Record<string, string> = {};
     const before = this.sent;
-    const results = await paginateAll<ResultByTime>('GetCostAndUsage', async (token) => {
-      let out: GetCostAndUsageResponse;
-      try {
-        out = (await this.send(
-          new GetCostAndUsageCommand({
-            TimePeriod: { Start: query.start, End: query.end },
-            Granularity: 'MONTHLY',
-            Metrics: ['UnblendedCost'],
-            GroupBy: [
-              query.groupBy.type === 'tag'
-                ? { Type: 'TAG', Key: query.groupBy.key }
-                : { Type: 'DIMENSION', Key: query.groupBy.key },
-            ],
-            ...(token ? { NextPageToken: token } : {}),
-          }),
-        )) as GetCostAndUsageResponse;
-      } catch (error) {
-        throw mapAwsError(error, {
-          action: 'GetCostAndUsage',
-          target: `${query.start} to ${query.end}`,
-          permission: 'ce:GetCostAndUsage',
-          fix: 'run from the management account (or a member account with Cost Explorer access enabled)',
-        });
-      }
-      for (const d of out.DimensionValueAttributes ?? [])
-        if (d.Value && d.Attributes?.description) groupNames[d.Value] = d.Attributes.description;
-      return { items: out.ResultsByTime, next: out.NextPageToken };
-    });
+    const input = {
+      TimePeriod: { Start: query.start, End: query.end },
+      Granularity: 'MONTHLY' as const,
+      Metrics: ['UnblendedCost'],
+      GroupBy: [
+        query.groupBy.type === 'tag'
+          ? { Type: 'TAG' as const, Key: query.groupBy.key }
+          : { Type: 'DIMENSION' as const, Key: query.groupBy.key },
+      ],
+    };
+    let results: ResultByTime[];
+    try {
+      results = await collectPages('GetCostAndUsage', this.costAndUsagePages(input), (page) => {
+        for (const d of page.DimensionValueAttributes ?? [])
+          if (d.Value && d.Attributes?.description) groupNames[d.Value] = d.Attributes.description;
+        return page.ResultsByTime;
+      });
+    } catch (error) {
+      throw mapAwsError(error, {
+        action: 'GetCostAndUsage',
+        target: `${query.start} to ${query.end}`,
+        permission: 'ce:GetCostAndUsage',
+        fix: 'run from the management account (or a member account with Cost Explorer access enabled)',
+      });
+    }
 
     const points: CostPoint[] = [];
     for (const r of results) {
@@ -101,25 +112,24 @@ export class AwsCostExplorer implements CostPort, CostAllocationTagsPort {
   async listCostAllocationTags(keys: readonly string[]): Promise<CostAllocationTagInfo[]> {
     const out: CostAllocationTagInfo[] = [];
     for (const batch of chunks(keys, TAG_BATCH)) {
-      const tags = await paginateAll<CostAllocationTag>('ListCostAllocationTags', async (token) => {
-        try {
-          const page = (await this.send(
-            new ListCostAllocationTagsCommand({
-              TagKeys: batch,
-              Type: 'UserDefined',
-              ...(token ? { NextToken: token } : {}),
-            }),
-          )) as { CostAllocationTags?: CostAllocationTag[]; NextToken?: string };
-          return { items: page.CostAllocationTags, next: page.NextToken };
-        } catch (error) {
-          throw mapAwsError(error, {
-            action: 'ListCostAllocationTags',
-            target: batch.join(', '),
-            permission: 'ce:ListCostAllocationTags',
-            fix: 'cost allocation tags are managed from the management (payer) account',
-          });
-        }
-      });
+      let tags: CostAllocationTag[];
+      try {
+        tags = await collectPages(
+          'ListCostAllocationTags',
+          paginateListCostAllocationTags(pagesOf(CostExplorerClient, { send: (c) => this.send(c) }), {
+            TagKeys: batch,
+            Type: 'UserDefined',
+          }),
+          (page) => page.CostAllocationTags,
+        );
+      } catch (error) {
+        throw mapAwsError(error, {
+          action: 'ListCostAllocationTags',
+          target: batch.join(', '),
+          permission: 'ce:ListCostAllocationTags',
+          fix: 'cost allocation tags are managed from the management (payer) account',
+        });
+      }
       out.push(...tags.map((t) => ({ key: t.TagKey ?? '', status: t.Status ?? '', type: t.Type ?? '' })));
     }
     return out;

@@ -23,15 +23,15 @@ import {
   DetachPolicyCommand,
   EnableAWSServiceAccessCommand,
   EnablePolicyTypeCommand,
-  ListAccountsCommand,
-  ListAccountsForParentCommand,
-  ListAWSServiceAccessForOrganizationCommand,
-  ListCreateAccountStatusCommand,
-  ListOrganizationalUnitsForParentCommand,
-  ListPoliciesCommand,
-  ListRootsCommand,
-  ListTagsForResourceCommand,
-  ListTargetsForPolicyCommand,
+  paginateListAccounts,
+  paginateListAccountsForParent,
+  paginateListAWSServiceAccessForOrganization,
+  paginateListCreateAccountStatus,
+  paginateListOrganizationalUnitsForParent,
+  paginateListPolicies,
+  paginateListRoots,
+  paginateListTagsForResource,
+  paginateListTargetsForPolicy,
   MoveAccountCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -58,32 +58,10 @@ import type {
 } from '../core/org/ports.js';
 import { CREATE_ACCOUNT_ERRORS, POLICY_TYPE_NOT_ENABLED } from '../core/org/ports.js';
 import { EstateError, isEstateError } from '../errors.js';
+import { collectPages, pagesOf } from './paginate.js';
 import { type ErrorContext, mapAwsError } from './errors.js';
 import type { AwsClients } from './clients.js';
 import { isThrottle, type SendLike } from './send.js';
-
-/** Guards against a service that keeps handing out tokens. */
-const MAX_PAGES = 100_000;
-
-/** Follows NextToken until AWS stops returning one. Pages may be short or empty. */
-export async function paginate<T>(
-  fetchPage: (
-    nextToken: string | undefined,
-  ) => Promise<{ items?: T[] | undefined; nextToken?: string | undefined }>,
-): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextToken } = await fetchPage(token);
-    if (items) out.push(...items);
-    if (!nextToken) return out;
-    token = nextToken;
-  }
-  throw new EstateError(`AWS Organizations returned more than ${MAX_PAGES} pages; stopping`, {
-    code: 'PaginationRunaway',
-    source: 'internal',
-  });
-}
 
 const nameOf = (error: unknown): string => (error as { name?: string } | undefined)?.name ?? '';
 
@@ -177,6 +155,21 @@ export class OrganizationsAdapter implements OrganizationsPort {
     }
   }
 
+  /** Every page of a list call, through the SDK's paginator over this client. */
+  private list<P, T>(
+    context: ErrorContext,
+    pages: (config: ReturnType<typeof pagesOf<OrganizationsClient>>) => AsyncIterable<P>,
+    items: (page: P) => readonly T[] | undefined,
+  ): Promise<T[]> {
+    return this.call(context, () =>
+      collectPages(
+        `AWS Organizations ${context.action}`,
+        pages(pagesOf(OrganizationsClient, this.client)),
+        items,
+      ),
+    );
+  }
+
   // ---------------------------------------------------------------- reads
 
   async describeOrganization(): Promise<OrganizationInfo | undefined> {
@@ -190,64 +183,45 @@ export class OrganizationsAdapter implements OrganizationsPort {
   }
 
   listRoots(): Promise<RootInfo[]> {
-    return this.call({ action: 'ListRoots' }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(new ListRootsCommand({ NextToken }));
-        return {
-          nextToken: out.NextToken,
-          items: (out.Roots ?? []).map(
-            (r: {
-              Id?: string;
-              Arn?: string;
-              Name?: string;
-              PolicyTypes?: { Type?: string; Status?: string }[];
-            }) => ({
-              id: r.Id ?? '',
-              arn: r.Arn ?? '',
-              name: r.Name ?? 'Root',
-              policyTypes: (r.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? '', status: t.Status ?? '' })),
-            }),
-          ),
-        };
-      }),
+    return this.list(
+      { action: 'ListRoots' },
+      (pages) => paginateListRoots(pages, {}),
+      (page) =>
+        (page.Roots ?? []).map((r) => ({
+          id: r.Id ?? '',
+          arn: r.Arn ?? '',
+          name: r.Name ?? 'Root',
+          policyTypes: (r.PolicyTypes ?? []).map((t) => ({ type: t.Type ?? '', status: t.Status ?? '' })),
+        })),
     );
   }
 
   listOrganizationalUnits(parentId: string): Promise<OuInfo[]> {
-    return this.call({ action: 'ListOrganizationalUnitsForParent', target: `under ${parentId}` }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken }),
-        );
-        return {
-          nextToken: out.NextToken,
-          items: (out.OrganizationalUnits ?? []).map((o: { Id?: string; Arn?: string; Name?: string }) => ({
-            id: o.Id ?? '',
-            arn: o.Arn ?? '',
-            name: o.Name ?? '',
-          })),
-        };
-      }),
+    return this.list(
+      { action: 'ListOrganizationalUnitsForParent', target: `under ${parentId}` },
+      (pages) => paginateListOrganizationalUnitsForParent(pages, { ParentId: parentId }),
+      (page) =>
+        (page.OrganizationalUnits ?? []).map((o) => ({
+          id: o.Id ?? '',
+          arn: o.Arn ?? '',
+          name: o.Name ?? '',
+        })),
     );
   }
 
   listAccountsForParent(parentId: string): Promise<AccountInfo[]> {
-    return this.call({ action: 'ListAccountsForParent', target: `under ${parentId}` }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListAccountsForParentCommand({ ParentId: parentId, NextToken }),
-        );
-        return { nextToken: out.NextToken, items: (out.Accounts ?? []).map(toAccount) };
-      }),
+    return this.list(
+      { action: 'ListAccountsForParent', target: `under ${parentId}` },
+      (pages) => paginateListAccountsForParent(pages, { ParentId: parentId }),
+      (page) => (page.Accounts ?? []).map(toAccount),
     );
   }
 
   listAccounts(): Promise<AccountInfo[]> {
-    return this.call({ action: 'ListAccounts' }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(new ListAccountsCommand({ NextToken }));
-        return { nextToken: out.NextToken, items: (out.Accounts ?? []).map(toAccount) };
-      }),
+    return this.list(
+      { action: 'ListAccounts' },
+      (pages) => paginateListAccounts(pages, {}),
+      (page) => (page.Accounts ?? []).map(toAccount),
     );
   }
 
@@ -259,39 +233,27 @@ export class OrganizationsAdapter implements OrganizationsPort {
   }
 
   async listTags(resourceId: string): Promise<Record<string, string>> {
-    const tags = await this.call({ action: 'ListTagsForResource', target: resourceId }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }),
-        );
-        return { nextToken: out.NextToken, items: (out.Tags ?? []) as { Key?: string; Value?: string }[] };
-      }),
+    const tags = await this.list(
+      { action: 'ListTagsForResource', target: resourceId },
+      (pages) => paginateListTagsForResource(pages, { ResourceId: resourceId }),
+      (page) => page.Tags,
     );
     return Object.fromEntries(tags.filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
   }
 
   listServiceAccess(): Promise<string[]> {
-    return this.call({ action: 'ListAWSServiceAccessForOrganization' }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(new ListAWSServiceAccessForOrganizationCommand({ NextToken }));
-        return {
-          nextToken: out.NextToken,
-          items: (out.EnabledServicePrincipals ?? [])
-            .map((s: { ServicePrincipal?: string }) => s.ServicePrincipal ?? '')
-            .filter(Boolean),
-        };
-      }),
+    return this.list(
+      { action: 'ListAWSServiceAccessForOrganization' },
+      (pages) => paginateListAWSServiceAccessForOrganization(pages, {}),
+      (page) => (page.EnabledServicePrincipals ?? []).map((s) => s.ServicePrincipal ?? '').filter(Boolean),
     );
   }
 
   listPolicies(type: PolicyType): Promise<PolicyInfo[]> {
-    return this.call({ action: 'ListPolicies', target: `of type ${type}` }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListPoliciesCommand({ Filter: POLICY_FILTER[type], NextToken }),
-        );
-        return { nextToken: out.NextToken, items: (out.Policies ?? []).map(toPolicy) };
-      }),
+    return this.list(
+      { action: 'ListPolicies', target: `of type ${type}` },
+      (pages) => paginateListPolicies(pages, { Filter: POLICY_FILTER[type] }),
+      (page) => (page.Policies ?? []).map(toPolicy),
     );
   }
 
@@ -303,31 +265,23 @@ export class OrganizationsAdapter implements OrganizationsPort {
   }
 
   listPolicyTargets(policyId: string): Promise<PolicyTargetInfo[]> {
-    return this.call({ action: 'ListTargetsForPolicy', target: policyId }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListTargetsForPolicyCommand({ PolicyId: policyId, NextToken }),
-        );
-        return {
-          nextToken: out.NextToken,
-          items: (out.Targets ?? []).map((t: { TargetId?: string; Type?: string; Name?: string }) => ({
-            targetId: t.TargetId ?? '',
-            type: t.Type ?? '',
-            name: t.Name ?? '',
-          })),
-        };
-      }),
+    return this.list(
+      { action: 'ListTargetsForPolicy', target: policyId },
+      (pages) => paginateListTargetsForPolicy(pages, { PolicyId: policyId }),
+      (page) =>
+        (page.Targets ?? []).map((t) => ({
+          targetId: t.TargetId ?? '',
+          type: t.Type ?? '',
+          name: t.Name ?? '',
+        })),
     );
   }
 
   listCreateAccountRequests(states: readonly CreateAccountState[]): Promise<CreateAccountRequestInfo[]> {
-    return this.call({ action: 'ListCreateAccountStatus' }, () =>
-      paginate(async (NextToken) => {
-        const out = await this.client.send(
-          new ListCreateAccountStatusCommand({ States: [...states], NextToken }),
-        );
-        return { nextToken: out.NextToken, items: (out.CreateAccountStatuses ?? []).map(toRequest) };
-      }),
+    return this.list(
+      { action: 'ListCreateAccountStatus' },
+      (pages) => paginateListCreateAccountStatus(pages, { States: [...states] }),
+      (page) => (page.CreateAccountStatuses ?? []).map(toRequest),
     );
   }
 

@@ -5,17 +5,16 @@
  * per ARN in FailedResourcesMap, which the port returns rather than throws.
  */
 import {
-  GetResourcesCommand,
+  paginateGetResources,
   ResourceGroupsTaggingAPIClient,
   TagResourcesCommand,
-  type GetResourcesOutput,
   type ResourceTagMapping,
   type TagResourcesOutput,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { TaggedResource, TaggingPort } from '../core/tags/ports.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
-import { paginateAll } from './paginate.js';
+import { collectPages, pagesOf } from './paginate.js';
 import type { SendLike } from './send.js';
 
 export const TAG_RESOURCES_BATCH = 20;
@@ -37,21 +36,23 @@ export class AwsTagging implements TaggingPort {
   }
 
   async listResources(accountId: string, region: string): Promise<TaggedResource[]> {
-    const mappings = await paginateAll<ResourceTagMapping>('GetResources', async (token) => {
-      try {
-        const out = (await this.client(accountId, region).send(
-          new GetResourcesCommand({ ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) }),
-        )) as GetResourcesOutput;
-        return { items: out.ResourceTagMappingList, next: out.PaginationToken };
-      } catch (error) {
-        throw mapAwsError(error, {
-          action: 'GetResources',
-          account: accountId,
-          target: `in ${region}`,
-          permission: 'tag:GetResources',
-        });
-      }
-    });
+    let mappings: ResourceTagMapping[];
+    try {
+      mappings = await collectPages(
+        'GetResources',
+        paginateGetResources(pagesOf(ResourceGroupsTaggingAPIClient, this.client(accountId, region)), {
+          ResourcesPerPage: 100,
+        }),
+        (page) => page.ResourceTagMappingList,
+      );
+    } catch (error) {
+      throw mapAwsError(error, {
+        action: 'GetResources',
+        account: accountId,
+        target: `in ${region}`,
+        permission: 'tag:GetResources',
+      });
+    }
     return mappings
       .filter((m) => m.ResourceARN)
       .map((m) => ({

@@ -4,7 +4,7 @@
  */
 import type { BlueprintSettings } from '../config/blueprint-settings.js';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
-import { mandatoryValues } from '../core/tags/apply.js';
+import { mandatoryValues } from '../config/tags.js';
 
 /** CloudFront's certificate and WebACL live in us-east-1, so the edge stack always does. */
 export const EDGE_REGION = 'us-east-1';

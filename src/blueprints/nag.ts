@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { Acknowledgement, Finding } from './synth.js';
+import type { Acknowledgement, Finding } from './findings.js';
 
 /** Every acknowledged validation rule under scope, with the construct it was recorded on. */
 export function acknowledgementsOf(scope: IConstruct): Acknowledgement[] {

@@ -281,14 +281,6 @@ export const blueprintSettingsSchema = z.strictObject({
 });
 
 export type BlueprintSettings = z.infer<typeof blueprintSettingsSchema>;
-export type TableSettings = z.infer<typeof tableSchema>;
-export type EdgeSettings = z.infer<typeof edgeSettings>;
-export type AuthSettings = z.infer<typeof authSettings>;
-export type DataSettings = z.infer<typeof dataSettings>;
-export type ApiLambdaSettings = z.infer<typeof apiLambdaSettings>;
-export type ApiEksSettings = z.infer<typeof apiEksSettings>;
-export type AiSettings = z.infer<typeof aiSettings>;
-export type ObservabilitySettings = z.infer<typeof observabilitySettings>;
 
 /** The settings object of each blueprint, for `estate blueprint list`. */
 export const BLUEPRINT_SETTINGS_SHAPES = {

@@ -3,10 +3,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { EstateError } from '../errors.js';
+import { templatePath } from '../package.js';
 import { configSchema, type EstateConfig } from './schema.js';
 
 export interface ConfigIssue {
@@ -38,9 +38,7 @@ export class ConfigError extends EstateError {
 }
 
 /** The example shipped in the package, found from the package root (not the working folder). */
-export const BUNDLED_EXAMPLE = fileURLToPath(
-  new URL('../../templates/examples/recall/estate.yaml', import.meta.url),
-);
+export const BUNDLED_EXAMPLE = templatePath('examples', 'recall', 'estate.yaml');
 
 export interface LoadedConfig {
   readonly file: string;

@@ -40,8 +40,6 @@ export function emailFromPattern(pattern: string, account: string): string {
   return pattern.replaceAll('{account}', account);
 }
 
-// Tags: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Tag.html
-export const MAX_TAGS = 50;
 const TAG_CHARS_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Returns why AWS would reject this tag key, or undefined when it is acceptable. */

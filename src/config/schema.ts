@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
-import { cronProblem } from '../core/schedule/cron.js';
+import { cronProblem } from './cron.js';
 import { blueprintChecks } from './blueprint-checks.js';
 import { blueprintSettingsSchema } from './blueprint-settings.js';
 import {
@@ -324,7 +324,6 @@ function loosen(raw: unknown): z.output<typeof configObject> {
 export type EstateConfig = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
-export type PolicyConfig = z.infer<typeof policySchema>;
 export type OuConfig = OuNode;
 export type BudgetPolicy = z.infer<typeof budgetPolicySchema>;
 

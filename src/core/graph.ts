@@ -4,8 +4,6 @@
  */
 import type { AccountConfig, EstateConfig, OuConfig } from '../config/schema.js';
 
-export type GraphFormat = 'mermaid' | 'dot' | 'json';
-
 export interface GraphNode {
   readonly id: string;
   readonly type: 'root' | 'ou' | 'account' | 'environment' | 'blueprint';

@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeEnvironment } from '../../src/blueprints/compose.js';
 import { acknowledgementsOf, awsSolutionsFindings } from '../../src/blueprints/nag.js';
-import type { Acknowledgement, Finding } from '../../src/blueprints/synth.js';
+import type { Acknowledgement, Finding } from '../../src/blueprints/findings.js';
 import { buildDir, estate, newApp } from './_helpers.js';
 
 // Given every blueprint in both profiles (a dev and a prod Lambda environment, a prod and a dev

@@ -2,7 +2,25 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
-import type { SynthResult } from '../../blueprints/synth.js';
+import type { SynthResult } from '../../core/env/synth.js';
+import { IO, type IoHost, type TaskData } from '../../core/io.js';
+
+type Progress = Parameters<Parameters<typeof trackProgress>[2]>[0];
+
+/** Feeds the engine's task messages to the progress tracker (the same lines as before the port). */
+function trackerHost(progress: Progress): IoHost {
+  return {
+    notify: async ({ code, message, data }) => {
+      const id = (data as TaskData | undefined)?.id ?? 'synth';
+      if (code === IO.TASK_START) progress({ type: 'start', id, title: message });
+      else if (code === IO.TASK_UPDATE) progress({ type: 'update', id, message });
+      else if (code === IO.TASK_DONE) progress({ type: 'done', id, message });
+      else if (code === IO.TASK_FAIL) progress({ type: 'fail', id, message });
+      else if (code === IO.TASK_SKIP) progress({ type: 'skip', id, message });
+    },
+    requestResponse: async (request) => request.defaultResponse,
+  };
+}
 
 export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
   static override summary = "Synthesise an environment's stacks into a cloud assembly, offline.";
@@ -27,7 +45,7 @@ CDK's own warnings and errors (annotations) are listed with their construct path
   async run(): Promise<SynthResult> {
     const loaded = await loadCheckedConfig(this.flags.config);
     const { config, dir } = loaded;
-    const { synthEnvironment, summaryLines, annotationLines } = await import('../../blueprints/synth.js');
+    const { synthEnvironment, summaryLines, annotationLines } = await import('../../core/env/synth.js');
     const env = this.args.env;
     const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
       synthEnvironment(config, env, {
@@ -35,7 +53,7 @@ CDK's own warnings and errors (annotations) are listed with their construct path
         outDir: this.flags.out,
         validate: this.flags.validate,
         force: this.flags.force,
-        progress,
+        io: trackerHost(progress),
       }),
     );
     // CDK error annotations fail a deploy: report them as a failure now.

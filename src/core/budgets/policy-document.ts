@@ -3,22 +3,18 @@
  * budget-deny-new-resources.json, shipped with estate and checked against the SCP size limit.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { EstateError } from '../../errors.js';
+import { templatePath } from '../../package.js';
 
 export const DENY_POLICY_TEMPLATE = 'budget-deny-new-resources.json';
 /** Characters per SCP document (AWS Organizations quota). */
 export const SCP_SIZE_LIMIT = 5_120;
 
-/** templates/policies of the installed package (walks up from this module: src/ or dist/). */
-export function policiesDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'templates', 'policies');
-    if (existsSync(join(candidate, DENY_POLICY_TEMPLATE))) return candidate;
-    dir = dirname(dir);
-  }
+/** templates/policies of the installed package, holding the deny-new-resources template. */
+export function policiesDir(): string {
+  const dir = templatePath('policies');
+  if (existsSync(join(dir, DENY_POLICY_TEMPLATE))) return dir;
   throw new EstateError(`cannot find templates/policies/${DENY_POLICY_TEMPLATE} next to the estate package`, {
     code: 'TemplatesMissing',
     source: 'internal',

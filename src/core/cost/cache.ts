@@ -5,9 +5,9 @@
  * the query and the UTC day, and a hit costs no request. `refresh` asks again (and stores
  * the new answer); `off` neither reads nor writes.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digest } from '../plan/canonical.js';
 import type { CostPort, CostQuery, CostResult } from './ports.js';
 
 /** Cost Explorer's price per request (each page counts). */
@@ -49,8 +49,7 @@ export interface CostCacheOptions {
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 function fileFor(dir: string, key: CacheKey): string {
-  const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-  return join(dir, `${key.day}-${hash}.json`);
+  return join(dir, `${key.day}-${digest(key)}.json`);
 }
 
 /** "4 Cost Explorer requests, $0.04" */

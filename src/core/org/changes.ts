@@ -30,10 +30,6 @@ export const ADDRESS = {
   attachment: (policyName: string, targetLabel: string) => `policy:${policyName}@${targetLabel}`,
 } as const;
 
-export interface OrganizationCreatePayload {
-  readonly featureSet: 'ALL';
-}
-
 export interface TrustedAccessPayload {
   readonly principal: string;
 }

@@ -49,10 +49,8 @@ export type { OrganizationsPort } from './ports.js';
 export { checkManagementAccount, managementCheckOptions, type ManagementCheck } from './safety.js';
 export { organizationSections, type OrganizationSectionDeps, type OrgSectionSnapshot } from './section.js';
 export {
-  assertSnapshotUnchanged,
   EMPTY_SNAPSHOT,
   readSnapshot,
-  snapshotDigest,
   type OrgSnapshot,
   type ReadSnapshotOptions,
   type SnapshotAccount,

@@ -9,11 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { BUILTIN_POLICIES } from '../../config/schema.js';
 import { type EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import { templatePath } from '../../package.js';
+import { canonicalJson } from '../plan/canonical.js';
 import type { PolicyType } from './ports.js';
 
 export type BuiltinPolicy = (typeof BUILTIN_POLICIES)[number];
@@ -61,14 +62,10 @@ export interface PolicyVars {
   readonly mandatoryTags: readonly { readonly key: string; readonly allowed?: readonly string[] }[];
 }
 
-/** templates/policies of the installed package (walks up from this module: src/ or dist/). */
+/** templates/policies of the installed package. */
 export function defaultTemplatesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'templates', 'policies');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
+  const dir = templatePath('policies');
+  if (existsSync(dir)) return dir;
   throw new EstateError('cannot find templates/policies next to the estate package', {
     code: 'TemplatesMissing',
     source: 'internal',
@@ -241,18 +238,6 @@ export function checkPolicySize(name: string, type: PolicyType, content: string,
       ],
     },
   );
-}
-
-/** Key order and whitespace do not matter to AWS; this makes documents comparable. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** True when two policy documents say the same thing (JSON equal up to key order and spacing). */

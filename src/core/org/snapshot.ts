@@ -8,13 +8,12 @@
  * `org status` reads them all. Each starts as soon as its resource is seen. Calls run in
  * bounded pools; the client's rate limiter paces each operation.
  */
-import { createHash } from 'node:crypto';
 import { EstateError } from '../../errors.js';
 import type { Progress } from '../progress.js';
 import { limiter } from '../concurrency.js';
 import type { DesiredOrganization } from './desired.js';
 import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
-import { POLICY_PREFIX, canonicalJson } from './policies.js';
+import { POLICY_PREFIX } from './policies.js';
 import { checkManagementAccount } from './safety.js';
 
 export interface SnapshotOu {
@@ -304,27 +303,4 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
       .filter((c) => c.state === 'IN_PROGRESS')
       .sort((a, b) => byString(a.accountName, b.accountName) || byString(a.id, b.id)),
   };
-}
-
-/** sha256 of the canonical snapshot: a saved plan is applied only while this still matches. */
-export function snapshotDigest(snapshot: OrgSnapshot): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(snapshot)).digest('hex')}`;
-}
-
-/** Stops `apply --plan` when the organisation changed since the plan was computed. */
-export function assertSnapshotUnchanged(expectedDigest: string, fresh: OrgSnapshot): void {
-  const actual = snapshotDigest(fresh);
-  if (actual === expectedDigest) return;
-  throw new EstateError(
-    'the organisation changed since this plan was made; it would no longer do what it says',
-    {
-      code: 'PlanStale',
-      source: 'user',
-      details: { expected: expectedDigest, actual },
-      suggestions: [
-        'run `estate plan` again and review the new plan',
-        'or run `estate apply` without --plan',
-      ],
-    },
-  );
 }

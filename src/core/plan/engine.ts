@@ -3,9 +3,9 @@
  * order, passing typed outputs (account ids) forward. A scope narrows what runs to some
  * sections and accounts. The plan it returns is exactly what apply executes.
  */
-import { createHash } from 'node:crypto';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
+import { canonicalJson, digest } from './canonical.js';
 import type { Progress } from '../progress.js';
 import { Outputs, type EstateOutputs } from './outputs.js';
 import { FULL_SCOPE, checkScope, describeScope, isPartial, withinAccounts, type PlanScope } from './scope.js';
@@ -13,23 +13,7 @@ import type { ApplyContext, PlanSection, SectionContext } from './section.js';
 import type { ApplyResult, Change, ChangeResult, Plan } from './types.js';
 import { isActionable } from './types.js';
 
-/** Stable JSON: object keys sorted, so digests do not depend on insertion order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Map)
-      return Object.fromEntries([...v.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))));
-    if (v instanceof Set) return [...v].sort();
-    if (v && typeof v === 'object' && !Array.isArray(v))
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-      );
-    return v;
-  });
-}
-
-export function digest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-}
+export { canonicalJson, digest };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySection = PlanSection<any>;

@@ -5,6 +5,7 @@
  * plan is what a dry run prints and what `--yes` writes.
  */
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
+import { mandatoryValues } from '../../config/tags.js';
 import { settleConcurrent } from '../concurrency.js';
 import type { Progress } from '../progress.js';
 import { silentProgress } from '../progress.js';
@@ -26,18 +27,6 @@ export interface TagRepairPlan {
   readonly noValue: readonly string[];
   /** What the Tagging API could not show (visibilityNotes). */
   readonly notes: readonly string[];
-}
-
-/** The value estate.yaml gives each mandatory tag in this account. */
-export function mandatoryValues(
-  config: EstateConfig,
-  account: AccountConfig,
-): Record<string, string | undefined> {
-  const merged: Record<string, string> = {
-    ...(config.tags?.byKind?.[account.kind] ?? {}),
-    ...(account.tags ?? {}),
-  };
-  return Object.fromEntries((config.tags?.mandatory ?? []).map((m) => [m.key, merged[m.key] ?? m.default]));
 }
 
 /** Pure: the tags to add to each resource, by region. */

@@ -52,6 +52,9 @@ describe('estate blueprint synth', () => {
     expect(r.stdout).toMatch(/^alice-edge\s+us-east-1\s+\d+ resources\s+[\d.]+ KB$/m);
     expect(r.stdout).toContain(`wrote ${join(dir, 'assembly')} (7 stacks`);
     expect(r.stderr).toMatch(/synthesise alice/);
+    const again = await run(['alice', '--out', 'assembly']);
+    expect(again.stdout).toContain(`reused ${join(dir, 'assembly')} (7 stacks`);
+    expect(again.stderr).toMatch(/inputs unchanged, reusing/);
   });
 
   it('validates with the CloudFormation validator and cdk-nag (--validate)', async () => {

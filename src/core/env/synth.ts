@@ -20,11 +20,14 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
-import type { Progress } from '../core/progress.js';
-import { EstateError, userError } from '../errors.js';
-import { accountTags, environmentTarget, mergedSettings } from './environment.js';
-import { packageRoot, packageVersion, sampleApiCodePath } from './paths.js';
+import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
+import { canonicalJson } from '../plan/canonical.js';
+import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type TaskData } from '../io.js';
+import { EstateError, userError } from '../../errors.js';
+import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
+import type { Acknowledgement, Finding } from '../../blueprints/findings.js';
+import { blueprintsDir, sampleApiCodePath } from '../../blueprints/paths.js';
+import { packageRoot, packageVersion } from '../../package.js';
 
 export interface SynthOptions {
   /** Assembly folder. @default cdk.out/<env> under cwd */
@@ -39,7 +42,8 @@ export interface SynthOptions {
   readonly cwd?: string;
   /** Ignore a cached assembly. @default false */
   readonly force?: boolean;
-  readonly progress?: Progress;
+  /** Where the synthesis reports itself (task id `synth`). @default silent */
+  readonly io?: IoHost;
 }
 
 export interface StackSummary {
@@ -55,22 +59,6 @@ export interface StackSummary {
    * with the environment, but never delete it with the environment.
    */
   readonly shared?: true;
-}
-
-export interface Finding {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly message: string;
-  /** Construct paths of the offending resources. */
-  readonly paths: readonly string[];
-}
-
-export interface Acknowledgement {
-  readonly tool: 'cloudformation' | 'cdk-nag';
-  readonly rule: string;
-  readonly reason: string;
-  readonly paths: readonly string[];
 }
 
 /** A warning or error CDK attached to a construct (Annotations), as recorded in the assembly. */
@@ -139,7 +127,7 @@ export async function synthEnvironment(
   opts: SynthOptions,
 ): Promise<SynthResult> {
   const started = performance.now();
-  const progress = opts.progress ?? (() => {});
+  const io = opts.io ?? silentIoHost;
   const env = findEnvironment(config, envName);
   const cwd = opts.cwd ?? process.cwd();
   const outDir = resolve(cwd, opts.outDir ?? join('cdk.out', env.name));
@@ -159,16 +147,17 @@ export async function synthEnvironment(
   if (!opts.force) {
     const hit = readCache(outDir, key);
     if (hit && (!validate || hit.validation)) {
-      progress({ type: 'skip', id: 'synth', message: `inputs unchanged, reusing ${outDir}` });
+      const data: TaskData = { id: 'synth', title: `synthesise ${env.name}` };
+      await io.notify(ioMessage('warn', IO.TASK_SKIP, `inputs unchanged, reusing ${outDir}`, data));
       return result(true, hit);
     }
   }
 
-  progress({ type: 'start', id: 'synth', title: `synthesise ${env.name}` });
+  const task = await startTask(io, 'synth', `synthesise ${env.name}`);
   try {
-    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, progress }));
+    return result(false, await synthesise(config, env, { ...opts, outDir, validate, key, task }));
   } catch (error) {
-    progress({ type: 'fail', id: 'synth', message: (error as Error).message.split('\n')[0]! });
+    await task.fail((error as Error).message.split('\n')[0]!);
     throw error;
   }
 }
@@ -176,9 +165,9 @@ export async function synthEnvironment(
 async function synthesise(
   config: EstateConfig,
   env: EnvironmentConfig,
-  opts: SynthOptions & { outDir: string; validate: boolean; key: string; progress: Progress },
+  opts: SynthOptions & { outDir: string; validate: boolean; key: string; task: Task },
 ): Promise<Built> {
-  const { outDir, progress } = opts;
+  const { outDir, task } = opts;
   checkOutDir(outDir);
   // Built next to the target and moved into place only when complete: a failure leaves the
   // previous assembly (or nothing) where it was, never a half-written folder.
@@ -186,7 +175,7 @@ async function synthesise(
   try {
     const built = await build(config, env, { ...opts, staging });
     replaceDir(staging, outDir);
-    progress({ type: 'done', id: 'synth', message: `${built.stacks.length} stacks in ${outDir}` });
+    await task.done(`${built.stacks.length} stacks in ${outDir}`);
     return built;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -204,14 +193,14 @@ async function build(
     staging: string;
     validate: boolean;
     key: string;
-    progress: Progress;
+    task: Task;
   },
 ): Promise<Built> {
-  const { outDir, staging, validate, key, progress } = opts;
+  const { outDir, staging, validate, key, task } = opts;
   const [{ App, Validations }, cxapi, { composeEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/cx-api'),
-    import('./compose.js'),
+    import('../../blueprints/compose.js'),
   ]);
   const app = new App({
     outdir: staging,
@@ -232,11 +221,7 @@ async function build(
     },
   });
   if (validate) {
-    progress({
-      type: 'update',
-      id: 'synth',
-      message: 'validating (CloudFormation validator, cdk-nag AwsSolutions)',
-    });
+    await task.update('validating (CloudFormation validator, cdk-nag AwsSolutions)');
     const { AwsSolutionsChecks } = await import('cdk-nag');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
@@ -259,7 +244,7 @@ async function build(
   const annotations = annotationsOf(assembly);
   let validation: ValidationResult | undefined;
   if (validate) {
-    const { acknowledgementsOf } = await import('./nag.js');
+    const { acknowledgementsOf } = await import('../../blueprints/nag.js');
     const report = readValidationReport(join(staging, cxapi.VALIDATION_REPORT_FILE));
     validation = {
       ...report,
@@ -316,7 +301,7 @@ export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
  * sha256 over everything that shapes the assembly: the environment (with its merged blueprint
  * settings and target), the organisation fields the blueprints read, the account's mandatory
  * tags, the environments sharing the account's Bedrock logging stack, estate's and aws-cdk-lib's
- * versions, the blueprint source files, and the contents of the Lambda code and build folders.
+ * versions, the blueprint and synth source files, and the contents of the Lambda code and build folders.
  */
 export function cacheKey(
   config: EstateConfig,
@@ -335,7 +320,7 @@ export function cacheKey(
 
   const h = createHash('sha256');
   h.update(
-    stableJson({
+    canonicalJson({
       format: CACHE_FORMAT,
       estate: packageVersion(),
       cdk: dependencyVersion('aws-cdk-lib'),
@@ -358,13 +343,23 @@ export function cacheKey(
         })),
     }),
   );
-  h.update('\0sources\0');
-  hashTree(h, dirname(fileURLToPath(import.meta.url)));
+  for (const dir of assemblySources()) {
+    h.update(`\0sources\0${basename(dir)}\0`);
+    hashTree(h, dir);
+  }
   for (const [name, dir] of Object.entries(folders)) {
     h.update(`\0${name}\0`);
     if (existsSync(dir)) hashTree(h, dir);
   }
   return h.digest('hex');
+}
+
+/**
+ * The source folders an assembly is built from: the blueprints, and this engine (it sets the
+ * app's context). An estate built from changed sources never reuses an older assembly.
+ */
+export function assemblySources(): string[] {
+  return [blueprintsDir(), dirname(fileURLToPath(import.meta.url))];
 }
 
 function hashTree(h: ReturnType<typeof createHash>, root: string): void {
@@ -382,16 +377,6 @@ function hashTree(h: ReturnType<typeof createHash>, root: string): void {
     }
   };
   walk(root);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
 }
 
 const versions = new Map<string, string>();

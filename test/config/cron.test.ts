@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, matches, nextRun, parseCron } from '../../../src/core/schedule/cron.js';
+import { cronProblem, matches, nextRun, parseCron } from '../../src/config/cron.js';
 
 describe('cron', () => {
   it('parses names, ranges, steps and lists', () => {

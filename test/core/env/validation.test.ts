@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readValidationReport, synthEnvironment, type SynthResult } from '../../src/blueprints/synth.js';
-import { buildDir, estate } from './_helpers.js';
+import { readValidationReport, synthEnvironment, type SynthResult } from '../../../src/core/env/synth.js';
+import { buildDir, estate } from '../../blueprints/_helpers.js';
 
 // Given every blueprint in a prod Lambda environment (custom domain, API fronted, upload) and a
 // dev EKS environment, synthesised with `--validate`: the CloudFormation validator bundled with

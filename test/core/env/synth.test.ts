@@ -1,18 +1,21 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleApiCodePath } from '../../src/blueprints/paths.js';
+import { sampleApiCodePath } from '../../../src/blueprints/paths.js';
 import {
   annotationLines,
   annotationsOf,
+  assemblySources,
   cacheKey,
   summaryLines,
   synthEnvironment,
   type SynthResult,
-} from '../../src/blueprints/synth.js';
-import type { EstateConfig } from '../../src/config/schema.js';
-import { estate } from './_helpers.js';
+} from '../../../src/core/env/synth.js';
+import type { EstateConfig } from '../../../src/config/schema.js';
+import { IO, type IoHost, type IoMessage } from '../../../src/core/io.js';
+import { estate } from '../../blueprints/_helpers.js';
 
 /** A config folder with its own copy of the sample handler, so a test can edit the code. */
 function project(memoryMb = 256): { config: EstateConfig; configDir: string } {
@@ -38,9 +41,14 @@ const { config, configDir } = project();
 const cwd = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
 let first: SynthResult;
 let second: SynthResult;
+const heard: IoMessage[][] = [[], []];
+const recorder = (messages: IoMessage[]): IoHost => ({
+  notify: async (m) => void messages.push(m),
+  requestResponse: async (r) => r.defaultResponse,
+});
 beforeAll(async () => {
-  first = await synthEnvironment(config, 'dev', { configDir, cwd });
-  second = await synthEnvironment(config, 'dev', { configDir, cwd });
+  first = await synthEnvironment(config, 'dev', { configDir, cwd, io: recorder(heard[0]!) });
+  second = await synthEnvironment(config, 'dev', { configDir, cwd, io: recorder(heard[1]!) });
 });
 
 describe('synthEnvironment', () => {
@@ -81,6 +89,18 @@ describe('synthEnvironment', () => {
     expect(second.stacks).toEqual(first.stacks);
   });
 
+  it('reports itself through the interaction port: a task when it builds, a skip when it reuses', () => {
+    const said = (messages: IoMessage[]) =>
+      messages.map((m) => [m.code, (m.data as { id: string }).id, m.message]);
+    expect(said(heard[0]!)).toEqual([
+      [IO.TASK_START, 'synth', 'synthesise dev'],
+      [IO.TASK_DONE, 'synth', `7 stacks in ${first.assemblyDir}`],
+    ]);
+    expect(said(heard[1]!)).toEqual([
+      [IO.TASK_SKIP, 'synth', `inputs unchanged, reusing ${first.assemblyDir}`],
+    ]);
+  });
+
   it('synthesises again when a setting changes', async () => {
     const changed = project(512);
     cpSync(join(configDir, 'api'), join(changed.configDir, 'api'), { recursive: true });
@@ -117,6 +137,12 @@ describe('synthEnvironment', () => {
     expect(cacheKey(shared, env, { configDir })).not.toBe(before);
   });
 
+  it('keys on the blueprint sources and on the synth engine itself, wherever the engine lives', () => {
+    const blueprints = dirname(fileURLToPath(new URL('../../../src/blueprints/compose.ts', import.meta.url)));
+    const engine = dirname(fileURLToPath(new URL('../../../src/core/env/synth.ts', import.meta.url)));
+    expect(assemblySources()).toEqual([blueprints, engine]);
+  });
+
   it('keys on the account the stacks are bound to', () => {
     const env = config.environments[0]!;
     expect(cacheKey(config, env, { configDir, accountIds: { 'dev-acct': '111122223333' } })).not.toBe(
@@ -133,9 +159,12 @@ describe('synthEnvironment', () => {
   it('fails rather than clear a folder that holds no cloud assembly', async () => {
     const out = mkdtempSync(join(tmpdir(), 'estate-out-'));
     mkdirSync(join(out, 'src'));
-    await expect(synthEnvironment(config, 'dev', { configDir, outDir: out })).rejects.toThrow(
-      /refusing to overwrite/,
-    );
+    const messages: IoMessage[] = [];
+    await expect(
+      synthEnvironment(config, 'dev', { configDir, outDir: out, io: recorder(messages) }),
+    ).rejects.toThrow(/refusing to overwrite/);
+    expect(messages.map((m) => m.code)).toEqual([IO.TASK_START, IO.TASK_FAIL]);
+    expect(messages[1]!.message).toMatch(/refusing to overwrite/);
     expect(existsSync(join(out, 'src'))).toBe(true);
   });
 
