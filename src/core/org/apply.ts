@@ -137,17 +137,7 @@ function organizationHandlers(
 ): ChangeHandlers {
   const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
-  const resolve = (ref: Ref): string => {
-    if ('id' in ref) return ref.id;
-    const value = outputs.get(ref.ref)?.[ref.key];
-    if (!value) {
-      throw new EstateError(`${ref.ref} produced no ${ref.key}`, {
-        code: 'UnresolvedReference',
-        source: 'internal',
-      });
-    }
-    return value;
-  };
+  const resolve = referenceResolver(outputs);
   const creator = accountCreator(port, {
     sleep,
     now,
@@ -221,6 +211,34 @@ function organizationHandlers(
       });
       return undefined;
     },
+    ...policyHandlers(port, resolve, sleep, options.policyTypePollMs ?? 1_000),
+  };
+}
+
+/** Ids produced earlier in the run (or a previous call sharing its state) for `{ ref, key }`. */
+function referenceResolver(outputs: ReadonlyMap<string, Record<string, string>>) {
+  return (ref: Ref): string => {
+    if ('id' in ref) return ref.id;
+    const value = outputs.get(ref.ref)?.[ref.key];
+    if (!value) {
+      throw new EstateError(`${ref.ref} produced no ${ref.key}`, {
+        code: 'UnresolvedReference',
+        source: 'internal',
+      });
+    }
+    return value;
+  };
+}
+
+/** Policies and their attachments. */
+function policyHandlers(
+  port: OrganizationsPort,
+  resolve: (ref: Ref) => string,
+  sleep: (ms: number) => Promise<void>,
+  attachRetryMs: number,
+): ChangeHandlers {
+  const payload = <T>(change: Change) => change.payload as unknown as T;
+  return {
     'policy/create': async (change) => {
       const p = payload<PolicyCreatePayload>(change);
       const policy = await port.createPolicy(p);
@@ -256,7 +274,7 @@ function organizationHandlers(
         targetId: resolve(p.target),
         label: `${p.policyName} to ${p.targetLabel}`,
       };
-      await attachWhenTypeEnabled(port, sleep, options.policyTypePollMs ?? 1_000, input);
+      await attachWhenTypeEnabled(port, sleep, attachRetryMs, input);
       return undefined;
     },
     'policy-attachment/detach': async (change) => {
