@@ -69,9 +69,9 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     const result = await trackProgress(
       this.mode,
       steps,
-      (progress) =>
+      (io) =>
         applyEstate(computed.loaded.config, computed.sections.list, computed, {
-          progress,
+          io,
           concurrency: this.flags.concurrency,
         }),
       process.stderr,

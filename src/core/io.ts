@@ -45,7 +45,28 @@ export const IO = {
   TASK_FAIL: 'ESTATE_E0103',
   /** It was skipped (a dependency failed, nothing to do). data: TaskData. */
   TASK_SKIP: 'ESTATE_W0104',
+  /** Apply these changes? data: ConfirmData; answer: true, false, or undefined (no answer). */
+  CONFIRM_APPLY: 'ESTATE_I0200',
+  /** Type the organisation name to delete OUs. data: ConfirmData; answer: the text, or undefined. */
+  CONFIRM_PRUNE: 'ESTATE_I0201',
 } as const;
+
+/**
+ * What a host needs to answer a confirmation: how to ask (yes/no or typed text) and the flag
+ * that answers it without asking, which a refusal for want of an answer names.
+ */
+export interface ConfirmData {
+  readonly kind: 'confirm' | 'text';
+  /** e.g. `--yes`, `--confirm-prune acme`. */
+  readonly flag: string;
+  /** What the answer is, for the error: 'confirmation to apply these changes'. */
+  readonly what: string;
+}
+
+/** A request stamped now. */
+export function ioRequest<T, U>(code: string, message: string, data: T, defaultResponse: U): IoRequest<T, U> {
+  return { time: new Date(), level: 'info', code, message, data, defaultResponse };
+}
 
 export interface TaskData {
   /** Stable id of the unit of work within a run (a change address, a stack name). */

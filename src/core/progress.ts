@@ -1,8 +1,8 @@
 /**
- * How core reports progress without knowing about terminals: the CLI turns these events
- * into listr2 tasks (TTY), plain lines (CI) or nothing (--json).
+ * The progress callback core used before the interaction port (core/io.ts). Only
+ * src/blueprints/synth.ts still takes one; delete this file once it speaks IoHost.
  */
-import { IO, type IoHost, type TaskData } from './io.js';
+import { IO, ioMessage, type IoHost, type TaskData } from './io.js';
 
 export type ProgressEvent =
   | { readonly type: 'start'; readonly id: string; readonly title: string }
@@ -16,27 +16,23 @@ export type Progress = (event: ProgressEvent) => void;
 export const silentProgress: Progress = () => {};
 
 /**
- * Bridges the interaction port to a progress callback while callers move over to IoHost:
- * task messages (IO.TASK_*) become the matching events, everything else is dropped.
+ * Shim while src/blueprints/synth.ts still reports through a Progress callback (it moves to
+ * core/env and speaks IoHost directly): its events become task messages on the host.
  */
-export function progressIoHost(progress: Progress): IoHost {
-  return {
-    notify: async (message) => {
-      const id = (message.data as TaskData | undefined)?.id;
-      if (id === undefined) return;
-      switch (message.code) {
-        case IO.TASK_START:
-          return progress({ type: 'start', id, title: message.message });
-        case IO.TASK_UPDATE:
-          return progress({ type: 'update', id, message: message.message });
-        case IO.TASK_DONE:
-          return progress({ type: 'done', id });
-        case IO.TASK_FAIL:
-          return progress({ type: 'fail', id, message: message.message });
-        case IO.TASK_SKIP:
-          return progress({ type: 'skip', id, message: message.message });
-      }
-    },
-    requestResponse: async (request) => request.defaultResponse,
+export function progressToIo(io: IoHost): Progress {
+  return (event) => {
+    const data: TaskData = { id: event.id };
+    switch (event.type) {
+      case 'start':
+        return void io.notify(ioMessage('info', IO.TASK_START, event.title, { ...data, title: event.title }));
+      case 'update':
+        return void io.notify(ioMessage('info', IO.TASK_UPDATE, event.message, data));
+      case 'done':
+        return void io.notify(ioMessage('info', IO.TASK_DONE, event.message ?? '', data));
+      case 'fail':
+        return void io.notify(ioMessage('error', IO.TASK_FAIL, event.message, data));
+      case 'skip':
+        return void io.notify(ioMessage('warn', IO.TASK_SKIP, event.message, data));
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
+import { progressToIo } from '../../core/progress.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
 import type { SynthResult } from '../../blueprints/synth.js';
 
@@ -29,13 +30,13 @@ CDK's own warnings and errors (annotations) are listed with their construct path
     const { config, dir } = loaded;
     const { synthEnvironment, summaryLines, annotationLines } = await import('../../blueprints/synth.js');
     const env = this.args.env;
-    const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
+    const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (io) =>
       synthEnvironment(config, env, {
         configDir: dir,
         outDir: this.flags.out,
         validate: this.flags.validate,
         force: this.flags.force,
-        progress,
+        progress: progressToIo(io),
       }),
     );
     // CDK error annotations fail a deploy: report them as a failure now.

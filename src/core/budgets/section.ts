@@ -16,7 +16,6 @@ import {
   executeChanges,
   newExecutionState,
 } from '../plan/execute.js';
-import { progressIoHost } from '../progress.js';
 import { costExplorerBill } from '../cost/cache.js';
 import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
 import type { Change, ChangeResult } from '../plan/types.js';
@@ -356,7 +355,7 @@ export async function applyBudgetChanges(
   for (const c of mine) if (phase(c) < 0) execution.statuses.set(c.address, 'skipped');
   const applied = await executeChanges(known, {
     state: execution,
-    io: progressIoHost(context.progress),
+    io: context.io,
     handlers: budgetHandlers(deps, state),
     concurrency: context.concurrency,
     after: previous,

@@ -14,14 +14,13 @@
  */
 import { EstateError, isEstateError } from '../../errors.js';
 import { type ApplyResult, type Change, isActionable } from '../plan/types.js';
-import type { IoHost } from '../io.js';
+import { type IoHost, silentIoHost } from '../io.js';
 import {
   type ChangeHandlers,
   executeChanges,
   newExecutionState,
   type ExecutionState,
 } from '../plan/execute.js';
-import { type Progress, progressIoHost } from '../progress.js';
 import { accountCreator, CREATION_NOT_STARTED } from './account-creation.js';
 import {
   ADDRESS,
@@ -56,8 +55,6 @@ const ATTACH_ATTEMPTS = 6;
 export interface ApplyOrganizationOptions {
   /** Where the run reports each change. @default silent */
   readonly io?: IoHost;
-  /** @deprecated pass `io`; kept while callers move over. */
-  readonly progress?: Progress;
   /** Changes applied at once, account creations aside. @default 8 */
   readonly concurrency?: number;
   /** Account creations in flight at once (capped at 5). @default 5 */
@@ -112,7 +109,7 @@ export async function applyOrganizationPlan(
   }
   const state = options.state ?? newApplyState();
   const results = await executeChanges(selected, {
-    io: options.io ?? progressIoHost(options.progress ?? (() => {})),
+    io: options.io ?? silentIoHost,
     handlers: organizationHandlers(port, state.outputs, options),
     concurrency: options.concurrency ?? 8,
     // How many creations run at once; AWS's five slots are counted live by the creator.

@@ -94,7 +94,7 @@ export function organizationSections(
       if (name === SECTION_ORGANIZATION) state = newApplyState();
       const result = await applyOrganizationPlan({ changes }, deps.port, {
         ...deps.apply,
-        progress: context.progress,
+        io: context.io,
         concurrency: context.concurrency,
         state,
         onAccountCreated: context.recordAccountId,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
-import type { Progress } from '../progress.js';
+import type { IoHost } from '../io.js';
 import type { ApplyContext, PlanSection, SectionContext } from './section.js';
 import type { ApplyResult, Change, ChangeResult, Plan } from './types.js';
 import { isActionable } from './types.js';
@@ -127,7 +127,7 @@ export async function planEstate(
 }
 
 export interface ApplyOptions {
-  readonly progress: Progress;
+  readonly io: IoHost;
   readonly concurrency: number;
 }
 
@@ -161,7 +161,7 @@ export async function applyEstate(
       config,
       accountIds,
       offline: false,
-      progress: options.progress,
+      io: options.io,
       concurrency: options.concurrency,
       recordAccountId: (name, id) => accountIds.set(name, id),
     };

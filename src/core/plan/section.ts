@@ -5,7 +5,7 @@
  * the account ids earlier ones produced (a budget for an account created a moment ago).
  */
 import type { EstateConfig } from '../../config/schema.js';
-import type { Progress } from '../progress.js';
+import type { IoHost } from '../io.js';
 import type { Change, ChangeResult } from './types.js';
 
 export interface SectionContext {
@@ -17,7 +17,8 @@ export interface SectionContext {
 }
 
 export interface ApplyContext extends SectionContext {
-  readonly progress: Progress;
+  /** Where changes report themselves (and questions go). */
+  readonly io: IoHost;
   readonly concurrency: number;
   /** Lets a section record ids it created (account ids after CreateAccount). */
   readonly recordAccountId: (name: string, id: string) => void;

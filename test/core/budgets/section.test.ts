@@ -11,7 +11,7 @@ import { enforcementPolicyOver } from '../../../src/core/budgets/enforcement-pol
 import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js';
 import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js';
 import { budgetsSection } from '../../../src/core/budgets/section.js';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
 import { FakeIam } from '../../_helpers/fake-iam.js';
 import { AwsActionRoles } from '../../../src/aws/iam.js';
@@ -98,11 +98,12 @@ async function run(
   const changes = r.section.plan(snapshot, planContext);
   const notes = r.section.notes!(snapshot, changes, planContext);
   options.between?.();
-  const events: ProgressEvent[] = [];
+  const io = recordingIoHost();
+  const events = io.events;
   const results = await r.section.apply(changes, {
     ...planContext,
     accountIds: options.applyIds ?? r.ids,
-    progress: (e) => events.push(e),
+    io,
     concurrency: 4,
     recordAccountId: () => {},
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { silentIoHost } from '../../../src/core/io.js';
 import { organizationSections } from '../../../src/core/org/section.js';
 import type { ApplyContext, SectionContext } from '../../../src/core/plan/section.js';
 import type { Change, ChangeResult } from '../../../src/core/plan/types.js';
@@ -33,7 +34,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
   const recorded: string[] = [];
   const applyContext: ApplyContext = {
     ...context,
-    progress: () => {},
+    io: silentIoHost,
     concurrency: 8,
     recordAccountId: (name, id) => {
       recorded.push(name);

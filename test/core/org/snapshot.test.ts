@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import {
   assertSnapshotUnchanged,
   EMPTY_SNAPSHOT,
@@ -127,8 +127,9 @@ describe('readSnapshot', () => {
   });
 
   it('reports progress as one task', async () => {
-    const events: ProgressEvent[] = [];
-    await readSnapshot(portOver(bigOrg(3, 1)), { progress: (e) => events.push(e) });
+    const io = recordingIoHost();
+    const events = io.events;
+    await readSnapshot(portOver(bigOrg(3, 1)), { io });
     expect(events.map((e) => e.type)).toEqual(['start', 'done']);
     expect(events[1]).toMatchObject({ message: '4 accounts in 1 OUs' });
   });
