@@ -45,6 +45,8 @@ export const IO = {
   TASK_FAIL: 'ESTATE_E0103',
   /** It was skipped (a dependency failed, nothing to do). data: TaskData. */
   TASK_SKIP: 'ESTATE_W0104',
+  /** A plan section starts reading the live estate. data: { section } */
+  SECTION_PLAN: 'ESTATE_I0110',
   /** Apply these changes? data: ConfirmData; answer: true, false, or undefined (no answer). */
   CONFIRM_APPLY: 'ESTATE_I0200',
   /** Type the organisation name to delete OUs. data: ConfirmData; answer: the text, or undefined. */
