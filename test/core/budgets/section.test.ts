@@ -206,6 +206,50 @@ describe('budgets section against behavioural fakes', () => {
     expect(await replan(r, config)).toEqual([]);
   });
 
+  it('Given an empty estate, When applied, Then each kind starts only after the kinds it needs finished: tags, the SCP, the role, budgets, then the action', async () => {
+    const r = rig();
+    const { events } = await run(r, estate(ENFORCED));
+    const kinds = events
+      .filter((e) => e.type === 'start' || e.type === 'done')
+      .map((e) => `${e.type} ${e.id.split(':')[0]}`)
+      .filter((line, i, all) => line !== all[i - 1]);
+    expect(kinds).toEqual([
+      'start cost-allocation-tag',
+      'done cost-allocation-tag',
+      'start budget-scp',
+      'done budget-scp',
+      'start budget-action-role',
+      'done budget-action-role',
+      'start budget',
+      'done budget',
+      'start budget-action',
+      'done budget-action',
+    ]);
+  });
+
+  it('Given the cost allocation tag cannot be activated yet, When applied, Then it fails alone: the later phases still run', async () => {
+    const r = rig();
+    r.tags.status.delete('estate:env');
+    const config = estate(ENFORCED);
+    const context = { config, accountIds: r.ids, offline: false };
+    const snapshot = await r.section.read(context);
+    // Planned while the key was listed, so the activation is in the plan.
+    const changes = r.section.plan(
+      { ...snapshot, costAllocationTags: [{ key: 'estate:env', status: 'Inactive', type: 'UserDefined' }] },
+      context,
+    );
+    const results = await r.section.apply(changes, {
+      ...context,
+      io: recordingIoHost(),
+      concurrency: 4,
+      recordAccountId: () => {},
+    });
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([
+      expect.objectContaining({ address: 'cost-allocation-tag:estate:env', status: 'failed' }),
+    ]);
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')).toBeDefined();
+  });
+
   it('Given an applied estate, When thresholds, subscribers and amounts change, Then apply converges and the next plan is empty', async () => {
     const r = rig();
     await run(r, estate(ENFORCED));
