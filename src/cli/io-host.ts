@@ -4,47 +4,9 @@
  * (never waiting in CI). Messages go to stderr, or nowhere under --json; task messages are
  * rendered by trackProgress (listr2 on a terminal, plain lines in CI).
  */
-import {
-  IO,
-  type ConfirmData,
-  type IoHost,
-  type IoMessage,
-  type IoRequest,
-  type TaskData,
-} from '../core/io.js';
+import { taskEvent, type ConfirmData, type IoHost, type IoRequest } from '../core/io.js';
 import type { OutputMode } from './output.js';
 import { inquirer } from './prompts.js';
-
-/** A task message as the renderers fold it. */
-export type TaskEvent =
-  | { readonly type: 'start'; readonly id: string; readonly title: string }
-  | { readonly type: 'update'; readonly id: string; readonly message: string }
-  | { readonly type: 'done'; readonly id: string; readonly message?: string }
-  | { readonly type: 'fail'; readonly id: string; readonly message: string }
-  | { readonly type: 'skip'; readonly id: string; readonly message: string };
-
-/** The task event a message carries, if it is one (IO.TASK_*). */
-export function taskEvent(message: IoMessage): TaskEvent | undefined {
-  const data = message.data as TaskData | undefined;
-  if (!data?.id) return undefined;
-  const { id } = data;
-  switch (message.code) {
-    case IO.TASK_START:
-      return { type: 'start', id, title: message.message };
-    case IO.TASK_UPDATE:
-      return { type: 'update', id, message: message.message };
-    case IO.TASK_DONE:
-      // A task that ends with nothing to add repeats its title: the line already shows it.
-      return message.message && message.message !== data.title
-        ? { type: 'done', id, message: message.message }
-        : { type: 'done', id };
-    case IO.TASK_FAIL:
-      return { type: 'fail', id, message: message.message };
-    case IO.TASK_SKIP:
-      return { type: 'skip', id, message: message.message };
-  }
-  return undefined;
-}
 
 export interface AnswerOptions {
   /** A person can be asked (a terminal, not CI, not --json). */

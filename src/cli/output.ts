@@ -3,8 +3,8 @@
  * stderr: animated listr2 on a terminal, plain lines in CI, nothing with --json.
  */
 import type { Change, ChangeResult } from '../core/plan/types.js';
-import type { IoHost } from '../core/io.js';
-import { cliIoHost, taskEvent, type TaskEvent } from './io-host.js';
+import { taskEvent, type IoHost, type TaskEvent } from '../core/io.js';
+import { cliIoHost } from './io-host.js';
 
 export type OutputMode = 'interactive' | 'plain' | 'json';
 

@@ -77,6 +77,37 @@ export interface TaskData {
   readonly title?: string;
 }
 
+/** A task message folded into what a renderer shows: the kind of step, its id and its words. */
+export type TaskEvent =
+  | { readonly type: 'start'; readonly id: string; readonly title: string }
+  | { readonly type: 'update'; readonly id: string; readonly message: string }
+  | { readonly type: 'done'; readonly id: string; readonly message?: string }
+  | { readonly type: 'fail'; readonly id: string; readonly message: string }
+  | { readonly type: 'skip'; readonly id: string; readonly message: string };
+
+/** The task event a message carries, if it is one (IO.TASK_*). */
+export function taskEvent(message: IoMessage): TaskEvent | undefined {
+  const data = message.data as TaskData | undefined;
+  if (!data?.id) return undefined;
+  const { id } = data;
+  switch (message.code) {
+    case IO.TASK_START:
+      return { type: 'start', id, title: message.message };
+    case IO.TASK_UPDATE:
+      return { type: 'update', id, message: message.message };
+    case IO.TASK_DONE:
+      // A task that ends with nothing to add repeats its title: the line already shows it.
+      return message.message && message.message !== data.title
+        ? { type: 'done', id, message: message.message }
+        : { type: 'done', id };
+    case IO.TASK_FAIL:
+      return { type: 'fail', id, message: message.message };
+    case IO.TASK_SKIP:
+      return { type: 'skip', id, message: message.message };
+  }
+  return undefined;
+}
+
 /** A host that says nothing and takes every default answer. */
 export const silentIoHost: IoHost = {
   notify: async () => {},

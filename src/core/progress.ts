@@ -2,14 +2,9 @@
  * The progress callback core used before the interaction port (core/io.ts). Only
  * src/blueprints/synth.ts still takes one; delete this file once it speaks IoHost.
  */
-import { IO, ioMessage, type IoHost, type TaskData } from './io.js';
+import { IO, ioMessage, type IoHost, type TaskData, type TaskEvent } from './io.js';
 
-export type ProgressEvent =
-  | { readonly type: 'start'; readonly id: string; readonly title: string }
-  | { readonly type: 'update'; readonly id: string; readonly message: string }
-  | { readonly type: 'done'; readonly id: string; readonly message?: string }
-  | { readonly type: 'fail'; readonly id: string; readonly message: string }
-  | { readonly type: 'skip'; readonly id: string; readonly message: string };
+export type ProgressEvent = TaskEvent;
 
 export type Progress = (event: ProgressEvent) => void;
 
