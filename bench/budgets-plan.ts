@@ -15,6 +15,7 @@
 import { AwsBudgets } from '../src/aws/budgets.js';
 import { AwsClients } from '../src/aws/clients.js';
 import { DEFAULT_RATE } from '../src/aws/rate-limit.js';
+import { silentIoHost } from '../src/core/io.js';
 import { configSchema, type EstateConfig } from '../src/config/schema.js';
 import { enforcementPolicyOver } from '../src/core/budgets/enforcement-policy.js';
 import { budgetsSection } from '../src/core/budgets/section.js';
@@ -76,7 +77,7 @@ async function setUp(accounts: number) {
   const changes = quick.plan(await quick.read(context), context);
   await quick.apply(changes, {
     ...context,
-    progress: () => {},
+    io: silentIoHost,
     concurrency: 16,
     record: { accountCreated: () => {} },
   });

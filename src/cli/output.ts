@@ -3,7 +3,8 @@
  * stderr: animated listr2 on a terminal, plain lines in CI, nothing with --json.
  */
 import type { Change, ChangeResult } from '../core/plan/types.js';
-import type { Progress, ProgressEvent } from '../core/progress.js';
+import { taskEvent, type IoHost, type TaskEvent } from '../core/io.js';
+import { cliIoHost } from './io-host.js';
 
 export type OutputMode = 'interactive' | 'plain' | 'json';
 
@@ -78,7 +79,7 @@ export class ProgressBoard {
   }
 
   /** Folds one event in; for an end event, returns how long the change ran (ms). */
-  record(event: ProgressEvent): number | undefined {
+  record(event: TaskEvent): number | undefined {
     const entry = this.running.get(event.id);
     if (event.type === 'start') {
       this.running.set(event.id, { title: event.title ?? this.titleOf(event.id), since: this.now() });
@@ -118,26 +119,38 @@ export class ProgressBoard {
 }
 
 /**
- * Runs `work` while rendering its progress events: on a terminal one listr2 task whose
+ * Runs `work` with an IoHost that renders its tasks: on a terminal one listr2 task whose
  * lines are the changes in flight (finished ones leave the list and count in the title);
- * in plain mode a line when each change starts and when it ends, with how long it took.
+ * in plain mode a line when each change starts and when it ends, with how long it took;
+ * under --json nothing. Other messages and every request go to `base`.
  */
 export async function trackProgress<T>(
   mode: OutputMode,
   steps: readonly TrackedStep[],
-  work: (progress: Progress) => Promise<T>,
+  work: (io: IoHost) => Promise<T>,
   stderr: NodeJS.WritableStream = process.stderr,
   wording: ProgressWording = { running: 'Running', finished: 'Ran', noun: 'step' },
+  base: IoHost = cliIoHost(mode, { interactive: false }, stderr),
 ): Promise<T> {
-  if (mode === 'json' || steps.length === 0) return work(() => {});
+  const tracking = (onTask: (event: TaskEvent) => void): IoHost => ({
+    notify: async (message) => {
+      const event = taskEvent(message);
+      if (event) onTask(event);
+      else await base.notify(message);
+    },
+    requestResponse: (request) => base.requestResponse(request),
+  });
+  if (mode === 'json' || steps.length === 0) return work(tracking(() => {}));
   const board = new ProgressBoard(new Map(steps.map((s) => [s.id, s.title])));
   if (mode === 'plain')
-    return work((event) => {
-      const title = board.titleOf(event.id);
-      const took = board.record(event);
-      stderr.write(`${plainLine(event, title, took)}\n`);
-    });
-  return listrProgress(board, work, wording);
+    return work(
+      tracking((event) => {
+        const title = board.titleOf(event.id);
+        const took = board.record(event);
+        stderr.write(`${plainLine(event, title, took)}\n`);
+      }),
+    );
+  return listrProgress(board, (onTask) => work(tracking(onTask)), wording);
 }
 
 /** How the terminal view names the work: "Applying 12 changes", then "Applied 12 changes". */
@@ -147,7 +160,7 @@ export interface ProgressWording {
   readonly noun: string;
 }
 
-const SYMBOL: Record<ProgressEvent['type'], string> = {
+const SYMBOL: Record<TaskEvent['type'], string> = {
   start: '…',
   update: '·',
   done: '✔',
@@ -155,7 +168,7 @@ const SYMBOL: Record<ProgressEvent['type'], string> = {
   skip: '↓',
 };
 
-function plainLine(event: ProgressEvent, title: string, took: number | undefined): string {
+function plainLine(event: TaskEvent, title: string, took: number | undefined): string {
   if (event.type === 'start') return `${SYMBOL.start} ${event.title ?? title}`;
   const message = 'message' in event && event.message ? `: ${event.message}` : '';
   const elapsed = took === undefined ? '' : ` (${formatElapsed(took)})`;
@@ -164,7 +177,7 @@ function plainLine(event: ProgressEvent, title: string, took: number | undefined
 
 async function listrProgress<T>(
   board: ProgressBoard,
-  work: (progress: Progress) => Promise<T>,
+  work: (onTask: (event: TaskEvent) => void) => Promise<T>,
   wording: ProgressWording,
 ): Promise<T> {
   const { Listr, ListrLogger, ProcessOutput } = await import('listr2');

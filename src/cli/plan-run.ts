@@ -1,14 +1,17 @@
 /**
  * What `plan` and `apply` share: load the config, build the sections (with AWS clients, or
- * none offline), check the caller, and run the planner with progress on stderr.
+ * none offline), check the caller, and run the planner, saying which section it reads
+ * through the output mode's IoHost (stderr, nothing under --json).
  */
 import { Flags } from '@oclif/core';
 import { loadCheckedConfig } from '../config/load-checked.js';
 import type { LoadedConfig } from '../config/loader.js';
 import { planEstate, type PlanRun } from '../core/plan/engine.js';
 import type { AwsClients } from '../aws/clients.js';
+import { IO, ioMessage } from '../core/io.js';
 import type { PlanScope } from '../core/plan/scope.js';
 import { awsClientsFor } from './aws-context.js';
+import { cliIoHost } from './io-host.js';
 import { planSections, type Sections } from './wiring.js';
 import type { OutputMode } from './output.js';
 
@@ -63,13 +66,13 @@ export async function computePlan(
     prune: Boolean(flags.prune),
     concurrency: flags.concurrency,
   });
-  const say = (text: string) => {
-    if (mode !== 'json') process.stderr.write(`${text}\n`);
-  };
+  const io = cliIoHost(mode, { interactive: false });
   const run = await planEstate(loaded.config, sections.list, {
     offline,
     scope,
-    onSection: offline ? undefined : (name) => say(`planning ${name}…`),
+    onSection: offline
+      ? undefined
+      : (name) => void io.notify(ioMessage('info', IO.SECTION_PLAN, `planning ${name}…`, { section: name })),
   });
   return { ...run, loaded, sections, clients };
 }

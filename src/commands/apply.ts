@@ -3,11 +3,13 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { applySummary, trackProgress } from '../cli/output.js';
 import { computePlan, scopeFlags, scopeFromFlags } from '../cli/plan-run.js';
-import { inquirer } from '../cli/prompts.js';
+import { cliIoHost } from '../cli/io-host.js';
 import { renderApplyResult, renderPlan, summaryLine } from '../cli/render-plan.js';
+import { IO } from '../core/io.js';
+import { confirmApply } from '../core/plan/confirm.js';
 import { applyEstate, assertPlanCurrent } from '../core/plan/engine.js';
 import { isActionable, type ApplyResult, type Plan } from '../core/plan/types.js';
-import { EstateError, missingFlag, userError } from '../errors.js';
+import { userError } from '../errors.js';
 
 export interface ApplyOutput {
   readonly plan: Plan;
@@ -66,20 +68,33 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
       this.log(`Dry run: ${summaryLine(plan.changes)} Nothing was changed.`);
       return { plan, dryRun: true, applied: false };
     }
-    await this.confirm(plan, computed.loaded.config.organization.name);
+    // Flags answer first; a person at a terminal is asked; otherwise the safe default stops the run.
+    const io = cliIoHost(this.mode, {
+      interactive: this.interactive,
+      answers: {
+        [IO.CONFIRM_APPLY]: this.flags.yes ? true : undefined,
+        [IO.CONFIRM_PRUNE]: this.flags['confirm-prune'],
+      },
+    });
+    await confirmApply(io, {
+      plan,
+      organizationName: computed.loaded.config.organization.name,
+      summary: summaryLine(plan.changes),
+    });
 
     const steps = actionable.map((c) => ({ id: c.address, title: c.summary }));
     const started = Date.now();
     const result = await trackProgress(
       this.mode,
       steps,
-      (progress) =>
+      (io) =>
         applyEstate(computed.loaded.config, computed.sections.list, computed, {
-          progress,
+          io,
           concurrency: this.flags.concurrency,
         }),
       process.stderr,
       { running: 'Applying', finished: 'Applied', noun: 'change' },
+      io,
     );
     const elapsedMs = Date.now() - started;
     const summary = applySummary(plan.changes, result.results, elapsedMs);
@@ -89,39 +104,6 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     }
     if (!result.ok) this.partialFailure();
     return { plan, dryRun: false, applied: true, result, summary, elapsedMs };
-  }
-
-  private async confirm(plan: Plan, orgName: string): Promise<void> {
-    const deletes = plan.changes.filter((c) => c.action === 'delete' && c.resourceType === 'ou');
-    if (deletes.length > 0) {
-      const typed =
-        this.flags['confirm-prune'] ??
-        (this.interactive
-          ? await (
-              await inquirer()
-            ).input({
-              message: `--prune deletes ${deletes.length} OU(s). Type the organisation name (${orgName}) to confirm`,
-            })
-          : undefined);
-      if (typed === undefined)
-        throw missingFlag(`--confirm-prune ${orgName}`, 'typed confirmation of OU deletion');
-      if (typed !== orgName)
-        throw userError(
-          'PruneNotConfirmed',
-          `the typed name "${typed}" is not the organisation name "${orgName}"; nothing was changed`,
-        );
-    }
-    if (this.flags.yes) return;
-    if (!this.interactive) throw missingFlag('--yes', 'confirmation to apply these changes');
-    const ok = await (
-      await inquirer()
-    ).confirm({ message: `${summaryLine(plan.changes)} Apply?`, default: false });
-    if (!ok)
-      throw new EstateError('apply cancelled; nothing was changed', {
-        code: 'Cancelled',
-        source: 'user',
-        exitCode: 1,
-      });
   }
 }
 

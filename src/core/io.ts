@@ -45,13 +45,67 @@ export const IO = {
   TASK_FAIL: 'ESTATE_E0103',
   /** It was skipped (a dependency failed, nothing to do). data: TaskData. */
   TASK_SKIP: 'ESTATE_W0104',
+  /** A plan section starts reading the live estate. data: { section } */
+  SECTION_PLAN: 'ESTATE_I0110',
+  /** Apply these changes? data: ConfirmData; answer: true, false, or undefined (no answer). */
+  CONFIRM_APPLY: 'ESTATE_I0200',
+  /** Type the organisation name to delete OUs. data: ConfirmData; answer: the text, or undefined. */
+  CONFIRM_PRUNE: 'ESTATE_I0201',
 } as const;
+
+/**
+ * What a host needs to answer a confirmation: how to ask (yes/no or typed text) and the flag
+ * that answers it without asking, which a refusal for want of an answer names.
+ */
+export interface ConfirmData {
+  readonly kind: 'confirm' | 'text';
+  /** e.g. `--yes`, `--confirm-prune acme`. */
+  readonly flag: string;
+  /** What the answer is, for the error: 'confirmation to apply these changes'. */
+  readonly what: string;
+}
+
+/** A request stamped now. */
+export function ioRequest<T, U>(code: string, message: string, data: T, defaultResponse: U): IoRequest<T, U> {
+  return { time: new Date(), level: 'info', code, message, data, defaultResponse };
+}
 
 export interface TaskData {
   /** Stable id of the unit of work within a run (a change address, a stack name). */
   readonly id: string;
   /** Its title, as given at start. */
   readonly title?: string;
+}
+
+/** A task message folded into what a renderer shows: the kind of step, its id and its words. */
+export type TaskEvent =
+  | { readonly type: 'start'; readonly id: string; readonly title: string }
+  | { readonly type: 'update'; readonly id: string; readonly message: string }
+  | { readonly type: 'done'; readonly id: string; readonly message?: string }
+  | { readonly type: 'fail'; readonly id: string; readonly message: string }
+  | { readonly type: 'skip'; readonly id: string; readonly message: string };
+
+/** The task event a message carries, if it is one (IO.TASK_*). */
+export function taskEvent(message: IoMessage): TaskEvent | undefined {
+  const data = message.data as TaskData | undefined;
+  if (!data?.id) return undefined;
+  const { id } = data;
+  switch (message.code) {
+    case IO.TASK_START:
+      return { type: 'start', id, title: message.message };
+    case IO.TASK_UPDATE:
+      return { type: 'update', id, message: message.message };
+    case IO.TASK_DONE:
+      // A task that ends with nothing to add repeats its title: the line already shows it.
+      return message.message && message.message !== data.title
+        ? { type: 'done', id, message: message.message }
+        : { type: 'done', id };
+    case IO.TASK_FAIL:
+      return { type: 'fail', id, message: message.message };
+    case IO.TASK_SKIP:
+      return { type: 'skip', id, message: message.message };
+  }
+  return undefined;
 }
 
 /** A host that says nothing and takes every default answer. */

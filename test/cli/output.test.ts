@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressBoard, applySummary, formatElapsed, trackProgress } from '../../src/cli/output.js';
+import { startTask } from '../../src/core/io.js';
 
 describe('formatElapsed', () => {
   it('reads as a person would say it', () => {
@@ -55,9 +56,9 @@ describe('trackProgress in plain mode', () => {
     await trackProgress(
       'plain',
       [{ id: 'account:a', title: 'create account a' }],
-      async (progress) => {
-        progress({ type: 'start', id: 'account:a', title: 'create account a' });
-        progress({ type: 'done', id: 'account:a' });
+      async (io) => {
+        const task = await startTask(io, 'account:a', 'create account a');
+        await task.done();
       },
       stderr,
     );
@@ -129,9 +130,9 @@ describe('trackProgress at a terminal', () => {
   }
 
   it('closes with the count when the work ends', async () => {
-    const { text, stdout } = await captured(async (progress) => {
-      progress({ type: 'start', id: 'account:a', title: 'create account a' });
-      progress({ type: 'done', id: 'account:a' });
+    const { text, stdout } = await captured(async (io) => {
+      const task = await startTask(io, 'account:a', 'create account a');
+      await task.done();
     });
     expect(text).toMatch(/Applied 1 change: 1\/1 done · \d\.\ds/);
     // Progress never reaches stdout, even where listr2 falls back to its line renderer.
@@ -139,8 +140,8 @@ describe('trackProgress at a terminal', () => {
   });
 
   it('says it stopped, not that it applied, when the work throws', async () => {
-    const { text, error } = await captured(async (progress) => {
-      progress({ type: 'start', id: 'account:a', title: 'create account a' });
+    const { text, error } = await captured(async (io) => {
+      await startTask(io, 'account:a', 'create account a');
       throw new Error('the management account changed');
     });
     expect(error?.message).toBe('the management account changed');

@@ -3,24 +3,6 @@ import { BaseCommand, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
 import type { SynthResult } from '../../core/env/synth.js';
-import { IO, type IoHost, type TaskData } from '../../core/io.js';
-
-type Progress = Parameters<Parameters<typeof trackProgress>[2]>[0];
-
-/** Feeds the engine's task messages to the progress tracker (the same lines as before the port). */
-function trackerHost(progress: Progress): IoHost {
-  return {
-    notify: async ({ code, message, data }) => {
-      const id = (data as TaskData | undefined)?.id ?? 'synth';
-      if (code === IO.TASK_START) progress({ type: 'start', id, title: message });
-      else if (code === IO.TASK_UPDATE) progress({ type: 'update', id, message });
-      else if (code === IO.TASK_DONE) progress({ type: 'done', id, message });
-      else if (code === IO.TASK_FAIL) progress({ type: 'fail', id, message });
-      else if (code === IO.TASK_SKIP) progress({ type: 'skip', id, message });
-    },
-    requestResponse: async (request) => request.defaultResponse,
-  };
-}
 
 export default class BlueprintSynth extends BaseCommand<typeof BlueprintSynth> {
   static override summary = "Synthesise an environment's stacks into a cloud assembly, offline.";
@@ -47,13 +29,13 @@ CDK's own warnings and errors (annotations) are listed with their construct path
     const { config, dir } = loaded;
     const { synthEnvironment, summaryLines, annotationLines } = await import('../../core/env/synth.js');
     const env = this.args.env;
-    const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (progress) =>
+    const result = await trackProgress(this.mode, [{ id: 'synth', title: `synthesise ${env}` }], (io) =>
       synthEnvironment(config, env, {
         configDir: dir,
         outDir: this.flags.out,
         validate: this.flags.validate,
         force: this.flags.force,
-        io: trackerHost(progress),
+        io,
       }),
     );
     // CDK error annotations fail a deploy: report them as a failure now.

@@ -81,7 +81,7 @@ Without --yes it only prints what it would tag.`;
     const result = await trackProgress(
       this.mode,
       [{ id: `tags-apply:${plan.account}`, title: `tag resources in ${plan.account}` }],
-      (progress) => applyTagRepair(port, plan, { concurrency: this.flags.concurrency, progress }),
+      (io) => applyTagRepair(port, plan, { concurrency: this.flags.concurrency, io }),
     );
     if (!this.jsonEnabled()) {
       this.log(`Tagged ${result.tagged} of ${plan.additions.length} resources.`);

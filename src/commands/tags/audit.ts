@@ -51,11 +51,11 @@ The Tagging API is regional: global resources (CloudFront distributions, ...) ar
     const report = await trackProgress(
       this.mode,
       targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
-      (progress) =>
+      (io) =>
         auditTags(tagging, config, targets, {
           scan,
           concurrency: this.flags.concurrency,
-          progress,
+          io,
         }),
     );
     if (!this.jsonEnabled()) this.log(renderAuditReport(report));

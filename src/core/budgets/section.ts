@@ -9,6 +9,13 @@ import { parseDuration } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import { settleConcurrent } from '../concurrency.js';
+import type { Task } from '../io.js';
+import {
+  type ChangeHandler,
+  type ChangeHandlers,
+  executeChanges,
+  newExecutionState,
+} from '../plan/execute.js';
 import { costExplorerBill } from '../cost/cache.js';
 import type { ApplyContext, PlanSection, SectionContext } from '../plan/section.js';
 import type { Change, ChangeResult } from '../plan/types.js';
@@ -359,45 +366,32 @@ export async function applyBudgetChanges(
   managementId: () => Promise<string>,
 ): Promise<ChangeResult[]> {
   const state: ApplyState = { context, managementId, policyIds: new Map(), roleCreated: false };
-  const results = new Map<string, ChangeResult>();
   const mine = changes.filter((c) => c.section === SECTION_BUDGETS);
-  const unknown = mine.filter((c) => !PHASES.some((p) => p(c)));
-  for (const c of unknown)
-    results.set(c.address, {
-      address: c.address,
-      status: 'skipped',
-      message: `unknown change ${c.resourceType}`,
-    });
-
-  for (const phase of PHASES) {
-    const batch = mine.filter(phase);
-    await settleConcurrent(batch, context.concurrency, async (change) => {
-      const blocked = (change.dependsOn ?? []).find(
-        (d) => results.get(d) && results.get(d)!.status !== 'applied',
-      );
-      if (blocked) {
-        const message = `not applied: ${blocked} did not succeed`;
-        context.progress({ type: 'skip', id: change.address, message });
-        results.set(change.address, { address: change.address, status: 'skipped', message });
-        return;
-      }
-      context.progress({ type: 'start', id: change.address, title: change.summary });
-      try {
-        const outputs = await applyOne(deps, change, state);
-        context.progress({ type: 'done', id: change.address });
-        results.set(change.address, {
-          address: change.address,
-          status: 'applied',
-          ...(outputs ? { outputs } : {}),
-        });
-      } catch (error) {
-        const message = (error as Error)?.message ?? String(error);
-        context.progress({ type: 'fail', id: change.address, message });
-        results.set(change.address, { address: change.address, status: 'failed', message });
-      }
-    });
-  }
-  return mine.map((c) => results.get(c.address)!);
+  const phase = (c: Change) => PHASES.findIndex((p) => p(c));
+  const known = mine.filter((c) => phase(c) >= 0);
+  // Each phase waits for the one before it; only an explicit dependency skips a change.
+  const byPhase = PHASES.map((_, i) => known.filter((c) => phase(c) === i).map((c) => c.address));
+  const previous = (c: Change) => byPhase.slice(0, phase(c)).findLast((addresses) => addresses.length) ?? [];
+  const execution = newExecutionState();
+  for (const c of mine) if (phase(c) < 0) execution.statuses.set(c.address, 'skipped');
+  const applied = await executeChanges(known, {
+    state: execution,
+    io: context.io,
+    handlers: budgetHandlers(deps, state),
+    concurrency: context.concurrency,
+    after: previous,
+    skipMessage: (blocker) => `not applied: ${blocker} did not succeed`,
+    errorMessage: (error) => (error as Error)?.message ?? String(error),
+  });
+  const results = new Map(applied.map((r) => [r.address, r]));
+  return mine.map(
+    (c) =>
+      results.get(c.address) ?? {
+        address: c.address,
+        status: 'skipped',
+        message: `unknown change ${c.resourceType}`,
+      },
+  );
 }
 
 /**
@@ -408,7 +402,7 @@ export async function applyBudgetChanges(
 async function createActionOnceRoleIsUsable(
   deps: BudgetsSectionDeps,
   state: ApplyState,
-  id: string,
+  task: Task,
   create: () => Promise<string>,
 ): Promise<string> {
   const sleep = deps.sleep ?? sleepFor;
@@ -419,11 +413,7 @@ async function createActionOnceRoleIsUsable(
       const code = (error as { code?: string })?.code;
       const propagating = code === 'InvalidParameterException' || code === 'AccessDenied';
       if (!state.roleCreated || !propagating || attempt >= ROLE_PROPAGATION_DELAYS_MS.length) throw error;
-      state.context.progress({
-        type: 'update',
-        id,
-        message: `the execution role created moments ago is not usable yet (${code}); retrying`,
-      });
+      await task.update(`the execution role created moments ago is not usable yet (${code}); retrying`);
       await sleep(ROLE_PROPAGATION_DELAYS_MS[attempt]!);
     }
   }
@@ -469,179 +459,189 @@ async function detachFired(deps: BudgetsSectionDeps, fired: FiredAction | undefi
   for (const target of fired.targetIds) await deps.enforcementPolicy.detachPolicy(fired.policyId, target);
 }
 
-async function applyOne(
+type Handler = (
   deps: BudgetsSectionDeps,
   change: Change,
   state: ApplyState,
-): Promise<Record<string, string> | undefined> {
-  const { budgets } = deps;
-  switch (change.resourceType) {
-    case 'cost-allocation-tag': {
-      const { key } = change.payload as TagActivationPayload;
-      const refused = await deps.costAllocationTags.activateCostAllocationTags([key]);
-      if (refused.length)
-        throw new EstateError(`AWS did not activate cost allocation tag ${key}: ${refused[0]!.reason}`, {
-          code: 'TagActivationRefused',
-          source: 'aws',
-          suggestions: ['a tag key can be activated once resources carrying it appear in billing data'],
-        });
-      return undefined;
-    }
+  task: Task,
+) => Promise<Record<string, string> | undefined>;
 
-    case 'policy': {
-      const p = change.payload as PolicyPayload;
-      if (change.action === 'create') {
-        const id = await deps.enforcementPolicy.createPolicy(p.name, p.description ?? '', p.content ?? '');
-        state.policyIds.set(p.name, id);
-        return { policyId: id };
-      }
-      if (change.action === 'update') {
-        await deps.enforcementPolicy.updatePolicy(p.policyId!, p.content ?? '');
-        return undefined;
-      }
-      for (const target of p.detachFrom ?? []) await deps.enforcementPolicy.detachPolicy(p.policyId!, target);
-      await deps.enforcementPolicy.deletePolicy(p.policyId!);
-      return undefined;
-    }
+/** One handler per (resource type, action) of the budgets section. */
+function budgetHandlers(deps: BudgetsSectionDeps, state: ApplyState): ChangeHandlers {
+  const bind =
+    (handler: Handler): ChangeHandler =>
+    (change, task) =>
+      handler(deps, change, state, task);
+  return {
+    'cost-allocation-tag/update': bind(activateTag),
+    'policy/create': bind(createPolicy),
+    'policy/update': bind(updatePolicy),
+    'policy/delete': bind(deletePolicy),
+    'budget-action-role/create': bind(putActionRole),
+    'budget-action-role/update': bind(putActionRole),
+    'budget/create': bind(createBudget),
+    'budget/update': bind(updateBudget),
+    'budget/delete': bind(deleteBudget),
+    'budget-action/create': bind(putAction),
+    'budget-action/update': bind(putAction),
+    'budget-action/delete': bind(deleteAction),
+  };
+}
 
-    case 'budget-action-role': {
-      const p = change.payload as ActionRolePayload;
-      const roles = needRoles(deps.actionRoles);
-      let updateTrust = p.updateTrust;
-      if (p.create) {
-        updateTrust = (await roles.createRole(p.name, p.trustPolicy, ACTION_ROLE_DESCRIPTION)).existed;
-        if (!updateTrust) state.roleCreated = true;
-      }
-      if (updateTrust) await roles.updateTrustPolicy(p.name, p.trustPolicy);
-      if (p.updatePermissions) {
-        let permissions = p.permissions;
-        if (permissions.includes(POLICY_ID_AT_APPLY)) {
-          const id =
-            state.policyIds.get(DENY_POLICY_NAME) ??
-            (await deps.enforcementPolicy.findPolicy(DENY_POLICY_NAME))?.id;
-          if (!id)
-            throw new EstateError(
-              `SCP ${DENY_POLICY_NAME} does not exist, so role ${p.name} cannot be scoped to it`,
-              {
-                code: 'PolicyMissing',
-                source: 'aws',
-                suggestions: ['run estate apply again: it creates the policy first'],
-              },
-            );
-          permissions = permissions.split(POLICY_ID_AT_APPLY).join(id);
-        }
-        await roles.putRolePolicy(p.name, p.policyName, permissions);
-      }
-      return undefined;
-    }
+const activateTag: Handler = async (deps, change) => {
+  const { key } = change.payload as TagActivationPayload;
+  const refused = await deps.costAllocationTags.activateCostAllocationTags([key]);
+  if (refused.length)
+    throw new EstateError(`AWS did not activate cost allocation tag ${key}: ${refused[0]!.reason}`, {
+      code: 'TagActivationRefused',
+      source: 'aws',
+      suggestions: ['a tag key can be activated once resources carrying it appear in billing data'],
+    });
+  return undefined;
+};
 
-    case 'budget': {
-      if (change.action === 'create') {
-        const p = change.payload as BudgetCreatePayload;
-        const home = await homeId(p.home, state);
-        const filter = resolveFilter(p.filter, state, p.name);
-        const { existed } = await budgets.createBudget(home, {
-          name: p.name,
-          amountUsd: p.amountUsd,
-          filter,
-          notifications: p.notifications,
-        });
-        if (existed) {
-          // Created since the plan (a rerun, another operator): converge instead of failing.
-          await budgets.updateBudget(home, { name: p.name, amountUsd: p.amountUsd, filter });
-          for (const n of p.notifications) {
-            const made = await budgets.createNotification(home, p.name, n);
-            if (made.existed) {
-              for (const address of n.emails)
-                await budgets.addSubscriber(home, p.name, n, { kind: 'EMAIL', address });
-              if (n.snsTopicArn)
-                await budgets.addSubscriber(home, p.name, n, { kind: 'SNS', address: n.snsTopicArn });
-            }
-          }
-        }
-        return { accountId: home };
-      }
-      if (change.action === 'update') {
-        const p = change.payload as BudgetUpdatePayload;
-        const home = await homeId(p.home, state);
-        for (const step of p.steps) {
-          switch (step.op) {
-            case 'updateBudget':
-              await budgets.updateBudget(home, {
-                name: p.name,
-                amountUsd: step.amountUsd,
-                filter: resolveFilter(step.filter, state, p.name),
-              });
-              break;
-            case 'deleteNotification':
-              await budgets.deleteNotification(home, p.name, step.notification);
-              break;
-            case 'createNotification':
-              await budgets.createNotification(home, p.name, step.notification);
-              break;
-            case 'addSubscriber':
-              await budgets.addSubscriber(home, p.name, step.notification, step.subscriber);
-              break;
-            case 'removeSubscriber':
-              await budgets.removeSubscriber(home, p.name, step.notification, step.subscriber);
-              break;
-          }
-        }
-        return undefined;
-      }
-      const p = change.payload as BudgetDeletePayload;
-      const home = await homeId(p.home, state);
-      for (const action of p.actions) {
-        await detachFired(deps, action);
-        await budgets.deleteAction(home, p.name, action.actionId);
-      }
-      await budgets.deleteBudget(home, p.name);
-      return undefined;
-    }
+const createPolicy: Handler = async (deps, change, state) => {
+  const p = change.payload as PolicyPayload;
+  const id = await deps.enforcementPolicy.createPolicy(p.name, p.description ?? '', p.content ?? '');
+  state.policyIds.set(p.name, id);
+  return { policyId: id };
+};
 
-    case 'budget-action': {
-      const p = change.payload as ActionPayload;
-      const home = await homeId(p.home, state);
-      if (change.action === 'delete') {
-        await detachFired(deps, p.detach);
-        await budgets.deleteAction(home, p.budget, p.actionId!);
-        return undefined;
-      }
-      const spec = p.spec!;
-      const policyId =
-        spec.policy.id ??
-        state.policyIds.get(spec.policy.name) ??
-        (await deps.enforcementPolicy.findPolicy(spec.policy.name))?.id;
-      if (!policyId)
-        throw new EstateError(
-          `SCP ${spec.policy.name} does not exist, so the budget action cannot attach it`,
-          {
-            code: 'PolicyMissing',
-            source: 'aws',
-            suggestions: ['run estate apply again: it creates the policy first'],
-          },
-        );
-      const action: ScpActionSpec = {
-        notificationType: spec.notificationType,
-        thresholdPercent: spec.thresholdPercent,
-        policyId,
-        targetIds: [accountId(spec.target, state, `the budget action on ${p.budget}`)],
-        executionRoleArn: spec.executionRoleArn,
-        approvalModel: spec.approvalModel,
-        subscribers: spec.subscribers,
-      };
-      if (change.action === 'create') {
-        const actionId = await createActionOnceRoleIsUsable(deps, state, change.address, () =>
-          budgets.createScpAction(home, p.budget, action),
-        );
-        return { actionId };
-      }
-      await budgets.updateScpAction(home, p.budget, p.actionId!, action);
-      return undefined;
+const updatePolicy: Handler = async (deps, change) => {
+  const p = change.payload as PolicyPayload;
+  await deps.enforcementPolicy.updatePolicy(p.policyId!, p.content ?? '');
+  return undefined;
+};
+
+const deletePolicy: Handler = async (deps, change) => {
+  const p = change.payload as PolicyPayload;
+  for (const target of p.detachFrom ?? []) await deps.enforcementPolicy.detachPolicy(p.policyId!, target);
+  await deps.enforcementPolicy.deletePolicy(p.policyId!);
+  return undefined;
+};
+
+/** The deny SCP's id: created in this apply, or found by name. */
+async function policyIdOf(deps: BudgetsSectionDeps, state: ApplyState, name: string, why: string) {
+  const id = state.policyIds.get(name) ?? (await deps.enforcementPolicy.findPolicy(name))?.id;
+  if (!id)
+    throw new EstateError(`SCP ${name} does not exist, so ${why}`, {
+      code: 'PolicyMissing',
+      source: 'aws',
+      suggestions: ['run estate apply again: it creates the policy first'],
+    });
+  return id;
+}
+
+const putActionRole: Handler = async (deps, change, state) => {
+  const p = change.payload as ActionRolePayload;
+  const roles = needRoles(deps.actionRoles);
+  let updateTrust = p.updateTrust;
+  if (p.create) {
+    updateTrust = (await roles.createRole(p.name, p.trustPolicy, ACTION_ROLE_DESCRIPTION)).existed;
+    if (!updateTrust) state.roleCreated = true;
+  }
+  if (updateTrust) await roles.updateTrustPolicy(p.name, p.trustPolicy);
+  if (p.updatePermissions) {
+    let permissions = p.permissions;
+    if (permissions.includes(POLICY_ID_AT_APPLY)) {
+      const id = await policyIdOf(deps, state, DENY_POLICY_NAME, `role ${p.name} cannot be scoped to it`);
+      permissions = permissions.split(POLICY_ID_AT_APPLY).join(id);
+    }
+    await roles.putRolePolicy(p.name, p.policyName, permissions);
+  }
+  return undefined;
+};
+
+const createBudget: Handler = async ({ budgets }, change, state) => {
+  const p = change.payload as BudgetCreatePayload;
+  const home = await homeId(p.home, state);
+  const filter = resolveFilter(p.filter, state, p.name);
+  const budget = { name: p.name, amountUsd: p.amountUsd, filter };
+  const { existed } = await budgets.createBudget(home, { ...budget, notifications: p.notifications });
+  if (existed) {
+    // Created since the plan (a rerun, another operator): converge instead of failing.
+    await budgets.updateBudget(home, budget);
+    for (const n of p.notifications) {
+      const made = await budgets.createNotification(home, p.name, n);
+      if (!made.existed) continue;
+      for (const address of n.emails)
+        await budgets.addSubscriber(home, p.name, n, { kind: 'EMAIL', address });
+      if (n.snsTopicArn)
+        await budgets.addSubscriber(home, p.name, n, { kind: 'SNS', address: n.snsTopicArn });
     }
   }
-  throw new EstateError(`unknown budgets change ${change.resourceType}`, {
-    code: 'UnknownChange',
-    source: 'internal',
-  });
-}
+  return { accountId: home };
+};
+
+const updateBudget: Handler = async ({ budgets }, change, state) => {
+  const p = change.payload as BudgetUpdatePayload;
+  const home = await homeId(p.home, state);
+  for (const step of p.steps) {
+    switch (step.op) {
+      case 'updateBudget':
+        await budgets.updateBudget(home, {
+          name: p.name,
+          amountUsd: step.amountUsd,
+          filter: resolveFilter(step.filter, state, p.name),
+        });
+        break;
+      case 'deleteNotification':
+        await budgets.deleteNotification(home, p.name, step.notification);
+        break;
+      case 'createNotification':
+        await budgets.createNotification(home, p.name, step.notification);
+        break;
+      case 'addSubscriber':
+        await budgets.addSubscriber(home, p.name, step.notification, step.subscriber);
+        break;
+      case 'removeSubscriber':
+        await budgets.removeSubscriber(home, p.name, step.notification, step.subscriber);
+        break;
+    }
+  }
+  return undefined;
+};
+
+const deleteBudget: Handler = async (deps, change, state) => {
+  const p = change.payload as BudgetDeletePayload;
+  const home = await homeId(p.home, state);
+  for (const action of p.actions) {
+    await detachFired(deps, action);
+    await deps.budgets.deleteAction(home, p.name, action.actionId);
+  }
+  await deps.budgets.deleteBudget(home, p.name);
+  return undefined;
+};
+
+const deleteAction: Handler = async (deps, change, state) => {
+  const p = change.payload as ActionPayload;
+  const home = await homeId(p.home, state);
+  await detachFired(deps, p.detach);
+  await deps.budgets.deleteAction(home, p.budget, p.actionId!);
+  return undefined;
+};
+
+const putAction: Handler = async (deps, change, state, task) => {
+  const p = change.payload as ActionPayload;
+  const home = await homeId(p.home, state);
+  const spec = p.spec!;
+  const policyId =
+    spec.policy.id ?? (await policyIdOf(deps, state, spec.policy.name, 'the budget action cannot attach it'));
+  const action: ScpActionSpec = {
+    notificationType: spec.notificationType,
+    thresholdPercent: spec.thresholdPercent,
+    policyId,
+    targetIds: [accountId(spec.target, state, `the budget action on ${p.budget}`)],
+    executionRoleArn: spec.executionRoleArn,
+    approvalModel: spec.approvalModel,
+    subscribers: spec.subscribers,
+  };
+  if (change.action === 'create') {
+    const actionId = await createActionOnceRoleIsUsable(deps, state, task, () =>
+      deps.budgets.createScpAction(home, p.budget, action),
+    );
+    return { actionId };
+  }
+  await deps.budgets.updateScpAction(home, p.budget, p.actionId!, action);
+  return undefined;
+};

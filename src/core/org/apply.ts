@@ -13,14 +13,14 @@
  * followed (payload.requestId) rather than requested again.
  */
 import { EstateError, isEstateError } from '../../errors.js';
+import { type ApplyResult, type Change, isActionable } from '../plan/types.js';
+import { type IoHost, silentIoHost } from '../io.js';
 import {
-  type ApplyResult,
-  type Change,
-  type ChangeResult,
-  type ChangeStatus,
-  isActionable,
-} from '../plan/types.js';
-import type { Progress } from '../progress.js';
+  type ChangeHandlers,
+  executeChanges,
+  newExecutionState,
+  type ExecutionState,
+} from '../plan/execute.js';
 import { accountCreator, CREATION_NOT_STARTED } from './account-creation.js';
 import {
   ADDRESS,
@@ -38,7 +38,6 @@ import {
   type TagsPayload,
   type TrustedAccessPayload,
 } from './changes.js';
-import { limiter } from '../concurrency.js';
 import {
   MAX_CREATIONS_IN_PROGRESS,
   POLICY_TYPE_NOT_ENABLED,
@@ -54,7 +53,8 @@ export const MAX_ACCOUNT_CREATIONS = MAX_CREATIONS_IN_PROGRESS;
 const ATTACH_ATTEMPTS = 6;
 
 export interface ApplyOrganizationOptions {
-  readonly progress?: Progress;
+  /** Where the run reports each change. @default silent */
+  readonly io?: IoHost;
   /** Changes applied at once, account creations aside. @default 8 */
   readonly concurrency?: number;
   /** Account creations in flight at once (capped at 5). @default 5 */
@@ -88,52 +88,18 @@ export interface ApplyOrganizationOptions {
 }
 
 /** What one apply run learned: outputs (ids) and statuses by change address. */
-export interface OrgApplyState {
-  readonly outputs: Map<string, Record<string, string>>;
-  readonly statuses: Map<string, ChangeStatus>;
-}
+export type OrgApplyState = ExecutionState;
 
-export function newApplyState(): OrgApplyState {
-  return { outputs: new Map(), statuses: new Map() };
-}
+export const newApplyState = newExecutionState;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Orders addresses so that every dependency comes first; throws on a cycle. */
-function checkAcyclic(changes: ReadonlyMap<string, Change>): void {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (address: string, path: string[]) => {
-    const s = state.get(address);
-    if (s === 'done') return;
-    if (s === 'visiting') {
-      throw new EstateError(`the plan has a dependency cycle: ${[...path, address].join(' → ')}`, {
-        code: 'PlanCycle',
-        source: 'internal',
-      });
-    }
-    state.set(address, 'visiting');
-    for (const dep of changes.get(address)?.dependsOn ?? [])
-      if (changes.has(dep)) visit(dep, [...path, address]);
-    state.set(address, 'done');
-  };
-  for (const address of changes.keys()) visit(address, []);
-}
-
-function messageOf(error: unknown): string {
-  if (isEstateError(error))
-    return error.suggestions.length ? `${error.message}; ${error.suggestions[0]}` : error.message;
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function applyOrganizationPlan(
   plan: { readonly changes: readonly Change[] },
   port: OrganizationsPort,
   options: ApplyOrganizationOptions = {},
 ): Promise<ApplyResult> {
-  const progress = options.progress ?? (() => {});
-  const sleep = options.sleep ?? realSleep;
   const selected = plan.changes.filter((c) => ORG_SECTIONS.includes(c.section) && isActionable(c));
-
   if (options.callerAccountId) {
     checkManagementAccount({
       callerAccountId: options.callerAccountId,
@@ -141,30 +107,114 @@ export async function applyOrganizationPlan(
       organization: await port.describeOrganization(),
     });
   }
-
-  const byAddress = new Map<string, Change>();
-  for (const change of selected) {
-    if (byAddress.has(change.address)) {
-      throw new EstateError(`the plan has two changes at ${change.address}`, {
-        code: 'PlanDuplicate',
-        source: 'internal',
-      });
-    }
-    byAddress.set(change.address, change);
-  }
-  checkAcyclic(byAddress);
-
   const state = options.state ?? newApplyState();
-  const outputs = state.outputs;
-  const results = new Map<string, ChangeResult>();
-  const running = new Map<string, Promise<ChangeStatus>>();
-  const limit = limiter(options.concurrency ?? 8);
-  // How many creations run at once; AWS's five slots are counted live by the creator.
-  const creations = limiter(
-    Math.min(MAX_ACCOUNT_CREATIONS, options.accountCreationConcurrency ?? MAX_ACCOUNT_CREATIONS),
-  );
+  const results = await executeChanges(selected, {
+    io: options.io ?? silentIoHost,
+    handlers: organizationHandlers(port, state.outputs, options),
+    concurrency: options.concurrency ?? 8,
+    // How many creations run at once; AWS's five slots are counted live by the creator.
+    concurrencyByKind: {
+      'account/create': Math.min(
+        MAX_ACCOUNT_CREATIONS,
+        options.accountCreationConcurrency ?? MAX_ACCOUNT_CREATIONS,
+      ),
+    },
+    state,
+    // Not attempted: the run stopped creating accounts (the reason is in the message).
+    notAttempted: (error) => isEstateError(error) && error.code === CREATION_NOT_STARTED,
+  });
+  return { ok: results.every((r) => r.status === 'applied'), results };
+}
 
-  const resolve = (ref: Ref): string => {
+/** One handler per (resource type, action) of the organisation and policy sections. */
+function organizationHandlers(
+  port: OrganizationsPort,
+  outputs: ReadonlyMap<string, Record<string, string>>,
+  options: ApplyOrganizationOptions,
+): ChangeHandlers {
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  const resolve = referenceResolver(outputs);
+  const creator = accountCreator(port, {
+    sleep,
+    now,
+    pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    maxPollIntervalMs: options.maxPollIntervalMs ?? 30_000,
+    timeoutMs: options.accountCreationTimeoutMs ?? 30 * 60_000,
+    organizationCreatedAt: () => outputs.get(ADDRESS.organization)?.createdAt,
+  });
+  const policyTypes = policyTypeWaiter(port, sleep, options);
+  const payload = <T>(change: Change) => change.payload as unknown as T;
+
+  return {
+    'organization/create': async () => {
+      const createdAt = new Date(now()).toISOString();
+      const org = await port.createOrganization();
+      const [root] = await port.listRoots();
+      if (!root)
+        throw new EstateError('the new organisation has no root yet', { code: 'NoRoot', source: 'aws' });
+      return { id: org.id, rootId: root.id, managementAccountId: org.managementAccountId, createdAt };
+    },
+    'trusted-access/create': async (change) => {
+      await port.enableServiceAccess(payload<TrustedAccessPayload>(change).principal);
+      return undefined;
+    },
+    'policy-type/create': async (change, task) => {
+      const p = payload<PolicyTypePayload>(change);
+      await port.enablePolicyType(resolve(p.root), p.policyType);
+      await policyTypes.ready(p.policyType, (message) => void task.update(message));
+      return undefined;
+    },
+    'ou/create': async (change) => {
+      const p = payload<OuCreatePayload>(change);
+      const label = `OU ${p.path}`;
+      const ou = await port.createOrganizationalUnit({
+        parentId: resolve(p.parent),
+        name: p.name,
+        tags: p.tags,
+        label,
+      });
+      // An OU that was already there (an interrupted run, a retried call) still gets its tags.
+      if (ou.existed && Object.keys(p.tags).length)
+        await port.tagResource({ resourceId: ou.id, tags: p.tags, label });
+      return { id: ou.id };
+    },
+    'ou/delete': async (change) => {
+      const p = payload<OuDeletePayload>(change);
+      await port.deleteOrganizationalUnit({ ouId: p.ouId, label: `OU ${p.path}` });
+      return undefined;
+    },
+    'tags/update': async (change) => {
+      const p = payload<TagsPayload>(change);
+      const resourceId = resolve(p.resource);
+      if (Object.keys(p.set).length) await port.tagResource({ resourceId, tags: p.set, label: p.label });
+      if (p.remove.length) await port.untagResource({ resourceId, keys: p.remove, label: p.label });
+      return undefined;
+    },
+    'account/create': async (change, task) => {
+      const p = payload<AccountCreatePayload>(change);
+      const account = await creator.create(p, (message) => void task.update(message));
+      options.onAccountCreated?.(p.name, account.id);
+      return { id: account.id, ...(account.requestId ? { requestId: account.requestId } : {}) };
+    },
+    'account/move': async (change) => {
+      const p = payload<AccountMovePayload>(change);
+      const accountId = resolve(p.account);
+      await port.moveAccount({
+        accountId,
+        fromParentId: resolve(p.from),
+        toParentId: resolve(p.to),
+        label: `account ${accountId} (${p.name}) from ${p.fromPath || 'Root'} to OU ${p.ouPath}`,
+      });
+      return undefined;
+    },
+    ...policyHandlers(port, resolve, sleep, options.policyTypePollMs ?? 1_000),
+  };
+}
+
+/** Ids produced earlier in the run (or a previous call sharing its state) for `{ ref, key }`. */
+function referenceResolver(outputs: ReadonlyMap<string, Record<string, string>>) {
+  return (ref: Ref): string => {
     if ('id' in ref) return ref.id;
     const value = outputs.get(ref.ref)?.[ref.key];
     if (!value) {
@@ -175,244 +225,127 @@ export async function applyOrganizationPlan(
     }
     return value;
   };
+}
 
-  const now = options.now ?? Date.now;
-  const creator = accountCreator(port, {
-    sleep,
-    now,
-    pollIntervalMs: options.pollIntervalMs ?? 5_000,
-    maxPollIntervalMs: options.maxPollIntervalMs ?? 30_000,
-    timeoutMs: options.accountCreationTimeoutMs ?? 30 * 60_000,
-    organizationCreatedAt: () => outputs.get(ADDRESS.organization)?.createdAt,
-  });
-
-  const createAccount = async (change: Change): Promise<Record<string, string>> => {
-    const p = change.payload as unknown as AccountCreatePayload;
-    const update = (message: string) => progress({ type: 'update', id: change.address, message });
-    const account = await creator.create(p, update);
-    options.onAccountCreated?.(p.name, account.id);
-    return { id: account.id, ...(account.requestId ? { requestId: account.requestId } : {}) };
-  };
-
-  /** Polls ListRoots until the type shows ENABLED (EnablePolicyType works in the background). */
-  const policyTypeReady = new Map<PolicyType, Promise<void>>();
-  const waitForPolicyType = (type: PolicyType, update: (message: string) => void): Promise<void> => {
-    let ready = policyTypeReady.get(type);
-    if (!ready) {
-      ready = (async () => {
-        const timeout = options.policyTypeTimeoutMs ?? 5 * 60_000;
-        let interval = options.policyTypePollMs ?? 1_000;
-        let waited = 0;
-        for (;;) {
-          const roots = await port.listRoots();
-          const status =
-            roots.flatMap((r) => r.policyTypes).find((t) => t.type === type)?.status ?? 'not listed';
-          if (status === 'ENABLED') return;
-          if (waited >= timeout) {
-            throw new EstateError(
-              `${type} is still ${status} on the root after ${Math.round(waited / 1000)} s; nothing of that type was attached`,
-              {
-                code: 'PolicyTypePending',
-                source: 'aws',
-                suggestions: ['run `estate apply` again in a few minutes: it attaches what is left'],
-              },
-            );
-          }
-          update(`${type} is ${status}; waiting until AWS shows it ENABLED`);
-          await sleep(interval);
-          waited += interval;
-          interval = Math.min(10_000, Math.ceil(interval * 1.5));
-        }
-      })();
-      ready.catch(() => policyTypeReady.delete(type));
-      policyTypeReady.set(type, ready);
-    }
-    return ready;
-  };
-
-  /** AttachPolicy, again (bounded, with backoff) while AWS says the type is not enabled yet. */
-  const attach = async (input: { policyId: string; targetId: string; label: string }) => {
-    let interval = options.policyTypePollMs ?? 1_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await port.attachPolicy(input);
-      } catch (error) {
-        if (!(isEstateError(error) && error.code === POLICY_TYPE_NOT_ENABLED) || attempt >= ATTACH_ATTEMPTS)
-          throw error;
-        await sleep(interval);
-        interval = Math.min(10_000, Math.ceil(interval * 1.5));
-      }
-    }
-  };
-
-  const execute = async (change: Change): Promise<Record<string, string>> => {
-    const payload = change.payload as unknown;
-    switch (`${change.resourceType}/${change.action}`) {
-      case 'organization/create': {
-        const createdAt = new Date(now()).toISOString();
-        const org = await port.createOrganization();
-        const [root] = await port.listRoots();
-        if (!root)
-          throw new EstateError('the new organisation has no root yet', { code: 'NoRoot', source: 'aws' });
-        return { id: org.id, rootId: root.id, managementAccountId: org.managementAccountId, createdAt };
-      }
-      case 'trusted-access/create':
-        await port.enableServiceAccess((payload as TrustedAccessPayload).principal);
-        return {};
-      case 'policy-type/create': {
-        const p = payload as PolicyTypePayload;
-        await port.enablePolicyType(resolve(p.root), p.policyType);
-        await waitForPolicyType(p.policyType, (message) =>
-          progress({ type: 'update', id: change.address, message }),
-        );
-        return {};
-      }
-      case 'ou/create': {
-        const p = payload as OuCreatePayload;
-        const label = `OU ${p.path}`;
-        const ou = await port.createOrganizationalUnit({
-          parentId: resolve(p.parent),
-          name: p.name,
-          tags: p.tags,
-          label,
-        });
-        // An OU that was already there (an interrupted run, a retried call) still gets its tags.
-        if (ou.existed && Object.keys(p.tags).length)
-          await port.tagResource({ resourceId: ou.id, tags: p.tags, label });
-        return { id: ou.id };
-      }
-      case 'ou/delete': {
-        const p = payload as OuDeletePayload;
-        await port.deleteOrganizationalUnit({ ouId: p.ouId, label: `OU ${p.path}` });
-        return {};
-      }
-      case 'tags/update': {
-        const p = payload as TagsPayload;
-        const resourceId = resolve(p.resource);
-        if (Object.keys(p.set).length) await port.tagResource({ resourceId, tags: p.set, label: p.label });
-        if (p.remove.length) await port.untagResource({ resourceId, keys: p.remove, label: p.label });
-        return {};
-      }
-      case 'account/create':
-        return createAccount(change);
-      case 'account/move': {
-        const p = payload as AccountMovePayload;
-        const accountId = resolve(p.account);
-        await port.moveAccount({
-          accountId,
-          fromParentId: resolve(p.from),
-          toParentId: resolve(p.to),
-          label: `account ${accountId} (${p.name}) from ${p.fromPath || 'Root'} to OU ${p.ouPath}`,
-        });
-        return {};
-      }
-      case 'policy/create': {
-        const p = payload as PolicyCreatePayload;
-        const policy = await port.createPolicy(p);
-        // Already there (an interrupted run): make its document and description ours.
-        if (policy.existed)
-          await port.updatePolicy({
-            policyId: policy.id,
-            content: p.content,
-            description: p.description,
-            label: p.name,
-          });
-        return { id: policy.id };
-      }
-      case 'policy/update': {
-        const p = payload as PolicyUpdatePayload;
+/** Policies and their attachments. */
+function policyHandlers(
+  port: OrganizationsPort,
+  resolve: (ref: Ref) => string,
+  sleep: (ms: number) => Promise<void>,
+  attachRetryMs: number,
+): ChangeHandlers {
+  const payload = <T>(change: Change) => change.payload as unknown as T;
+  return {
+    'policy/create': async (change) => {
+      const p = payload<PolicyCreatePayload>(change);
+      const policy = await port.createPolicy(p);
+      // Already there (an interrupted run): make its document and description ours.
+      if (policy.existed)
         await port.updatePolicy({
-          policyId: p.policyId,
+          policyId: policy.id,
+          content: p.content,
+          description: p.description,
           label: p.name,
-          ...(p.content !== undefined ? { content: p.content } : {}),
-          ...(p.description !== undefined ? { description: p.description } : {}),
         });
-        return {};
-      }
-      case 'policy/delete': {
-        const p = payload as PolicyDeletePayload;
-        await port.deletePolicy({ policyId: p.policyId, label: p.name });
-        return {};
-      }
-      case 'policy-attachment/attach': {
-        const p = payload as AttachmentPayload;
-        await attach({
-          policyId: resolve(p.policy),
-          targetId: resolve(p.target),
-          label: `${p.policyName} to ${p.targetLabel}`,
-        });
-        return {};
-      }
-      case 'policy-attachment/detach': {
-        const p = payload as AttachmentPayload;
-        await port.detachPolicy({
-          policyId: resolve(p.policy),
-          targetId: resolve(p.target),
-          label: `${p.policyName} from ${p.targetLabel}`,
-        });
-        return {};
-      }
-      default:
+      return { id: policy.id };
+    },
+    'policy/update': async (change) => {
+      const p = payload<PolicyUpdatePayload>(change);
+      await port.updatePolicy({
+        policyId: p.policyId,
+        label: p.name,
+        ...(p.content !== undefined ? { content: p.content } : {}),
+        ...(p.description !== undefined ? { description: p.description } : {}),
+      });
+      return undefined;
+    },
+    'policy/delete': async (change) => {
+      const p = payload<PolicyDeletePayload>(change);
+      await port.deletePolicy({ policyId: p.policyId, label: p.name });
+      return undefined;
+    },
+    'policy-attachment/attach': async (change) => {
+      const p = payload<AttachmentPayload>(change);
+      const input = {
+        policyId: resolve(p.policy),
+        targetId: resolve(p.target),
+        label: `${p.policyName} to ${p.targetLabel}`,
+      };
+      await attachWhenTypeEnabled(port, sleep, attachRetryMs, input);
+      return undefined;
+    },
+    'policy-attachment/detach': async (change) => {
+      const p = payload<AttachmentPayload>(change);
+      await port.detachPolicy({
+        policyId: resolve(p.policy),
+        targetId: resolve(p.target),
+        label: `${p.policyName} from ${p.targetLabel}`,
+      });
+      return undefined;
+    },
+  };
+}
+
+/** Polls ListRoots until a type shows ENABLED (EnablePolicyType works in the background); one wait per type. */
+function policyTypeWaiter(
+  port: OrganizationsPort,
+  sleep: (ms: number) => Promise<void>,
+  options: ApplyOrganizationOptions,
+) {
+  const waits = new Map<PolicyType, Promise<void>>();
+  const poll = async (type: PolicyType, update: (message: string) => void): Promise<void> => {
+    const timeout = options.policyTypeTimeoutMs ?? 5 * 60_000;
+    let interval = options.policyTypePollMs ?? 1_000;
+    let waited = 0;
+    for (;;) {
+      const roots = await port.listRoots();
+      const status = roots.flatMap((r) => r.policyTypes).find((t) => t.type === type)?.status ?? 'not listed';
+      if (status === 'ENABLED') return;
+      if (waited >= timeout) {
         throw new EstateError(
-          `estate does not know how to ${change.action} a ${change.resourceType} (${change.address})`,
+          `${type} is still ${status} on the root after ${Math.round(waited / 1000)} s; nothing of that type was attached`,
           {
-            code: 'UnknownChange',
-            source: 'internal',
+            code: 'PolicyTypePending',
+            source: 'aws',
+            suggestions: ['run `estate apply` again in a few minutes: it attaches what is left'],
           },
         );
+      }
+      update(`${type} is ${status}; waiting until AWS shows it ENABLED`);
+      await sleep(interval);
+      waited += interval;
+      interval = Math.min(10_000, Math.ceil(interval * 1.5));
     }
   };
-
-  const run = (address: string): Promise<ChangeStatus> => {
-    const existing = running.get(address);
-    if (existing) return existing;
-    const change = byAddress.get(address)!;
-    const promise = (async (): Promise<ChangeStatus> => {
-      const deps = (change.dependsOn ?? []).filter((d) => byAddress.has(d) || state.statuses.has(d));
-      await Promise.all(deps.filter((d) => byAddress.has(d)).map(run));
-      const blocker = deps.find((d) => state.statuses.get(d) !== 'applied');
-      if (blocker) {
-        const message = `skipped: ${blocker} ${state.statuses.get(blocker) === 'failed' ? 'failed' : 'was skipped'}`;
-        results.set(address, { address, status: 'skipped', message });
-        state.statuses.set(address, 'skipped');
-        progress({ type: 'skip', id: address, message });
-        return 'skipped';
+  return {
+    ready(type: PolicyType, update: (message: string) => void): Promise<void> {
+      let ready = waits.get(type);
+      if (!ready) {
+        ready = poll(type, update);
+        ready.catch(() => waits.delete(type));
+        waits.set(type, ready);
       }
-      const slot = change.resourceType === 'account' && change.action === 'create' ? creations : limit;
-      return slot(async () => {
-        progress({ type: 'start', id: address, title: change.summary });
-        try {
-          const out = await execute(change);
-          outputs.set(address, out);
-          results.set(address, {
-            address,
-            status: 'applied',
-            ...(Object.keys(out).length ? { outputs: out } : {}),
-          });
-          state.statuses.set(address, 'applied');
-          progress({ type: 'done', id: address });
-          return 'applied';
-        } catch (error) {
-          const message = messageOf(error);
-          if (isEstateError(error) && error.code === CREATION_NOT_STARTED) {
-            // Not attempted: the run stopped creating accounts (the reason is in the message).
-            results.set(address, { address, status: 'skipped', message });
-            state.statuses.set(address, 'skipped');
-            progress({ type: 'skip', id: address, message });
-            return 'skipped';
-          }
-          results.set(address, { address, status: 'failed', message });
-          state.statuses.set(address, 'failed');
-          progress({ type: 'fail', id: address, message });
-          return 'failed';
-        }
-      });
-    })();
-    running.set(address, promise);
-    return promise;
+      return ready;
+    },
   };
+}
 
-  await Promise.all([...byAddress.keys()].map(run));
-  const ordered = selected.map((c) => results.get(c.address)!);
-  return { ok: ordered.every((r) => r.status === 'applied'), results: ordered };
+/** AttachPolicy, again (bounded, with backoff) while AWS says the type is not enabled yet. */
+async function attachWhenTypeEnabled(
+  port: OrganizationsPort,
+  sleep: (ms: number) => Promise<void>,
+  firstWaitMs: number,
+  input: { policyId: string; targetId: string; label: string },
+): Promise<void> {
+  let interval = firstWaitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await port.attachPolicy(input);
+    } catch (error) {
+      if (!(isEstateError(error) && error.code === POLICY_TYPE_NOT_ENABLED) || attempt >= ATTACH_ATTEMPTS)
+        throw error;
+      await sleep(interval);
+      interval = Math.min(10_000, Math.ceil(interval * 1.5));
+    }
+  }
 }

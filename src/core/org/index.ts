@@ -6,7 +6,7 @@
  *   const snapshot = await readSnapshot(port, { callerAccountId, expectedManagementAccountId });
  *   const sources = await loadPolicySources(config, { configDir });
  *   const { changes, notes } = planOrganization(config, snapshot, { prune, policySources: sources });
- *   const result = await applyOrganizationPlan({ changes }, port, { progress, callerAccountId, ... });
+ *   const result = await applyOrganizationPlan({ changes }, port, { io, callerAccountId, ... });
  *
  * or, inside the plan engine: `organizationSections({ port, policySources, callerAccountId, prune })`.
  */

@@ -96,7 +96,7 @@ export function organizationSections(
       if (name === SECTION_ORGANIZATION) state = newApplyState();
       const result = await applyOrganizationPlan({ changes }, deps.port, {
         ...deps.apply,
-        progress: context.progress,
+        io: context.io,
         concurrency: context.concurrency,
         state,
         onAccountCreated: (account, id) => context.record.accountCreated(account, id),

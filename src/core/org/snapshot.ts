@@ -9,7 +9,7 @@
  * bounded pools; the client's rate limiter paces each operation.
  */
 import { EstateError } from '../../errors.js';
-import type { Progress } from '../progress.js';
+import { type IoHost, silentIoHost, startTask } from '../io.js';
 import { limiter } from '../concurrency.js';
 import type { DesiredOrganization } from './desired.js';
 import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
@@ -95,7 +95,8 @@ export const EMPTY_SNAPSHOT: OrgSnapshot = {
 export interface ReadSnapshotOptions {
   /** Calls in flight at once, for the tree and for tag reads each. @default 16 */
   readonly concurrency?: number;
-  readonly progress?: Progress;
+  /** Where the read reports itself (one task). @default silent */
+  readonly io?: IoHost;
   /**
    * Whose tags to read: every account and OU (true), none (false), or those a selection
    * picks (a plan: the ones estate.yaml manages, see managedTagSelection). @default true
@@ -149,21 +150,17 @@ export async function readSnapshot(
   port: OrganizationsPort,
   options: ReadSnapshotOptions = {},
 ): Promise<OrgSnapshot> {
-  const progress = options.progress;
-  const id = 'org:snapshot';
-  progress?.({ type: 'start', id, title: 'Reading the organisation' });
+  const task = await startTask(options.io ?? silentIoHost, 'org:snapshot', 'Reading the organisation');
   try {
     const snapshot = await read(port, options);
-    progress?.({
-      type: 'done',
-      id,
-      message: snapshot.organization
+    await task.done(
+      snapshot.organization
         ? `${snapshot.accounts.length} accounts in ${snapshot.ous.length} OUs`
         : 'no organisation yet',
-    });
+    );
     return snapshot;
   } catch (error) {
-    progress?.({ type: 'fail', id, message: (error as Error).message });
+    await task.fail((error as Error).message);
     throw error;
   }
 }

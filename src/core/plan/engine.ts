@@ -6,7 +6,7 @@
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import { canonicalJson, digest } from './canonical.js';
-import type { Progress } from '../progress.js';
+import type { IoHost } from '../io.js';
 import { Outputs, type EstateOutputs } from './outputs.js';
 import { FULL_SCOPE, checkScope, describeScope, isPartial, withinAccounts, type PlanScope } from './scope.js';
 import type { ApplyContext, PlanSection, SectionContext } from './section.js';
@@ -158,7 +158,7 @@ export async function planEstate(
 }
 
 export interface ApplyOptions {
-  readonly progress: Progress;
+  readonly io: IoHost;
   readonly concurrency: number;
   /** @default the system clock */
   readonly now?: () => Date;
@@ -193,7 +193,7 @@ export async function applyEstate(
     if (changes.length === 0) continue;
     const context: ApplyContext = {
       ...base,
-      progress: options.progress,
+      io: options.io,
       concurrency: options.concurrency,
       record: outputs,
     };

@@ -5,7 +5,7 @@
  * the typed outputs earlier ones produced (the id of an account created a moment ago).
  */
 import type { EstateConfig } from '../../config/schema.js';
-import type { Progress } from '../progress.js';
+import type { IoHost } from '../io.js';
 import type { EstateOutputs, OutputRecorder } from './outputs.js';
 import type { PlanScope } from './scope.js';
 import type { Change, ChangeResult } from './types.js';
@@ -23,7 +23,8 @@ export interface SectionContext {
 }
 
 export interface ApplyContext extends SectionContext {
-  readonly progress: Progress;
+  /** Where changes report themselves (and questions go). */
+  readonly io: IoHost;
   readonly concurrency: number;
   /** Lets a section record what it created (account ids after CreateAccount). */
   readonly record: OutputRecorder;

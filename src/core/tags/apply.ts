@@ -7,8 +7,7 @@
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
 import { mandatoryValues } from '../../config/tags.js';
 import { settleConcurrent } from '../concurrency.js';
-import type { Progress } from '../progress.js';
-import { silentProgress } from '../progress.js';
+import { type IoHost, silentIoHost, startTask } from '../io.js';
 import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';
 
 export interface TagAddition {
@@ -64,9 +63,8 @@ export interface TagRepairResult {
 export async function applyTagRepair(
   port: TaggingPort,
   plan: TagRepairPlan,
-  options: { concurrency: number; progress?: Progress },
+  options: { concurrency: number; io?: IoHost },
 ): Promise<TagRepairResult> {
-  const progress = options.progress ?? silentProgress;
   const groups = new Map<string, { region: string; tags: Record<string, string>; arns: string[] }>();
   for (const a of plan.additions) {
     const tags = Object.fromEntries(Object.entries(a.add).sort(([x], [y]) => x.localeCompare(y)));
@@ -77,8 +75,11 @@ export async function applyTagRepair(
   }
   const failed: { arn: string; reason: string }[] = [];
   let tagged = 0;
-  const id = `tags-apply:${plan.account}`;
-  progress({ type: 'start', id, title: `tag ${plan.additions.length} resources in ${plan.account}` });
+  const task = await startTask(
+    options.io ?? silentIoHost,
+    `tags-apply:${plan.account}`,
+    `tag ${plan.additions.length} resources in ${plan.account}`,
+  );
   const settled = await settleConcurrent([...groups.values()], options.concurrency, (g) =>
     port.tagResources(plan.accountId, g.region, g.arns, g.tags),
   );
@@ -92,8 +93,8 @@ export async function applyTagRepair(
     failed.push(...s.value);
     tagged += group.arns.length - s.value.length;
   });
-  if (failed.length) progress({ type: 'fail', id, message: `${failed.length} resources not tagged` });
-  else progress({ type: 'done', id, message: `${tagged} resources tagged` });
+  if (failed.length) await task.fail(`${failed.length} resources not tagged`);
+  else await task.done(`${tagged} resources tagged`);
   return { tagged, failed };
 }
 

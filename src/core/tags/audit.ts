@@ -5,8 +5,7 @@
  */
 import type { EstateConfig } from '../../config/schema.js';
 import { settleConcurrent } from '../concurrency.js';
-import type { Progress } from '../progress.js';
-import { silentProgress } from '../progress.js';
+import { type IoHost, silentIoHost, startTask } from '../io.js';
 import { resourceTypeOf, type TaggedResource, type TaggingPort } from './ports.js';
 import { NOTE_UNTAGGED_INVISIBLE, mergeRegions, visibilityNotes, type TagScanRegions } from './regions.js';
 
@@ -81,7 +80,7 @@ export interface AuditOptions {
   /** Regions to list (tagScanRegions): the governed ones and the global region. */
   readonly scan: TagScanRegions;
   readonly concurrency: number;
-  readonly progress?: Progress;
+  readonly io?: IoHost;
 }
 
 export { NOTE_UNTAGGED_INVISIBLE };
@@ -93,11 +92,13 @@ export async function auditTags(
   options: AuditOptions,
 ): Promise<TagAuditReport> {
   const mandatory: MandatoryTag[] = config.tags?.mandatory ?? [];
-  const progress = options.progress ?? silentProgress;
   const findings: TagFinding[] = [];
   const settled = await settleConcurrent(targets, options.concurrency, async (target) => {
-    const id = `tags:${target.name}`;
-    progress({ type: 'start', id, title: `audit tags in ${target.name} (${target.id})` });
+    const task = await startTask(
+      options.io ?? silentIoHost,
+      `tags:${target.name}`,
+      `audit tags in ${target.name} (${target.id})`,
+    );
     const regions = options.scan.regions;
     const perRegion = await Promise.allSettled(
       regions.map((region) => port.listResources(target.id, region)),
@@ -138,8 +139,8 @@ export async function auditTags(
       nonCompliant,
       ...(errors.length ? { error: errors.join('; ') } : {}),
     };
-    if (errors.length) progress({ type: 'fail', id, message: audit.error! });
-    else progress({ type: 'done', id, message: `${resources} resources, ${nonCompliant} non-compliant` });
+    if (errors.length) await task.fail(audit.error!);
+    else await task.done(`${resources} resources, ${nonCompliant} non-compliant`);
     return audit;
   });
   const accounts = settled.map((s, i) =>

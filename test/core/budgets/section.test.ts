@@ -12,7 +12,7 @@ import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js
 import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js';
 import { budgetsSection } from '../../../src/core/budgets/section.js';
 import { sectionContext } from '../../../src/core/plan/engine.js';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
 import { FakeIam } from '../../_helpers/fake-iam.js';
 import { AwsActionRoles } from '../../../src/aws/iam.js';
@@ -99,11 +99,12 @@ async function run(
   const changes = r.section.plan(snapshot, planContext);
   const notes = r.section.notes!(snapshot, changes, planContext);
   options.between?.();
-  const events: ProgressEvent[] = [];
+  const io = recordingIoHost();
+  const events = io.events;
   const results = await r.section.apply(changes, {
     ...planContext,
     outputs: { accountIds: options.applyIds ?? r.ids },
-    progress: (e) => events.push(e),
+    io,
     concurrency: 4,
     record: { accountCreated: () => {} },
   });
@@ -204,6 +205,50 @@ describe('budgets section against behavioural fakes', () => {
     expect(r.tags.status.get('estate:env')).toBe('Active');
 
     expect(await replan(r, config)).toEqual([]);
+  });
+
+  it('Given an empty estate, When applied, Then each kind starts only after the kinds it needs finished: tags, the SCP, the role, budgets, then the action', async () => {
+    const r = rig();
+    const { events } = await run(r, estate(ENFORCED));
+    const kinds = events
+      .filter((e) => e.type === 'start' || e.type === 'done')
+      .map((e) => `${e.type} ${e.id.split(':')[0]}`)
+      .filter((line, i, all) => line !== all[i - 1]);
+    expect(kinds).toEqual([
+      'start cost-allocation-tag',
+      'done cost-allocation-tag',
+      'start budget-scp',
+      'done budget-scp',
+      'start budget-action-role',
+      'done budget-action-role',
+      'start budget',
+      'done budget',
+      'start budget-action',
+      'done budget-action',
+    ]);
+  });
+
+  it('Given the cost allocation tag cannot be activated yet, When applied, Then it fails alone: the later phases still run', async () => {
+    const r = rig();
+    r.tags.status.delete('estate:env');
+    const config = estate(ENFORCED);
+    const context = sectionContext(config, { outputs: { accountIds: r.ids } });
+    const snapshot = await r.section.read(context);
+    // Planned while the key was listed, so the activation is in the plan.
+    const changes = r.section.plan(
+      { ...snapshot, costAllocationTags: [{ key: 'estate:env', status: 'Inactive', type: 'UserDefined' }] },
+      context,
+    );
+    const results = await r.section.apply(changes, {
+      ...context,
+      io: recordingIoHost(),
+      concurrency: 4,
+      record: { accountCreated: () => {} },
+    });
+    expect(results.filter((x) => x.status !== 'applied')).toEqual([
+      expect.objectContaining({ address: 'cost-allocation-tag:estate:env', status: 'failed' }),
+    ]);
+    expect(r.budgets.budget(MGMT, 'estate-dev-alice-monthly')).toBeDefined();
   });
 
   it('Given an applied estate, When thresholds, subscribers and amounts change, Then apply converges and the next plan is empty', async () => {

@@ -14,7 +14,7 @@ import { organizationsPort } from '../../../src/aws/organizations.js';
 import { isThrottle, withRetries, wrapSend, type SendLike } from '../../../src/aws/send.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import type { OrganizationsPort } from '../../../src/core/org/ports.js';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import {
   FakeOrganizations,
   type FakeOrganizationsOptions,
@@ -257,10 +257,11 @@ describe('apply: CreateAccount is not idempotent', () => {
       void command;
       return out;
     });
-    const events: ProgressEvent[] = [];
+    const io = recordingIoHost();
+    const events = io.events;
     const config = accountsOnly(1);
     const { result } = await applyOnce(portWithoutCreateRetries(lagging), config, await sourcesFor(config), {
-      apply: { sleep, progress: (e) => events.push(e) },
+      apply: { sleep, io },
     });
     expect(result.ok).toBe(true);
     expect(fake.requestsFor('dev-0').map((r) => r.failureReason ?? r.state)).toEqual([
@@ -291,9 +292,10 @@ describe('apply: EnablePolicyType is asynchronous', () => {
   it('Given the root shows a new policy type PENDING_ENABLE for a while, Then estate waits for ENABLED before the first attach and every attachment succeeds', async () => {
     const fake = new FakeOrganizations({ policyTypeEnableCalls: 25 } satisfies FakeOrganizationsOptions);
     const config = orgConfig();
-    const events: ProgressEvent[] = [];
+    const io = recordingIoHost();
+    const events = io.events;
     const { result } = await applyOnce(portOver(fake), config, await sourcesFor(config), {
-      apply: { progress: (e) => events.push(e) },
+      apply: { io },
     });
     expect(result.results.filter((r) => r.status !== 'applied')).toEqual([]);
     expect(fake.policyTypes.has('TAG_POLICY') && fake.policyTypes.has('SERVICE_CONTROL_POLICY')).toBe(true);

@@ -5,7 +5,7 @@ import { applyOrganizationPlan, newApplyState } from '../../../src/core/org/appl
 import { planOrganization } from '../../../src/core/org/planner.js';
 import type { PolicySources } from '../../../src/core/org/policies.js';
 import { readSnapshot } from '../../../src/core/org/snapshot.js';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import type { EstateError } from '../../../src/errors.js';
 import { FakeOrganizations, type FakeOrganizationsOptions } from '../../_helpers/fake-organizations.js';
 import {
@@ -354,8 +354,9 @@ describe('apply: safety', () => {
 describe('apply: progress and sections', () => {
   it('reports start and done for every change and updates while an account is created', async () => {
     const { config, sources, port } = await setup();
-    const events: ProgressEvent[] = [];
-    const { plan } = await applyOnce(port, config, sources, { apply: { progress: (e) => events.push(e) } });
+    const io = recordingIoHost();
+    const events = io.events;
+    const { plan } = await applyOnce(port, config, sources, { apply: { io } });
     const actionableCount = actionable(plan).length;
     expect(events.filter((e) => e.type === 'start')).toHaveLength(actionableCount);
     expect(events.filter((e) => e.type === 'done')).toHaveLength(actionableCount);

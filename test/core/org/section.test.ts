@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { silentIoHost } from '../../../src/core/io.js';
 import { organizationSections } from '../../../src/core/org/section.js';
 import { sectionContext } from '../../../src/core/plan/engine.js';
 import { Outputs } from '../../../src/core/plan/outputs.js';
@@ -35,7 +36,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
   const recorded: string[] = [];
   const applyContext: ApplyContext = {
     ...context,
-    progress: () => {},
+    io: silentIoHost,
     concurrency: 8,
     record: {
       accountCreated: (name, id) => {
@@ -87,7 +88,7 @@ describe('organizationSections', () => {
     const changes = org.plan(await org.read(context), context).filter((c) => c.address === 'organization');
     const results = await org.apply(changes, {
       ...context,
-      progress: () => {},
+      io: silentIoHost,
       concurrency: 1,
       record: { accountCreated: () => {} },
     });

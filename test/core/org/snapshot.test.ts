@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../../src/core/progress.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { EMPTY_SNAPSHOT, readSnapshot } from '../../../src/core/org/snapshot.js';
 import type { EstateError } from '../../../src/errors.js';
 import { digest } from '../../../src/core/plan/canonical.js';
@@ -123,8 +123,9 @@ describe('readSnapshot', () => {
   });
 
   it('reports progress as one task', async () => {
-    const events: ProgressEvent[] = [];
-    await readSnapshot(portOver(bigOrg(3, 1)), { progress: (e) => events.push(e) });
+    const io = recordingIoHost();
+    const events = io.events;
+    await readSnapshot(portOver(bigOrg(3, 1)), { io });
     expect(events.map((e) => e.type)).toEqual(['start', 'done']);
     expect(events[1]).toMatchObject({ message: '4 accounts in 1 OUs' });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { silentIoHost } from '../../../src/core/io.js';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/loader.js';
 import { applyEstate, assertPlanCurrent, canonicalJson, planEstate } from '../../../src/core/plan/engine.js';
@@ -71,7 +72,7 @@ describe('plan engine', () => {
     const log: string[] = [];
     const sections = [namesSection('org', live, ['a'], log), namesSection('budgets', new Set(), ['b'], log)];
     const first = await planEstate(config, sections, { offline: false });
-    const result = await applyEstate(config, sections, first, { progress: () => {}, concurrency: 4 });
+    const result = await applyEstate(config, sections, first, { io: silentIoHost, concurrency: 4 });
     expect(result.ok).toBe(true);
     // The budgets section saw the id the org section recorded.
     expect(log).toEqual(['org:org:a:-', 'budgets:budgets:b:222222222222']);
@@ -83,7 +84,7 @@ describe('plan engine', () => {
   it('reports a failed change and carries on with the rest', async () => {
     const sections = [namesSection('org', new Set(), ['broken', 'fine'])];
     const run = await planEstate(config, sections, { offline: false });
-    const result = await applyEstate(config, sections, run, { progress: () => {}, concurrency: 1 });
+    const result = await applyEstate(config, sections, run, { io: silentIoHost, concurrency: 1 });
     expect(result.ok).toBe(false);
     expect(result.results.map((r) => r.status)).toEqual(['failed', 'applied']);
   });
@@ -93,7 +94,7 @@ describe('plan engine', () => {
     const sections = [namesSection('org', live, [])];
     const run = await planEstate(config, sections, { offline: false });
     expect(run.plan.changes.map((c) => c.action)).toEqual(['drift']);
-    const result = await applyEstate(config, sections, run, { progress: () => {}, concurrency: 1 });
+    const result = await applyEstate(config, sections, run, { io: silentIoHost, concurrency: 1 });
     expect(result.results).toEqual([]);
   });
 
@@ -143,7 +144,7 @@ describe('plan engine: clock, outputs and scope', () => {
     section.apply = (changes, ctx) => (seen.push(`apply ${ctx.now().toISOString()}`), apply(changes, ctx));
     const run = await planEstate(config, [section], { offline: false, now: clock });
     expect(run.plan.createdAt).toBe('2031-02-03T04:05:06.000Z');
-    await applyEstate(config, [section], run, { progress: () => {}, concurrency: 1, now: clock });
+    await applyEstate(config, [section], run, { io: silentIoHost, concurrency: 1, now: clock });
     expect(seen).toEqual(['plan 2031-02-03T04:05:06.000Z', 'apply 2031-02-03T04:05:06.000Z']);
   });
 
