@@ -2,12 +2,12 @@ import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
+import { renderTagRepairPlan } from '../../cli/render-tags.js';
 import { loadConfig } from '../../config/loader.js';
 import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
 import {
   applyTagRepair,
   planTagRepair,
-  renderTagRepairPlan,
   type TagRepairPlan,
   type TagRepairResult,
 } from '../../core/tags/apply.js';

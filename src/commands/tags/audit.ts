@@ -4,7 +4,8 @@ import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
 import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
-import { auditTags, renderAuditReport, type TagAuditReport } from '../../core/tags/audit.js';
+import { auditTags, type TagAuditReport } from '../../core/tags/audit.js';
+import { renderAuditReport } from '../../cli/render-tags.js';
 import { tagScanRegions } from '../../core/tags/regions.js';
 
 export default class TagsAudit extends BaseCommand<typeof TagsAudit> {
