@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { awsClientsFor } from '../../cli/aws-context.js';
-import { table } from '../../cli/table.js';
+import { renderOrgStatus, statusMermaid } from '../../cli/render-org-status.js';
 import { loadConfig } from '../../config/loader.js';
 import type { OrgStatus } from '../../core/org/status.js';
 
@@ -28,7 +28,7 @@ export default class OrgStatusCommand extends BaseCommand<typeof OrgStatusComman
   async run(): Promise<OrgStatus> {
     const loaded = await loadConfig(this.flags.config);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const [{ organizationsFor }, org, { orgStatus, statusMermaid }] = await Promise.all([
+    const [{ organizationsFor }, org, { orgStatus }] = await Promise.all([
       import('../../aws/organizations.js'),
       import('../../core/org/index.js'),
       import('../../core/org/status.js'),
@@ -45,27 +45,7 @@ export default class OrgStatusCommand extends BaseCommand<typeof OrgStatusComman
       this.log(statusMermaid(status, snapshot).trimEnd());
       return status;
     }
-    if (!snapshot.organization) {
-      this.log('This account is not in an organisation yet: `estate plan` shows what apply would create.');
-      return status;
-    }
-    this.log(`Organisation ${status.organizationId} (management account ${status.managementAccountId})\n`);
-    this.log(
-      table(
-        ['PATH', 'ID', 'STATUS', 'KIND', 'OWNER', 'DIFFERS FROM estate.yaml'],
-        status.rows.map((r) => [
-          r.type === 'ou' ? `${r.path}/` : r.path || 'Root',
-          r.id,
-          r.status ?? '',
-          r.kind ?? '',
-          r.owner ?? '',
-          r.differences.join('; '),
-        ]),
-      ),
-    );
-    if (status.missing.length)
-      this.log(`\nNot in AWS yet: ${status.missing.join(', ')} (run \`estate plan\`)`);
-    this.log(status.inSync ? '\n✔ in sync with estate.yaml' : '\n! differs from estate.yaml');
+    this.log(renderOrgStatus(status));
     return status;
   }
 }

@@ -98,34 +98,3 @@ export function orgStatus(snapshot: OrgSnapshot, desired: DesiredOrganization): 
     inSync: missing.length === 0 && rows.every((r) => r.differences.length === 0),
   };
 }
-
-/** The live tree as a Mermaid flowchart, differing items highlighted. */
-export function statusMermaid(status: OrgStatus, snapshot: OrgSnapshot): string {
-  const id = (s: string) => `n_${s.replace(/[^A-Za-z0-9]/g, '_')}`;
-  const label = (t: string) => `"${t.replace(/"/g, '#quot;')}"`;
-  const lines = ['flowchart LR'];
-  const rowsById = new Map(status.rows.map((r) => [r.id, r]));
-  const parentOf = new Map<string, string>();
-  for (const ou of snapshot.ous) parentOf.set(ou.id, ou.parentId);
-  for (const a of snapshot.accounts) parentOf.set(a.id, a.parentId);
-  const drifted: string[] = [];
-  for (const row of status.rows) {
-    const text =
-      row.type === 'account'
-        ? `${row.name}<br/>${row.id}${row.kind ? `<br/>${row.kind}` : ''}`
-        : row.type === 'root'
-          ? `Root ${row.id}`
-          : `OU ${row.path}`;
-    lines.push(
-      row.type === 'account' ? `  ${id(row.id)}([${label(text)}])` : `  ${id(row.id)}[${label(text)}]`,
-    );
-    if (row.differences.length) drifted.push(id(row.id));
-  }
-  for (const row of status.rows) {
-    const parent = parentOf.get(row.id);
-    if (parent && rowsById.has(parent)) lines.push(`  ${id(parent)} --> ${id(row.id)}`);
-  }
-  lines.push('  classDef drift stroke:#d9534f,stroke-width:2px');
-  if (drifted.length) lines.push(`  class ${drifted.join(',')} drift`);
-  return `${lines.join('\n')}\n`;
-}
