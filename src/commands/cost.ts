@@ -4,7 +4,7 @@ import { awsClientsFor } from '../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
 import { loadConfig } from '../config/loader.js';
 import { cachedCostPort, type CacheMode } from '../core/cost/cache.js';
-import { renderCostChart } from '../core/cost/chart.js';
+import { renderCostChart } from '../cli/render-cost.js';
 import { costReport, type BudgetSpend, type CostBy, type CostReport } from '../core/cost/report.js';
 import { configThenOrganization } from '../core/finops/account-ids.js';
 
