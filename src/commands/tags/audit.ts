@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
+import { noteHost } from '../../cli/note-host.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
-import { configThenOrganization, resolveAccounts } from '../../core/finops/account-ids.js';
-import { auditTags, type TagAuditReport } from '../../core/tags/audit.js';
+import type { TagAuditReport } from '../../core/tags/audit.js';
+import { tagsAuditService } from '../../core/tags/service.js';
 import { renderAuditReport } from '../../cli/render-tags.js';
-import { tagScanRegions } from '../../core/tags/regions.js';
 
 export default class TagsAudit extends BaseCommand<typeof TagsAudit> {
   static override summary =
@@ -42,23 +42,15 @@ The Tagging API is regional: global resources (CloudFront distributions, ...) ar
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
     const { organizationAccountLister, organizationsFor } = await import('../../aws/finops.js');
     const { taggingPort } = await import('../../aws/tagging.js');
-    const directory = configThenOrganization(config, organizationAccountLister(organizationsFor(clients)));
-    const wanted = this.flags.account ?? [];
-    const targets = await resolveAccounts(config, directory, wanted);
-    const skipped = (wanted.length ? wanted : config.accounts.map((a) => a.name)).filter(
-      (n) => !targets.some((t) => t.name === n),
-    );
-    if (skipped.length) this.note(`not in the organisation yet, skipped: ${skipped.join(', ')}`);
-    const scan = tagScanRegions(config, this.flags.region);
-    const report = await trackProgress(
-      this.mode,
-      targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
-      (progress) =>
-        auditTags(taggingPort(clients), config, targets, {
-          scan,
-          concurrency: this.flags.concurrency,
-          progress,
-        }),
+    const report = await tagsAuditService(
+      config,
+      { accounts: this.flags.account ?? [], region: this.flags.region, concurrency: this.flags.concurrency },
+      {
+        tagging: taggingPort(clients),
+        listAccounts: organizationAccountLister(organizationsFor(clients)),
+        io: noteHost((line) => this.note(line)),
+        track: (work, run) => trackProgress(this.mode, work, run),
+      },
     );
     if (!this.jsonEnabled()) this.log(renderAuditReport(report));
     if (report.failed > 0 || (this.flags.strict && report.nonCompliant > 0)) this.partialFailure();
