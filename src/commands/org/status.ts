@@ -28,24 +28,22 @@ export default class OrgStatusCommand extends BaseCommand<typeof OrgStatusComman
   async run(): Promise<OrgStatus> {
     const loaded = await loadConfig(this.flags.config);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const [{ organizationsFor }, org, { orgStatus }] = await Promise.all([
+    const [{ organizationsFor }, { orgStatusService }] = await Promise.all([
       import('../../aws/organizations.js'),
-      import('../../core/org/index.js'),
       import('../../core/org/status.js'),
     ]);
-    const port = organizationsFor(clients);
-    const sources = await org.loadPolicySources(loaded.config, { configDir: loaded.dir });
-    const snapshot = await org.readSnapshot(port, {
-      concurrency: Math.max(this.flags.concurrency, 4),
-      ...org.managementCheckOptions(loaded.config, (await clients.callerIdentity()).account),
-    });
-    const status = orgStatus(snapshot, org.desiredOrganization(loaded.config, sources));
+    const { status, snapshot } = await orgStatusService(
+      loaded.config,
+      { configDir: loaded.dir, concurrency: Math.max(this.flags.concurrency, 4) },
+      {
+        organizations: organizationsFor(clients),
+        callerAccount: async () => (await clients.callerIdentity()).account,
+      },
+    );
     if (this.jsonEnabled()) return status;
-    if (this.flags.format === 'mermaid') {
-      this.log(statusMermaid(status, snapshot).trimEnd());
-      return status;
-    }
-    this.log(renderOrgStatus(status));
+    this.log(
+      this.flags.format === 'mermaid' ? statusMermaid(status, snapshot).trimEnd() : renderOrgStatus(status),
+    );
     return status;
   }
 }

@@ -1,9 +1,13 @@
 /**
  * `estate org status`: the live tree as rows, each with how it differs from estate.yaml.
- * Pure: snapshot + desired state in, rows out.
+ * orgStatus is pure (snapshot + desired state in, rows out); orgStatusService reads both.
  */
-import { KIND_TAG, OWNER_TAG, type DesiredOrganization } from './desired.js';
-import type { OrgSnapshot } from './snapshot.js';
+import type { EstateConfig } from '../../config/schema.js';
+import { KIND_TAG, OWNER_TAG, desiredOrganization, type DesiredOrganization } from './desired.js';
+import { loadPolicySources } from './policies.js';
+import type { OrganizationsPort } from './ports.js';
+import { managementCheckOptions } from './safety.js';
+import { readSnapshot, type OrgSnapshot } from './snapshot.js';
 
 export interface StatusRow {
   readonly type: 'root' | 'ou' | 'account';
@@ -97,4 +101,30 @@ export function orgStatus(snapshot: OrgSnapshot, desired: DesiredOrganization): 
     missing,
     inSync: missing.length === 0 && rows.every((r) => r.differences.length === 0),
   };
+}
+
+export interface OrgStatusDeps {
+  readonly organizations: OrganizationsPort;
+  /** The account the credentials belong to (checked against the management account). */
+  readonly callerAccount: () => Promise<string>;
+}
+
+/** The status and the snapshot it came from (a tree drawing needs each item's parent). */
+export interface OrgStatusView {
+  readonly status: OrgStatus;
+  readonly snapshot: OrgSnapshot;
+}
+
+/** `estate org status` as a service: read the live organisation, compare it with estate.yaml. */
+export async function orgStatusService(
+  config: EstateConfig,
+  options: { readonly configDir: string; readonly concurrency: number },
+  deps: OrgStatusDeps,
+): Promise<OrgStatusView> {
+  const sources = await loadPolicySources(config, { configDir: options.configDir });
+  const snapshot = await readSnapshot(deps.organizations, {
+    concurrency: options.concurrency,
+    ...managementCheckOptions(config, await deps.callerAccount()),
+  });
+  return { status: orgStatus(snapshot, desiredOrganization(config, sources)), snapshot };
 }
