@@ -8,9 +8,9 @@ import { parseConfig } from '../../../src/config/loader.js';
 import type { CostPoint, CostPort, CostQuery } from '../../../src/core/cost/ports.js';
 import { COST_IO, costService, type CostServiceDeps } from '../../../src/core/cost/service.js';
 import { rootEmail } from '../../../src/core/finops/account-ids.js';
-import type { IoHost, IoMessage } from '../../../src/core/io.js';
 import { minimalConfig } from '../../_helpers/config.js';
 import { FakeBudgets } from '../../_helpers/fake-budgets.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 
 const MANAGEMENT = '111111111111';
 const LOGS = '333333333333';
@@ -25,15 +25,6 @@ function estate() {
 
 const points = (group: string, amounts: number[]): CostPoint[] =>
   ['2026-09', '2026-10'].map((period, i) => ({ period, group, amountUsd: amounts[i]!, estimated: false }));
-
-function recorder(): IoHost & { messages: IoMessage[] } {
-  const messages: IoMessage[] = [];
-  return {
-    messages,
-    notify: async (m) => void messages.push(m),
-    requestResponse: async (r) => r.defaultResponse,
-  };
-}
 
 async function world() {
   const config = estate();
@@ -61,7 +52,7 @@ async function world() {
     },
   };
   const listed: number[] = [];
-  const io = recorder();
+  const io = recordingIoHost();
   const callers: string[] = [];
   const deps: CostServiceDeps = {
     costExplorer,

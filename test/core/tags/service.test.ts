@@ -3,7 +3,6 @@ import { stringify } from 'yaml';
 import { AwsTagging } from '../../../src/aws/tagging.js';
 import { parseConfig } from '../../../src/config/loader.js';
 import { rootEmail } from '../../../src/core/finops/account-ids.js';
-import type { IoHost, IoMessage } from '../../../src/core/io.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import {
   TAGS_IO,
@@ -14,6 +13,7 @@ import {
 } from '../../../src/core/tags/service.js';
 import { minimalConfig } from '../../_helpers/config.js';
 import { FakeTaggingApi } from '../../_helpers/fake-tagging.js';
+import { recordingIoHost } from '../../_helpers/recording-io.js';
 
 const LOGS = '333333333333';
 const ALICE = '222222222222';
@@ -33,11 +33,8 @@ function world() {
   api.add(LOGS, 'eu-west-2', 'arn:aws:s3:::logs-archive', { 'cost-center': 'platform' });
   api.add(ALICE, 'eu-west-2', 'arn:aws:s3:::alice-scratch', {});
   api.add(ALICE, 'us-east-1', `arn:aws:cloudfront::${ALICE}:distribution/E1`, {});
-  const messages: IoMessage[] = [];
-  const io: IoHost = {
-    notify: async (m) => void messages.push(m),
-    requestResponse: async (r) => r.defaultResponse,
-  };
+  const io = recordingIoHost();
+  const { messages } = io;
   const tracked: TrackedWork[][] = [];
   const events: ProgressEvent[] = [];
   const deps: TagsServiceDeps = {
