@@ -147,7 +147,62 @@ export function composeEnvironment(
     composed.push({ blueprint, stack: s });
     return s;
   };
+  const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;
+  const c: Composition = {
+    app,
+    config,
+    env,
+    opts,
+    settings,
+    target,
+    has,
+    size,
+    prefix,
+    logRetentionDays,
+    fromConfigDir,
+    eksZones,
+    stack,
+    composed,
+    edgeDomain,
+  };
 
+  const { data, tableSpecs, tableGrants } = composeData(c);
+  const bedrock = composeAi(c);
+  const auth = composeAuth(c, { data, tableSpecs });
+  const api = composeApiLambda(c, auth, tableGrants, bedrock);
+  composeApiEks(c, tableGrants, bedrock);
+  const edge = composeEdge(c, api);
+  composeObservability(c, { api, auth, edge, tableGrants });
+  return composed;
+}
+
+/** What the blueprint parts of one environment's composition share. */
+interface Composition {
+  readonly app: App;
+  readonly config: EstateConfig;
+  readonly env: EnvironmentConfig;
+  readonly opts: ComposeOptions;
+  readonly settings: ReturnType<typeof mergedSettings>;
+  readonly target: ReturnType<typeof environmentTarget>;
+  readonly has: (b: BlueprintName) => boolean;
+  readonly size: EnvironmentConfig['size'];
+  readonly prefix: string;
+  readonly logRetentionDays: number | undefined;
+  readonly fromConfigDir: (p: string) => string;
+  readonly eksZones: readonly string[] | undefined;
+  /** A new stack of the environment, tagged, and added to the composition. */
+  readonly stack: (blueprint: BlueprintName | 'observability-edge', region?: string) => Stack;
+  readonly composed: ComposedStack[];
+  readonly edgeDomain: string | undefined;
+}
+
+/** The tables, and what the other blueprints are granted on them. */
+function composeData(c: Composition): {
+  data?: DataBlueprint;
+  tableSpecs: readonly TableSpec[];
+  tableGrants: TableGrant[];
+} {
+  const { settings, has, size, prefix, stack } = c;
   let data: DataBlueprint | undefined;
   let tableSpecs: readonly TableSpec[] = [];
   if (has('data')) {
@@ -161,7 +216,12 @@ export function composeEnvironment(
         indexNames: (t.globalSecondaryIndexes ?? []).map((g) => g.name),
       }))
     : [];
+  return { data, tableSpecs, tableGrants };
+}
 
+/** The guardrail and model access; with logging on, the account's shared logging stack first. */
+function composeAi(c: Composition): BedrockAccess | undefined {
+  const { app, config, env, settings, target, has, size, prefix, stack, composed } = c;
   let bedrock: BedrockAccess | undefined;
   if (has('ai')) {
     const aiStack = stack('ai');
@@ -180,8 +240,15 @@ export function composeEnvironment(
       composed.push(shared);
     }
   }
+  return bedrock;
+}
 
-  const edgeDomain = has('edge') ? settings.edge?.domainName : undefined;
+/** The user pool; its post-confirmation function may write the users table. */
+function composeAuth(
+  c: Composition,
+  { data, tableSpecs }: { data?: DataBlueprint; tableSpecs: readonly TableSpec[] },
+): AuthBlueprint | undefined {
+  const { config, env, settings, has, size, prefix, logRetentionDays, stack, edgeDomain } = c;
   let auth: AuthBlueprint | undefined;
   if (has('auth')) {
     const s = settings.auth ?? {};
@@ -213,7 +280,17 @@ export function composeEnvironment(
       logRetentionDays,
     });
   }
+  return auth;
+}
 
+/** The HTTP API behind the pool's JWT authorizer, granted the tables and Bedrock. */
+function composeApiLambda(
+  c: Composition,
+  auth: AuthBlueprint | undefined,
+  tableGrants: TableGrant[],
+  bedrock: BedrockAccess | undefined,
+): ApiLambdaBlueprint | undefined {
+  const { env, settings, has, size, prefix, logRetentionDays, fromConfigDir, stack, edgeDomain } = c;
   let api: ApiLambdaBlueprint | undefined;
   if (has('api-lambda')) {
     if (!auth)
@@ -245,7 +322,11 @@ export function composeEnvironment(
       logRetentionDays,
     });
   }
+  return api;
+}
 
+function composeApiEks(c: Composition, tableGrants: TableGrant[], bedrock: BedrockAccess | undefined): void {
+  const { config, env, settings, has, size, prefix, logRetentionDays, eksZones, stack } = c;
   if (has('api-eks')) {
     const s = settings['api-eks'] ?? {};
     if (!eksZones)
@@ -268,7 +349,11 @@ export function composeEnvironment(
       logRetentionDays,
     });
   }
+}
 
+/** CloudFront in us-east-1, optionally fronting the API. */
+function composeEdge(c: Composition, api: ApiLambdaBlueprint | undefined): EdgeBlueprint | undefined {
+  const { settings, has, size, prefix, logRetentionDays, fromConfigDir, stack } = c;
   let edge: EdgeBlueprint | undefined;
   if (has('edge')) {
     const s = settings.edge ?? {};
@@ -292,7 +377,25 @@ export function composeEnvironment(
       logRetentionDays,
     });
   }
+  return edge;
+}
 
+/** Alarms and the dashboard over what was composed; CloudFront's alarms in us-east-1. */
+function composeObservability(
+  c: Composition,
+  {
+    api,
+    auth,
+    edge,
+    tableGrants,
+  }: {
+    api?: ApiLambdaBlueprint;
+    auth?: AuthBlueprint;
+    edge?: EdgeBlueprint;
+    tableGrants: TableGrant[];
+  },
+): void {
+  const { settings, target, has, size, prefix, stack } = c;
   if (has('observability')) {
     const s = settings.observability ?? {};
     const common = {
@@ -321,5 +424,4 @@ export function composeEnvironment(
       });
     }
   }
-  return composed;
 }

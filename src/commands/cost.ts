@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../cli/aws-context.js';
-import { costDeps } from '../cli/wiring.js';
 import { BaseCommand, awsFlags, configFlag } from '../cli/base-command.js';
+import { cliIoHost } from '../cli/io-host.js';
+import { costDeps } from '../cli/wiring.js';
 import { loadConfig } from '../config/loader.js';
-import { cachedCostPort, type CacheMode } from '../core/cost/cache.js';
-import { renderCostChart } from '../core/cost/chart.js';
-import { costReport, type BudgetSpend, type CostBy, type CostReport } from '../core/cost/report.js';
+import { renderCostChart } from '../cli/render-cost.js';
+import type { CostBy, CostReport } from '../core/cost/report.js';
+import { costService } from '../core/cost/service.js';
 
 export default class Cost extends BaseCommand<typeof Cost> {
   static override summary = 'Spend per month by account, environment or service, against each budget.';
@@ -45,52 +46,22 @@ Cost Explorer bills $0.01 per request; one report makes one request per page of 
 
   async run(): Promise<CostReport> {
     const { config, dir } = await loadConfig(this.flags.config);
-    const by = this.flags.by as CostBy;
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
     const deps = await costDeps(config, clients);
-
-    const accountIds =
-      by === 'account'
-        ? await deps.directory.accountIds(config.accounts.map((a) => a.name))
-        : new Map<string, string>();
-
-    // AWS's own forecasts ride along with the estate budgets in the management account.
-    const budgetSpend = new Map<string, BudgetSpend>();
-    if (by !== 'service' && config.budgets && config.budgets.placement !== 'member') {
-      try {
-        const mgmt = config.organization.managementAccountId ?? (await deps.managementAccountId());
-        for (const b of await deps.budgets.listBudgets(mgmt))
-          budgetSpend.set(b.name, {
-            ...(b.actualUsd !== undefined ? { actualUsd: b.actualUsd } : {}),
-            ...(b.forecastUsd !== undefined ? { forecastUsd: b.forecastUsd } : {}),
-          });
-      } catch (error) {
-        this.note(
-          `could not read budget forecasts (${(error as Error).message}); using straight-line forecasts`,
-        );
-      }
-    }
-
-    this.note(
-      `asking Cost Explorer for ${this.flags.months} month${this.flags.months === 1 ? '' : 's'} by ${by}…`,
+    const report = await costService(
+      config,
+      {
+        by: this.flags.by as CostBy,
+        months: this.flags.months,
+        cache: !this.flags.cache ? 'off' : this.flags.refresh ? 'refresh' : 'use',
+        cacheDir: join(process.env.ESTATE_CACHE_DIR || join(dir, '.estate-cache'), 'cost'),
+      },
+      {
+        ...deps,
+        io: cliIoHost(this.mode, { interactive: false }),
+        now: () => new Date(),
+      },
     );
-    const mode: CacheMode = !this.flags.cache ? 'off' : this.flags.refresh ? 'refresh' : 'use';
-    const account =
-      config.organization.managementAccountId ?? (mode === 'off' ? '' : await deps.managementAccountId());
-    const port = cachedCostPort(deps.costExplorer, {
-      dir: join(process.env.ESTATE_CACHE_DIR || join(dir, '.estate-cache'), 'cost'),
-      account,
-      mode,
-      now: () => new Date(),
-      onWriteError: (error) => this.note(`could not cache the answer: ${error.message}`),
-    });
-    const report = await costReport(port, config, {
-      by,
-      months: this.flags.months,
-      today: new Date(),
-      accountIds,
-      budgetSpend,
-    });
     if (!this.jsonEnabled()) {
       this.log(renderCostChart(report));
       for (const note of report.notes) this.log(`Note: ${note}`);

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, configFlag } from '../cli/base-command.js';
 import { loadConfig } from '../config/loader.js';
-import { buildGraph, renderDot, renderMermaid, type EstateGraph } from '../core/graph.js';
+import { renderDot, renderMermaid } from '../cli/render-graph.js';
+import { buildGraph, type EstateGraph } from '../core/graph.js';
 
 export default class Graph extends BaseCommand<typeof Graph> {
   static override summary = 'Render the desired estate: OUs, accounts, environments and blueprints.';

@@ -101,7 +101,55 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
   const full = answers.template === 'recall';
   if (full && !answers.production)
     throw new Error('the recall template needs the production site: its domain and Route 53 hosted zone');
-  const accounts = [
+  const accounts = initialAccounts(full, platform, developers);
+
+  const kindsUsed = new Set(accounts.map((a) => a.kind as AccountKind));
+  const environments = initialEnvironments(answers, full, domain, platform);
+
+  const config = {
+    version: 1,
+    organization: {
+      name: answers.organizationName,
+      homeRegion: answers.homeRegion,
+      // The edge stack always deploys to us-east-1, which must then be governed (regions.ts).
+      governedRegions: environments.some((e) => e.blueprints.includes('edge'))
+        ? [...new Set([...answers.governedRegions, EDGE_REGION])]
+        : [...answers.governedRegions],
+      emailPattern: answers.emailPattern,
+    },
+    controlTower: {
+      enabled: true,
+      logArchiveAccount: 'logs',
+      auditAccount: 'monitoring',
+      logRetentionDays: 365,
+    },
+    organizationalUnits: [
+      { name: 'Security' },
+      ...(full
+        ? [
+            {
+              name: 'Workloads',
+              children: [{ name: 'Production' }, { name: 'SingleTenant' }, { name: 'Integration' }],
+            },
+          ]
+        : []),
+      { name: 'Sandbox' },
+    ],
+    accounts,
+    tags: initialTags(kindsUsed),
+    budgets: initialBudgets(kindsUsed, budgets, answers.alertEmails),
+    policies: initialPolicies(full),
+    blueprints: {
+      data: { tables: [{ name: 'users', partitionKey: { name: 'userId' } }] },
+    },
+    environments,
+  };
+  return config;
+}
+
+/** The Security accounts, the recall workloads, then one account per developer. */
+function initialAccounts(full: boolean, platform: string, developers: readonly Record<string, string>[]) {
+  return [
     { name: 'logs', kind: 'logs', ou: 'Security', owner: platform },
     { name: 'monitoring', kind: 'monitoring', ou: 'Security', owner: platform },
     ...(full
@@ -113,8 +161,11 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
       : []),
     ...developers,
   ];
-  const kindsUsed = new Set(accounts.map((a) => a.kind as AccountKind));
-  const environments = [
+}
+
+/** A developer environment each (the first only for minimal); recall adds integration and production. */
+function initialEnvironments(answers: InitAnswers, full: boolean, domain: string, platform: string) {
+  return [
     ...answers.developers.slice(0, full ? answers.developers.length : 1).map((handle) => ({
       name: handle,
       account: `dev-${handle}`,
@@ -146,86 +197,65 @@ export function buildInitialConfig(answers: InitAnswers): Record<string, unknown
         ]
       : []),
   ];
-  const config = {
-    version: 1,
-    organization: {
-      name: answers.organizationName,
-      homeRegion: answers.homeRegion,
-      // The edge stack always deploys to us-east-1, which must then be governed (regions.ts).
-      governedRegions: environments.some((e) => e.blueprints.includes('edge'))
-        ? [...new Set([...answers.governedRegions, EDGE_REGION])]
-        : [...answers.governedRegions],
-      emailPattern: answers.emailPattern,
-    },
-    controlTower: {
-      enabled: true,
-      logArchiveAccount: 'logs',
-      auditAccount: 'monitoring',
-      logRetentionDays: 365,
-    },
-    organizationalUnits: [
-      { name: 'Security' },
-      ...(full
-        ? [
-            {
-              name: 'Workloads',
-              children: [{ name: 'Production' }, { name: 'SingleTenant' }, { name: 'Integration' }],
-            },
-          ]
-        : []),
-      { name: 'Sandbox' },
-    ],
-    accounts,
-    tags: {
-      mandatory: [{ key: 'cost-center', default: 'platform' }, { key: 'environment' }],
-      byKind: Object.fromEntries(
-        [...kindsUsed].map((kind) => [
-          kind,
-          {
-            environment: kind.startsWith('prod')
-              ? 'production'
-              : kind === 'developer'
-                ? 'development'
-                : kind === 'integration'
-                  ? 'integration'
-                  : 'shared',
-          },
-        ]),
-      ),
-    },
-    budgets: {
-      placement: 'management',
-      alertEmails: [...answers.alertEmails],
-      byKind: Object.fromEntries(
-        [...kindsUsed].map((kind) => [
-          kind,
-          kind === 'developer'
-            ? { monthlyUsd: budgets[kind], enforce: 'deny-new-resources' }
-            : { monthlyUsd: budgets[kind] },
-        ]),
-      ),
-    },
-    policies: [
-      { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
-      {
-        name: 'deny-root-user',
-        type: 'scp',
-        builtin: 'deny-root-user',
-        targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
-      },
-      {
-        name: 'deny-outside-governed-regions',
-        type: 'scp',
-        builtin: 'deny-outside-governed-regions',
-        targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
-      },
-    ],
-    blueprints: {
-      data: { tables: [{ name: 'users', partitionKey: { name: 'userId' } }] },
-    },
-    environments,
+}
+
+/** The environment tag per account kind in use. */
+function initialTags(kindsUsed: ReadonlySet<AccountKind>) {
+  return {
+    mandatory: [{ key: 'cost-center', default: 'platform' }, { key: 'environment' }],
+    byKind: Object.fromEntries(
+      [...kindsUsed].map((kind) => [
+        kind,
+        {
+          environment: kind.startsWith('prod')
+            ? 'production'
+            : kind === 'developer'
+              ? 'development'
+              : kind === 'integration'
+                ? 'integration'
+                : 'shared',
+        },
+      ]),
+    ),
   };
-  return config;
+}
+
+/** A monthly budget per account kind in use; developers' deny new resources when over. */
+function initialBudgets(
+  kindsUsed: ReadonlySet<AccountKind>,
+  budgets: Readonly<Record<AccountKind, number>>,
+  alertEmails: readonly string[],
+) {
+  return {
+    placement: 'management',
+    alertEmails: [...alertEmails],
+    byKind: Object.fromEntries(
+      [...kindsUsed].map((kind) => [
+        kind,
+        kind === 'developer'
+          ? { monthlyUsd: budgets[kind], enforce: 'deny-new-resources' }
+          : { monthlyUsd: budgets[kind] },
+      ]),
+    ),
+  };
+}
+
+function initialPolicies(full: boolean) {
+  return [
+    { name: 'deny-leave-organization', type: 'scp', builtin: 'deny-leave-organization', targets: ['Root'] },
+    {
+      name: 'deny-root-user',
+      type: 'scp',
+      builtin: 'deny-root-user',
+      targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
+    },
+    {
+      name: 'deny-outside-governed-regions',
+      type: 'scp',
+      builtin: 'deny-outside-governed-regions',
+      targets: full ? ['Workloads', 'Sandbox'] : ['Sandbox'],
+    },
+  ];
 }
 
 function productionSettings(site: ProductionSite): Record<string, unknown> {

@@ -1,26 +1,12 @@
 import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
-import { trackProgress } from '../../cli/output.js';
-import { loadConfig } from '../../config/loader.js';
+import { cliIoHost } from '../../cli/io-host.js';
 import { tagsDeps } from '../../cli/wiring.js';
-import { resolveAccounts } from '../../core/finops/account-ids.js';
-import {
-  applyTagRepair,
-  planTagRepair,
-  renderTagRepairPlan,
-  type TagRepairPlan,
-  type TagRepairResult,
-} from '../../core/tags/apply.js';
-import { settleConcurrent } from '../../core/concurrency.js';
-import type { TaggedResource } from '../../core/tags/ports.js';
-import { mergeRegions, tagScanRegions, visibilityNotes } from '../../core/tags/regions.js';
-
-export interface TagsApplyResult {
-  readonly dryRun: boolean;
-  readonly plan: TagRepairPlan;
-  readonly result?: TagRepairResult;
-}
+import { trackProgress } from '../../cli/output.js';
+import { renderTagRepairPlan } from '../../cli/render-tags.js';
+import { loadConfig } from '../../config/loader.js';
+import { tagsApplyService, type TagsApplyResult } from '../../core/tags/service.js';
 
 export default class TagsApply extends BaseCommand<typeof TagsApply> {
   static override summary =
@@ -49,45 +35,35 @@ Without --yes it only prints what it would tag.`;
 
   async run(): Promise<TagsApplyResult> {
     const { config, dir } = await loadConfig(this.flags.config);
-    const account = config.accounts.find((a) => a.name === this.flags.account);
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
-    const { directory, tagging } = await tagsDeps(config, clients);
-    const [target] = await resolveAccounts(config, directory, [this.flags.account]);
-    const scan = tagScanRegions(config, this.flags.region);
-    const { regions } = scan;
-    const port = tagging;
-
-    const listed = await settleConcurrent(regions, this.flags.concurrency, (region) =>
-      port.listResources(target!.id, region),
+    const deps = await tagsDeps(config, clients);
+    const out = await tagsApplyService(
+      config,
+      {
+        account: this.flags.account,
+        region: this.flags.region,
+        concurrency: this.flags.concurrency,
+        apply: this.flags.yes,
+      },
+      {
+        ...deps,
+        io: cliIoHost(this.mode, { interactive: false }),
+        track: (work, run) => trackProgress(this.mode, work, run),
+      },
     );
-    const failure = listed.find((r) => r.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
-    // Each ARN once; global resources are tagged through the region that lists them.
-    const resources = mergeRegions(
-      new Map<string, TaggedResource[]>(
-        regions.map((region, i) => [region, (listed[i] as PromiseFulfilledResult<TaggedResource[]>).value]),
-      ),
-      scan,
-    );
-    const plan = planTagRepair(config, account!, target!.id, resources, visibilityNotes(scan));
-
-    if (!this.flags.yes || plan.additions.length === 0) {
+    const { plan, result } = out;
+    if (!result) {
       if (!this.jsonEnabled()) this.log(renderTagRepairPlan(plan, 'dry-run'));
       if (plan.additions.length)
         this.note(`dry run: re-run with --yes to tag ${plan.additions.length} resources`);
-      return { dryRun: !this.flags.yes, plan };
+      return out;
     }
-    if (!this.jsonEnabled()) this.log(renderTagRepairPlan(plan, 'applied'));
-    const result = await trackProgress(
-      this.mode,
-      [{ id: `tags-apply:${plan.account}`, title: `tag resources in ${plan.account}` }],
-      (io) => applyTagRepair(port, plan, { concurrency: this.flags.concurrency, io }),
-    );
     if (!this.jsonEnabled()) {
+      this.log(renderTagRepairPlan(plan, 'applied'));
       this.log(`Tagged ${result.tagged} of ${plan.additions.length} resources.`);
       for (const f of result.failed) this.log(`  ✖ ${f.arn}: ${f.reason}`);
     }
     if (result.failed.length) this.partialFailure();
-    return { dryRun: false, plan, result };
+    return out;
   }
 }

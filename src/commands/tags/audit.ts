@@ -1,12 +1,13 @@
 import { Flags } from '@oclif/core';
 import { awsClientsFor } from '../../cli/aws-context.js';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
+import { cliIoHost } from '../../cli/io-host.js';
+import { tagsDeps } from '../../cli/wiring.js';
 import { trackProgress } from '../../cli/output.js';
 import { loadConfig } from '../../config/loader.js';
-import { tagsDeps } from '../../cli/wiring.js';
-import { resolveAccounts } from '../../core/finops/account-ids.js';
-import { auditTags, renderAuditReport, type TagAuditReport } from '../../core/tags/audit.js';
-import { tagScanRegions } from '../../core/tags/regions.js';
+import type { TagAuditReport } from '../../core/tags/audit.js';
+import { tagsAuditService } from '../../core/tags/service.js';
+import { renderAuditReport } from '../../cli/render-tags.js';
 
 export default class TagsAudit extends BaseCommand<typeof TagsAudit> {
   static override summary =
@@ -40,23 +41,15 @@ The Tagging API is regional: global resources (CloudFront distributions, ...) ar
   async run(): Promise<TagAuditReport> {
     const { config, dir } = await loadConfig(this.flags.config);
     const clients = awsClientsFor(config, { profile: this.flags.profile, timeout: this.flags.timeout }, dir);
-    const { directory, tagging } = await tagsDeps(config, clients);
-    const wanted = this.flags.account ?? [];
-    const targets = await resolveAccounts(config, directory, wanted);
-    const skipped = (wanted.length ? wanted : config.accounts.map((a) => a.name)).filter(
-      (n) => !targets.some((t) => t.name === n),
-    );
-    if (skipped.length) this.note(`not in the organisation yet, skipped: ${skipped.join(', ')}`);
-    const scan = tagScanRegions(config, this.flags.region);
-    const report = await trackProgress(
-      this.mode,
-      targets.map((t) => ({ id: `tags:${t.name}`, title: `audit tags in ${t.name}` })),
-      (io) =>
-        auditTags(tagging, config, targets, {
-          scan,
-          concurrency: this.flags.concurrency,
-          io,
-        }),
+    const deps = await tagsDeps(config, clients);
+    const report = await tagsAuditService(
+      config,
+      { accounts: this.flags.account ?? [], region: this.flags.region, concurrency: this.flags.concurrency },
+      {
+        ...deps,
+        io: cliIoHost(this.mode, { interactive: false }),
+        track: (work, run) => trackProgress(this.mode, work, run),
+      },
     );
     if (!this.jsonEnabled()) this.log(renderAuditReport(report));
     if (report.failed > 0 || (this.flags.strict && report.nonCompliant > 0)) this.partialFailure();

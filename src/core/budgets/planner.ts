@@ -315,31 +315,85 @@ function sameDocument(a: string, b: string): boolean {
   }
 }
 
-export function planBudgets({ config, accountIds, snapshot, policyDocument }: BudgetsPlanInput): Change[] {
-  const mgmt = snapshot.managementAccountId;
-  const desired = desiredBudgets(config, accountIds, mgmt);
-  const owned = snapshot.budgets.filter((b) => isOwnedBudget(b.name));
-  const liveByKey = new Map(owned.map((b) => [`${b.home}/${b.name}`, b]));
-  const mgmtHome: HomeRef = { label: 'management', ...(mgmt ? { accountId: mgmt } : {}) };
-  const homeOf = (b: DesiredBudget): HomeRef =>
-    b.home.placement === 'management'
-      ? mgmtHome
-      : {
-          label: b.home.account.name,
-          account: b.home.account.name,
-          ...(b.home.account.id ? { accountId: b.home.account.id } : {}),
-        };
+/** What every part of the budgets plan reads. */
+interface BudgetsDraft extends BudgetsPlanInput {
+  readonly mgmt: BudgetsSnapshot['managementAccountId'];
+  readonly desired: ReturnType<typeof desiredBudgets>;
+  readonly mgmtHome: HomeRef;
+  readonly livePolicy: BudgetsSnapshot['denyPolicy'];
+  /** Some budget enforces: the deny SCP (and the action role) must exist. */
+  readonly enforcing: boolean;
+  readonly policyAddress: string;
+}
 
+export function planBudgets(input: BudgetsPlanInput): Change[] {
+  const mgmt = input.snapshot.managementAccountId;
+  const desired = desiredBudgets(input.config, input.accountIds, mgmt);
+  const draft: BudgetsDraft = {
+    ...input,
+    mgmt,
+    desired,
+    mgmtHome: { label: 'management', ...(mgmt ? { accountId: mgmt } : {}) },
+    livePolicy: input.snapshot.denyPolicy,
+    enforcing: desired.budgets.some((b) => b.enforce),
+    policyAddress: ADDRESS.policy(),
+  };
+  const { policyChanges, policyCreated } = planDenyPolicy(draft);
+  const { roleChanges, roleAddress } = planActionRole(draft, policyCreated);
+
+  const owned = input.snapshot.budgets.filter((b) => isOwnedBudget(b.name));
+  const liveByKey = new Map(owned.map((b) => [`${b.home}/${b.name}`, b]));
+  const kept = new Set<string>();
   const budgetChanges: Change[] = [];
   const actionChanges: Change[] = [];
-  const deletes: Change[] = [];
-  const policyChanges: Change[] = [];
-  const tagChanges: Change[] = [];
-  const kept = new Set<string>();
+  for (const want of desired.budgets) {
+    const home = homeOf(draft, want);
+    const address = ADDRESS.budget(home.label, want.name);
+    const homeId = home.accountId;
+    const live = homeId ? liveByKey.get(`${homeId}/${want.name}`) : undefined;
+    if (live) kept.add(`${live.home}/${live.name}`);
+    const change = live ? planBudgetUpdate(want, live, home, address) : planBudgetCreate(want, home, address);
+    if (change) budgetChanges.push(change);
+    actionChanges.push(
+      ...planBudgetActions(draft, want, live, home, address, {
+        budgetCreated: !live,
+        policyCreated,
+        roleAddress,
+      }),
+    );
+  }
+  const deletes = planDroppedBudgets(draft, owned, kept);
+  const policyDelete = planPolicyDelete(draft, [...actionChanges, ...deletes]);
+  if (policyDelete) policyChanges.push(policyDelete);
+  const tagChanges = planTagActivations(draft);
 
-  const livePolicy = snapshot.denyPolicy;
-  const enforcing = desired.budgets.some((b) => b.enforce);
-  const policyAddress = ADDRESS.policy();
+  const policyFirst = policyChanges.filter((c) => c.action !== 'delete');
+  const policyLast = policyChanges.filter((c) => c.action === 'delete');
+  return [
+    ...tagChanges,
+    ...policyFirst,
+    ...roleChanges,
+    ...budgetChanges,
+    ...actionChanges,
+    ...deletes,
+    ...policyLast,
+  ];
+}
+
+function homeOf({ mgmtHome }: BudgetsDraft, b: DesiredBudget): HomeRef {
+  return b.home.placement === 'management'
+    ? mgmtHome
+    : {
+        label: b.home.account.name,
+        account: b.home.account.name,
+        ...(b.home.account.id ? { accountId: b.home.account.id } : {}),
+      };
+}
+
+/** The deny-new-resources SCP: created unattached, or its document brought back in line. */
+function planDenyPolicy(draft: BudgetsDraft): { policyChanges: Change[]; policyCreated: boolean } {
+  const { livePolicy, enforcing, policyAddress, policyDocument } = draft;
+  const policyChanges: Change[] = [];
   let policyCreated = false;
   if (enforcing && !livePolicy) {
     policyCreated = true;
@@ -370,8 +424,15 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
       } satisfies PolicyPayload,
     });
   }
+  return { policyChanges, policyCreated };
+}
 
-  // The execution role the action runs as: estate creates its own, in the management account.
+/** The execution role the action runs as: estate creates its own, in the management account. */
+function planActionRole(
+  draft: BudgetsDraft,
+  policyCreated: boolean,
+): { roleChanges: Change[]; roleAddress: string | undefined } {
+  const { config, mgmt, desired, snapshot, livePolicy, enforcing, policyAddress } = draft;
   const roleChanges: Change[] = [];
   let roleAddress: string | undefined;
   if (enforcing && actionRoleManaged(config)) {
@@ -426,178 +487,210 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
       });
     }
   }
+  return { roleChanges, roleAddress };
+}
 
-  for (const want of desired.budgets) {
-    const home = homeOf(want);
-    const address = ADDRESS.budget(home.label, want.name);
-    const homeId = home.accountId;
-    const live = homeId ? liveByKey.get(`${homeId}/${want.name}`) : undefined;
-    if (live) kept.add(`${live.home}/${live.name}`);
-    const filter = filterPayload(want.filter);
-    let budgetCreated = false;
+function planBudgetCreate(want: DesiredBudget, home: HomeRef, address: string): Change {
+  const filter = filterPayload(want.filter);
+  const alerts = want.notifications.map(notificationLabel).join(', ');
+  return {
+    section: SECTION_BUDGETS,
+    action: 'create',
+    resourceType: 'budget',
+    address,
+    summary: `create budget ${want.name} (${subjectLabel(want)}): ${usd(want.amountUsd)}/month${
+      home.label === 'management' ? '' : ` in ${home.label}`
+    }, ${alerts ? `alerts at ${alerts}` : 'no alerts (no subscribers)'}`,
+    payload: {
+      home,
+      name: want.name,
+      amountUsd: want.amountUsd,
+      filter,
+      notifications: want.notifications,
+    } satisfies BudgetCreatePayload,
+  };
+}
 
-    if (!live) {
-      budgetCreated = true;
-      const alerts = want.notifications.map(notificationLabel).join(', ');
-      budgetChanges.push({
+/** The budget's amount, filter and notifications where they differ; undefined when none do. */
+function planBudgetUpdate(
+  want: DesiredBudget,
+  live: LiveBudget,
+  home: HomeRef,
+  address: string,
+): Change | undefined {
+  const filter = filterPayload(want.filter);
+  const diff: Diff[] = [];
+  const steps: BudgetStep[] = [];
+  const budgetDiffers =
+    !sameAmount(live.amountUsd, want.amountUsd) ||
+    !sameFilter(want.filter, live) ||
+    live.timeUnit !== 'MONTHLY' ||
+    live.budgetType !== 'COST' ||
+    Boolean(live.legacyFilters);
+  if (!sameAmount(live.amountUsd, want.amountUsd))
+    diff.push({ field: 'amountUsd', before: live.amountUsd, after: want.amountUsd });
+  if (!sameFilter(want.filter, live))
+    diff.push({
+      field: 'filter',
+      before: `${filterLabel(live.filter)}${live.otherFilters ? ' and other filters' : ''}`,
+      after: filterLabel(filter),
+    });
+  if (live.timeUnit !== 'MONTHLY') diff.push({ field: 'timeUnit', before: live.timeUnit, after: 'MONTHLY' });
+  if (live.legacyFilters)
+    diff.push({
+      field: 'filter format',
+      before: 'CostFilters/CostTypes (deprecated)',
+      after: 'FilterExpression with Metrics UnblendedCost',
+    });
+  if (budgetDiffers) steps.push({ op: 'updateBudget', amountUsd: want.amountUsd, filter });
+  const notes = notificationSteps(want.notifications, live.details?.notifications ?? []);
+  steps.push(...notes.steps);
+  diff.push(...notes.diff);
+  if (steps.length) {
+    return {
+      section: SECTION_BUDGETS,
+      action: 'update',
+      resourceType: 'budget',
+      address,
+      summary: `update budget ${want.name} (${subjectLabel(want)}): ${diff.map((d) => d.field).join(', ')}`,
+      diff,
+      payload: {
+        home,
+        name: want.name,
+        amountUsd: want.amountUsd,
+        filter,
+        steps,
+      } satisfies BudgetUpdatePayload,
+    };
+  }
+  return undefined;
+}
+
+/** Budget actions: estate's budgets carry at most the one it wants. */
+function planBudgetActions(
+  draft: BudgetsDraft,
+  want: DesiredBudget,
+  live: LiveBudget | undefined,
+  home: HomeRef,
+  address: string,
+  {
+    budgetCreated,
+    policyCreated,
+    roleAddress,
+  }: { budgetCreated: boolean; policyCreated: boolean; roleAddress?: string },
+): Change[] {
+  const { desired, livePolicy, policyAddress, mgmtHome } = draft;
+  const actionChanges: Change[] = [];
+  const liveActions = live?.details?.actions ?? [];
+  let match: LiveBudgetAction | undefined;
+  if (want.enforce) {
+    const policy = { name: DENY_POLICY_NAME, ...(livePolicy ? { id: livePolicy.id } : {}) };
+    const spec: ActionSpecPayload = {
+      thresholdPercent: ENFORCE_THRESHOLD_PERCENT,
+      notificationType: 'ACTUAL',
+      approvalModel: 'AUTOMATIC',
+      executionRoleArn: desired.actionRoleArn,
+      subscribers: want.enforce.subscribers,
+      policy,
+      target: want.enforce.target,
+    };
+    match = liveActions.find((a) => a.actionType === 'APPLY_SCP_POLICY');
+    const dependsOn = [
+      ...(budgetCreated ? [address] : []),
+      ...(policyCreated ? [policyAddress] : []),
+      ...(roleAddress ? [roleAddress] : []),
+    ];
+    const target = want.enforce.target;
+    if (!match) {
+      actionChanges.push({
         section: SECTION_BUDGETS,
         action: 'create',
-        resourceType: 'budget',
-        address,
-        summary: `create budget ${want.name} (${subjectLabel(want)}): ${usd(want.amountUsd)}/month${
-          home.label === 'management' ? '' : ` in ${home.label}`
-        }, ${alerts ? `alerts at ${alerts}` : 'no alerts (no subscribers)'}`,
-        payload: {
-          home,
-          name: want.name,
-          amountUsd: want.amountUsd,
-          filter,
-          notifications: want.notifications,
-        } satisfies BudgetCreatePayload,
+        resourceType: 'budget-action',
+        address: ADDRESS.action(want.name),
+        summary: `create budget action on ${want.name}: attach SCP ${DENY_POLICY_NAME} to ${target.name} at ${ENFORCE_THRESHOLD_PERCENT} % of actual spend (automatic)`,
+        payload: { home: mgmtHome, budget: want.name, spec } satisfies ActionPayload,
+        ...(dependsOn.length ? { dependsOn } : {}),
       });
     } else {
-      const diff: Diff[] = [];
-      const steps: BudgetStep[] = [];
-      const budgetDiffers =
-        !sameAmount(live.amountUsd, want.amountUsd) ||
-        !sameFilter(want.filter, live) ||
-        live.timeUnit !== 'MONTHLY' ||
-        live.budgetType !== 'COST' ||
-        Boolean(live.legacyFilters);
-      if (!sameAmount(live.amountUsd, want.amountUsd))
-        diff.push({ field: 'amountUsd', before: live.amountUsd, after: want.amountUsd });
-      if (!sameFilter(want.filter, live))
-        diff.push({
-          field: 'filter',
-          before: `${filterLabel(live.filter)}${live.otherFilters ? ' and other filters' : ''}`,
-          after: filterLabel(filter),
-        });
-      if (live.timeUnit !== 'MONTHLY')
-        diff.push({ field: 'timeUnit', before: live.timeUnit, after: 'MONTHLY' });
-      if (live.legacyFilters)
-        diff.push({
-          field: 'filter format',
-          before: 'CostFilters/CostTypes (deprecated)',
-          after: 'FilterExpression with Metrics UnblendedCost',
-        });
-      if (budgetDiffers) steps.push({ op: 'updateBudget', amountUsd: want.amountUsd, filter });
-      const notes = notificationSteps(want.notifications, live.details?.notifications ?? []);
-      steps.push(...notes.steps);
-      diff.push(...notes.diff);
-      if (steps.length) {
-        budgetChanges.push({
-          section: SECTION_BUDGETS,
-          action: 'update',
-          resourceType: 'budget',
-          address,
-          summary: `update budget ${want.name} (${subjectLabel(want)}): ${diff.map((d) => d.field).join(', ')}`,
-          diff,
-          payload: {
-            home,
-            name: want.name,
-            amountUsd: want.amountUsd,
-            filter,
-            steps,
-          } satisfies BudgetUpdatePayload,
-        });
-      }
-    }
-
-    // Budget actions: estate's budgets carry at most the one it wants.
-    const liveActions = live?.details?.actions ?? [];
-    let match: LiveBudgetAction | undefined;
-    if (want.enforce) {
-      const policy = { name: DENY_POLICY_NAME, ...(livePolicy ? { id: livePolicy.id } : {}) };
-      const spec: ActionSpecPayload = {
-        thresholdPercent: ENFORCE_THRESHOLD_PERCENT,
-        notificationType: 'ACTUAL',
-        approvalModel: 'AUTOMATIC',
-        executionRoleArn: desired.actionRoleArn,
-        subscribers: want.enforce.subscribers,
-        policy,
-        target: want.enforce.target,
-      };
-      match = liveActions.find((a) => a.actionType === 'APPLY_SCP_POLICY');
-      const dependsOn = [
-        ...(budgetCreated ? [address] : []),
-        ...(policyCreated ? [policyAddress] : []),
-        ...(roleAddress ? [roleAddress] : []),
-      ];
-      const target = want.enforce.target;
-      if (!match) {
+      const diff = actionDiff(match, spec, target);
+      if (diff.length)
         actionChanges.push({
           section: SECTION_BUDGETS,
-          action: 'create',
+          action: 'update',
           resourceType: 'budget-action',
           address: ADDRESS.action(want.name),
-          summary: `create budget action on ${want.name}: attach SCP ${DENY_POLICY_NAME} to ${target.name} at ${ENFORCE_THRESHOLD_PERCENT} % of actual spend (automatic)`,
-          payload: { home: mgmtHome, budget: want.name, spec } satisfies ActionPayload,
+          summary: `update budget action on ${want.name}: ${diff.map((d) => d.field).join(', ')}`,
+          diff,
+          payload: { home: mgmtHome, budget: want.name, actionId: match.id, spec } satisfies ActionPayload,
           ...(dependsOn.length ? { dependsOn } : {}),
         });
-      } else {
-        const diff: Diff[] = [];
-        if (
-          match.thresholdPercent !== spec.thresholdPercent ||
-          match.notificationType !== spec.notificationType
-        )
-          diff.push({
-            field: 'threshold',
-            before: `${match.notificationType} ${match.thresholdPercent} %`,
-            after: `ACTUAL ${spec.thresholdPercent} %`,
-          });
-        if (match.policyId !== policy.id)
-          diff.push({
-            field: 'policy',
-            before: match.policyId,
-            after: policy.id ?? `${DENY_POLICY_NAME} (new)`,
-          });
-        const targetIds = [...match.targetIds].sort().join(',');
-        if (!target.id || targetIds !== target.id)
-          diff.push({
-            field: 'targets',
-            before: targetIds,
-            after: target.id ?? `${target.name} (id at apply)`,
-          });
-        if (match.executionRoleArn !== spec.executionRoleArn)
-          diff.push({
-            field: 'executionRoleArn',
-            before: match.executionRoleArn,
-            after: spec.executionRoleArn,
-          });
-        if (match.approvalModel !== spec.approvalModel)
-          diff.push({ field: 'approvalModel', before: match.approvalModel, after: spec.approvalModel });
-        if (!sameSubscribers(match.subscribers, spec.subscribers))
-          diff.push({
-            field: 'subscribers',
-            before: subscribersLabel(match.subscribers),
-            after: subscribersLabel(spec.subscribers),
-          });
-        if (diff.length)
-          actionChanges.push({
-            section: SECTION_BUDGETS,
-            action: 'update',
-            resourceType: 'budget-action',
-            address: ADDRESS.action(want.name),
-            summary: `update budget action on ${want.name}: ${diff.map((d) => d.field).join(', ')}`,
-            diff,
-            payload: { home: mgmtHome, budget: want.name, actionId: match.id, spec } satisfies ActionPayload,
-            ...(dependsOn.length ? { dependsOn } : {}),
-          });
-      }
-    }
-    for (const extra of liveActions) {
-      if (extra === match) continue;
-      actionChanges.push(
-        actionDelete(
-          want.name,
-          extra,
-          home,
-          want.enforce ? 'not the action estate manages' : 'enforce is off in estate.yaml',
-        ),
-      );
     }
   }
+  for (const extra of liveActions) {
+    if (extra === match) continue;
+    actionChanges.push(
+      actionDelete(
+        want.name,
+        extra,
+        home,
+        want.enforce ? 'not the action estate manages' : 'enforce is off in estate.yaml',
+      ),
+    );
+  }
+  return actionChanges;
+}
 
+/** How the live action differs from the one estate wants. */
+function actionDiff(
+  match: LiveBudgetAction,
+  spec: ActionSpecPayload,
+  target: ActionSpecPayload['target'],
+): Diff[] {
+  const { policy } = spec;
+  const diff: Diff[] = [];
+  if (match.thresholdPercent !== spec.thresholdPercent || match.notificationType !== spec.notificationType)
+    diff.push({
+      field: 'threshold',
+      before: `${match.notificationType} ${match.thresholdPercent} %`,
+      after: `ACTUAL ${spec.thresholdPercent} %`,
+    });
+  if (match.policyId !== policy.id)
+    diff.push({
+      field: 'policy',
+      before: match.policyId,
+      after: policy.id ?? `${DENY_POLICY_NAME} (new)`,
+    });
+  const targetIds = [...match.targetIds].sort().join(',');
+  if (!target.id || targetIds !== target.id)
+    diff.push({
+      field: 'targets',
+      before: targetIds,
+      after: target.id ?? `${target.name} (id at apply)`,
+    });
+  if (match.executionRoleArn !== spec.executionRoleArn)
+    diff.push({
+      field: 'executionRoleArn',
+      before: match.executionRoleArn,
+      after: spec.executionRoleArn,
+    });
+  if (match.approvalModel !== spec.approvalModel)
+    diff.push({ field: 'approvalModel', before: match.approvalModel, after: spec.approvalModel });
+  if (!sameSubscribers(match.subscribers, spec.subscribers))
+    diff.push({
+      field: 'subscribers',
+      before: subscribersLabel(match.subscribers),
+      after: subscribersLabel(spec.subscribers),
+    });
+  return diff;
+}
+
+/** Budgets estate created that estate.yaml no longer asks for. */
+function planDroppedBudgets(
+  { config, accountIds, mgmt, mgmtHome }: BudgetsDraft,
+  owned: readonly LiveBudget[],
+  kept: ReadonlySet<string>,
+): Change[] {
+  const deletes: Change[] = [];
   for (const live of owned) {
     if (kept.has(`${live.home}/${live.name}`)) continue;
     const home: HomeRef =
@@ -615,12 +708,17 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
       payload: { home, name: live.name, actions: fired } satisfies BudgetDeletePayload,
     });
   }
+  return deletes;
+}
 
+/** The deny SCP once no budget enforces, after the action deletes. */
+function planPolicyDelete(
+  { config, accountIds, enforcing, livePolicy, policyAddress }: BudgetsDraft,
+  changes: readonly Change[],
+): Change | undefined {
   if (!enforcing && livePolicy) {
-    const actionDeletes = [...actionChanges, ...deletes]
-      .filter((c) => c.action === 'delete')
-      .map((c) => c.address);
-    policyChanges.push({
+    const actionDeletes = changes.filter((c) => c.action === 'delete').map((c) => c.address);
+    return {
       section: SECTION_BUDGETS,
       action: 'delete',
       resourceType: 'policy',
@@ -636,9 +734,14 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
         detachFrom: livePolicy.targetIds,
       } satisfies PolicyPayload,
       ...(actionDeletes.length ? { dependsOn: actionDeletes } : {}),
-    });
+    };
   }
+  return undefined;
+}
 
+/** Cost allocation tags estate filters by that are not active yet. */
+function planTagActivations({ desired, snapshot }: BudgetsDraft): Change[] {
+  const tagChanges: Change[] = [];
   for (const key of desired.costAllocationTags) {
     const info = snapshot.costAllocationTags.find((t) => t.key === key);
     if (!info || info.status === 'Active') continue;
@@ -652,18 +755,7 @@ export function planBudgets({ config, accountIds, snapshot, policyDocument }: Bu
       payload: { key } satisfies TagActivationPayload,
     });
   }
-
-  const policyFirst = policyChanges.filter((c) => c.action !== 'delete');
-  const policyLast = policyChanges.filter((c) => c.action === 'delete');
-  return [
-    ...tagChanges,
-    ...policyFirst,
-    ...roleChanges,
-    ...budgetChanges,
-    ...actionChanges,
-    ...deletes,
-    ...policyLast,
-  ];
+  return tagChanges;
 }
 
 function firedAction(a: LiveBudgetAction): FiredAction {

@@ -131,6 +131,60 @@ export function buildCostReport(
     Date.UTC(options.today.getUTCFullYear(), options.today.getUTCMonth() + 1, 0),
   ).getUTCDate();
 
+  const amounts = amountsByGroup(result, periods);
+
+  const { seeds, notes } = rowSeeds(config, options, amounts, result.groupNames);
+
+  let rows: CostRow[] = seeds.map((seed) =>
+    costRow(
+      seed,
+      amounts.get(seed.key) ?? periods.map(() => 0),
+      dayOfMonth,
+      daysInMonth,
+      options.budgetSpend,
+    ),
+  );
+
+  // Zero rows for things estate.yaml does not know add nothing but noise.
+  rows = rows.filter((r) => r.inConfig || r.months.some((m) => m !== 0) || options.by === 'service');
+  rows.sort(
+    (a, b) =>
+      SEVERITY[a.status] - SEVERITY[b.status] ||
+      b.currentUsd - a.currentUsd ||
+      a.label.localeCompare(b.label),
+  );
+  if (options.by === 'service') rows = topServices(rows, periods, options.maxServices ?? 12);
+
+  const total = totalOf(rows, periods);
+
+  notes.push(
+    `Cost Explorer data lags by up to a day; ${currentPeriod} is month to date (day ${dayOfMonth} of ${daysInMonth}).`,
+  );
+  if (rows.some((r) => r.forecastSource === 'linear'))
+    notes.push(
+      'Forecasts marked ~ are straight-line projections of the month so far; the others are AWS Budgets forecasts.',
+    );
+  notes.push(billNote(result.requests, options.cache));
+
+  return {
+    by: options.by,
+    periods,
+    currentPeriod,
+    dayOfMonth,
+    daysInMonth,
+    rows,
+    total,
+    over: rows.filter((r) => r.status === 'over').map((r) => r.label),
+    forecastOver: rows.filter((r) => r.status === 'forecast-over').map((r) => r.label),
+    requests: result.requests,
+    costUsd: round2(result.requests * COST_EXPLORER_USD_PER_REQUEST),
+    ...(options.cache ? { cache: options.cache } : {}),
+    notes,
+  };
+}
+
+/** Each group's spend per report period. */
+function amountsByGroup(result: CostResult, periods: readonly string[]): Map<string, number[]> {
   const amounts = new Map<string, number[]>();
   for (const p of result.points) {
     const i = periods.indexOf(p.period);
@@ -139,7 +193,16 @@ export function buildCostReport(
     row[i] = row[i]! + p.amountUsd;
     amounts.set(p.group, row);
   }
+  return amounts;
+}
 
+/** The rows estate.yaml describes (with their budgets), then every other group that spent. */
+function rowSeeds(
+  config: EstateConfig,
+  options: CostReportOptions,
+  amounts: ReadonlyMap<string, number[]>,
+  groupNames: CostResult['groupNames'],
+): { seeds: RowSeed[]; notes: string[] } {
   const seeds: RowSeed[] = [];
   const notes: string[] = [];
   if (options.by === 'account') {
@@ -180,81 +243,84 @@ export function buildCostReport(
       options.by === 'env' && key === ''
         ? '(untagged)'
         : options.by === 'account'
-          ? `${result.groupNames[key] ?? key} (not in estate.yaml)`
+          ? `${groupNames[key] ?? key} (not in estate.yaml)`
           : key;
     seeds.push({ key, label, inConfig: options.by === 'service' });
   }
+  return { seeds, notes };
+}
 
-  let rows: CostRow[] = seeds.map((seed) => {
-    const months = (amounts.get(seed.key) ?? periods.map(() => 0)).map(round2);
-    const currentUsd = months[months.length - 1]!;
-    const fromBudget = seed.budgetName ? options.budgetSpend?.get(seed.budgetName)?.forecastUsd : undefined;
-    const completedDays = dayOfMonth - 1;
-    const forecastUsd =
-      fromBudget !== undefined
-        ? round2(fromBudget)
-        : completedDays > 0
-          ? round2((currentUsd / completedDays) * daysInMonth)
-          : undefined;
-    const forecastSource =
-      fromBudget !== undefined ? 'budget' : forecastUsd !== undefined ? 'linear' : 'none';
-    const budget = seed.budgetUsd;
-    const status: CostStatus =
-      budget === undefined
-        ? 'no-budget'
-        : currentUsd > budget
-          ? 'over'
-          : forecastUsd !== undefined && forecastUsd > budget
-            ? 'forecast-over'
-            : 'ok';
-    return {
-      key: seed.key,
-      label: seed.label,
-      inConfig: seed.inConfig,
-      ...(budget !== undefined
-        ? { budgetUsd: budget, usedPercent: Math.round((currentUsd / budget) * 100) }
-        : {}),
-      months,
-      currentUsd,
-      ...(forecastUsd !== undefined ? { forecastUsd } : {}),
-      forecastSource,
-      status,
-    };
-  });
+/** One row: its months, this month's forecast (AWS Budgets' own, else a straight line) and status. */
+function costRow(
+  seed: RowSeed,
+  amounts: readonly number[],
+  dayOfMonth: number,
+  daysInMonth: number,
+  budgetSpend: CostReportOptions['budgetSpend'],
+): CostRow {
+  const months = amounts.map(round2);
+  const currentUsd = months[months.length - 1]!;
+  const fromBudget = seed.budgetName ? budgetSpend?.get(seed.budgetName)?.forecastUsd : undefined;
+  const completedDays = dayOfMonth - 1;
+  const forecastUsd =
+    fromBudget !== undefined
+      ? round2(fromBudget)
+      : completedDays > 0
+        ? round2((currentUsd / completedDays) * daysInMonth)
+        : undefined;
+  const forecastSource = fromBudget !== undefined ? 'budget' : forecastUsd !== undefined ? 'linear' : 'none';
+  const budget = seed.budgetUsd;
+  const status: CostStatus =
+    budget === undefined
+      ? 'no-budget'
+      : currentUsd > budget
+        ? 'over'
+        : forecastUsd !== undefined && forecastUsd > budget
+          ? 'forecast-over'
+          : 'ok';
+  return {
+    key: seed.key,
+    label: seed.label,
+    inConfig: seed.inConfig,
+    ...(budget !== undefined
+      ? { budgetUsd: budget, usedPercent: Math.round((currentUsd / budget) * 100) }
+      : {}),
+    months,
+    currentUsd,
+    ...(forecastUsd !== undefined ? { forecastUsd } : {}),
+    forecastSource,
+    status,
+  };
+}
 
-  // Zero rows for things estate.yaml does not know add nothing but noise.
-  rows = rows.filter((r) => r.inConfig || r.months.some((m) => m !== 0) || options.by === 'service');
-  rows.sort(
-    (a, b) =>
-      SEVERITY[a.status] - SEVERITY[b.status] ||
-      b.currentUsd - a.currentUsd ||
-      a.label.localeCompare(b.label),
-  );
-  if (options.by === 'service') {
-    const max = options.maxServices ?? 12;
-    const spend = (r: CostRow) => r.months.reduce((s, m) => s + m, 0);
-    rows.sort((a, b) => spend(b) - spend(a) || a.label.localeCompare(b.label));
-    rows = rows.filter((r) => spend(r) > 0);
-    if (rows.length > max) {
-      const rest = rows.slice(max);
-      const months = periods.map((_, i) => round2(rest.reduce((s, r) => s + r.months[i]!, 0)));
-      const forecast = rest.reduce((s, r) => s + (r.forecastUsd ?? r.currentUsd), 0);
-      rows = [
-        ...rows.slice(0, max),
-        {
-          key: '(other)',
-          label: `${rest.length} other services`,
-          inConfig: true,
-          months,
-          currentUsd: months[months.length - 1]!,
-          ...(rest.some((r) => r.forecastUsd !== undefined) ? { forecastUsd: round2(forecast) } : {}),
-          forecastSource: rest.some((r) => r.forecastSource !== 'none') ? 'linear' : 'none',
-          status: 'no-budget',
-        },
-      ];
-    }
+/** Services by spend, those beyond `max` summed into one row. */
+function topServices(rows: CostRow[], periods: readonly string[], max: number): CostRow[] {
+  const spend = (r: CostRow) => r.months.reduce((s, m) => s + m, 0);
+  rows = [...rows]
+    .sort((a, b) => spend(b) - spend(a) || a.label.localeCompare(b.label))
+    .filter((r) => spend(r) > 0);
+  if (rows.length > max) {
+    const rest = rows.slice(max);
+    const months = periods.map((_, i) => round2(rest.reduce((s, r) => s + r.months[i]!, 0)));
+    const forecast = rest.reduce((s, r) => s + (r.forecastUsd ?? r.currentUsd), 0);
+    rows = [
+      ...rows.slice(0, max),
+      {
+        key: '(other)',
+        label: `${rest.length} other services`,
+        inConfig: true,
+        months,
+        currentUsd: months[months.length - 1]!,
+        ...(rest.some((r) => r.forecastUsd !== undefined) ? { forecastUsd: round2(forecast) } : {}),
+        forecastSource: rest.some((r) => r.forecastSource !== 'none') ? 'linear' : 'none',
+        status: 'no-budget',
+      },
+    ];
   }
+  return rows;
+}
 
+function totalOf(rows: readonly CostRow[], periods: readonly string[]): CostReport['total'] {
   const sum = (f: (r: CostRow) => number | undefined) => round2(rows.reduce((s, r) => s + (f(r) ?? 0), 0));
   const budgets = rows.filter((r) => r.budgetUsd !== undefined);
   const anyForecast = rows.some((r) => r.forecastUsd !== undefined);
@@ -264,31 +330,7 @@ export function buildCostReport(
     ...(anyForecast ? { forecastUsd: sum((r) => r.forecastUsd ?? r.currentUsd) } : {}),
     ...(budgets.length ? { budgetUsd: sum((r) => r.budgetUsd) } : {}),
   };
-
-  notes.push(
-    `Cost Explorer data lags by up to a day; ${currentPeriod} is month to date (day ${dayOfMonth} of ${daysInMonth}).`,
-  );
-  if (rows.some((r) => r.forecastSource === 'linear'))
-    notes.push(
-      'Forecasts marked ~ are straight-line projections of the month so far; the others are AWS Budgets forecasts.',
-    );
-  notes.push(billNote(result.requests, options.cache));
-
-  return {
-    by: options.by,
-    periods,
-    currentPeriod,
-    dayOfMonth,
-    daysInMonth,
-    rows,
-    total,
-    over: rows.filter((r) => r.status === 'over').map((r) => r.label),
-    forecastOver: rows.filter((r) => r.status === 'forecast-over').map((r) => r.label),
-    requests: result.requests,
-    costUsd: round2(result.requests * COST_EXPLORER_USD_PER_REQUEST),
-    ...(options.cache ? { cache: options.cache } : {}),
-    notes,
-  };
+  return total;
 }
 
 /** What this run paid Cost Explorer, and whether the cache answered. */

@@ -233,34 +233,116 @@ function unmanagedDrift(
   };
 }
 
-export function planFromDesired(
-  desired: DesiredOrganization,
-  snapshot: OrgSnapshot,
-  options: PlanOrganizationOptions = {},
-): OrganizationPlan {
-  const changes: Change[] = [];
-  const drift: Change[] = [];
-  const notes: string[] = [];
-  const planned = new Set<string>();
-  const add = (change: Change) => {
-    changes.push(change);
-    planned.add(change.address);
-  };
-  const deps = (...addresses: (string | undefined)[]) => {
-    const list = addresses.filter((a): a is string => a !== undefined && planned.has(a));
-    return list.length ? { dependsOn: [...new Set(list)] } : {};
-  };
-  const driftChange = (
+/** What every section of the plan adds to, and how a change names what it waits for. */
+interface PlanDraft {
+  readonly desired: DesiredOrganization;
+  readonly snapshot: OrgSnapshot;
+  readonly options: PlanOrganizationOptions;
+  readonly changes: Change[];
+  readonly drift: Change[];
+  readonly notes: string[];
+  /** Addresses planned so far: a change depends only on those. */
+  readonly planned: Set<string>;
+  add(change: Change): void;
+  deps(...addresses: (string | undefined)[]): { dependsOn?: string[] };
+  driftChange(
     section: string,
     resourceType: string,
     address: string,
     summary: string,
     payload: DriftPayload,
-  ): void => {
-    drift.push({ section, action: 'drift', resourceType, address, summary, payload: { ...payload } });
-  };
+  ): void;
+}
 
-  // ---------------------------------------------------------------- organisation
+function newDraft(
+  desired: DesiredOrganization,
+  snapshot: OrgSnapshot,
+  options: PlanOrganizationOptions,
+): PlanDraft {
+  const changes: Change[] = [];
+  const drift: Change[] = [];
+  const planned = new Set<string>();
+  return {
+    desired,
+    snapshot,
+    options,
+    changes,
+    drift,
+    notes: [],
+    planned,
+    add(change) {
+      changes.push(change);
+      planned.add(change.address);
+    },
+    deps(...addresses) {
+      const list = addresses.filter((a): a is string => a !== undefined && planned.has(a));
+      return list.length ? { dependsOn: [...new Set(list)] } : {};
+    },
+    driftChange(section, resourceType, address, summary, payload) {
+      drift.push({ section, action: 'drift', resourceType, address, summary, payload: { ...payload } });
+    },
+  };
+}
+
+/** Where changes point: the root and OUs, live or still to be created. */
+interface PlanRefs {
+  readonly rootRef: Ref;
+  readonly ouRef: (path: string) => Ref;
+  readonly liveOuByPath: ReadonlyMap<string, SnapshotOu>;
+}
+
+/** What planning the accounts found, for the sections after it. */
+interface AccountMatches {
+  /** desired name → live account */
+  readonly matched: Map<string, SnapshotAccount>;
+  /** desired name → ref for attachments (undefined: not usable) */
+  readonly accountTarget: Map<string, Ref | undefined>;
+  /** live ids the plan moves */
+  readonly movingOut: Set<string>;
+  readonly unmanagedAccounts: readonly SnapshotAccount[];
+}
+
+/** The changes that make AWS match the desired organisation, section by section. */
+export function planFromDesired(
+  desired: DesiredOrganization,
+  snapshot: OrgSnapshot,
+  options: PlanOrganizationOptions = {},
+): OrganizationPlan {
+  const draft = newDraft(desired, snapshot, options);
+  const refs = planOus(draft, planOrganizationRoot(draft));
+  const accounts = planAccounts(draft, refs);
+  const deletions = planUnknownOus(draft, accounts);
+  const { attachments, detachments, policyDeletes } = planPolicies(draft, refs, accounts);
+  const { liveOuByPath } = refs;
+  const { matched } = accounts;
+  checkScpsPerTarget(
+    desired,
+    snapshot,
+    (t) =>
+      t.kind === 'root'
+        ? snapshot.root?.id
+        : t.kind === 'ou'
+          ? liveOuByPath.get(t.path)?.id
+          : matched.get(t.name)?.id,
+    options.budgetScpAccounts ?? [],
+  );
+
+  return {
+    changes: [
+      ...draft.changes,
+      ...attachments,
+      ...detachments,
+      ...policyDeletes,
+      ...deletions,
+      ...draft.drift,
+    ],
+    notes: draft.notes,
+  };
+}
+
+/** The organisation itself, trusted access and policy types; returns the root's ref. */
+function planOrganizationRoot(draft: PlanDraft): Ref {
+  const { desired, snapshot, notes, add, deps, driftChange } = draft;
   const org = snapshot.organization;
   if (!org) {
     add({
@@ -318,7 +400,12 @@ export function planFromDesired(
       );
   }
 
-  // ---------------------------------------------------------------- OUs
+  return rootRef;
+}
+
+/** OUs to create and OU tags to update. */
+function planOus(draft: PlanDraft, rootRef: Ref): PlanRefs {
+  const { desired, snapshot, add, deps } = draft;
   const liveOuByPath = new Map(snapshot.ous.map((o) => [o.path, o]));
   const ouRef = (path: string): Ref => {
     if (path === '') return rootRef;
@@ -362,8 +449,13 @@ export function planFromDesired(
       });
     }
   }
+  return { rootRef, ouRef, liveOuByPath };
+}
 
-  // ---------------------------------------------------------------- accounts
+/** Accounts to create, place, move and retag; drift for those estate cannot use. */
+function planAccounts(draft: PlanDraft, refs: PlanRefs): AccountMatches {
+  const { desired, snapshot, notes } = draft;
+  const org = snapshot.organization;
   const liveById = new Map(snapshot.accounts.map((a) => [a.id, a]));
   const liveByEmail = new Map(snapshot.accounts.map((a) => [a.email.toLowerCase(), a]));
   const inProgress = new Map(snapshot.accountCreations.map((r) => [r.accountName, r]));
@@ -371,111 +463,16 @@ export function planFromDesired(
   const accountTarget = new Map<string, Ref | undefined>(); // desired name → ref for attachments
   const movingOut = new Set<string>(); // live ids the plan moves
   const claimedRequests = new Set<string>();
-
+  const found: Omit<AccountMatches, 'unmanagedAccounts'> = { matched, accountTarget, movingOut };
   for (const account of desired.accounts) {
     const live = account.id ? liveById.get(account.id) : liveByEmail.get(account.email.toLowerCase());
-    if (!live && account.id) {
-      driftChange(
-        SECTION_ORGANIZATION,
-        'account',
-        ADDRESS.account(account.name),
-        `account ${account.name} (${account.id}) is not in the organisation`,
-        {
-          id: account.id,
-          reason:
-            'invite it to the organisation and accept the invitation, or remove accounts[].id to create a new account',
-        },
-      );
-      accountTarget.set(account.name, undefined);
-      continue;
-    }
-    if (!live) {
+    if (live) planLiveAccount(draft, refs, found, account, live);
+    else if (account.id) planAccountNotInOrganization(draft, found, account);
+    else {
       const request = inProgress.get(account.name);
       if (request) claimedRequests.add(request.id);
-      add({
-        section: SECTION_ORGANIZATION,
-        action: 'create',
-        resourceType: 'account',
-        address: ADDRESS.account(account.name),
-        summary: request
-          ? `finish creating account ${account.name} <${account.email}> (request ${request.id} already in progress)`
-          : `create account ${account.name} <${account.email}>`,
-        payload: {
-          name: account.name,
-          email: account.email,
-          roleName: desired.accessRoleName,
-          iamUserAccessToBilling: true,
-          tags: account.tags,
-          ouPath: account.ouPath,
-          ...(request ? { requestId: request.id } : {}),
-        } satisfies AccountCreatePayload,
-        ...deps(ADDRESS.organization),
-      });
-      add({
-        section: SECTION_ORGANIZATION,
-        action: 'move',
-        resourceType: 'account',
-        address: ADDRESS.accountPlacement(account.name),
-        summary: `place account ${account.name} in ${account.ouPath}`,
-        payload: {
-          name: account.name,
-          account: { ref: ADDRESS.account(account.name), key: 'id' },
-          from: rootRef,
-          fromPath: '',
-          to: ouRef(account.ouPath),
-          ouPath: account.ouPath,
-        } satisfies AccountMovePayload,
-        ...deps(ADDRESS.account(account.name), ADDRESS.ou(account.ouPath)),
-      });
+      planAccountCreation(draft, refs, account, request);
       accountTarget.set(account.name, { ref: ADDRESS.account(account.name), key: 'id' });
-      continue;
-    }
-
-    matched.set(account.name, live);
-    const label = `account ${account.name} (${live.id})`;
-    if (live.status !== 'ACTIVE') {
-      driftChange(
-        SECTION_ORGANIZATION,
-        'account',
-        ADDRESS.account(account.name),
-        `${label} is ${live.status}; estate leaves closed and suspended accounts alone`,
-        { id: live.id, reason: 'remove the account from estate.yaml, or reopen it with AWS Support' },
-      );
-      accountTarget.set(account.name, undefined);
-      continue;
-    }
-    accountTarget.set(account.name, { id: live.id });
-    if (live.ouPath !== account.ouPath) {
-      movingOut.add(live.id);
-      add({
-        section: SECTION_ORGANIZATION,
-        action: 'move',
-        resourceType: 'account',
-        address: ADDRESS.accountPlacement(account.name),
-        summary: `move ${label} from ${live.ouPath || 'Root'} to ${account.ouPath}`,
-        diff: [{ field: 'ou', before: live.ouPath || 'Root', after: account.ouPath }],
-        payload: {
-          name: account.name,
-          account: { id: live.id },
-          from: { id: live.parentId },
-          fromPath: live.ouPath,
-          to: ouRef(account.ouPath),
-          ouPath: account.ouPath,
-        } satisfies AccountMovePayload,
-        ...deps(ADDRESS.ou(account.ouPath)),
-      });
-    }
-    const d = diffTags(live.tags, account.tags, desired.managedAccountTagKeys);
-    if (d.diff.length) {
-      add({
-        section: SECTION_ORGANIZATION,
-        action: 'update',
-        resourceType: 'tags',
-        address: ADDRESS.accountTags(account.name),
-        summary: `update tags of ${label}: ${describeTagDiff(d)}`,
-        diff: d.diff,
-        payload: { resource: { id: live.id }, label, set: d.set, remove: d.remove } satisfies TagsPayload,
-      });
     }
   }
 
@@ -489,8 +486,139 @@ export function planFromDesired(
         `A CreateAccount request for "${request.accountName}" (${request.id}) is in progress but estate.yaml does not name that account.`,
       );
   }
+  return { ...found, unmanagedAccounts };
+}
 
-  // ---------------------------------------------------------------- OUs not in the config
+type DesiredAccount = DesiredOrganization['accounts'][number];
+
+function planAccountNotInOrganization(
+  draft: PlanDraft,
+  { accountTarget }: Omit<AccountMatches, 'unmanagedAccounts'>,
+  account: DesiredAccount,
+): void {
+  const { driftChange } = draft;
+  driftChange(
+    SECTION_ORGANIZATION,
+    'account',
+    ADDRESS.account(account.name),
+    `account ${account.name} (${account.id}) is not in the organisation`,
+    {
+      id: account.id,
+      reason:
+        'invite it to the organisation and accept the invitation, or remove accounts[].id to create a new account',
+    },
+  );
+  accountTarget.set(account.name, undefined);
+}
+
+/** A new account: create it (or finish an in-progress request), then place it in its OU. */
+function planAccountCreation(
+  draft: PlanDraft,
+  { rootRef, ouRef }: PlanRefs,
+  account: DesiredAccount,
+  request: OrgSnapshot['accountCreations'][number] | undefined,
+): void {
+  const { desired, add, deps } = draft;
+  add({
+    section: SECTION_ORGANIZATION,
+    action: 'create',
+    resourceType: 'account',
+    address: ADDRESS.account(account.name),
+    summary: request
+      ? `finish creating account ${account.name} <${account.email}> (request ${request.id} already in progress)`
+      : `create account ${account.name} <${account.email}>`,
+    payload: {
+      name: account.name,
+      email: account.email,
+      roleName: desired.accessRoleName,
+      iamUserAccessToBilling: true,
+      tags: account.tags,
+      ouPath: account.ouPath,
+      ...(request ? { requestId: request.id } : {}),
+    } satisfies AccountCreatePayload,
+    ...deps(ADDRESS.organization),
+  });
+  add({
+    section: SECTION_ORGANIZATION,
+    action: 'move',
+    resourceType: 'account',
+    address: ADDRESS.accountPlacement(account.name),
+    summary: `place account ${account.name} in ${account.ouPath}`,
+    payload: {
+      name: account.name,
+      account: { ref: ADDRESS.account(account.name), key: 'id' },
+      from: rootRef,
+      fromPath: '',
+      to: ouRef(account.ouPath),
+      ouPath: account.ouPath,
+    } satisfies AccountMovePayload,
+    ...deps(ADDRESS.account(account.name), ADDRESS.ou(account.ouPath)),
+  });
+}
+
+/** A live account: drift when not active, else its move and tag changes. */
+function planLiveAccount(
+  draft: PlanDraft,
+  { ouRef }: PlanRefs,
+  { matched, accountTarget, movingOut }: Omit<AccountMatches, 'unmanagedAccounts'>,
+  account: DesiredAccount,
+  live: SnapshotAccount,
+): void {
+  const { desired, add, deps, driftChange } = draft;
+  matched.set(account.name, live);
+  const label = `account ${account.name} (${live.id})`;
+  if (live.status !== 'ACTIVE') {
+    driftChange(
+      SECTION_ORGANIZATION,
+      'account',
+      ADDRESS.account(account.name),
+      `${label} is ${live.status}; estate leaves closed and suspended accounts alone`,
+      { id: live.id, reason: 'remove the account from estate.yaml, or reopen it with AWS Support' },
+    );
+    accountTarget.set(account.name, undefined);
+    return;
+  }
+  accountTarget.set(account.name, { id: live.id });
+  if (live.ouPath !== account.ouPath) {
+    movingOut.add(live.id);
+    add({
+      section: SECTION_ORGANIZATION,
+      action: 'move',
+      resourceType: 'account',
+      address: ADDRESS.accountPlacement(account.name),
+      summary: `move ${label} from ${live.ouPath || 'Root'} to ${account.ouPath}`,
+      diff: [{ field: 'ou', before: live.ouPath || 'Root', after: account.ouPath }],
+      payload: {
+        name: account.name,
+        account: { id: live.id },
+        from: { id: live.parentId },
+        fromPath: live.ouPath,
+        to: ouRef(account.ouPath),
+        ouPath: account.ouPath,
+      } satisfies AccountMovePayload,
+      ...deps(ADDRESS.ou(account.ouPath)),
+    });
+  }
+  const d = diffTags(live.tags, account.tags, desired.managedAccountTagKeys);
+  if (d.diff.length) {
+    add({
+      section: SECTION_ORGANIZATION,
+      action: 'update',
+      resourceType: 'tags',
+      address: ADDRESS.accountTags(account.name),
+      summary: `update tags of ${label}: ${describeTagDiff(d)}`,
+      diff: d.diff,
+      payload: { resource: { id: live.id }, label, set: d.set, remove: d.remove } satisfies TagsPayload,
+    });
+  }
+}
+
+/** OUs estate.yaml does not name: deleted under --prune when they empty, else reported. */
+function planUnknownOus(
+  draft: PlanDraft,
+  { matched, movingOut, unmanagedAccounts }: AccountMatches,
+): Change[] {
+  const { desired, snapshot, options, planned, drift } = draft;
   const desiredPaths = new Set(desired.ous.map((o) => o.path));
   const prunable = new Map<string, boolean>();
   const isPrunable = (ou: SnapshotOu): boolean => {
@@ -533,8 +661,23 @@ export function planFromDesired(
   }
   if (unmanagedAccounts.length || unmanagedOus.length)
     drift.push(unmanagedDrift(unmanagedAccounts, unmanagedOus, options.prune ?? false));
+  return deletions;
+}
 
-  // ---------------------------------------------------------------- policies
+interface PolicyTargets {
+  readonly labelOf: ReadonlyMap<string, string>;
+  readonly targetRef: (t: DesiredTarget) => { ref: Ref; creator?: string } | undefined;
+  readonly attachments: Change[];
+  readonly detachments: Change[];
+}
+
+/** Policies to create or update, their attachments, and estate-owned policies to drop. */
+function planPolicies(
+  draft: PlanDraft,
+  { rootRef, ouRef }: PlanRefs,
+  { matched, accountTarget }: AccountMatches,
+): { attachments: Change[]; detachments: Change[]; policyDeletes: Change[] } {
+  const { desired, snapshot, planned } = draft;
   const labelOf = new Map<string, string>();
   if (snapshot.root) labelOf.set(snapshot.root.id, 'Root');
   for (const o of snapshot.ous) labelOf.set(o.id, o.path);
@@ -547,113 +690,15 @@ export function planFromDesired(
     const ref = accountTarget.get(t.name);
     return ref ? { ref, creator: ADDRESS.account(t.name) } : undefined;
   };
-  const refKey = (r: Ref) => ('id' in r ? r.id : `${r.ref}#${r.key}`);
 
   const desiredKeys = new Set(desired.policies.map((p) => `${p.type}/${p.name}`));
   const attachments: Change[] = [];
   const detachments: Change[] = [];
   const policyDeletes: Change[] = [];
+  const targets: PolicyTargets = { labelOf, targetRef, attachments, detachments };
   for (const policy of desired.policies) {
-    const kind = POLICY_KIND[policy.type];
-    const live = snapshot.policies.find((p) => p.name === policy.name && p.type === policy.type);
-    const address = ADDRESS.policy(policy.name);
-    if (!live) {
-      add({
-        section: SECTION_POLICIES,
-        action: 'create',
-        resourceType: 'policy',
-        address,
-        summary: `create ${kind} ${policy.name}`,
-        payload: {
-          name: policy.name,
-          type: policy.type,
-          description: policy.description,
-          content: policy.content,
-        } satisfies PolicyCreatePayload,
-        ...deps(ADDRESS.organization, ADDRESS.policyType(policy.type)),
-      });
-    } else {
-      const contentChanged = !sameDocument(live.content, policy.content);
-      const descriptionChanged = live.description !== policy.description;
-      if (contentChanged || descriptionChanged) {
-        const documentDiff = contentChanged ? diffPolicyDocuments(live.content, policy.content) : undefined;
-        const what = [
-          contentChanged && (documentDiff ? `document (${describeDocumentDiff(documentDiff)})` : 'document'),
-          descriptionChanged && 'description',
-        ].filter(Boolean);
-        add({
-          section: SECTION_POLICIES,
-          action: 'update',
-          resourceType: 'policy',
-          address,
-          summary: `update ${kind} ${policy.name}: ${what.join(' and ')} changed`,
-          diff: [
-            // A document that parses is shown statement by statement (payload.documentDiff).
-            ...(contentChanged && !documentDiff
-              ? [{ field: 'content', before: live.content, after: policy.content }]
-              : []),
-            ...(descriptionChanged
-              ? [{ field: 'description', before: live.description, after: policy.description }]
-              : []),
-          ],
-          payload: {
-            policyId: live.id,
-            name: policy.name,
-            ...(contentChanged ? { content: policy.content } : {}),
-            ...(descriptionChanged ? { description: policy.description } : {}),
-            ...(documentDiff ? { documentDiff } : {}),
-          } satisfies PolicyUpdatePayload,
-        });
-      }
-    }
-    const policyRef: Ref = live ? { id: live.id } : { ref: address, key: 'id' };
-    const wanted = new Set<string>();
-    for (const target of policy.targets) {
-      const resolved = targetRef(target);
-      if (!resolved) {
-        notes.push(
-          `${policy.name} is not attached to ${target.label}: that account is not usable (see the drift above).`,
-        );
-        continue;
-      }
-      wanted.add(refKey(resolved.ref));
-      if (live && 'id' in resolved.ref && live.targets.includes(resolved.ref.id)) continue;
-      const change: Change = {
-        section: SECTION_POLICIES,
-        action: 'attach',
-        resourceType: 'policy-attachment',
-        address: ADDRESS.attachment(policy.name, target.label),
-        summary: `attach ${kind} ${policy.name} to ${target.kind === 'root' ? 'the root' : target.kind === 'ou' ? `OU ${target.label}` : `account ${target.label}`}`,
-        payload: {
-          policy: policyRef,
-          policyName: policy.name,
-          target: resolved.ref,
-          targetLabel: target.label,
-        } satisfies AttachmentPayload,
-        ...deps(address, resolved.creator, ADDRESS.policyType(policy.type)),
-      };
-      attachments.push(change);
-      planned.add(change.address);
-    }
-    for (const targetId of live?.targets ?? []) {
-      if (wanted.has(targetId)) continue;
-      const targetLabel = labelOf.get(targetId) ?? targetId;
-      const change: Change = {
-        section: SECTION_POLICIES,
-        action: 'detach',
-        resourceType: 'policy-attachment',
-        address: ADDRESS.attachment(policy.name, targetLabel),
-        summary: `detach ${kind} ${policy.name} from ${targetLabel} (no longer a target in estate.yaml)`,
-        payload: {
-          policy: { id: live!.id },
-          policyName: policy.name,
-          target: { id: targetId },
-          targetLabel,
-        } satisfies AttachmentPayload,
-      };
-      detachments.push(change);
-      planned.add(change.address);
-    }
+    const { kind, live, address } = planPolicyDocument(draft, policy);
+    planPolicyTargets(draft, targets, policy, kind, live, address);
   }
 
   // estate-owned policies the config dropped: detach everywhere, then delete.
@@ -694,21 +739,131 @@ export function planFromDesired(
     policyDeletes.push(del);
     planned.add(address);
   }
+  return { attachments, detachments, policyDeletes };
+}
 
-  checkScpsPerTarget(
-    desired,
-    snapshot,
-    (t) =>
-      t.kind === 'root'
-        ? snapshot.root?.id
-        : t.kind === 'ou'
-          ? liveOuByPath.get(t.path)?.id
-          : matched.get(t.name)?.id,
-    options.budgetScpAccounts ?? [],
-  );
+type DesiredPolicy = DesiredOrganization['policies'][number];
+type LivePolicy = OrgSnapshot['policies'][number];
 
-  return {
-    changes: [...changes, ...attachments, ...detachments, ...policyDeletes, ...deletions, ...drift],
-    notes,
-  };
+/** Create the policy, or update its document and description where they changed. */
+function planPolicyDocument(
+  draft: PlanDraft,
+  policy: DesiredPolicy,
+): { kind: string; live: LivePolicy | undefined; address: string } {
+  const { snapshot, add, deps } = draft;
+  const kind = POLICY_KIND[policy.type];
+  const live = snapshot.policies.find((p) => p.name === policy.name && p.type === policy.type);
+  const address = ADDRESS.policy(policy.name);
+  if (!live) {
+    add({
+      section: SECTION_POLICIES,
+      action: 'create',
+      resourceType: 'policy',
+      address,
+      summary: `create ${kind} ${policy.name}`,
+      payload: {
+        name: policy.name,
+        type: policy.type,
+        description: policy.description,
+        content: policy.content,
+      } satisfies PolicyCreatePayload,
+      ...deps(ADDRESS.organization, ADDRESS.policyType(policy.type)),
+    });
+  } else {
+    const contentChanged = !sameDocument(live.content, policy.content);
+    const descriptionChanged = live.description !== policy.description;
+    if (contentChanged || descriptionChanged) {
+      const documentDiff = contentChanged ? diffPolicyDocuments(live.content, policy.content) : undefined;
+      const what = [
+        contentChanged && (documentDiff ? `document (${describeDocumentDiff(documentDiff)})` : 'document'),
+        descriptionChanged && 'description',
+      ].filter(Boolean);
+      add({
+        section: SECTION_POLICIES,
+        action: 'update',
+        resourceType: 'policy',
+        address,
+        summary: `update ${kind} ${policy.name}: ${what.join(' and ')} changed`,
+        diff: [
+          // A document that parses is shown statement by statement (payload.documentDiff).
+          ...(contentChanged && !documentDiff
+            ? [{ field: 'content', before: live.content, after: policy.content }]
+            : []),
+          ...(descriptionChanged
+            ? [{ field: 'description', before: live.description, after: policy.description }]
+            : []),
+        ],
+        payload: {
+          policyId: live.id,
+          name: policy.name,
+          ...(contentChanged ? { content: policy.content } : {}),
+          ...(descriptionChanged ? { description: policy.description } : {}),
+          ...(documentDiff ? { documentDiff } : {}),
+        } satisfies PolicyUpdatePayload,
+      });
+    }
+  }
+  return { kind, live, address };
+}
+
+const refKey = (r: Ref) => ('id' in r ? r.id : `${r.ref}#${r.key}`);
+
+/** Attach the policy where estate.yaml wants it; detach it where it no longer does. */
+function planPolicyTargets(
+  draft: PlanDraft,
+  { labelOf, targetRef, attachments, detachments }: PolicyTargets,
+  policy: DesiredPolicy,
+  kind: string,
+  live: LivePolicy | undefined,
+  address: string,
+): void {
+  const { notes, planned, deps } = draft;
+  const policyRef: Ref = live ? { id: live.id } : { ref: address, key: 'id' };
+  const wanted = new Set<string>();
+  for (const target of policy.targets) {
+    const resolved = targetRef(target);
+    if (!resolved) {
+      notes.push(
+        `${policy.name} is not attached to ${target.label}: that account is not usable (see the drift above).`,
+      );
+      continue;
+    }
+    wanted.add(refKey(resolved.ref));
+    if (live && 'id' in resolved.ref && live.targets.includes(resolved.ref.id)) continue;
+    const change: Change = {
+      section: SECTION_POLICIES,
+      action: 'attach',
+      resourceType: 'policy-attachment',
+      address: ADDRESS.attachment(policy.name, target.label),
+      summary: `attach ${kind} ${policy.name} to ${target.kind === 'root' ? 'the root' : target.kind === 'ou' ? `OU ${target.label}` : `account ${target.label}`}`,
+      payload: {
+        policy: policyRef,
+        policyName: policy.name,
+        target: resolved.ref,
+        targetLabel: target.label,
+      } satisfies AttachmentPayload,
+      ...deps(address, resolved.creator, ADDRESS.policyType(policy.type)),
+    };
+    attachments.push(change);
+    planned.add(change.address);
+  }
+  for (const targetId of live?.targets ?? []) {
+    if (wanted.has(targetId)) continue;
+    const targetLabel = labelOf.get(targetId) ?? targetId;
+    const change: Change = {
+      section: SECTION_POLICIES,
+      action: 'detach',
+      resourceType: 'policy-attachment',
+      address: ADDRESS.attachment(policy.name, targetLabel),
+      summary: `detach ${kind} ${policy.name} from ${targetLabel} (no longer a target in estate.yaml)`,
+      payload: {
+        policy: { id: live!.id },
+        policyName: policy.name,
+        target: { id: targetId },
+        targetLabel,
+      } satisfies AttachmentPayload,
+    };
+    detachments.push(change);
+    planned.add(change.address);
+  }
 }

@@ -1,9 +1,13 @@
 /**
  * `estate org status`: the live tree as rows, each with how it differs from estate.yaml.
- * Pure: snapshot + desired state in, rows out.
+ * orgStatus is pure (snapshot + desired state in, rows out); orgStatusService reads both.
  */
-import { KIND_TAG, OWNER_TAG, type DesiredOrganization } from './desired.js';
-import type { OrgSnapshot } from './snapshot.js';
+import type { EstateConfig } from '../../config/schema.js';
+import { KIND_TAG, OWNER_TAG, desiredOrganization, type DesiredOrganization } from './desired.js';
+import { loadPolicySources } from './policies.js';
+import type { OrganizationsPort } from './ports.js';
+import { managementCheckOptions } from './safety.js';
+import { readSnapshot, type OrgSnapshot } from './snapshot.js';
 
 export interface StatusRow {
   readonly type: 'root' | 'ou' | 'account';
@@ -99,33 +103,28 @@ export function orgStatus(snapshot: OrgSnapshot, desired: DesiredOrganization): 
   };
 }
 
-/** The live tree as a Mermaid flowchart, differing items highlighted. */
-export function statusMermaid(status: OrgStatus, snapshot: OrgSnapshot): string {
-  const id = (s: string) => `n_${s.replace(/[^A-Za-z0-9]/g, '_')}`;
-  const label = (t: string) => `"${t.replace(/"/g, '#quot;')}"`;
-  const lines = ['flowchart LR'];
-  const rowsById = new Map(status.rows.map((r) => [r.id, r]));
-  const parentOf = new Map<string, string>();
-  for (const ou of snapshot.ous) parentOf.set(ou.id, ou.parentId);
-  for (const a of snapshot.accounts) parentOf.set(a.id, a.parentId);
-  const drifted: string[] = [];
-  for (const row of status.rows) {
-    const text =
-      row.type === 'account'
-        ? `${row.name}<br/>${row.id}${row.kind ? `<br/>${row.kind}` : ''}`
-        : row.type === 'root'
-          ? `Root ${row.id}`
-          : `OU ${row.path}`;
-    lines.push(
-      row.type === 'account' ? `  ${id(row.id)}([${label(text)}])` : `  ${id(row.id)}[${label(text)}]`,
-    );
-    if (row.differences.length) drifted.push(id(row.id));
-  }
-  for (const row of status.rows) {
-    const parent = parentOf.get(row.id);
-    if (parent && rowsById.has(parent)) lines.push(`  ${id(parent)} --> ${id(row.id)}`);
-  }
-  lines.push('  classDef drift stroke:#d9534f,stroke-width:2px');
-  if (drifted.length) lines.push(`  class ${drifted.join(',')} drift`);
-  return `${lines.join('\n')}\n`;
+export interface OrgStatusDeps {
+  readonly organizations: OrganizationsPort;
+  /** The account the credentials belong to (checked against the management account). */
+  readonly callerAccountId: () => Promise<string>;
+}
+
+/** The status and the snapshot it came from (a tree drawing needs each item's parent). */
+export interface OrgStatusView {
+  readonly status: OrgStatus;
+  readonly snapshot: OrgSnapshot;
+}
+
+/** `estate org status` as a service: read the live organisation, compare it with estate.yaml. */
+export async function orgStatusService(
+  config: EstateConfig,
+  options: { readonly configDir: string; readonly concurrency: number },
+  deps: OrgStatusDeps,
+): Promise<OrgStatusView> {
+  const sources = await loadPolicySources(config, { configDir: options.configDir });
+  const snapshot = await readSnapshot(deps.organizations, {
+    concurrency: options.concurrency,
+    ...managementCheckOptions(config, await deps.callerAccountId()),
+  });
+  return { status: orgStatus(snapshot, desiredOrganization(config, sources)), snapshot };
 }

@@ -97,26 +97,3 @@ export async function applyTagRepair(
   else await task.done(`${tagged} resources tagged`);
   return { tagged, failed };
 }
-
-export function renderTagRepairPlan(plan: TagRepairPlan, mode: 'dry-run' | 'applied'): string {
-  const lines: string[] = [];
-  const withNotes = () => [...lines, ...plan.notes.map((n) => `Note: ${n}`)].join('\n');
-  if (plan.additions.length === 0) {
-    lines.push(`Every resource the Tagging API lists in ${plan.account} already has the mandatory tags.`);
-    return withNotes();
-  }
-  lines.push(
-    `${mode === 'dry-run' ? 'Would add' : 'Adding'} mandatory tags to ${plan.additions.length} resource${
-      plan.additions.length === 1 ? '' : 's'
-    } in ${plan.account} (${plan.accountId}):`,
-  );
-  for (const a of plan.additions)
-    lines.push(
-      `  + ${a.region} ${a.arn}: ${Object.entries(a.add)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`,
-    );
-  if (plan.noValue.length)
-    lines.push(`No value in estate.yaml for ${plan.noValue.join(', ')}: those tags are left missing.`);
-  return withNotes();
-}

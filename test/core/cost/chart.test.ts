@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/loader.js';
-import { bar, formatUsd, renderCostChart } from '../../../src/core/cost/chart.js';
+import { bar, formatUsd, renderCostChart } from '../../../src/cli/render-cost.js';
 import type { CostPoint, CostPort, CostQuery } from '../../../src/core/cost/ports.js';
 import { buildCostReport, costQuery, costReport } from '../../../src/core/cost/report.js';
 import { minimalConfig } from '../../_helpers/config.js';

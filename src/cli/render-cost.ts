@@ -5,7 +5,7 @@
  * runs past it is over, whatever the account's size; » marks a bar cut at 150 %. Rows
  * without a budget share one scale. Pure and deterministic: no colour, no locale, no clock.
  */
-import type { CostReport, CostRow } from './report.js';
+import type { CostReport, CostRow } from '../core/cost/report.js';
 
 export interface ChartOptions {
   /** Cells in the longest bar. @default 30 */
