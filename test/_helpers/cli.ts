@@ -103,7 +103,7 @@ async function runInProcess(args: readonly string[], options: CliOptions): Promi
     } catch (error) {
       // What bin/run.js does with an error: oclif's handle prints it and exits.
       const exit = Exit.exit;
-      Exit.exit = (c = 0) => void (code = c);
+      Exit.exit = ((c = 0) => void (code = c)) as typeof Exit.exit;
       try {
         await handle(error as Error);
       } finally {
