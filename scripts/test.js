@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: everything CI must prove — the build works, the types check, the lint passes,
-// every test passes. The type check and the lint need nothing from the build, so they run
-// beside it and the tests (which wait on I/O and timers much of the time); the build comes
-// before the tests because the smoke tests spawn the built binary. The tests stream as they
-// run; the other steps print their output whole when they end. Any failure fails the run.
+// every test passes. The build goes first and alone (it is on the critical path: the smoke
+// tests spawn the built binary); then the tests run with the type check and the lint beside
+// them, which need nothing from the build and use the CPU the tests leave while they wait on
+// I/O and timers. The tests stream as they run; the other steps print their output whole when
+// they end. Any failure fails the run.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +36,12 @@ const report = (r) => {
   return r;
 };
 
-const checks = ['typecheck', 'lint'].map((name) => script(name).then(report));
 const built = report(await script('build'));
-const tested = built.code === 0 ? report(await script('test:unit', { stream: true })) : undefined;
-const results = [built, ...(tested ? [tested] : []), ...(await Promise.all(checks))];
+const steps = [
+  ...(built.code === 0 ? [script('test:unit', { stream: true }).then(report)] : []),
+  ...['typecheck', 'lint'].map((name) => script(name).then(report)),
+];
+const results = [built, ...(await Promise.all(steps))];
 const failed = results.filter((r) => r.code !== 0);
 if (failed.length) {
   process.stderr.write(`npm test failed: ${failed.map((r) => r.name).join(', ')}\n`);
