@@ -5,20 +5,15 @@
  * under --detailed-exitcode), 127 unknown command. The TTY runs (apply-progress,
  * init-interactive, Ctrl-C 130) and SIGKILL (org-resilience) spawn it too.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE, ROOT, estateProcess, tempDir } from '../_helpers/cli.js';
+import { EXAMPLE, ROOT, estateProcess } from '../_helpers/cli.js';
+import { brokenExample } from '../_helpers/config.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
 let broken: string;
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  broken = join(dir, 'broken.yaml');
-  const text = await readFile(EXAMPLE, 'utf8');
-  await writeFile(broken, text.replace('  homeRegion: eu-west-2', '  homeRegon: eu-west-2'));
-});
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ file: broken, cleanup } = await brokenExample()));
 afterAll(async () => cleanup());
 
 describe('the built estate binary', () => {
