@@ -36,8 +36,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs the CLI in this process from the TypeScript sources (oclif loads `src/commands`
- * through tsx because NODE_ENV is "test"), as a user would: no TTY, CI set unless the
+ * Runs the CLI in this process from the TypeScript sources, no build needed (oclif
+ * imports `src/commands` with tsx's loader), as a user would: no TTY, CI set unless the
  * caller overrides it, the caller's env and cwd for the length of the call. stdout and
  * stderr are captured; the exit code is the one the process would end with. Everything
  * the run changes in this process (env, cwd, exitCode, stream writes) is put back after.
