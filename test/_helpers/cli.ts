@@ -44,6 +44,9 @@ function baseEnv(): NodeJS.ProcessEnv {
  * Runs are queued: process state is global, so two runs never overlap.
  */
 export function estate(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  // stdin is this process's own; a run that reads typed input needs a process of its own.
+  if (options.input !== undefined)
+    return Promise.reject(new Error('estate(): input needs a real stdin; use estateProcess'));
   const next = queue.then(() => runInProcess(args, options));
   queue = next.catch(() => undefined);
   return next;
