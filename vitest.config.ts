@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Synthesis-heavy files run in their own workers; two cores here.
+    // Forks, not threads: the in-process CLI runs change process.cwd(). Each file gets a fresh
+    // process (isolate stays on: SDK client mocks in test/aws are reset, not restored, and
+    // would reach the next file's commands). Three forks on two cores: the command files
+    // spend much of their time waiting on polls and timeouts, and a third keeps a core busy.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],

@@ -1,11 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
-import { EXAMPLE } from './cli.js';
+import { EXAMPLE, tempDir } from './cli.js';
 
 /** The bundled example estate as plain data, a fresh copy each call (tests mutate it). */
 export function exampleConfig(): Record<string, any> {
   return parse(readFileSync(EXAMPLE, 'utf8'));
+}
+
+/**
+ * The example with one config error (organization.homeRegon), in broken.yaml in a fresh
+ * temporary folder; cleanup removes the folder.
+ */
+export async function brokenExample(): Promise<{ file: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir();
+  const file = join(dir, 'broken.yaml');
+  const text = readFileSync(EXAMPLE, 'utf8');
+  writeFileSync(file, text.replace('  homeRegion: eu-west-2', '  homeRegon: eu-west-2'));
+  return { file, cleanup };
 }
 
 export function minimalConfig(): Record<string, any> {

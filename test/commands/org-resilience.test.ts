@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorEnv, startEmulator, type Emulator, type HttpFaults } from '../_helpers/aws-emulator.js';
-import { EXAMPLE, ROOT, estate, tempDir, type CliResult } from '../_helpers/cli.js';
+import { EXAMPLE, ROOT, estateProcess, tempDir, type CliResult } from '../_helpers/cli.js';
 import { FakeBudgets } from '../_helpers/fake-budgets.js';
 import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
 import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
@@ -56,9 +56,10 @@ async function world(name: string, faults?: HttpFaults): Promise<World> {
   return { fake, emulator, env: emulatorEnv(emulator.url, join(dir, `${name}-audit.log`)) };
 }
 
-const apply = (w: World) => estate(['apply', '--config', EXAMPLE, '--yes', '--json'], { env: w.env });
+// Every run is a process of its own, as after a real kill: nothing survives but AWS and disk.
+const apply = (w: World) => estateProcess(['apply', '--config', EXAMPLE, '--yes', '--json'], { env: w.env });
 const planIsEmpty = async (w: World) =>
-  (await estate(['plan', '--config', EXAMPLE, '--detailed-exitcode'], { env: w.env })).code === 0;
+  (await estateProcess(['plan', '--config', EXAMPLE, '--detailed-exitcode'], { env: w.env })).code === 0;
 
 /** `estate apply`, killed with SIGKILL after `afterMs`. */
 function killedApply(w: World, afterMs: number): Promise<{ killed: boolean }> {

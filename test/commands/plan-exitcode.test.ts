@@ -2,20 +2,13 @@
  * `plan --detailed-exitcode` keeps Terraform's contract through the real CLI: 0 no changes
  * (covered against the emulator in org-cli.test.ts), 2 changes, 1 for every error.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
+import { EXAMPLE, estate } from '../_helpers/cli.js';
+import { brokenExample } from '../_helpers/config.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
 let broken: string;
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir());
-  broken = join(dir, 'broken.yaml');
-  const text = await readFile(EXAMPLE, 'utf8');
-  await writeFile(broken, text.replace('  homeRegion: eu-west-2', '  homeRegon: eu-west-2'));
-});
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ file: broken, cleanup } = await brokenExample()));
 afterAll(async () => cleanup());
 
 /** No credentials anywhere: the first AWS call fails. */

@@ -102,22 +102,27 @@ describe('synthEnvironment', () => {
   });
 
   it('synthesises again when a setting changes', async () => {
+    // Given a folder of its own holding the first assembly (the shared one stays as it is).
+    const own = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
+    cpSync(join(cwd, 'cdk.out'), join(own, 'cdk.out'), { recursive: true });
     const changed = project(512);
     cpSync(join(configDir, 'api'), join(changed.configDir, 'api'), { recursive: true });
     expect(
       cacheKey(changed.config, changed.config.environments[0]!, { configDir: changed.configDir }),
     ).not.toBe(first.cacheKey);
-    const r = await synthEnvironment(changed.config, 'dev', { configDir: changed.configDir, cwd });
+    const r = await synthEnvironment(changed.config, 'dev', { configDir: changed.configDir, cwd: own });
     expect(r.cached).toBe(false);
-    const again = await synthEnvironment(config, 'dev', { configDir, cwd });
+    const again = await synthEnvironment(config, 'dev', { configDir, cwd: own });
     expect(again.cached).toBe(false); // the folder now holds the other assembly
   });
 
   it('changes the key when the handler code changes', () => {
-    const env = config.environments[0]!;
-    const before = cacheKey(config, env, { configDir });
-    writeFileSync(join(configDir, 'api', 'extra.mjs'), 'export const x = 1;\n');
-    expect(cacheKey(config, env, { configDir })).not.toBe(before);
+    // A project of its own: the shared one's code stays as the other tests read it.
+    const own = project();
+    const env = own.config.environments[0]!;
+    const before = cacheKey(own.config, env, { configDir: own.configDir });
+    writeFileSync(join(own.configDir, 'api', 'extra.mjs'), 'export const x = 1;\n');
+    expect(cacheKey(own.config, env, { configDir: own.configDir })).not.toBe(before);
   });
 
   it("keys on the account's mandatory tags and on the other environments sharing its logging stack", () => {
