@@ -32,6 +32,9 @@ import {
   type OrganizationsPort,
 } from './ports.js';
 
+/** How long to wait after a lost CreateAccount answer before looking for the request. */
+const LOST_ANSWER_SETTLE_MS = 5_000;
+
 /** EstateError code of a creation this run did not start (see CreationStop). */
 export const CREATION_NOT_STARTED = 'AccountCreationNotStarted';
 
@@ -290,7 +293,8 @@ export function accountCreator(port: OrganizationsPort, options: CreationOptions
           if (code !== CREATE_ACCOUNT_ERRORS.outcomeUnknown) throw error;
           // The request may have been accepted: look before asking again.
           update('no answer to CreateAccount; looking for the request and the account before asking again');
-          await options.sleep(options.pollIntervalMs);
+          // Give AWS's lists time to show a request it did accept before deciding it did not.
+          await options.sleep(Math.max(options.pollIntervalMs, LOST_ANSWER_SETTLE_MS));
           const found = await findExisting(p, since);
           if (found.accountId) return { id: found.accountId };
           if (found.request) {

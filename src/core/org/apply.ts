@@ -61,7 +61,11 @@ export interface ApplyOrganizationOptions {
   readonly accountCreationConcurrency?: number;
   /** Waits between polls; tests inject a no-op. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** First wait before polling a creation; grows ×1.5 per poll. @default 5000 */
+  /**
+   * First wait before polling a creation; grows ×1.5 per poll up to maxPollIntervalMs. A
+   * creation AWS finishes quickly is seen within seconds, and a slow one costs a handful of
+   * DescribeCreateAccountStatus calls more than a longer first wait would. @default 2000
+   */
   readonly pollIntervalMs?: number;
   /** @default 30000 */
   readonly maxPollIntervalMs?: number;
@@ -138,7 +142,7 @@ function organizationHandlers(
   const creator = accountCreator(port, {
     sleep,
     now,
-    pollIntervalMs: options.pollIntervalMs ?? 5_000,
+    pollIntervalMs: options.pollIntervalMs ?? 2_000,
     maxPollIntervalMs: options.maxPollIntervalMs ?? 30_000,
     timeoutMs: options.accountCreationTimeoutMs ?? 30 * 60_000,
     organizationCreatedAt: () => outputs.get(ADDRESS.organization)?.createdAt,

@@ -325,3 +325,29 @@ describe('apply: EnablePolicyType is asynchronous', () => {
     expect(fake.calls.AttachPolicy).toBeGreaterThan(attachments);
   });
 });
+
+describe('apply: how long it waits', () => {
+  it('Given the default intervals, Then a creation is first polled after 2 s, and a lost answer waits 5 s before estate looks for the request', async () => {
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const polled = new FakeOrganizations({ withOrganization: true, createAccountPolls: 2 });
+    const config = accountsOnly(1);
+    await applyOnce(portWithoutCreateRetries(polled), config, await sourcesFor(config), {
+      apply: { sleep, pollIntervalMs: undefined },
+    });
+    expect(waits[0]).toBe(2_000);
+    expect(waits[1]).toBe(3_000);
+
+    waits.length = 0;
+    const lost = new FakeOrganizations({
+      withOrganization: true,
+      lostResponseRate: 1,
+      lostResponseOps: ['CreateAccount'],
+    });
+    const { result } = await applyOnce(portWithoutCreateRetries(lost), config, await sourcesFor(config), {
+      apply: { sleep, pollIntervalMs: undefined },
+    });
+    expect(result.ok).toBe(true);
+    expect(waits[0]).toBe(5_000);
+  });
+});
