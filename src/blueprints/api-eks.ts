@@ -64,6 +64,9 @@ export class ApiEksBlueprint extends Construct {
   /** The role the API's pods receive through EKS Pod Identity. */
   readonly apiRole: iam.Role;
 
+  // Long by design: a construct declares its resources in the order they depend on each
+  // other, each set once from its props; split into helpers, the readonly fields it exposes
+  // would have to be assigned out of line.
   constructor(scope: Construct, id: string, props: ApiEksBlueprintProps) {
     super(scope, id);
     const stack = Stack.of(this);

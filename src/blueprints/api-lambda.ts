@@ -82,6 +82,9 @@ export class ApiLambdaBlueprint extends Construct {
   /** `<api id>.execute-api.<region>.<suffix>`: the origin edge uses when it fronts the API. */
   readonly apiDomainName: string;
 
+  // Long by design: a construct declares its resources in the order they depend on each
+  // other, each set once from its props; split into helpers, the readonly fields it exposes
+  // would have to be assigned out of line.
   constructor(scope: Construct, id: string, props: ApiLambdaBlueprintProps) {
     super(scope, id);
     const codePath = props.codePath ?? sampleApiCodePath();

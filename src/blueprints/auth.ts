@@ -94,6 +94,9 @@ export class AuthBlueprint extends Construct {
   readonly domain: cognito.UserPoolDomain;
   readonly postConfirmation?: lambda.Function;
 
+  // Long by design: a construct declares its resources in the order they depend on each
+  // other, each set once from its props; split into helpers, the readonly fields it exposes
+  // would have to be assigned out of line.
   constructor(scope: Construct, id: string, props: AuthBlueprintProps) {
     super(scope, id);
     const urlProblem = callbackUrlProblem(props.callbackUrls, props.logoutUrls ?? [], props.size);

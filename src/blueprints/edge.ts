@@ -70,6 +70,9 @@ export class EdgeBlueprint extends Construct {
   /** https://<domain>/ */
   readonly url: string;
 
+  // Long by design: a construct declares its resources in the order they depend on each
+  // other, each set once from its props; split into helpers, the readonly fields it exposes
+  // would have to be assigned out of line.
   constructor(scope: Construct, id: string, props: EdgeBlueprintProps) {
     super(scope, id);
     validate(this, props);

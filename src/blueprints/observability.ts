@@ -56,6 +56,9 @@ export class ObservabilityBlueprint extends Construct {
   readonly topic?: sns.Topic;
   readonly dashboardResource?: cloudwatch.Dashboard;
 
+  // Long by design: a construct declares its resources in the order they depend on each
+  // other, each set once from its props; split into helpers, the readonly fields it exposes
+  // would have to be assigned out of line.
   constructor(scope: Construct, id: string, props: ObservabilityBlueprintProps) {
     super(scope, id);
     const latencyMs = props.apiLatencyP99Ms ?? OBSERVABILITY_DEFAULTS.apiLatencyP99Ms;
