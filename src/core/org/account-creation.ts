@@ -129,66 +129,109 @@ interface CreationStop {
   readonly why: FailureExplanation;
 }
 
-export interface AccountCreator {
-  /** Creates (or finds, or follows) the account; resolves to its id and the request that made it. */
-  create(p: AccountCreatePayload, update: Update): Promise<{ id: string; requestId?: string }>;
+/** The account a creation ended with, and the request that made it (if this run followed one). */
+interface Created {
+  readonly id: string;
+  readonly requestId?: string;
 }
 
-export function accountCreator(port: OrganizationsPort, options: CreationOptions): AccountCreator {
-  const slots = new CreationSlots(port);
-  let stop: CreationStop | undefined;
+export interface AccountCreator {
+  /** Creates (or finds, or follows) the account; resolves to its id and the request that made it. */
+  create(p: AccountCreatePayload, update: Update): Promise<Created>;
+}
+
+/** One creation's sends: how many, and since when (ms) a lost request is looked for. */
+interface Sends {
+  count: number;
+  since?: number;
+}
+
+/** Where one step of a creation got to: the account, or the request to follow next (none: send again). */
+interface Step {
+  readonly created?: Created;
+  readonly request?: CreateAccountRequestInfo;
+}
+
+const notStarted = (p: AccountCreatePayload, s: CreationStop) =>
+  new EstateError(`not started: ${s.why.message}`, {
+    code: CREATION_NOT_STARTED,
+    source: 'aws',
+    details: { account: p.name, email: p.email },
+    suggestions: [s.why.fix],
+  });
+
+const failed = (p: AccountCreatePayload, request: CreateAccountRequestInfo, why: FailureExplanation) =>
+  new EstateError(why.message, {
+    code: 'AccountCreationFailed',
+    source: 'aws',
+    details: {
+      account: p.name,
+      email: p.email,
+      reason: request.failureReason ?? 'UNKNOWN',
+      requestId: request.id,
+    },
+    suggestions: [why.fix],
+  });
+
+/** The creations of one run: they share the slots, the first-request probe and the stop. */
+class AccountCreations implements AccountCreator {
+  private readonly slots: CreationSlots;
+  private stop: CreationStop | undefined;
   // The run's first CreateAccount goes alone: if AWS refuses it (a new organisation, the
   // daily limit), no other request is sent in vain.
-  let probe: Promise<void> | undefined;
-  let age: Promise<OrganizationAge> | undefined;
+  private probe: Promise<void> | undefined;
+  private age: Promise<OrganizationAge> | undefined;
 
-  const organizationAge = (): Promise<OrganizationAge> =>
-    (age ??= (async (): Promise<OrganizationAge> => {
-      const createdHere = options.organizationCreatedAt();
+  constructor(
+    private readonly port: OrganizationsPort,
+    private readonly options: CreationOptions,
+  ) {
+    this.slots = new CreationSlots(port);
+  }
+
+  create = async (p: AccountCreatePayload, update: Update): Promise<Created> => {
+    let request: CreateAccountRequestInfo | undefined;
+    if (p.requestId) {
+      request = { id: p.requestId, accountName: p.name, state: 'IN_PROGRESS' };
+      update(`following request ${p.requestId} from an earlier run`);
+    }
+    const sends: Sends = { count: 0 };
+    for (;;) {
+      const step = request
+        ? await this.settle(await this.follow(request, p, update), p, update, sends)
+        : await this.send(p, update, sends);
+      if (step.created) return step.created;
+      request = step.request;
+    }
+  };
+
+  private organizationAge(): Promise<OrganizationAge> {
+    return (this.age ??= (async (): Promise<OrganizationAge> => {
+      const createdHere = this.options.organizationCreatedAt();
       if (createdHere) return { createdAt: new Date(createdHere), isNew: true };
       try {
-        const org = await port.describeOrganization();
+        const org = await this.port.describeOrganization();
         if (!org) return { isNew: false };
-        const management = await port.describeAccount(org.managementAccountId);
+        const management = await this.port.describeAccount(org.managementAccountId);
         if (!management.joinedAt) return { isNew: false };
         const createdAt = new Date(management.joinedAt);
-        return { createdAt, isNew: options.now() - createdAt.getTime() < NEW_ORGANIZATION_MS };
+        return { createdAt, isNew: this.options.now() - createdAt.getTime() < NEW_ORGANIZATION_MS };
       } catch {
         return { isNew: false };
       }
     })());
-
-  const notStarted = (p: AccountCreatePayload, s: CreationStop) =>
-    new EstateError(`not started: ${s.why.message}`, {
-      code: CREATION_NOT_STARTED,
-      source: 'aws',
-      details: { account: p.name, email: p.email },
-      suggestions: [s.why.fix],
-    });
-
-  const failed = (p: AccountCreatePayload, request: CreateAccountRequestInfo, why: FailureExplanation) =>
-    new EstateError(why.message, {
-      code: 'AccountCreationFailed',
-      source: 'aws',
-      details: {
-        account: p.name,
-        email: p.email,
-        reason: request.failureReason ?? 'UNKNOWN',
-        requestId: request.id,
-      },
-      suggestions: [why.fix],
-    });
+  }
 
   /** The account with this e-mail, or a request for this name made since `since` (ms). */
-  const findExisting = async (
+  private async findExisting(
     p: AccountCreatePayload,
     since: number,
     except?: string,
-  ): Promise<{ accountId?: string; request?: CreateAccountRequestInfo }> => {
+  ): Promise<{ accountId?: string; request?: CreateAccountRequestInfo }> {
     const email = p.email.toLowerCase();
-    const account = (await port.listAccounts()).find((a) => a.email.toLowerCase() === email);
+    const account = (await this.port.listAccounts()).find((a) => a.email.toLowerCase() === email);
     if (account) return { accountId: account.id };
-    const requests = (await port.listCreateAccountRequests(['IN_PROGRESS', 'SUCCEEDED']))
+    const requests = (await this.port.listCreateAccountRequests(['IN_PROGRESS', 'SUCCEEDED']))
       .filter((r) => r.accountName === p.name && r.id !== except)
       .filter(
         (r) =>
@@ -199,16 +242,98 @@ export function accountCreator(port: OrganizationsPort, options: CreationOptions
     if (succeeded) return { accountId: succeeded.accountId! };
     const inProgress = requests.find((r) => r.state === 'IN_PROGRESS');
     return inProgress ? { request: inProgress } : {};
-  };
+  }
+
+  /** Holds a creation slot, or throws when the run stopped creating accounts. */
+  private async holdSlot(p: AccountCreatePayload, update: Update): Promise<void> {
+    if (this.stop) throw notStarted(p, this.stop);
+    const held = await this.slots.acquire(this.options, update, () => this.stop !== undefined);
+    if (this.stop) {
+      if (held) this.slots.release();
+      throw notStarted(p, this.stop);
+    }
+  }
+
+  /** Sends CreateAccount once a slot is held (after the run's first request, if this is not it). */
+  private async send(p: AccountCreatePayload, update: Update, sends: Sends): Promise<Step> {
+    await this.holdSlot(p, update);
+    sends.since ??= this.options.now();
+    sends.count++;
+    let openProbe: (() => void) | undefined;
+    if (this.probe) await this.probe;
+    else this.probe = new Promise<void>((resolve) => (openProbe = resolve));
+    if (this.stop) {
+      this.slots.release();
+      throw notStarted(p, this.stop);
+    }
+    try {
+      const request = await this.port.createAccount({
+        name: p.name,
+        email: p.email,
+        roleName: p.roleName,
+        iamUserAccessToBilling: p.iamUserAccessToBilling,
+        tags: p.tags,
+      });
+      this.slots.release(request.id);
+      openProbe?.();
+      update(`requested (${request.id})`);
+      return { request };
+    } catch (error) {
+      this.slots.release();
+      await this.refused(error, p, openProbe);
+      return this.lostAnswer(error, p, update, sends);
+    }
+  }
+
+  /** Throws the CreateAccount error unless its answer was lost; a refusal stops the run's creations. */
+  private async refused(error: unknown, p: AccountCreatePayload, openProbe: (() => void) | undefined) {
+    const code = isEstateError(error) ? error.code : '';
+    const stops: string[] = [CREATE_ACCOUNT_ERRORS.numberLimit, CREATE_ACCOUNT_ERRORS.finalizing];
+    const age = stops.includes(code) ? await this.organizationAge() : { isNew: false };
+    const refusal = explainCreationRefusal(code, p, age, new Date(this.options.now()));
+    if (refusal) this.stop ??= { why: refusal };
+    // Decided: the creations waiting behind the first request may go (or stop).
+    openProbe?.();
+    if (refusal) {
+      throw new EstateError(refusal.message, {
+        code,
+        source: 'aws',
+        cause: error,
+        details: { account: p.name, email: p.email },
+        suggestions: [refusal.fix],
+      });
+    }
+    if (code !== CREATE_ACCOUNT_ERRORS.outcomeUnknown) throw error;
+  }
+
+  /** The request may have been accepted: look for it and the account before asking again. */
+  private async lostAnswer(
+    error: unknown,
+    p: AccountCreatePayload,
+    update: Update,
+    sends: Sends,
+  ): Promise<Step> {
+    update('no answer to CreateAccount; looking for the request and the account before asking again');
+    // Give AWS's lists time to show a request it did accept before deciding it did not.
+    await this.options.sleep(Math.max(this.options.pollIntervalMs, LOST_ANSWER_SETTLE_MS));
+    const found = await this.findExisting(p, sends.since!);
+    if (found.accountId) return { created: { id: found.accountId } };
+    if (found.request) {
+      update(`found request ${found.request.id}`);
+      return { request: found.request };
+    }
+    if (sends.count >= MAX_SENDS) throw error;
+    return {};
+  }
 
   /** Polls the request until it is no longer IN_PROGRESS. */
-  const follow = async (request: CreateAccountRequestInfo, p: AccountCreatePayload, update: Update) => {
-    slots.follow(request.id);
-    let interval = options.pollIntervalMs;
+  private async follow(request: CreateAccountRequestInfo, p: AccountCreatePayload, update: Update) {
+    this.slots.follow(request.id);
+    let interval = this.options.pollIntervalMs;
     let waited = 0;
     try {
       while (request.state === 'IN_PROGRESS') {
-        if (waited >= options.timeoutMs) {
+        if (waited >= this.options.timeoutMs) {
           throw new EstateError(
             `account ${p.name} is still being created after ${Math.round(waited / 60_000)} minutes (request ${request.id})`,
             {
@@ -220,116 +345,49 @@ export function accountCreator(port: OrganizationsPort, options: CreationOptions
             },
           );
         }
-        await options.sleep(interval);
+        await this.options.sleep(interval);
         waited += interval;
-        interval = Math.min(options.maxPollIntervalMs, Math.ceil(interval * 1.5));
-        request = await port.describeCreateAccountRequest(request.id);
+        interval = Math.min(this.options.maxPollIntervalMs, Math.ceil(interval * 1.5));
+        request = await this.port.describeCreateAccountRequest(request.id);
         update(`${request.state.toLowerCase().replace('_', ' ')} (${request.id})`);
       }
     } finally {
-      if (request.state !== 'IN_PROGRESS') slots.finished(request.id);
+      if (request.state !== 'IN_PROGRESS') this.slots.finished(request.id);
     }
     return request;
-  };
+  }
 
-  const create = async (
+  /** A finished request: its account, a duplicate's account or request, or the failure thrown. */
+  private async settle(
+    request: CreateAccountRequestInfo,
     p: AccountCreatePayload,
     update: Update,
-  ): Promise<{ id: string; requestId?: string }> => {
-    let request: CreateAccountRequestInfo | undefined;
-    if (p.requestId) {
-      request = { id: p.requestId, accountName: p.name, state: 'IN_PROGRESS' };
-      update(`following request ${p.requestId} from an earlier run`);
-    }
-    let sends = 0;
-    /** When this run first sent the request (ms): lost requests are looked for from then on. */
-    let since: number | undefined;
-    for (;;) {
-      if (!request) {
-        if (stop) throw notStarted(p, stop);
-        const held = await slots.acquire(options, update, () => stop !== undefined);
-        if (stop) {
-          if (held) slots.release();
-          throw notStarted(p, stop);
-        }
-        since ??= options.now();
-        sends++;
-        let openProbe: (() => void) | undefined;
-        if (probe) await probe;
-        else probe = new Promise<void>((resolve) => (openProbe = resolve));
-        if (stop) {
-          slots.release();
-          throw notStarted(p, stop);
-        }
-        try {
-          request = await port.createAccount({
-            name: p.name,
-            email: p.email,
-            roleName: p.roleName,
-            iamUserAccessToBilling: p.iamUserAccessToBilling,
-            tags: p.tags,
-          });
-          slots.release(request.id);
-          openProbe?.();
-          update(`requested (${request.id})`);
-        } catch (error) {
-          slots.release();
-          const code = isEstateError(error) ? error.code : '';
-          const stops: string[] = [CREATE_ACCOUNT_ERRORS.numberLimit, CREATE_ACCOUNT_ERRORS.finalizing];
-          const age = stops.includes(code) ? await organizationAge() : { isNew: false };
-          const refusal = explainCreationRefusal(code, p, age, new Date(options.now()));
-          if (refusal) stop ??= { why: refusal };
-          // Decided: the creations waiting behind the first request may go (or stop).
-          openProbe?.();
-          if (refusal) {
-            throw new EstateError(refusal.message, {
-              code,
-              source: 'aws',
-              cause: error,
-              details: { account: p.name, email: p.email },
-              suggestions: [refusal.fix],
-            });
-          }
-          if (code !== CREATE_ACCOUNT_ERRORS.outcomeUnknown) throw error;
-          // The request may have been accepted: look before asking again.
-          update('no answer to CreateAccount; looking for the request and the account before asking again');
-          // Give AWS's lists time to show a request it did accept before deciding it did not.
-          await options.sleep(Math.max(options.pollIntervalMs, LOST_ANSWER_SETTLE_MS));
-          const found = await findExisting(p, since);
-          if (found.accountId) return { id: found.accountId };
-          if (found.request) {
-            request = found.request;
-            update(`found request ${request.id}`);
-          } else if (sends >= MAX_SENDS) throw error;
-          continue;
-        }
+    sends: Sends,
+  ): Promise<Step> {
+    if (request.state === 'SUCCEEDED' && request.accountId)
+      return { created: { id: request.accountId, requestId: request.id } };
+
+    const reason = request.failureReason;
+    if (reason === 'EMAIL_ALREADY_EXISTS' || reason === 'CONCURRENT_ACCOUNT_MODIFICATION') {
+      // A duplicate of a request whose answer was lost (or that a retry sent twice).
+      const requested = request.requestedAt ? Date.parse(request.requestedAt) : this.options.now();
+      const found = await this.findExisting(p, Math.min(sends.since ?? requested, requested), request.id);
+      if (found.accountId) {
+        update(`the account with ${p.email} already exists (${found.accountId}); adopting it`);
+        return { created: { id: found.accountId } };
       }
-
-      request = await follow(request, p, update);
-      if (request.state === 'SUCCEEDED' && request.accountId)
-        return { id: request.accountId, requestId: request.id };
-
-      const reason = request.failureReason;
-      if (reason === 'EMAIL_ALREADY_EXISTS' || reason === 'CONCURRENT_ACCOUNT_MODIFICATION') {
-        // A duplicate of a request whose answer was lost (or that a retry sent twice).
-        const requested = request.requestedAt ? Date.parse(request.requestedAt) : options.now();
-        const found = await findExisting(p, Math.min(since ?? requested, requested), request.id);
-        if (found.accountId) {
-          update(`the account with ${p.email} already exists (${found.accountId}); adopting it`);
-          return { id: found.accountId };
-        }
-        if (found.request) {
-          update(`following request ${found.request.id} for the same account`);
-          request = found.request;
-          continue;
-        }
+      if (found.request) {
+        update(`following request ${found.request.id} for the same account`);
+        return { request: found.request };
       }
-      const account = reason === 'ACCOUNT_LIMIT_EXCEEDED' ? await organizationAge() : undefined;
-      const why = explainCreateAccountFailure(reason, p, account, new Date(options.now()));
-      if (reason === 'ACCOUNT_LIMIT_EXCEEDED') stop ??= { why };
-      throw failed(p, request, why);
     }
-  };
+    const account = reason === 'ACCOUNT_LIMIT_EXCEEDED' ? await this.organizationAge() : undefined;
+    const why = explainCreateAccountFailure(reason, p, account, new Date(this.options.now()));
+    if (reason === 'ACCOUNT_LIMIT_EXCEEDED') this.stop ??= { why };
+    throw failed(p, request, why);
+  }
+}
 
-  return { create };
+export function accountCreator(port: OrganizationsPort, options: CreationOptions): AccountCreator {
+  return new AccountCreations(port, options);
 }

@@ -10,9 +10,16 @@
  */
 import { EstateError } from '../../errors.js';
 import { type IoHost, silentIoHost, startTask } from '../io.js';
-import { limiter } from '../concurrency.js';
+import { type Limit, limiter } from '../concurrency.js';
 import type { DesiredOrganization } from './desired.js';
-import type { CreateAccountRequestInfo, OrganizationsPort, PolicyType } from './ports.js';
+import type {
+  AccountInfo,
+  CreateAccountRequestInfo,
+  OrganizationsPort,
+  PolicyInfo,
+  PolicyType,
+  RootInfo,
+} from './ports.js';
 import { POLICY_PREFIX } from './policies.js';
 import { checkManagementAccount } from './safety.js';
 
@@ -178,100 +185,25 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
 
   // Two pools: tag reads (one per resource, slow to pace) never starve the tree walk.
   const limit = limiter(options.concurrency ?? 16);
-  const tagLimit = limiter(options.concurrency ?? 16);
-  const selection = options.tags ?? true;
-  const wantsTags = (pick: (s: TagSelection) => boolean): boolean =>
-    typeof selection === 'boolean' ? selection : pick(selection);
-  const allFeatures = organization.featureSet === 'ALL';
+  const tags = tagReads(port, limiter(options.concurrency ?? 16), options.tags ?? true);
 
   const rootsP = limit(() => port.listRoots());
   const servicesP = limit(() => port.listServiceAccess());
   const creationsP = limit(() => port.listCreateAccountRequests(['IN_PROGRESS']));
   const policyTypes: PolicyType[] = ['SERVICE_CONTROL_POLICY', 'TAG_POLICY'];
-  const policiesP = allFeatures
-    ? Promise.all(policyTypes.map((t) => limit(() => port.listPolicies(t)))).then((lists) => lists.flat())
-    : Promise.resolve([]);
+  const policiesP =
+    organization.featureSet === 'ALL'
+      ? Promise.all(policyTypes.map((t) => limit(() => port.listPolicies(t)))).then((lists) => lists.flat())
+      : Promise.resolve([]);
 
-  const roots = await rootsP;
-  const root = roots[0];
-  if (!root) {
-    throw new EstateError('the organisation has no root; AWS Organizations returned none', {
-      code: 'NoRoot',
-      source: 'aws',
-    });
-  }
+  const root = onlyRoot(await rootsP);
+  const tree = await readTree(port, limit, tags, root.id);
+  const { policies: policiesReadP, otherScps: otherScpsP } = readPolicies(port, limit, await policiesP);
+  const policies = await policiesReadP;
 
-  // Breadth-first walk; tag reads are queued as soon as a resource is seen.
-  const ous: Omit<SnapshotOu, 'tags'>[] = [];
-  const accounts: Omit<SnapshotAccount, 'tags'>[] = [];
-  const tagReads = new Map<string, Promise<Record<string, string>>>();
-  const readTags = (resourceId: string, wanted: boolean) => {
-    if (wanted && !tagReads.has(resourceId))
-      tagReads.set(
-        resourceId,
-        tagLimit(() => port.listTags(resourceId)),
-      );
-  };
-  const visit = async (parentId: string, path: string, depth: number): Promise<void> => {
-    const [children, placed] = await Promise.all([
-      limit(() => port.listOrganizationalUnits(parentId)),
-      limit(() => port.listAccountsForParent(parentId)),
-    ]);
-    for (const a of placed) {
-      accounts.push({ id: a.id, name: a.name, email: a.email, status: a.status, parentId, ouPath: path });
-      readTags(
-        a.id,
-        wantsTags((s) => s.account(a)),
-      );
-    }
-    await Promise.all(
-      children.map((ou) => {
-        const childPath = path ? `${path}/${ou.name}` : ou.name;
-        ous.push({ id: ou.id, name: ou.name, path: childPath, parentId, depth: depth + 1 });
-        readTags(
-          ou.id,
-          wantsTags((s) => s.ou({ path: childPath })),
-        );
-        return visit(ou.id, childPath, depth + 1);
-      }),
-    );
-  };
-  await visit(root.id, '', 0);
-
-  // Only estate's own policies are read in full; of the other SCPs only their targets.
-  const listed = await policiesP;
-  const isOwned = (p: (typeof listed)[number]) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX);
-  const owned = listed.filter(isOwned);
-  const otherScpsP = Promise.all(
-    listed
-      .filter((p) => p.type === 'SERVICE_CONTROL_POLICY' && !isOwned(p) && !isFullAwsAccess(p))
-      .map(async (p) => ({
-        id: p.id,
-        name: p.name,
-        targets: (await limit(() => port.listPolicyTargets(p.id))).map((t) => t.targetId).sort(byString),
-      })),
-  );
-  const policies = await Promise.all(
-    owned.map(async (p) => {
-      const [described, targets] = await Promise.all([
-        limit(() => port.describePolicy(p.id)),
-        limit(() => port.listPolicyTargets(p.id)),
-      ]);
-      return {
-        id: p.id,
-        name: p.name,
-        type: p.type,
-        description: described.policy.description || p.description,
-        content: described.content,
-        targets: targets.map((t) => t.targetId).sort(byString),
-      };
-    }),
-  );
-
-  const tagOf = async (resourceId: string) => (await tagReads.get(resourceId)) ?? {};
   const [ousWithTags, accountsWithTags, trustedServices, creations, otherScps] = await Promise.all([
-    Promise.all(ous.map(async (o) => ({ ...o, tags: await tagOf(o.id) }))),
-    Promise.all(accounts.map(async (a) => ({ ...a, tags: await tagOf(a.id) }))),
+    Promise.all(tree.ous.map(async (o) => ({ ...o, tags: await tags.of(o.id) }))),
+    Promise.all(tree.accounts.map(async (a) => ({ ...a, tags: await tags.of(a.id) }))),
     servicesP,
     creationsP,
     otherScpsP,
@@ -300,4 +232,122 @@ async function read(port: OrganizationsPort, options: ReadSnapshotOptions): Prom
       .filter((c) => c.state === 'IN_PROGRESS')
       .sort((a, b) => byString(a.accountName, b.accountName) || byString(a.id, b.id)),
   };
+}
+
+function onlyRoot(roots: readonly RootInfo[]): RootInfo {
+  const root = roots[0];
+  if (!root) {
+    throw new EstateError('the organisation has no root; AWS Organizations returned none', {
+      code: 'NoRoot',
+      source: 'aws',
+    });
+  }
+  return root;
+}
+
+/** The tag reads of a snapshot, each queued as soon as its resource is seen (in its own pool). */
+interface TagReads {
+  readonly account: (a: AccountInfo) => void;
+  readonly ou: (id: string, path: string) => void;
+  /** The resource's tags; {} when they were not read. */
+  readonly of: (resourceId: string) => Promise<Record<string, string>>;
+}
+
+function tagReads(port: OrganizationsPort, tagLimit: Limit, selection: boolean | TagSelection): TagReads {
+  const wantsTags = (pick: (s: TagSelection) => boolean): boolean =>
+    typeof selection === 'boolean' ? selection : pick(selection);
+  const reads = new Map<string, Promise<Record<string, string>>>();
+  const readTags = (resourceId: string, wanted: boolean) => {
+    if (wanted && !reads.has(resourceId))
+      reads.set(
+        resourceId,
+        tagLimit(() => port.listTags(resourceId)),
+      );
+  };
+  return {
+    account: (a) =>
+      readTags(
+        a.id,
+        wantsTags((s) => s.account(a)),
+      ),
+    ou: (id, path) =>
+      readTags(
+        id,
+        wantsTags((s) => s.ou({ path })),
+      ),
+    of: async (resourceId) => (await reads.get(resourceId)) ?? {},
+  };
+}
+
+/** Breadth-first walk of the OU tree from the root; tag reads are queued as soon as a resource is seen. */
+async function readTree(
+  port: OrganizationsPort,
+  limit: Limit,
+  tags: TagReads,
+  rootId: string,
+): Promise<{ ous: Omit<SnapshotOu, 'tags'>[]; accounts: Omit<SnapshotAccount, 'tags'>[] }> {
+  const ous: Omit<SnapshotOu, 'tags'>[] = [];
+  const accounts: Omit<SnapshotAccount, 'tags'>[] = [];
+  const visit = async (parentId: string, path: string, depth: number): Promise<void> => {
+    const [children, placed] = await Promise.all([
+      limit(() => port.listOrganizationalUnits(parentId)),
+      limit(() => port.listAccountsForParent(parentId)),
+    ]);
+    for (const a of placed) {
+      accounts.push({ id: a.id, name: a.name, email: a.email, status: a.status, parentId, ouPath: path });
+      tags.account(a);
+    }
+    await Promise.all(
+      children.map((ou) => {
+        const childPath = path ? `${path}/${ou.name}` : ou.name;
+        ous.push({ id: ou.id, name: ou.name, path: childPath, parentId, depth: depth + 1 });
+        tags.ou(ou.id, childPath);
+        return visit(ou.id, childPath, depth + 1);
+      }),
+    );
+  };
+  await visit(rootId, '', 0);
+  return { ous, accounts };
+}
+
+/**
+ * Only estate's own policies are read in full; of the other SCPs only their targets. Both
+ * reads start here; the other SCPs' targets are awaited with the tags.
+ */
+function readPolicies(
+  port: OrganizationsPort,
+  limit: Limit,
+  listed: readonly PolicyInfo[],
+): {
+  policies: Promise<SnapshotPolicy[]>;
+  otherScps: Promise<NonNullable<OrgSnapshot['otherScps']>[number][]>;
+} {
+  const isOwned = (p: PolicyInfo) => !p.awsManaged && p.name.startsWith(POLICY_PREFIX);
+  const owned = listed.filter(isOwned);
+  const otherScps = Promise.all(
+    listed
+      .filter((p) => p.type === 'SERVICE_CONTROL_POLICY' && !isOwned(p) && !isFullAwsAccess(p))
+      .map(async (p) => ({
+        id: p.id,
+        name: p.name,
+        targets: (await limit(() => port.listPolicyTargets(p.id))).map((t) => t.targetId).sort(byString),
+      })),
+  );
+  const policies = Promise.all(
+    owned.map(async (p) => {
+      const [described, targets] = await Promise.all([
+        limit(() => port.describePolicy(p.id)),
+        limit(() => port.listPolicyTargets(p.id)),
+      ]);
+      return {
+        id: p.id,
+        name: p.name,
+        type: p.type,
+        description: described.policy.description || p.description,
+        content: described.content,
+        targets: targets.map((t) => t.targetId).sort(byString),
+      };
+    }),
+  );
+  return { policies, otherScps };
 }

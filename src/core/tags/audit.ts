@@ -93,68 +93,11 @@ export async function auditTags(
 ): Promise<TagAuditReport> {
   const mandatory: MandatoryTag[] = config.tags?.mandatory ?? [];
   const findings: TagFinding[] = [];
-  const settled = await settleConcurrent(targets, options.concurrency, async (target) => {
-    const task = await startTask(
-      options.io ?? silentIoHost,
-      `tags:${target.name}`,
-      `audit tags in ${target.name} (${target.id})`,
-    );
-    const regions = options.scan.regions;
-    const perRegion = await Promise.allSettled(
-      regions.map((region) => port.listResources(target.id, region)),
-    );
-    let resources = 0;
-    let nonCompliant = 0;
-    const errors: string[] = [];
-    const listed = new Map<string, TaggedResource[]>();
-    perRegion.forEach((r, i) => {
-      const region = regions[i]!;
-      if (r.status === 'rejected')
-        errors.push(`${region}: ${(r.reason as Error)?.message ?? String(r.reason)}`);
-      else listed.set(region, r.value);
-    });
-    // Each ARN once across regions; global ones under the region that lists them.
-    for (const [region, list] of mergeRegions(listed, options.scan)) {
-      for (const resource of list) {
-        resources++;
-        const problem = evaluateTags(resource.tags, mandatory);
-        if (!problem) continue;
-        nonCompliant++;
-        findings.push({
-          account: target.name,
-          accountId: target.id,
-          region,
-          arn: resource.arn,
-          resourceType: resourceTypeOf(resource.arn),
-          ...problem,
-        });
-      }
-    }
-    const audit: AccountAudit = {
-      account: target.name,
-      accountId: target.id,
-      regions,
-      resources,
-      compliant: resources - nonCompliant,
-      nonCompliant,
-      ...(errors.length ? { error: errors.join('; ') } : {}),
-    };
-    if (errors.length) await task.fail(audit.error!);
-    else await task.done(`${resources} resources, ${nonCompliant} non-compliant`);
-    return audit;
-  });
+  const settled = await settleConcurrent(targets, options.concurrency, (target) =>
+    auditAccount(port, target, mandatory, options, findings),
+  );
   const accounts = settled.map((s, i) =>
-    s.status === 'fulfilled'
-      ? s.value
-      : {
-          account: targets[i]!.name,
-          accountId: targets[i]!.id,
-          regions: options.scan.regions,
-          resources: 0,
-          compliant: 0,
-          nonCompliant: 0,
-          error: (s.reason as Error)?.message ?? String(s.reason),
-        },
+    s.status === 'fulfilled' ? s.value : unreadAccount(targets[i]!, options.scan.regions, s.reason),
   );
   findings.sort(
     (a, b) =>
@@ -172,5 +115,84 @@ export async function auditTags(
     nonCompliant: accounts.reduce((n, a) => n + a.nonCompliant, 0),
     failed: accounts.filter((a) => a.error).length,
     notes,
+  };
+}
+
+/** One account's audit (one task); its findings are added to `findings`. */
+async function auditAccount(
+  port: TaggingPort,
+  target: AuditTarget,
+  mandatory: readonly MandatoryTag[],
+  options: AuditOptions,
+  findings: TagFinding[],
+): Promise<AccountAudit> {
+  const task = await startTask(
+    options.io ?? silentIoHost,
+    `tags:${target.name}`,
+    `audit tags in ${target.name} (${target.id})`,
+  );
+  const regions = options.scan.regions;
+  const { listed, errors } = await listRegions(port, target, regions);
+  let resources = 0;
+  let nonCompliant = 0;
+  // Each ARN once across regions; global ones under the region that lists them.
+  for (const [region, list] of mergeRegions(listed, options.scan)) {
+    for (const resource of list) {
+      resources++;
+      const problem = evaluateTags(resource.tags, mandatory);
+      if (!problem) continue;
+      nonCompliant++;
+      findings.push({
+        account: target.name,
+        accountId: target.id,
+        region,
+        arn: resource.arn,
+        resourceType: resourceTypeOf(resource.arn),
+        ...problem,
+      });
+    }
+  }
+  const audit: AccountAudit = {
+    account: target.name,
+    accountId: target.id,
+    regions,
+    resources,
+    compliant: resources - nonCompliant,
+    nonCompliant,
+    ...(errors.length ? { error: errors.join('; ') } : {}),
+  };
+  if (errors.length) await task.fail(audit.error!);
+  else await task.done(`${resources} resources, ${nonCompliant} non-compliant`);
+  return audit;
+}
+
+/** The account's resources in each region, and the regions that could not be listed. */
+async function listRegions(
+  port: TaggingPort,
+  target: AuditTarget,
+  regions: readonly string[],
+): Promise<{ listed: Map<string, TaggedResource[]>; errors: string[] }> {
+  const perRegion = await Promise.allSettled(regions.map((region) => port.listResources(target.id, region)));
+  const errors: string[] = [];
+  const listed = new Map<string, TaggedResource[]>();
+  perRegion.forEach((r, i) => {
+    const region = regions[i]!;
+    if (r.status === 'rejected')
+      errors.push(`${region}: ${(r.reason as Error)?.message ?? String(r.reason)}`);
+    else listed.set(region, r.value);
+  });
+  return { listed, errors };
+}
+
+/** An account that could not be audited at all. */
+function unreadAccount(target: AuditTarget, regions: readonly string[], reason: unknown): AccountAudit {
+  return {
+    account: target.name,
+    accountId: target.id,
+    regions,
+    resources: 0,
+    compliant: 0,
+    nonCompliant: 0,
+    error: (reason as Error)?.message ?? String(reason),
   };
 }
