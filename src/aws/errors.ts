@@ -27,15 +27,26 @@ function describe(context: ErrorContext): string {
   return context.account ? `${what} in account ${context.account}` : what;
 }
 
-export function mapAwsError(error: unknown, context: ErrorContext): EstateError {
-  if (isEstateError(error)) return error;
-  const e = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const name = e.name ?? 'Error';
-  const detail = e.message ?? String(error);
-  const fixes = context.fix ? [context.fix] : [];
+/** What every error kind looks at: the raw error, its name and message, the context's fixes. */
+interface Seen {
+  readonly error: unknown;
+  readonly context: ErrorContext;
+  readonly name: string;
+  readonly detail: string;
+  readonly status: number | undefined;
+  readonly fixes: readonly string[];
+}
 
-  if (transportProblem(error)) {
-    return transportError(error, {
+/** One kind of AWS error: how to recognise it and the estate error it becomes. */
+interface ErrorKind {
+  readonly matches: (seen: Seen) => boolean;
+  readonly map: (seen: Seen) => EstateError;
+}
+
+const transport: ErrorKind = {
+  matches: ({ error }) => Boolean(transportProblem(error)),
+  map: ({ error, context, fixes }) =>
+    transportError(error, {
       action: context.service ? `${context.service}:${context.action}` : context.action,
       account: context.account,
       suggestions: [
@@ -43,15 +54,17 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
         'against an emulator, set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) to its address',
         'for offline work use `estate plan --offline`',
       ],
-    });
-  }
-  if (
+    }),
+};
+
+const noCredentials: ErrorKind = {
+  matches: ({ name, detail }) =>
     name === 'CredentialsProviderError' ||
     (/Could not load credentials|credential/i.test(detail) &&
       name !== 'AccessDeniedException' &&
-      !ACCESS_DENIED.test(name))
-  ) {
-    return new EstateError(
+      !ACCESS_DENIED.test(name)),
+  map: ({ error, context, detail, fixes }) =>
+    new EstateError(
       `no AWS credentials found${context.action === 'load credentials' ? '' : ` for ${describe(context)}`}: ${detail}`,
       {
         code: 'NoCredentials',
@@ -65,21 +78,24 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
           'for offline work use `estate plan --offline`',
         ],
       },
-    );
-  }
-  if (EXPIRED.test(name) || /expired/i.test(detail)) {
-    return new EstateError(
-      `the AWS credentials are expired or invalid (${name}) during ${describe(context)}`,
-      {
-        code: 'ExpiredCredentials',
-        source: 'user',
-        exitCode: 1,
-        cause: error,
-        suggestions: [...fixes, 'refresh them: `aws sso login --profile <name>`, or renew the session token'],
-      },
-    );
-  }
-  if (ACCESS_DENIED.test(name) || e.$metadata?.httpStatusCode === 403) {
+    ),
+};
+
+const expiredCredentials: ErrorKind = {
+  matches: ({ name, detail }) => EXPIRED.test(name) || /expired/i.test(detail),
+  map: ({ error, context, name, fixes }) =>
+    new EstateError(`the AWS credentials are expired or invalid (${name}) during ${describe(context)}`, {
+      code: 'ExpiredCredentials',
+      source: 'user',
+      exitCode: 1,
+      cause: error,
+      suggestions: [...fixes, 'refresh them: `aws sso login --profile <name>`, or renew the session token'],
+    }),
+};
+
+const accessDenied: ErrorKind = {
+  matches: ({ name, status }) => ACCESS_DENIED.test(name) || status === 403,
+  map: ({ error, context, name, fixes }) => {
     const permission = context.permission ?? `${context.service ?? 'organizations'}:${context.action}`;
     return new EstateError(`cannot ${describe(context)}: the caller lacks ${permission} (${name})`, {
       code: 'AccessDenied',
@@ -91,9 +107,13 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
         'organisation-wide changes must run from the management account',
       ],
     });
-  }
-  if (name === 'AWSOrganizationsNotInUseException') {
-    return new EstateError(`${describe(context)} failed: this account is not in an AWS organisation`, {
+  },
+};
+
+const notInOrganization: ErrorKind = {
+  matches: ({ name }) => name === 'AWSOrganizationsNotInUseException',
+  map: ({ error, context, fixes }) =>
+    new EstateError(`${describe(context)} failed: this account is not in an AWS organisation`, {
       code: 'NotInOrganization',
       source: 'aws',
       cause: error,
@@ -101,9 +121,12 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
         ...fixes,
         'run `estate apply` from the account that should become the management account: it creates the organisation',
       ],
-    });
-  }
-  if (isThrottle(error)) {
+    }),
+};
+
+const throttled: ErrorKind = {
+  matches: ({ error }) => isThrottle(error),
+  map: ({ error, context, name, fixes }) => {
     const attempts = (error as { $attempts?: number }).$attempts;
     return new EstateError(
       `${describe(context)} was still throttled by AWS after ${attempts ?? 'several'} attempts (${name})`,
@@ -117,12 +140,37 @@ export function mapAwsError(error: unknown, context: ErrorContext): EstateError 
         ],
       },
     );
-  }
-  return new EstateError(`${describe(context)} failed: ${name}: ${detail}`, {
-    code: name,
+  },
+};
+
+/** Checked in this order, first match wins: a transport failure or missing credentials outrank the rest. */
+const ERROR_KINDS: readonly ErrorKind[] = [
+  transport,
+  noCredentials,
+  expiredCredentials,
+  accessDenied,
+  notInOrganization,
+  throttled,
+];
+
+export function mapAwsError(error: unknown, context: ErrorContext): EstateError {
+  if (isEstateError(error)) return error;
+  const e = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const seen: Seen = {
+    error,
+    context,
+    name: e.name ?? 'Error',
+    detail: e.message ?? String(error),
+    status: e.$metadata?.httpStatusCode,
+    fixes: context.fix ? [context.fix] : [],
+  };
+  const kind = ERROR_KINDS.find((k) => k.matches(seen));
+  if (kind) return kind.map(seen);
+  return new EstateError(`${describe(context)} failed: ${seen.name}: ${seen.detail}`, {
+    code: seen.name,
     source: 'aws',
     cause: error,
-    suggestions: fixes,
+    suggestions: seen.fixes,
   });
 }
 

@@ -346,12 +346,34 @@ function depthOf(ous: readonly OuNode[]): number {
   return ous.reduce((d, ou) => Math.max(d, 1 + depthOf(Array.isArray(ou.children) ? ou.children : [])), 0);
 }
 
-function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message });
+type Config = z.output<typeof configObject>;
+type AccountEntry = Config['accounts'][number];
 
-  // OU tree: unique sibling names, depth ≤ 5 (Organizations' limit).
+/** What the later checks look names up in: OU paths, the OU hint, account name → index. */
+interface Known {
+  paths: Map<string, (string | number)[]>;
+  ouHint: string;
+  accountNames: Map<string, number>;
+}
+
+/** Reports in a fixed order (OUs, accounts, Control Tower, regions, policies, budgets, environments, blueprints). */
+function crossCheck(cfg: Config, ctx: z.RefinementCtx): void {
+  const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
   const paths = ouPaths(cfg.organizationalUnits);
+  const ouHint = `known OUs: ${[...paths.keys()].join(', ')}`;
+  ouTreeChecks(cfg, issue);
+  const known: Known = { paths, ouHint, accountNames: accountChecks(cfg, issue, paths, ouHint) };
+  controlTowerChecks(cfg, issue, known);
+  governedRegionChecks(cfg, issue);
+  policyChecks(cfg, issue, known);
+  budgetChecks(cfg, issue);
+  environmentChecks(cfg, issue, known);
+  // What synth would reject in the blueprint settings, at the key to set.
+  blueprintChecks(cfg, issue);
+}
+
+/** OU tree: unique sibling names, depth ≤ 5 (Organizations' limit). */
+function ouTreeChecks(cfg: Config, issue: Issue): void {
   const seenOu = new Set<string>();
   const walk = (nodes: readonly OuNode[], prefix: string, at: (string | number)[]) =>
     nodes.forEach((ou, i) => {
@@ -363,111 +385,139 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
   walk(cfg.organizationalUnits, '', ['organizationalUnits']);
   if (depthOf(cfg.organizationalUnits) > 5)
     issue(['organizationalUnits'], 'OUs nest at most 5 levels deep in AWS Organizations');
+}
 
-  const knownOus = [...paths.keys()];
-  const ouHint = `known OUs: ${knownOus.join(', ')}`;
-  const accountNames = new Map<string, number>();
-  const emails = new Map<string, number>();
-  const ids = new Map<string, number>();
-  const mandatory = cfg.tags?.mandatory ?? [];
+/**
+ * Each account in turn: its identity (name, e-mail, id, OU), then its tags, so an account's
+ * problems are reported together. Returns account name → first index.
+ */
+function accountChecks(
+  cfg: Config,
+  issue: Issue,
+  paths: Map<string, (string | number)[]>,
+  ouHint: string,
+): Map<string, number> {
+  const seen = {
+    names: new Map<string, number>(),
+    emails: new Map<string, number>(),
+    ids: new Map<string, number>(),
+  };
   cfg.accounts.forEach((acct, i) => {
-    if (accountNames.has(acct.name))
-      issue(
-        ['accounts', i, 'name'],
-        `account "${acct.name}" is declared twice (also accounts[${accountNames.get(acct.name)}])`,
-      );
-    else accountNames.set(acct.name, i);
-
-    const mail = (
-      acct.email ?? cfg.organization.emailPattern.replaceAll('{account}', acct.name)
-    ).toLowerCase();
-    if (!acct.email && !isEmail(mail))
-      issue(
-        ['accounts', i, 'name'],
-        `derived e-mail "${mail}" is not valid (AWS allows 6–64 characters); set email explicitly`,
-      );
-    if (emails.has(mail) && (acct.email || accountNames.get(acct.name) === i))
-      issue(
-        ['accounts', i, acct.email ? 'email' : 'name'],
-        `e-mail ${mail} is already used by accounts[${emails.get(mail)}]; each account needs its own root e-mail`,
-      );
-    else emails.set(mail, i);
-
-    if (acct.id) {
-      if (ids.has(acct.id))
-        issue(
-          ['accounts', i, 'id'],
-          `account id ${acct.id} is already used by accounts[${ids.get(acct.id)}]`,
-        );
-      else ids.set(acct.id, i);
-    }
+    accountIdentityChecks(cfg, acct, i, issue, seen);
     if (!paths.has(acct.ou))
       issue(['accounts', i, 'ou'], `OU "${acct.ou}" is not declared under organizationalUnits; ${ouHint}`);
-
-    // An account whose kind is invalid already has a problem; its kind-based tags would only echo it.
-    if (!(ACCOUNT_KINDS as readonly string[]).includes(acct.kind)) return;
-    const merged = { ...(cfg.tags?.byKind?.[acct.kind] ?? {}), ...(acct.tags ?? {}) };
-    for (const m of mandatory) {
-      if (merged[m.key] === undefined && m.default === undefined)
-        issue(
-          ['accounts', i, 'tags'],
-          `mandatory tag "${m.key}" has no value: set it here, under tags.byKind.${acct.kind}, or give it a default`,
-        );
-      const value = merged[m.key] ?? m.default;
-      if (value !== undefined && m.allowed && !m.allowed.includes(value))
-        issue(
-          ['accounts', i, 'tags', m.key],
-          `"${value}" is not an allowed value of ${m.key} (${m.allowed.join(', ')})`,
-        );
-    }
-    const total = new Set([
-      ...Object.keys(merged),
-      ...mandatory.map((m) => m.key),
-      'estate:kind',
-      'estate:owner',
-    ]).size;
-    if (total > 50)
-      issue(['accounts', i, 'tags'], `the account would carry ${total} tags; AWS allows 50 per account`);
+    accountTagChecks(cfg, acct, i, issue);
   });
+  return seen.names;
+}
 
-  const ct = cfg.controlTower;
-  if (ct?.enabled) {
-    const check = (field: 'logArchiveAccount' | 'auditAccount', kind: string) => {
-      const idx = accountNames.get(ct[field]);
-      if (idx === undefined)
-        issue(['controlTower', field], `account "${ct[field]}" is not declared under accounts`);
-      else if (cfg.accounts[idx]!.kind !== kind)
-        issue(
-          ['controlTower', field],
-          `account "${ct[field]}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind}`,
-        );
-    };
-    check('logArchiveAccount', 'logs');
-    check('auditAccount', 'monitoring');
-    if (ct.logArchiveAccount === ct.auditAccount)
+/** Unique name, a valid and unique root e-mail (given or derived), a unique id. */
+function accountIdentityChecks(
+  cfg: Config,
+  acct: AccountEntry,
+  i: number,
+  issue: Issue,
+  seen: { names: Map<string, number>; emails: Map<string, number>; ids: Map<string, number> },
+): void {
+  const { names: accountNames, emails, ids } = seen;
+  if (accountNames.has(acct.name))
+    issue(
+      ['accounts', i, 'name'],
+      `account "${acct.name}" is declared twice (also accounts[${accountNames.get(acct.name)}])`,
+    );
+  else accountNames.set(acct.name, i);
+
+  const mail = (acct.email ?? cfg.organization.emailPattern.replaceAll('{account}', acct.name)).toLowerCase();
+  if (!acct.email && !isEmail(mail))
+    issue(
+      ['accounts', i, 'name'],
+      `derived e-mail "${mail}" is not valid (AWS allows 6–64 characters); set email explicitly`,
+    );
+  if (emails.has(mail) && (acct.email || accountNames.get(acct.name) === i))
+    issue(
+      ['accounts', i, acct.email ? 'email' : 'name'],
+      `e-mail ${mail} is already used by accounts[${emails.get(mail)}]; each account needs its own root e-mail`,
+    );
+  else emails.set(mail, i);
+
+  if (acct.id) {
+    if (ids.has(acct.id))
+      issue(['accounts', i, 'id'], `account id ${acct.id} is already used by accounts[${ids.get(acct.id)}]`);
+    else ids.set(acct.id, i);
+  }
+}
+
+/** Mandatory tags have a value from the account, its kind or a default; at most 50 tags. */
+function accountTagChecks(cfg: Config, acct: AccountEntry, i: number, issue: Issue): void {
+  // An account whose kind is invalid already has a problem; its kind-based tags would only echo it.
+  if (!(ACCOUNT_KINDS as readonly string[]).includes(acct.kind)) return;
+  const mandatory = cfg.tags?.mandatory ?? [];
+  const merged = { ...(cfg.tags?.byKind?.[acct.kind] ?? {}), ...(acct.tags ?? {}) };
+  for (const m of mandatory) {
+    if (merged[m.key] === undefined && m.default === undefined)
       issue(
-        ['controlTower', 'auditAccount'],
-        'the audit and log-archive accounts must be different accounts',
+        ['accounts', i, 'tags'],
+        `mandatory tag "${m.key}" has no value: set it here, under tags.byKind.${acct.kind}, or give it a default`,
       );
-    ct.controls.forEach((c, i) => {
-      if (!paths.has(c.ou))
-        issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
-    });
-    const home = cfg.organization.homeRegion as string | undefined;
-    if (home !== undefined && !cfg.organization.governedRegions.includes(home))
+    const value = merged[m.key] ?? m.default;
+    if (value !== undefined && m.allowed && !m.allowed.includes(value))
       issue(
-        ['organization', 'governedRegions'],
-        `the home region ${cfg.organization.homeRegion} must be governed`,
+        ['accounts', i, 'tags', m.key],
+        `"${value}" is not an allowed value of ${m.key} (${m.allowed.join(', ')})`,
       );
   }
+  const total = new Set([
+    ...Object.keys(merged),
+    ...mandatory.map((m) => m.key),
+    'estate:kind',
+    'estate:owner',
+  ]).size;
+  if (total > 50)
+    issue(['accounts', i, 'tags'], `the account would carry ${total} tags; AWS allows 50 per account`);
+}
 
+/** With Control Tower on: the log-archive and audit accounts, control OUs, a governed home region. */
+function controlTowerChecks(cfg: Config, issue: Issue, { paths, ouHint, accountNames }: Known): void {
+  const ct = cfg.controlTower;
+  if (!ct?.enabled) return;
+  const check = (field: 'logArchiveAccount' | 'auditAccount', kind: string) => {
+    const idx = accountNames.get(ct[field]);
+    if (idx === undefined)
+      issue(['controlTower', field], `account "${ct[field]}" is not declared under accounts`);
+    else if (cfg.accounts[idx]!.kind !== kind)
+      issue(
+        ['controlTower', field],
+        `account "${ct[field]}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind}`,
+      );
+  };
+  check('logArchiveAccount', 'logs');
+  check('auditAccount', 'monitoring');
+  if (ct.logArchiveAccount === ct.auditAccount)
+    issue(['controlTower', 'auditAccount'], 'the audit and log-archive accounts must be different accounts');
+  ct.controls.forEach((c, i) => {
+    if (!paths.has(c.ou))
+      issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
+  });
+  const home = cfg.organization.homeRegion as string | undefined;
+  if (home !== undefined && !cfg.organization.governedRegions.includes(home))
+    issue(
+      ['organization', 'governedRegions'],
+      `the home region ${cfg.organization.homeRegion} must be governed`,
+    );
+}
+
+/** Every governed region is in the home region's partition. */
+function governedRegionChecks(cfg: Config, issue: Issue): void {
   const home = cfg.organization.homeRegion;
   if (typeof home === 'string')
     cfg.organization.governedRegions.forEach((r, i) => {
       const problem = typeof r === 'string' ? partitionProblem(r, home) : undefined;
       if (problem) issue(['organization', 'governedRegions', i], problem);
     });
+}
 
+/** Unique policy names, targets that exist, a type that matches the built-in policy. */
+function policyChecks(cfg: Config, issue: Issue, { paths, accountNames }: Known): void {
   const policyNames = new Set<string>();
   cfg.policies.forEach((p, i) => {
     if (policyNames.has(p.name)) issue(['policies', i, 'name'], `policy "${p.name}" is declared twice`);
@@ -484,9 +534,10 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     else if (p.builtin && p.builtin !== 'require-mandatory-tags' && p.type !== 'scp')
       issue(['policies', i, 'type'], `${p.builtin} is a service control policy; set type: scp`);
   });
+}
 
-  budgetChecks(cfg, issue);
-
+/** Unique names, a declared account, a governed region, a coherent blueprint list, no ttl on prod. */
+function environmentChecks(cfg: Config, issue: Issue, { accountNames }: Known): void {
   const envNames = new Map<string, number>();
   cfg.environments.forEach((env, i) => {
     if (envNames.has(env.name))
@@ -511,9 +562,6 @@ function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): v
     if (env.size === 'prod' && env.ttl)
       issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
   });
-
-  // What synth would reject in the blueprint settings, at the key to set.
-  blueprintChecks(cfg, issue);
 }
 
 type Issue = (path: (string | number)[], message: string) => void;

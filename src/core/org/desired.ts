@@ -11,6 +11,7 @@ import {
   BUILTIN_DESCRIPTIONS,
   POLICY_PREFIX,
   type PolicySources,
+  type PolicyVars,
   checkPolicySize,
   isForeignPolicy,
   policyTypeOf,
@@ -134,12 +135,36 @@ export function accountTags(
 }
 
 export function desiredOrganization(config: EstateConfig, sources: PolicySources): DesiredOrganization {
+  const ous = desiredOus(config);
+  const accounts = desiredAccounts(config);
+  const policies = desiredPolicies(config, sources, ous, accounts);
+  return {
+    name: config.organization.name,
+    ...(config.organization.managementAccountId
+      ? { managementAccountId: config.organization.managementAccountId }
+      : {}),
+    accessRoleName: config.organization.accessRoleName,
+    trustedServices: TRUSTED_ACCESS.map((t) => t.principal).sort(),
+    policyTypes: desiredPolicyTypes(config, policies),
+    ous,
+    accounts,
+    policies,
+    managedAccountTagKeys: managedAccountTagKeys(config),
+    managedOuTagKeys: managedOuTagKeys(ous),
+  };
+}
+
+/** OU paths top-down: by depth, then by path. */
+function desiredOus(config: EstateConfig): DesiredOu[] {
   const ous: DesiredOu[] = [];
   flattenOus(config.organizationalUnits, '', 1, ous);
   ous.sort((a, b) => a.depth - b.depth || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const ouSet = new Set(ous.map((o) => o.path));
+  return ous;
+}
 
-  const accounts: DesiredAccount[] = config.accounts.map((a) => ({
+/** Accounts with their root e-mail (given or from the pattern) and merged tags. */
+function desiredAccounts(config: EstateConfig): DesiredAccount[] {
+  return config.accounts.map((a) => ({
     name: a.name,
     kind: a.kind,
     ouPath: a.ou,
@@ -147,9 +172,11 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
     ...(a.id ? { id: a.id } : {}),
     tags: accountTags(config, a),
   }));
-  const accountSet = new Set(accounts.map((a) => a.name));
+}
 
-  const vars = {
+/** What a policy document may refer to when it is rendered. */
+function policyVars(config: EstateConfig): PolicyVars {
+  return {
     governedRegions: config.organization.governedRegions,
     homeRegion: config.organization.homeRegion,
     accessRoleName: config.organization.accessRoleName,
@@ -159,21 +186,22 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
       ...(m.allowed ? { allowed: m.allowed } : {}),
     })),
   };
-  const policies: DesiredPolicy[] = config.policies.map((p, i) => {
+}
+
+/** Every policy rendered, size-checked and with its targets resolved, in config order. */
+function desiredPolicies(
+  config: EstateConfig,
+  sources: PolicySources,
+  ous: readonly DesiredOu[],
+  accounts: readonly DesiredAccount[],
+): DesiredPolicy[] {
+  const ouSet = new Set(ous.map((o) => o.path));
+  const accountSet = new Set(accounts.map((a) => a.name));
+  const vars = policyVars(config);
+  return config.policies.map((p, i) => {
     const where = `policies.${i} (${p.name})`;
     const type = policyTypeOf(p.type);
-    const source = p.builtin
-      ? sources.builtins[p.builtin]
-      : p.file !== undefined
-        ? sources.files[p.file]
-        : undefined;
-    if (source === undefined) {
-      throw new EstateError(`${where}: the policy document was not loaded`, {
-        code: 'PolicySourceMissing',
-        source: 'internal',
-        suggestions: ['load it with loadPolicySources(config, { configDir }) before planning'],
-      });
-    }
+    const source = policySource(p, sources, where);
     const name = `${POLICY_PREFIX}${p.name}`;
     if (isForeignPolicy(name)) {
       throw new EstateError(
@@ -187,50 +215,70 @@ export function desiredOrganization(config: EstateConfig, sources: PolicySources
     }
     const content = renderPolicy(source, vars, where);
     checkPolicySize(name, type, content, where);
-    const targets = p.targets.map((t): DesiredTarget => {
-      if (t === 'Root') return { kind: 'root', label: 'Root' };
-      if (ouSet.has(t)) return { kind: 'ou', path: t, label: t };
-      if (accountSet.has(t)) return { kind: 'account', name: t, label: t };
-      throw new EstateError(`${where}: target "${t}" is neither Root, an OU path nor an account name`, {
-        code: 'PolicyTarget',
-        source: 'user',
-      });
-    });
+    const targets = p.targets.map((t) => policyTarget(t, ouSet, accountSet, where));
     const description = p.description ?? (p.builtin ? BUILTIN_DESCRIPTIONS[p.builtin] : `estate: ${p.name}`);
     return { configName: p.name, name, type, description, content, targets };
   });
+}
 
+/** The loaded document of a built-in or file policy; missing means the caller skipped loading. */
+function policySource(p: EstateConfig['policies'][number], sources: PolicySources, where: string): string {
+  const source = p.builtin
+    ? sources.builtins[p.builtin]
+    : p.file !== undefined
+      ? sources.files[p.file]
+      : undefined;
+  if (source === undefined) {
+    throw new EstateError(`${where}: the policy document was not loaded`, {
+      code: 'PolicySourceMissing',
+      source: 'internal',
+      suggestions: ['load it with loadPolicySources(config, { configDir }) before planning'],
+    });
+  }
+  return source;
+}
+
+function policyTarget(
+  t: string,
+  ouSet: ReadonlySet<string>,
+  accountSet: ReadonlySet<string>,
+  where: string,
+): DesiredTarget {
+  if (t === 'Root') return { kind: 'root', label: 'Root' };
+  if (ouSet.has(t)) return { kind: 'ou', path: t, label: t };
+  if (accountSet.has(t)) return { kind: 'account', name: t, label: t };
+  throw new EstateError(`${where}: target "${t}" is neither Root, an OU path nor an account name`, {
+    code: 'PolicyTarget',
+    source: 'user',
+  });
+}
+
+/** Policy types to enable: those the policies use, plus SCPs when a budget action attaches one. */
+function desiredPolicyTypes(config: EstateConfig, policies: readonly DesiredPolicy[]): PolicyType[] {
   // A deny-new-resources budget action attaches an SCP when it fires: the type must be on.
   const enforcing =
     config.budgets?.placement !== 'member' &&
     config.accounts.some((a) => effectiveBudgetPolicy(config, a).enforce === 'deny-new-resources');
-  const policyTypes = [
+  return [
     ...new Set([...policies.map((p) => p.type), ...(enforcing ? (['SERVICE_CONTROL_POLICY'] as const) : [])]),
   ].sort();
-  const trustedServices = TRUSTED_ACCESS.map((t) => t.principal);
+}
 
+/** Account tag keys the config sets anywhere, plus estate's own: the ones estate may remove. */
+function managedAccountTagKeys(config: EstateConfig): string[] {
   const managed = new Set<string>([KIND_TAG, OWNER_TAG]);
   for (const m of config.tags?.mandatory ?? []) managed.add(m.key);
   for (const tags of Object.values(config.tags?.byKind ?? {}))
     for (const k of Object.keys(tags ?? {})) managed.add(k);
   for (const a of config.accounts) for (const k of Object.keys(a.tags ?? {})) managed.add(k);
+  return [...managed].sort();
+}
+
+/** OU tag keys the config sets on any OU. */
+function managedOuTagKeys(ous: readonly DesiredOu[]): string[] {
   const managedOu = new Set<string>();
   for (const o of ous) for (const k of Object.keys(o.tags)) managedOu.add(k);
-
-  return {
-    name: config.organization.name,
-    ...(config.organization.managementAccountId
-      ? { managementAccountId: config.organization.managementAccountId }
-      : {}),
-    accessRoleName: config.organization.accessRoleName,
-    trustedServices: trustedServices.sort(),
-    policyTypes,
-    ous,
-    accounts,
-    policies,
-    managedAccountTagKeys: [...managed].sort(),
-    managedOuTagKeys: [...managedOu].sort(),
-  };
+  return [...managedOu].sort();
 }
 
 /** True when estate may remove `key` from a resource that the config no longer gives it to. */
