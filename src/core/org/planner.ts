@@ -163,6 +163,19 @@ export function diffTags(live: Tags, desired: Tags, managedKeys: readonly string
   return { set, remove, diff };
 }
 
+/** The tag update of one OU or account (`label` as the plan names it). */
+function tagsChange(address: string, label: string, id: string, d: TagDiff): Change {
+  return {
+    section: SECTION_ORGANIZATION,
+    action: 'update',
+    resourceType: 'tags',
+    address,
+    summary: `update tags of ${label}: ${describeTagDiff(d)}`,
+    diff: d.diff,
+    payload: { resource: { id }, label, set: d.set, remove: d.remove } satisfies TagsPayload,
+  };
+}
+
 function describeTagDiff(d: TagDiff): string {
   return d.diff
     .map((x) =>
@@ -432,22 +445,7 @@ function planOus(draft: PlanDraft, rootRef: Ref): PlanRefs {
       continue;
     }
     const d = diffTags(live.tags, ou.tags, desired.managedOuTagKeys);
-    if (d.diff.length) {
-      add({
-        section: SECTION_ORGANIZATION,
-        action: 'update',
-        resourceType: 'tags',
-        address: ADDRESS.ouTags(ou.path),
-        summary: `update tags of OU ${ou.path}: ${describeTagDiff(d)}`,
-        diff: d.diff,
-        payload: {
-          resource: { id: live.id },
-          label: `OU ${ou.path}`,
-          set: d.set,
-          remove: d.remove,
-        } satisfies TagsPayload,
-      });
-    }
+    if (d.diff.length) add(tagsChange(ADDRESS.ouTags(ou.path), `OU ${ou.path}`, live.id, d));
   }
   return { rootRef, ouRef, liveOuByPath };
 }
@@ -600,17 +598,7 @@ function planLiveAccount(
     });
   }
   const d = diffTags(live.tags, account.tags, desired.managedAccountTagKeys);
-  if (d.diff.length) {
-    add({
-      section: SECTION_ORGANIZATION,
-      action: 'update',
-      resourceType: 'tags',
-      address: ADDRESS.accountTags(account.name),
-      summary: `update tags of ${label}: ${describeTagDiff(d)}`,
-      diff: d.diff,
-      payload: { resource: { id: live.id }, label, set: d.set, remove: d.remove } satisfies TagsPayload,
-    });
-  }
+  if (d.diff.length) add(tagsChange(ADDRESS.accountTags(account.name), label, live.id, d));
 }
 
 /** OUs estate.yaml does not name: deleted under --prune when they empty, else reported. */
