@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // No colours in what commands print, whatever the terminal or CI (CI=true makes vitest's
+    // workers colour-capable, and oclif decides its colours when it loads, before a test's env).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
   },
 });
