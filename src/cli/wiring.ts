@@ -13,13 +13,13 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
-import type { BudgetsPort } from '../core/budgets/ports.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
-import type { CostPort } from '../core/cost/ports.js';
+import type { CostServiceDeps } from '../core/cost/service.js';
 import type { AccountDirectory } from '../core/finops/account-ids.js';
 import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
-import type { TaggingPort } from '../core/tags/ports.js';
+import type { OrgStatusDeps } from '../core/org/status.js';
+import type { TagsServiceDeps } from '../core/tags/service.js';
 import { EstateError } from '../errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -147,12 +147,7 @@ export async function accountDirectory(config: EstateConfig, clients: AwsClients
 }
 
 /** `estate cost`: Cost Explorer, the budgets (for AWS's forecasts), the account directory. */
-export interface CostDeps {
-  readonly costExplorer: CostPort;
-  readonly budgets: Pick<BudgetsPort, 'listBudgets'>;
-  readonly directory: AccountDirectory;
-  readonly managementAccountId: () => Promise<string>;
-}
+export type CostDeps = Omit<CostServiceDeps, 'io' | 'now'>;
 
 export async function costDeps(config: EstateConfig, clients: AwsClients): Promise<CostDeps> {
   const [{ costExplorerPort }, { budgetsPort }, directory] = await Promise.all([
@@ -169,10 +164,7 @@ export async function costDeps(config: EstateConfig, clients: AwsClients): Promi
 }
 
 /** `estate tags audit` / `tags apply`: the Tagging API in member accounts, the account directory. */
-export interface TagsDeps {
-  readonly tagging: TaggingPort;
-  readonly directory: AccountDirectory;
-}
+export type TagsDeps = Omit<TagsServiceDeps, 'io' | 'track'>;
 
 export async function tagsDeps(config: EstateConfig, clients: AwsClients): Promise<TagsDeps> {
   const [{ taggingPort }, directory] = await Promise.all([
@@ -183,11 +175,6 @@ export async function tagsDeps(config: EstateConfig, clients: AwsClients): Promi
 }
 
 /** `estate org status`: Organizations and the caller's account. */
-export interface OrgStatusDeps {
-  readonly organizations: OrganizationsPort;
-  readonly callerAccountId: () => Promise<string>;
-}
-
 export async function orgStatusDeps(clients: AwsClients): Promise<OrgStatusDeps> {
   return { organizations: await organizationsPortFor(clients), callerAccountId: callerAccount(clients) };
 }
