@@ -10,7 +10,6 @@ import { planEstate, type PlanRun } from '../core/plan/engine.js';
 import type { AwsClients } from '../aws/clients.js';
 import { IO, ioMessage } from '../core/io.js';
 import type { PlanScope } from '../core/plan/scope.js';
-import { awsClientsFor } from './aws-context.js';
 import { cliIoHost } from './io-host.js';
 import { planSections, type Sections } from './wiring.js';
 import type { OutputMode } from './output.js';
@@ -61,7 +60,10 @@ export async function computePlan(
 ): Promise<ComputedPlan> {
   const loaded = await loadCheckedConfig(flags.config);
   const offline = Boolean(flags.offline);
-  const clients = offline ? undefined : awsClientsFor(loaded.config, flags, loaded.dir);
+  // Offline plans build no client: the SDK and the HTTP handler stay unloaded.
+  const clients = offline
+    ? undefined
+    : (await import('./aws-context.js')).awsClientsFor(loaded.config, flags, loaded.dir);
   const sections = await planSections(loaded, clients, {
     prune: Boolean(flags.prune),
     concurrency: flags.concurrency,
