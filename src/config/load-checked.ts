@@ -5,9 +5,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { LineCounter, isNode, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { blueprintFileProblems } from './blueprint-checks.js';
-import { ConfigError, loadConfig, type ConfigIssue, type LoadedConfig } from './loader.js';
+import {
+  ConfigError,
+  formatPath,
+  lineOf,
+  loadConfig,
+  type ConfigIssue,
+  type LoadedConfig,
+} from './loader.js';
 
 export async function loadCheckedConfig(path: string): Promise<LoadedConfig> {
   let loaded: LoadedConfig;
@@ -41,15 +48,10 @@ function folderIssues(text: string, dir: string, file: string, parsed?: object):
         .filter((e): e is Record<string, unknown> => Boolean(e) && typeof e === 'object')
         .map((e) => ({ ...e, blueprints: Array.isArray(e.blueprints) ? (e.blueprints as unknown[]) : [] }))
     : [];
-  return blueprintFileProblems({ ...data, environments }, dir).map(({ path, message }) => {
-    const issue: ConfigIssue = { file, path: path.join('.'), message };
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = counter.linePos(node.range[0]);
-        return { ...issue, line, column: col };
-      }
-    }
-    return issue;
-  });
+  return blueprintFileProblems({ ...data, environments }, dir).map(({ path, message }) => ({
+    file,
+    path: formatPath(path),
+    message,
+    ...lineOf(doc, counter, path),
+  }));
 }

@@ -48,7 +48,8 @@ export interface LoadedConfig {
   readonly text: string;
 }
 
-function lineOf(
+/** Where a path sits in the document; a missing field points at its deepest existing parent. */
+export function lineOf(
   doc: Document,
   counter: LineCounter,
   path: readonly PropertyKey[],

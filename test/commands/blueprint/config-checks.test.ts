@@ -74,4 +74,15 @@ describe('blueprint settings checks on a copied example', () => {
       ]);
     }
   });
+
+  it('names a folder problem inside an environment by the same path form as every other problem', async () => {
+    const file = copy('env-codepath.yaml', (doc) =>
+      doc.setIn(['environments', 0, 'settings', 'api-lambda', 'codePath'], 'no-such-folder'),
+    );
+    const r = await estate(['config', 'validate', '--config', file, '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.details.issues).toContainEqual(
+      expect.stringMatching(/^env-codepath\.yaml:\d+: environments\[0\]\.settings\.api-lambda\.codePath: /),
+    );
+  });
 });
