@@ -51,7 +51,14 @@ export interface ExecuteOptions {
   readonly errorMessage?: (error: unknown) => string;
   /** Errors that mean "not attempted": the change is skipped, not failed. */
   readonly notAttempted?: (error: unknown) => boolean;
+  /**
+   * Aborted (Ctrl-C): no change starts any more; each change not yet started settles as
+   * skipped with `interrupted: true`. Changes already running finish through their handler.
+   */
+  readonly signal?: AbortSignal;
 }
+
+export const INTERRUPTED_MESSAGE = 'interrupted: not started';
 
 export function describeError(error: unknown): string {
   if (isEstateError(error))
@@ -113,11 +120,17 @@ export async function executeChanges(
     state.statuses.set(result.address, result.status);
     return result.status;
   };
-  const skip = async (change: Change, message: string) => {
+  const skip = async (change: Change, message: string, interrupted = false) => {
     const data: TaskData = { id: change.address, title: change.summary };
     await options.io.notify(ioMessage('warn', IO.TASK_SKIP, message, data));
-    return settle({ address: change.address, status: 'skipped', message });
+    return settle({
+      address: change.address,
+      status: 'skipped',
+      message,
+      ...(interrupted ? { interrupted: true as const } : {}),
+    });
   };
+  const aborted = () => options.signal?.aborted === true;
 
   const attempt = async (change: Change): Promise<ChangeStatus> => {
     const task = await startTask(options.io, change.address, change.summary);
@@ -155,6 +168,7 @@ export async function executeChanges(
       const deps = (change.dependsOn ?? []).filter((d) => byAddress.has(d) || state.statuses.has(d));
       const order = (options.after?.(change) ?? []).filter((d) => byAddress.has(d));
       await Promise.all([...deps, ...order].filter((d) => byAddress.has(d)).map(run));
+      if (aborted()) return skip(change, INTERRUPTED_MESSAGE, true);
       const blocker = deps.find((d) => state.statuses.get(d) !== 'applied');
       if (blocker)
         return skip(
@@ -162,7 +176,7 @@ export async function executeChanges(
           (options.skipMessage ?? defaultSkipMessage)(blocker, state.statuses.get(blocker)!),
         );
       const pool = pools.get(handlerKey(change)) ?? shared;
-      return pool(() => attempt(change));
+      return pool(() => (aborted() ? skip(change, INTERRUPTED_MESSAGE, true) : attempt(change)));
     })();
     running.set(address, promise);
     return promise;

@@ -55,6 +55,8 @@ export interface ChangeResult {
   readonly message?: string;
   /** Identifiers the change produced (account id, OU id, policy id, ...). */
   readonly outputs?: Readonly<Record<string, string>>;
+  /** Skipped because the run was interrupted before it started (ExecuteOptions.signal). */
+  readonly interrupted?: true;
 }
 
 export interface ApplyResult {

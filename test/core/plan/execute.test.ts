@@ -136,4 +136,30 @@ describe('executeChanges', () => {
     });
     expect(result).toMatchObject({ status: 'skipped', message: 'skipped: earlier failed' });
   });
+  it('Given a signal aborted while a change runs, Then nothing starts any more and what was not started is skipped as interrupted', async () => {
+    const controller = new AbortController();
+    const started: string[] = [];
+    const handler: ChangeHandler = async (c) => {
+      started.push(c.address);
+      if (c.address === 'a') controller.abort();
+      await new Promise((r) => setImmediate(r));
+      return undefined;
+    };
+    const results = await executeChanges(
+      [change('a', 'thing'), change('b', 'thing', ['a']), change('c', 'thing'), change('d', 'thing')],
+      {
+        io: recordingIoHost(),
+        handlers: { 'thing/create': handler },
+        concurrency: 1,
+        signal: controller.signal,
+      },
+    );
+    expect(started).toEqual(['a']);
+    expect(results.map((r) => [r.address, r.status, r.interrupted])).toEqual([
+      ['a', 'applied', undefined],
+      ['b', 'skipped', true],
+      ['c', 'skipped', true],
+      ['d', 'skipped', true],
+    ]);
+  });
 });
