@@ -79,6 +79,8 @@ export interface ClientConfig {
   maxAttempts: number;
   retryMode: 'standard';
   requestHandler: EstateHttpHandler;
+  /** S3 behind a custom endpoint (an emulator, a gateway) is addressed by path, not by bucket host name. */
+  forcePathStyle?: boolean;
 }
 
 export type ClientConstructor<C> = new (config: ClientConfig) => C;
@@ -307,6 +309,7 @@ export class AwsClients {
       region: GLOBAL_REGION[service] && partitionOf(region) === 'aws' ? GLOBAL_REGION[service]! : region,
       credentials,
       ...(endpoint ? { endpoint } : {}),
+      ...(endpoint && service === 'S3' ? { forcePathStyle: true } : {}),
       maxAttempts: 1,
       retryMode: 'standard',
       requestHandler: this.httpHandler(),
