@@ -168,6 +168,11 @@ export class AwsClients {
     if (!this.created.has(accountId)) this.created.set(accountId, this.now());
   }
 
+  /** Where mutating calls are logged (also by adapters whose calls bypass these clients). */
+  get auditLog(): AuditLog | undefined {
+    return this.options.auditLog;
+  }
+
   /** The one HTTP handler (with estate's timeouts) every client shares. */
   httpHandler(): EstateHttpHandler {
     this.handler ??= new EstateHttpHandler(this.timeouts);
