@@ -3,7 +3,7 @@
  * stderr: animated listr2 on a terminal, plain lines in CI, nothing with --json.
  */
 import type { Change, ChangeResult } from '../core/plan/types.js';
-import { taskEvent, type IoHost, type TaskEvent } from '../core/io.js';
+import { taskEvent, type ConfirmData, type IoHost, type TaskEvent } from '../core/io.js';
 import { cliIoHost } from './io-host.js';
 
 export type OutputMode = 'interactive' | 'plain' | 'json';
@@ -56,6 +56,7 @@ export function formatElapsed(ms: number): string {
  * read it: the terminal shows one line per change in flight, CI prints each start and end.
  */
 export class ProgressBoard {
+  private readonly titles: Map<string, string>;
   private readonly running = new Map<string, { title: string; since: number; message?: string }>();
   private readonly finished = new Set<string>();
   done = 0;
@@ -63,10 +64,12 @@ export class ProgressBoard {
   skipped = 0;
   readonly startedAt: number;
 
+  /** `titles`: the work known in advance; work first seen in an event joins the count then. */
   constructor(
-    private readonly titles: ReadonlyMap<string, string>,
+    titles: ReadonlyMap<string, string>,
     private readonly now: () => number = Date.now,
   ) {
+    this.titles = new Map(titles);
     this.startedAt = now();
   }
 
@@ -80,6 +83,8 @@ export class ProgressBoard {
 
   /** Folds one event in; for an end event, returns how long the change ran (ms). */
   record(event: TaskEvent): number | undefined {
+    if (!this.titles.has(event.id))
+      this.titles.set(event.id, event.type === 'start' ? event.title : event.id);
     const entry = this.running.get(event.id);
     if (event.type === 'start') {
       this.running.set(event.id, { title: event.title ?? this.titleOf(event.id), since: this.now() });
@@ -123,34 +128,54 @@ export class ProgressBoard {
  * lines are the changes in flight (finished ones leave the list and count in the title);
  * in plain mode a line when each change starts and when it ends, with how long it took;
  * under --json nothing. Other messages and every request go to `base`.
+ *
+ * `steps` is the work known in advance, or 'discovered' when only the work itself knows
+ * (the stacks of a deploy): each task then counts from its first message. On a terminal, a
+ * question asked in the middle of the work ends the live view first, so that the prompt
+ * is not drawn over; the rest of the progress follows as plain lines.
  */
 export async function trackProgress<T>(
   mode: OutputMode,
-  steps: readonly TrackedStep[],
+  steps: readonly TrackedStep[] | 'discovered',
   work: (io: IoHost) => Promise<T>,
   stderr: NodeJS.WritableStream = process.stderr,
   wording: ProgressWording = { running: 'Running', finished: 'Ran', noun: 'step' },
   base: IoHost = cliIoHost(mode, { interactive: false }, stderr),
 ): Promise<T> {
-  const tracking = (onTask: (event: TaskEvent) => void): IoHost => ({
+  let onTask: (event: TaskEvent) => void = () => {};
+  let beforeQuestion: () => Promise<void> = async () => {};
+  const io: IoHost = {
     notify: async (message) => {
       const event = taskEvent(message);
       if (event) onTask(event);
       else await base.notify(message);
     },
-    requestResponse: (request) => base.requestResponse(request),
+    requestResponse: async (request) => {
+      if ((request.data as Partial<ConfirmData> | undefined)?.kind !== undefined) await beforeQuestion();
+      return base.requestResponse(request);
+    },
+  };
+  const known = steps === 'discovered' ? [] : steps;
+  if (mode === 'json' || (steps !== 'discovered' && known.length === 0)) return work(io);
+  const board = new ProgressBoard(new Map(known.map((s) => [s.id, s.title])));
+  const plain = (event: TaskEvent) => {
+    const title = board.titleOf(event.id);
+    const took = board.record(event);
+    stderr.write(`${plainLine(event, title, took)}\n`);
+  };
+  if (mode === 'plain') {
+    onTask = plain;
+    return work(io);
+  }
+  return listrProgress(board, wording, (live) => {
+    onTask = live.onTask;
+    beforeQuestion = async () => {
+      beforeQuestion = async () => {};
+      onTask = plain;
+      await live.handOver();
+    };
+    return work(io);
   });
-  if (mode === 'json' || steps.length === 0) return work(tracking(() => {}));
-  const board = new ProgressBoard(new Map(steps.map((s) => [s.id, s.title])));
-  if (mode === 'plain')
-    return work(
-      tracking((event) => {
-        const title = board.titleOf(event.id);
-        const took = board.record(event);
-        stderr.write(`${plainLine(event, title, took)}\n`);
-      }),
-    );
-  return listrProgress(board, (onTask) => work(tracking(onTask)), wording);
 }
 
 /** How the terminal view names the work: "Applying 12 changes", then "Applied 12 changes". */
@@ -175,10 +200,16 @@ function plainLine(event: TaskEvent, title: string, took: number | undefined): s
   return `${SYMBOL[event.type]} ${title}${message}${elapsed}`;
 }
 
+interface LiveView {
+  readonly onTask: (event: TaskEvent) => void;
+  /** Ends the view now (a question comes); the work goes on without it. */
+  readonly handOver: () => Promise<void>;
+}
+
 async function listrProgress<T>(
   board: ProgressBoard,
-  work: (onTask: (event: TaskEvent) => void) => Promise<T>,
   wording: ProgressWording,
+  work: (live: LiveView) => Promise<T>,
 ): Promise<T> {
   const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   // Both streams of the renderers' logger are stderr: stdout carries only the result, even
@@ -187,15 +218,17 @@ async function listrProgress<T>(
     useIcons: true,
     processOutput: new ProcessOutput(process.stderr, process.stderr),
   });
-  // Resolves true when an error stopped the work, false when it ran to the end.
-  let finish!: (stopped: boolean) => void;
-  const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  // Resolves with how the view ends: the work stopped on an error, ran to its end, or
+  // handed over to a question.
+  type Ending = 'stopped' | 'finished' | 'handed-over';
+  let finish!: (ending: Ending) => void;
+  const finished = new Promise<Ending>((resolve) => (finish = resolve));
   type Task = { title: string; output: string };
   let view: Task | undefined;
-  const what = `${board.total} ${wording.noun}${board.total === 1 ? '' : 's'}`;
+  const what = () => `${board.total} ${wording.noun}${board.total === 1 ? '' : 's'}`;
   const refresh = () => {
     if (!view) return;
-    view.title = `${wording.running} ${what}: ${board.header()}`;
+    view.title = `${wording.running} ${what()}: ${board.header()}`;
     view.output = board.inFlight().join('\n');
   };
   const list = new Listr(
@@ -205,13 +238,17 @@ async function listrProgress<T>(
         task: async (_ctx: unknown, task: Task) => {
           view = task;
           refresh();
-          const stopped = await finished;
+          const ending = await finished;
           view = undefined;
-          if (stopped) {
-            task.title = `${wording.running} ${what} stopped: ${board.header()}`;
+          if (ending === 'handed-over') {
+            task.title = `${wording.running} ${what()}: ${board.header()} (a question follows; progress goes on below)`;
+            return;
+          }
+          if (ending === 'stopped') {
+            task.title = `${wording.running} ${what()} stopped: ${board.header()}`;
             throw new Error('stopped by the error below');
           }
-          task.title = `${wording.finished} ${what}: ${board.header()}`;
+          task.title = `${wording.finished} ${what()}: ${board.header()}`;
           if (board.failed) throw new Error(`${board.failed} failed; see below`);
         },
         rendererOptions: { outputBar: true, persistentOutput: false },
@@ -227,19 +264,28 @@ async function listrProgress<T>(
   // Elapsed times move even when no event arrives.
   const ticker = setInterval(refresh, 1_000);
   ticker.unref();
+  let ended = false;
+  const end = async (ending: Ending) => {
+    if (ended) return;
+    ended = true;
+    clearInterval(ticker);
+    finish(ending);
+    await rendering;
+  };
   let stopped = false;
   try {
-    return await work((event) => {
-      board.record(event);
-      refresh();
+    return await work({
+      onTask: (event) => {
+        board.record(event);
+        refresh();
+      },
+      handOver: () => end('handed-over'),
     });
   } catch (error) {
     stopped = true;
     throw error;
   } finally {
-    clearInterval(ticker);
-    finish(stopped);
-    await rendering;
+    await end(stopped ? 'stopped' : 'finished');
   }
 }
 
