@@ -16,6 +16,7 @@ import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
 import type { EnvDeps, ToolkitPort } from '../core/env/ports.js';
+import type { EnvServiceDeps } from '../core/env/service.js';
 import type { AccountDirectory } from '../core/finops/account-ids.js';
 import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
@@ -221,4 +222,14 @@ export async function envDeps(
       return toolkit;
     },
   };
+}
+
+/** What the env commands hand the engine: its ports, the account directory, the caller. */
+export async function envServiceDeps(
+  config: EstateConfig,
+  clients: AwsClients,
+  io: IoHost,
+): Promise<EnvServiceDeps> {
+  const [deps, accounts] = await Promise.all([envDeps(clients, { io }), accountDirectory(config, clients)]);
+  return { ...deps, accounts, caller: () => clients.callerIdentity() };
 }

@@ -149,3 +149,85 @@ describe('trackProgress at a terminal', () => {
     expect(text).not.toMatch(/Applied 1 change/);
   });
 });
+
+describe('trackProgress with steps discovered as they start', () => {
+  it('counts each task from its first message, a skipped one that never started included', async () => {
+    const written: string[] = [];
+    const stderr = { write: (t: string) => written.push(t) } as unknown as NodeJS.WritableStream;
+    await trackProgress(
+      'plain',
+      'discovered',
+      async (io) => {
+        const a = await startTask(io, 'acct/eu-west-2/alice-data', 'alice-data (acct, eu-west-2)');
+        await a.done();
+        await io.notify({
+          time: new Date(),
+          level: 'warn',
+          code: 'ESTATE_W0104',
+          message: 'skipped: alice-data failed',
+          data: { id: 'acct/eu-west-2/alice-api' },
+        });
+      },
+      stderr,
+    );
+    expect(written[0]).toBe('… alice-data (acct, eu-west-2)\n');
+    expect(written[1]).toMatch(/^✔ alice-data \(acct, eu-west-2\) \(\d\.\ds\)\n$/);
+    expect(written[2]).toBe('↓ acct/eu-west-2/alice-api: skipped: alice-data failed\n');
+  });
+
+  it('under --json says nothing', async () => {
+    const written: string[] = [];
+    const stderr = { write: (t: string) => written.push(t) } as unknown as NodeJS.WritableStream;
+    await trackProgress('json', 'discovered', async (io) => (await startTask(io, 'a', 'a')).done(), stderr);
+    expect(written).toEqual([]);
+  });
+});
+
+describe('trackProgress at a terminal, when a question comes mid-run', () => {
+  it('ends the live view before the question reaches the host, then goes on in plain lines', async () => {
+    const seen: string[] = [];
+    const writes = { stderr: process.stderr.write, stdout: process.stdout.write };
+    const record = ((chunk: string | Uint8Array) => {
+      seen.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    process.stderr.write = record;
+    process.stdout.write = record;
+    let atQuestion = '';
+    try {
+      const answer = await trackProgress(
+        'interactive',
+        'discovered',
+        async (io) => {
+          const task = await startTask(io, 's1', 'alice-api-lambda (acct, eu-west-2)');
+          const yes = await io.requestResponse({
+            time: new Date(),
+            level: 'info',
+            code: 'ESTATE_I0250',
+            message: 'alice-api-lambda broadens IAM permissions. Deploy it?',
+            data: { kind: 'confirm', flag: '--approve never', what: 'approval' },
+            defaultResponse: false,
+          });
+          await task.done();
+          return yes;
+        },
+        process.stderr,
+        { running: 'Deploying', finished: 'Deployed', noun: 'stack' },
+        {
+          notify: async () => {},
+          requestResponse: async <U>() => {
+            atQuestion = seen.join('');
+            return true as U;
+          },
+        },
+      );
+      expect(answer).toBe(true);
+    } finally {
+      process.stderr.write = writes.stderr;
+      process.stdout.write = writes.stdout;
+    }
+    expect(atQuestion).toContain('(a question follows; progress goes on below)');
+    const after = seen.join('').slice(atQuestion.length);
+    expect(after).toMatch(/✔ alice-api-lambda \(acct, eu-west-2\)/);
+  });
+});
