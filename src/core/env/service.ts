@@ -8,6 +8,7 @@ import type { IoHost } from '../io.js';
 import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
+import { runDeploy } from './deploy.js';
 
 export interface EnvServiceDeps extends EnvDeps {
   readonly accounts: AccountDirectory;
@@ -112,8 +113,7 @@ export async function deployEnvironments(
   options: DeployOptions,
   run: EnvRun,
 ): Promise<DeployResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runDeploy(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
