@@ -48,11 +48,27 @@ export function stackName(envName: string, blueprint: string): string {
   return `${envName}-${blueprint}`;
 }
 
+/** Account kinds whose environments are protected whatever their `protected` says. */
+const PRODUCTION_KINDS: readonly string[] = ['prod-multi-tenant', 'prod-single-tenant'];
+
+/**
+ * Protected: `protected: true`, or deployed into a production account kind. Destroying a
+ * protected environment needs explicit intent (`--force-protected`).
+ */
+export function isProtected(config: EstateConfig, env: EnvironmentConfig): boolean {
+  const kind = config.accounts.find((a) => a.name === env.account)?.kind;
+  return env.protected || (kind !== undefined && PRODUCTION_KINDS.includes(kind));
+}
+
 /**
  * The tags every stack (and so every taggable resource) of the environment carries: each
  * mandatory tag of tags.mandatory with the value its account gets (accounts[].tags, then
- * tags.byKind, then the tag's default), the environment's own tags over them, then estate's.
- * So blueprint resources pass `estate tags audit --strict` like the account itself.
+ * tags.byKind, then the tag's default), the environment's own tags over them, then estate's:
+ * `estate:env`, `estate:profile` (the size: dev or prod), `estate:blueprint`,
+ * `estate:protected` (true or false) and `estate:owner` when the environment has one.
+ * So blueprint resources pass `estate tags audit --strict` like the account itself, and the
+ * stacks' tags alone tell `env list` what an environment is. Nothing here changes from one
+ * deploy to the next (who deployed when is added at deploy time, outside the template).
  */
 export function environmentTags(
   config: EstateConfig,
@@ -62,8 +78,9 @@ export function environmentTags(
   const tags = accountTags(config, env.account);
   Object.assign(tags, env.tags ?? {});
   tags['estate:env'] = env.name;
-  tags['estate:size'] = env.size;
+  tags['estate:profile'] = env.size;
   tags['estate:blueprint'] = blueprint;
+  tags['estate:protected'] = String(isProtected(config, env));
   if (env.owner) tags['estate:owner'] = env.owner;
   return tags;
 }

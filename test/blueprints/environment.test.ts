@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stackRoles } from '../../src/blueprints/environment.js';
+import { environmentTags, isProtected, stackRoles } from '../../src/blueprints/environment.js';
+import { estate } from './_helpers.js';
 
 const stack = (name: string, blueprint: string, dependsOn: string[] = []) => ({ name, blueprint, dependsOn });
 
@@ -57,5 +58,47 @@ describe('stackRoles', () => {
       /cycle/,
     );
     expect(() => stackRoles([stack('a', 'edge', ['gone'])])).toThrow(/gone is not in the assembly/);
+  });
+});
+
+describe('environmentTags', () => {
+  const config = estate({
+    environments: [
+      { name: 'dev', account: 'dev-acct', blueprints: ['data'], size: 'dev' },
+      { name: 'kept', account: 'dev-acct', blueprints: ['data'], size: 'dev', protected: true },
+      {
+        name: 'live',
+        account: 'prod-acct',
+        blueprints: ['data'],
+        size: 'prod',
+        owner: 'ops@acme.example.com',
+      },
+    ],
+  });
+  const tagsOf = (name: string) =>
+    environmentTags(
+      config,
+      config.environments.find((e) => e.name === name)!,
+      'data',
+    );
+
+  it('marks an environment protected when it says so or lives in a production account kind', () => {
+    expect(tagsOf('dev')['estate:protected']).toBe('false');
+    expect(tagsOf('kept')['estate:protected']).toBe('true');
+    // protected is not set, but prod-acct is of kind prod-multi-tenant.
+    expect(config.environments[2]!.protected).toBe(false);
+    expect(tagsOf('live')['estate:protected']).toBe('true');
+    expect(isProtected(config, config.environments[2]!)).toBe(true);
+  });
+
+  it('names the profile, not the size, and the owner only when there is one', () => {
+    expect(tagsOf('live')).toEqual({
+      'estate:env': 'live',
+      'estate:profile': 'prod',
+      'estate:blueprint': 'data',
+      'estate:protected': 'true',
+      'estate:owner': 'ops@acme.example.com',
+    });
+    expect(tagsOf('dev')['estate:owner']).toBeUndefined();
   });
 });

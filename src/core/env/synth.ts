@@ -27,6 +27,7 @@ import { EstateError, userError } from '../../errors.js';
 import {
   accountTags,
   environmentTarget,
+  isProtected,
   mergedSettings,
   stackRoles,
   type StackRole,
@@ -356,8 +357,10 @@ export function cacheKey(
       settings,
       target: environmentTarget(config, env, opts.accountIds),
       organization: { name: config.organization.name, accessRoleName: config.organization.accessRoleName },
-      // Every stack carries the account's mandatory tags.
+      // Every stack carries the account's mandatory tags, and estate:protected, which the
+      // account's kind can decide.
       tags: accountTags(config, env.account),
+      protected: isProtected(config, env),
       // The shared estate-bedrock-logging stack is built from every environment of the account.
       accountEnvironments: config.environments
         .filter((e) => e.account === env.account)

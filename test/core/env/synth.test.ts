@@ -207,6 +207,18 @@ describe('synthEnvironment', () => {
     expect(cacheKey(shared, env, { configDir })).not.toBe(before);
   });
 
+  it("keys on the account's kind, which makes a production account's environments protected", () => {
+    const env = config.environments[0]!;
+    const before = cacheKey(config, env, { configDir });
+    const prodKind = {
+      ...config,
+      accounts: config.accounts.map((a) =>
+        a.name === 'dev-acct' ? { ...a, kind: 'prod-single-tenant' as const } : a,
+      ),
+    };
+    expect(cacheKey(prodKind, env, { configDir })).not.toBe(before);
+  });
+
   it('keys on the blueprint sources and on the synth engine itself, wherever the engine lives', () => {
     const blueprints = dirname(fileURLToPath(new URL('../../../src/blueprints/compose.ts', import.meta.url)));
     const engine = dirname(fileURLToPath(new URL('../../../src/core/env/synth.ts', import.meta.url)));
