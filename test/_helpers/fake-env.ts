@@ -405,6 +405,8 @@ export interface FakeStackSpec {
   readonly shared?: boolean;
   /** Changes the template (a code change). */
   readonly revision?: number;
+  /** @default stateful */
+  readonly role?: StackSummary['role'];
 }
 
 export interface FakeSynth {
@@ -478,8 +480,11 @@ export function fakeSynth(root: string, specs: Record<string, FakeStackSpec[]>):
           templateFile,
           templateBytes: JSON.stringify(template).length,
           ...(spec.shared ? { shared: true as const } : {}),
-          ...({ artifactId, dependsOn, ...(account ? { account } : {}) } as object),
-        } as StackSummary);
+          artifactId,
+          dependsOn,
+          role: spec.role ?? 'stateful',
+          ...(account ? { account } : {}),
+        });
       }
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts }));
       return {

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BLUEPRINT_NAMES } from '../../blueprints/catalog.js';
 import { EDGE_REGION } from '../../blueprints/environment.js';
-import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
+import {
+  DEFAULT_DEPLOY_CONCURRENCY,
+  DEFAULT_QUALIFIER,
+  type EnvironmentConfig,
+  type EstateConfig,
+} from '../../config/schema.js';
 import { EstateError, userError } from '../../errors.js';
 import { canonicalJson } from '../plan/canonical.js';
 import type { DeployedStack, StackLocation } from './ports.js';
@@ -25,25 +30,11 @@ export const BLUEPRINT_TAG = 'estate:blueprint';
 export const OWNER_TAG = 'estate:owner';
 export const PROTECTED_TAG = 'estate:protected';
 
-export const DEFAULT_QUALIFIER = 'hnb659fds';
-export const DEFAULT_CONCURRENCY = 4;
-
-/** The config's `deployments` block as the engine reads it (owned by the config schema). */
-export interface DeploymentSettings {
-  readonly qualifier: string;
-  readonly trustedAccounts?: readonly string[];
-  readonly executionPolicies?: readonly string[];
-  readonly concurrency: number;
-}
+/** The config's `deployments` block with its defaults (the block itself is optional). */
+export type DeploymentSettings = NonNullable<EstateConfig['deployments']>;
 
 export function deploymentSettings(config: EstateConfig): DeploymentSettings {
-  const d = (config as { deployments?: Partial<DeploymentSettings> }).deployments ?? {};
-  return {
-    qualifier: d.qualifier ?? DEFAULT_QUALIFIER,
-    concurrency: d.concurrency ?? DEFAULT_CONCURRENCY,
-    ...(d.trustedAccounts ? { trustedAccounts: d.trustedAccounts } : {}),
-    ...(d.executionPolicies ? { executionPolicies: d.executionPolicies } : {}),
-  };
+  return config.deployments ?? { qualifier: DEFAULT_QUALIFIER, concurrency: DEFAULT_DEPLOY_CONCURRENCY };
 }
 
 /** One environment and where it goes. */
@@ -119,12 +110,6 @@ export async function identityProblems(
   return new Map(unique.map((id, i) => [id, answers[i]]));
 }
 
-/** Protected: `protected: true`, or an account of a production kind. */
-export function isProtected(config: EstateConfig, env: EnvironmentConfig): boolean {
-  const kind = config.accounts.find((a) => a.name === env.account)?.kind;
-  return env.protected || kind === 'prod-multi-tenant' || kind === 'prod-single-tenant';
-}
-
 /** A stack of a synthesised environment, with what deploy, diff and destroy read of it. */
 export interface AssemblyStack {
   readonly name: string;
@@ -144,65 +129,45 @@ export interface AssemblyStack {
 }
 
 interface ManifestArtifact {
-  readonly type: string;
-  readonly environment?: string;
-  readonly dependencies?: readonly string[];
   readonly properties?: {
-    readonly templateFile?: string;
-    readonly stackName?: string;
     readonly tags?: Readonly<Record<string, string>>;
     readonly requiresBootstrapStackVersion?: number;
   };
 }
 
-/** The summary as the synthesis reports it once the stacks are bound to an account. */
-type BoundSummary = StackSummary & {
-  readonly dependsOn?: readonly string[];
-  readonly artifactId?: string;
-  readonly account?: string;
-};
-
 /**
- * The stacks of a synthesised environment, in the synthesis's order. Every stack must be
- * bound to `accountId`: a stack bound elsewhere (or to no account) is an internal error, so
- * nothing is deployed into an account the config does not name.
+ * The stacks of a synthesised environment, in the synthesis's order, with their templates and
+ * the stack tags of the assembly's manifest. Every stack must be bound to `accountId`: a stack
+ * bound elsewhere (or to no account) is an internal error, so nothing is deployed into an
+ * account the config does not name.
  */
 export function assemblyStacks(synth: SynthResult, accountId: string): AssemblyStack[] {
   const manifest = JSON.parse(readFileSync(join(synth.assemblyDir, 'manifest.json'), 'utf8')) as {
     artifacts?: Record<string, ManifestArtifact>;
   };
-  const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
-    ([, a]) => a.type === 'aws:cloudformation:stack',
-  );
-  const nameOf = new Map(artifacts.map(([id, a]) => [id, a.properties?.stackName ?? id]));
-  return (synth.stacks as readonly BoundSummary[]).map((s) => {
-    const entry =
-      artifacts.find(([id]) => id === s.artifactId) ??
-      artifacts.find(([, a]) => a.properties?.templateFile === s.templateFile);
-    if (!entry)
+  const artifacts = manifest.artifacts ?? {};
+  return synth.stacks.map((s: StackSummary) => {
+    const artifact = artifacts[s.artifactId];
+    if (!artifact)
       throw new EstateError(`stack ${s.name} is not in the assembly ${synth.assemblyDir}`, {
         code: 'AssemblyStackMissing',
         source: 'internal',
       });
-    const [artifactId, artifact] = entry;
-    const bound = /^aws:\/\/([^/]+)\//.exec(artifact.environment ?? '')?.[1] ?? s.account;
-    if (bound !== accountId)
+    if (s.account !== accountId)
       throw new EstateError(
-        `stack ${s.name} is bound to account ${bound ?? 'unknown-account'}, not ${accountId}; refusing to deploy it`,
+        `stack ${s.name} is bound to account ${s.account ?? 'unknown-account'}, not ${accountId}; refusing to deploy it`,
         { code: 'StackAccountMismatch', source: 'internal' },
       );
     const template = JSON.parse(readFileSync(join(synth.assemblyDir, s.templateFile), 'utf8')) as Record<
       string,
       unknown
     >;
-    const dependsOn =
-      s.dependsOn ?? (artifact.dependencies ?? []).flatMap((d) => (nameOf.has(d) ? [nameOf.get(d)!] : []));
     return {
       name: s.name,
       blueprint: s.blueprint,
-      artifactId,
+      artifactId: s.artifactId,
       at: { accountId, region: s.region },
-      dependsOn,
+      dependsOn: s.dependsOn,
       shared: s.shared === true,
       template,
       tags: artifact.properties?.tags ?? {},

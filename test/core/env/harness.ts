@@ -29,7 +29,7 @@ export function envConfig(
     executionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
   },
 ): EstateConfig {
-  const config = parseConfig(
+  return parseConfig(
     stringify({
       version: 1,
       organization: {
@@ -47,9 +47,9 @@ export function envConfig(
         { name: 'future', kind: 'developer', ou: 'Sandbox' },
       ],
       environments,
+      ...(deployments ? { deployments } : {}),
     }),
   );
-  return (deployments ? { ...config, deployments } : config) as EstateConfig;
 }
 
 export const env = (name: string, account: string, extra: Record<string, unknown> = {}) => ({
