@@ -9,6 +9,7 @@ import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
 import { runDeploy } from './deploy.js';
+import { runDestroy } from './destroy.js';
 
 export interface EnvServiceDeps extends EnvDeps {
   readonly accounts: AccountDirectory;
@@ -191,8 +192,7 @@ export async function destroyEnvironments(
   options: DestroyOptions,
   run: EnvRun,
 ): Promise<DestroyResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runDestroy(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
