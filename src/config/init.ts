@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import type { AccountKind } from './rules.js';
 import { ACCOUNT_KINDS } from './rules.js';
 import { EDGE_REGION } from '../blueprints/environment.js';
-import { configSchema } from './schema.js';
+import { partitionOfRegion } from './regions.js';
+import { DEFAULT_DEPLOY_CONCURRENCY, configSchema } from './schema.js';
 
 export const INIT_TEMPLATES = ['recall', 'minimal'] as const;
 export type InitTemplate = (typeof INIT_TEMPLATES)[number];
@@ -280,5 +281,26 @@ export function renderInitialConfig(answers: InitAnswers, schemaRef = './estate.
   const config = buildInitialConfig(answers);
   // Never write a file `config validate` would reject.
   configSchema.parse(config);
-  return `# yaml-language-server: $schema=${schemaRef}\n# Written by \`estate init\`; see \`estate config validate\` and \`estate plan --offline\`.\n${stringify(config, { lineWidth: 120 })}`;
+  return `# yaml-language-server: $schema=${schemaRef}\n# Written by \`estate init\`; see \`estate config validate\` and \`estate plan --offline\`.\n${stringify(config, { lineWidth: 120 })}${deploymentsComment(answers.homeRegion)}`;
+}
+
+/**
+ * The deployments block, commented out: the execution role's policies are the user's choice
+ * (bootstrapping without them stops and names deployments.executionPolicies), so init proposes
+ * one in the home region's partition and says what it grants rather than choosing silently.
+ */
+function deploymentsComment(homeRegion: string): string {
+  const p = partitionOfRegion(homeRegion);
+  return [
+    '',
+    '# `estate env deploy` bootstraps each account it deploys into (CDK bootstrap). Choose the',
+    "# policies of CloudFormation's execution role there before the first deploy, e.g.:",
+    '# PowerUserAccess (every service but IAM and Organizations) and IAMFullAccess (the',
+    "# blueprints' roles). The IAM grant is broad: narrow it with a customer-managed policy of the",
+    '# same name in every account you deploy to. AdministratorAccess only as a conscious choice.',
+    '# deployments:',
+    `#   executionPolicies: [arn:${p}:iam::aws:policy/PowerUserAccess, arn:${p}:iam::aws:policy/IAMFullAccess]`,
+    `#   concurrency: ${DEFAULT_DEPLOY_CONCURRENCY}  # stacks deployed at once`,
+    '',
+  ].join('\n');
 }

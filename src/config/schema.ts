@@ -18,7 +18,7 @@ import {
   tagKeyProblem,
   tagValueProblem,
 } from './rules.js';
-import { edgeRegionProblem, partitionProblem, regionProblem } from './regions.js';
+import { edgeRegionProblem, partitionOfRegion, partitionProblem, regionProblem } from './regions.js';
 
 /**
  * estate.yaml, version 1. One strict schema: unknown keys are errors, every field is
@@ -185,6 +185,58 @@ export const environmentSchema = z.strictObject({
   tags: tagMapSchema.optional(),
 });
 
+/** The CDK's default bootstrap qualifier: what `cdk bootstrap` and synthesised stacks use unless told. */
+export const DEFAULT_QUALIFIER = 'hnb659fds';
+/** Stacks one `env deploy` works on at once, unless deployments.concurrency says otherwise. */
+export const DEFAULT_DEPLOY_CONCURRENCY = 4;
+
+/** `arn:<partition>:iam::aws:policy/<name>` (AWS managed) or `arn:<partition>:iam::<id>:policy/<path/name>`. */
+export const IAM_POLICY_ARN_RE = /^arn:(aws[a-z-]*):iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/;
+
+export const deploymentsSchema = z
+  .strictObject({
+    qualifier: z
+      .string()
+      .regex(/^[a-z0-9]{1,10}$/, {
+        error: (iss) =>
+          `"${String(iss.input)}" is not a qualifier: use 1–10 lowercase letters or digits, like the CDK's default ${DEFAULT_QUALIFIER}`,
+      })
+      .default(DEFAULT_QUALIFIER)
+      .describe(
+        'CDK bootstrap qualifier: names the bootstrap stack resources and the SSM parameter /cdk-bootstrap/<qualifier>/version',
+      ),
+    trustedAccounts: z
+      .array(z.string().min(1))
+      .min(1, 'list at least one account, or remove trustedAccounts to trust the management account')
+      .optional()
+      .describe(
+        'Accounts (configured names or 12-digit ids) whose principals may deploy into bootstrapped accounts. Default: the management account (the caller)',
+      ),
+    executionPolicies: z
+      .array(
+        z.string().regex(IAM_POLICY_ARN_RE, {
+          error: (iss) =>
+            `"${String(iss.input)}" must be an IAM managed policy ARN such as arn:aws:iam::111122223333:policy/estate-cfn-execution or arn:aws:iam::aws:policy/PowerUserAccess`,
+        }),
+      )
+      .min(1, 'list at least one managed policy ARN for the CloudFormation execution role')
+      .optional()
+      .describe(
+        'Managed policies of the CloudFormation execution role that bootstrap creates. No default: bootstrapping needs it; arn:aws:iam::aws:policy/AdministratorAccess only if written here',
+      ),
+    concurrency: z
+      .number({ error: 'concurrency must be a whole number of stacks' })
+      .int({ error: (iss) => `concurrency must be a whole number of stacks, not ${String(iss.input)}` })
+      .min(1, { error: (iss) => `concurrency must be at least 1, not ${String(iss.input)}` })
+      .max(20, {
+        error: (iss) =>
+          `concurrency is at most 20, not ${String(iss.input)} (CloudFormation throttles more concurrent stack operations)`,
+      })
+      .default(DEFAULT_DEPLOY_CONCURRENCY)
+      .describe('Stacks deployed at once per run, across environments and accounts'),
+  })
+  .describe('How `estate env deploy` bootstraps accounts and deploys stacks');
+
 const configObject = z.strictObject({
   version: z.literal(1, { error: 'version must be 1' }),
   organization: z.strictObject({
@@ -284,6 +336,7 @@ const configObject = z.strictObject({
   policies: z.array(policySchema).default([]),
   blueprints: blueprintSettingsSchema.default({}),
   environments: z.array(environmentSchema).default([]),
+  deployments: deploymentsSchema.optional(),
 });
 
 // Cross-checks run even when fields failed, so one run reports every problem; they only
@@ -356,7 +409,7 @@ interface Known {
   accountNames: Map<string, number>;
 }
 
-/** Reports in a fixed order (OUs, accounts, Control Tower, regions, policies, budgets, environments, blueprints). */
+/** Reports in a fixed order (OUs, accounts, Control Tower, regions, policies, budgets, environments, deployments, blueprints). */
 function crossCheck(cfg: Config, ctx: z.RefinementCtx): void {
   const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
   const paths = ouPaths(cfg.organizationalUnits);
@@ -368,6 +421,7 @@ function crossCheck(cfg: Config, ctx: z.RefinementCtx): void {
   policyChecks(cfg, issue, known);
   budgetChecks(cfg, issue);
   environmentChecks(cfg, issue, known);
+  deploymentChecks(cfg, issue, known);
   // What synth would reject in the blueprint settings, at the key to set.
   blueprintChecks(cfg, issue);
 }
@@ -561,6 +615,30 @@ function environmentChecks(cfg: Config, issue: Issue, { accountNames }: Known): 
       issue(['environments', i, 'blueprints'], 'choose one of api-lambda and api-eks');
     if (env.size === 'prod' && env.ttl)
       issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
+  });
+}
+
+/** Trusted accounts that are configured (by name) or ids; execution policies of the home partition. */
+function deploymentChecks(cfg: Config, issue: Issue, { accountNames }: Known): void {
+  const d = cfg.deployments as Partial<NonNullable<Config['deployments']>> | undefined;
+  if (!d || typeof d !== 'object') return;
+  (Array.isArray(d.trustedAccounts) ? d.trustedAccounts : []).forEach((a, i) => {
+    if (typeof a === 'string' && !ACCOUNT_ID_RE.test(a) && !accountNames.has(a))
+      issue(
+        ['deployments', 'trustedAccounts', i],
+        `"${a}" is neither a 12-digit account id nor an account declared under accounts; known: ${[...accountNames.keys()].join(', ')}`,
+      );
+  });
+  const home = cfg.organization.homeRegion as string | undefined;
+  if (typeof home !== 'string' || regionProblem(home)) return;
+  const partition = partitionOfRegion(home);
+  (Array.isArray(d.executionPolicies) ? d.executionPolicies : []).forEach((arn, i) => {
+    const given = typeof arn === 'string' ? IAM_POLICY_ARN_RE.exec(arn)?.[1] : undefined;
+    if (given && given !== partition)
+      issue(
+        ['deployments', 'executionPolicies', i],
+        `${arn} is in partition ${given}, but the home region ${home} is in ${partition}; write arn:${partition}:iam::…`,
+      );
   });
 }
 

@@ -95,18 +95,38 @@ describe('composeEnvironment', () => {
     expect(app.synth().manifest.missing).toBeUndefined();
   });
 
-  it('tags every stack with estate:env, estate:size, estate:owner and the environment tags', () => {
+  it('tags every stack with estate:env, estate:profile, estate:blueprint, estate:protected, estate:owner and the environment tags', () => {
     const tags = alpha.get('alpha-api-lambda')!.tags.tagValues();
     expect(tags).toMatchObject({
       'estate:env': 'alpha',
-      'estate:size': 'dev',
+      'estate:profile': 'dev',
+      'estate:blueprint': 'api-lambda',
+      'estate:protected': 'false',
       'estate:owner': 'alice@acme.example.com',
       team: 'web',
     });
+    expect(tags['estate:size']).toBeUndefined();
+    for (const [name, s] of [...alpha, ...live])
+      expect(Object.keys(s.tags.tagValues()), name).toEqual(
+        expect.arrayContaining(['estate:env', 'estate:profile', 'estate:blueprint', 'estate:protected']),
+      );
     expect(live.get('live-data')!.tags.tagValues()).toMatchObject({
       'estate:env': 'live',
-      'estate:size': 'prod',
+      'estate:profile': 'prod',
+      'estate:protected': 'true',
     });
+    // The edge stack (us-east-1) says so too: env list reads protection from any stack.
+    expect(live.get('live-edge')!.tags.tagValues()).toMatchObject({
+      'estate:blueprint': 'edge',
+      'estate:protected': 'true',
+    });
+    // The shared logging stack belongs to no environment.
+    const shared = alphaShared[0]!.stack.tags.tagValues();
+    expect(shared['estate:shared']).toBe('bedrock-invocation-logging');
+    expect(shared['estate:env']).toBeUndefined();
+    // No deploy-time tag is in the template: an unchanged environment synthesises the same.
+    for (const s of [...alpha.values(), ...live.values()])
+      expect(Object.keys(s.tags.tagValues()).filter((k) => /deployed|expires/.test(k))).toEqual([]);
     expect(live.get('live-data')!.tags.tagValues()['estate:owner']).toBeUndefined();
     // Resources inherit them.
     const table = resourcesOf(t(alpha.get('alpha-data')), 'AWS::DynamoDB::GlobalTable')[0]![1];

@@ -102,3 +102,28 @@ describe('estate init and the edge rule', () => {
     expect(parseConfig(text).organization.governedRegions).toEqual(['eu-west-2', 'us-east-1']);
   });
 });
+
+describe('estate init and the deployments block', () => {
+  const answers = (homeRegion: string) => ({
+    template: 'minimal' as const,
+    organizationName: 'acme',
+    emailPattern: 'aws+{account}@acme.example.com',
+    homeRegion,
+    governedRegions: [homeRegion],
+    developers: ['alice'],
+    budgets: {},
+    alertEmails: ['ops@acme.example.com'],
+  });
+
+  it('proposes execution policies, commented out, that validate once uncommented', () => {
+    const text = renderInitialConfig(answers('eu-west-2'));
+    // As written, no policy is chosen for the user.
+    expect(parseConfig(text).deployments).toBeUndefined();
+    const uncommented = text.replace(/^# (deployments:| {2}\S.*)$/gm, '$1');
+    expect(parseConfig(uncommented).deployments).toEqual({
+      qualifier: 'hnb659fds',
+      concurrency: 4,
+      executionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess', 'arn:aws:iam::aws:policy/IAMFullAccess'],
+    });
+  });
+});

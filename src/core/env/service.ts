@@ -8,6 +8,9 @@ import type { IoHost } from '../io.js';
 import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
+import { runDeploy } from './deploy.js';
+import { runDestroy } from './destroy.js';
+import { runDiff, runList, runStatus } from './inspect.js';
 
 export interface EnvServiceDeps extends EnvDeps {
   readonly accounts: AccountDirectory;
@@ -112,8 +115,7 @@ export async function deployEnvironments(
   options: DeployOptions,
   run: EnvRun,
 ): Promise<DeployResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runDeploy(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,8 +193,7 @@ export async function destroyEnvironments(
   options: DestroyOptions,
   run: EnvRun,
 ): Promise<DestroyResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runDestroy(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,8 +227,7 @@ export async function diffEnvironment(
   options: DiffOptions,
   run: EnvRun,
 ): Promise<DiffResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runDiff(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,8 +280,7 @@ export async function listEnvironments(
   options: ListOptions,
   run: EnvRun,
 ): Promise<ListResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runList(deps, config, options, run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +328,5 @@ export async function environmentStatus(
   options: StatusOptions,
   run: EnvRun,
 ): Promise<StatusResult> {
-  void [deps, config, options, run];
-  throw new Error('not yet');
+  return runStatus(deps, config, options, run);
 }

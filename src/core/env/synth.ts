@@ -24,7 +24,14 @@ import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
 import { canonicalJson } from '../plan/canonical.js';
 import { IO, ioMessage, silentIoHost, startTask, type IoHost, type Task, type TaskData } from '../io.js';
 import { EstateError, userError } from '../../errors.js';
-import { accountTags, environmentTarget, mergedSettings } from '../../blueprints/environment.js';
+import {
+  accountTags,
+  environmentTarget,
+  isProtected,
+  mergedSettings,
+  stackRoles,
+  type StackRole,
+} from '../../blueprints/environment.js';
 import type { Acknowledgement, Finding } from '../../blueprints/findings.js';
 import { blueprintsDir, sampleApiCodePath } from '../../blueprints/paths.js';
 import { packageRoot, packageVersion } from '../../package.js';
@@ -48,8 +55,16 @@ export interface SynthOptions {
 
 export interface StackSummary {
   readonly name: string;
+  /** The stack's artifact id in the assembly (what the toolkit selects it by; not always its name). */
+  readonly artifactId: string;
   readonly blueprint: string;
+  /** The account id the stack is bound to; absent for an account-agnostic stack. */
+  readonly account?: string;
   readonly region: string;
+  /** Names of the stacks of this assembly it depends on (deployed before it, deleted after it). */
+  readonly dependsOn: readonly string[];
+  /** Kept by off-hours shutdown (`stateful`) or deleted and re-created (`stateless`). */
+  readonly role: StackRole;
   readonly resources: number;
   /** The template's file name in the assembly (named by artifact id, not always the stack name). */
   readonly templateFile: string;
@@ -94,7 +109,7 @@ export interface SynthResult {
 
 /** Written last into the assembly folder; its presence with the same key means a hit. */
 const CACHE_FILE = 'estate-synth.json';
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 interface CacheEntry {
   readonly format: number;
@@ -232,11 +247,25 @@ async function build(
   const assembly = app.synth();
 
   const composedOf = new Map(composed.map((c) => [c.stack.artifactId, c]));
-  const stacks: StackSummary[] = assembly.stacks.map((s) => ({
+  const nameOf = new Map(assembly.stacks.map((s) => [s.id, s.stackName]));
+  const described = assembly.stacks.map((s) => ({
+    s,
     name: s.stackName,
     blueprint: composedOf.get(s.id)?.blueprint ?? s.id,
+    // The manifest's dependencies also name the stack's asset manifest: only stacks count.
+    dependsOn: s.dependencies.flatMap((d) => nameOf.get(d.id) ?? []),
+  }));
+  const roles = stackRoles(described);
+  const stacks: StackSummary[] = described.map(({ s, name, blueprint, dependsOn }) => ({
+    name,
+    artifactId: s.id,
+    blueprint,
     ...(composedOf.get(s.id)?.shared ? { shared: true as const } : {}),
+    // An account-agnostic stack's environment reads aws://unknown-account/<region>.
+    ...(/^\d{12}$/.test(s.environment.account) ? { account: s.environment.account } : {}),
     region: s.environment.region,
+    dependsOn,
+    role: roles.get(name)!,
     resources: Object.keys((s.template as { Resources?: object }).Resources ?? {}).length,
     templateFile: s.templateFile,
     templateBytes: statSync(s.templateFullPath).size,
@@ -288,12 +317,12 @@ export function annotationLines(annotations: readonly SynthAnnotation[]): string
   ];
 }
 
-/** One line per stack: `dev-edge  us-east-1  19 resources  23.4 KB`. */
+/** One line per stack: `dev-edge  us-east-1  stateful   19 resources  23.4 KB`. */
 export function summaryLines(result: Pick<SynthResult, 'stacks'>): string[] {
   const width = Math.max(0, ...result.stacks.map((s) => s.name.length));
   return result.stacks.map(
     (s) =>
-      `${s.name.padEnd(width)}  ${s.region.padEnd(14)}  ${String(s.resources).padStart(3)} resources  ${(s.templateBytes / 1024).toFixed(1).padStart(6)} KB`,
+      `${s.name.padEnd(width)}  ${s.region.padEnd(14)}  ${s.role.padEnd(9)}  ${String(s.resources).padStart(3)} resources  ${(s.templateBytes / 1024).toFixed(1).padStart(6)} KB`,
   );
 }
 
@@ -328,8 +357,10 @@ export function cacheKey(
       settings,
       target: environmentTarget(config, env, opts.accountIds),
       organization: { name: config.organization.name, accessRoleName: config.organization.accessRoleName },
-      // Every stack carries the account's mandatory tags.
+      // Every stack carries the account's mandatory tags, and estate:protected, which the
+      // account's kind can decide.
       tags: accountTags(config, env.account),
+      protected: isProtected(config, env),
       // The shared estate-bedrock-logging stack is built from every environment of the account.
       accountEnvironments: config.environments
         .filter((e) => e.account === env.account)

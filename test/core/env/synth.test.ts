@@ -80,7 +80,72 @@ describe('synthEnvironment', () => {
       region: 'us-east-1',
     });
     expect(first.validation).toBeUndefined();
-    expect(summaryLines(first)[0]).toMatch(/^dev-\S+\s+(eu-west-2|us-east-1)\s+\d+ resources\s+[\d.]+ KB$/);
+    expect(summaryLines(first)[0]).toMatch(
+      /^dev-\S+\s+(eu-west-2|us-east-1)\s+(stateful|stateless)\s+\d+ resources\s+[\d.]+ KB$/,
+    );
+  });
+
+  it("names each stack's artifact, the stacks it depends on (no asset manifests) and its role", () => {
+    const manifest = JSON.parse(readFileSync(join(first.assemblyDir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<
+        string,
+        { type: string; properties?: { stackName?: string }; dependencies?: string[] }
+      >;
+    };
+    const byName = new Map(first.stacks.map((s) => [s.name, s]));
+    // The shared stack's artifact id is not its stack name: the toolkit selects it by the id.
+    expect(byName.get('estate-bedrock-logging')!.artifactId).toBe(
+      'estate-bedrock-logging-dev-acct-eu-west-2',
+    );
+    for (const s of first.stacks) {
+      const artifact = manifest.artifacts[s.artifactId]!;
+      expect(artifact.type).toBe('aws:cloudformation:stack');
+      // The manifest spells the stack name out only when it differs from the artifact id.
+      expect(artifact.properties?.stackName ?? s.artifactId).toBe(s.name);
+      // The manifest lists the asset manifest too; the summary keeps only stacks.
+      expect(artifact.dependencies).toEqual(expect.arrayContaining([`${s.artifactId}.assets`]));
+      expect(s.dependsOn.every((d) => byName.has(d))).toBe(true);
+    }
+    expect([...byName.get('dev-api-lambda')!.dependsOn].sort()).toEqual(['dev-ai', 'dev-auth', 'dev-data']);
+    expect(byName.get('dev-ai')!.dependsOn).toEqual(['estate-bedrock-logging']);
+    expect(byName.get('dev-auth')!.dependsOn).toEqual(['dev-data']);
+    expect(byName.get('dev-data')!.dependsOn).toEqual([]);
+    // Edge does not front the API here: it keeps its bucket as stateful; the alarms watch the API.
+    expect(Object.fromEntries(first.stacks.map((s) => [s.name, s.role]))).toEqual({
+      'dev-data': 'stateful',
+      'dev-auth': 'stateful',
+      'dev-ai': 'stateful',
+      'estate-bedrock-logging': 'stateful',
+      'dev-edge': 'stateful',
+      'dev-api-lambda': 'stateless',
+      'dev-observability': 'stateless',
+    });
+    // Unbound: no account id, and the cached summary says the same.
+    expect(first.stacks.every((s) => s.account === undefined)).toBe(true);
+  });
+
+  it('binds the stacks to the account id, and makes an edge fronting the API stateless', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
+    const fronted = {
+      ...config,
+      environments: [
+        {
+          ...config.environments[0]!,
+          blueprints: ['edge', 'auth', 'data', 'api-lambda'] as EstateConfig['environments'][0]['blueprints'],
+          settings: { edge: { fronts: 'api' as const } },
+        },
+      ],
+    };
+    const r = await synthEnvironment(fronted, 'dev', {
+      configDir,
+      cwd: own,
+      accountIds: { 'dev-acct': '111122223333' },
+    });
+    const byName = new Map(r.stacks.map((s) => [s.name, s]));
+    expect(r.stacks.map((s) => s.account)).toEqual(r.stacks.map(() => '111122223333'));
+    expect(byName.get('dev-edge')).toMatchObject({ region: 'us-east-1', role: 'stateless' });
+    expect(byName.get('dev-edge')!.dependsOn).toContain('dev-api-lambda');
+    expect(byName.get('dev-auth')!.role).toBe('stateful');
   });
 
   it('reuses the assembly when config and code are unchanged (timing lives in bench/synth)', () => {
@@ -140,6 +205,18 @@ describe('synthEnvironment', () => {
     };
     const shared = { ...config, environments: [...config.environments, sibling] };
     expect(cacheKey(shared, env, { configDir })).not.toBe(before);
+  });
+
+  it("keys on the account's kind, which makes a production account's environments protected", () => {
+    const env = config.environments[0]!;
+    const before = cacheKey(config, env, { configDir });
+    const prodKind = {
+      ...config,
+      accounts: config.accounts.map((a) =>
+        a.name === 'dev-acct' ? { ...a, kind: 'prod-single-tenant' as const } : a,
+      ),
+    };
+    expect(cacheKey(prodKind, env, { configDir })).not.toBe(before);
   });
 
   it('keys on the blueprint sources and on the synth engine itself, wherever the engine lives', () => {

@@ -1,0 +1,575 @@
+/**
+ * `estate env deploy`: synthesise each environment bound to its account, decide per stack
+ * whether anything changed (before the toolkit is loaded), bootstrap the accounts and regions
+ * that need it, then deploy every changed stack of every environment on the one executor:
+ * a stack after the stacks it depends on, independent stacks and accounts at once, a failure
+ * skipping only its dependants. Ctrl-C (the signal) stops starting stacks and reports what is
+ * still running in CloudFormation and what never started.
+ */
+import { parseDuration } from '../../config/rules.js';
+import type { EstateConfig } from '../../config/schema.js';
+import { userError } from '../../errors.js';
+import { limiter, mapConcurrent } from '../concurrency.js';
+import { ioMessage, ioRequest, type Task } from '../io.js';
+import { describeError, executeChanges, newExecutionState } from '../plan/execute.js';
+import type { Change, ChangeStatus } from '../plan/types.js';
+import {
+  DEPLOYED_AT,
+  DEPLOYED_BY,
+  EXPIRES_AT,
+  assemblyStacks,
+  checkBlueprintNames,
+  deploymentSettings,
+  endpointsOf,
+  identityProblems,
+  isUnchanged,
+  resolveTargets,
+  selectStacks,
+  type AssemblyStack,
+  type EnvTarget,
+} from './common.js';
+import {
+  ENV_IO,
+  stackTaskId,
+  stackTaskTitle,
+  type ApproveData,
+  type BootstrapData,
+  type InterruptedData,
+  type StackRef,
+} from './io.js';
+import type { DeployedStack, PermissionChange, StackFailure, StackLocation, ToolkitPort } from './ports.js';
+import type {
+  ApprovalPolicy,
+  DeployOptions,
+  DeployResult,
+  EnvDeployStatus,
+  EnvRun,
+  EnvServiceDeps,
+  EnvironmentDeployResult,
+  StackDeployOutcome,
+} from './service.js';
+import { synthEnvironment } from './synth.js';
+
+/** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
+const READ_CONCURRENCY = 8;
+
+interface PreparedEnv {
+  readonly target: EnvTarget;
+  readonly stacks: readonly AssemblyStack[];
+  readonly assemblyDir: string;
+}
+
+type Settled = Omit<StackDeployOutcome, keyof StackRef | 'blueprint'>;
+
+export async function runDeploy(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  options: DeployOptions,
+  run: EnvRun,
+): Promise<DeployResult> {
+  const now = run.now ?? (() => new Date());
+  const settings = deploymentSettings(config);
+  if (options.blueprints?.length) checkBlueprintNames(options.blueprints);
+  const concurrency = options.concurrency ?? settings.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw userError('BadConcurrency', `--concurrency ${concurrency}: must be a whole number of at least 1`, [
+      'pass --concurrency 4, or set deployments.concurrency',
+    ]);
+
+  // 1. Targets (user errors before anything runs), identities, synthesis.
+  const targets = await resolveTargets(deps, config, options.environments);
+  const identity = await identityProblems(
+    deps,
+    targets.map((t) => t.accountId),
+  );
+  const results = new Map<string, EnvironmentDeployResult>();
+  const prepared: PreparedEnv[] = [];
+  const synth = deps.synth ?? synthEnvironment;
+  for (const target of targets) {
+    const refusal = identity.get(target.accountId);
+    if (refusal) {
+      results.set(target.env.name, envResult(target, 'refused', [], refusal));
+      await run.io.notify(
+        ioMessage('error', ENV_IO.ENV_REFUSED, `${target.env.name}: ${refusal}`, {
+          environment: target.env.name,
+          reason: refusal,
+        }),
+      );
+      continue;
+    }
+    try {
+      const synthesised = await synth(config, target.env.name, {
+        configDir: options.configDir,
+        accountIds: { [target.accountName]: target.accountId },
+        io: run.io,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+      });
+      const stacks = selectStacks(assemblyStacks(synthesised, target.accountId), options.blueprints);
+      if (stacks.length === 0)
+        throw userError(
+          'UnknownBlueprint',
+          `environment "${target.env.name}" has none of the blueprints --blueprint ${options.blueprints!.join(', ')}`,
+          [`its blueprints: ${target.env.blueprints.join(', ')}`],
+        );
+      prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
+    } catch (error) {
+      results.set(
+        target.env.name,
+        envResult(target, 'failed', [], `synthesis failed: ${describeError(error)}`),
+      );
+    }
+  }
+
+  // 2. What changed, read from CloudFormation before the toolkit is loaded.
+  const addressOf = (s: AssemblyStack) => stackTaskId(ref(s, ''));
+  // The shared stack of an account and region comes with each of its environments: once.
+  const all = [
+    ...new Map(
+      prepared.flatMap((p) => p.stacks.map((stack) => [addressOf(stack), { p, stack }] as const)),
+    ).values(),
+  ];
+  const live = new Map<string, DeployedStack | undefined>();
+  const settled = new Map<string, Settled>();
+  const state = newExecutionState();
+  await mapConcurrent(all, READ_CONCURRENCY, async ({ p, stack }) => {
+    const address = addressOf(stack);
+    try {
+      const current = await deps.stacks.describeStack(stack.at, stack.name);
+      live.set(address, current);
+      const template = current ? await deps.stacks.deployedTemplate(stack.at, stack.name) : undefined;
+      if (isUnchanged(stack, current, template, Boolean(p.target.env.ttl))) {
+        settled.set(address, { status: 'unchanged', outputs: current!.outputs });
+        state.statuses.set(address, 'applied');
+        await run.io.notify(
+          ioMessage(
+            'info',
+            ENV_IO.STACK_UNCHANGED,
+            `${stack.name}: unchanged, not deployed`,
+            ref(stack, p.target.env.name),
+          ),
+        );
+      }
+    } catch (error) {
+      settled.set(address, { status: 'failed', reason: `cannot read the stack: ${describeError(error)}` });
+      state.statuses.set(address, 'failed');
+    }
+  });
+  const toDeploy = all.filter(({ stack }) => !settled.has(addressOf(stack)));
+
+  // 3. Bootstrap where a changed stack goes and the account and region lack it.
+  const caller = await deps.caller();
+  const bootstraps = await bootstrapChanges(
+    deps,
+    config,
+    toDeploy.map((d) => d.stack),
+    caller.account,
+    run,
+  );
+  for (const address of bootstraps.unreadable.keys()) state.statuses.set(address, 'failed');
+  const blockerReasons = new Map(bootstraps.unreadable);
+
+  // 4. Deploy on the one executor.
+  const runAt = now();
+  const expiryOf = new Map(prepared.map((p) => [p.target.env.name, expiry(p, live, runAt)]));
+  const stackByAddress = new Map(toDeploy.map((d) => [addressOf(d.stack), d]));
+  const changes: Change[] = [
+    ...bootstraps.changes,
+    ...toDeploy.map(({ p, stack }) => ({
+      section: 'env',
+      action: 'update' as const,
+      resourceType: 'stack',
+      address: addressOf(stack),
+      summary: stackTaskTitle(ref(stack, '')),
+      payload: {},
+      dependsOn: [
+        bootstrapAddress(stack.at),
+        ...stack.dependsOn.map((d) =>
+          stackTaskId({ stack: d, accountId: stack.at.accountId, region: regionOf(p, d) }),
+        ),
+      ],
+    })),
+  ];
+  const started = new Set<string>();
+  let toolkit: Promise<ToolkitPort> | undefined;
+  const loadToolkit = () => (toolkit ??= deps.toolkit());
+  const ask = limiter(1);
+
+  const approval = async (
+    r: StackRef,
+    change: PermissionChange,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> => {
+    if (!needsApproval(options.approve, change)) return { ok: true };
+    if (options.yes) return { ok: true };
+    const what = change === 'broadening' ? 'broadens IAM or security-group permissions' : 'changes the stack';
+    if (!run.interactive)
+      return {
+        ok: false,
+        reason: `${r.stack} ${what} and needs approval (--approve ${options.approve}), but nobody can answer here; pass --approve never (or --yes) to deploy it`,
+      };
+    const data: ApproveData = {
+      ...r,
+      kind: 'confirm',
+      flag: '--approve never',
+      what: `approval to deploy ${r.stack}`,
+      permissionChange: change,
+    };
+    const ok = await ask(() =>
+      run.io.requestResponse(
+        ioRequest<ApproveData, boolean>(
+          ENV_IO.APPROVE_CHANGE,
+          `${r.stack} (${r.accountId}, ${r.region}) ${what}. Deploy it?`,
+          data,
+          false,
+        ),
+      ),
+    );
+    return ok ? { ok: true } : { ok: false, reason: `${r.stack}: not approved; nothing was changed` };
+  };
+
+  const failOf = async (at: StackLocation, name: string, since: Date, failure?: StackFailure) =>
+    failure ?? (await deps.stacks.failures(at, name, since).catch(() => []))[0];
+
+  const handlers = {
+    'bootstrap/create': async (change: Change, task: Task) => {
+      started.add(change.address);
+      await toolkitBootstrap(await loadToolkit(), change, task);
+      return undefined;
+    },
+    'stack/update': async (change: Change, task: Task) => {
+      started.add(change.address);
+      const { p, stack } = stackByAddress.get(change.address)!;
+      const r = ref(stack, p.target.env.name);
+      const since = now();
+      const deployedAt = since.toISOString();
+      const expires = stack.shared ? undefined : expiryOf.get(p.target.env.name);
+      let declined: string | undefined;
+      try {
+        const outcome = await (
+          await loadToolkit()
+        ).deploy({
+          assemblyDir: p.assemblyDir,
+          artifactId: stack.artifactId,
+          stackName: stack.name,
+          at: stack.at,
+          task,
+          tags: {
+            ...stack.tags,
+            [DEPLOYED_BY]: caller.arn,
+            [DEPLOYED_AT]: deployedAt,
+            ...(expires ? { [EXPIRES_AT]: expires } : {}),
+          },
+          approve: async (c) => {
+            const answer = await approval(r, c);
+            if (!answer.ok) declined = answer.reason;
+            return answer.ok;
+          },
+        });
+        if (outcome.status === 'deployed' || outcome.status === 'unchanged') {
+          settled.set(change.address, { status: 'deployed', outputs: outcome.outputs });
+          return outcome.outputs;
+        }
+        if (outcome.status === 'declined') {
+          const reason = declined ?? outcome.reason;
+          settled.set(change.address, { status: 'declined', reason });
+          blockerReasons.set(change.address, `${stack.name} was not approved`);
+          throw new Error(reason);
+        }
+        const failure = await failOf(stack.at, stack.name, since, outcome.failure);
+        settled.set(change.address, {
+          status: 'failed',
+          reason: outcome.reason,
+          ...(failure ? { failure } : {}),
+        });
+        await run.io.notify(
+          ioMessage(
+            'error',
+            ENV_IO.STACK_FAILED,
+            `${stack.name} (${stack.at.accountId}, ${stack.at.region}) failed: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : outcome.reason}`,
+            { ...r, reason: outcome.reason, ...(failure ? { failure } : {}) },
+          ),
+        );
+        throw new Error(failure ? `${failure.logicalId}: ${failure.reason}` : outcome.reason);
+      } catch (error) {
+        if (!settled.has(change.address))
+          settled.set(change.address, { status: 'failed', reason: describeError(error) });
+        throw error;
+      }
+    },
+  };
+
+  if (changes.length) {
+    const execution = executeChanges(changes, {
+      io: run.io,
+      handlers,
+      concurrency,
+      state,
+      ...(run.signal ? { signal: run.signal } : {}),
+      skipMessage: (blocker, status: ChangeStatus) =>
+        `skipped: ${blockerReasons.get(blocker) ?? `${blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
+    });
+    const outcome = await untilDoneOrAborted(execution, run.signal);
+    if (outcome !== 'aborted')
+      for (const r of outcome)
+        if (r.status === 'skipped' && stackByAddress.has(r.address) && !settled.has(r.address))
+          settled.set(r.address, {
+            status: r.interrupted ? 'interrupted' : 'skipped',
+            reason: r.message ?? 'skipped',
+          });
+  }
+
+  // 5. The outcome of every environment, every stack.
+  const interrupted = run.signal?.aborted === true;
+  const inFlight: StackRef[] = [];
+  const notStarted: StackRef[] = [];
+  for (const c of bootstraps.changes)
+    if (started.has(c.address) && !state.statuses.has(c.address)) {
+      const at = c.payload as unknown as StackLocation;
+      inFlight.push({ stack: 'CDKToolkit', environment: '', accountId: at.accountId, region: at.region });
+    }
+  for (const p of prepared) {
+    const outcomes: StackDeployOutcome[] = p.stacks.map((stack) => {
+      const address = addressOf(stack);
+      const r = ref(stack, p.target.env.name);
+      const s =
+        settled.get(address) ??
+        (started.has(address)
+          ? { status: 'in-flight' as const, reason: 'still running in CloudFormation when interrupted' }
+          : { status: 'interrupted' as const, reason: 'interrupted: not started' });
+      if (s.status === 'in-flight') inFlight.push(r);
+      if (s.status === 'interrupted') notStarted.push(r);
+      return { ...r, blueprint: stack.blueprint, ...s };
+    });
+    results.set(p.target.env.name, envResult(p.target, envStatus(outcomes), outcomes));
+  }
+  const environments = targets.map((t) => results.get(t.env.name)!);
+  for (const e of environments) {
+    await run.io.notify(
+      ioMessage(
+        e.status === 'deployed' || e.status === 'unchanged' ? 'info' : 'error',
+        ENV_IO.DEPLOY_ENV_DONE,
+        `${e.environment}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`,
+        { environment: e.environment, status: e.status },
+      ),
+    );
+    if (Object.keys(e.endpoints).length)
+      await run.io.notify(
+        ioMessage(
+          'info',
+          ENV_IO.ENDPOINTS,
+          `${e.environment}: ${Object.entries(e.endpoints)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+          { environment: e.environment, endpoints: e.endpoints },
+        ),
+      );
+  }
+  if (interrupted) {
+    const data: InterruptedData = { inFlight, notStarted };
+    await run.io.notify(
+      ioMessage(
+        'warn',
+        ENV_IO.INTERRUPTED,
+        `interrupted: ${inFlight.length} stack operation(s) still running in CloudFormation (${inFlight.map((s) => s.stack).join(', ') || 'none'}), ${notStarted.length} not started; re-run to continue`,
+        data,
+      ),
+    );
+  }
+  return {
+    ok: environments.every((e) => e.status === 'deployed' || e.status === 'unchanged'),
+    interrupted,
+    environments,
+    inFlight,
+    notStarted,
+    bootstrapped: bootstraps.changes
+      .filter((c) => state.statuses.get(c.address) === 'applied')
+      .map((c) => c.payload as unknown as StackLocation)
+      .map((at) => ({ accountId: at.accountId, region: at.region })),
+  };
+}
+
+function ref(stack: AssemblyStack, environment: string): StackRef {
+  return { stack: stack.name, environment, accountId: stack.at.accountId, region: stack.at.region };
+}
+
+/** The region of a stack of the environment's assembly (dependencies cross into us-east-1). */
+function regionOf(p: PreparedEnv, name: string): string {
+  return p.stacks.find((s) => s.name === name)?.at.region ?? p.target.region;
+}
+
+function needsApproval(policy: ApprovalPolicy, change: PermissionChange): boolean {
+  if (policy === 'never') return false;
+  if (policy === 'any') return true;
+  return change === 'broadening';
+}
+
+/** The environment's expiry: kept from its live stacks (the earliest), else first deploy + ttl. */
+function expiry(
+  p: PreparedEnv,
+  live: ReadonlyMap<string, DeployedStack | undefined>,
+  runAt: Date,
+): string | undefined {
+  const ttl = p.target.env.ttl ? parseDuration(p.target.env.ttl) : undefined;
+  if (ttl === undefined) return undefined;
+  const kept = p.stacks
+    .map(
+      (s) =>
+        live.get(stackTaskId({ stack: s.name, accountId: s.at.accountId, region: s.at.region }))?.tags[
+          EXPIRES_AT
+        ],
+    )
+    .filter((v): v is string => v !== undefined)
+    .sort();
+  return kept[0] ?? new Date(runAt.getTime() + ttl).toISOString();
+}
+
+function envStatus(stacks: readonly StackDeployOutcome[]): EnvDeployStatus {
+  if (stacks.some((s) => s.status === 'in-flight' || s.status === 'interrupted')) return 'interrupted';
+  const good = stacks.filter((s) => s.status === 'deployed' || s.status === 'unchanged');
+  if (good.length === stacks.length)
+    return stacks.every((s) => s.status === 'unchanged') ? 'unchanged' : 'deployed';
+  return good.length ? 'partial' : 'failed';
+}
+
+function envResult(
+  target: EnvTarget,
+  status: EnvDeployStatus,
+  stacks: readonly StackDeployOutcome[],
+  reason?: string,
+): EnvironmentDeployResult {
+  return {
+    environment: target.env.name,
+    account: target.accountName,
+    accountId: target.accountId,
+    region: target.region,
+    status,
+    ...(reason ? { reason } : {}),
+    stacks,
+    endpoints: endpointsOf(stacks),
+  };
+}
+
+export const bootstrapAddress = (at: StackLocation): string => `bootstrap:${at.accountId}/${at.region}`;
+
+/**
+ * A bootstrap change per account and region that a changed stack goes to and whose SSM
+ * version parameter is absent or older than the stacks need. Without
+ * `deployments.executionPolicies` that is a user error, before anything runs.
+ */
+async function bootstrapChanges(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  stacks: readonly AssemblyStack[],
+  callerAccount: string,
+  run: EnvRun,
+): Promise<{ changes: Change[]; unreadable: Map<string, string> }> {
+  const { qualifier, executionPolicies, trustedAccounts } = deploymentSettings(config);
+  const places = new Map<string, { at: StackLocation; needs: number }>();
+  for (const s of stacks) {
+    const key = bootstrapAddress(s.at);
+    const place = places.get(key);
+    places.set(key, { at: s.at, needs: Math.max(place?.needs ?? 0, s.bootstrapVersion) });
+  }
+  const unreadable = new Map<string, string>();
+  const needed: StackLocation[] = [];
+  await mapConcurrent([...places.entries()], READ_CONCURRENCY, async ([key, { at, needs }]) => {
+    try {
+      const version = await deps.bootstrap.bootstrapVersion(at, qualifier);
+      if (version === undefined || version < needs)
+        needed.push({ accountId: at.accountId, region: at.region });
+    } catch (error) {
+      unreadable.set(
+        key,
+        `cannot read the bootstrap version of ${at.accountId} in ${at.region}: ${describeError(error)}`,
+      );
+    }
+  });
+  if (needed.length === 0) return { changes: [], unreadable };
+  const where = needed.map((at) => `${at.accountId} in ${at.region}`).join(', ');
+  if (!executionPolicies?.length)
+    throw userError(
+      'NoExecutionPolicies',
+      `${where} ${needed.length === 1 ? 'is' : 'are'} not CDK-bootstrapped (qualifier ${qualifier}), and deployments.executionPolicies is not set: estate will not choose the CloudFormation execution role's permissions for you`,
+      [
+        'set deployments.executionPolicies in estate.yaml to the managed policy ARNs deployments may use (arn:aws:iam::aws:policy/AdministratorAccess only if you mean it)',
+      ],
+    );
+  const trusted = await trustedAccountIds(deps, trustedAccounts, callerAccount);
+  const changes: Change[] = [];
+  for (const at of needed.sort((a, b) => bootstrapAddress(a).localeCompare(bootstrapAddress(b)))) {
+    const data: BootstrapData = { accountId: at.accountId, region: at.region, qualifier };
+    await run.io.notify(
+      ioMessage(
+        'info',
+        ENV_IO.BOOTSTRAP_NEEDED,
+        `${at.accountId} in ${at.region} is not bootstrapped: bootstrapping`,
+        data,
+      ),
+    );
+    changes.push({
+      section: 'env',
+      action: 'create',
+      resourceType: 'bootstrap',
+      address: bootstrapAddress(at),
+      summary: `bootstrap ${at.accountId} in ${at.region} (qualifier ${qualifier})`,
+      payload: { ...at, qualifier, trustedAccounts: trusted, executionPolicies: [...executionPolicies] },
+    });
+  }
+  return { changes, unreadable };
+}
+
+async function trustedAccountIds(
+  deps: EnvServiceDeps,
+  entries: readonly string[] | undefined,
+  callerAccount: string,
+): Promise<string[]> {
+  if (!entries?.length) return [callerAccount];
+  const names = entries.filter((e) => !/^\d{12}$/.test(e));
+  const ids = names.length ? await deps.accounts.accountIds(names) : new Map<string, string>();
+  const missing = names.filter((n) => !ids.has(n));
+  if (missing.length)
+    throw userError(
+      'UnknownTrustedAccount',
+      `deployments.trustedAccounts: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} neither a 12-digit account id nor an account of estate.yaml that exists`,
+      ['name an account under accounts that exists, or give its 12-digit id'],
+    );
+  return [...new Set(entries.map((e) => (/^\d{12}$/.test(e) ? e : ids.get(e)!)))];
+}
+
+async function toolkitBootstrap(toolkit: ToolkitPort, change: Change, task: Task): Promise<void> {
+  const p = change.payload as {
+    accountId: string;
+    region: string;
+    qualifier: string;
+    trustedAccounts: string[];
+    executionPolicies: string[];
+  };
+  await toolkit.bootstrap({
+    at: { accountId: p.accountId, region: p.region },
+    qualifier: p.qualifier,
+    trustedAccounts: p.trustedAccounts,
+    executionPolicies: p.executionPolicies,
+    task,
+  });
+}
+
+/** The executor's results, or 'aborted' as soon as the signal fires (running work goes on in AWS). */
+export async function untilDoneOrAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | 'aborted'> {
+  if (!signal) return work;
+  work.catch(() => {});
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // A run aborted before it began still lets the executor mark everything interrupted.
+    if (signal.aborted) return await work;
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}

@@ -1,0 +1,442 @@
+/**
+ * `estate env destroy`: delete environments' stacks in reverse dependency order (a stack only
+ * after every stack that depends on it is gone), never the shared estate-bedrock-logging stack.
+ * Protection and confirmation come first, for each environment, before anything is deleted;
+ * dev-profile buckets are emptied before their stack's delete; what CloudFormation keeps
+ * (DeletionPolicy Retain) is listed at the end. A failed delete keeps the stacks it depends on
+ * (they are still in use), and a re-run starts from the stacks that still exist.
+ */
+import type { EstateConfig } from '../../config/schema.js';
+import { isProtected } from '../../blueprints/environment.js';
+import { mapConcurrent } from '../concurrency.js';
+import { ioMessage, ioRequest, type Task } from '../io.js';
+import { describeError, executeChanges, newExecutionState } from '../plan/execute.js';
+import type { Change } from '../plan/types.js';
+import {
+  assemblyStacks,
+  deploymentSettings,
+  identityProblems,
+  resolveTargets,
+  type AssemblyStack,
+  type EnvTarget,
+} from './common.js';
+import { untilDoneOrAborted } from './deploy.js';
+import { ENV_IO, stackTaskId, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
+import type { DeployedStack, StackResource, ToolkitPort } from './ports.js';
+import type {
+  DestroyOptions,
+  DestroyResult,
+  EnvDestroyStatus,
+  EnvRun,
+  EnvServiceDeps,
+  EnvironmentDestroyResult,
+  RetainedResource,
+  StackDestroyOutcome,
+} from './service.js';
+import { synthEnvironment } from './synth.js';
+
+const READ_CONCURRENCY = 8;
+const RETAIN_POLICIES = new Set(['Retain', 'RetainExceptOnCreate']);
+
+interface Candidate {
+  readonly target: EnvTarget;
+  readonly assemblyDir: string;
+  readonly stacks: readonly AssemblyStack[];
+  readonly live: ReadonlyMap<string, DeployedStack | undefined>;
+}
+
+type Settled = Omit<StackDestroyOutcome, keyof StackRef | 'blueprint'>;
+
+export async function runDestroy(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  options: DestroyOptions,
+  run: EnvRun,
+): Promise<DestroyResult> {
+  const targets = await resolveTargets(deps, config, options.environments);
+  const identity = await identityProblems(
+    deps,
+    targets.map((t) => t.accountId),
+  );
+  const synth = deps.synth ?? synthEnvironment;
+  const results = new Map<string, EnvironmentDestroyResult>();
+  const candidates: Candidate[] = [];
+  const refuse = async (target: EnvTarget, status: 'refused' | 'declined' | 'failed', reason: string) => {
+    results.set(target.env.name, envResult(config, target, status, [], reason));
+    await run.io.notify(
+      ioMessage('error', ENV_IO.ENV_REFUSED, `${target.env.name}: ${reason}`, {
+        environment: target.env.name,
+        reason,
+      }),
+    );
+  };
+
+  // 1. Per environment: identity, protection, what exists, confirmation. Nothing deleted yet.
+  for (const target of targets) {
+    const { env } = target;
+    const problem = identity.get(target.accountId);
+    if (problem) {
+      await refuse(target, 'refused', problem);
+      continue;
+    }
+    const guarded = isProtected(config, env);
+    if (guarded && !options.forceProtected && !options.dryRun) {
+      await refuse(
+        target,
+        'refused',
+        `environment "${env.name}" is protected (${protection(config, target)}); pass --force-protected${run.interactive ? ' and type its name when asked' : ''} to destroy it`,
+      );
+      continue;
+    }
+    let candidate: Candidate;
+    try {
+      const synthesised = await synth(config, env.name, {
+        configDir: options.configDir,
+        accountIds: { [target.accountName]: target.accountId },
+        io: run.io,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+      });
+      const stacks = assemblyStacks(synthesised, target.accountId);
+      const live = new Map<string, DeployedStack | undefined>();
+      await mapConcurrent(
+        stacks.filter((s) => !s.shared),
+        READ_CONCURRENCY,
+        async (s) => void live.set(s.name, await deps.stacks.describeStack(s.at, s.name)),
+      );
+      candidate = { target, assemblyDir: synthesised.assemblyDir, stacks, live };
+    } catch (error) {
+      await refuse(target, 'failed', `cannot tell what to delete: ${describeError(error)}`);
+      continue;
+    }
+    const existing = candidate.stacks.filter((s) => candidate.live.get(s.name));
+    if (existing.length === 0 || options.dryRun) {
+      candidates.push(candidate);
+      continue;
+    }
+    const data: DestroyConfirmData = {
+      kind: guarded ? 'text' : 'confirm',
+      flag: guarded ? '--force-protected' : '--yes',
+      what: guarded ? `the name of protected environment ${env.name}` : `confirmation to destroy ${env.name}`,
+      environments: [env.name],
+      stacks: existing.map((s) => s.name),
+    };
+    const list = `${existing.map((s) => s.name).join(', ')} in ${target.accountId}`;
+    if (guarded && run.interactive) {
+      const typed = await run.io.requestResponse(
+        ioRequest<DestroyConfirmData, string | undefined>(
+          ENV_IO.CONFIRM_PROTECTED,
+          `${env.name} is protected (${protection(config, target)}). Destroying deletes ${list}. Type ${env.name} to confirm`,
+          data,
+          undefined,
+        ),
+      );
+      if (typed !== env.name) {
+        await refuse(
+          target,
+          'declined',
+          typed === undefined
+            ? `no name typed; ${env.name} was not destroyed`
+            : `"${typed}" is not the environment's name (${env.name}); nothing was deleted`,
+        );
+        continue;
+      }
+    } else if (!guarded && !options.yes) {
+      const ok = await run.io.requestResponse(
+        ioRequest<DestroyConfirmData, boolean>(
+          ENV_IO.CONFIRM_DESTROY,
+          `Destroy ${env.name}: delete ${list}?`,
+          data,
+          false,
+        ),
+      );
+      if (!ok) {
+        await refuse(
+          target,
+          'declined',
+          run.interactive
+            ? `not confirmed; ${env.name} was not destroyed`
+            : `destroying ${env.name} needs confirmation and nobody can answer here; pass --yes`,
+        );
+        continue;
+      }
+    }
+    candidates.push(candidate);
+  }
+
+  // 2. Dry run: what would go, what would stay. No toolkit.
+  const settled = new Map<string, Settled>();
+  const retained = new Map<string, RetainedResource[]>();
+  const emptied = new Map<string, { bucket: string; stack: string; objects: number }[]>();
+  const addressOf = (s: AssemblyStack) => stackTaskId(ref(s, ''));
+  for (const c of candidates)
+    for (const s of c.stacks) {
+      if (s.shared) {
+        settled.set(addressOf(s), {
+          status: 'kept',
+          reason: `${s.name} is shared by the environments of ${s.at.accountId} in ${s.at.region}; never deleted with one`,
+        });
+        await run.io.notify(
+          ioMessage(
+            'warn',
+            ENV_IO.SHARED_KEPT,
+            `${s.name}: shared, left in place`,
+            ref(s, c.target.env.name),
+          ),
+        );
+      } else if (!c.live.get(s.name))
+        settled.set(addressOf(s), { status: 'absent', reason: 'already deleted' });
+    }
+  if (options.dryRun) {
+    for (const c of candidates)
+      for (const s of c.stacks.filter((x) => !settled.has(addressOf(x)))) {
+        settled.set(addressOf(s), { status: 'would-delete' });
+        const keeps = await retainedOf(deps, s, c.target.env.name).catch(() => []);
+        if (keeps.length) retained.set(addressOf(s), keeps);
+        await run.io.notify(
+          ioMessage(
+            'info',
+            ENV_IO.WOULD_DELETE,
+            `would delete ${stackTaskTitle(ref(s, ''))}`,
+            ref(s, c.target.env.name),
+          ),
+        );
+      }
+  }
+
+  // 3. Delete on the one executor: a stack after every stack of its environment that depends on it.
+  const toDelete = options.dryRun
+    ? []
+    : candidates.flatMap((c) =>
+        c.stacks.filter((s) => !settled.has(addressOf(s))).map((stack) => ({ c, stack })),
+      );
+  const byAddress = new Map(toDelete.map((d) => [addressOf(d.stack), d]));
+  const changes: Change[] = toDelete.map(({ c, stack }) => ({
+    section: 'env',
+    action: 'delete',
+    resourceType: 'stack',
+    address: addressOf(stack),
+    summary: stackTaskTitle(ref(stack, '')),
+    payload: {},
+    dependsOn: c.stacks
+      .filter((other) => other.dependsOn.includes(stack.name) && byAddress.has(addressOf(other)))
+      .map(addressOf),
+  }));
+  const started = new Set<string>();
+  let toolkit: Promise<ToolkitPort> | undefined;
+  const handler = async (change: Change, task: Task) => {
+    started.add(change.address);
+    const { c, stack } = byAddress.get(change.address)!;
+    const r = ref(stack, c.target.env.name);
+    try {
+      const keeps = await retainedOf(deps, stack, c.target.env.name);
+      if (c.target.env.size === 'dev') {
+        const kept = new Set(keeps.map((k) => k.logicalId));
+        const buckets = (await deps.stacks.stackResources(stack.at, stack.name)).filter(
+          (res) => res.type === 'AWS::S3::Bucket' && res.physicalId && !kept.has(res.logicalId),
+        );
+        for (const b of buckets) {
+          await task.update(`emptying bucket ${b.physicalId}`);
+          const objects = await deps.buckets.emptyBucket(stack.at, b.physicalId!);
+          const entry = { bucket: b.physicalId!, stack: stack.name, objects };
+          emptied.set(c.target.env.name, [...(emptied.get(c.target.env.name) ?? []), entry]);
+          await run.io.notify(
+            ioMessage('info', ENV_IO.BUCKET_EMPTIED, `emptied ${b.physicalId} (${objects} objects)`, {
+              ...r,
+              ...entry,
+            }),
+          );
+        }
+      }
+      const since = (run.now ?? (() => new Date()))();
+      const outcome = await (
+        await (toolkit ??= deps.toolkit())
+      ).destroy({
+        assemblyDir: c.assemblyDir,
+        artifactId: stack.artifactId,
+        stackName: stack.name,
+        at: stack.at,
+        task,
+        // Protection and confirmation were settled before anything was deleted.
+        confirm: async () => true,
+      });
+      if (outcome.status === 'destroyed') {
+        settled.set(change.address, { status: 'destroyed' });
+        if (keeps.length) {
+          retained.set(change.address, keeps);
+          await run.io.notify(
+            ioMessage(
+              'warn',
+              ENV_IO.RETAINED,
+              `${stack.name}: CloudFormation kept ${keeps.map((k) => `${k.type} ${k.physicalId ?? k.logicalId}`).join(', ')}`,
+              { ...r, resources: keeps },
+            ),
+          );
+        }
+        return undefined;
+      }
+      if (outcome.status === 'declined') {
+        settled.set(change.address, { status: 'declined', reason: outcome.reason });
+        throw new Error(outcome.reason);
+      }
+      const failure =
+        outcome.failure ?? (await deps.stacks.failures(stack.at, stack.name, since).catch(() => []))[0];
+      settled.set(change.address, {
+        status: 'failed',
+        reason: outcome.reason,
+        ...(failure ? { failure } : {}),
+      });
+      await run.io.notify(
+        ioMessage(
+          'error',
+          ENV_IO.STACK_FAILED,
+          `${stack.name} (${stack.at.accountId}, ${stack.at.region}) failed to delete: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : outcome.reason}`,
+          { ...r, reason: outcome.reason, ...(failure ? { failure } : {}) },
+        ),
+      );
+      throw new Error(failure ? `${failure.logicalId}: ${failure.reason}` : outcome.reason);
+    } catch (error) {
+      if (!settled.has(change.address))
+        settled.set(change.address, { status: 'failed', reason: describeError(error) });
+      throw error;
+    }
+  };
+  if (changes.length) {
+    const execution = executeChanges(changes, {
+      io: run.io,
+      handlers: { 'stack/delete': handler },
+      concurrency: deploymentSettings(config).concurrency,
+      state: newExecutionState(),
+      ...(run.signal ? { signal: run.signal } : {}),
+      skipMessage: (blocker) =>
+        `kept: ${byAddress.get(blocker)?.stack.name ?? blocker}, which depends on it, was not deleted`,
+    });
+    const outcome = await untilDoneOrAborted(execution, run.signal);
+    if (outcome !== 'aborted')
+      for (const r of outcome)
+        if (r.status === 'skipped' && !settled.has(r.address))
+          settled.set(r.address, {
+            status: r.interrupted ? 'interrupted' : 'skipped',
+            reason: r.message ?? 'skipped',
+          });
+  }
+
+  // 4. Every environment's outcome.
+  const inFlight: StackRef[] = [];
+  const notStarted: StackRef[] = [];
+  for (const c of candidates) {
+    const stacks: StackDestroyOutcome[] = c.stacks.map((s) => {
+      const address = addressOf(s);
+      const r = ref(s, c.target.env.name);
+      const o =
+        settled.get(address) ??
+        (started.has(address)
+          ? { status: 'in-flight' as const, reason: 'still deleting in CloudFormation when interrupted' }
+          : { status: 'interrupted' as const, reason: 'interrupted: not started' });
+      if (o.status === 'in-flight') inFlight.push(r);
+      if (o.status === 'interrupted') notStarted.push(r);
+      return { ...r, blueprint: s.blueprint, ...o };
+    });
+    const status = options.dryRun
+      ? stacks.some((s) => s.status === 'would-delete')
+        ? 'dry-run'
+        : 'absent'
+      : envStatus(stacks);
+    results.set(c.target.env.name, {
+      ...envResult(config, c.target, status, stacks),
+      retained: c.stacks.flatMap((s) => retained.get(addressOf(s)) ?? []),
+      emptiedBuckets: emptied.get(c.target.env.name) ?? [],
+    });
+  }
+  const environments = targets.map((t) => results.get(t.env.name)!);
+  for (const e of environments)
+    await run.io.notify(
+      ioMessage(
+        ['destroyed', 'absent', 'dry-run'].includes(e.status) ? 'info' : 'error',
+        ENV_IO.DESTROY_ENV_DONE,
+        `${e.environment}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`,
+        { environment: e.environment, status: e.status },
+      ),
+    );
+  const interrupted = run.signal?.aborted === true && !options.dryRun;
+  if (interrupted)
+    await run.io.notify(
+      ioMessage(
+        'warn',
+        ENV_IO.INTERRUPTED,
+        `interrupted: ${inFlight.length} stack deletion(s) still running in CloudFormation (${inFlight.map((s) => s.stack).join(', ') || 'none'}), ${notStarted.length} not started; re-run to continue`,
+        { inFlight, notStarted },
+      ),
+    );
+  return {
+    ok: environments.every((e) => ['destroyed', 'absent', 'dry-run'].includes(e.status)),
+    dryRun: options.dryRun,
+    interrupted,
+    environments,
+    inFlight,
+    notStarted,
+  };
+}
+
+function ref(stack: AssemblyStack, environment: string): StackRef {
+  return { stack: stack.name, environment, accountId: stack.at.accountId, region: stack.at.region };
+}
+
+function protection(config: EstateConfig, target: EnvTarget): string {
+  if (target.env.protected) return 'protected: true';
+  const kind = config.accounts.find((a) => a.name === target.accountName)?.kind;
+  return `account ${target.accountName} is of kind ${kind}`;
+}
+
+/** The resources the deployed template keeps on delete (DeletionPolicy Retain), with their physical ids. */
+async function retainedOf(
+  deps: EnvServiceDeps,
+  stack: AssemblyStack,
+  environment: string,
+): Promise<RetainedResource[]> {
+  const template = (await deps.stacks.deployedTemplate(stack.at, stack.name)) as {
+    Resources?: Record<string, { Type?: string; DeletionPolicy?: string }>;
+  };
+  const kept = Object.entries(template.Resources ?? {}).filter(([, r]) =>
+    RETAIN_POLICIES.has(r.DeletionPolicy ?? ''),
+  );
+  if (kept.length === 0) return [];
+  const resources: readonly StackResource[] = await deps.stacks.stackResources(stack.at, stack.name);
+  return kept.map(([logicalId, r]) => {
+    const physicalId = resources.find((x) => x.logicalId === logicalId)?.physicalId;
+    return {
+      ...ref(stack, environment),
+      logicalId,
+      type: r.Type ?? 'unknown',
+      ...(physicalId ? { physicalId } : {}),
+    };
+  });
+}
+
+function envStatus(stacks: readonly StackDestroyOutcome[]): EnvDestroyStatus {
+  if (stacks.some((s) => s.status === 'in-flight' || s.status === 'interrupted')) return 'interrupted';
+  const gone = stacks.filter((s) => s.status === 'destroyed' || s.status === 'absent' || s.status === 'kept');
+  if (gone.length === stacks.length)
+    return stacks.some((s) => s.status === 'destroyed') ? 'destroyed' : 'absent';
+  return stacks.some((s) => s.status === 'destroyed') ? 'partial' : 'failed';
+}
+
+function envResult(
+  config: EstateConfig,
+  target: EnvTarget,
+  status: EnvDestroyStatus,
+  stacks: readonly StackDestroyOutcome[],
+  reason?: string,
+): EnvironmentDestroyResult {
+  return {
+    environment: target.env.name,
+    account: target.accountName,
+    accountId: target.accountId,
+    region: target.region,
+    protected: isProtected(config, target.env),
+    status,
+    ...(reason ? { reason } : {}),
+    stacks,
+    retained: [],
+    emptiedBuckets: [],
+  };
+}

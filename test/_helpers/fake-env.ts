@@ -1,0 +1,512 @@
+/**
+ * In-memory fakes of the environment engine's ports that behave like CloudFormation, SSM, S3
+ * and STS, and of the CDK toolkit on top of them:
+ *
+ * - FakeCloud: stacks per (account, region) with CloudFormation statuses, tags, outputs,
+ *   parameters, the deployed template and its resources; the bootstrap version parameter;
+ *   buckets with objects (a non-empty bucket fails its stack's delete, as in AWS); identities.
+ *   Every call records the account it touches.
+ * - FakeToolkit: deploys a stack of an assembly on disk into the cloud (CREATE/UPDATE_COMPLETE,
+ *   tags as given, outputs from the template), fails one with a resource and a reason
+ *   (ROLLBACK_COMPLETE when new, UPDATE_ROLLBACK_COMPLETE keeping the old template otherwise),
+ *   holds one until released (concurrency, interruption), deletes (DELETE_FAILED on request or
+ *   when a bucket is not empty; DeletionPolicy Retain resources are left), bootstraps.
+ * - fakeSynth: writes a minimal cloud assembly (manifest.json with stack tags and dependencies,
+ *   one template per stack) like estate's synthesis, from a per-environment stack spec.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EnvironmentConfig, EstateConfig } from '../../src/config/schema.js';
+import type {
+  BootstrapPort,
+  BootstrapRequest,
+  BucketsPort,
+  DeployOutcome,
+  DeployRequest,
+  DeployedStack,
+  DestroyOutcome,
+  IdentityPort,
+  PermissionChange,
+  StackDiff,
+  StackDrift,
+  StackFailure,
+  StackLocation,
+  StackRequest,
+  StackResource,
+  StacksPort,
+  ToolkitPort,
+} from '../../src/core/env/ports.js';
+import type { StackSummary, SynthOptions, SynthResult } from '../../src/core/env/synth.js';
+
+interface Template {
+  Resources?: Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
+  Outputs?: Record<string, { Value: unknown }>;
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
+}
+
+export interface FakeStack {
+  name: string;
+  id: string;
+  status: string;
+  statusReason?: string;
+  createdAt: Date;
+  updatedAt?: Date;
+  tags: Record<string, string>;
+  outputs: Record<string, string>;
+  parameters: Record<string, string>;
+  template: Template;
+  resources: StackResource[];
+  failures: StackFailure[];
+}
+
+const key = (at: StackLocation, name: string) => `${at.accountId}/${at.region}/${name}`;
+
+export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, IdentityPort {
+  readonly stacks = new Map<string, FakeStack>();
+  readonly bootstrapVersions = new Map<string, number>();
+  /** Bucket name → objects in it. */
+  readonly buckets = new Map<string, number>();
+  /** Account id → the account its credentials really resolve to (default: itself). */
+  readonly identities = new Map<string, string>();
+  readonly drift = new Map<string, StackDrift>();
+  /** Every account a call touched. */
+  readonly touched = new Set<string>();
+  /** Every call: `op account/region[/name]`. */
+  readonly calls: string[] = [];
+  /** Locations whose calls fail (an account that cannot be read). */
+  readonly unreadable = new Set<string>();
+  private nextId = 1;
+  clock = () => new Date('2026-11-01T00:00:00Z');
+
+  private touch(op: string, at: StackLocation, name?: string): void {
+    this.touched.add(at.accountId);
+    this.calls.push(`${op} ${at.accountId}/${at.region}${name ? `/${name}` : ''}`);
+    if (this.unreadable.has(`${at.accountId}/${at.region}`))
+      throw new Error(`AccessDenied: not authorized in ${at.accountId} ${at.region}`);
+  }
+
+  get(at: StackLocation, name: string): FakeStack | undefined {
+    return this.stacks.get(key(at, name));
+  }
+
+  /** Seeds (or replaces) a stack as if CloudFormation had it. */
+  put(at: StackLocation, stack: Partial<FakeStack> & { name: string }): FakeStack {
+    const full: FakeStack = {
+      id: `arn:aws:cloudformation:${at.region}:${at.accountId}:stack/${stack.name}/${this.nextId++}`,
+      status: 'CREATE_COMPLETE',
+      createdAt: this.clock(),
+      tags: {},
+      outputs: {},
+      parameters: {},
+      template: {},
+      resources: [],
+      failures: [],
+      ...stack,
+    };
+    this.stacks.set(key(at, stack.name), full);
+    return full;
+  }
+
+  remove(at: StackLocation, name: string): void {
+    this.stacks.delete(key(at, name));
+  }
+
+  stacksIn(at: StackLocation): FakeStack[] {
+    const prefix = `${at.accountId}/${at.region}/`;
+    return [...this.stacks.entries()].filter(([k]) => k.startsWith(prefix)).map(([, s]) => s);
+  }
+
+  private view(s: FakeStack): DeployedStack {
+    return {
+      name: s.name,
+      id: s.id,
+      status: s.status,
+      ...(s.statusReason ? { statusReason: s.statusReason } : {}),
+      createdAt: s.createdAt,
+      ...(s.updatedAt ? { updatedAt: s.updatedAt } : {}),
+      tags: { ...s.tags },
+      outputs: { ...s.outputs },
+      parameters: { ...s.parameters },
+      terminationProtection: false,
+    };
+  }
+
+  async listStacks(at: StackLocation): Promise<readonly DeployedStack[]> {
+    this.touch('listStacks', at);
+    return this.stacksIn(at).map((s) => this.view(s));
+  }
+  async describeStack(at: StackLocation, name: string): Promise<DeployedStack | undefined> {
+    this.touch('describeStack', at, name);
+    const s = this.get(at, name);
+    return s ? this.view(s) : undefined;
+  }
+  async deployedTemplate(at: StackLocation, name: string): Promise<unknown> {
+    this.touch('deployedTemplate', at, name);
+    const s = this.get(at, name);
+    if (!s) throw new Error(`ValidationError: Stack with id ${name} does not exist`);
+    return structuredClone(s.template);
+  }
+  async stackResources(at: StackLocation, name: string): Promise<readonly StackResource[]> {
+    this.touch('stackResources', at, name);
+    const s = this.get(at, name);
+    if (!s) throw new Error(`ValidationError: Stack with id ${name} does not exist`);
+    return s.resources.map((r) => ({ ...r }));
+  }
+  async failures(at: StackLocation, name: string): Promise<readonly StackFailure[]> {
+    this.touch('failures', at, name);
+    return this.get(at, name)?.failures ?? [];
+  }
+  async detectDrift(at: StackLocation, name: string): Promise<StackDrift> {
+    this.touch('detectDrift', at, name);
+    return this.drift.get(key(at, name)) ?? { status: 'IN_SYNC', drifted: [] };
+  }
+  async bootstrapVersion(at: StackLocation, qualifier: string): Promise<number | undefined> {
+    this.touch(`bootstrapVersion(${qualifier})`, at);
+    return this.bootstrapVersions.get(`${at.accountId}/${at.region}`);
+  }
+  async emptyBucket(at: StackLocation, bucket: string): Promise<number> {
+    this.touch('emptyBucket', at, bucket);
+    const n = this.buckets.get(bucket) ?? 0;
+    this.buckets.set(bucket, 0);
+    return n;
+  }
+  async accountOf(accountId: string): Promise<string> {
+    this.touched.add(accountId);
+    this.calls.push(`accountOf ${accountId}`);
+    return this.identities.get(accountId) ?? accountId;
+  }
+}
+
+interface Gate {
+  readonly promise: Promise<void>;
+  release(): void;
+}
+function gate(): Gate {
+  let release!: () => void;
+  const promise = new Promise<void>((r) => (release = r));
+  return { promise, release };
+}
+
+export class FakeToolkit implements ToolkitPort {
+  /** `op stack account/region` in the order the calls came. */
+  readonly calls: string[] = [];
+  readonly deployRequests: DeployRequest[] = [];
+  readonly bootstrapRequests: BootstrapRequest[] = [];
+  /** Stack name → the failure its next deploy gets. */
+  readonly deployFailures = new Map<string, { logicalId: string; reason: string; resourceType?: string }>();
+  readonly deleteFailures = new Map<string, { logicalId: string; reason: string; resourceType?: string }>();
+  /** Stack name → the permission change its deploy asks to approve (default none). */
+  readonly permissionChanges = new Map<string, PermissionChange>();
+  /** Bucket objects count given to the S3 buckets a deploy creates, by logical id. */
+  readonly bucketObjects = new Map<string, number>();
+  private readonly held = new Map<string, Gate>();
+  /** Resolves when the named stack's deploy or destroy started. */
+  private readonly startedGates = new Map<string, Gate>();
+  active = 0;
+  peak = 0;
+
+  constructor(readonly cloud: FakeCloud) {}
+
+  /** The stack's deploy or destroy waits until `release()`. */
+  hold(stack: string): { release: () => void } {
+    const g = gate();
+    this.held.set(stack, g);
+    return { release: g.release };
+  }
+
+  started(stack: string): Promise<void> {
+    let g = this.startedGates.get(stack);
+    if (!g) this.startedGates.set(stack, (g = gate()));
+    return g.promise;
+  }
+
+  private async begin(op: string, stack: string, at: StackLocation): Promise<void> {
+    this.calls.push(`${op} ${stack} ${at.accountId}/${at.region}`);
+    this.cloud.touched.add(at.accountId);
+    this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    if (!this.startedGates.has(stack)) this.startedGates.set(stack, gate());
+    this.startedGates.get(stack)!.release();
+    await new Promise((r) => setImmediate(r));
+    await this.held.get(stack)?.promise;
+  }
+
+  async bootstrap(request: BootstrapRequest): Promise<void> {
+    this.bootstrapRequests.push(request);
+    await this.begin('bootstrap', 'CDKToolkit', request.at);
+    this.active--;
+    this.cloud.bootstrapVersions.set(`${request.at.accountId}/${request.at.region}`, 30);
+    this.cloud.put(request.at, { name: 'CDKToolkit', tags: {} });
+  }
+
+  async deploy(request: DeployRequest): Promise<DeployOutcome> {
+    this.deployRequests.push(request);
+    const { at, stackName } = request;
+    await this.begin('deploy', stackName, at);
+    try {
+      const template = templateOf(request);
+      if (!(await request.approve(this.permissionChanges.get(stackName) ?? 'none')))
+        return { status: 'declined', reason: 'the deployment was not approved' };
+      const existing = this.cloud.get(at, stackName);
+      const failure = this.deployFailures.get(stackName);
+      if (failure) {
+        const f: StackFailure = {
+          logicalId: failure.logicalId,
+          resourceType: failure.resourceType ?? 'AWS::Lambda::Function',
+          status: existing ? 'UPDATE_FAILED' : 'CREATE_FAILED',
+          reason: failure.reason,
+        };
+        if (existing) {
+          existing.status = 'UPDATE_ROLLBACK_COMPLETE';
+          existing.failures = [f];
+        } else this.cloud.put(at, { name: stackName, status: 'ROLLBACK_COMPLETE', template, failures: [f] });
+        return { status: 'failed', reason: `stack ${stackName} failed`, failure: f };
+      }
+      const outputs: Record<string, string> = {};
+      for (const [k, o] of Object.entries(template.Outputs ?? {})) outputs[k] = String(o.Value);
+      const resources: StackResource[] = Object.entries(template.Resources ?? {}).map(([logicalId, r]) => ({
+        logicalId,
+        type: r.Type,
+        status: 'CREATE_COMPLETE',
+        physicalId: `${stackName}-${logicalId}`.toLowerCase(),
+      }));
+      for (const r of resources)
+        if (r.type === 'AWS::S3::Bucket')
+          this.cloud.buckets.set(r.physicalId!, this.bucketObjects.get(r.logicalId) ?? 0);
+      const parameters: Record<string, string> = {};
+      for (const [k, p] of Object.entries(template.Parameters ?? {}))
+        if (p.Default !== undefined) parameters[k] = String(p.Default);
+      const now = this.cloud.clock();
+      this.cloud.put(at, {
+        name: stackName,
+        status: existing && existing.status !== 'ROLLBACK_COMPLETE' ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
+        createdAt: existing && existing.status !== 'ROLLBACK_COMPLETE' ? existing.createdAt : now,
+        ...(existing ? { updatedAt: now } : {}),
+        tags: { ...request.tags },
+        outputs,
+        parameters,
+        template,
+        resources,
+      });
+      return { status: 'deployed', outputs };
+    } finally {
+      this.active--;
+    }
+  }
+
+  async diff(request: StackRequest): Promise<StackDiff> {
+    this.calls.push(`diff ${request.stackName} ${request.at.accountId}/${request.at.region}`);
+    const live = this.cloud.get(request.at, request.stackName);
+    const template = templateOf(request);
+    const resources = Object.keys(template.Resources ?? {})
+      .filter(
+        (id) => JSON.stringify(live?.template.Resources?.[id]) !== JSON.stringify(template.Resources?.[id]),
+      )
+      .map((logicalId) => ({
+        logicalId,
+        type: template.Resources![logicalId]!.Type,
+        change: live?.template.Resources?.[logicalId] ? ('update' as const) : ('add' as const),
+      }));
+    const permissionChange = this.permissionChanges.get(request.stackName) ?? 'none';
+    return {
+      stackName: request.stackName,
+      resources,
+      permissionChange,
+      securityChanges: permissionChange === 'broadening' ? ['+ iam:PassRole on *'] : [],
+      text: resources.map((r) => `[~] ${r.type} ${r.logicalId}`).join('\n'),
+    };
+  }
+
+  async destroy(
+    request: StackRequest & { readonly confirm: () => Promise<boolean> },
+  ): Promise<DestroyOutcome> {
+    const { at, stackName } = request;
+    await this.begin('destroy', stackName, at);
+    try {
+      if (!(await request.confirm())) return { status: 'declined', reason: 'not confirmed' };
+      const stack = this.cloud.get(at, stackName);
+      if (!stack) return { status: 'destroyed' };
+      const retained = new Set(
+        Object.entries(stack.template.Resources ?? {})
+          .filter(([, r]) => r.DeletionPolicy === 'Retain')
+          .map(([id]) => id),
+      );
+      const failure = this.deleteFailures.get(stackName);
+      const fullBucket = stack.resources.find(
+        (r) =>
+          r.type === 'AWS::S3::Bucket' &&
+          !retained.has(r.logicalId) &&
+          (this.cloud.buckets.get(r.physicalId!) ?? 0) > 0,
+      );
+      const f: StackFailure | undefined = failure
+        ? {
+            logicalId: failure.logicalId,
+            resourceType: failure.resourceType,
+            status: 'DELETE_FAILED',
+            reason: failure.reason,
+          }
+        : fullBucket
+          ? {
+              logicalId: fullBucket.logicalId,
+              resourceType: 'AWS::S3::Bucket',
+              status: 'DELETE_FAILED',
+              reason: 'The bucket you tried to delete is not empty',
+            }
+          : undefined;
+      if (f) {
+        stack.status = 'DELETE_FAILED';
+        stack.failures = [f];
+        return { status: 'failed', reason: `stack ${stackName} failed to delete`, failure: f };
+      }
+      this.cloud.remove(at, stackName);
+      return { status: 'destroyed' };
+    } finally {
+      this.active--;
+    }
+  }
+}
+
+function templateOf(request: StackRequest): Template {
+  const manifest = JSON.parse(readFileSync(join(request.assemblyDir, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { properties: { templateFile: string } }>;
+  };
+  const artifact = manifest.artifacts[request.artifactId];
+  if (!artifact) throw new Error(`no artifact ${request.artifactId} in ${request.assemblyDir}`);
+  return JSON.parse(
+    readFileSync(join(request.assemblyDir, artifact.properties.templateFile), 'utf8'),
+  ) as Template;
+}
+
+/** A toolkit factory that counts how often the toolkit was loaded. */
+export function toolkitLoader(toolkit: ToolkitPort): {
+  load: () => Promise<ToolkitPort>;
+  loads: () => number;
+} {
+  let loads = 0;
+  return {
+    load: async () => {
+      loads++;
+      return toolkit;
+    },
+    loads: () => loads,
+  };
+}
+
+export interface FakeStackSpec {
+  /** The blueprint; the stack is `<env>-<blueprint>` unless `name` says otherwise. */
+  readonly blueprint: string;
+  readonly name?: string;
+  /** @default the environment's region */
+  readonly region?: string;
+  /** Blueprints (or full stack names) of the same environment it depends on. */
+  readonly dependsOn?: readonly string[];
+  readonly resources?: Template['Resources'];
+  readonly outputs?: Readonly<Record<string, string>>;
+  readonly shared?: boolean;
+  /** Changes the template (a code change). */
+  readonly revision?: number;
+  /** @default stateful */
+  readonly role?: StackSummary['role'];
+}
+
+export interface FakeSynth {
+  readonly synth: (config: EstateConfig, envName: string, opts: SynthOptions) => Promise<SynthResult>;
+  readonly calls: { environment: string; accountIds?: Readonly<Record<string, string>> }[];
+  /** Per environment name: its stacks (mutable: tests change them between runs). */
+  readonly specs: Map<string, FakeStackSpec[]>;
+}
+
+/** A synthesis that writes a small assembly per environment under `root`, bound to the given account ids. */
+export function fakeSynth(root: string, specs: Record<string, FakeStackSpec[]>): FakeSynth {
+  const calls: FakeSynth['calls'] = [];
+  const map = new Map(Object.entries(specs));
+  return {
+    calls,
+    specs: map,
+    synth: async (config, envName, opts) => {
+      calls.push({ environment: envName, ...(opts.accountIds ? { accountIds: opts.accountIds } : {}) });
+      const env = config.environments.find((e) => e.name === envName);
+      if (!env) throw new Error(`no environment ${envName}`);
+      const account =
+        opts.accountIds?.[env.account] ?? config.accounts.find((a) => a.name === env.account)?.id;
+      const region = env.region ?? config.organization.homeRegion;
+      const dir = join(root, envName);
+      mkdirSync(dir, { recursive: true });
+      const stackSpecs = map.get(envName) ?? [];
+      const nameOf = (b: string) => {
+        const spec = stackSpecs.find((s) => s.blueprint === b);
+        return spec ? (spec.name ?? `${envName}-${b}`) : b;
+      };
+      const artifacts: Record<string, unknown> = {};
+      const stacks: StackSummary[] = [];
+      for (const spec of stackSpecs) {
+        const name = spec.name ?? `${envName}-${spec.blueprint}`;
+        const artifactId = spec.shared ? `${name}-${env.account}-${spec.region ?? region}` : name;
+        const template: Template = {
+          Resources: spec.resources ?? {
+            Topic: { Type: 'AWS::SNS::Topic', Properties: { Rev: spec.revision ?? 0 } },
+          },
+          ...(spec.outputs
+            ? { Outputs: Object.fromEntries(Object.entries(spec.outputs).map(([k, v]) => [k, { Value: v }])) }
+            : {}),
+          Parameters: {
+            BootstrapVersion: {
+              Type: 'AWS::SSM::Parameter::Value<String>',
+              Default: '/cdk-bootstrap/hnb659fds/version',
+            },
+          },
+        };
+        const templateFile = `${artifactId}.template.json`;
+        writeFileSync(join(dir, templateFile), JSON.stringify(template));
+        const dependsOn = (spec.dependsOn ?? []).map(nameOf);
+        artifacts[artifactId] = {
+          type: 'aws:cloudformation:stack',
+          environment: `aws://${account ?? 'unknown-account'}/${spec.region ?? region}`,
+          properties: {
+            templateFile,
+            ...(artifactId !== name ? { stackName: name } : {}),
+            tags: spec.shared
+              ? { 'estate:shared': 'bedrock-invocation-logging' }
+              : templateTags(env, spec.blueprint),
+            requiresBootstrapStackVersion: 6,
+          },
+          dependencies: dependsOn.map((d) => d),
+        };
+        stacks.push({
+          name,
+          blueprint: spec.blueprint,
+          region: spec.region ?? region,
+          resources: Object.keys(template.Resources ?? {}).length,
+          templateFile,
+          templateBytes: JSON.stringify(template).length,
+          ...(spec.shared ? { shared: true as const } : {}),
+          artifactId,
+          dependsOn,
+          role: spec.role ?? 'stateful',
+          ...(account ? { account } : {}),
+        });
+      }
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts }));
+      return {
+        environment: envName,
+        assemblyDir: dir,
+        cached: false,
+        cacheKey: 'fake',
+        durationMs: 0,
+        stacks,
+        annotations: [],
+      };
+    },
+  };
+}
+
+/** The template-level tags estate's synthesis gives a stack of the environment. */
+export function templateTags(env: EnvironmentConfig, blueprint: string): Record<string, string> {
+  return {
+    'estate:env': env.name,
+    'estate:profile': env.size,
+    'estate:blueprint': blueprint,
+    'estate:protected': String(env.protected),
+    ...(env.owner ? { 'estate:owner': env.owner } : {}),
+  };
+}
