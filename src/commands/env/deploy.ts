@@ -45,7 +45,6 @@ Ctrl-C stops starting new stacks, reports what is still running in CloudFormatio
       env: 'ESTATE_CONCURRENCY',
       min: 1,
       max: 64,
-      helpGroup: 'GLOBAL',
     }),
     approve: Flags.string({
       summary:
