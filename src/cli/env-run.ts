@@ -5,7 +5,10 @@
  */
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
+import type { IoHost } from '../core/io.js';
 import { userError } from '../errors.js';
+import { cliIoHost } from './io-host.js';
+import { trackProgress, type OutputMode, type ProgressWording } from './output.js';
 
 /**
  * The environment names of a command that takes several (oclif's non-strict argv): an
@@ -104,3 +107,38 @@ export async function interruptible<T>(
 
 /** Colours on stdout: a terminal, and NO_COLOR unset. */
 export const colorOnStdout = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+
+export interface StackRunOptions {
+  readonly mode: OutputMode;
+  readonly interactive: boolean;
+  readonly wording: ProgressWording;
+  /** Said on stderr at the first Ctrl-C (not under --json). */
+  readonly stopping: string;
+}
+
+/**
+ * A deploy or destroy as the commands run it: stack progress on stderr as the engine starts
+ * them, its questions through the CLI host, Ctrl-C through {@link interruptible}; then the
+ * exit code: 130 when interrupted, 1 when anything failed, was refused or declined.
+ */
+export async function runStackWork<T extends { readonly ok: boolean; readonly interrupted: boolean }>(
+  options: StackRunOptions,
+  work: (io: IoHost, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const base = cliIoHost(options.mode, { interactive: options.interactive });
+  const { result, interrupted } = await interruptible(
+    (signal) =>
+      trackProgress(
+        options.mode,
+        'discovered',
+        (io) => work(io, signal),
+        process.stderr,
+        options.wording,
+        base,
+      ),
+    { onFirst: () => options.mode !== 'json' && process.stderr.write(`${options.stopping}\n`) },
+  );
+  if (interrupted || result.interrupted) process.exitCode = INTERRUPTED_EXIT;
+  else if (!result.ok) process.exitCode = 1;
+  return result;
+}

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { INTERRUPTED_EXIT, interruptible } from '../../src/cli/env-run.js';
+import { INTERRUPTED_EXIT, interruptible, runStackWork } from '../../src/cli/env-run.js';
+import { startTask } from '../../src/core/io.js';
 
 /** A stand-in for `process` as far as signals go. */
 const signals = () => {
@@ -62,5 +63,60 @@ describe('interruptible (Ctrl-C during env deploy / destroy)', () => {
       result: false,
       interrupted: false,
     });
+  });
+});
+
+describe('runStackWork (the exit code of env deploy / destroy)', () => {
+  const options = {
+    mode: 'json' as const,
+    interactive: false,
+    wording: { running: 'Deploying', finished: 'Deployed', noun: 'stack' },
+    stopping: 'Stopping…',
+  };
+  const withExitCode = async (work: () => Promise<unknown>) => {
+    const saved = process.exitCode;
+    process.exitCode = undefined;
+    try {
+      await work();
+      return process.exitCode;
+    } finally {
+      process.exitCode = saved;
+    }
+  };
+
+  it('returns the full result of a partial failure and makes the exit code 1', async () => {
+    let returned: unknown;
+    const code = await withExitCode(async () => {
+      returned = await runStackWork(options, async () => ({
+        ok: false,
+        interrupted: false,
+        environments: 3,
+      }));
+    });
+    expect(code).toBe(1);
+    expect(returned).toEqual({ ok: false, interrupted: false, environments: 3 });
+  });
+
+  it('leaves the exit code alone when everything went', async () => {
+    expect(
+      await withExitCode(() => runStackWork(options, async () => ({ ok: true, interrupted: false }))),
+    ).toBe(undefined);
+  });
+
+  it('makes it 130 when a SIGINT stopped the run, and hands the engine the aborted signal', async () => {
+    let aborted = false;
+    const listeners = process.listenerCount('SIGINT');
+    const code = await withExitCode(() =>
+      runStackWork(options, async (io, signal) => {
+        const task = await startTask(io, 's', 's');
+        process.emit('SIGINT');
+        aborted = signal.aborted;
+        await task.skip('interrupted');
+        return { ok: false, interrupted: true };
+      }),
+    );
+    expect(aborted).toBe(true);
+    expect(code).toBe(130);
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
   });
 });

@@ -4,12 +4,10 @@ import { awsClientsFor } from '../../cli/aws-context.js';
 import {
   checkBlueprints,
   checkEnvironments,
+  colorOnStdout,
   envNames,
-  interruptible,
-  INTERRUPTED_EXIT,
+  runStackWork,
 } from '../../cli/env-run.js';
-import { cliIoHost } from '../../cli/io-host.js';
-import { trackProgress } from '../../cli/output.js';
 import { renderDeploy } from '../../cli/render-env.js';
 import { envServiceDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
@@ -60,36 +58,29 @@ Ctrl-C stops starting new stacks, reports what is still running in CloudFormatio
     const envs = checkEnvironments(loaded.config, names);
     if (this.flags.blueprint?.length) checkBlueprints(envs, this.flags.blueprint);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const base = cliIoHost(this.mode, { interactive: this.interactive });
-    const { result, interrupted } = await interruptible(
-      (signal) =>
-        trackProgress(
-          this.mode,
-          'discovered',
-          async (io) =>
-            deployEnvironments(
-              await envServiceDeps(loaded.config, clients, io),
-              loaded.config,
-              {
-                environments: envs.map((e) => e.name),
-                ...(this.flags.blueprint?.length ? { blueprints: this.flags.blueprint } : {}),
-                ...(this.flags.concurrency !== undefined ? { concurrency: this.flags.concurrency } : {}),
-                approve: this.flags.approve as ApprovalPolicy,
-                yes: Boolean(this.flags.yes),
-                configDir: loaded.dir,
-              },
-              { io, signal, interactive: this.interactive },
-            ),
-          process.stderr,
-          { running: 'Deploying', finished: 'Deployed', noun: 'stack' },
-          base,
+    const result = await runStackWork(
+      {
+        mode: this.mode,
+        interactive: this.interactive,
+        wording: { running: 'Deploying', finished: 'Deployed', noun: 'stack' },
+        stopping: 'Stopping: no new stack will start (Ctrl-C again to exit at once)…',
+      },
+      async (io, signal) =>
+        deployEnvironments(
+          await envServiceDeps(loaded.config, clients, io),
+          loaded.config,
+          {
+            environments: envs.map((e) => e.name),
+            ...(this.flags.blueprint?.length ? { blueprints: this.flags.blueprint } : {}),
+            ...(this.flags.concurrency !== undefined ? { concurrency: this.flags.concurrency } : {}),
+            approve: this.flags.approve as ApprovalPolicy,
+            yes: Boolean(this.flags.yes),
+            configDir: loaded.dir,
+          },
+          { io, signal, interactive: this.interactive },
         ),
-      { onFirst: () => this.note('Stopping: no new stack will start (Ctrl-C again to exit at once)…') },
     );
-    if (!this.jsonEnabled())
-      this.log(renderDeploy(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
-    if (interrupted || result.interrupted) process.exitCode = INTERRUPTED_EXIT;
-    else if (!result.ok) this.partialFailure();
+    if (!this.jsonEnabled()) this.log(renderDeploy(result, { color: colorOnStdout() }));
     return result;
   }
 }

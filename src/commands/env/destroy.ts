@@ -1,15 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, awsFlags, configFlag } from '../../cli/base-command.js';
 import { awsClientsFor } from '../../cli/aws-context.js';
-import {
-  checkEnvironments,
-  colorOnStdout,
-  envNames,
-  INTERRUPTED_EXIT,
-  interruptible,
-} from '../../cli/env-run.js';
-import { cliIoHost } from '../../cli/io-host.js';
-import { trackProgress } from '../../cli/output.js';
+import { checkEnvironments, colorOnStdout, envNames, runStackWork } from '../../cli/env-run.js';
 import { renderDestroy } from '../../cli/render-env.js';
 import { envServiceDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
@@ -44,34 +36,28 @@ A stack that fails to delete (DELETE_FAILED) is reported with its resource and r
     const loaded = await loadCheckedConfig(this.flags.config);
     const envs = checkEnvironments(loaded.config, names);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
-    const base = cliIoHost(this.mode, { interactive: this.interactive });
-    const { result, interrupted } = await interruptible(
-      (signal) =>
-        trackProgress(
-          this.mode,
-          'discovered',
-          async (io) =>
-            destroyEnvironments(
-              await envServiceDeps(loaded.config, clients, io),
-              loaded.config,
-              {
-                environments: envs.map((e) => e.name),
-                dryRun: Boolean(this.flags['dry-run']),
-                forceProtected: Boolean(this.flags['force-protected']),
-                yes: Boolean(this.flags.yes),
-                configDir: loaded.dir,
-              },
-              { io, signal, interactive: this.interactive },
-            ),
-          process.stderr,
-          { running: 'Destroying', finished: 'Destroyed', noun: 'stack' },
-          base,
+    const result = await runStackWork(
+      {
+        mode: this.mode,
+        interactive: this.interactive,
+        wording: { running: 'Destroying', finished: 'Destroyed', noun: 'stack' },
+        stopping: 'Stopping: no new deletion will start (Ctrl-C again to exit at once)…',
+      },
+      async (io, signal) =>
+        destroyEnvironments(
+          await envServiceDeps(loaded.config, clients, io),
+          loaded.config,
+          {
+            environments: envs.map((e) => e.name),
+            dryRun: Boolean(this.flags['dry-run']),
+            forceProtected: Boolean(this.flags['force-protected']),
+            yes: Boolean(this.flags.yes),
+            configDir: loaded.dir,
+          },
+          { io, signal, interactive: this.interactive },
         ),
-      { onFirst: () => this.note('Stopping: no new deletion will start (Ctrl-C again to exit at once)…') },
     );
     if (!this.jsonEnabled()) this.log(renderDestroy(result, { color: colorOnStdout() }));
-    if (interrupted || result.interrupted) process.exitCode = INTERRUPTED_EXIT;
-    else if (!result.ok) this.partialFailure();
     return result;
   }
 }
