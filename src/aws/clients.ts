@@ -79,6 +79,8 @@ export interface ClientConfig {
   maxAttempts: number;
   retryMode: 'standard';
   requestHandler: EstateHttpHandler;
+  /** S3 behind a custom endpoint (an emulator, a gateway) is addressed by path, not by bucket host name. */
+  forcePathStyle?: boolean;
 }
 
 export type ClientConstructor<C> = new (config: ClientConfig) => C;
@@ -164,6 +166,11 @@ export class AwsClients {
    */
   accountCreated(accountId: string): void {
     if (!this.created.has(accountId)) this.created.set(accountId, this.now());
+  }
+
+  /** Where mutating calls are logged (also by adapters whose calls bypass these clients). */
+  get auditLog(): AuditLog | undefined {
+    return this.options.auditLog;
   }
 
   /** The one HTTP handler (with estate's timeouts) every client shares. */
@@ -307,6 +314,7 @@ export class AwsClients {
       region: GLOBAL_REGION[service] && partitionOf(region) === 'aws' ? GLOBAL_REGION[service]! : region,
       credentials,
       ...(endpoint ? { endpoint } : {}),
+      ...(endpoint && service === 'S3' ? { forcePathStyle: true } : {}),
       maxAttempts: 1,
       retryMode: 'standard',
       requestHandler: this.httpHandler(),

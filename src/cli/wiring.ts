@@ -15,10 +15,12 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
+import type { EnvDeps, ToolkitPort } from '../core/env/ports.js';
 import type { AccountDirectory } from '../core/finops/account-ids.js';
 import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
 import type { OrgStatusDeps } from '../core/org/status.js';
+import type { IoHost } from '../core/io.js';
 import type { TagsServiceDeps } from '../core/tags/service.js';
 import { EstateError } from '../errors.js';
 
@@ -177,4 +179,46 @@ export async function tagsDeps(config: EstateConfig, clients: AwsClients): Promi
 /** `estate org status`: Organizations and the caller's account. */
 export async function orgStatusDeps(clients: AwsClients): Promise<OrgStatusDeps> {
   return { organizations: await organizationsPortFor(clients), callerAccountId: callerAccount(clients) };
+}
+
+/**
+ * The environment engine's ports: CloudFormation, SSM, S3 and STS per target account, and
+ * the CDK toolkit, whose module (toolkit-lib, seconds to import) is loaded on the first call
+ * of `toolkit()` only, and then once.
+ */
+export async function envDeps(
+  clients: AwsClients,
+  options: { readonly io: IoHost; readonly verbose?: boolean; readonly pollMs?: number },
+): Promise<EnvDeps> {
+  const [{ stacksPort }, { bootstrapPort }, { bucketsPort }, { identityPort }] = await Promise.all([
+    import('../aws/cloudformation.js'),
+    import('../aws/ssm.js'),
+    import('../aws/s3.js'),
+    import('../aws/identity.js'),
+  ]);
+  const stacks = stacksPort(clients);
+  let toolkit: Promise<ToolkitPort> | undefined;
+  const load = async (): Promise<ToolkitPort> => {
+    const { loadToolkit } = await import('../aws/toolkit.js');
+    return loadToolkit({
+      credentialsFor: (accountId) => clients.credentialsFor(accountId),
+      region: clients.region,
+      io: options.io,
+      verbose: options.verbose,
+      auditLog: clients.auditLog,
+      stacks,
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
+  };
+  return {
+    stacks,
+    bootstrap: bootstrapPort(clients),
+    buckets: bucketsPort(clients),
+    identity: identityPort(clients),
+    toolkit: () => {
+      toolkit ??= load();
+      toolkit.catch(() => (toolkit = undefined));
+      return toolkit;
+    },
+  };
 }

@@ -73,6 +73,18 @@ describe('AwsClients', () => {
     expect(endpoint.hostname).toBe('b');
   });
 
+  it('addresses S3 by path behind a custom endpoint (an emulator has no bucket host names), by host name otherwise', () => {
+    const emulated = new AwsClients({
+      region: 'eu-west-2',
+      credentials: creds,
+      env: { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566' },
+    });
+    expect(emulated.config('S3', 'eu-west-2', creds).forcePathStyle).toBe(true);
+    expect(emulated.config('SSM', 'eu-west-2', creds).forcePathStyle).toBeUndefined();
+    const real = new AwsClients({ region: 'eu-west-2', credentials: creds, env: {} });
+    expect(real.config('S3', 'eu-west-2', creds).forcePathStyle).toBeUndefined();
+  });
+
   it('assumes the configured role once per account and caches it until near expiry', async () => {
     let now = Date.parse('2026-11-24T10:00:00Z');
     sts
