@@ -24,6 +24,7 @@ import {
   DescribeStacksCommand,
   DetectStackDriftCommand,
   GetTemplateCommand,
+  UpdateTerminationProtectionCommand,
   paginateDescribeStackEvents,
   paginateDescribeStackResourceDrifts,
   paginateListStackResources,
@@ -318,6 +319,17 @@ export class AwsStacks implements StacksPort {
       throw this.failed(error, at, 'DescribeStackEvents', `stack ${name}`);
     }
     return found.reverse();
+  }
+
+  /** UpdateTerminationProtection: synchronous and idempotent (setting the value it has is fine). */
+  async setTerminationProtection(at: StackLocation, name: string, enabled: boolean): Promise<void> {
+    try {
+      await this.client(at).send(
+        new UpdateTerminationProtectionCommand({ StackName: name, EnableTerminationProtection: enabled }),
+      );
+    } catch (error) {
+      throw this.failed(error, at, 'UpdateTerminationProtection', `stack ${name}`);
+    }
   }
 
   async detectDrift(at: StackLocation, name: string): Promise<StackDrift> {

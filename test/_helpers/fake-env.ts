@@ -57,6 +57,7 @@ export interface FakeStack {
   template: Template;
   resources: StackResource[];
   failures: StackFailure[];
+  terminationProtection: boolean;
 }
 
 const key = (at: StackLocation, name: string) => `${at.accountId}/${at.region}/${name}`;
@@ -101,6 +102,7 @@ export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, Identi
       template: {},
       resources: [],
       failures: [],
+      terminationProtection: false,
       ...stack,
     };
     this.stacks.set(key(at, stack.name), full);
@@ -127,7 +129,7 @@ export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, Identi
       tags: { ...s.tags },
       outputs: { ...s.outputs },
       parameters: { ...s.parameters },
-      terminationProtection: false,
+      terminationProtection: s.terminationProtection,
     };
   }
 
@@ -159,6 +161,12 @@ export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, Identi
   async detectDrift(at: StackLocation, name: string): Promise<StackDrift> {
     this.touch('detectDrift', at, name);
     return this.drift.get(key(at, name)) ?? { status: 'IN_SYNC', drifted: [] };
+  }
+  async setTerminationProtection(at: StackLocation, name: string, enabled: boolean): Promise<void> {
+    this.touch(`setTerminationProtection(${enabled})`, at, name);
+    const s = this.get(at, name);
+    if (!s) throw new Error(`ValidationError: Stack [${name}] does not exist`);
+    s.terminationProtection = enabled;
   }
   async bootstrapVersion(at: StackLocation, qualifier: string): Promise<number | undefined> {
     this.touch(`bootstrapVersion(${qualifier})`, at);
@@ -283,6 +291,7 @@ export class FakeToolkit implements ToolkitPort {
         createdAt: existing && existing.status !== 'ROLLBACK_COMPLETE' ? existing.createdAt : now,
         ...(existing ? { updatedAt: now } : {}),
         tags: { ...request.tags },
+        terminationProtection: artifactOf(request).properties.terminationProtection ?? false,
         outputs,
         parameters,
         template,
@@ -326,6 +335,11 @@ export class FakeToolkit implements ToolkitPort {
       if (!(await request.confirm())) return { status: 'declined', reason: 'not confirmed' };
       const stack = this.cloud.get(at, stackName);
       if (!stack) return { status: 'destroyed' };
+      if (stack.terminationProtection)
+        return {
+          status: 'failed',
+          reason: `Stack [${stackName}] cannot be deleted while TerminationProtection is enabled`,
+        };
       const retained = new Set(
         Object.entries(stack.template.Resources ?? {})
           .filter(([, r]) => r.DeletionPolicy === 'Retain')
@@ -366,15 +380,22 @@ export class FakeToolkit implements ToolkitPort {
   }
 }
 
-function templateOf(request: StackRequest): Template {
+interface Artifact {
+  properties: { templateFile: string; terminationProtection?: boolean };
+}
+
+function artifactOf(request: StackRequest): Artifact {
   const manifest = JSON.parse(readFileSync(join(request.assemblyDir, 'manifest.json'), 'utf8')) as {
-    artifacts: Record<string, { properties: { templateFile: string } }>;
+    artifacts: Record<string, Artifact>;
   };
   const artifact = manifest.artifacts[request.artifactId];
   if (!artifact) throw new Error(`no artifact ${request.artifactId} in ${request.assemblyDir}`);
-  return JSON.parse(
-    readFileSync(join(request.assemblyDir, artifact.properties.templateFile), 'utf8'),
-  ) as Template;
+  return artifact;
+}
+
+function templateOf(request: StackRequest): Template {
+  const file = artifactOf(request).properties.templateFile;
+  return JSON.parse(readFileSync(join(request.assemblyDir, file), 'utf8')) as Template;
 }
 
 /** A toolkit factory that counts how often the toolkit was loaded. */
@@ -469,6 +490,7 @@ export function fakeSynth(root: string, specs: Record<string, FakeStackSpec[]>):
               ? { 'estate:shared': 'bedrock-invocation-logging' }
               : templateTags(env, spec.blueprint),
             requiresBootstrapStackVersion: 6,
+            terminationProtection: env.protected,
           },
           dependencies: dependsOn.map((d) => d),
         };

@@ -9,6 +9,7 @@ import {
   GetTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
+  UpdateTerminationProtectionCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -149,16 +150,14 @@ describe('AwsStacks: listing and describing', () => {
 
   it('Given a stack that does not exist, When described, Then it is undefined; and other errors name the action and account', async () => {
     mock.on(DescribeStacksCommand, { StackName: 'nope' }).rejects(missing('nope'));
-    mock
-      .on(DescribeStacksCommand, { StackName: 'denied' })
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: {},
-          message: 'no',
-        }),
-      );
+    mock.on(DescribeStacksCommand, { StackName: 'denied' }).rejects(
+      new CloudFormationServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'no',
+      }),
+    );
     const stacks = adapter();
     expect(await stacks.describeStack(at, 'nope')).toBeUndefined();
     const error = await stacks.describeStack(at, 'denied').catch((e: unknown) => e);
@@ -420,15 +419,28 @@ describe('AwsStacks: drift', () => {
 
   it('Given a detection that never ends, When drift is detected, Then it gives up with an error saying so', async () => {
     mock.on(DetectStackDriftCommand).resolves({ StackDriftDetectionId: 'd-2' });
-    mock
-      .on(DescribeStackDriftDetectionStatusCommand)
-      .resolves({
-        StackId: arn('s'),
-        StackDriftDetectionId: 'd-2',
-        DetectionStatus: 'DETECTION_IN_PROGRESS',
-        Timestamp: new Date(),
-      });
+    mock.on(DescribeStackDriftDetectionStatusCommand).resolves({
+      StackId: arn('s'),
+      StackDriftDetectionId: 'd-2',
+      DetectionStatus: 'DETECTION_IN_PROGRESS',
+      Timestamp: new Date(),
+    });
     await expect(adapter().detectDrift(at, 's')).rejects.toThrow(/still in progress/);
     expect(mock.commandCalls(DescribeStackResourceDriftsCommand)).toHaveLength(0);
+  });
+});
+
+describe('AwsStacks: termination protection', () => {
+  it('Given a protected stack, When protection is turned off, Then UpdateTerminationProtection is sent in its account; errors name the action', async () => {
+    mock.on(UpdateTerminationProtectionCommand).resolves({ StackId: arn('live-data') });
+    const stacks = adapter();
+    await stacks.setTerminationProtection(at, 'live-data', false);
+    expect(mock.commandCalls(UpdateTerminationProtectionCommand).map((c) => c.args[0].input)).toEqual([
+      { StackName: 'live-data', EnableTerminationProtection: false },
+    ]);
+    expect(scopes).toEqual(['222222222222/eu-west-2']);
+    mock.on(UpdateTerminationProtectionCommand).rejects(missing('gone'));
+    const error = await stacks.setTerminationProtection(at, 'gone', false).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/UpdateTerminationProtection stack gone in eu-west-2/);
   });
 });

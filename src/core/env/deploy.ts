@@ -265,7 +265,8 @@ export async function runDeploy(
           },
         });
         if (outcome.status === 'deployed' || outcome.status === 'unchanged') {
-          settled.set(change.address, { status: 'deployed', outputs: outcome.outputs });
+          // unchanged: the change set had nothing to do.
+          settled.set(change.address, { status: outcome.status, outputs: outcome.outputs });
           return outcome.outputs;
         }
         if (outcome.status === 'declined') {

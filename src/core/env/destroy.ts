@@ -228,6 +228,11 @@ export async function runDestroy(
     const { c, stack } = byAddress.get(change.address)!;
     const r = ref(stack, c.target.env.name);
     try {
+      // Only a protected environment's stacks have it on, and only --force-protected gets here with one.
+      if (c.live.get(stack.name)?.terminationProtection) {
+        await task.update('turning termination protection off');
+        await deps.stacks.setTerminationProtection(stack.at, stack.name, false);
+      }
       const keeps = await retainedOf(deps, stack, c.target.env.name);
       if (c.target.env.size === 'dev') {
         const kept = new Set(keeps.map((k) => k.logicalId));

@@ -68,6 +68,11 @@ export interface StacksPort {
   failures(at: StackLocation, name: string, since?: Date): Promise<readonly StackFailure[]>;
   /** DetectStackDrift, polled to its end state, with the drifted resources. */
   detectDrift(at: StackLocation, name: string): Promise<StackDrift>;
+  /**
+   * UpdateTerminationProtection. A protected environment's stacks have it on (CloudFormation
+   * then refuses DeleteStack); `env destroy --force-protected` turns it off just before the delete.
+   */
+  setTerminationProtection(at: StackLocation, name: string, enabled: boolean): Promise<void>;
 }
 
 export interface BootstrapPort {

@@ -117,6 +117,34 @@ describe('deployEnvironments', () => {
     expect(again.environments[0]!.stacks.map((s) => s.status)).toEqual(['deployed', 'deployed']);
   });
 
+  it('Given live parameters that differ from the template defaults, or a TTL added since the last deploy, Then the stack is deployed', async () => {
+    const config = envConfig([env('dev', 'dev-a')]);
+    const h = setup(config, { dev: chain() });
+    await deployEnvironments(h.deps, config, opts(['dev']), h.run());
+    h.cloud.get({ accountId: A, region: 'eu-west-2' }, 'dev-data')!.parameters.BootstrapVersion =
+      '/custom/version';
+    const params = await deployEnvironments(h.deps, config, opts(['dev']), h.run());
+    expect(params.environments[0]!.stacks.map((s) => s.status)).toEqual(['deployed', 'unchanged']);
+
+    const withTtl = envConfig([env('dev', 'dev-a', { ttl: '7d' })]);
+    const ttl = await deployEnvironments(h.deps, withTtl, opts(['dev']), h.run());
+    expect(ttl.environments[0]!.stacks.map((s) => s.status)).toEqual(['deployed', 'deployed']);
+    expect(h.toolkit.deployRequests.at(-1)!.tags['estate:expires-at']).toBe('2026-12-08T10:00:00.000Z');
+  });
+
+  it('fails on an unknown environment or a concurrency below 1, naming them, before anything runs', async () => {
+    const config = envConfig([env('dev', 'dev-a')]);
+    const h = setup(config, { dev: chain() });
+    await expect(deployEnvironments(h.deps, config, opts(['nope']), h.run())).rejects.toMatchObject({
+      code: 'UnknownEnvironment',
+      message: expect.stringContaining('"nope"'),
+    });
+    await expect(
+      deployEnvironments(h.deps, config, opts(['dev'], { concurrency: 0 }), h.run()),
+    ).rejects.toMatchObject({ code: 'BadConcurrency', message: expect.stringContaining('--concurrency 0') });
+    expect(h.cloud.touched.size).toBe(0);
+  });
+
   it('Given an account and region without bootstrap, Then it is bootstrapped first (edge region too), trusting the caller and with the configured policies', async () => {
     const config = envConfig([env('web', 'dev-a', { blueprints: ['edge', 'data'] })]);
     const h = setup(config, {

@@ -137,6 +137,8 @@ describe('destroyEnvironments', () => {
       );
       expect(right.environments[0]!.status).toBe('destroyed');
       expect(live(h)).toEqual([]);
+      // Its stacks had termination protection on (protected: true); it was turned off first.
+      expect(h.cloud.calls).toContain(`setTerminationProtection(false) ${A}/eu-west-2/dev-data`);
     });
 
     it('asks a yes/no question for an unprotected environment unless --yes; in CI without --yes it is declined naming --yes', async () => {
