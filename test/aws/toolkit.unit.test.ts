@@ -76,6 +76,27 @@ class FakeToolkit {
     );
     return { stacks: [{ stackName: 'dev-api', outputs: { Url: 'https://x' } }] };
   }
+  async bootstrap(environments: unknown, options: Record<string, unknown>) {
+    this.record.deploys.push({ environments, ...options });
+    if (script.failWith) {
+      if (script.failWith.event)
+        await this.host.notify(msg(CDK.STACK_ACTIVITY, 'info', 'ev', { event: script.failWith.event }));
+      throw script.failWith.error;
+    }
+    return { environments: [{ status: 'success' }] };
+  }
+  async diff(_source: unknown, options: Record<string, unknown>) {
+    this.record.deploys.push(options);
+    const { fullDiff } = await import('@aws-cdk/cloudformation-diff');
+    const diff = fullDiff({ Resources: {} }, { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    await this.host.notify(
+      msg(CDK.DIFF_STACK, 'result', '[+] AWS::SNS::Topic Topic', {
+        permissionChanges: 'none',
+        formattedDiff: { diff: 'Resources\n[+] AWS::SNS::Topic Topic' },
+      }),
+    );
+    return { 'dev-api': diff };
+  }
   async destroy(_source: unknown, options: Record<string, unknown>) {
     this.record.deploys.push(options);
     const yes = await this.host.requestResponse({
@@ -89,6 +110,10 @@ class FakeToolkit {
 }
 const lib = {
   Toolkit: FakeToolkit,
+  BootstrapEnvironments: { fromList: (list: string[]) => ({ list }) },
+  BootstrapStackParameters: {
+    withExisting: (parameters: unknown) => ({ parameters, keepExistingParameters: true }),
+  },
   BaseCredentials: { custom: (o: unknown) => ({ custom: o }) },
   StackSelectionStrategy: { PATTERN_MUST_MATCH_SINGLE: 'pattern-must-match-single' },
 } as never;
@@ -247,6 +272,78 @@ describe('CdkToolkit: destroy and toolkits', () => {
     expect(made).toHaveLength(2);
     expect(providers).toEqual(['222222222222', '333333333333']);
     expect(made.map((m) => m.sources)).toEqual([['/tmp/cdk.out/dev'], ['/tmp/cdk.out/dev']]);
+  });
+});
+
+describe('CdkToolkit: bootstrap and diff', () => {
+  const bootstrapRequest = async (io: ReturnType<typeof recordingIoHost>) => ({
+    at,
+    qualifier: 'estate1',
+    trustedAccounts: ['111111111111'],
+    executionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+    task: await startTask(io, 'bootstrap', 'bootstrap'),
+  });
+
+  it('Given a bootstrap, Then the environment is aws://account/region with the qualifier, trust and execution policies (other parameters kept), audited on CDKToolkit', async () => {
+    const { toolkit, io, auditLog } = adapter();
+    await toolkit.bootstrap(await bootstrapRequest(io));
+    expect(made[0]!.deploys[0]).toEqual({
+      environments: { list: ['aws://222222222222/eu-west-2'] },
+      parameters: {
+        parameters: {
+          qualifier: 'estate1',
+          trustedAccounts: ['111111111111'],
+          cloudFormationExecutionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+        },
+        keepExistingParameters: true,
+      },
+    });
+    expect(auditLog.entries).toEqual([
+      {
+        service: 'cloudformation',
+        account: '222222222222',
+        action: 'Bootstrap',
+        input: { StackName: 'CDKToolkit' },
+        result: 'ok',
+      },
+    ]);
+  });
+
+  it('Given a failing bootstrap, Then the error names the environment, qualifier and failing resource', async () => {
+    const { toolkit, io, auditLog } = adapter();
+    script = {
+      failWith: {
+        event: {
+          StackId: 'arn:t',
+          StackName: 'CDKToolkit',
+          LogicalResourceId: 'StagingBucket',
+          PhysicalResourceId: 'b',
+          ResourceType: 'AWS::S3::Bucket',
+          ResourceStatus: 'CREATE_FAILED',
+          ResourceStatusReason: 'already exists',
+        },
+        error: new Error('CDKToolkit failed: ROLLBACK_COMPLETE'),
+      },
+    };
+    await expect(toolkit.bootstrap(await bootstrapRequest(io))).rejects.toThrow(
+      'cannot bootstrap 222222222222/eu-west-2 (qualifier estate1): CDKToolkit failed: ROLLBACK_COMPLETE (StagingBucket: already exists)',
+    );
+    expect(auditLog.entries[0]).toMatchObject({ action: 'Bootstrap', result: 'error' });
+  });
+
+  it('Given a diff, Then the stack’s resource changes, permission change and formatted text come back', async () => {
+    const { toolkit, io } = adapter();
+    const diff = await toolkit.diff(await request(io));
+    expect(diff).toEqual({
+      stackName: 'dev-api',
+      resources: [{ logicalId: 'Topic', type: 'AWS::SNS::Topic', change: 'add' }],
+      permissionChange: 'none',
+      securityChanges: [],
+      text: 'Resources\n[+] AWS::SNS::Topic Topic',
+    });
+    expect(made[0]!.deploys[0]).toEqual({
+      stacks: { strategy: 'pattern-must-match-single', patterns: ['devapi'] },
+    });
   });
 });
 
