@@ -1,0 +1,115 @@
+/**
+ * The real @aws-cdk/toolkit-lib against the emulator: bootstrap an account, deploy a small
+ * assembly, re-deploy it unchanged, diff, list and destroy it, with per-account credentials
+ * (the deploy and file-publishing roles the bootstrap created are assumed through STS).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatedEstate, type EmulatedEstate } from './estate-emulator.js';
+
+const MANAGEMENT = '111111111111';
+const MEMBER = '222222222222';
+const REGION = 'eu-west-2';
+
+let estate: EmulatedEstate;
+let toolkitLib: typeof import('@aws-cdk/toolkit-lib');
+let cdk: typeof import('aws-cdk-lib');
+const saved = { ...process.env };
+const messages: { code?: string; level: string; message: string }[] = [];
+
+/** A toolkit signed as the management account, or (bootstrap) as OrganizationAccountAccessRole in a member. */
+async function newToolkit(account = MANAGEMENT) {
+  const { Toolkit, BaseCredentials } = toolkitLib;
+  const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+  const base = async () => ({ accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator' });
+  const provider =
+    account === MANAGEMENT
+      ? base
+      : fromTemporaryCredentials({
+          masterCredentials: base,
+          params: {
+            RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+            RoleSessionName: 'estate',
+          },
+          clientConfig: { region: REGION, endpoint: estate.emulator.url },
+        });
+  return new Toolkit({
+    ioHost: {
+      notify: async (msg: { code?: string; level: string; message: string }) => {
+        messages.push({ code: msg.code, level: msg.level, message: msg.message });
+      },
+      requestResponse: async (msg: { defaultResponse: unknown }) => msg.defaultResponse,
+    } as never,
+    sdkConfig: {
+      baseCredentials: BaseCredentials.custom({
+        provider,
+        region: REGION,
+      }),
+    },
+  });
+}
+
+beforeAll(async () => {
+  estate = await emulatedEstate({}, MANAGEMENT);
+  process.env.AWS_ENDPOINT_URL = estate.emulator.url;
+  process.env.AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION = estate.emulator.url;
+  process.env.AWS_REGION = REGION;
+  delete process.env.AWS_PROFILE;
+  toolkitLib = await import('@aws-cdk/toolkit-lib');
+  cdk = await import('aws-cdk-lib');
+}, 60_000);
+
+afterAll(async () => {
+  process.env = saved;
+  await estate?.close();
+});
+
+function smallApp(account: string, bucketVersion: string) {
+  return async (props: { outdir?: string; context?: Record<string, unknown> }) => {
+    const app = new cdk.App({ outdir: props.outdir, context: props.context });
+    const stack = new cdk.Stack(app, 'Small', { env: { account, region: REGION } });
+    const bucket = new cdk.aws_s3.CfnBucket(stack, 'Data', {
+      tags: [{ key: 'version', value: bucketVersion }],
+    });
+    new cdk.CfnOutput(stack, 'BucketName', { value: bucket.ref, exportName: 'small-bucket' });
+    new cdk.CfnOutput(stack, 'BucketArn', { value: bucket.attrArn });
+    return app.synth();
+  };
+}
+
+describe('toolkit-lib against the emulator', () => {
+  it('bootstraps, deploys, re-deploys unchanged, diffs, lists and destroys', async () => {
+    const toolkit = await newToolkit();
+    const { BootstrapEnvironments, BootstrapStackParameters, StackSelectionStrategy } = toolkitLib;
+    const boot = await (
+      await newToolkit(MEMBER)
+    ).bootstrap(BootstrapEnvironments.fromList([`aws://${MEMBER}/${REGION}`]), {
+      parameters: BootstrapStackParameters.withExisting({
+        trustedAccounts: [MANAGEMENT],
+        cloudFormationExecutionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+      }),
+    });
+    expect(boot.environments[0]?.status).toBe('success');
+    const toolkitStack = estate.cloudformation.stack(MEMBER, REGION, 'CDKToolkit');
+    expect(toolkitStack?.status).toBe('CREATE_COMPLETE');
+    expect(estate.ssm.get(MEMBER, REGION, '/cdk-bootstrap/hnb659fds/version')?.Value).toMatch(/^\d+$/);
+    expect(estate.s3.buckets.has(`cdk-hnb659fds-assets-${MEMBER}-${REGION}`)).toBe(true);
+
+    const outdir = mkdtempSync(join(tmpdir(), 'estate-tk-'));
+    try {
+      const cx = await toolkit.fromAssemblyBuilder(smallApp(MEMBER, '1') as never, {
+        outdir,
+        clobberEnv: false,
+      });
+      const selector = { strategy: StackSelectionStrategy.ALL_STACKS };
+      const deployed = await toolkit.deploy(cx, { stacks: selector, stackEventPollingInterval: 5 });
+      expect(deployed.stacks[0]?.outputs.BucketArn).toMatch(/^arn:aws:s3:::small-data-/);
+      const live = estate.cloudformation.stack(MEMBER, REGION, 'Small');
+      expect(live?.status).toBe('CREATE_COMPLETE');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
