@@ -106,10 +106,63 @@ describe('toolkit-lib against the emulator', () => {
       const selector = { strategy: StackSelectionStrategy.ALL_STACKS };
       const deployed = await toolkit.deploy(cx, { stacks: selector, stackEventPollingInterval: 5 });
       expect(deployed.stacks[0]?.outputs.BucketArn).toMatch(/^arn:aws:s3:::small-data-/);
-      const live = estate.cloudformation.stack(MEMBER, REGION, 'Small');
-      expect(live?.status).toBe('CREATE_COMPLETE');
+      const live = estate.cloudformation.stack(MEMBER, REGION, 'Small')!;
+      expect(live.status).toBe('CREATE_COMPLETE');
+      // The deploy went through the deploy role the bootstrap made, in the member account.
+      const describe = estate.cloudformation.log.filter((l) => l.op === 'ExecuteChangeSet');
+      expect(describe.at(-1)?.account).toBe(MEMBER);
+
+      // Unchanged, forced through a change set: AWS's "no changes" answer is a no-op, not an error.
+      const events = live.events.length;
+      const again = await toolkit.deploy(cx, {
+        stacks: selector,
+        forceDeployment: true,
+        stackEventPollingInterval: 5,
+      });
+      expect(again.stacks[0]?.stackArn).toBe(live.id);
+      expect(estate.cloudformation.stack(MEMBER, REGION, 'Small')?.status).toBe('CREATE_COMPLETE');
+      expect(live.events.length).toBe(events);
+
+      // A change: diff sees it through a change set, deploy updates in place.
+      const cx2 = await toolkit.fromAssemblyBuilder(smallApp(MEMBER, '2') as never, {
+        outdir,
+        clobberEnv: false,
+      });
+      const diffs = await toolkit.diff(cx2, { stacks: selector, method: toolkitLib.DiffMethod.ChangeSet() });
+      expect(Object.values(diffs)[0]?.resources.differenceCount).toBe(1);
+      await toolkit.deploy(cx2, { stacks: selector, stackEventPollingInterval: 5 });
+      expect(estate.cloudformation.stack(MEMBER, REGION, 'Small')?.status).toBe('UPDATE_COMPLETE');
+
+      const listed = await toolkit.list(cx2, { stacks: selector });
+      expect(listed.map((d) => d.name)).toEqual(['Small']);
+
+      const bucketName = live.outputs.find((o) => o.OutputKey === 'BucketName')!.OutputValue;
+      expect(estate.s3.buckets.has(bucketName)).toBe(true);
+      const destroyed = await toolkit.destroy(cx2, { stacks: selector, stackEventPollingInterval: 5 });
+      expect(destroyed.stacks[0]?.stackExisted).toBe(true);
+      expect(estate.cloudformation.stack(MEMBER, REGION, 'Small')).toBeUndefined();
+      expect(estate.cloudformation.stack(MEMBER, REGION, live.id)?.status).toBe('DELETE_COMPLETE');
+      expect(estate.s3.buckets.has(bucketName)).toBe(false);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('refuses to deploy into an account that is not bootstrapped (no deploy role to assume)', async () => {
+    const toolkit = await newToolkit();
+    const outdir = mkdtempSync(join(tmpdir(), 'estate-tk-'));
+    try {
+      const cx = await toolkit.fromAssemblyBuilder(smallApp('333333333333', '1') as never, {
+        outdir,
+        clobberEnv: false,
+      });
+      await expect(
+        toolkit.deploy(cx, { stacks: { strategy: toolkitLib.StackSelectionStrategy.ALL_STACKS } }),
+      ).rejects.toThrow(/333333333333/);
+      expect(estate.cloudformation.stack('333333333333', REGION, 'Small')).toBeUndefined();
+      expect(estate.emulator.requests.some((r) => r.target === 'STS.AssumeRole')).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
