@@ -7,6 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync } from 'node:fs';
+import { synthEnvironment } from '../../src/core/env/synth.js';
+import { sampleApiCodePath } from '../../src/blueprints/paths.js';
+import { estate as estateConfig } from '../blueprints/_helpers.js';
 import { emulatedEstate, type EmulatedEstate } from './estate-emulator.js';
 
 const MANAGEMENT = '111111111111';
@@ -145,6 +149,54 @@ describe('toolkit-lib against the emulator', () => {
       expect(estate.s3.buckets.has(bucketName)).toBe(false);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("deploys and destroys an estate environment's stacks (data, auth, api-lambda with its code asset)", async () => {
+    const toolkit = await newToolkit();
+    const configDir = mkdtempSync(join(tmpdir(), 'estate-project-'));
+    const cwd = mkdtempSync(join(tmpdir(), 'estate-cwd-'));
+    try {
+      cpSync(sampleApiCodePath(), join(configDir, 'api'), { recursive: true });
+      const config = estateConfig({
+        blueprints: { 'api-lambda': { codePath: 'api' } },
+        environments: [
+          {
+            name: 'dev',
+            account: 'dev-acct',
+            blueprints: ['data', 'auth', 'api-lambda'],
+            size: 'dev',
+            owner: 'alice@acme.example.com',
+          },
+        ],
+      });
+      const synth = await synthEnvironment(config, 'dev', {
+        configDir,
+        cwd,
+        accountIds: { 'dev-acct': MEMBER },
+      });
+      const cx = await toolkit.fromAssemblyDirectory(synth.assemblyDir);
+      const selector = { strategy: toolkitLib.StackSelectionStrategy.ALL_STACKS };
+      const deployed = await toolkit.deploy(cx, {
+        stacks: selector,
+        stackEventPollingInterval: 5,
+        concurrency: 3,
+      });
+      const names = synth.stacks.map((s) => s.name).sort();
+      expect(deployed.stacks.map((s) => s.stackName).sort()).toEqual(names);
+      for (const name of names)
+        expect(estate.cloudformation.stack(MEMBER, REGION, name)?.status).toBe('CREATE_COMPLETE');
+      // The Lambda code went to the bootstrap bucket through the file-publishing role.
+      const assets = estate.s3.buckets.get(`cdk-hnb659fds-assets-${MEMBER}-${REGION}`)!;
+      expect([...assets.objects.keys()].some((k) => k.endsWith('.zip'))).toBe(true);
+      const tags = estate.cloudformation.stack(MEMBER, REGION, 'dev-data')!.tags;
+      expect(tags).toContainEqual({ Key: 'estate:env', Value: 'dev' });
+
+      await toolkit.destroy(cx, { stacks: selector, stackEventPollingInterval: 5 });
+      for (const name of names) expect(estate.cloudformation.stack(MEMBER, REGION, name)).toBeUndefined();
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
     }
   }, 120_000);
 
