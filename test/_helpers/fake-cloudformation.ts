@@ -517,6 +517,10 @@ export class FakeCloudFormation implements QueryService {
       const cs = this.changeSet(stack, input.ChangeSetName);
       return { TemplateBody: cs.body, StagesAvailable: ['Original', 'Processed'] };
     }
+    // A stack its first change set left in REVIEW_IN_PROGRESS has no template yet: toolkit-lib reads
+    // it (readCurrentTemplateWithNestedStacks) before asking to execute that change set.
+    if (stack.body === undefined && stack.status === 'REVIEW_IN_PROGRESS')
+      return { TemplateBody: '{}', StagesAvailable: ['Original', 'Processed'] };
     if (stack.body === undefined) throw validation(`Stack with id ${input.StackName} does not exist`);
     return { TemplateBody: stack.body, StagesAvailable: ['Original', 'Processed'] };
   }
