@@ -5,7 +5,7 @@
  */
 import { styleText } from 'node:util';
 import type { StackRef } from '../core/env/io.js';
-import type { ResourceDiff } from '../core/env/ports.js';
+import type { ResourceDiff, StackFailure } from '../core/env/ports.js';
 import type {
   DeployResult,
   DestroyResult,
@@ -93,6 +93,22 @@ export function interruptedLines(result: {
   ];
 }
 
+/** A stack's outcome line (with its reason unless the outcome is a plain success), then its failure. */
+function stackLines(
+  opts: RenderOptions,
+  s: { stack: string; blueprint: string; status: string; reason?: string; failure?: StackFailure },
+  { mark, style }: { mark: string; style: Style },
+  plain: readonly string[],
+): string[] {
+  const reason = plain.includes(s.status) || !s.reason ? '' : `: ${s.reason}`;
+  const lines = [`  ${paint(opts, style, mark)} ${s.stack} (${s.blueprint}) ${s.status}${reason}`];
+  if (s.failure)
+    lines.push(
+      `      ${s.failure.logicalId}${s.failure.resourceType ? ` (${s.failure.resourceType})` : ''} ${s.failure.status}: ${s.failure.reason}`,
+    );
+  return lines;
+}
+
 /**
  * Every environment with every stack's outcome (a failure with its resource and
  * CloudFormation's reason), the outputs a person needs, then one closing line.
@@ -102,16 +118,8 @@ export function renderDeploy(result: DeployResult, opts: RenderOptions): string 
   for (const e of result.environments) {
     lines.push(envHeader(opts, e));
     if (e.reason) lines.push(`  ${e.reason}`);
-    for (const s of e.stacks) {
-      const { mark, style } = DEPLOY_MARK[s.status];
-      const reason =
-        s.status === 'deployed' || s.status === 'unchanged' ? '' : s.reason ? `: ${s.reason}` : '';
-      lines.push(`  ${paint(opts, style, mark)} ${s.stack} (${s.blueprint}) ${s.status}${reason}`);
-      if (s.failure)
-        lines.push(
-          `      ${s.failure.logicalId}${s.failure.resourceType ? ` (${s.failure.resourceType})` : ''} ${s.failure.status}: ${s.failure.reason}`,
-        );
-    }
+    for (const st of e.stacks)
+      lines.push(...stackLines(opts, st, DEPLOY_MARK[st.status], ['deployed', 'unchanged']));
     for (const line of endpointLines(e.endpoints)) lines.push(`  ${line}`);
     lines.push('');
   }
@@ -183,16 +191,8 @@ export function renderDestroy(result: DestroyResult, opts: RenderOptions): strin
   for (const e of result.environments) {
     lines.push(`${envHeader(opts, e)}${e.protected ? ' [protected]' : ''}`);
     if (e.reason) lines.push(`  ${e.reason}`);
-    for (const s of e.stacks) {
-      const { mark, style } = DESTROY_MARK[s.status];
-      const reason =
-        s.status === 'destroyed' || s.status === 'would-delete' ? '' : s.reason ? `: ${s.reason}` : '';
-      lines.push(`  ${paint(opts, style, mark)} ${s.stack} (${s.blueprint}) ${s.status}${reason}`);
-      if (s.failure)
-        lines.push(
-          `      ${s.failure.logicalId}${s.failure.resourceType ? ` (${s.failure.resourceType})` : ''} ${s.failure.status}: ${s.failure.reason}`,
-        );
-    }
+    for (const st of e.stacks)
+      lines.push(...stackLines(opts, st, DESTROY_MARK[st.status], ['destroyed', 'would-delete']));
     for (const b of e.emptiedBuckets)
       lines.push(`  emptied bucket ${b.bucket} (${b.stack}): ${b.objects} objects`);
     lines.push('');
