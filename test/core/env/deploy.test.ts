@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENV_IO } from '../../../src/core/env/io.js';
 import { deployEnvironments, type DeployOptions } from '../../../src/core/env/service.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { A, B, C, CALLER_ARN, MGMT, chain, env, envConfig, harness } from './harness.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-const setup = (...args: Parameters<typeof harness>) => {
-  const h = harness(...args);
-  cleanups.push(h.cleanup);
-  return h;
-};
+const setup = harness;
 const opts = (environments: string[], extra: Partial<DeployOptions> = {}): DeployOptions => ({
   environments,
   approve: 'broadening',
