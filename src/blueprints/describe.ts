@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BLUEPRINT_SETTINGS_SHAPES } from '../config/blueprint-settings.js';
-import { BLUEPRINT_CATALOG, BLUEPRINT_NAMES, type BlueprintName } from './catalog.js';
+import { BLUEPRINT_CATALOG, BLUEPRINT_NAMES, type BlueprintName, type StackRole } from './catalog.js';
 import { SETTING_DEFAULTS } from './defaults.js';
 import { EDGE_REGION } from './environment.js';
 
@@ -28,6 +28,14 @@ export interface BlueprintDoc {
   /** Where the stack is deployed. */
   readonly region: string;
   readonly uses: readonly BlueprintName[];
+  /** Kept by off-hours shutdown (`stateful`) or deleted and re-created (`stateless`). */
+  readonly role: StackRole;
+  /** When a stateful blueprint's stack is stateless instead. */
+  readonly statelessWhen?: string;
+  /** The state the stack holds. */
+  readonly holds: string;
+  /** What the prod profile keeps when the stack is deleted. */
+  readonly prodRetains: string;
   readonly settings: readonly BlueprintSettingDoc[];
 }
 
@@ -69,6 +77,10 @@ export function describeBlueprints(): BlueprintDoc[] {
       stack: `<env>-${name}`,
       region: name === 'edge' ? EDGE_REGION : 'the environment region',
       uses: info.uses,
+      role: info.role,
+      ...(info.statelessWhen ? { statelessWhen: info.statelessWhen } : {}),
+      holds: info.holds,
+      prodRetains: info.prodRetains,
       settings: Object.entries(shape).map(([key, schema]) => ({
         name: key,
         type: typeName(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as JsonSchema),
@@ -85,4 +97,10 @@ export function formatDefault(d: BlueprintSettingDoc['default']): string {
   if ('text' in d) return d.text;
   if ('dev' in d) return `dev: ${show(d.dev)}, prod: ${show(d.prod)}`;
   return show(d.value);
+}
+
+/** `stateful (kept off-hours; stateless when …)` or `stateless (deleted off-hours, re-created)`. */
+export function formatRole(b: Pick<BlueprintDoc, 'role' | 'statelessWhen'>): string {
+  if (b.role === 'stateless') return 'stateless (deleted off-hours and re-created)';
+  return `stateful (kept off-hours${b.statelessWhen ? `; stateless when ${b.statelessWhen}` : ''})`;
 }

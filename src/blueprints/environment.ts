@@ -6,6 +6,7 @@ import type { BlueprintSettings } from '../config/blueprint-settings.js';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import { mandatoryValues } from '../config/tags.js';
 import { EstateError } from '../errors.js';
+import { BLUEPRINT_CATALOG, type StackRole } from './catalog.js';
 
 /** CloudFront's certificate and WebACL live in us-east-1, so the edge stack always does. */
 export const EDGE_REGION = 'us-east-1';
@@ -97,24 +98,20 @@ export function accountTags(config: EstateConfig, accountName: string): Record<s
 /** Name of the stack that holds Bedrock invocation logging in each account and region. */
 export const BEDROCK_LOGGING_STACK = 'estate-bedrock-logging';
 
-/**
- * What off-hours shutdown does with a stack: keeps a `stateful` one (it holds data, users, the
- * guardrail, the site's bucket and certificate), deletes a `stateless` one and re-creates it
- * from its template (the API compute).
- */
-export type StackRole = 'stateful' | 'stateless';
+export type { StackRole } from './catalog.js';
 
 /**
- * The blueprints whose role is fixed. Blueprints not listed (edge, observability) are stateful
- * unless they depend on a stateless stack (edge fronting the API, alarms watching it).
+ * The blueprints whose role is fixed: those without a `statelessWhen` in the catalog, and the
+ * shared Bedrock logging stack. The others (edge, observability) are stateful unless they
+ * depend on a stateless stack (edge fronting the API, alarms watching it).
  */
 const FIXED_ROLE: Readonly<Record<string, StackRole>> = {
-  data: 'stateful',
-  auth: 'stateful',
-  ai: 'stateful',
+  ...Object.fromEntries(
+    Object.values(BLUEPRINT_CATALOG)
+      .filter((b) => !b.statelessWhen)
+      .map((b) => [b.name, b.role]),
+  ),
   'bedrock-logging': 'stateful',
-  'api-lambda': 'stateless',
-  'api-eks': 'stateless',
 };
 
 /**

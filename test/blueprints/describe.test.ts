@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../../src/blueprints/catalog.js';
 import { SETTING_DEFAULTS } from '../../src/blueprints/defaults.js';
-import { describeBlueprints, formatDefault } from '../../src/blueprints/describe.js';
+import { describeBlueprints, formatDefault, formatRole } from '../../src/blueprints/describe.js';
+import { stackRoles } from '../../src/blueprints/environment.js';
 import { BLUEPRINT_SETTINGS_SHAPES } from '../../src/config/blueprint-settings.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
@@ -17,6 +18,18 @@ describe('describeBlueprints', () => {
     expect(docs.map((d) => d.name)).toEqual([...BLUEPRINT_NAMES]);
     expect(docs.find((d) => d.name === 'edge')).toMatchObject({ stack: '<env>-edge', region: 'us-east-1' });
     expect(docs.find((d) => d.name === 'api-lambda')!.settings.map((s) => s.name)).toContain('memoryMb');
+  });
+
+  it('gives each blueprint the role its stack gets when it depends on no stateless stack', () => {
+    const roles = stackRoles(docs.map((d) => ({ name: d.name, blueprint: d.name, dependsOn: [] })));
+    for (const d of docs) expect(roles.get(d.name), d.name).toBe(d.role);
+    expect(docs.filter((d) => d.role === 'stateless').map((d) => d.name)).toEqual(['api-lambda', 'api-eks']);
+    // Only edge and observability turn stateless, by depending on the API.
+    expect(docs.filter((d) => d.statelessWhen).map((d) => d.name)).toEqual(['edge', 'observability']);
+    expect(formatRole(docs.find((d) => d.name === 'edge')!)).toBe(
+      'stateful (kept off-hours; stateless when it fronts the API (edge.fronts: api))',
+    );
+    for (const d of docs) expect(d.holds && d.prodRetains, d.name).toBeTruthy();
   });
 
   it('gives every setting a type, a description and a default', () => {

@@ -1,7 +1,12 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { BLUEPRINT_NAMES } from '../../blueprints/catalog.js';
-import { describeBlueprints, formatDefault, type BlueprintDoc } from '../../blueprints/describe.js';
+import {
+  describeBlueprints,
+  formatDefault,
+  formatRole,
+  type BlueprintDoc,
+} from '../../blueprints/describe.js';
 
 export interface BlueprintListResult {
   readonly blueprints: readonly BlueprintDoc[];
@@ -10,7 +15,7 @@ export interface BlueprintListResult {
 export default class BlueprintList extends BaseCommand<typeof BlueprintList> {
   static override summary = 'List the blueprints, their settings and defaults.';
   static override description =
-    'Shows what each blueprint deploys, the stack it becomes (<env>-<blueprint>), the blueprints it consumes, and every setting it takes under blueprints.<name> or environments[].settings.<name> in estate.yaml, with its type and its default in the dev and prod size profiles. Reads no config and makes no AWS call.';
+    'Shows what each blueprint deploys, the stack it becomes (<env>-<blueprint>), the blueprints it consumes, whether its stack is stateful (kept by off-hours shutdown) or stateless (deleted and re-created), what it holds and what prod retains, and every setting it takes under blueprints.<name> or environments[].settings.<name> in estate.yaml, with its type and its default in the dev and prod size profiles. Reads no config and makes no AWS call.';
   static override examples = [
     '<%= config.bin %> blueprint list',
     '<%= config.bin %> blueprint list api-lambda',
@@ -35,6 +40,7 @@ function renderBlueprint(b: BlueprintDoc): string {
   const lines = [
     `${b.name}  →  stack ${b.stack} in ${b.region}${b.uses.length ? `, uses ${b.uses.join(', ')}` : ''}`,
     `  ${b.summary}`,
+    `  ${formatRole(b)}: holds ${b.holds}; prod retains ${b.prodRetains}`,
   ];
   for (const s of b.settings) {
     lines.push(`    ${s.name.padEnd(name)}  ${s.type.padEnd(type)}  default ${formatDefault(s.default)}`);

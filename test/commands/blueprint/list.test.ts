@@ -20,6 +20,20 @@ describe('estate blueprint list', () => {
       expect.objectContaining({ name: 'memoryMb', type: 'integer', default: { dev: 256, prod: 512 } }),
     );
     expect(blueprints.find((b: { name: string }) => b.name === 'edge').region).toBe('us-east-1');
+    expect(lambda).toMatchObject({ role: 'stateless', prodRetains: expect.stringMatching(/log group/) });
+    expect(blueprints.find((b: { name: string }) => b.name === 'edge')).toMatchObject({
+      role: 'stateful',
+      statelessWhen: expect.stringMatching(/fronts the API/),
+    });
+  });
+
+  it('says whether each stack is kept off-hours or deleted and re-created, and what prod retains', async () => {
+    const data = await estate(['blueprint', 'list', 'data']);
+    expect(data.stdout).toMatch(
+      /^ {2}stateful \(kept off-hours\): holds the application's data .*; prod retains every table/m,
+    );
+    const api = await estate(['blueprint', 'list', 'api-eks']);
+    expect(api.stdout).toMatch(/^ {2}stateless \(deleted off-hours and re-created\): holds no data/m);
   });
 
   it('shows one blueprint as text', async () => {

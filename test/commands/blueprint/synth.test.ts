@@ -49,7 +49,8 @@ describe('estate blueprint synth', () => {
   it('prints one line per stack and where the assembly is', async () => {
     const r = await run(['alice', '--out', 'assembly']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^alice-edge\s+us-east-1\s+\d+ resources\s+[\d.]+ KB$/m);
+    expect(r.stdout).toMatch(/^alice-edge\s+us-east-1\s+stateful\s+\d+ resources\s+[\d.]+ KB$/m);
+    expect(r.stdout).toMatch(/^alice-api-lambda\s+eu-west-2\s+stateless\s+\d+ resources/m);
     expect(r.stdout).toContain(`wrote ${join(dir, 'assembly')} (7 stacks`);
     expect(r.stderr).toMatch(/synthesise alice/);
     const again = await run(['alice', '--out', 'assembly']);
