@@ -98,27 +98,28 @@ export async function runDeploy(
       );
       continue;
     }
+    let synthesised;
     try {
-      const synthesised = await synth(config, target.env.name, {
+      synthesised = await synth(config, target.env.name, {
         configDir: options.configDir,
         accountIds: { [target.accountName]: target.accountId },
         io: run.io,
         ...(options.cwd ? { cwd: options.cwd } : {}),
       });
-      const stacks = selectStacks(assemblyStacks(synthesised, target.accountId), options.blueprints);
-      if (stacks.length === 0)
-        throw userError(
-          'UnknownBlueprint',
-          `environment "${target.env.name}" has none of the blueprints --blueprint ${options.blueprints!.join(', ')}`,
-          [`its blueprints: ${target.env.blueprints.join(', ')}`],
-        );
-      prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
     } catch (error) {
       results.set(
         target.env.name,
         envResult(target, 'failed', [], `synthesis failed: ${describeError(error)}`),
       );
+      continue;
     }
+    const stacks = selectStacks(assemblyStacks(synthesised, target.accountId), options.blueprints);
+    if (stacks.length === 0) {
+      const reason = `none of its blueprints (${target.env.blueprints.join(', ')}) is in --blueprint ${options.blueprints!.join(', ')}`;
+      results.set(target.env.name, envResult(target, 'refused', [], reason));
+      continue;
+    }
+    prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
   }
 
   // 2. What changed, read from CloudFormation before the toolkit is loaded.

@@ -353,6 +353,37 @@ describe('deployEnvironments', () => {
     });
   });
 
+  it('Given --blueprint that one environment lacks, or a synthesis that fails, Then that environment is reported and the others deploy', async () => {
+    const config = envConfig([env('one', 'dev-a'), env('two', 'dev-b'), env('three', 'dev-c')]);
+    const h = setup(config, {
+      one: chain(),
+      two: [{ blueprint: 'data' }],
+      three: chain(),
+    });
+    const broken = h.deps.synth!;
+    const deps = {
+      ...h.deps,
+      synth: async (...args: Parameters<typeof broken>) => {
+        if (args[1] === 'three') throw new Error('codePath ./api does not exist');
+        return broken(...args);
+      },
+    };
+    const result = await deployEnvironments(
+      deps,
+      config,
+      opts(['one', 'two', 'three'], { blueprints: ['api-lambda'] }),
+      h.run(),
+    );
+    expect(result.environments.map((e) => [e.environment, e.status])).toEqual([
+      ['one', 'deployed'],
+      ['two', 'refused'],
+      ['three', 'failed'],
+    ]);
+    expect(result.environments[1]!.reason).toContain('--blueprint api-lambda');
+    expect(result.environments[2]!.reason).toContain('synthesis failed: codePath ./api does not exist');
+    expect(result.ok).toBe(false);
+  });
+
   it('reports the outputs a person needs per environment, picked by blueprint', async () => {
     const config = envConfig([env('dev', 'dev-a', { blueprints: ['auth', 'edge', 'observability'] })]);
     const h = setup(config, {

@@ -232,6 +232,27 @@ describe('destroyEnvironments', () => {
     expect(second.ok).toBe(true);
   });
 
+  it('Given Ctrl-C while a stack is deleting, Then nothing else starts and the deletion in flight and the stacks never started are reported', async () => {
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: three() });
+    const held = h.toolkit.hold('dev-observability');
+    const controller = new AbortController();
+    void h.toolkit.started('dev-observability').then(() => controller.abort());
+    const result = await destroyEnvironments(
+      h.deps,
+      config,
+      opts(['dev']),
+      h.run({ signal: controller.signal }),
+    );
+    expect(result).toMatchObject({ ok: false, interrupted: true });
+    expect(result.environments[0]!.status).toBe('interrupted');
+    expect(result.inFlight.map((s) => s.stack)).toEqual(['dev-observability']);
+    expect(result.notStarted.map((s) => s.stack)).toEqual(['dev-data', 'dev-api-lambda']);
+    held.release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.toolkit.calls).toEqual([`destroy dev-observability ${A}/eu-west-2`]);
+    expect(live(h).sort()).toEqual(['dev-api-lambda', 'dev-data']);
+  });
+
   it('dry run lists what would be deleted and changes nothing, without loading the toolkit', async () => {
     const { config, h } = await deployedHarness([env('dev', 'dev-a', { protected: true })], { dev: three() });
     const loads = h.loads();
