@@ -208,8 +208,7 @@ export class FakeToolkit implements ToolkitPort {
   /** Bucket objects count given to the S3 buckets a deploy creates, by logical id. */
   readonly bucketObjects = new Map<string, number>();
   private readonly held = new Map<string, Gate>();
-  /** Resolves when the named stack's deploy or destroy started. */
-  private readonly startedGates = new Map<string, Gate>();
+  private readonly startedWaiters = new Map<string, Gate[]>();
   active = 0;
   peak = 0;
 
@@ -222,9 +221,10 @@ export class FakeToolkit implements ToolkitPort {
     return { release: g.release };
   }
 
+  /** Resolves when the next deploy or destroy of the stack starts. */
   started(stack: string): Promise<void> {
-    let g = this.startedGates.get(stack);
-    if (!g) this.startedGates.set(stack, (g = gate()));
+    const g = gate();
+    this.startedWaiters.set(stack, [...(this.startedWaiters.get(stack) ?? []), g]);
     return g.promise;
   }
 
@@ -233,8 +233,8 @@ export class FakeToolkit implements ToolkitPort {
     this.cloud.touched.add(at.accountId);
     this.active++;
     this.peak = Math.max(this.peak, this.active);
-    if (!this.startedGates.has(stack)) this.startedGates.set(stack, gate());
-    this.startedGates.get(stack)!.release();
+    for (const waiter of this.startedWaiters.get(stack) ?? []) waiter.release();
+    this.startedWaiters.delete(stack);
     await new Promise((r) => setImmediate(r));
     await this.held.get(stack)?.promise;
   }

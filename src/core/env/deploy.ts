@@ -11,7 +11,7 @@ import type { EstateConfig } from '../../config/schema.js';
 import { userError } from '../../errors.js';
 import { limiter, mapConcurrent } from '../concurrency.js';
 import { ioMessage, ioRequest, type Task } from '../io.js';
-import { describeError, executeChanges, newExecutionState } from '../plan/execute.js';
+import { describeError, newExecutionState } from '../plan/execute.js';
 import type { Change, ChangeStatus } from '../plan/types.js';
 import {
   DEPLOYED_AT,
@@ -37,7 +37,7 @@ import {
   type InterruptedData,
   type StackRef,
 } from './io.js';
-import type { DeployedStack, PermissionChange, StackFailure, StackLocation, ToolkitPort } from './ports.js';
+import type { DeployedStack, PermissionChange, StackLocation, ToolkitPort } from './ports.js';
 import type {
   ApprovalPolicy,
   DeployOptions,
@@ -48,6 +48,7 @@ import type {
   EnvironmentDeployResult,
   StackDeployOutcome,
 } from './service.js';
+import { runUntilAborted, stackAddress, stackFailed, stackRef, unsettled } from './stack-run.js';
 import { synthEnvironment } from './synth.js';
 
 /** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
@@ -97,31 +98,32 @@ export async function runDeploy(
       );
       continue;
     }
+    let synthesised;
     try {
-      const synthesised = await synth(config, target.env.name, {
+      synthesised = await synth(config, target.env.name, {
         configDir: options.configDir,
         accountIds: { [target.accountName]: target.accountId },
         io: run.io,
         ...(options.cwd ? { cwd: options.cwd } : {}),
       });
-      const stacks = selectStacks(assemblyStacks(synthesised, target.accountId), options.blueprints);
-      if (stacks.length === 0)
-        throw userError(
-          'UnknownBlueprint',
-          `environment "${target.env.name}" has none of the blueprints --blueprint ${options.blueprints!.join(', ')}`,
-          [`its blueprints: ${target.env.blueprints.join(', ')}`],
-        );
-      prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
     } catch (error) {
       results.set(
         target.env.name,
         envResult(target, 'failed', [], `synthesis failed: ${describeError(error)}`),
       );
+      continue;
     }
+    const stacks = selectStacks(assemblyStacks(synthesised, target.accountId), options.blueprints);
+    if (stacks.length === 0) {
+      const reason = `none of its blueprints (${target.env.blueprints.join(', ')}) is in --blueprint ${options.blueprints!.join(', ')}`;
+      results.set(target.env.name, envResult(target, 'refused', [], reason));
+      continue;
+    }
+    prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
   }
 
   // 2. What changed, read from CloudFormation before the toolkit is loaded.
-  const addressOf = (s: AssemblyStack) => stackTaskId(ref(s, ''));
+  const addressOf = stackAddress;
   // The shared stack of an account and region comes with each of its environments: once.
   const all = [
     ...new Map(
@@ -145,7 +147,7 @@ export async function runDeploy(
             'info',
             ENV_IO.STACK_UNCHANGED,
             `${stack.name}: unchanged, not deployed`,
-            ref(stack, p.target.env.name),
+            stackRef(stack, p.target.env.name),
           ),
         );
       }
@@ -179,7 +181,7 @@ export async function runDeploy(
       action: 'update' as const,
       resourceType: 'stack',
       address: addressOf(stack),
-      summary: stackTaskTitle(ref(stack, '')),
+      summary: stackTaskTitle(stackRef(stack, '')),
       payload: {},
       dependsOn: [
         bootstrapAddress(stack.at),
@@ -226,9 +228,6 @@ export async function runDeploy(
     return ok ? { ok: true } : { ok: false, reason: `${r.stack}: not approved; nothing was changed` };
   };
 
-  const failOf = async (at: StackLocation, name: string, since: Date, failure?: StackFailure) =>
-    failure ?? (await deps.stacks.failures(at, name, since).catch(() => []))[0];
-
   const handlers = {
     'bootstrap/create': async (change: Change, task: Task) => {
       started.add(change.address);
@@ -238,7 +237,7 @@ export async function runDeploy(
     'stack/update': async (change: Change, task: Task) => {
       started.add(change.address);
       const { p, stack } = stackByAddress.get(change.address)!;
-      const r = ref(stack, p.target.env.name);
+      const r = stackRef(stack, p.target.env.name);
       const since = now();
       const deployedAt = since.toISOString();
       const expires = stack.shared ? undefined : expiryOf.get(p.target.env.name);
@@ -275,21 +274,9 @@ export async function runDeploy(
           blockerReasons.set(change.address, `${stack.name} was not approved`);
           throw new Error(reason);
         }
-        const failure = await failOf(stack.at, stack.name, since, outcome.failure);
-        settled.set(change.address, {
-          status: 'failed',
-          reason: outcome.reason,
-          ...(failure ? { failure } : {}),
-        });
-        await run.io.notify(
-          ioMessage(
-            'error',
-            ENV_IO.STACK_FAILED,
-            `${stack.name} (${stack.at.accountId}, ${stack.at.region}) failed: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : outcome.reason}`,
-            { ...r, reason: outcome.reason, ...(failure ? { failure } : {}) },
-          ),
-        );
-        throw new Error(failure ? `${failure.logicalId}: ${failure.reason}` : outcome.reason);
+        const failed = await stackFailed(deps.stacks, run.io, r, outcome, since, 'failed');
+        settled.set(change.address, failed.settled);
+        throw failed.error;
       } catch (error) {
         if (!settled.has(change.address))
           settled.set(change.address, { status: 'failed', reason: describeError(error) });
@@ -298,8 +285,9 @@ export async function runDeploy(
     },
   };
 
-  if (changes.length) {
-    const execution = executeChanges(changes, {
+  await runUntilAborted(
+    changes,
+    {
       io: run.io,
       handlers,
       concurrency,
@@ -307,16 +295,11 @@ export async function runDeploy(
       ...(run.signal ? { signal: run.signal } : {}),
       skipMessage: (blocker, status: ChangeStatus) =>
         `skipped: ${blockerReasons.get(blocker) ?? `${blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
-    });
-    const outcome = await untilDoneOrAborted(execution, run.signal);
-    if (outcome !== 'aborted')
-      for (const r of outcome)
-        if (r.status === 'skipped' && stackByAddress.has(r.address) && !settled.has(r.address))
-          settled.set(r.address, {
-            status: r.interrupted ? 'interrupted' : 'skipped',
-            reason: r.message ?? 'skipped',
-          });
-  }
+    },
+    (address, status, reason) => {
+      if (stackByAddress.has(address) && !settled.has(address)) settled.set(address, { status, reason });
+    },
+  );
 
   // 5. The outcome of every environment, every stack.
   const interrupted = run.signal?.aborted === true;
@@ -330,12 +313,8 @@ export async function runDeploy(
   for (const p of prepared) {
     const outcomes: StackDeployOutcome[] = p.stacks.map((stack) => {
       const address = addressOf(stack);
-      const r = ref(stack, p.target.env.name);
-      const s =
-        settled.get(address) ??
-        (started.has(address)
-          ? { status: 'in-flight' as const, reason: 'still running in CloudFormation when interrupted' }
-          : { status: 'interrupted' as const, reason: 'interrupted: not started' });
+      const r = stackRef(stack, p.target.env.name);
+      const s = settled.get(address) ?? unsettled(started.has(address), 'running');
       if (s.status === 'in-flight') inFlight.push(r);
       if (s.status === 'interrupted') notStarted.push(r);
       return { ...r, blueprint: stack.blueprint, ...s };
@@ -386,10 +365,6 @@ export async function runDeploy(
       .map((c) => c.payload as unknown as StackLocation)
       .map((at) => ({ accountId: at.accountId, region: at.region })),
   };
-}
-
-function ref(stack: AssemblyStack, environment: string): StackRef {
-  return { stack: stack.name, environment, accountId: stack.at.accountId, region: stack.at.region };
 }
 
 /** The region of a stack of the environment's assembly (dependencies cross into us-east-1). */
@@ -551,26 +526,4 @@ async function toolkitBootstrap(toolkit: ToolkitPort, change: Change, task: Task
     executionPolicies: p.executionPolicies,
     task,
   });
-}
-
-/** The executor's results, or 'aborted' as soon as the signal fires (running work goes on in AWS). */
-export async function untilDoneOrAborted<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T | 'aborted'> {
-  if (!signal) return work;
-  work.catch(() => {});
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    if (signal.aborted) resolve('aborted');
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    // A run aborted before it began still lets the executor mark everything interrupted.
-    if (signal.aborted) return await work;
-    return await Promise.race([work, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
 }

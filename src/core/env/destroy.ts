@@ -10,7 +10,7 @@ import type { EstateConfig } from '../../config/schema.js';
 import { isProtected } from '../../blueprints/environment.js';
 import { mapConcurrent } from '../concurrency.js';
 import { ioMessage, ioRequest, type Task } from '../io.js';
-import { describeError, executeChanges, newExecutionState } from '../plan/execute.js';
+import { describeError, newExecutionState } from '../plan/execute.js';
 import type { Change } from '../plan/types.js';
 import {
   assemblyStacks,
@@ -20,8 +20,8 @@ import {
   type AssemblyStack,
   type EnvTarget,
 } from './common.js';
-import { untilDoneOrAborted } from './deploy.js';
-import { ENV_IO, stackTaskId, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
+import { runUntilAborted, stackAddress, stackFailed, stackRef, unsettled } from './stack-run.js';
+import { ENV_IO, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
 import type { DeployedStack, StackResource, ToolkitPort } from './ports.js';
 import type {
   DestroyOptions,
@@ -167,7 +167,7 @@ export async function runDestroy(
   const settled = new Map<string, Settled>();
   const retained = new Map<string, RetainedResource[]>();
   const emptied = new Map<string, { bucket: string; stack: string; objects: number }[]>();
-  const addressOf = (s: AssemblyStack) => stackTaskId(ref(s, ''));
+  const addressOf = stackAddress;
   for (const c of candidates)
     for (const s of c.stacks) {
       if (s.shared) {
@@ -180,7 +180,7 @@ export async function runDestroy(
             'warn',
             ENV_IO.SHARED_KEPT,
             `${s.name}: shared, left in place`,
-            ref(s, c.target.env.name),
+            stackRef(s, c.target.env.name),
           ),
         );
       } else if (!c.live.get(s.name))
@@ -196,8 +196,8 @@ export async function runDestroy(
           ioMessage(
             'info',
             ENV_IO.WOULD_DELETE,
-            `would delete ${stackTaskTitle(ref(s, ''))}`,
-            ref(s, c.target.env.name),
+            `would delete ${stackTaskTitle(stackRef(s, ''))}`,
+            stackRef(s, c.target.env.name),
           ),
         );
       }
@@ -215,7 +215,7 @@ export async function runDestroy(
     action: 'delete',
     resourceType: 'stack',
     address: addressOf(stack),
-    summary: stackTaskTitle(ref(stack, '')),
+    summary: stackTaskTitle(stackRef(stack, '')),
     payload: {},
     dependsOn: c.stacks
       .filter((other) => other.dependsOn.includes(stack.name) && byAddress.has(addressOf(other)))
@@ -226,7 +226,7 @@ export async function runDestroy(
   const handler = async (change: Change, task: Task) => {
     started.add(change.address);
     const { c, stack } = byAddress.get(change.address)!;
-    const r = ref(stack, c.target.env.name);
+    const r = stackRef(stack, c.target.env.name);
     try {
       // Only a protected environment's stacks have it on, and only --force-protected gets here with one.
       if (c.live.get(stack.name)?.terminationProtection) {
@@ -283,30 +283,18 @@ export async function runDestroy(
         settled.set(change.address, { status: 'declined', reason: outcome.reason });
         throw new Error(outcome.reason);
       }
-      const failure =
-        outcome.failure ?? (await deps.stacks.failures(stack.at, stack.name, since).catch(() => []))[0];
-      settled.set(change.address, {
-        status: 'failed',
-        reason: outcome.reason,
-        ...(failure ? { failure } : {}),
-      });
-      await run.io.notify(
-        ioMessage(
-          'error',
-          ENV_IO.STACK_FAILED,
-          `${stack.name} (${stack.at.accountId}, ${stack.at.region}) failed to delete: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : outcome.reason}`,
-          { ...r, reason: outcome.reason, ...(failure ? { failure } : {}) },
-        ),
-      );
-      throw new Error(failure ? `${failure.logicalId}: ${failure.reason}` : outcome.reason);
+      const failed = await stackFailed(deps.stacks, run.io, r, outcome, since, 'failed to delete');
+      settled.set(change.address, failed.settled);
+      throw failed.error;
     } catch (error) {
       if (!settled.has(change.address))
         settled.set(change.address, { status: 'failed', reason: describeError(error) });
       throw error;
     }
   };
-  if (changes.length) {
-    const execution = executeChanges(changes, {
+  await runUntilAborted(
+    changes,
+    {
       io: run.io,
       handlers: { 'stack/delete': handler },
       concurrency: deploymentSettings(config).concurrency,
@@ -314,16 +302,11 @@ export async function runDestroy(
       ...(run.signal ? { signal: run.signal } : {}),
       skipMessage: (blocker) =>
         `kept: ${byAddress.get(blocker)?.stack.name ?? blocker}, which depends on it, was not deleted`,
-    });
-    const outcome = await untilDoneOrAborted(execution, run.signal);
-    if (outcome !== 'aborted')
-      for (const r of outcome)
-        if (r.status === 'skipped' && !settled.has(r.address))
-          settled.set(r.address, {
-            status: r.interrupted ? 'interrupted' : 'skipped',
-            reason: r.message ?? 'skipped',
-          });
-  }
+    },
+    (address, status, reason) => {
+      if (!settled.has(address)) settled.set(address, { status, reason });
+    },
+  );
 
   // 4. Every environment's outcome.
   const inFlight: StackRef[] = [];
@@ -331,12 +314,8 @@ export async function runDestroy(
   for (const c of candidates) {
     const stacks: StackDestroyOutcome[] = c.stacks.map((s) => {
       const address = addressOf(s);
-      const r = ref(s, c.target.env.name);
-      const o =
-        settled.get(address) ??
-        (started.has(address)
-          ? { status: 'in-flight' as const, reason: 'still deleting in CloudFormation when interrupted' }
-          : { status: 'interrupted' as const, reason: 'interrupted: not started' });
+      const r = stackRef(s, c.target.env.name);
+      const o = settled.get(address) ?? unsettled(started.has(address), 'deleting');
       if (o.status === 'in-flight') inFlight.push(r);
       if (o.status === 'interrupted') notStarted.push(r);
       return { ...r, blueprint: s.blueprint, ...o };
@@ -382,10 +361,6 @@ export async function runDestroy(
   };
 }
 
-function ref(stack: AssemblyStack, environment: string): StackRef {
-  return { stack: stack.name, environment, accountId: stack.at.accountId, region: stack.at.region };
-}
-
 function protection(config: EstateConfig, target: EnvTarget): string {
   if (target.env.protected) return 'protected: true';
   const kind = config.accounts.find((a) => a.name === target.accountName)?.kind;
@@ -409,7 +384,7 @@ async function retainedOf(
   return kept.map(([logicalId, r]) => {
     const physicalId = resources.find((x) => x.logicalId === logicalId)?.physicalId;
     return {
-      ...ref(stack, environment),
+      ...stackRef(stack, environment),
       logicalId,
       type: r.Type ?? 'unknown',
       ...(physicalId ? { physicalId } : {}),

@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENV_IO } from '../../../src/core/env/io.js';
 import { deployEnvironments, type DeployOptions } from '../../../src/core/env/service.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { A, B, C, CALLER_ARN, MGMT, chain, env, envConfig, harness } from './harness.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-const setup = (...args: Parameters<typeof harness>) => {
-  const h = harness(...args);
-  cleanups.push(h.cleanup);
-  return h;
-};
+const setup = harness;
 const opts = (environments: string[], extra: Partial<DeployOptions> = {}): DeployOptions => ({
   environments,
   approve: 'broadening',
@@ -360,6 +351,37 @@ describe('deployEnvironments', () => {
       code: 'UnknownBlueprint',
       message: expect.stringContaining('--blueprint nope'),
     });
+  });
+
+  it('Given --blueprint that one environment lacks, or a synthesis that fails, Then that environment is reported and the others deploy', async () => {
+    const config = envConfig([env('one', 'dev-a'), env('two', 'dev-b'), env('three', 'dev-c')]);
+    const h = setup(config, {
+      one: chain(),
+      two: [{ blueprint: 'data' }],
+      three: chain(),
+    });
+    const broken = h.deps.synth!;
+    const deps = {
+      ...h.deps,
+      synth: async (...args: Parameters<typeof broken>) => {
+        if (args[1] === 'three') throw new Error('codePath ./api does not exist');
+        return broken(...args);
+      },
+    };
+    const result = await deployEnvironments(
+      deps,
+      config,
+      opts(['one', 'two', 'three'], { blueprints: ['api-lambda'] }),
+      h.run(),
+    );
+    expect(result.environments.map((e) => [e.environment, e.status])).toEqual([
+      ['one', 'deployed'],
+      ['two', 'refused'],
+      ['three', 'failed'],
+    ]);
+    expect(result.environments[1]!.reason).toContain('--blueprint api-lambda');
+    expect(result.environments[2]!.reason).toContain('synthesis failed: codePath ./api does not exist');
+    expect(result.ok).toBe(false);
   });
 
   it('reports the outputs a person needs per environment, picked by blueprint', async () => {

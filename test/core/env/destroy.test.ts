@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENV_IO } from '../../../src/core/env/io.js';
 import {
   deployEnvironments,
@@ -7,13 +7,7 @@ import {
 } from '../../../src/core/env/service.js';
 import type { FakeStackSpec } from '../../_helpers/fake-env.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
-import { A, PROD, env, envConfig, harness } from './harness.js';
-
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+import { A, PROD, env, envConfig, deployedHarness, harness } from './harness.js';
 
 const three = (): FakeStackSpec[] => [
   { blueprint: 'data' },
@@ -29,29 +23,14 @@ const opts = (environments: string[], extra: Partial<DestroyOptions> = {}): Dest
   ...extra,
 });
 
-/** An estate with the environments deployed. */
-async function deployed(environments: Record<string, unknown>[], specs: Record<string, FakeStackSpec[]>) {
-  const config = envConfig(environments);
-  const h = harness(config, specs);
-  cleanups.push(h.cleanup);
-  const result = await deployEnvironments(
-    h.deps,
-    config,
-    { environments: Object.keys(specs), approve: 'never', yes: false, configDir: '/tmp' },
-    h.run(),
-  );
-  expect(result.ok).toBe(true);
-  h.toolkit.calls.length = 0;
-  return { config, h };
-}
-const live = (h: Awaited<ReturnType<typeof deployed>>['h'], account = A) =>
+const live = (h: ReturnType<typeof harness>, account = A) =>
   [...h.cloud.stacks.values()]
     .filter((s) => s.id.includes(`:${account}:`) && s.name !== 'CDKToolkit')
     .map((s) => s.name);
 
 describe('destroyEnvironments', () => {
   it('deletes in reverse dependency order, each stack after those that depend on it', async () => {
-    const { config, h } = await deployed([env('dev', 'dev-a')], { dev: three() });
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: three() });
     const result = await destroyEnvironments(h.deps, config, opts(['dev']), h.run());
     expect(h.toolkit.calls).toEqual([
       `destroy dev-observability ${A}/eu-west-2`,
@@ -65,7 +44,7 @@ describe('destroyEnvironments', () => {
 
   it('never deletes the shared estate-bedrock-logging stack', async () => {
     const shared = { blueprint: 'bedrock-logging', name: 'estate-bedrock-logging', shared: true };
-    const { config, h } = await deployed([env('dev', 'dev-a')], {
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], {
       dev: [shared, { blueprint: 'ai', dependsOn: ['bedrock-logging'] }],
     });
     const result = await destroyEnvironments(h.deps, config, opts(['dev']), h.run());
@@ -79,7 +58,7 @@ describe('destroyEnvironments', () => {
 
   describe('protection', () => {
     it('in CI refuses an environment in a production account without --force-protected, and with it destroys without asking', async () => {
-      const { config, h } = await deployed([env('live', 'prod', { size: 'prod' })], {
+      const { config, h } = await deployedHarness([env('live', 'prod', { size: 'prod' })], {
         live: [{ blueprint: 'data' }],
       });
       const refused = await destroyEnvironments(h.deps, config, opts(['live']), h.run());
@@ -102,7 +81,7 @@ describe('destroyEnvironments', () => {
     });
 
     it('on a TTY needs --force-protected and the name typed; a wrong name deletes nothing', async () => {
-      const { config, h } = await deployed([env('dev', 'dev-a', { protected: true })], {
+      const { config, h } = await deployedHarness([env('dev', 'dev-a', { protected: true })], {
         dev: [{ blueprint: 'data' }],
       });
       const tty = (typed: string | undefined) => ({
@@ -142,7 +121,7 @@ describe('destroyEnvironments', () => {
     });
 
     it('asks a yes/no question for an unprotected environment unless --yes; in CI without --yes it is declined naming --yes', async () => {
-      const { config, h } = await deployed([env('dev', 'dev-a')], { dev: [{ blueprint: 'data' }] });
+      const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: [{ blueprint: 'data' }] });
       const ci = await destroyEnvironments(h.deps, config, opts(['dev'], { yes: false }), h.run());
       expect(ci.environments[0]).toMatchObject({
         status: 'declined',
@@ -167,7 +146,6 @@ describe('destroyEnvironments', () => {
     const h = harness(config, {
       dev: [{ blueprint: 'edge', resources: { Site: { Type: 'AWS::S3::Bucket' } } }],
     });
-    cleanups.push(h.cleanup);
     h.toolkit.bucketObjects.set('Site', 42);
     await deployEnvironments(
       h.deps,
@@ -196,7 +174,6 @@ describe('destroyEnvironments', () => {
         },
       ],
     });
-    cleanups.push(h.cleanup);
     h.toolkit.bucketObjects.set('Archive', 7);
     await deployEnvironments(
       h.deps,
@@ -220,7 +197,7 @@ describe('destroyEnvironments', () => {
   });
 
   it('Given DELETE_FAILED, Then it names the resource and reason, keeps what the failed stack depends on, and a re-run continues', async () => {
-    const { config, h } = await deployed([env('dev', 'dev-a')], { dev: three() });
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: three() });
     h.toolkit.deleteFailures.set('dev-api-lambda', {
       logicalId: 'HandlerRole',
       resourceType: 'AWS::IAM::Role',
@@ -255,8 +232,29 @@ describe('destroyEnvironments', () => {
     expect(second.ok).toBe(true);
   });
 
+  it('Given Ctrl-C while a stack is deleting, Then nothing else starts and the deletion in flight and the stacks never started are reported', async () => {
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: three() });
+    const held = h.toolkit.hold('dev-observability');
+    const controller = new AbortController();
+    void h.toolkit.started('dev-observability').then(() => controller.abort());
+    const result = await destroyEnvironments(
+      h.deps,
+      config,
+      opts(['dev']),
+      h.run({ signal: controller.signal }),
+    );
+    expect(result).toMatchObject({ ok: false, interrupted: true });
+    expect(result.environments[0]!.status).toBe('interrupted');
+    expect(result.inFlight.map((s) => s.stack)).toEqual(['dev-observability']);
+    expect(result.notStarted.map((s) => s.stack)).toEqual(['dev-data', 'dev-api-lambda']);
+    held.release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.toolkit.calls).toEqual([`destroy dev-observability ${A}/eu-west-2`]);
+    expect(live(h).sort()).toEqual(['dev-api-lambda', 'dev-data']);
+  });
+
   it('dry run lists what would be deleted and changes nothing, without loading the toolkit', async () => {
-    const { config, h } = await deployed([env('dev', 'dev-a', { protected: true })], { dev: three() });
+    const { config, h } = await deployedHarness([env('dev', 'dev-a', { protected: true })], { dev: three() });
     const loads = h.loads();
     const result = await destroyEnvironments(
       h.deps,
@@ -279,7 +277,6 @@ describe('destroyEnvironments', () => {
   it('Given an environment never deployed, Then it is absent and nothing is asked', async () => {
     const config = envConfig([env('dev', 'dev-a')]);
     const h = harness(config, { dev: three() });
-    cleanups.push(h.cleanup);
     const result = await destroyEnvironments(h.deps, config, opts(['dev'], { yes: false }), h.run());
     expect(result.environments[0]!.status).toBe('absent');
     expect(result.ok).toBe(true);

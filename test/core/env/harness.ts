@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/loader.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { configThenOrganization } from '../../../src/core/finops/account-ids.js';
-import type { EnvServiceDeps } from '../../../src/core/env/service.js';
+import { deployEnvironments, type EnvServiceDeps } from '../../../src/core/env/service.js';
 import {
   FakeCloud,
   FakeToolkit,
@@ -65,8 +66,15 @@ export const chain = (): FakeStackSpec[] => [
   { blueprint: 'api-lambda', dependsOn: ['data'], outputs: { ApiUrl: 'https://api.example' } },
 ];
 
+/** Temporary assembly folders of this file's harnesses, removed after each test. */
+const open: string[] = [];
+afterEach(() => {
+  for (const dir of open.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function harness(config: EstateConfig, specs: Record<string, FakeStackSpec[]>) {
   const root = mkdtempSync(join(tmpdir(), 'estate-env-'));
+  open.push(root);
   const cloud = new FakeCloud();
   const toolkit = new FakeToolkit(cloud);
   const loader = toolkitLoader(toolkit);
@@ -104,6 +112,23 @@ export function harness(config: EstateConfig, specs: Record<string, FakeStackSpe
       now: () => new Date('2026-12-01T10:00:00Z'),
       ...(extra.signal ? { signal: extra.signal } : {}),
     }),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** A harness whose environments (every key of `specs`) are deployed; the toolkit's calls start empty. */
+export async function deployedHarness(
+  environments: Record<string, unknown>[],
+  specs: Record<string, FakeStackSpec[]>,
+) {
+  const config = envConfig(environments);
+  const h = harness(config, specs);
+  const result = await deployEnvironments(
+    h.deps,
+    config,
+    { environments: Object.keys(specs), approve: 'never', yes: false, configDir: '/tmp' },
+    h.run(),
+  );
+  expect(result.ok).toBe(true);
+  h.toolkit.calls.length = 0;
+  return { config, h };
 }

@@ -1,39 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENV_IO } from '../../../src/core/env/io.js';
-import {
-  deployEnvironments,
-  diffEnvironment,
-  environmentStatus,
-  listEnvironments,
-} from '../../../src/core/env/service.js';
-import type { FakeStackSpec } from '../../_helpers/fake-env.js';
-import { A, B, C, CALLER_ARN, PROD, chain, env, envConfig, harness } from './harness.js';
-
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-
-async function deployed(environments: Record<string, unknown>[], specs: Record<string, FakeStackSpec[]>) {
-  const config = envConfig(environments);
-  const h = harness(config, specs);
-  cleanups.push(h.cleanup);
-  const result = await deployEnvironments(
-    h.deps,
-    config,
-    { environments: Object.keys(specs), approve: 'never', yes: false, configDir: '/tmp' },
-    h.run(),
-  );
-  expect(result.ok).toBe(true);
-  return { config, h };
-}
+import { diffEnvironment, environmentStatus, listEnvironments } from '../../../src/core/env/service.js';
+import { A, B, C, CALLER_ARN, PROD, chain, env, envConfig, deployedHarness, harness } from './harness.js';
 
 describe('diffEnvironment', () => {
   it('says new for stacks not deployed and changes true, without the toolkit', async () => {
     const config = envConfig([env('dev', 'dev-a')]);
     const h = harness(config, { dev: chain() });
-    cleanups.push(h.cleanup);
     const result = await diffEnvironment(h.deps, config, { environment: 'dev', configDir: '/tmp' }, h.run());
     expect(result.stacks.map((s) => [s.stack, s.status])).toEqual([
       ['dev-data', 'new'],
@@ -44,7 +17,7 @@ describe('diffEnvironment', () => {
   });
 
   it('says unchanged without the toolkit, and asks the toolkit only for a changed stack', async () => {
-    const { config, h } = await deployed([env('dev', 'dev-a')], { dev: chain() });
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: chain() });
     const loads = h.loads();
     const same = await diffEnvironment(h.deps, config, { environment: 'dev', configDir: '/tmp' }, h.run());
     expect(same.changes).toBe(false);
@@ -68,7 +41,6 @@ describe('diffEnvironment', () => {
   it('fails when the credentials resolve to another account', async () => {
     const config = envConfig([env('dev', 'dev-a')]);
     const h = harness(config, { dev: chain() });
-    cleanups.push(h.cleanup);
     h.cloud.identities.set(A, B);
     await expect(
       diffEnvironment(h.deps, config, { environment: 'dev', configDir: '/tmp' }, h.run()),
@@ -78,7 +50,7 @@ describe('diffEnvironment', () => {
 
 describe('listEnvironments', () => {
   it('discovers environments from stack tags in every configured account and region, orphans included, without the toolkit', async () => {
-    const { config, h } = await deployed(
+    const { config, h } = await deployedHarness(
       [
         env('one', 'dev-a', { owner: 'alice@acme.example.com', ttl: '72h', blueprints: ['data', 'edge'] }),
         env('two', 'dev-b', { protected: true }),
@@ -149,7 +121,7 @@ describe('listEnvironments', () => {
   });
 
   it('lists only the named accounts, and reports a region it cannot read while listing the rest', async () => {
-    const { config, h } = await deployed([env('one', 'dev-a'), env('two', 'dev-b')], {
+    const { config, h } = await deployedHarness([env('one', 'dev-a'), env('two', 'dev-b')], {
       one: [{ blueprint: 'data' }],
       two: [{ blueprint: 'data' }],
     });
@@ -169,7 +141,7 @@ describe('listEnvironments', () => {
 
 describe('environmentStatus', () => {
   it('shows stacks, statuses, outputs and the last deployer; drift only when asked', async () => {
-    const { config, h } = await deployed([env('dev', 'dev-a')], { dev: chain() });
+    const { config, h } = await deployedHarness([env('dev', 'dev-a')], { dev: chain() });
     const plain = await environmentStatus(h.deps, config, { environment: 'dev', drift: false }, h.run());
     expect(plain).toMatchObject({
       environment: 'dev',
@@ -198,7 +170,6 @@ describe('environmentStatus', () => {
   it('says not deployed for an environment without stacks', async () => {
     const config = envConfig([env('dev', 'dev-a')]);
     const h = harness(config, { dev: chain() });
-    cleanups.push(h.cleanup);
     const result = await environmentStatus(h.deps, config, { environment: 'dev', drift: false }, h.run());
     expect(result).toMatchObject({ deployed: false, stacks: [] });
     expect(h.loads()).toBe(0);

@@ -1,0 +1,93 @@
+/**
+ * What deploy and destroy share once they run stacks on the executor: stopping at Ctrl-C
+ * without waiting for CloudFormation, the outcome of a stack that never settled, and the
+ * report of a failed stack operation (the resource and CloudFormation's reason).
+ */
+import { ioMessage, type IoHost } from '../io.js';
+import { executeChanges, type ExecuteOptions } from '../plan/execute.js';
+import type { Change } from '../plan/types.js';
+import type { AssemblyStack } from './common.js';
+import { ENV_IO, stackTaskId, type StackRef } from './io.js';
+import type { StackFailure, StacksPort } from './ports.js';
+
+export function stackRef(stack: AssemblyStack, environment: string): StackRef {
+  return { stack: stack.name, environment, accountId: stack.at.accountId, region: stack.at.region };
+}
+
+/** The stack's address on the executor (= its task id). */
+export const stackAddress = (stack: AssemblyStack): string => stackTaskId(stackRef(stack, ''));
+
+/** The executor's results, or 'aborted' as soon as the signal fires (running work goes on in AWS). */
+export async function untilDoneOrAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | 'aborted'> {
+  if (!signal) return work;
+  work.catch(() => {});
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // A run aborted before it began still lets the executor mark everything interrupted.
+    if (signal.aborted) return await work;
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+/**
+ * Runs the changes until they are done or the signal fires; each change the executor skipped
+ * (a blocker, or interrupted before it started) is handed to `skipped`.
+ */
+export async function runUntilAborted(
+  changes: readonly Change[],
+  options: ExecuteOptions,
+  skipped: (address: string, status: 'skipped' | 'interrupted', reason: string) => void,
+): Promise<void> {
+  if (changes.length === 0) return;
+  const outcome = await untilDoneOrAborted(executeChanges(changes, options), options.signal);
+  if (outcome === 'aborted') return;
+  for (const r of outcome)
+    if (r.status === 'skipped')
+      skipped(r.address, r.interrupted ? 'interrupted' : 'skipped', r.message ?? 'skipped');
+}
+
+/** A stack that never settled: still running in CloudFormation, or never started. */
+export function unsettled(started: boolean, running: string) {
+  return started
+    ? { status: 'in-flight' as const, reason: `still ${running} in CloudFormation when interrupted` }
+    : { status: 'interrupted' as const, reason: 'interrupted: not started' };
+}
+
+/**
+ * A failed stack operation: the failing resource (the toolkit's, else the latest operation's
+ * first failed event), reported as STACK_FAILED; returns what the outcome records and the
+ * error that makes the executor skip the stack's dependants.
+ */
+export async function stackFailed(
+  stacks: Pick<StacksPort, 'failures'>,
+  io: IoHost,
+  r: StackRef,
+  outcome: { readonly reason: string; readonly failure?: StackFailure },
+  since: Date,
+  what: string,
+): Promise<{ settled: { status: 'failed'; reason: string; failure?: StackFailure }; error: Error }> {
+  const at = { accountId: r.accountId, region: r.region };
+  const failure = outcome.failure ?? (await stacks.failures(at, r.stack, since).catch(() => []))[0];
+  const cause = failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : outcome.reason;
+  await io.notify(
+    ioMessage('error', ENV_IO.STACK_FAILED, `${r.stack} (${r.accountId}, ${r.region}) ${what}: ${cause}`, {
+      ...r,
+      reason: outcome.reason,
+      ...(failure ? { failure } : {}),
+    }),
+  );
+  return {
+    settled: { status: 'failed', reason: outcome.reason, ...(failure ? { failure } : {}) },
+    error: new Error(failure ? `${failure.logicalId}: ${failure.reason}` : outcome.reason),
+  };
+}
