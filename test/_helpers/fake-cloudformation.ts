@@ -1223,7 +1223,7 @@ export class FakeCloudFormation implements QueryService {
   private later(stack: Stack, finish: () => void): void {
     const polls = this.options.inProgressPolls ?? 0;
     if (polls === 0) finish();
-    else stack.pending = { pollsLeft: polls - 1, finish };
+    else stack.pending = { pollsLeft: polls, finish };
   }
 
   private fault(
