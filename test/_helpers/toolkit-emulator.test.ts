@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as ToolkitLib from '@aws-cdk/toolkit-lib';
+import type * as Cdk from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync } from 'node:fs';
 import { synthEnvironment } from '../../src/core/env/synth.js';
@@ -18,8 +20,8 @@ const MEMBER = '222222222222';
 const REGION = 'eu-west-2';
 
 let estate: EmulatedEstate;
-let toolkitLib: typeof import('@aws-cdk/toolkit-lib');
-let cdk: typeof import('aws-cdk-lib');
+let toolkitLib: typeof ToolkitLib;
+let cdk: typeof Cdk;
 const saved = { ...process.env };
 const messages: { code?: string; level: string; message: string }[] = [];
 
