@@ -35,8 +35,10 @@ export interface FakeCloudFormationOptions {
    */
   readonly s3Origins?: () => readonly string[];
   readonly faults?: readonly ResourceFault[];
-  /** How many reads (DescribeStacks, DescribeStackEvents, DescribeChangeSet) an operation stays IN_PROGRESS. @default 0 */
+  /** How many reads (DescribeStacks, DescribeStackEvents) a stack operation stays IN_PROGRESS. @default 0 */
   readonly inProgressPolls?: number;
+  /** How many DescribeChangeSet calls a change set stays CREATE_IN_PROGRESS. @default inProgressPolls */
+  readonly changeSetPolls?: number;
   /** Items per page of DescribeStacks, ListStacks, DescribeStackEvents, ListStackResources, ListExports, ListChangeSets. @default 100 */
   readonly pageSize?: number;
   /** Account for commands that carry none. @default 000000000000 */
@@ -258,12 +260,18 @@ export class FakeCloudFormation implements QueryService {
   private readonly regions = new Map<string, Stack[]>();
   /** IAM roles the stacks created: `${account}/${roleName}` → trust policy. */
   readonly roles = new Map<string, Json>();
+  /** Faults in force; tests may push more between operations. */
   readonly faults: ResourceFault[];
+  /** See the options; tests may change them between operations. */
+  inProgressPolls: number;
+  changeSetPolls: number;
   readonly log: { op: string; input: Input; account: string; region: string }[] = [];
   private clock = 0;
 
   constructor(readonly options: FakeCloudFormationOptions) {
     this.faults = [...(options.faults ?? [])];
+    this.inProgressPolls = options.inProgressPolls ?? 0;
+    this.changeSetPolls = options.changeSetPolls ?? this.inProgressPolls;
   }
 
   /** Monotonic timestamps, so events order and the toolkit's "since change set" filter hold. */
@@ -961,7 +969,7 @@ export class FakeCloudFormation implements QueryService {
       capabilities: given,
       ...(input.RoleARN ? { roleArn: String(input.RoleARN) } : {}),
       changes: [],
-      pollsLeft: this.options.inProgressPolls ?? 0,
+      pollsLeft: this.changeSetPolls,
     };
     stack.changeSets.set(name, cs);
     if (cs.pollsLeft === 0) this.planChangeSet(stack, cs);
@@ -1221,7 +1229,7 @@ export class FakeCloudFormation implements QueryService {
 
   /** Runs `finish` now, or after the configured number of reads of the stack. */
   private later(stack: Stack, finish: () => void): void {
-    const polls = this.options.inProgressPolls ?? 0;
+    const polls = this.inProgressPolls;
     if (polls === 0) finish();
     else stack.pending = { pollsLeft: polls, finish };
   }

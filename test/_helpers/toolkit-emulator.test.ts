@@ -202,6 +202,37 @@ describe('toolkit-lib against the emulator', () => {
     }
   }, 120_000);
 
+  it('reports a failed create (a fault on one resource) after polling it through its rollback', async () => {
+    const toolkit = await newToolkit();
+    estate.cloudformation.faults.push({
+      stackName: 'Small',
+      logicalId: 'Data',
+      operation: 'create',
+      reason: 'quota exceeded',
+    });
+    estate.cloudformation.inProgressPolls = 3;
+    const outdir = mkdtempSync(join(tmpdir(), 'estate-tk-'));
+    try {
+      const cx = await toolkit.fromAssemblyBuilder(smallApp(MEMBER, '1') as never, {
+        outdir,
+        clobberEnv: false,
+      });
+      const selector = { strategy: toolkitLib.StackSelectionStrategy.ALL_STACKS };
+      await expect(toolkit.deploy(cx, { stacks: selector, stackEventPollingInterval: 5 })).rejects.toThrow(
+        /Resource updates failed[\s\S]*quota exceeded/,
+      );
+      const reads = estate.cloudformation.log.filter(
+        (l) => l.op === 'DescribeStacks' && l.account === MEMBER,
+      );
+      expect(reads.length).toBeGreaterThan(3);
+      expect(estate.cloudformation.stack(MEMBER, REGION, 'Small')?.status).toBe('ROLLBACK_COMPLETE');
+    } finally {
+      estate.cloudformation.faults.length = 0;
+      estate.cloudformation.inProgressPolls = 0;
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses to deploy into an account that is not bootstrapped (no deploy role to assume)', async () => {
     const toolkit = await newToolkit();
     const outdir = mkdtempSync(join(tmpdir(), 'estate-tk-'));
