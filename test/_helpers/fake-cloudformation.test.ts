@@ -5,6 +5,8 @@
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
+  CreateStackCommand,
+  UpdateStackCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackDriftDetectionStatusCommand,
@@ -411,6 +413,32 @@ describe('FakeCloudFormation', () => {
     expect(events.NextToken).toBeDefined();
     const forged = await cfn.send(new ListStacksCommand({ NextToken: 'bogus' })).catch((e: Error) => e);
     expect(forged).toMatchObject({ name: 'ValidationError' });
+  });
+
+  it('serves CreateStack and UpdateStack, answering "No updates are to be performed." for no change', async () => {
+    const { cfn } = await setup();
+    const body = bucketTemplate();
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'direct', TemplateBody: body }));
+    expect((await status(cfn, 'direct')).StackId).toBe(StackId);
+    const twice = await cfn
+      .send(new CreateStackCommand({ StackName: 'direct', TemplateBody: body }))
+      .catch((e: Error) => e);
+    expect(twice).toMatchObject({ name: 'AlreadyExistsException' });
+    const same = await cfn
+      .send(new UpdateStackCommand({ StackName: 'direct', TemplateBody: body }))
+      .catch((e: Error) => e);
+    expect(same).toMatchObject({ name: 'ValidationError', message: 'No updates are to be performed.' });
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: 'direct',
+        UsePreviousTemplate: true,
+        Parameters: [{ ParameterKey: 'Env', ParameterValue: 'qa' }],
+      }),
+    );
+    expect(await status(cfn, 'direct')).toMatchObject({
+      StackStatus: 'UPDATE_COMPLETE',
+      Parameters: [{ ParameterKey: 'Env', ParameterValue: 'qa' }],
+    });
   });
 
   it('detects drift marked on a resource', async () => {

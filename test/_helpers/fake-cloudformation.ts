@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import type { AssumeRolePolicy, QueryService } from './aws-emulator.js';
+import type { AssumeRolePolicy, QueryService, ServiceCommand } from './aws-emulator.js';
 import { S3Error, type FakeS3 } from './fake-s3.js';
 import type { FakeSsm } from './fake-ssm.js';
 
@@ -334,12 +334,7 @@ export class FakeCloudFormation implements QueryService {
       .map((s) => s.name);
   }
 
-  async send(command: {
-    constructor: { name: string };
-    input?: Input;
-    region?: string;
-    account?: string;
-  }): Promise<any> {
+  async send(command: ServiceCommand): Promise<any> {
     const op = command.constructor.name.replace(/Command$/, '');
     const input = command.input ?? {};
     const account = command.account ?? this.options.defaultAccount ?? '000000000000';
@@ -1152,25 +1147,18 @@ export class FakeCloudFormation implements QueryService {
   onCreateStack(input: Input, account: string, region: string) {
     if (this.stack(account, region, String(input.StackName ?? '')))
       throw new CfnError('AlreadyExistsException', `Stack [${input.StackName}] already exists`);
-    const name = `create-${hash(randomUUID(), 8).toLowerCase()}`;
-    const { Id, StackId } = this.onCreateChangeSet(
-      { ...input, ChangeSetName: name, ChangeSetType: 'CREATE' },
-      account,
-      region,
-    );
-    const stack = this.mustStack(account, region, StackId);
-    const cs = this.changeSet(stack, Id);
-    if (cs.status === 'CREATE_PENDING') this.planChangeSet(stack, cs);
-    if (cs.status === 'FAILED') throw validation(cs.statusReason ?? 'failed');
-    this.onExecuteChangeSet({ ChangeSetName: Id, DisableRollback: input.DisableRollback }, account, region);
-    stack.changeSets.delete(name);
-    return { StackId };
+    return this.viaChangeSet('CREATE', input, account, region);
   }
 
   onUpdateStack(input: Input, account: string, region: string) {
-    const name = `update-${hash(randomUUID(), 8).toLowerCase()}`;
+    return this.viaChangeSet('UPDATE', input, account, region);
+  }
+
+  /** CreateStack and UpdateStack: an internal change set, executed at once and then removed. */
+  private viaChangeSet(type: 'CREATE' | 'UPDATE', input: Input, account: string, region: string) {
+    const name = `${type.toLowerCase()}-${hash(randomUUID(), 8).toLowerCase()}`;
     const { Id, StackId } = this.onCreateChangeSet(
-      { ...input, ChangeSetName: name, ChangeSetType: 'UPDATE' },
+      { ...input, ChangeSetName: name, ChangeSetType: type },
       account,
       region,
     );
