@@ -387,6 +387,18 @@ export class FakeCloudFormation implements QueryService {
     return { items: slice, ...(next ? { next } : {}) };
   }
 
+  /** A page of something listed per stack (events, resources, change sets, drifts). */
+  private stackPage<T>(
+    input: Input,
+    account: string,
+    region: string,
+    op: string,
+    itemsOf: (stack: Stack) => T[],
+  ) {
+    const stack = this.mustStack(account, region, input.StackName);
+    return { stack, ...this.page(itemsOf(stack), input.NextToken, `${op}/${stack.id}`) };
+  }
+
   private view(stack: Stack): Json {
     const noEcho = new Set(
       Object.entries(stack.template?.Parameters ?? {})
@@ -499,12 +511,9 @@ export class FakeCloudFormation implements QueryService {
   }
 
   onListStackResources(input: Input, account: string, region: string) {
-    const stack = this.mustStack(account, region, input.StackName);
-    const { items, next } = this.page(
-      [...stack.resources.values()],
-      input.NextToken,
-      `ListStackResources/${stack.id}`,
-    );
+    const { stack, items, next } = this.stackPage(input, account, region, 'ListStackResources', (stack) => [
+      ...stack.resources.values(),
+    ]);
     return {
       StackResourceSummaries: items.map((r) => {
         const { Timestamp, StackName: _n, StackId: _i, ...rest } = this.resourceView(stack, r);
@@ -1083,12 +1092,9 @@ export class FakeCloudFormation implements QueryService {
   }
 
   onListChangeSets(input: Input, account: string, region: string) {
-    const stack = this.mustStack(account, region, input.StackName);
-    const { items, next } = this.page(
-      [...stack.changeSets.values()],
-      input.NextToken,
-      `ListChangeSets/${stack.id}`,
-    );
+    const { stack, items, next } = this.stackPage(input, account, region, 'ListChangeSets', (stack) => [
+      ...stack.changeSets.values(),
+    ]);
     return {
       Summaries: items.map((cs) => ({
         StackId: stack.id,
