@@ -1381,54 +1381,20 @@ export class FakeCloudFormation implements QueryService {
       definition: def,
     };
     const verb = operation === 'create' ? 'CREATE' : 'UPDATE';
-    this.event(
-      stack,
-      logicalId,
-      previous?.physicalId ?? '',
-      def.Type,
-      `${verb}_IN_PROGRESS`,
-      undefined,
-      token,
-    );
-    const fault = this.fault(stack, logicalId, def.Type, operation);
-    if (fault) {
-      this.event(
-        stack,
-        logicalId,
-        previous?.physicalId ?? '',
-        def.Type,
-        `${verb}_FAILED`,
-        fault.reason,
-        token,
-      );
-      throw new ResourceFailure(fault.reason);
-    }
+    const note = (status: string, reason?: string, physicalId = previous?.physicalId ?? '') =>
+      this.event(stack, logicalId, physicalId, def.Type, status, reason, token);
+    note(`${verb}_IN_PROGRESS`);
     try {
+      const fault = this.fault(stack, logicalId, def.Type, operation);
+      if (fault) throw new ResourceFailure(fault.reason);
       this.apply(stack, r, previous && previous.type === r.type ? previous : undefined);
     } catch (error) {
       if (!(error instanceof ResourceFailure)) throw error;
-      this.event(
-        stack,
-        logicalId,
-        previous?.physicalId ?? '',
-        def.Type,
-        `${verb}_FAILED`,
-        error.message,
-        token,
-      );
+      note(`${verb}_FAILED`, error.message);
       throw error;
     }
-    if (operation === 'create')
-      this.event(
-        stack,
-        logicalId,
-        r.physicalId,
-        def.Type,
-        'CREATE_IN_PROGRESS',
-        'Resource creation Initiated',
-        token,
-      );
-    this.event(stack, logicalId, r.physicalId, def.Type, r.status, undefined, token);
+    if (operation === 'create') note('CREATE_IN_PROGRESS', 'Resource creation Initiated', r.physicalId);
+    note(r.status, undefined, r.physicalId);
     ctx.resources.set(logicalId, r);
     return r;
   }
