@@ -94,6 +94,7 @@ describe('toolkit-lib against the emulator', () => {
     ).bootstrap(BootstrapEnvironments.fromList([`aws://${MEMBER}/${REGION}`]), {
       parameters: BootstrapStackParameters.withExisting({
         trustedAccounts: [MANAGEMENT],
+        trustedAccountsForLookup: [MANAGEMENT],
         cloudFormationExecutionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
       }),
     });
@@ -141,6 +142,15 @@ describe('toolkit-lib against the emulator', () => {
 
       const listed = await toolkit.list(cx2, { stacks: selector });
       expect(listed.map((d) => d.name)).toEqual(['Small']);
+
+      // Drift: toolkit-lib reads it with the base credentials (no CDK role), so as the member account;
+      // in sync until the bucket is changed behind CloudFormation's back.
+      const member = await newToolkit(MEMBER);
+      const inSync = await member.drift(cx2, { stacks: selector });
+      expect(Object.values(inSync)[0]?.numResourcesWithDrift).toBe(0);
+      estate.cloudformation.driftResource(MEMBER, REGION, 'Small', 'Data', { Tags: [] });
+      const drifted = await member.drift(cx2, { stacks: selector });
+      expect(Object.values(drifted)[0]?.numResourcesWithDrift).toBe(1);
 
       const bucketName = live.outputs.find((o) => o.OutputKey === 'BucketName')!.OutputValue;
       expect(estate.s3.buckets.has(bucketName)).toBe(true);
