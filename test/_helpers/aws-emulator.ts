@@ -15,17 +15,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { seeded } from './fake-organizations.js';
 
+/** What a fake receives: the SDK command's shape, plus where the request was signed. */
+export interface ServiceCommand {
+  input: Record<string, unknown>;
+  constructor: { name: string };
+  /** The region the request was signed for (SigV4 credential scope), e.g. us-east-1. */
+  region?: string;
+  /** The account of the access key that signed the request. */
+  account?: string;
+}
+
 export interface JsonService {
   /** X-Amz-Target prefix, e.g. AWSOrganizationsV20161128 */
   readonly targetPrefix: string;
-  send(command: {
-    input: Record<string, unknown>;
-    constructor: { name: string };
-    /** The region the request was signed for (SigV4 credential scope), e.g. us-east-1. */
-    region?: string;
-    /** The account of the access key that signed the request. */
-    account?: string;
-  }): Promise<unknown>;
+  send(command: ServiceCommand): Promise<unknown>;
 }
 
 /** A Query-protocol service (form body, XML answer) chosen by its API `Version`, e.g. IAM 2010-05-08. */
@@ -43,12 +46,7 @@ export interface QueryService {
    * ChangeSetNotFound) with the HTTP status in `$status`, instead of dropping "Exception".
    */
   readonly verbatimErrors?: boolean;
-  send(command: {
-    input: Record<string, unknown>;
-    constructor: { name: string };
-    region?: string;
-    account?: string;
-  }): Promise<unknown>;
+  send(command: ServiceCommand): Promise<unknown>;
 }
 
 /** A REST service (S3) chosen by the SigV4 signing name of the request. */

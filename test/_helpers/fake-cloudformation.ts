@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import type { AssumeRolePolicy, QueryService } from './aws-emulator.js';
+import type { AssumeRolePolicy, QueryService, ServiceCommand } from './aws-emulator.js';
 import { S3Error, type FakeS3 } from './fake-s3.js';
 import type { FakeSsm } from './fake-ssm.js';
 
@@ -35,8 +35,10 @@ export interface FakeCloudFormationOptions {
    */
   readonly s3Origins?: () => readonly string[];
   readonly faults?: readonly ResourceFault[];
-  /** How many reads (DescribeStacks, DescribeStackEvents, DescribeChangeSet) an operation stays IN_PROGRESS. @default 0 */
+  /** How many reads (DescribeStacks, DescribeStackEvents) a stack operation stays IN_PROGRESS. @default 0 */
   readonly inProgressPolls?: number;
+  /** How many DescribeChangeSet calls a change set stays CREATE_IN_PROGRESS. @default inProgressPolls */
+  readonly changeSetPolls?: number;
   /** Items per page of DescribeStacks, ListStacks, DescribeStackEvents, ListStackResources, ListExports, ListChangeSets. @default 100 */
   readonly pageSize?: number;
   /** Account for commands that carry none. @default 000000000000 */
@@ -258,12 +260,18 @@ export class FakeCloudFormation implements QueryService {
   private readonly regions = new Map<string, Stack[]>();
   /** IAM roles the stacks created: `${account}/${roleName}` → trust policy. */
   readonly roles = new Map<string, Json>();
+  /** Faults in force; tests may push more between operations. */
   readonly faults: ResourceFault[];
+  /** See the options; tests may change them between operations. */
+  inProgressPolls: number;
+  changeSetPolls: number;
   readonly log: { op: string; input: Input; account: string; region: string }[] = [];
   private clock = 0;
 
   constructor(readonly options: FakeCloudFormationOptions) {
     this.faults = [...(options.faults ?? [])];
+    this.inProgressPolls = options.inProgressPolls ?? 0;
+    this.changeSetPolls = options.changeSetPolls ?? this.inProgressPolls;
   }
 
   /** Monotonic timestamps, so events order and the toolkit's "since change set" filter hold. */
@@ -326,12 +334,7 @@ export class FakeCloudFormation implements QueryService {
       .map((s) => s.name);
   }
 
-  async send(command: {
-    constructor: { name: string };
-    input?: Input;
-    region?: string;
-    account?: string;
-  }): Promise<any> {
+  async send(command: ServiceCommand): Promise<any> {
     const op = command.constructor.name.replace(/Command$/, '');
     const input = command.input ?? {};
     const account = command.account ?? this.options.defaultAccount ?? '000000000000';
@@ -382,6 +385,18 @@ export class FakeCloudFormation implements QueryService {
         ? Buffer.from(JSON.stringify({ op, at: start + size })).toString('base64')
         : undefined;
     return { items: slice, ...(next ? { next } : {}) };
+  }
+
+  /** A page of something listed per stack (events, resources, change sets, drifts). */
+  private stackPage<T>(
+    input: Input,
+    account: string,
+    region: string,
+    op: string,
+    itemsOf: (stack: Stack) => T[],
+  ) {
+    const stack = this.mustStack(account, region, input.StackName);
+    return { stack, ...this.page(itemsOf(stack), input.NextToken, `${op}/${stack.id}`) };
   }
 
   private view(stack: Stack): Json {
@@ -496,12 +511,9 @@ export class FakeCloudFormation implements QueryService {
   }
 
   onListStackResources(input: Input, account: string, region: string) {
-    const stack = this.mustStack(account, region, input.StackName);
-    const { items, next } = this.page(
-      [...stack.resources.values()],
-      input.NextToken,
-      `ListStackResources/${stack.id}`,
-    );
+    const { stack, items, next } = this.stackPage(input, account, region, 'ListStackResources', (stack) => [
+      ...stack.resources.values(),
+    ]);
     return {
       StackResourceSummaries: items.map((r) => {
         const { Timestamp, StackName: _n, StackId: _i, ...rest } = this.resourceView(stack, r);
@@ -965,7 +977,7 @@ export class FakeCloudFormation implements QueryService {
       capabilities: given,
       ...(input.RoleARN ? { roleArn: String(input.RoleARN) } : {}),
       changes: [],
-      pollsLeft: this.options.inProgressPolls ?? 0,
+      pollsLeft: this.changeSetPolls,
     };
     stack.changeSets.set(name, cs);
     if (cs.pollsLeft === 0) this.planChangeSet(stack, cs);
@@ -1084,12 +1096,9 @@ export class FakeCloudFormation implements QueryService {
   }
 
   onListChangeSets(input: Input, account: string, region: string) {
-    const stack = this.mustStack(account, region, input.StackName);
-    const { items, next } = this.page(
-      [...stack.changeSets.values()],
-      input.NextToken,
-      `ListChangeSets/${stack.id}`,
-    );
+    const { stack, items, next } = this.stackPage(input, account, region, 'ListChangeSets', (stack) => [
+      ...stack.changeSets.values(),
+    ]);
     return {
       Summaries: items.map((cs) => ({
         StackId: stack.id,
@@ -1148,25 +1157,18 @@ export class FakeCloudFormation implements QueryService {
   onCreateStack(input: Input, account: string, region: string) {
     if (this.stack(account, region, String(input.StackName ?? '')))
       throw new CfnError('AlreadyExistsException', `Stack [${input.StackName}] already exists`);
-    const name = `create-${hash(randomUUID(), 8).toLowerCase()}`;
-    const { Id, StackId } = this.onCreateChangeSet(
-      { ...input, ChangeSetName: name, ChangeSetType: 'CREATE' },
-      account,
-      region,
-    );
-    const stack = this.mustStack(account, region, StackId);
-    const cs = this.changeSet(stack, Id);
-    if (cs.status === 'CREATE_PENDING') this.planChangeSet(stack, cs);
-    if (cs.status === 'FAILED') throw validation(cs.statusReason ?? 'failed');
-    this.onExecuteChangeSet({ ChangeSetName: Id, DisableRollback: input.DisableRollback }, account, region);
-    stack.changeSets.delete(name);
-    return { StackId };
+    return this.viaChangeSet('CREATE', input, account, region);
   }
 
   onUpdateStack(input: Input, account: string, region: string) {
-    const name = `update-${hash(randomUUID(), 8).toLowerCase()}`;
+    return this.viaChangeSet('UPDATE', input, account, region);
+  }
+
+  /** CreateStack and UpdateStack: an internal change set, executed at once and then removed. */
+  private viaChangeSet(type: 'CREATE' | 'UPDATE', input: Input, account: string, region: string) {
+    const name = `${type.toLowerCase()}-${hash(randomUUID(), 8).toLowerCase()}`;
     const { Id, StackId } = this.onCreateChangeSet(
-      { ...input, ChangeSetName: name, ChangeSetType: 'UPDATE' },
+      { ...input, ChangeSetName: name, ChangeSetType: type },
       account,
       region,
     );
@@ -1225,9 +1227,9 @@ export class FakeCloudFormation implements QueryService {
 
   /** Runs `finish` now, or after the configured number of reads of the stack. */
   private later(stack: Stack, finish: () => void): void {
-    const polls = this.options.inProgressPolls ?? 0;
+    const polls = this.inProgressPolls;
     if (polls === 0) finish();
-    else stack.pending = { pollsLeft: polls - 1, finish };
+    else stack.pending = { pollsLeft: polls, finish };
   }
 
   private fault(
@@ -1383,54 +1385,20 @@ export class FakeCloudFormation implements QueryService {
       definition: def,
     };
     const verb = operation === 'create' ? 'CREATE' : 'UPDATE';
-    this.event(
-      stack,
-      logicalId,
-      previous?.physicalId ?? '',
-      def.Type,
-      `${verb}_IN_PROGRESS`,
-      undefined,
-      token,
-    );
-    const fault = this.fault(stack, logicalId, def.Type, operation);
-    if (fault) {
-      this.event(
-        stack,
-        logicalId,
-        previous?.physicalId ?? '',
-        def.Type,
-        `${verb}_FAILED`,
-        fault.reason,
-        token,
-      );
-      throw new ResourceFailure(fault.reason);
-    }
+    const note = (status: string, reason?: string, physicalId = previous?.physicalId ?? '') =>
+      this.event(stack, logicalId, physicalId, def.Type, status, reason, token);
+    note(`${verb}_IN_PROGRESS`);
     try {
+      const fault = this.fault(stack, logicalId, def.Type, operation);
+      if (fault) throw new ResourceFailure(fault.reason);
       this.apply(stack, r, previous && previous.type === r.type ? previous : undefined);
     } catch (error) {
       if (!(error instanceof ResourceFailure)) throw error;
-      this.event(
-        stack,
-        logicalId,
-        previous?.physicalId ?? '',
-        def.Type,
-        `${verb}_FAILED`,
-        error.message,
-        token,
-      );
+      note(`${verb}_FAILED`, error.message);
       throw error;
     }
-    if (operation === 'create')
-      this.event(
-        stack,
-        logicalId,
-        r.physicalId,
-        def.Type,
-        'CREATE_IN_PROGRESS',
-        'Resource creation Initiated',
-        token,
-      );
-    this.event(stack, logicalId, r.physicalId, def.Type, r.status, undefined, token);
+    if (operation === 'create') note('CREATE_IN_PROGRESS', 'Resource creation Initiated', r.physicalId);
+    note(r.status, undefined, r.physicalId);
     ctx.resources.set(logicalId, r);
     return r;
   }

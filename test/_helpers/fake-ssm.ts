@@ -6,6 +6,8 @@
  * it over awsJson1_1 (X-Amz-Target AmazonSSM.*); CloudFormation's fake writes it for
  * AWS::SSM::Parameter resources and reads it for `AWS::SSM::Parameter::Value<…>` parameters.
  */
+import type { ServiceCommand } from './aws-emulator.js';
+
 type Input = Record<string, any>;
 
 export interface StoredParameter {
@@ -76,12 +78,7 @@ export class FakeSsm {
     return this.store(account, region).delete(name);
   }
 
-  async send(command: {
-    constructor: { name: string };
-    input?: Input;
-    region?: string;
-    account?: string;
-  }): Promise<any> {
+  async send(command: ServiceCommand): Promise<any> {
     const op = command.constructor.name.replace(/Command$/, '');
     const input = structuredClone(command.input ?? {});
     const account = command.account ?? this.options.defaultAccount ?? '000000000000';

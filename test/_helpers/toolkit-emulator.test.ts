@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as ToolkitLib from '@aws-cdk/toolkit-lib';
+import type * as Cdk from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync } from 'node:fs';
 import { synthEnvironment } from '../../src/core/env/synth.js';
@@ -18,8 +20,8 @@ const MEMBER = '222222222222';
 const REGION = 'eu-west-2';
 
 let estate: EmulatedEstate;
-let toolkitLib: typeof import('@aws-cdk/toolkit-lib');
-let cdk: typeof import('aws-cdk-lib');
+let toolkitLib: typeof ToolkitLib;
+let cdk: typeof Cdk;
 const saved = { ...process.env };
 const messages: { code?: string; level: string; message: string }[] = [];
 
@@ -92,6 +94,7 @@ describe('toolkit-lib against the emulator', () => {
     ).bootstrap(BootstrapEnvironments.fromList([`aws://${MEMBER}/${REGION}`]), {
       parameters: BootstrapStackParameters.withExisting({
         trustedAccounts: [MANAGEMENT],
+        trustedAccountsForLookup: [MANAGEMENT],
         cloudFormationExecutionPolicies: ['arn:aws:iam::aws:policy/PowerUserAccess'],
       }),
     });
@@ -139,6 +142,15 @@ describe('toolkit-lib against the emulator', () => {
 
       const listed = await toolkit.list(cx2, { stacks: selector });
       expect(listed.map((d) => d.name)).toEqual(['Small']);
+
+      // Drift: toolkit-lib reads it with the base credentials (no CDK role), so as the member account;
+      // in sync until the bucket is changed behind CloudFormation's back.
+      const member = await newToolkit(MEMBER);
+      const inSync = await member.drift(cx2, { stacks: selector });
+      expect(Object.values(inSync)[0]?.numResourcesWithDrift).toBe(0);
+      estate.cloudformation.driftResource(MEMBER, REGION, 'Small', 'Data', { Tags: [] });
+      const drifted = await member.drift(cx2, { stacks: selector });
+      expect(Object.values(drifted)[0]?.numResourcesWithDrift).toBe(1);
 
       const bucketName = live.outputs.find((o) => o.OutputKey === 'BucketName')!.OutputValue;
       expect(estate.s3.buckets.has(bucketName)).toBe(true);
@@ -199,6 +211,37 @@ describe('toolkit-lib against the emulator', () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('reports a failed create (a fault on one resource) after polling it through its rollback', async () => {
+    const toolkit = await newToolkit();
+    estate.cloudformation.faults.push({
+      stackName: 'Small',
+      logicalId: 'Data',
+      operation: 'create',
+      reason: 'quota exceeded',
+    });
+    estate.cloudformation.inProgressPolls = 3;
+    const outdir = mkdtempSync(join(tmpdir(), 'estate-tk-'));
+    try {
+      const cx = await toolkit.fromAssemblyBuilder(smallApp(MEMBER, '1') as never, {
+        outdir,
+        clobberEnv: false,
+      });
+      const selector = { strategy: toolkitLib.StackSelectionStrategy.ALL_STACKS };
+      await expect(toolkit.deploy(cx, { stacks: selector, stackEventPollingInterval: 5 })).rejects.toThrow(
+        /Resource updates failed[\s\S]*quota exceeded/,
+      );
+      const reads = estate.cloudformation.log.filter(
+        (l) => l.op === 'DescribeStacks' && l.account === MEMBER,
+      );
+      expect(reads.length).toBeGreaterThan(3);
+      expect(estate.cloudformation.stack(MEMBER, REGION, 'Small')?.status).toBe('ROLLBACK_COMPLETE');
+    } finally {
+      estate.cloudformation.faults.length = 0;
+      estate.cloudformation.inProgressPolls = 0;
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses to deploy into an account that is not bootstrapped (no deploy role to assume)', async () => {
     const toolkit = await newToolkit();
