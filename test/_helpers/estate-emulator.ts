@@ -1,7 +1,8 @@
 /**
  * An empty estate served on loopback for CLI tests: the Organizations, Budgets and Cost
- * Explorer (cost allocation tags) fakes behind one emulator, with estate.yaml written to a
- * temporary folder and the environment that points the CLI at them.
+ * Explorer (cost allocation tags) fakes, and CloudFormation, S3 and SSM for deployments,
+ * behind one emulator, with estate.yaml written to a temporary folder and the environment
+ * that points the CLI at them.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,13 +10,19 @@ import { stringify } from 'yaml';
 import { emulatorEnv, startEmulator, type Emulator } from './aws-emulator.js';
 import { tempDir } from './cli.js';
 import { FakeBudgets } from './fake-budgets.js';
+import { FakeCloudFormation, type FakeCloudFormationOptions } from './fake-cloudformation.js';
 import { FakeCostAllocationTags } from './fake-cost-allocation-tags.js';
 import { FakeOrganizations } from './fake-organizations.js';
+import { FakeS3 } from './fake-s3.js';
+import { FakeSsm } from './fake-ssm.js';
 
 export interface EmulatedEstate {
   readonly fake: FakeOrganizations;
   readonly budgets: FakeBudgets;
   readonly tags: FakeCostAllocationTags;
+  readonly cloudformation: FakeCloudFormation;
+  readonly s3: FakeS3;
+  readonly ssm: FakeSsm;
   readonly emulator: Emulator;
   readonly dir: string;
   /** estate.yaml in `dir`. */
@@ -24,26 +31,50 @@ export interface EmulatedEstate {
   close(): Promise<void>;
 }
 
-export async function emulatedEstate(config: object, callerAccountId: string): Promise<EmulatedEstate> {
+/** CloudFormation options for the estate (faults, polls), besides the S3 and SSM it is wired to. */
+export type CloudFormationTuning = Omit<FakeCloudFormationOptions, 's3' | 'ssm' | 's3Origins'>;
+
+export async function emulatedEstate(
+  config: object,
+  callerAccountId: string,
+  cloudformationOptions: CloudFormationTuning = {},
+): Promise<EmulatedEstate> {
   const { dir, cleanup } = await tempDir();
   const file = join(dir, 'estate.yaml');
   await writeFile(file, stringify(config));
   const fake = new FakeOrganizations({ callerAccountId, createAccountPolls: 0 });
   const budgets = new FakeBudgets();
   const tags = new FakeCostAllocationTags(['cost-center', 'estate:env']);
+  const s3 = new FakeS3();
+  const ssm = new FakeSsm();
+  let url = '';
+  const cloudformation = new FakeCloudFormation({
+    ...cloudformationOptions,
+    s3,
+    ssm,
+    s3Origins: () => [url],
+  });
   const emulator = await startEmulator({
     callerAccountId,
+    queryServices: [cloudformation],
+    restServices: [s3],
+    assumeRolePolicy: cloudformation.assumeRolePolicy,
     services: [
       { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) },
       { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
       { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
+      { targetPrefix: 'AmazonSSM', send: (c) => ssm.send(c) },
     ],
   });
+  url = emulator.url;
   const env = emulatorEnv(emulator.url, join(dir, 'audit.log'));
   return {
     fake,
     budgets,
     tags,
+    cloudformation,
+    s3,
+    ssm,
     emulator,
     dir,
     file,
