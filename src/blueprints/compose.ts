@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, EstateConfig } from '../config/schema.js';
 import { AiBlueprint, BedrockInvocationLogging } from './ai.js';
@@ -172,7 +172,8 @@ export function composeEnvironment(
   const api = composeApiLambda(c, auth, tableGrants, bedrock);
   composeApiEks(c, tableGrants, bedrock);
   const edge = composeEdge(c, api);
-  composeObservability(c, { api, auth, edge, tableGrants });
+  const obs = composeObservability(c, { api, auth, edge, tableGrants });
+  endpointOutputs({ api, auth, edge, obs, region: target.region });
   return composed;
 }
 
@@ -394,34 +395,66 @@ function composeObservability(
     edge?: EdgeBlueprint;
     tableGrants: TableGrant[];
   },
-): void {
+): ObservabilityBlueprint | undefined {
   const { settings, target, has, size, prefix, stack } = c;
-  if (has('observability')) {
-    const s = settings.observability ?? {};
-    const common = {
-      size,
-      namePrefix: prefix,
-      alarms: s.alarms,
-      alarmEmail: s.alarmEmail,
-      apiLatencyP99Ms: s.apiLatencyP99Ms,
-      api5xxPerMinute: s.api5xxPerMinute,
-      cloudFront5xxPercent: s.cloudFront5xxPercent,
-    };
-    const obs = new ObservabilityBlueprint(stack('observability'), 'Observability', {
+  if (!has('observability')) return undefined;
+  const s = settings.observability ?? {};
+  const common = {
+    size,
+    namePrefix: prefix,
+    alarms: s.alarms,
+    alarmEmail: s.alarmEmail,
+    apiLatencyP99Ms: s.apiLatencyP99Ms,
+    api5xxPerMinute: s.api5xxPerMinute,
+    cloudFront5xxPercent: s.cloudFront5xxPercent,
+  };
+  const obs = new ObservabilityBlueprint(stack('observability'), 'Observability', {
+    ...common,
+    httpApi: api?.api,
+    functions: [api?.handler, auth?.postConfirmation].filter((f) => f !== undefined),
+    tables: tableGrants.map((t) => t.table),
+    distributionId: edge?.distribution.distributionId,
+  });
+  // CloudFront metrics exist only in us-east-1, and an alarm can watch only its own region.
+  if (edge && target.region !== EDGE_REGION && obs.topic) {
+    new ObservabilityBlueprint(stack('observability-edge', EDGE_REGION), 'Observability', {
       ...common,
-      httpApi: api?.api,
-      functions: [api?.handler, auth?.postConfirmation].filter((f) => f !== undefined),
-      tables: tableGrants.map((t) => t.table),
-      distributionId: edge?.distribution.distributionId,
+      namePrefix: `${prefix}-edge`,
+      dashboard: false,
+      distributionId: edge.distribution.distributionId,
     });
-    // CloudFront metrics exist only in us-east-1, and an alarm can watch only its own region.
-    if (edge && target.region !== EDGE_REGION && obs.topic) {
-      new ObservabilityBlueprint(stack('observability-edge', EDGE_REGION), 'Observability', {
-        ...common,
-        namePrefix: `${prefix}-edge`,
-        dashboard: false,
-        distributionId: edge.distribution.distributionId,
-      });
-    }
   }
+  return obs;
+}
+
+/**
+ * What a person needs after a deploy, as stack outputs with fixed logical ids (the engine reads
+ * them by name): the site URL, the API URL, the user pool and its client, the dashboard link.
+ */
+function endpointOutputs({
+  api,
+  auth,
+  edge,
+  obs,
+  region,
+}: {
+  api?: ApiLambdaBlueprint;
+  auth?: AuthBlueprint;
+  edge?: EdgeBlueprint;
+  obs?: ObservabilityBlueprint;
+  region: string;
+}): void {
+  if (edge) new CfnOutput(Stack.of(edge), 'SiteUrl', { value: edge.url, description: 'The site' });
+  if (api)
+    new CfnOutput(Stack.of(api), 'ApiUrl', { value: api.api.apiEndpoint, description: 'The HTTP API' });
+  if (auth) {
+    new CfnOutput(Stack.of(auth), 'UserPoolId', { value: auth.userPool.userPoolId });
+    new CfnOutput(Stack.of(auth), 'UserPoolClientId', { value: auth.client.userPoolClientId });
+  }
+  const dashboard = obs?.dashboardResource;
+  if (dashboard)
+    new CfnOutput(Stack.of(dashboard), 'DashboardUrl', {
+      value: `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`,
+      description: 'The CloudWatch dashboard',
+    });
 }

@@ -66,6 +66,21 @@ beforeAll(() => {
 const t = (s: Stack | undefined) => Template.fromStack(s!);
 
 describe('composeEnvironment', () => {
+  it('gives each stack a person needs after a deploy its output under a fixed name (site, API, user pool, dashboard)', () => {
+    const outputs = (name: string) => Object.keys(t(alpha.get(name)).toJSON().Outputs ?? {});
+    expect(outputs('alpha-edge')).toContain('SiteUrl');
+    expect(outputs('alpha-api-lambda')).toContain('ApiUrl');
+    expect(outputs('alpha-auth')).toEqual(expect.arrayContaining(['UserPoolId', 'UserPoolClientId']));
+    expect(outputs('alpha-observability')).toContain('DashboardUrl');
+    const dashboard = JSON.stringify(t(alpha.get('alpha-observability')).toJSON().Outputs.DashboardUrl.Value);
+    expect(dashboard).toContain(
+      'https://eu-west-2.console.aws.amazon.com/cloudwatch/home?region=eu-west-2#dashboards/dashboard/',
+    );
+    expect(dashboard).toContain('"Ref":"ObservabilityDashboard');
+    // An EKS API has no URL until something is deployed into the cluster.
+    expect(Object.keys(t(live.get('live-api-eks')).toJSON().Outputs ?? {})).not.toContain('ApiUrl');
+  });
+
   it('makes one <env>-<blueprint> stack per blueprint, edge in us-east-1 and the rest in the environment region', () => {
     expect([...alpha.keys()]).toEqual([
       'alpha-data',
