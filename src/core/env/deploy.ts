@@ -48,7 +48,14 @@ import type {
   EnvironmentDeployResult,
   StackDeployOutcome,
 } from './service.js';
-import { runUntilAborted, stackAddress, stackFailed, stackRef, unsettled } from './stack-run.js';
+import {
+  perAccountPools,
+  runUntilAborted,
+  stackAddress,
+  stackFailed,
+  stackRef,
+  unsettled,
+} from './stack-run.js';
 import { synthEnvironment } from './synth.js';
 
 /** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
@@ -290,7 +297,7 @@ export async function runDeploy(
     {
       io: run.io,
       handlers,
-      concurrency,
+      ...perAccountPools(concurrency, changes),
       state,
       ...(run.signal ? { signal: run.signal } : {}),
       skipMessage: (blocker, status: ChangeStatus) =>

@@ -20,7 +20,14 @@ import {
   type AssemblyStack,
   type EnvTarget,
 } from './common.js';
-import { runUntilAborted, stackAddress, stackFailed, stackRef, unsettled } from './stack-run.js';
+import {
+  perAccountPools,
+  runUntilAborted,
+  stackAddress,
+  stackFailed,
+  stackRef,
+  unsettled,
+} from './stack-run.js';
 import { ENV_IO, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
 import type { DeployedStack, StackResource, ToolkitPort } from './ports.js';
 import type {
@@ -297,7 +304,7 @@ export async function runDestroy(
     {
       io: run.io,
       handlers: { 'stack/delete': handler },
-      concurrency: deploymentSettings(config).concurrency,
+      ...perAccountPools(deploymentSettings(config).concurrency, changes),
       state: newExecutionState(),
       ...(run.signal ? { signal: run.signal } : {}),
       skipMessage: (blocker) =>

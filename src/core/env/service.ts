@@ -50,7 +50,7 @@ export interface DeployOptions {
   readonly environments: readonly string[];
   /** Only these blueprints' stacks, plus the stacks they depend on. */
   readonly blueprints?: readonly string[];
-  /** Stacks deployed at once. @default config deployments.concurrency, else 4 */
+  /** Stacks deployed at once in each account (accounts side by side). @default config deployments.concurrency, else 4 */
   readonly concurrency?: number;
   readonly approve: ApprovalPolicy;
   /** Approve what the policy would ask about without asking. */

@@ -17,6 +17,28 @@ export function stackRef(stack: AssemblyStack, environment: string): StackRef {
 /** The stack's address on the executor (= its task id). */
 export const stackAddress = (stack: AssemblyStack): string => stackTaskId(stackRef(stack, ''));
 
+/** Stack operations (and bootstraps) in flight at once in one run, over all accounts. */
+export const MAX_STACKS_AT_ONCE = 32;
+
+/**
+ * How a run's stack changes share the executor: CloudFormation's limits are per account, so
+ * each account gets its own pool of `perAccount` (deployments.concurrency, --concurrency) and
+ * accounts go side by side, at most {@link MAX_STACKS_AT_ONCE} operations in all. Addresses
+ * are `<account>/<region>/<stack>` and `bootstrap:<account>/<region>`.
+ */
+export function perAccountPools(
+  perAccount: number,
+  changes: readonly { address: string }[],
+): { concurrency: number; poolSize: number; poolOf: (change: { address: string }) => string } {
+  const accountOf = (change: { address: string }) => change.address.replace(/^bootstrap:/, '').split('/')[0]!;
+  const accounts = new Set(changes.map(accountOf)).size;
+  return {
+    concurrency: Math.min(MAX_STACKS_AT_ONCE, Math.max(perAccount, perAccount * accounts)),
+    poolSize: perAccount,
+    poolOf: accountOf,
+  };
+}
+
 /** The executor's results, or 'aborted' as soon as the signal fires (running work goes on in AWS). */
 export async function untilDoneOrAborted<T>(
   work: Promise<T>,

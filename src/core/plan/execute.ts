@@ -41,6 +41,13 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   /** Own pools by handler key, e.g. { 'account/create': 5 }. */
   readonly concurrencyByKind?: Readonly<Record<string, number>>;
+  /**
+   * Pools by a key of the change (an account id): the changes of one key run at most
+   * `poolSize` at once, and also within the shared `concurrency`.
+   */
+  readonly poolOf?: (change: Change) => string | undefined;
+  /** @default concurrency */
+  readonly poolSize?: number;
   /** Ordering-only predecessors of a change (phases): waited for, never a reason to skip. */
   readonly after?: (change: Change) => readonly string[];
   /** @default a fresh state */
@@ -112,6 +119,7 @@ export async function executeChanges(
   const pools = new Map<string, Limit>(
     Object.entries(options.concurrencyByKind ?? {}).map(([kind, n]) => [kind, limiter(n)]),
   );
+  const keyed = new Map<string, Limit>();
   const results = new Map<string, ChangeResult>();
   const running = new Map<string, Promise<ChangeStatus>>();
 
@@ -175,8 +183,16 @@ export async function executeChanges(
           change,
           (options.skipMessage ?? defaultSkipMessage)(blocker, state.statuses.get(blocker)!),
         );
+      const go = () => (aborted() ? skip(change, INTERRUPTED_MESSAGE, true) : attempt(change));
+      const key = options.poolOf?.(change);
+      if (key !== undefined) {
+        let own = keyed.get(key);
+        if (!own) keyed.set(key, (own = limiter(options.poolSize ?? options.concurrency)));
+        // Always the key's pool first, then the shared one: no two changes wait on each other.
+        return own(() => shared(go));
+      }
       const pool = pools.get(handlerKey(change)) ?? shared;
-      return pool(() => (aborted() ? skip(change, INTERRUPTED_MESSAGE, true) : attempt(change)));
+      return pool(go);
     })();
     running.set(address, promise);
     return promise;

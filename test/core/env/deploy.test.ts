@@ -47,6 +47,20 @@ describe('deployEnvironments', () => {
     expect(h.toolkit.peak).toBe(2);
   });
 
+  it('Given three accounts of six stacks each and concurrency 2, Then each account deploys two at once and the accounts side by side', async () => {
+    const config = envConfig([env('one', 'dev-a'), env('two', 'dev-b'), env('three', 'dev-c')]);
+    const six = Array.from({ length: 6 }, (_, i) => ({ blueprint: `b${i}` }));
+    const h = setup(config, { one: six, two: six, three: six });
+    const result = await deployEnvironments(
+      h.deps,
+      config,
+      opts(['one', 'two', 'three'], { concurrency: 2 }),
+      h.run(),
+    );
+    expect(result.ok).toBe(true);
+    expect(h.toolkit.peak).toBe(6);
+  });
+
   it('Given three environments in three accounts and one failing, Then the other two complete, all three are reported, and ok is false', async () => {
     const config = envConfig([env('one', 'dev-a'), env('two', 'dev-b'), env('three', 'dev-c')]);
     const h = setup(config, { one: chain(), two: chain(), three: chain() });

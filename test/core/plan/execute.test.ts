@@ -66,6 +66,36 @@ describe('executeChanges', () => {
     expect(others.peak()).toBe(3);
   });
 
+  it('Given pools by key (an account), Then each key runs at most poolSize at once, all keys within the shared limit', async () => {
+    const running = new Map<string, number>();
+    const peaks = new Map<string, number>();
+    let total = 0;
+    let peakTotal = 0;
+    const handler: ChangeHandler = async (c) => {
+      const key = c.address.split(':')[0]!;
+      running.set(key, (running.get(key) ?? 0) + 1);
+      peaks.set(key, Math.max(peaks.get(key) ?? 0, running.get(key)!));
+      peakTotal = Math.max(peakTotal, ++total);
+      await new Promise((r) => setTimeout(r, 5));
+      running.set(key, running.get(key)! - 1);
+      total--;
+      return undefined;
+    };
+    const changes = ['a', 'b', 'c', 'd'].flatMap((k) =>
+      Array.from({ length: 5 }, (_, i) => change(`${k}:${i}`, 'thing')),
+    );
+    const results = await executeChanges(changes, {
+      io: recordingIoHost(),
+      handlers: { 'thing/create': handler },
+      concurrency: 6,
+      poolOf: (c) => c.address.split(':')[0],
+      poolSize: 2,
+    });
+    expect(results.every((r) => r.status === 'applied')).toBe(true);
+    expect([...peaks.values()]).toEqual([2, 2, 2, 2]);
+    expect(peakTotal).toBe(6);
+  });
+
   it('Given a change fails, Then what depends on it is skipped with the reason, and independent changes still run', async () => {
     const g = gate();
     const io = recordingIoHost();
