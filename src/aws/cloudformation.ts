@@ -86,10 +86,13 @@ export function toDeployedStack(s: Stack): DeployedStack {
       (o) => o.OutputKey,
       (o) => o.OutputValue,
     ),
+    // The value given at deploy, not ResolvedValue: for an SSM-typed parameter (CDK's
+    // BootstrapVersion) that is the parameter's name, which is what the template's default
+    // holds, so an unchanged stack compares equal.
     parameters: recordOf(
       s.Parameters,
       (p) => p.ParameterKey,
-      (p) => p.ResolvedValue ?? p.ParameterValue,
+      (p) => p.ParameterValue,
     ),
     terminationProtection: s.EnableTerminationProtection ?? false,
   };

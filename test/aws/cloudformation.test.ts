@@ -129,7 +129,7 @@ describe('AwsStacks: listing and describing', () => {
         createdAt: new Date('2026-01-01T00:00:00Z'),
         tags: { 'estate:env': 'dev' },
         outputs: { TableName: 'users' },
-        parameters: { BootstrapVersion: '30', Size: 'small' },
+        parameters: { BootstrapVersion: '/cdk-bootstrap/hnb659fds/version', Size: 'small' },
         terminationProtection: true,
       },
       {

@@ -87,6 +87,15 @@ describe('estate env, end to end against the emulator', () => {
       expect(data.failure).toMatchObject({ resourceType: 'AWS::DynamoDB::GlobalTable' });
       expect(data.failure.reason).toContain('Table already exists: integration-users');
       for (const s of envs.alice.stacks) expect(['deployed', 'unchanged']).toContain(s.status);
+      // What a person needs, from the blueprints' outputs as the emulator evaluated them.
+      expect(Object.keys(envs.alice.endpoints).sort()).toEqual([
+        'apiUrl',
+        'dashboardUrl',
+        'siteUrl',
+        'userPoolClientId',
+        'userPoolId',
+      ]);
+      expect(envs.alice.endpoints.dashboardUrl).toContain('cloudwatch/home?region=eu-west-2#dashboards');
     },
     STEP,
   );
@@ -96,8 +105,8 @@ describe('estate env, end to end against the emulator', () => {
     async () => {
       const r = await run(['env', 'deploy', 'alice', 'integration', 'production', '--approve', 'never']);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/alice → dev-alice \(400000000001, eu-west-2\): (unchanged|deployed)/);
-      expect(r.stdout).toMatch(/production → prod \(200000000001, eu-west-2\): (unchanged|deployed)/);
+      expect(r.stdout).toMatch(/alice → dev-alice \(400000000001, eu-west-2\): unchanged/);
+      expect(r.stdout).toMatch(/production → prod \(200000000001, eu-west-2\): unchanged/);
       expect(r.stdout).toMatch(/integration → integration \(300000000001, eu-west-2\): (failed|partial)/);
       expect(r.stdout).toContain('Table already exists: integration-users');
       expect(r.stdout).toContain('Deployed 2 of 3 environments');
@@ -167,6 +176,18 @@ describe('estate env, end to end against the emulator', () => {
       expect(text.stdout).toContain('last deployed');
       expect(text.stdout).toContain('alice-api-lambda');
       expect(text.stdout).toContain('Outputs:');
+    },
+    STEP,
+  );
+
+  it(
+    'Given alice deployed and unchanged, When diffed with --detailed-exitcode, Then exit 0 and every stack is unchanged',
+    async () => {
+      const r = await run(['env', 'diff', 'alice', '--detailed-exitcode', '--json']);
+      expect(r.code).toBe(0);
+      const doc = json(r.stdout);
+      expect(doc.changes).toBe(false);
+      expect(doc.stacks.map((s: any) => s.status)).toEqual(doc.stacks.map(() => 'unchanged'));
     },
     STEP,
   );
