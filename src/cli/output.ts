@@ -84,7 +84,10 @@ export class ProgressBoard {
   /** Folds one event in; for an end event, returns how long the change ran (ms). */
   record(event: TaskEvent): number | undefined {
     if (!this.titles.has(event.id))
-      this.titles.set(event.id, event.type === 'start' ? event.title : event.id);
+      this.titles.set(
+        event.id,
+        event.type === 'start' || event.type === 'skip' ? (event.title ?? event.id) : event.id,
+      );
     const entry = this.running.get(event.id);
     if (event.type === 'start') {
       this.running.set(event.id, { title: event.title ?? this.titleOf(event.id), since: this.now() });
@@ -159,8 +162,8 @@ export async function trackProgress<T>(
   if (mode === 'json' || (steps !== 'discovered' && known.length === 0)) return work(io);
   const board = new ProgressBoard(new Map(known.map((s) => [s.id, s.title])));
   const plain = (event: TaskEvent) => {
-    const title = board.titleOf(event.id);
     const took = board.record(event);
+    const title = board.titleOf(event.id);
     stderr.write(`${plainLine(event, title, took)}\n`);
   };
   if (mode === 'plain') {

@@ -100,7 +100,9 @@ function stackLines(
   { mark, style }: { mark: string; style: Style },
   plain: readonly string[],
 ): string[] {
-  const reason = plain.includes(s.status) || !s.reason ? '' : `: ${s.reason}`;
+  // The status word is printed already: a reason that starts with it ("skipped: ...") drops it.
+  const said = s.reason?.startsWith(`${s.status}: `) ? s.reason.slice(s.status.length + 2) : s.reason;
+  const reason = plain.includes(s.status) || !said ? '' : `: ${said}`;
   const lines = [`  ${paint(opts, style, mark)} ${s.stack} (${s.blueprint}) ${s.status}${reason}`];
   if (s.failure)
     lines.push(

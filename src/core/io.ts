@@ -83,7 +83,7 @@ export type TaskEvent =
   | { readonly type: 'update'; readonly id: string; readonly message: string }
   | { readonly type: 'done'; readonly id: string; readonly message?: string }
   | { readonly type: 'fail'; readonly id: string; readonly message: string }
-  | { readonly type: 'skip'; readonly id: string; readonly message: string };
+  | { readonly type: 'skip'; readonly id: string; readonly message: string; readonly title?: string };
 
 /** The task event a message carries, if it is one (IO.TASK_*). */
 export function taskEvent(message: IoMessage): TaskEvent | undefined {
@@ -103,7 +103,8 @@ export function taskEvent(message: IoMessage): TaskEvent | undefined {
     case IO.TASK_FAIL:
       return { type: 'fail', id, message: message.message };
     case IO.TASK_SKIP:
-      return { type: 'skip', id, message: message.message };
+      // A skipped task may never have started: its title comes with it.
+      return { type: 'skip', id, message: message.message, ...(data.title ? { title: data.title } : {}) };
   }
   return undefined;
 }

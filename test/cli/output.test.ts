@@ -167,12 +167,21 @@ describe('trackProgress with steps discovered as they start', () => {
           message: 'skipped: alice-data failed',
           data: { id: 'acct/eu-west-2/alice-api' },
         });
+        // The executor's skips carry the title: the line names the stack, not its task id.
+        await io.notify({
+          time: new Date(),
+          level: 'warn',
+          code: 'ESTATE_W0104',
+          message: 'skipped: alice-api was skipped',
+          data: { id: 'acct/eu-west-2/alice-obs', title: 'alice-obs (acct, eu-west-2)' },
+        });
       },
       stderr,
     );
     expect(written[0]).toBe('… alice-data (acct, eu-west-2)\n');
     expect(written[1]).toMatch(/^✔ alice-data \(acct, eu-west-2\) \(\d\.\ds\)\n$/);
     expect(written[2]).toBe('↓ acct/eu-west-2/alice-api: skipped: alice-data failed\n');
+    expect(written[3]).toBe('↓ alice-obs (acct, eu-west-2): skipped: alice-api was skipped\n');
   });
 
   it('under --json says nothing', async () => {

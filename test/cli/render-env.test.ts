@@ -97,7 +97,7 @@ describe('renderDeploy', () => {
     expect(text).toContain('integration → integration (333333333333, eu-west-2): failed');
     expect(text).toContain('✖ integration-data (data) failed: UPDATE_ROLLBACK_COMPLETE');
     expect(text).toContain('UsersTable (AWS::DynamoDB::Table) CREATE_FAILED: Table already exists');
-    expect(text).toContain('↓ integration-api-lambda (api-lambda) skipped: skipped: integration-data failed');
+    expect(text).toContain('↓ integration-api-lambda (api-lambda) skipped: integration-data failed');
     expect(text).toContain('production → prod (eu-west-2): refused');
     expect(text).toContain('resolve to account 999999999999');
     expect(text).toContain('Bootstrapped: 222222222222 in eu-west-2');
