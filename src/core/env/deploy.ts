@@ -301,7 +301,7 @@ export async function runDeploy(
       state,
       ...(run.signal ? { signal: run.signal } : {}),
       skipMessage: (blocker, status: ChangeStatus) =>
-        `skipped: ${blockerReasons.get(blocker) ?? `${blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
+        `skipped: ${blockerReasons.get(blocker) ?? `${stackByAddress.get(blocker)?.stack.name ?? blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
     },
     (address, status, reason) => {
       if (stackByAddress.has(address) && !settled.has(address)) settled.set(address, { status, reason });

@@ -317,11 +317,13 @@ describe('deployEnvironments', () => {
     const h = setup(config, {
       dev: [...chain(), { blueprint: 'observability', dependsOn: ['api-lambda'] }],
     });
-    h.toolkit.permissionChanges.set('dev-api-lambda', 'broadening');
+    h.toolkit.permissionChanges.set('dev-data', 'broadening');
     const result = await deployEnvironments(h.deps, config, opts(['dev']), h.run());
-    const [, api, obs] = result.environments[0]!.stacks;
-    expect(api).toMatchObject({ status: 'declined', reason: expect.stringContaining('--approve never') });
-    expect(obs!.status).toBe('skipped');
+    const [data, api, obs] = result.environments[0]!.stacks;
+    expect(data).toMatchObject({ status: 'declined', reason: expect.stringContaining('--approve never') });
+    expect(api).toMatchObject({ status: 'skipped', reason: 'skipped: dev-data was not approved' });
+    // Two steps away, the reason names the skipped stack, not its task id.
+    expect(obs).toMatchObject({ status: 'skipped', reason: 'skipped: dev-api-lambda was skipped' });
     expect(result.ok).toBe(false);
     expect(h.io.requests).toEqual([]);
   });
