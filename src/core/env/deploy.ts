@@ -51,6 +51,7 @@ import type {
 import {
   perAccountPools,
   runUntilAborted,
+  settleStack,
   stackAddress,
   stackFailed,
   stackRef,
@@ -69,6 +70,30 @@ interface PreparedEnv {
 
 type Settled = Omit<StackDeployOutcome, keyof StackRef | 'blueprint'>;
 
+/** A stack of the run and the environment it came with. */
+interface RunStack {
+  readonly p: PreparedEnv;
+  readonly stack: AssemblyStack;
+}
+
+/** What the phases of one deploy run share. */
+interface DeployRun {
+  readonly deps: EnvServiceDeps;
+  readonly options: DeployOptions;
+  readonly run: EnvRun;
+  readonly now: () => Date;
+  readonly caller: { account: string; arn: string };
+  /** The outcome of each stack that has one, by executor address. */
+  readonly settled: Map<string, Settled>;
+  readonly state: ReturnType<typeof newExecutionState>;
+  /** Why a change blocks its dependants, where "<x> failed" would mislead. */
+  readonly blockerReasons: Map<string, string>;
+  readonly started: Set<string>;
+  readonly stackByAddress: ReadonlyMap<string, RunStack>;
+  readonly expiryOf: ReadonlyMap<string, string | undefined>;
+  readonly loadToolkit: () => Promise<ToolkitPort>;
+}
+
 export async function runDeploy(
   deps: EnvServiceDeps,
   config: EstateConfig,
@@ -76,21 +101,93 @@ export async function runDeploy(
   run: EnvRun,
 ): Promise<DeployResult> {
   const now = run.now ?? (() => new Date());
-  const settings = deploymentSettings(config);
   if (options.blueprints?.length) checkBlueprintNames(options.blueprints);
-  const concurrency = options.concurrency ?? settings.concurrency;
+  const concurrency = checkedConcurrency(options.concurrency ?? deploymentSettings(config).concurrency);
+
+  // 1. Targets (user errors before anything runs), identities, synthesis.
+  const targets = await resolveTargets(deps, config, options.environments);
+  const results = new Map<string, EnvironmentDeployResult>();
+  const prepared = await prepareEnvironments(deps, config, options, run, targets, results);
+
+  // 2. What changed, read from CloudFormation before the toolkit is loaded.
+  const { all, live, settled, state } = await readLive(deps, prepared, run);
+  const toDeploy = all.filter(({ stack }) => !settled.has(stackAddress(stack)));
+
+  // 3. Bootstrap where a changed stack goes and the account and region lack it.
+  const caller = await deps.caller();
+  const bootstraps = await bootstrapChanges(
+    deps,
+    config,
+    toDeploy.map((d) => d.stack),
+    caller.account,
+    run,
+  );
+  for (const address of bootstraps.unreadable.keys()) state.statuses.set(address, 'failed');
+
+  // 4. Deploy on the one executor.
+  const runAt = now();
+  let toolkit: Promise<ToolkitPort> | undefined;
+  const ctx: DeployRun = {
+    deps,
+    options,
+    run,
+    now,
+    caller,
+    settled,
+    state,
+    blockerReasons: new Map(bootstraps.unreadable),
+    started: new Set(),
+    stackByAddress: new Map(toDeploy.map((d) => [stackAddress(d.stack), d])),
+    expiryOf: new Map(prepared.map((p) => [p.target.env.name, expiry(p, live, runAt)])),
+    loadToolkit: () => (toolkit ??= deps.toolkit()),
+  };
+  const changes: Change[] = [...bootstraps.changes, ...toDeploy.map(stackChange)];
+  await runUntilAborted(
+    changes,
+    {
+      io: run.io,
+      handlers: deployHandlers(ctx),
+      ...perAccountPools(concurrency, changes),
+      state,
+      ...(run.signal ? { signal: run.signal } : {}),
+      skipMessage: (blocker, status: ChangeStatus) =>
+        `skipped: ${ctx.blockerReasons.get(blocker) ?? `${ctx.stackByAddress.get(blocker)?.stack.name ?? blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
+    },
+    (address, status, reason) => {
+      if (ctx.stackByAddress.has(address) && !settled.has(address)) settled.set(address, { status, reason });
+    },
+  );
+
+  // 5. The outcome of every environment, every stack.
+  const result = deployResult(ctx, targets, prepared, results, bootstraps.changes);
+  await reportDeploy(run, result);
+  return result;
+}
+
+function checkedConcurrency(concurrency: number): number {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw userError('BadConcurrency', `--concurrency ${concurrency}: must be a whole number of at least 1`, [
       'pass --concurrency 4, or set deployments.concurrency',
     ]);
+  return concurrency;
+}
 
-  // 1. Targets (user errors before anything runs), identities, synthesis.
-  const targets = await resolveTargets(deps, config, options.environments);
+/**
+ * Each environment whose account's credentials check out, synthesised bound to that account
+ * and cut to `--blueprint`; the others get their result (refused, failed) in `results` now.
+ */
+async function prepareEnvironments(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  options: DeployOptions,
+  run: EnvRun,
+  targets: readonly EnvTarget[],
+  results: Map<string, EnvironmentDeployResult>,
+): Promise<PreparedEnv[]> {
   const identity = await identityProblems(
     deps,
     targets.map((t) => t.accountId),
   );
-  const results = new Map<string, EnvironmentDeployResult>();
   const prepared: PreparedEnv[] = [];
   const synth = deps.synth ?? synthEnvironment;
   for (const target of targets) {
@@ -128,20 +225,33 @@ export async function runDeploy(
     }
     prepared.push({ target, stacks, assemblyDir: synthesised.assemblyDir });
   }
+  return prepared;
+}
 
-  // 2. What changed, read from CloudFormation before the toolkit is loaded.
-  const addressOf = stackAddress;
-  // The shared stack of an account and region comes with each of its environments: once.
+/**
+ * Every stack of the run once (the shared stack of an account and region comes with each of
+ * its environments), its live state, and the unchanged ones (and unreadable ones) settled.
+ */
+async function readLive(
+  deps: EnvServiceDeps,
+  prepared: readonly PreparedEnv[],
+  run: EnvRun,
+): Promise<{
+  all: RunStack[];
+  live: Map<string, DeployedStack | undefined>;
+  settled: Map<string, Settled>;
+  state: ReturnType<typeof newExecutionState>;
+}> {
   const all = [
     ...new Map(
-      prepared.flatMap((p) => p.stacks.map((stack) => [addressOf(stack), { p, stack }] as const)),
+      prepared.flatMap((p) => p.stacks.map((stack) => [stackAddress(stack), { p, stack }] as const)),
     ).values(),
   ];
   const live = new Map<string, DeployedStack | undefined>();
   const settled = new Map<string, Settled>();
   const state = newExecutionState();
   await mapConcurrent(all, READ_CONCURRENCY, async ({ p, stack }) => {
-    const address = addressOf(stack);
+    const address = stackAddress(stack);
     try {
       const current = await deps.stacks.describeStack(stack.at, stack.name);
       live.set(address, current);
@@ -163,50 +273,34 @@ export async function runDeploy(
       state.statuses.set(address, 'failed');
     }
   });
-  const toDeploy = all.filter(({ stack }) => !settled.has(addressOf(stack)));
+  return { all, live, settled, state };
+}
 
-  // 3. Bootstrap where a changed stack goes and the account and region lack it.
-  const caller = await deps.caller();
-  const bootstraps = await bootstrapChanges(
-    deps,
-    config,
-    toDeploy.map((d) => d.stack),
-    caller.account,
-    run,
-  );
-  for (const address of bootstraps.unreadable.keys()) state.statuses.set(address, 'failed');
-  const blockerReasons = new Map(bootstraps.unreadable);
+/** A changed stack as an executor change: after its bootstrap and the stacks it depends on. */
+function stackChange({ p, stack }: RunStack): Change {
+  return {
+    section: 'env',
+    action: 'update',
+    resourceType: 'stack',
+    address: stackAddress(stack),
+    summary: stackTaskTitle(stackRef(stack, '')),
+    payload: {},
+    dependsOn: [
+      bootstrapAddress(stack.at),
+      ...stack.dependsOn.map((d) =>
+        stackTaskId({ stack: d, accountId: stack.at.accountId, region: regionOf(p, d) }),
+      ),
+    ],
+  };
+}
 
-  // 4. Deploy on the one executor.
-  const runAt = now();
-  const expiryOf = new Map(prepared.map((p) => [p.target.env.name, expiry(p, live, runAt)]));
-  const stackByAddress = new Map(toDeploy.map((d) => [addressOf(d.stack), d]));
-  const changes: Change[] = [
-    ...bootstraps.changes,
-    ...toDeploy.map(({ p, stack }) => ({
-      section: 'env',
-      action: 'update' as const,
-      resourceType: 'stack',
-      address: addressOf(stack),
-      summary: stackTaskTitle(stackRef(stack, '')),
-      payload: {},
-      dependsOn: [
-        bootstrapAddress(stack.at),
-        ...stack.dependsOn.map((d) =>
-          stackTaskId({ stack: d, accountId: stack.at.accountId, region: regionOf(p, d) }),
-        ),
-      ],
-    })),
-  ];
-  const started = new Set<string>();
-  let toolkit: Promise<ToolkitPort> | undefined;
-  const loadToolkit = () => (toolkit ??= deps.toolkit());
+/** The approval policy as the toolkit's deploy confirmation asks it, one question at a time. */
+function approver(
+  options: DeployOptions,
+  run: EnvRun,
+): (r: StackRef, change: PermissionChange) => Promise<{ ok: true } | { ok: false; reason: string }> {
   const ask = limiter(1);
-
-  const approval = async (
-    r: StackRef,
-    change: PermissionChange,
-  ): Promise<{ ok: true } | { ok: false; reason: string }> => {
+  return async (r, change) => {
     if (!needsApproval(options.approve, change)) return { ok: true };
     if (options.yes) return { ok: true };
     const what = change === 'broadening' ? 'broadens IAM or security-group permissions' : 'changes the stack';
@@ -234,24 +328,27 @@ export async function runDeploy(
     );
     return ok ? { ok: true } : { ok: false, reason: `${r.stack}: not approved; nothing was changed` };
   };
+}
 
-  const handlers = {
+/** The executor's handlers: bootstrap an account and region, deploy one stack. */
+function deployHandlers(ctx: DeployRun) {
+  const approval = approver(ctx.options, ctx.run);
+  return {
     'bootstrap/create': async (change: Change, task: Task) => {
-      started.add(change.address);
-      await toolkitBootstrap(await loadToolkit(), change, task);
+      ctx.started.add(change.address);
+      await toolkitBootstrap(await ctx.loadToolkit(), change, task);
       return undefined;
     },
     'stack/update': async (change: Change, task: Task) => {
-      started.add(change.address);
-      const { p, stack } = stackByAddress.get(change.address)!;
+      ctx.started.add(change.address);
+      const { p, stack } = ctx.stackByAddress.get(change.address)!;
       const r = stackRef(stack, p.target.env.name);
-      const since = now();
-      const deployedAt = since.toISOString();
-      const expires = stack.shared ? undefined : expiryOf.get(p.target.env.name);
+      const since = ctx.now();
+      const expires = stack.shared ? undefined : ctx.expiryOf.get(p.target.env.name);
       let declined: string | undefined;
-      try {
+      return settleStack(ctx.settled, change.address, async () => {
         const outcome = await (
-          await loadToolkit()
+          await ctx.loadToolkit()
         ).deploy({
           assemblyDir: p.assemblyDir,
           artifactId: stack.artifactId,
@@ -260,8 +357,8 @@ export async function runDeploy(
           task,
           tags: {
             ...stack.tags,
-            [DEPLOYED_BY]: caller.arn,
-            [DEPLOYED_AT]: deployedAt,
+            [DEPLOYED_BY]: ctx.caller.arn,
+            [DEPLOYED_AT]: since.toISOString(),
             ...(expires ? { [EXPIRES_AT]: expires } : {}),
           },
           approve: async (c) => {
@@ -272,54 +369,42 @@ export async function runDeploy(
         });
         if (outcome.status === 'deployed' || outcome.status === 'unchanged') {
           // unchanged: the change set had nothing to do.
-          settled.set(change.address, { status: outcome.status, outputs: outcome.outputs });
+          ctx.settled.set(change.address, { status: outcome.status, outputs: outcome.outputs });
           return outcome.outputs;
         }
         if (outcome.status === 'declined') {
           const reason = declined ?? outcome.reason;
-          settled.set(change.address, { status: 'declined', reason });
-          blockerReasons.set(change.address, `${stack.name} was not approved`);
+          ctx.settled.set(change.address, { status: 'declined', reason });
+          ctx.blockerReasons.set(change.address, `${stack.name} was not approved`);
           throw new Error(reason);
         }
-        const failed = await stackFailed(deps.stacks, run.io, r, outcome, since, 'failed');
-        settled.set(change.address, failed.settled);
+        const failed = await stackFailed(ctx.deps.stacks, ctx.run.io, r, outcome, since, 'failed');
+        ctx.settled.set(change.address, failed.settled);
         throw failed.error;
-      } catch (error) {
-        if (!settled.has(change.address))
-          settled.set(change.address, { status: 'failed', reason: describeError(error) });
-        throw error;
-      }
+      });
     },
   };
+}
 
-  await runUntilAborted(
-    changes,
-    {
-      io: run.io,
-      handlers,
-      ...perAccountPools(concurrency, changes),
-      state,
-      ...(run.signal ? { signal: run.signal } : {}),
-      skipMessage: (blocker, status: ChangeStatus) =>
-        `skipped: ${blockerReasons.get(blocker) ?? `${stackByAddress.get(blocker)?.stack.name ?? blocker} ${status === 'failed' ? 'failed' : 'was skipped'}`}`,
-    },
-    (address, status, reason) => {
-      if (stackByAddress.has(address) && !settled.has(address)) settled.set(address, { status, reason });
-    },
-  );
-
-  // 5. The outcome of every environment, every stack.
-  const interrupted = run.signal?.aborted === true;
+/** Every environment's outcome, stack by stack, and what an interruption left running or unstarted. */
+function deployResult(
+  ctx: DeployRun,
+  targets: readonly EnvTarget[],
+  prepared: readonly PreparedEnv[],
+  results: Map<string, EnvironmentDeployResult>,
+  bootstraps: readonly Change[],
+): DeployResult {
+  const { settled, started, state } = ctx;
   const inFlight: StackRef[] = [];
   const notStarted: StackRef[] = [];
-  for (const c of bootstraps.changes)
+  for (const c of bootstraps)
     if (started.has(c.address) && !state.statuses.has(c.address)) {
       const at = c.payload as unknown as StackLocation;
       inFlight.push({ stack: 'CDKToolkit', environment: '', accountId: at.accountId, region: at.region });
     }
   for (const p of prepared) {
     const outcomes: StackDeployOutcome[] = p.stacks.map((stack) => {
-      const address = addressOf(stack);
+      const address = stackAddress(stack);
       const r = stackRef(stack, p.target.env.name);
       const s = settled.get(address) ?? unsettled(started.has(address), 'running');
       if (s.status === 'in-flight') inFlight.push(r);
@@ -329,7 +414,22 @@ export async function runDeploy(
     results.set(p.target.env.name, envResult(p.target, envStatus(outcomes), outcomes));
   }
   const environments = targets.map((t) => results.get(t.env.name)!);
-  for (const e of environments) {
+  return {
+    ok: environments.every((e) => e.status === 'deployed' || e.status === 'unchanged'),
+    interrupted: ctx.run.signal?.aborted === true,
+    environments,
+    inFlight,
+    notStarted,
+    bootstrapped: bootstraps
+      .filter((c) => state.statuses.get(c.address) === 'applied')
+      .map((c) => c.payload as unknown as StackLocation)
+      .map((at) => ({ accountId: at.accountId, region: at.region })),
+  };
+}
+
+/** Each environment's outcome and endpoints, then what an interruption left, through the host. */
+async function reportDeploy(run: EnvRun, result: DeployResult): Promise<void> {
+  for (const e of result.environments) {
     await run.io.notify(
       ioMessage(
         e.status === 'deployed' || e.status === 'unchanged' ? 'info' : 'error',
@@ -350,7 +450,8 @@ export async function runDeploy(
         ),
       );
   }
-  if (interrupted) {
+  if (result.interrupted) {
+    const { inFlight, notStarted } = result;
     const data: InterruptedData = { inFlight, notStarted };
     await run.io.notify(
       ioMessage(
@@ -361,17 +462,6 @@ export async function runDeploy(
       ),
     );
   }
-  return {
-    ok: environments.every((e) => e.status === 'deployed' || e.status === 'unchanged'),
-    interrupted,
-    environments,
-    inFlight,
-    notStarted,
-    bootstrapped: bootstraps.changes
-      .filter((c) => state.statuses.get(c.address) === 'applied')
-      .map((c) => c.payload as unknown as StackLocation)
-      .map((at) => ({ accountId: at.accountId, region: at.region })),
-  };
 }
 
 /** The region of a stack of the environment's assembly (dependencies cross into us-east-1). */

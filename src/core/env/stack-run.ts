@@ -4,7 +4,7 @@
  * report of a failed stack operation (the resource and CloudFormation's reason).
  */
 import { ioMessage, type IoHost } from '../io.js';
-import { executeChanges, type ExecuteOptions } from '../plan/execute.js';
+import { describeError, executeChanges, type ExecuteOptions } from '../plan/execute.js';
 import type { Change } from '../plan/types.js';
 import type { AssemblyStack } from './common.js';
 import { ENV_IO, stackTaskId, type StackRef } from './io.js';
@@ -37,6 +37,27 @@ export function perAccountPools(
     poolSize: perAccount,
     poolOf: accountOf,
   };
+}
+
+/**
+ * Runs one stack's operation; an error the operation did not settle itself (a toolkit that
+ * threw, a read that failed) settles the stack as failed with its message, then goes on to the
+ * executor, which skips the stack's dependants.
+ */
+export async function settleStack<T>(
+  settled: {
+    has(address: string): boolean;
+    set(address: string, value: { status: 'failed'; reason: string }): unknown;
+  },
+  address: string,
+  operation: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!settled.has(address)) settled.set(address, { status: 'failed', reason: describeError(error) });
+    throw error;
+  }
 }
 
 /** The executor's results, or 'aborted' as soon as the signal fires (running work goes on in AWS). */
