@@ -23,6 +23,7 @@ import {
 import {
   perAccountPools,
   runUntilAborted,
+  settleStack,
   stackAddress,
   stackFailed,
   stackRef,
@@ -54,6 +55,26 @@ interface Candidate {
 
 type Settled = Omit<StackDestroyOutcome, keyof StackRef | 'blueprint'>;
 
+type Refuse = (target: EnvTarget, status: 'refused' | 'declined' | 'failed', reason: string) => Promise<void>;
+
+/** A stack to delete and the environment it belongs to. */
+interface RunStack {
+  readonly c: Candidate;
+  readonly stack: AssemblyStack;
+}
+
+/** What the phases of one destroy run share. */
+interface DestroyRun {
+  readonly deps: EnvServiceDeps;
+  readonly options: DestroyOptions;
+  readonly run: EnvRun;
+  /** The outcome of each stack that has one, by executor address. */
+  readonly settled: Map<string, Settled>;
+  readonly retained: Map<string, RetainedResource[]>;
+  readonly emptied: Map<string, { bucket: string; stack: string; objects: number }[]>;
+  readonly started: Set<string>;
+}
+
 export async function runDestroy(
   deps: EnvServiceDeps,
   config: EstateConfig,
@@ -61,14 +82,8 @@ export async function runDestroy(
   run: EnvRun,
 ): Promise<DestroyResult> {
   const targets = await resolveTargets(deps, config, options.environments);
-  const identity = await identityProblems(
-    deps,
-    targets.map((t) => t.accountId),
-  );
-  const synth = deps.synth ?? synthEnvironment;
   const results = new Map<string, EnvironmentDestroyResult>();
-  const candidates: Candidate[] = [];
-  const refuse = async (target: EnvTarget, status: 'refused' | 'declined' | 'failed', reason: string) => {
+  const refuse: Refuse = async (target, status, reason) => {
     results.set(target.env.name, envResult(config, target, status, [], reason));
     await run.io.notify(
       ioMessage('error', ENV_IO.ENV_REFUSED, `${target.env.name}: ${reason}`, {
@@ -77,40 +92,100 @@ export async function runDestroy(
       }),
     );
   };
+  const ctx: DestroyRun = {
+    deps,
+    options,
+    run,
+    settled: new Map(),
+    retained: new Map(),
+    emptied: new Map(),
+    started: new Set(),
+  };
 
-  // 1. Per environment: identity, protection, what exists, confirmation. Nothing deleted yet.
+  // 1. Per environment: protection, identity, what exists, confirmation. Nothing deleted yet.
+  const candidates = await destroyCandidates(deps, config, options, run, targets, refuse);
+
+  // 2. Shared and absent stacks settle now; a dry run says what would go, what would stay. No toolkit.
+  await settleKeptAndAbsent(ctx, candidates);
+  if (options.dryRun) await dryRun(ctx, candidates);
+
+  // 3. Delete on the one executor: a stack after every stack of its environment that depends on it.
+  const toDelete = options.dryRun
+    ? []
+    : candidates.flatMap((c) =>
+        c.stacks.filter((s) => !ctx.settled.has(stackAddress(s))).map((stack) => ({ c, stack })),
+      );
+  const byAddress = new Map(toDelete.map((d) => [stackAddress(d.stack), d]));
+  const changes: Change[] = toDelete.map(({ c, stack }) => ({
+    section: 'env',
+    action: 'delete',
+    resourceType: 'stack',
+    address: stackAddress(stack),
+    summary: stackTaskTitle(stackRef(stack, '')),
+    payload: {},
+    dependsOn: c.stacks
+      .filter((other) => other.dependsOn.includes(stack.name) && byAddress.has(stackAddress(other)))
+      .map(stackAddress),
+  }));
+  await runUntilAborted(
+    changes,
+    {
+      io: run.io,
+      handlers: { 'stack/delete': deleteHandler(ctx, byAddress) },
+      ...perAccountPools(deploymentSettings(config).concurrency, changes),
+      state: newExecutionState(),
+      ...(run.signal ? { signal: run.signal } : {}),
+      skipMessage: (blocker) =>
+        `kept: ${byAddress.get(blocker)?.stack.name ?? blocker}, which depends on it, was not deleted`,
+    },
+    (address, status, reason) => {
+      if (!ctx.settled.has(address)) ctx.settled.set(address, { status, reason });
+    },
+  );
+
+  // 4. Every environment's outcome.
+  const result = destroyResult(ctx, config, targets, candidates, results);
+  await reportDestroy(run, result);
+  return result;
+}
+
+/**
+ * The environments that may be destroyed: protection first (from estate.yaml alone, so a
+ * refusal needs no AWS call), then the account's identity, what exists, and the confirmation.
+ * The others are refused or declined through `refuse`.
+ */
+async function destroyCandidates(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  options: DestroyOptions,
+  run: EnvRun,
+  targets: readonly EnvTarget[],
+  refuse: Refuse,
+): Promise<Candidate[]> {
+  const allowed: EnvTarget[] = [];
   for (const target of targets) {
-    const { env } = target;
+    if (isProtected(config, target.env) && !options.forceProtected && !options.dryRun)
+      await refuse(
+        target,
+        'refused',
+        `environment "${target.env.name}" is protected (${protection(config, target)}); pass --force-protected${run.interactive ? ' and type its name when asked' : ''} to destroy it`,
+      );
+    else allowed.push(target);
+  }
+  const identity = await identityProblems(
+    deps,
+    allowed.map((t) => t.accountId),
+  );
+  const candidates: Candidate[] = [];
+  for (const target of allowed) {
     const problem = identity.get(target.accountId);
     if (problem) {
       await refuse(target, 'refused', problem);
       continue;
     }
-    const guarded = isProtected(config, env);
-    if (guarded && !options.forceProtected && !options.dryRun) {
-      await refuse(
-        target,
-        'refused',
-        `environment "${env.name}" is protected (${protection(config, target)}); pass --force-protected${run.interactive ? ' and type its name when asked' : ''} to destroy it`,
-      );
-      continue;
-    }
     let candidate: Candidate;
     try {
-      const synthesised = await synth(config, env.name, {
-        configDir: options.configDir,
-        accountIds: { [target.accountName]: target.accountId },
-        io: run.io,
-        ...(options.cwd ? { cwd: options.cwd } : {}),
-      });
-      const stacks = assemblyStacks(synthesised, target.accountId);
-      const live = new Map<string, DeployedStack | undefined>();
-      await mapConcurrent(
-        stacks.filter((s) => !s.shared),
-        READ_CONCURRENCY,
-        async (s) => void live.set(s.name, await deps.stacks.describeStack(s.at, s.name)),
-      );
-      candidate = { target, assemblyDir: synthesised.assemblyDir, stacks, live };
+      candidate = await readCandidate(deps, config, options, run, target);
     } catch (error) {
       await refuse(target, 'failed', `cannot tell what to delete: ${describeError(error)}`);
       continue;
@@ -120,69 +195,98 @@ export async function runDestroy(
       candidates.push(candidate);
       continue;
     }
-    const data: DestroyConfirmData = {
-      kind: guarded ? 'text' : 'confirm',
-      flag: guarded ? '--force-protected' : '--yes',
-      what: guarded ? `the name of protected environment ${env.name}` : `confirmation to destroy ${env.name}`,
-      environments: [env.name],
-      stacks: existing.map((s) => s.name),
-    };
-    const list = `${existing.map((s) => s.name).join(', ')} in ${target.accountId}`;
-    if (guarded && run.interactive) {
-      const typed = await run.io.requestResponse(
-        ioRequest<DestroyConfirmData, string | undefined>(
-          ENV_IO.CONFIRM_PROTECTED,
-          `${env.name} is protected (${protection(config, target)}). Destroying deletes ${list}. Type ${env.name} to confirm`,
-          data,
-          undefined,
-        ),
-      );
-      if (typed !== env.name) {
-        await refuse(
-          target,
-          'declined',
-          typed === undefined
-            ? `no name typed; ${env.name} was not destroyed`
-            : `"${typed}" is not the environment's name (${env.name}); nothing was deleted`,
-        );
-        continue;
-      }
-    } else if (!guarded && !options.yes) {
-      const ok = await run.io.requestResponse(
-        ioRequest<DestroyConfirmData, boolean>(
-          ENV_IO.CONFIRM_DESTROY,
-          `Destroy ${env.name}: delete ${list}?`,
-          data,
-          false,
-        ),
-      );
-      if (!ok) {
-        await refuse(
-          target,
-          'declined',
-          run.interactive
-            ? `not confirmed; ${env.name} was not destroyed`
-            : `destroying ${env.name} needs confirmation and nobody can answer here; pass --yes`,
-        );
-        continue;
-      }
-    }
-    candidates.push(candidate);
+    const no = await confirmDestroy(config, options, run, target, existing);
+    if (no) await refuse(target, 'declined', no);
+    else candidates.push(candidate);
   }
+  return candidates;
+}
 
-  // 2. Dry run: what would go, what would stay. No toolkit.
-  const settled = new Map<string, Settled>();
-  const retained = new Map<string, RetainedResource[]>();
-  const emptied = new Map<string, { bucket: string; stack: string; objects: number }[]>();
-  const addressOf = stackAddress;
+/** The environment synthesised bound to its account, and which of its own stacks exist. */
+async function readCandidate(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  options: DestroyOptions,
+  run: EnvRun,
+  target: EnvTarget,
+): Promise<Candidate> {
+  const synthesised = await (deps.synth ?? synthEnvironment)(config, target.env.name, {
+    configDir: options.configDir,
+    accountIds: { [target.accountName]: target.accountId },
+    io: run.io,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  const stacks = assemblyStacks(synthesised, target.accountId);
+  const live = new Map<string, DeployedStack | undefined>();
+  await mapConcurrent(
+    stacks.filter((s) => !s.shared),
+    READ_CONCURRENCY,
+    async (s) => void live.set(s.name, await deps.stacks.describeStack(s.at, s.name)),
+  );
+  return { target, assemblyDir: synthesised.assemblyDir, stacks, live };
+}
+
+/**
+ * Asks before anything is deleted: a protected environment's name typed (on a terminal; in
+ * CI --force-protected alone), an unprotected one yes/no unless --yes. Returns why not, or
+ * undefined to go ahead.
+ */
+async function confirmDestroy(
+  config: EstateConfig,
+  options: DestroyOptions,
+  run: EnvRun,
+  target: EnvTarget,
+  existing: readonly AssemblyStack[],
+): Promise<string | undefined> {
+  const { env } = target;
+  const guarded = isProtected(config, env);
+  const data: DestroyConfirmData = {
+    kind: guarded ? 'text' : 'confirm',
+    flag: guarded ? '--force-protected' : '--yes',
+    what: guarded ? `the name of protected environment ${env.name}` : `confirmation to destroy ${env.name}`,
+    environments: [env.name],
+    stacks: existing.map((s) => s.name),
+  };
+  const list = `${existing.map((s) => s.name).join(', ')} in ${target.accountId}`;
+  if (guarded && run.interactive) {
+    const typed = await run.io.requestResponse(
+      ioRequest<DestroyConfirmData, string | undefined>(
+        ENV_IO.CONFIRM_PROTECTED,
+        `${env.name} is protected (${protection(config, target)}). Destroying deletes ${list}. Type ${env.name} to confirm`,
+        data,
+        undefined,
+      ),
+    );
+    if (typed === env.name) return undefined;
+    return typed === undefined
+      ? `no name typed; ${env.name} was not destroyed`
+      : `"${typed}" is not the environment's name (${env.name}); nothing was deleted`;
+  }
+  if (guarded || options.yes) return undefined;
+  const ok = await run.io.requestResponse(
+    ioRequest<DestroyConfirmData, boolean>(
+      ENV_IO.CONFIRM_DESTROY,
+      `Destroy ${env.name}: delete ${list}?`,
+      data,
+      false,
+    ),
+  );
+  if (ok) return undefined;
+  return run.interactive
+    ? `not confirmed; ${env.name} was not destroyed`
+    : `destroying ${env.name} needs confirmation and nobody can answer here; pass --yes`;
+}
+
+/** The shared logging stack is kept (never deleted with one environment); a stack already gone is absent. */
+async function settleKeptAndAbsent(ctx: DestroyRun, candidates: readonly Candidate[]): Promise<void> {
   for (const c of candidates)
     for (const s of c.stacks) {
       if (s.shared) {
-        settled.set(addressOf(s), {
+        ctx.settled.set(stackAddress(s), {
           status: 'kept',
           reason: `${s.name} is shared by the environments of ${s.at.accountId} in ${s.at.region}; never deleted with one`,
         });
-        await run.io.notify(
+        await ctx.run.io.notify(
           ioMessage(
             'warn',
             ENV_IO.SHARED_KEPT,
@@ -191,74 +295,44 @@ export async function runDestroy(
           ),
         );
       } else if (!c.live.get(s.name))
-        settled.set(addressOf(s), { status: 'absent', reason: 'already deleted' });
+        ctx.settled.set(stackAddress(s), { status: 'absent', reason: 'already deleted' });
     }
-  if (options.dryRun) {
-    for (const c of candidates)
-      for (const s of c.stacks.filter((x) => !settled.has(addressOf(x)))) {
-        settled.set(addressOf(s), { status: 'would-delete' });
-        const keeps = await retainedOf(deps, s, c.target.env.name).catch(() => []);
-        if (keeps.length) retained.set(addressOf(s), keeps);
-        await run.io.notify(
-          ioMessage(
-            'info',
-            ENV_IO.WOULD_DELETE,
-            `would delete ${stackTaskTitle(stackRef(s, ''))}`,
-            stackRef(s, c.target.env.name),
-          ),
-        );
-      }
-  }
+}
 
-  // 3. Delete on the one executor: a stack after every stack of its environment that depends on it.
-  const toDelete = options.dryRun
-    ? []
-    : candidates.flatMap((c) =>
-        c.stacks.filter((s) => !settled.has(addressOf(s))).map((stack) => ({ c, stack })),
+/** Every stack left would be deleted: say so, with what CloudFormation would keep. */
+async function dryRun(ctx: DestroyRun, candidates: readonly Candidate[]): Promise<void> {
+  for (const c of candidates)
+    for (const s of c.stacks.filter((x) => !ctx.settled.has(stackAddress(x)))) {
+      ctx.settled.set(stackAddress(s), { status: 'would-delete' });
+      const keeps = await retainedOf(ctx.deps, s, c.target.env.name).catch(() => []);
+      if (keeps.length) ctx.retained.set(stackAddress(s), keeps);
+      await ctx.run.io.notify(
+        ioMessage(
+          'info',
+          ENV_IO.WOULD_DELETE,
+          `would delete ${stackTaskTitle(stackRef(s, ''))}`,
+          stackRef(s, c.target.env.name),
+        ),
       );
-  const byAddress = new Map(toDelete.map((d) => [addressOf(d.stack), d]));
-  const changes: Change[] = toDelete.map(({ c, stack }) => ({
-    section: 'env',
-    action: 'delete',
-    resourceType: 'stack',
-    address: addressOf(stack),
-    summary: stackTaskTitle(stackRef(stack, '')),
-    payload: {},
-    dependsOn: c.stacks
-      .filter((other) => other.dependsOn.includes(stack.name) && byAddress.has(addressOf(other)))
-      .map(addressOf),
-  }));
-  const started = new Set<string>();
+    }
+}
+
+/** Deletes one stack: termination protection off when forced, dev buckets emptied, then the toolkit. */
+function deleteHandler(ctx: DestroyRun, byAddress: ReadonlyMap<string, RunStack>) {
+  const { deps, run, settled } = ctx;
   let toolkit: Promise<ToolkitPort> | undefined;
-  const handler = async (change: Change, task: Task) => {
-    started.add(change.address);
+  return async (change: Change, task: Task) => {
+    ctx.started.add(change.address);
     const { c, stack } = byAddress.get(change.address)!;
     const r = stackRef(stack, c.target.env.name);
-    try {
+    return settleStack(settled, change.address, async () => {
       // Only a protected environment's stacks have it on, and only --force-protected gets here with one.
       if (c.live.get(stack.name)?.terminationProtection) {
         await task.update('turning termination protection off');
         await deps.stacks.setTerminationProtection(stack.at, stack.name, false);
       }
       const keeps = await retainedOf(deps, stack, c.target.env.name);
-      if (c.target.env.size === 'dev') {
-        const kept = new Set(keeps.map((k) => k.logicalId));
-        const buckets = (await deps.stacks.stackResources(stack.at, stack.name)).filter(
-          (res) => res.type === 'AWS::S3::Bucket' && res.physicalId && !kept.has(res.logicalId),
-        );
-        for (const b of buckets) {
-          await task.update(`emptying bucket ${b.physicalId}`);
-          const objects = await deps.buckets.emptyBucket(stack.at, b.physicalId!);
-          const entry = { bucket: b.physicalId!, stack: stack.name, objects };
-          emptied.set(c.target.env.name, [...(emptied.get(c.target.env.name) ?? []), entry]);
-          await run.io.notify(
-            ioMessage('info', ENV_IO.BUCKET_EMPTIED, `emptied ${b.physicalId} (${objects} objects)`, {
-              ...r,
-              ...entry,
-            }),
-          );
-        }
-      }
+      if (c.target.env.size === 'dev') await emptyBuckets(ctx, { c, stack }, keeps, task);
       const since = (run.now ?? (() => new Date()))();
       const outcome = await (
         await (toolkit ??= deps.toolkit())
@@ -274,7 +348,7 @@ export async function runDestroy(
       if (outcome.status === 'destroyed') {
         settled.set(change.address, { status: 'destroyed' });
         if (keeps.length) {
-          retained.set(change.address, keeps);
+          ctx.retained.set(change.address, keeps);
           await run.io.notify(
             ioMessage(
               'warn',
@@ -293,34 +367,49 @@ export async function runDestroy(
       const failed = await stackFailed(deps.stacks, run.io, r, outcome, since, 'failed to delete');
       settled.set(change.address, failed.settled);
       throw failed.error;
-    } catch (error) {
-      if (!settled.has(change.address))
-        settled.set(change.address, { status: 'failed', reason: describeError(error) });
-      throw error;
-    }
+    });
   };
-  await runUntilAborted(
-    changes,
-    {
-      io: run.io,
-      handlers: { 'stack/delete': handler },
-      ...perAccountPools(deploymentSettings(config).concurrency, changes),
-      state: newExecutionState(),
-      ...(run.signal ? { signal: run.signal } : {}),
-      skipMessage: (blocker) =>
-        `kept: ${byAddress.get(blocker)?.stack.name ?? blocker}, which depends on it, was not deleted`,
-    },
-    (address, status, reason) => {
-      if (!settled.has(address)) settled.set(address, { status, reason });
-    },
-  );
+}
 
-  // 4. Every environment's outcome.
+/** Empties the stack's buckets that CloudFormation will delete (not the retained ones). */
+async function emptyBuckets(
+  ctx: DestroyRun,
+  { c, stack }: RunStack,
+  keeps: readonly RetainedResource[],
+  task: Task,
+): Promise<void> {
+  const kept = new Set(keeps.map((k) => k.logicalId));
+  const buckets = (await ctx.deps.stacks.stackResources(stack.at, stack.name)).filter(
+    (res) => res.type === 'AWS::S3::Bucket' && res.physicalId && !kept.has(res.logicalId),
+  );
+  for (const b of buckets) {
+    await task.update(`emptying bucket ${b.physicalId}`);
+    const objects = await ctx.deps.buckets.emptyBucket(stack.at, b.physicalId!);
+    const entry = { bucket: b.physicalId!, stack: stack.name, objects };
+    ctx.emptied.set(c.target.env.name, [...(ctx.emptied.get(c.target.env.name) ?? []), entry]);
+    await ctx.run.io.notify(
+      ioMessage('info', ENV_IO.BUCKET_EMPTIED, `emptied ${b.physicalId} (${objects} objects)`, {
+        ...stackRef(stack, c.target.env.name),
+        ...entry,
+      }),
+    );
+  }
+}
+
+/** Every environment's outcome, stack by stack, and what an interruption left running or unstarted. */
+function destroyResult(
+  ctx: DestroyRun,
+  config: EstateConfig,
+  targets: readonly EnvTarget[],
+  candidates: readonly Candidate[],
+  results: Map<string, EnvironmentDestroyResult>,
+): DestroyResult {
+  const { options, settled, started } = ctx;
   const inFlight: StackRef[] = [];
   const notStarted: StackRef[] = [];
   for (const c of candidates) {
     const stacks: StackDestroyOutcome[] = c.stacks.map((s) => {
-      const address = addressOf(s);
+      const address = stackAddress(s);
       const r = stackRef(s, c.target.env.name);
       const o = settled.get(address) ?? unsettled(started.has(address), 'deleting');
       if (o.status === 'in-flight') inFlight.push(r);
@@ -334,12 +423,24 @@ export async function runDestroy(
       : envStatus(stacks);
     results.set(c.target.env.name, {
       ...envResult(config, c.target, status, stacks),
-      retained: c.stacks.flatMap((s) => retained.get(addressOf(s)) ?? []),
-      emptiedBuckets: emptied.get(c.target.env.name) ?? [],
+      retained: c.stacks.flatMap((s) => ctx.retained.get(stackAddress(s)) ?? []),
+      emptiedBuckets: ctx.emptied.get(c.target.env.name) ?? [],
     });
   }
   const environments = targets.map((t) => results.get(t.env.name)!);
-  for (const e of environments)
+  return {
+    ok: environments.every((e) => ['destroyed', 'absent', 'dry-run'].includes(e.status)),
+    dryRun: options.dryRun,
+    interrupted: ctx.run.signal?.aborted === true && !options.dryRun,
+    environments,
+    inFlight,
+    notStarted,
+  };
+}
+
+/** Each environment's outcome, then what an interruption left, through the host. */
+async function reportDestroy(run: EnvRun, result: DestroyResult): Promise<void> {
+  for (const e of result.environments)
     await run.io.notify(
       ioMessage(
         ['destroyed', 'absent', 'dry-run'].includes(e.status) ? 'info' : 'error',
@@ -348,8 +449,8 @@ export async function runDestroy(
         { environment: e.environment, status: e.status },
       ),
     );
-  const interrupted = run.signal?.aborted === true && !options.dryRun;
-  if (interrupted)
+  if (result.interrupted) {
+    const { inFlight, notStarted } = result;
     await run.io.notify(
       ioMessage(
         'warn',
@@ -358,14 +459,7 @@ export async function runDestroy(
         { inFlight, notStarted },
       ),
     );
-  return {
-    ok: environments.every((e) => ['destroyed', 'absent', 'dry-run'].includes(e.status)),
-    dryRun: options.dryRun,
-    interrupted,
-    environments,
-    inFlight,
-    notStarted,
-  };
+  }
 }
 
 function protection(config: EstateConfig, target: EnvTarget): string {

@@ -61,6 +61,7 @@ describe('destroyEnvironments', () => {
       const { config, h } = await deployedHarness([env('live', 'prod', { size: 'prod' })], {
         live: [{ blueprint: 'data' }],
       });
+      const before = h.cloud.calls.length;
       const refused = await destroyEnvironments(h.deps, config, opts(['live']), h.run());
       expect(refused.environments[0]).toMatchObject({
         status: 'refused',
@@ -69,6 +70,8 @@ describe('destroyEnvironments', () => {
       });
       expect(refused.ok).toBe(false);
       expect(live(h, PROD)).toEqual(['live-data']);
+      // Refused from estate.yaml alone: not even the account's identity was asked for.
+      expect(h.cloud.calls.slice(before).filter((c) => c.startsWith('accountOf'))).toEqual([]);
 
       const forced = await destroyEnvironments(
         h.deps,
