@@ -50,7 +50,7 @@ import { EstateError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
 import { collectPages, errorName, pagesOf } from './paginate.js';
-import { sleep as realSleep, type SendLike } from './send.js';
+import { perLocation, sleep as realSleep, type SendLike } from './send.js';
 
 /** Every stack status except DELETE_COMPLETE (ListStacks' filter). */
 export const LIVE_STATUSES = Object.values(StackStatus).filter((s) => s !== 'DELETE_COMPLETE');
@@ -187,22 +187,14 @@ export interface StacksOptions {
 }
 
 export class AwsStacks implements StacksPort {
-  private readonly clients = new Map<string, SendLike>();
-
   /** `clientFor(at)` returns a (wrapped) CloudFormation client acting in that account and region. */
-  constructor(
-    private readonly clientFor: (at: StackLocation) => SendLike,
-    private readonly options: StacksOptions = {},
-  ) {}
+  private readonly client: (at: StackLocation) => SendLike;
 
-  private client(at: StackLocation): SendLike {
-    const key = `${at.accountId}/${at.region}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      client = this.clientFor(at);
-      this.clients.set(key, client);
-    }
-    return client;
+  constructor(
+    clientFor: (at: StackLocation) => SendLike,
+    private readonly options: StacksOptions = {},
+  ) {
+    this.client = perLocation(clientFor);
   }
 
   private failed(error: unknown, at: StackLocation, action: string, target: string, permission?: string) {

@@ -14,6 +14,19 @@ export interface SendLike {
   send(command: any, options?: any): Promise<any>;
 }
 
+/** One client per account and region, built on first use (the adapters that act across accounts). */
+export function perLocation<C>(
+  clientFor: (at: { readonly accountId: string; readonly region: string }) => C,
+): (at: { readonly accountId: string; readonly region: string }) => C {
+  const clients = new Map<string, C>();
+  return (at) => {
+    const key = `${at.accountId}/${at.region}`;
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = clientFor(at)));
+    return client;
+  };
+}
+
 /** 'CreateAccountCommand' → 'CreateAccount'. */
 export function operationOf(command: unknown): string {
   const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? 'Unknown';

@@ -10,20 +10,15 @@ import { EstateError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
 import { errorName } from './paginate.js';
-import type { SendLike } from './send.js';
+import { perLocation, type SendLike } from './send.js';
 
 export const bootstrapParameter = (qualifier: string) => `/cdk-bootstrap/${qualifier}/version`;
 
 export class AwsBootstrap implements BootstrapPort {
-  private readonly clients = new Map<string, SendLike>();
+  private readonly client: (at: StackLocation) => SendLike;
 
-  constructor(private readonly clientFor: (at: StackLocation) => SendLike) {}
-
-  private client(at: StackLocation): SendLike {
-    const key = `${at.accountId}/${at.region}`;
-    let client = this.clients.get(key);
-    if (!client) this.clients.set(key, (client = this.clientFor(at)));
-    return client;
+  constructor(clientFor: (at: StackLocation) => SendLike) {
+    this.client = perLocation(clientFor);
   }
 
   async bootstrapVersion(at: StackLocation, qualifier: string): Promise<number | undefined> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FileAuditLog, MemoryAuditLog, targetOf } from '../../src/aws/audit.js';
 import { EstateError } from '../../src/errors.js';
 import {
+  perLocation,
   LOST_ANSWER,
   NON_IDEMPOTENT,
   isMutating,
@@ -206,5 +207,20 @@ describe('send wrappers', () => {
 
   it('names budgets in audit targets', () => {
     expect(targetOf({ AccountId: '1', Budget: { BudgetName: 'b' } })).toBe('AccountId=1');
+  });
+});
+
+describe('perLocation', () => {
+  it('builds one client per account and region, on first use, and hands it out again after', () => {
+    const built: string[] = [];
+    const clientFor = perLocation((at) => {
+      built.push(`${at.accountId}/${at.region}`);
+      return { at };
+    });
+    const a = clientFor({ accountId: '111111111111', region: 'eu-west-2' });
+    expect(clientFor({ accountId: '111111111111', region: 'eu-west-2' })).toBe(a);
+    clientFor({ accountId: '111111111111', region: 'us-east-1' });
+    clientFor({ accountId: '222222222222', region: 'eu-west-2' });
+    expect(built).toEqual(['111111111111/eu-west-2', '111111111111/us-east-1', '222222222222/eu-west-2']);
   });
 });
