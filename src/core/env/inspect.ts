@@ -4,11 +4,10 @@
  * tags in every configured account, orphans included) and `env status` (one environment's
  * stacks, outputs, deployer and drift). list and status never load the toolkit.
  */
-import { EDGE_REGION, isProtected } from '../../blueprints/environment.js';
+import { isProtected } from '../../blueprints/environment.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError } from '../../errors.js';
 import { mapConcurrent } from '../concurrency.js';
-import { resolveAccounts } from '../finops/account-ids.js';
 import { ioMessage, startTask } from '../io.js';
 import { describeError } from '../plan/execute.js';
 import {
@@ -44,9 +43,7 @@ import type {
   StatusResult,
 } from './service.js';
 import { synthEnvironment } from './synth.js';
-
-/** Accounts and regions read at once. */
-const READ_CONCURRENCY = 8;
+import { READ_CONCURRENCY, discoverEnvironments, type FoundEnvironment } from './discover.js';
 
 export async function runDiff(
   deps: EnvServiceDeps,
@@ -110,11 +107,7 @@ async function assertIdentity(deps: Pick<EnvServiceDeps, 'identity'>, accountId:
 
 type ReadDeps = Omit<EnvServiceDeps, 'toolkit' | 'synth'>;
 
-/**
- * Every configured account (or the named ones) in every region environments can be in (the
- * home region, each environment's region, us-east-1 for edge), all at once; stacks grouped by
- * their estate:env tag. An account or region that cannot be read is reported, not fatal.
- */
+/** Every environment discovery finds, with what its stacks' tags say; orphans warned about. */
 export async function runList(
   deps: ReadDeps,
   config: EstateConfig,
@@ -122,111 +115,62 @@ export async function runList(
   run: EnvRun,
 ): Promise<ListResult> {
   const now = (run.now ?? (() => new Date()))();
-  const accounts = await resolveAccounts(config, deps.accounts, options.accounts ?? []);
-  const identity = await identityProblems(
-    deps,
-    accounts.map((a) => a.id),
-  );
-  const regions = [
-    ...new Set([
-      config.organization.homeRegion,
-      ...config.environments.map((e) => e.region ?? config.organization.homeRegion),
-      EDGE_REGION,
-    ]),
-  ];
-  const unreadable: { accountId: string; region: string; reason: string }[] = [];
-  const places = accounts
-    .filter((a) => {
-      const problem = identity.get(a.id);
-      if (problem) unreadable.push({ accountId: a.id, region: '*', reason: problem });
-      return !problem;
-    })
-    .flatMap((a) => regions.map((region) => ({ account: a, at: { accountId: a.id, region } })));
-  const found = await mapConcurrent(places, READ_CONCURRENCY, async ({ account, at }) => {
-    try {
-      return { account, at, stacks: await deps.stacks.listStacks(at) };
-    } catch (error) {
-      const reason = describeError(error);
-      unreadable.push({ accountId: at.accountId, region: at.region, reason });
-      await run.io.notify(
-        ioMessage(
-          'warn',
-          ENV_IO.REGION_UNREADABLE,
-          `cannot list stacks in ${at.accountId} ${at.region}: ${reason}`,
-          at,
-        ),
-      );
-      return { account, at, stacks: [] as DeployedStack[] };
-    }
-  });
-
-  const groups = new Map<
-    string,
-    { account: { name: string; id: string }; stacks: { s: DeployedStack; at: StackLocation }[] }
-  >();
-  for (const { account, at, stacks } of found)
-    for (const s of stacks) {
-      const name = s.tags[ENV_TAG];
-      if (!name) continue;
-      const key = `${account.id}\0${name}`;
-      const group = groups.get(key) ?? { account, stacks: [] };
-      group.stacks.push({ s, at });
-      groups.set(key, group);
-    }
-
+  const { environments: found, unreadable } = await discoverEnvironments(deps, config, options, run);
   const environments: ListedEnvironment[] = [];
-  for (const [key, { account, stacks }] of groups) {
-    const name = key.split('\0')[1]!;
-    const declared = config.environments.find((e) => e.name === name && e.account === account.name);
-    const tag = (k: string) => stacks.map(({ s }) => s.tags[k]).find((v) => v !== undefined);
-    const created = stacks.map(({ s }) => s.createdAt).sort((a, b) => a.getTime() - b.getTime())[0]!;
-    const latest = latestDeploy(stacks.map(({ s }) => s));
-    const expiresAt = stacks
-      .map(({ s }) => s.tags[EXPIRES_AT])
-      .filter((v): v is string => v !== undefined)
-      .sort()[0];
-    const owner = tag(OWNER_TAG);
-    const listed: ListedEnvironment = {
-      environment: name,
-      account: account.name,
-      accountId: account.id,
-      regions: [...new Set(stacks.map(({ at }) => at.region))].sort(),
-      blueprints: [
-        ...new Set(stacks.map(({ s }) => s.tags[BLUEPRINT_TAG]).filter((b): b is string => !!b)),
-      ].sort(),
-      status: worstStatus(stacks.map(({ s }) => s.status)),
-      createdAt: created.toISOString(),
-      ageMs: now.getTime() - created.getTime(),
-      ...(owner ? { owner } : {}),
-      ...(expiresAt ? { expiresAt } : {}),
-      expired: expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime(),
-      protected: stacks.some(({ s }) => s.tags[PROTECTED_TAG] === 'true'),
-      ...latest,
-      orphan: !declared,
-      stacks: stacks
-        .map(({ s, at }) => ({
-          name: s.name,
-          region: at.region,
-          ...(s.tags[BLUEPRINT_TAG] ? { blueprint: s.tags[BLUEPRINT_TAG] } : {}),
-          status: s.status,
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
-    };
+  for (const found1 of found) {
+    const listed = listedEnvironment(found1, now);
     environments.push(listed);
     if (listed.orphan)
       await run.io.notify(
         ioMessage(
           'warn',
           ENV_IO.ORPHAN_ENVIRONMENT,
-          `${name} in ${account.name} (${account.id}) is not in estate.yaml`,
-          { environment: name, accountId: account.id },
+          `${listed.environment} in ${found1.account.name} (${found1.account.id}) is not in estate.yaml`,
+          { environment: listed.environment, accountId: found1.account.id },
         ),
       );
   }
-  environments.sort(
-    (a, b) => a.environment.localeCompare(b.environment) || a.accountId.localeCompare(b.accountId),
-  );
-  return { environments, unreadable };
+  return { environments, unreadable: [...unreadable] };
+}
+
+/** What the stacks of one discovered environment say: blueprints, worst status, age, owner, expiry. */
+function listedEnvironment(
+  { environment, account, declared, stacks }: FoundEnvironment,
+  now: Date,
+): ListedEnvironment {
+  const tag = (k: string) => stacks.map(({ s }) => s.tags[k]).find((v) => v !== undefined);
+  const created = stacks.map(({ s }) => s.createdAt).sort((a, b) => a.getTime() - b.getTime())[0]!;
+  const expiresAt = stacks
+    .map(({ s }) => s.tags[EXPIRES_AT])
+    .filter((v): v is string => v !== undefined)
+    .sort()[0];
+  const owner = tag(OWNER_TAG);
+  return {
+    environment,
+    account: account.name,
+    accountId: account.id,
+    regions: [...new Set(stacks.map(({ at }) => at.region))].sort(),
+    blueprints: [
+      ...new Set(stacks.map(({ s }) => s.tags[BLUEPRINT_TAG]).filter((b): b is string => !!b)),
+    ].sort(),
+    status: worstStatus(stacks.map(({ s }) => s.status)),
+    createdAt: created.toISOString(),
+    ageMs: now.getTime() - created.getTime(),
+    ...(owner ? { owner } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
+    expired: expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime(),
+    protected: stacks.some(({ s }) => s.tags[PROTECTED_TAG] === 'true'),
+    ...latestDeploy(stacks.map(({ s }) => s)),
+    orphan: !declared,
+    stacks: stacks
+      .map(({ s, at }) => ({
+        name: s.name,
+        region: at.region,
+        ...(s.tags[BLUEPRINT_TAG] ? { blueprint: s.tags[BLUEPRINT_TAG] } : {}),
+        status: s.status,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
 }
 
 function latestDeploy(stacks: readonly DeployedStack[]): { deployedBy?: string; deployedAt?: string } {

@@ -75,6 +75,122 @@ export interface StacksPort {
   setTerminationProtection(at: StackLocation, name: string, enabled: boolean): Promise<void>;
 }
 
+/**
+ * The stack operations the lifecycle services make directly, without the toolkit (they work
+ * from live stacks and stack records, never from a synthesis). `src/aws/cloudformation.ts`'s
+ * AwsStacks implements it beside {@link StacksPort}.
+ */
+export interface StackOpsPort {
+  /**
+   * CreateStack from a template already in S3 (what `env up` and the lifecycle state machine
+   * do: the last deploy's template in the CDK bootstrap bucket). Returns the stack id; the
+   * caller waits with {@link waitForStack}.
+   */
+  createStack(at: StackLocation, request: CreateStackRequest): Promise<string>;
+  /** DeleteStack (with the CloudFormation execution role when given); the caller waits. */
+  deleteStack(at: StackLocation, name: string, roleArn?: string): Promise<void>;
+  /**
+   * UpdateStack with UsePreviousTemplate, every parameter UsePreviousValue, the stack's own
+   * capabilities and role, and these tags: how `env schedule` and `env extend` change
+   * estate:expires-at and estate:schedule without touching the template. Resolves when the
+   * update has settled (UPDATE_COMPLETE); "No updates are to be performed" is success.
+   */
+  updateStackTags(at: StackLocation, name: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Polls DescribeStacks (by stack id or name) until the stack leaves *_IN_PROGRESS; returns
+   * its last state, or undefined when it is gone (DELETE_COMPLETE). Gives up with an error
+   * after `timeoutMs`; stops early when `signal` aborts.
+   */
+  waitForStack(
+    at: StackLocation,
+    nameOrId: string,
+    options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal },
+  ): Promise<DeployedStack | undefined>;
+}
+
+export interface CreateStackRequest {
+  readonly name: string;
+  /** https URL of the template object (the endpoint of AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION when set). */
+  readonly templateUrl: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** The CDK bootstrap's CloudFormation execution role. */
+  readonly roleArn?: string;
+  readonly capabilities: readonly string[];
+  readonly terminationProtection?: boolean;
+}
+
+/**
+ * What the last deploy of one stack left behind, so that `env up` (and the estate-lifecycle
+ * state machine, which reads the same parameters) can re-create a deleted stateless stack
+ * without synthesising: one SSM String parameter per stack,
+ * `/estate/env/<environment>/stacks/<stack name>`, in the environment's region, holding this
+ * object as JSON (Standard tier, under 4 KB).
+ */
+export interface StackRecord {
+  readonly version: 1;
+  readonly name: string;
+  readonly environment: string;
+  readonly blueprint: string;
+  readonly region: string;
+  readonly role: 'stateful' | 'stateless';
+  /** Names of the environment's stacks it depends on (created before it, deleted after it). */
+  readonly dependsOn: readonly string[];
+  /** The template object in the CDK bootstrap bucket (from the assembly's stackTemplateAssetObjectUrl). */
+  readonly template: { readonly bucket: string; readonly key: string };
+  /** Template-level tags (the deploy-time ones are taken from the live stacks when re-creating). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly roleArn?: string;
+  readonly capabilities: readonly string[];
+  /** ISO time of the deploy that wrote it. */
+  readonly deployedAt: string;
+}
+
+/** SSM parameters under /estate/env/<environment>/ in one account and region. */
+export interface RecordsPort {
+  /** Every stack record of the environment (GetParametersByPath, every page). */
+  stackRecords(at: StackLocation, environment: string): Promise<readonly StackRecord[]>;
+  /** Writes (overwrites) one stack record. */
+  putStackRecord(at: StackLocation, record: StackRecord): Promise<void>;
+  /** Deletes every parameter of the environment under /estate/env/<environment>/ (expiry, destroy). */
+  deleteEnvironmentRecords(at: StackLocation, environment: string): Promise<void>;
+  /** One value under /estate/env/<environment>/<key> (e.g. `warned`); undefined when absent. */
+  value(at: StackLocation, environment: string, key: string): Promise<string | undefined>;
+  putValue(at: StackLocation, environment: string, key: string, value: string): Promise<void>;
+}
+
+/** One CloudWatch metric summed over a period (GetMetricData, stat Sum). */
+export interface MetricQuery {
+  /** Unique in one call: [a-z][a-zA-Z0-9_]*. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export interface MetricsPort {
+  /**
+   * The sum of each metric from `start` to `end`, by query id (0 when CloudWatch has no
+   * datapoints). The adapter splits the queries into calls of at most 500 and follows every
+   * NextToken.
+   */
+  sums(
+    at: StackLocation,
+    queries: readonly MetricQuery[],
+    start: Date,
+    end: Date,
+  ): Promise<ReadonlyMap<string, number>>;
+}
+
+/** How the reaper warns an environment's owner before expiry. */
+export interface NotifyPort {
+  /** SNS Publish to a topic (its region is the ARN's). */
+  publish(topicArn: string, subject: string, message: string): Promise<void>;
+  /** SES v2 SendEmail from a verified sender. */
+  email(from: string, to: string, subject: string, body: string): Promise<void>;
+}
+
 export interface BootstrapPort {
   /** The value of SSM `/cdk-bootstrap/<qualifier>/version`; undefined when absent. */
   bootstrapVersion(at: StackLocation, qualifier: string): Promise<number | undefined>;
@@ -168,4 +284,12 @@ export interface EnvDeps {
   readonly identity: IdentityPort;
   /** Loaded on first use: only deploy, diff and destroy call it. */
   readonly toolkit: () => Promise<ToolkitPort>;
+}
+
+/** What the lifecycle services (down, up, schedule, extend, reap) need beyond {@link EnvDeps}. */
+export interface LifecycleDeps {
+  readonly stackOps: StackOpsPort;
+  readonly records: RecordsPort;
+  readonly metrics: MetricsPort;
+  readonly notify: NotifyPort;
 }
