@@ -6,7 +6,7 @@
  * skipping only its dependants. Ctrl-C (the signal) stops starting stacks and reports what is
  * still running in CloudFormation and what never started.
  */
-import { parseDuration } from '../../config/rules.js';
+import { parseDuration, partitionOf } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { userError } from '../../errors.js';
 import { limiter, mapConcurrent } from '../concurrency.js';
@@ -557,7 +557,7 @@ export function lifecycleTags(
 
 /** The CDK bootstrap's CloudFormation execution role in the stack's account and region. */
 export function executionRoleArn(qualifier: string, at: StackLocation): string {
-  return `arn:aws:iam::${at.accountId}:role/cdk-${qualifier}-cfn-exec-role-${at.accountId}-${at.region}`;
+  return `arn:${partitionOf(at.region)}:iam::${at.accountId}:role/cdk-${qualifier}-cfn-exec-role-${at.accountId}-${at.region}`;
 }
 
 /**
