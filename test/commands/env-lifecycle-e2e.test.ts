@@ -75,6 +75,11 @@ describe('estate env down | up | schedule | extend, end to end against the emula
       expect(stateless).toContain('alice-api-lambda');
       expect(recs.find((x: any) => x.name === 'alice-data').role).toBe('stateful');
       for (const x of recs) expect(cloud.s3.object(x.template.bucket, x.template.key)).toBeDefined();
+      // estate.yaml's window and executor, on every stack of the environment.
+      for (const s of aliceStacks().values()) {
+        expect(tag(s, 'estate:schedule')).toBe('Mon-Fri 08:00-19:00 Europe/London');
+        expect(tag(s, 'estate:executor')).toBe('ci');
+      }
     },
     STEP,
   );

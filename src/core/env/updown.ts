@@ -49,15 +49,6 @@ import {
 
 export type UpDownDeps = TeardownDeps & Pick<EnvServiceDeps, 'accounts' | 'identity' | 'caller'>;
 
-/** The config fields issue 11 adds, read loosely until every branch has the new schema. */
-interface LifecycleConfig {
-  readonly ttl?: string;
-  readonly expires?: string;
-  readonly schedule?: { readonly hours?: string; readonly timezone?: string };
-  readonly executor?: string;
-}
-const lifecycleOf = (env: EnvironmentConfig) => env as unknown as LifecycleConfig;
-
 const PROD_KINDS = new Set(['prod-multi-tenant', 'prod-single-tenant']);
 
 /** The environment as found live, or with no stacks when nothing of it exists. */
@@ -239,14 +230,14 @@ export interface UpEnvResult {
 
 /** The up window of a found environment: estate.yaml's, else its live estate:schedule tag. */
 export function windowOf(f: FoundEnvironment): UpWindow | undefined {
-  const cfg = f.declared ? lifecycleOf(f.declared).schedule : undefined;
+  const cfg = f.declared?.schedule;
   if (cfg?.hours && cfg.timezone) return parseWindow(cfg.hours, cfg.timezone);
   const tag = f.stacks.map((x) => x.s.tags[SCHEDULE_TAG]).find((v) => v !== undefined);
   return tag ? parseScheduleTag(tag) : undefined;
 }
 
 export function executorOf(f: FoundEnvironment): 'aws' | 'ci' {
-  const cfg = f.declared ? lifecycleOf(f.declared).executor : undefined;
+  const cfg = f.declared?.executor;
   const tag = f.stacks.map((x) => x.s.tags[EXECUTOR_TAG]).find((v) => v !== undefined);
   return (cfg ?? tag) === 'aws' ? 'aws' : 'ci';
 }
@@ -424,7 +415,7 @@ export async function scheduleEnvironment(
       throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
         'write it like "Mon-Fri 08:00-19:00"',
       ]);
-    const zone = options.timezone ?? lifecycleOf(env).schedule?.timezone;
+    const zone = options.timezone ?? env.schedule?.timezone;
     if (!zone)
       throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
     schedule = scheduleTag(parseWindow(options.offHours, zone));
@@ -449,12 +440,12 @@ export async function scheduleEnvironment(
     if (expiresAt) out[EXPIRES_AT] = expiresAt;
     if (schedule) {
       out[SCHEDULE_TAG] = schedule;
-      out[EXECUTOR_TAG] = lifecycleOf(env).executor ?? tags[EXECUTOR_TAG] ?? 'ci';
+      out[EXECUTOR_TAG] = env.executor ?? tags[EXECUTOR_TAG] ?? 'ci';
     }
     return out;
   };
   const warnings: string[] = [];
-  const cfg = lifecycleOf(env);
+  const cfg = env;
   if ((expiresAt || options.clear) && (cfg.ttl || cfg.expires))
     warnings.push(
       `estate.yaml gives ${env.name} ${cfg.ttl ? `ttl ${cfg.ttl}` : `expires ${cfg.expires}`}; the live expiry set here is what counts (env deploy keeps it)`,
@@ -524,7 +515,7 @@ export async function extendEnvironment(
   }
   const next = extendExpiry(current, ms);
   const warnings: string[] = [];
-  const cfg = lifecycleOf(env);
+  const cfg = env;
   if (cfg.expires)
     warnings.push(
       `estate.yaml gives ${env.name} expires ${cfg.expires}; the live expiry set here is what counts (env deploy keeps it)`,

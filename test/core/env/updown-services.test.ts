@@ -123,7 +123,12 @@ describe('upEnvironments --due', () => {
   it('Given environments down with windows, Then only the ci-executor one whose window is open and that is not expired comes up', async () => {
     const envs = ['open', 'closed', 'expired', 'byaws'];
     const { config, h, deps } = await setup(
-      envs.map((n, i) => env(n, i % 2 ? 'dev-b' : 'dev-a', { blueprints: ['data', 'auth', 'api-lambda'] })),
+      envs.map((n, i) =>
+        env(n, i % 2 ? 'dev-b' : 'dev-a', {
+          blueprints: ['data', 'auth', 'api-lambda'],
+          ...(n === 'byaws' ? { executor: 'aws' } : {}),
+        }),
+      ),
       Object.fromEntries(envs.map((n) => [n, stack3()])),
     );
     // 2026-12-01T10:00Z is a Tuesday, 10:00 in London.
@@ -131,7 +136,8 @@ describe('upEnvironments --due', () => {
       open: ['Mon-Fri 08:00-19:00 Europe/London'],
       closed: ['Sat-Sun 08:00-19:00 Europe/London'],
       expired: ['Mon-Fri 08:00-19:00 Europe/London', 'ci', '2026-12-01T09:00:00.000Z'],
-      byaws: ['Mon-Fri 08:00-19:00 Europe/London', 'aws'],
+      // estate.yaml says executor aws: the config wins over the (ci) live tag.
+      byaws: ['Mon-Fri 08:00-19:00 Europe/London', 'ci'],
     };
     for (const [i, n] of envs.entries()) {
       const data = h.cloud.get(EU(i % 2 ? B : A), `${n}-data`)!;
