@@ -162,6 +162,8 @@ function listedEnvironment(
     protected: stacks.some(({ s }) => s.tags[PROTECTED_TAG] === 'true'),
     ...latestDeploy(stacks.map(({ s }) => s)),
     orphan: !declared,
+    ...(tag('estate:profile') ? { profile: tag('estate:profile')! } : {}),
+    ...(tag('estate:schedule') ? { schedule: tag('estate:schedule')! } : {}),
     stacks: stacks
       .map(({ s, at }) => ({
         name: s.name,

@@ -6,6 +6,7 @@ import type { EstateConfig } from '../../config/schema.js';
 import type { AccountDirectory } from '../finops/account-ids.js';
 import type { IoHost } from '../io.js';
 import type { EnvDeps, RecordsPort, StackDiff, StackDrift, StackFailure } from './ports.js';
+import { costSummary, estimateCost, listedCost, type CostSummary, type PriceTable } from './cost.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
 import { runDeploy } from './deploy.js';
@@ -59,6 +60,8 @@ export interface DeployOptions {
   readonly configDir: string;
   /** @default process.cwd() */
   readonly cwd?: string;
+  /** The price table: each environment's result then carries its estimated monthly cost. */
+  readonly prices?: PriceTable;
 }
 
 export type StackDeployStatus =
@@ -94,6 +97,8 @@ export interface EnvironmentDeployResult {
   readonly reason?: string;
   readonly stacks: readonly StackDeployOutcome[];
   readonly endpoints: Endpoints;
+  /** Estimated monthly cost, always on and with its schedule (when DeployOptions.prices is given). */
+  readonly cost?: CostSummary;
 }
 
 export interface DeployResult {
@@ -116,7 +121,17 @@ export async function deployEnvironments(
   options: DeployOptions,
   run: EnvRun,
 ): Promise<DeployResult> {
-  return runDeploy(deps, config, options, run);
+  const result = await runDeploy(deps, config, options, run);
+  const prices = options.prices;
+  if (!prices) return result;
+  const envs = new Map(config.environments.map((e) => [e.name, e]));
+  return {
+    ...result,
+    environments: result.environments.map((e) => {
+      const env = envs.get(e.environment);
+      return env ? { ...e, cost: costSummary(estimateCost(prices, config, env)) } : e;
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +252,8 @@ export async function diffEnvironment(
 export interface ListOptions {
   /** Account names; @default every account in estate.yaml that exists */
   readonly accounts?: readonly string[];
+  /** The price table: each environment then carries its estimated monthly cost. */
+  readonly prices?: PriceTable;
 }
 
 export interface ListedStack {
@@ -267,6 +284,12 @@ export interface ListedEnvironment {
   /** Not in estate.yaml's environments (e.g. left by a PR preview). */
   readonly orphan: boolean;
   readonly stacks: readonly ListedStack[];
+  /** The estate:profile tag of its stacks (dev or prod). */
+  readonly profile?: string;
+  /** The estate:schedule tag of its stacks (`Mon-Fri 08:00-19:00 Europe/London`). */
+  readonly schedule?: string;
+  /** Estimated monthly cost, always on and with its schedule (when ListOptions.prices is given). */
+  readonly cost?: CostSummary;
 }
 
 export interface ListResult {
@@ -281,7 +304,13 @@ export async function listEnvironments(
   options: ListOptions,
   run: EnvRun,
 ): Promise<ListResult> {
-  return runList(deps, config, options, run);
+  const result = await runList(deps, config, options, run);
+  const prices = options.prices;
+  if (!prices) return result;
+  return {
+    ...result,
+    environments: result.environments.map((e) => ({ ...e, cost: listedCost(prices, config, e) })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
