@@ -194,6 +194,21 @@ function offsetAt(at: number, timeZone: string): number {
  * gap it falls in.
  */
 export function localToInstant(local: number, timeZone: string): number {
+  const key = `${timeZone}\0${local}`;
+  let instant = instants.get(key);
+  if (instant === undefined) {
+    if (instants.size >= INSTANT_CACHE_SIZE) instants.clear();
+    instant = computeInstant(local, timeZone);
+    instants.set(key, instant);
+  }
+  return instant;
+}
+
+/** Local times already converted: windows ask for the same few days again and again. */
+const instants = new Map<string, number>();
+const INSTANT_CACHE_SIZE = 50_000;
+
+function computeInstant(local: number, timeZone: string): number {
   const offsets = [...new Set([-14, 0, 14].map((h) => offsetAt(local + h * HOUR, timeZone)))];
   const exact = offsets.map((o) => local - o).filter((t) => wallClock(t, timeZone) === local);
   if (exact.length) return Math.min(...exact);
@@ -264,6 +279,15 @@ export function nextTransition(w: UpWindow, at: Date): { action: 'down' | 'up'; 
   }
   // parseWindow refuses a window that is up all week, so there is always a transition.
   throw new Error(`window ${w.text} ${w.timezone} has no transition after ${at.toISOString()}`);
+}
+
+/** When the window last closed at or before `at` (undefined when it has not closed in the last week). */
+export function lastClose(w: UpWindow, at: Date): Date | undefined {
+  const t = at.getTime();
+  const day = localDay(t, w.timezone);
+  let closed: number | undefined;
+  for (const i of intervals(w, day - 9, day + 1)) if (i.end <= t) closed = i.end;
+  return closed === undefined ? undefined : new Date(closed);
 }
 
 /** Minutes of one occurrence on a day without a clock change. */

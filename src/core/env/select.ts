@@ -5,7 +5,7 @@
  * environments are never chosen, whatever their tags, the clock or the flags say: that is
  * {@link isUntouchable}, checked before anything else (teardown refuses them again).
  */
-import { isUp, nextTransition, type UpWindow } from './lifetime.js';
+import { isUp, lastClose, nextTransition, type UpWindow } from './lifetime.js';
 
 export interface ReapCandidate {
   readonly environment: string;
@@ -94,19 +94,6 @@ function lastActive(c: ReapCandidate): Date {
   return c.lastDeployedAt ?? c.createdAt;
 }
 
-/** When the window last closed at or before `now` (it is down now). */
-function windowClosedAt(w: UpWindow, now: Date): Date | undefined {
-  let closed: Date | undefined;
-  let t = new Date(now.getTime() - 8 * 24 * HOUR);
-  while (t.getTime() <= now.getTime()) {
-    const next = nextTransition(w, t);
-    if (next.at.getTime() > now.getTime()) break;
-    if (next.action === 'down') closed = next.at;
-    t = next.at;
-  }
-  return closed;
-}
-
 function isExpired(c: ReapCandidate, now: Date): boolean {
   return c.expiresAt !== undefined && c.expiresAt.getTime() <= now.getTime();
 }
@@ -136,7 +123,7 @@ export function reapReason(c: ReapCandidate, now: Date, opts: ReapOptions): Reap
 function since(c: ReapCandidate, reason: ReapReason, now: Date, opts: ReapOptions): Date | undefined {
   if (reason === 'expired') return c.expiresAt;
   if (reason === 'orphan') return lastActive(c);
-  if (reason === 'outside-window') return windowClosedAt(c.window!, now);
+  if (reason === 'outside-window') return lastClose(c.window!, now);
   return new Date(Math.max(now.getTime() - opts.idleForMs!, lastActive(c).getTime()));
 }
 

@@ -4,6 +4,7 @@ import {
   configuredExpiry,
   extendExpiry,
   isUp,
+  lastClose,
   localToInstant,
   nextTransition,
   parseScheduleTag,
@@ -149,6 +150,12 @@ describe('isUp and nextTransition', () => {
     expect(isUp(w, at('2026-12-05T23:30:00Z'))).toBe(false); // Saturday night is not a start day
     expect(next('Fri 22:00-02:00', 'UTC', '2026-12-05T00:00:00Z')).toBe('down 2026-12-05T02:00:00.000Z');
     expect(next('Fri 22:00-02:00', 'UTC', '2026-12-05T02:00:00Z')).toBe('up 2026-12-11T22:00:00.000Z');
+  });
+
+  it('knows when the window last closed', () => {
+    const w = parseWindow('Mon-Fri 08:00-19:00', 'Europe/London');
+    expect(lastClose(w, at('2026-12-05T12:00:00Z'))?.toISOString()).toBe('2026-12-04T19:00:00.000Z'); // Saturday
+    expect(lastClose(w, at('2026-03-30T06:00:00Z'))?.toISOString()).toBe('2026-03-27T19:00:00.000Z'); // across the change
   });
 
   it('joins whole days: Sat-Sun 00:00-24:00 is one weekend, no change at Sunday midnight', () => {
