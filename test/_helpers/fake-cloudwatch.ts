@@ -190,3 +190,65 @@ export class FakeCloudWatch {
     };
   }
 }
+
+/**
+ * The MetricsPort over a FakeCloudWatch, for core tests: each `sums` call is one
+ * GetMetricData per 500 queries (as the adapter makes them), Stat Sum over one period.
+ */
+export class FakeMetrics {
+  /** Every `sums` call: location and number of queries. */
+  readonly calls: { account: string; region: string; queries: number }[] = [];
+
+  constructor(readonly cloudwatch: FakeCloudWatch) {}
+
+  async sums(
+    at: { accountId: string; region: string },
+    queries: readonly {
+      id: string;
+      namespace: string;
+      metricName: string;
+      dimensions: Readonly<Record<string, string>>;
+    }[],
+    start: Date,
+    end: Date,
+  ): Promise<ReadonlyMap<string, number>> {
+    this.calls.push({ account: at.accountId, region: at.region, queries: queries.length });
+    const out = new Map<string, number>();
+    const period = Math.max(60, Math.ceil((end.getTime() - start.getTime()) / 60_000) * 60);
+    for (let i = 0; i < queries.length; i += MAX_QUERIES) {
+      let token: string | undefined;
+      do {
+        const page = (await this.cloudwatch.send({
+          constructor: { name: 'GetMetricDataCommand' },
+          account: at.accountId,
+          region: at.region,
+          input: {
+            StartTime: start,
+            EndTime: end,
+            ...(token ? { NextToken: token } : {}),
+            MetricDataQueries: queries.slice(i, i + MAX_QUERIES).map((q) => ({
+              Id: q.id,
+              MetricStat: {
+                Metric: {
+                  Namespace: q.namespace,
+                  MetricName: q.metricName,
+                  Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                },
+                Period: period,
+                Stat: 'Sum',
+              },
+            })),
+          },
+        })) as { MetricDataResults: { Id: string; Values: number[] }[]; NextToken?: string };
+        for (const r of page.MetricDataResults)
+          out.set(
+            r.Id,
+            r.Values.reduce((a, b) => a + b, out.get(r.Id) ?? 0),
+          );
+        token = page.NextToken;
+      } while (token);
+    }
+    for (const q of queries) if (!out.has(q.id)) out.set(q.id, 0);
+    return out;
+  }
+}

@@ -110,3 +110,21 @@ export class FakeSes {
     };
   }
 }
+
+/** The NotifyPort in memory, for core tests: records what was published and mailed; can fail. */
+export class FakeNotifier {
+  readonly published: { topicArn: string; subject: string; message: string }[] = [];
+  readonly mailed: { from: string; to: string; subject: string; body: string }[] = [];
+  /** Set: every call fails with it. */
+  failure?: Error;
+
+  async publish(topicArn: string, subject: string, message: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.published.push({ topicArn, subject, message });
+  }
+
+  async email(from: string, to: string, subject: string, body: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.mailed.push({ from, to, subject, body });
+  }
+}
