@@ -79,7 +79,8 @@ export interface TeardownStack {
   readonly failure?: StackFailure;
 }
 
-export type TeardownStatus = 'done' | 'partial' | 'failed' | 'nothing' | 'dry-run' | 'refused' | 'interrupted';
+export type TeardownStatus =
+  'done' | 'partial' | 'failed' | 'nothing' | 'dry-run' | 'refused' | 'interrupted';
 
 export interface TeardownResult {
   readonly environment: string;
@@ -127,8 +128,7 @@ export const isShared = (s: DeployedStack): boolean => s.name === SHARED_STACK |
 export function roleOf(s: DeployedStack, record: StackRecord | undefined): 'stateful' | 'stateless' {
   if (record) return record.role;
   const info = BLUEPRINT_CATALOG[s.tags[BLUEPRINT_TAG] as BlueprintName] as
-    | (typeof BLUEPRINT_CATALOG)[BlueprintName]
-    | undefined;
+    (typeof BLUEPRINT_CATALOG)[BlueprintName] | undefined;
   return info?.role ?? 'stateful';
 }
 
@@ -179,7 +179,9 @@ export async function tearDown(
   const refusal = protectionOf(config, found);
   if (refusal) {
     const reason = `environment "${environment}" is protected (${refusal}); it is never ${options.scope === 'all' ? 'expired' : 'taken down'}`;
-    await run.io.notify(ioMessage('error', ENV_IO.ENV_REFUSED, `${environment}: ${reason}`, { environment, reason }));
+    await run.io.notify(
+      ioMessage('error', ENV_IO.ENV_REFUSED, `${environment}: ${reason}`, { environment, reason }),
+    );
     return { ...base, status: 'refused', reason, stacks: [], emptiedBuckets: [], recordsDeleted: false };
   }
 
@@ -200,16 +202,20 @@ export async function tearDown(
 
   // 1. What stays: the shared stack, stateful stacks under down, stacks a kept stack depends on.
   for (const x of found.stacks) {
-    if (isShared(x.s)) settle(x, 'kept', { reason: `${x.s.name} is shared by the account's environments; never deleted` });
+    if (isShared(x.s))
+      settle(x, 'kept', { reason: `${x.s.name} is shared by the account's environments; never deleted` });
     else if (options.scope === 'stateless' && roleOf(x.s, records.get(x.s.name)) === 'stateful')
       settle(x, 'kept', { reason: 'stateful: kept while the environment is down' });
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const x of found.stacks) {
       if (outcome.has(x.s.name)) continue;
       const keeper = found.stacks.find(
-        (o) => outcome.get(o.s.name)?.status === 'kept' && !isShared(o.s) && depends.get(o.s.name)?.includes(x.s.name),
+        (o) =>
+          outcome.get(o.s.name)?.status === 'kept' &&
+          !isShared(o.s) &&
+          depends.get(o.s.name)?.includes(x.s.name),
       );
       if (keeper) {
         settle(x, 'kept', { reason: `${keeper.s.name}, which is kept, depends on it` });
@@ -225,14 +231,19 @@ export async function tearDown(
         ...(failure ? { failure } : {}),
       });
       await run.io.notify(
-        ioMessage('error', ENV_IO.STACK_FAILED, `${x.s.name} (${x.at.accountId}, ${x.at.region}) is blocked: ${failure ? `${failure.logicalId}: ${failure.reason}` : 'DELETE_FAILED'}`, {
-          stack: x.s.name,
-          environment,
-          accountId: x.at.accountId,
-          region: x.at.region,
-          reason: 'DELETE_FAILED',
-          ...(failure ? { failure } : {}),
-        }),
+        ioMessage(
+          'error',
+          ENV_IO.STACK_FAILED,
+          `${x.s.name} (${x.at.accountId}, ${x.at.region}) is blocked: ${failure ? `${failure.logicalId}: ${failure.reason}` : 'DELETE_FAILED'}`,
+          {
+            stack: x.s.name,
+            environment,
+            accountId: x.at.accountId,
+            region: x.at.region,
+            reason: 'DELETE_FAILED',
+            ...(failure ? { failure } : {}),
+          },
+        ),
       );
     }
   const toDelete = found.stacks.filter((x) => !outcome.has(x.s.name));
@@ -242,11 +253,16 @@ export async function tearDown(
     for (const x of toDelete) {
       settle(x, 'would-delete');
       await run.io.notify(
-        ioMessage('info', ENV_IO.WOULD_DELETE, `would delete ${stackTaskTitle({ stack: x.s.name, ...x.at })}`, {
-          stack: x.s.name,
-          environment,
-          ...x.at,
-        }),
+        ioMessage(
+          'info',
+          ENV_IO.WOULD_DELETE,
+          `would delete ${stackTaskTitle({ stack: x.s.name, ...x.at })}`,
+          {
+            stack: x.s.name,
+            environment,
+            ...x.at,
+          },
+        ),
       );
     }
     return result(base, found, outcome, toDelete.length ? 'dry-run' : 'nothing', [], false);
@@ -258,7 +274,8 @@ export async function tearDown(
   /** Stacks of the environment still standing (not deleted). */
   const standing = new Set(found.stacks.map((x) => x.s.name));
   const concurrency = deploymentSettings(config).concurrency;
-  const dev = (x: FoundStack) => (found.declared ? found.declared.size === 'dev' : x.s.tags[PROFILE_TAG] === 'dev');
+  const dev = (x: FoundStack) =>
+    found.declared ? found.declared.size === 'dev' : x.s.tags[PROFILE_TAG] === 'dev';
   while (remaining.size) {
     const level = [...remaining]
       .map((n) => byName.get(n)!)
@@ -267,10 +284,16 @@ export async function tearDown(
     for (const x of level) remaining.delete(x.s.name);
     await mapConcurrent(level, concurrency, async (x) => {
       if (run.signal?.aborted) return settle(x, 'interrupted', { reason: 'interrupted: not started' });
-      const task = await startTask(run.io, stackTaskId({ stack: x.s.name, ...x.at }), stackTaskTitle({ stack: x.s.name, ...x.at }));
+      const task = await startTask(
+        run.io,
+        stackTaskId({ stack: x.s.name, ...x.at }),
+        stackTaskTitle({ stack: x.s.name, ...x.at }),
+      );
       try {
         if (x.s.terminationProtection)
-          throw new Error(`termination protection is on; turn it off (or use \`estate env destroy\`) to delete ${x.s.name}`);
+          throw new Error(
+            `termination protection is on; turn it off (or use \`estate env destroy\`) to delete ${x.s.name}`,
+          );
         if (dev(x)) await emptyBuckets(deps, x, environment, emptied, run, task);
         await deps.stackOps.deleteStack(x.at, x.s.name, records.get(x.s.name)?.roleArn);
         const after = await deps.stackOps.waitForStack(x.at, x.s.id || x.s.name, {
@@ -287,13 +310,18 @@ export async function tearDown(
         settle(x, 'failed', { reason, ...(failure ? { failure } : {}) });
         await task.fail(`${x.s.name}: ${failure ? `${failure.logicalId} ${failure.reason}` : reason}`);
         await run.io.notify(
-          ioMessage('error', ENV_IO.STACK_FAILED, `${x.s.name} (${x.at.accountId}, ${x.at.region}) failed to delete: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`, {
-            stack: x.s.name,
-            environment,
-            ...x.at,
-            reason,
-            ...(failure ? { failure } : {}),
-          }),
+          ioMessage(
+            'error',
+            ENV_IO.STACK_FAILED,
+            `${x.s.name} (${x.at.accountId}, ${x.at.region}) failed to delete: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`,
+            {
+              stack: x.s.name,
+              environment,
+              ...x.at,
+              reason,
+              ...(failure ? { failure } : {}),
+            },
+          ),
         );
       } catch (error) {
         if (run.signal?.aborted) {
@@ -316,7 +344,9 @@ export async function tearDown(
   }
 
   const stacks = [...outcome.values()];
-  const attempted = stacks.filter((s) => ['deleted', 'failed', 'skipped', 'interrupted', 'blocked'].includes(s.status));
+  const attempted = stacks.filter((s) =>
+    ['deleted', 'failed', 'skipped', 'interrupted', 'blocked'].includes(s.status),
+  );
   const status: TeardownStatus = stacks.some((s) => s.status === 'interrupted')
     ? 'interrupted'
     : attempted.length === 0
@@ -327,7 +357,11 @@ export async function tearDown(
           ? 'partial'
           : 'failed';
   let recordsDeleted = false;
-  if (options.scope === 'all' && (status === 'done' || status === 'nothing') && stacks.every((s) => s.status !== 'kept' || isShared(byName.get(s.stack)!.s))) {
+  if (
+    options.scope === 'all' &&
+    (status === 'done' || status === 'nothing') &&
+    stacks.every((s) => s.status !== 'kept' || isShared(byName.get(s.stack)!.s))
+  ) {
     await deps.records.deleteEnvironmentRecords(recordsAt, environment);
     recordsDeleted = true;
   }
@@ -364,8 +398,7 @@ async function emptyBuckets(
   const buckets = resources.filter((r) => r.type === 'AWS::S3::Bucket' && r.physicalId);
   if (buckets.length === 0) return;
   const template = (await deps.stacks.deployedTemplate(x.at, x.s.name)) as
-    | { Resources?: Record<string, { DeletionPolicy?: string }> }
-    | undefined;
+    { Resources?: Record<string, { DeletionPolicy?: string }> } | undefined;
   for (const b of buckets) {
     if (RETAIN_POLICIES.has(template?.Resources?.[b.logicalId]?.DeletionPolicy ?? '')) continue;
     await task.update(`emptying bucket ${b.physicalId}`);
@@ -431,7 +464,9 @@ export function deployTimeTags(stacks: readonly FoundStack[]): Record<string, st
     .filter((x) => !isShared(x.s) && x.s.status !== 'DELETE_FAILED')
     .sort((a, b) => (b.s.tags[DEPLOYED_AT] ?? '').localeCompare(a.s.tags[DEPLOYED_AT] ?? ''))[0];
   if (!live) return {};
-  return Object.fromEntries(DEPLOY_TIME_TAGS.filter((k) => k in live.s.tags).map((k) => [k, live.s.tags[k]!]));
+  return Object.fromEntries(
+    DEPLOY_TIME_TAGS.filter((k) => k in live.s.tags).map((k) => [k, live.s.tags[k]!]),
+  );
 }
 
 export async function bringUp(
@@ -450,10 +485,12 @@ export async function bringUp(
   const liveByName = new Map(found.stacks.map((x) => [x.s.name, x]));
   const endpoints = () =>
     endpointsOf(
-      found.stacks.map((x) => ({
-        ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
-        outputs: x.s.outputs,
-      })).concat(createdOutputs),
+      found.stacks
+        .map((x) => ({
+          ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
+          outputs: x.s.outputs,
+        }))
+        .concat(createdOutputs),
     );
   const createdOutputs: { blueprint: string; outputs: Readonly<Record<string, string>> }[] = [];
   if (records.length === 0)
@@ -466,7 +503,14 @@ export async function bringUp(
     };
   const outcome = new Map<string, UpStack>();
   const settle = (r: StackRecord, status: UpStackStatus, extra: Partial<UpStack> = {}) =>
-    outcome.set(r.name, { stack: r.name, region: r.region, blueprint: r.blueprint, role: r.role, status, ...extra });
+    outcome.set(r.name, {
+      stack: r.name,
+      region: r.region,
+      blueprint: r.blueprint,
+      role: r.role,
+      status,
+      ...extra,
+    });
   const present = new Set<string>();
   for (const r of records) {
     const live = liveByName.get(r.name)?.s;
@@ -481,10 +525,22 @@ export async function bringUp(
     }
   }
   const absent = records.filter((r) => !outcome.has(r.name));
-  if (absent.length === 0) return { ...base, status: 'nothing', reason: 'every recorded stack is up', stacks: [...outcome.values()], endpoints: endpoints() };
+  if (absent.length === 0)
+    return {
+      ...base,
+      status: 'nothing',
+      reason: 'every recorded stack is up',
+      stacks: [...outcome.values()],
+      endpoints: endpoints(),
+    };
   if (options.dryRun) {
     for (const r of absent) settle(r, 'would-create');
-    return { ...base, status: 'dry-run', stacks: records.map((r) => outcome.get(r.name)!), endpoints: endpoints() };
+    return {
+      ...base,
+      status: 'dry-run',
+      stacks: records.map((r) => outcome.get(r.name)!),
+      endpoints: endpoints(),
+    };
   }
 
   const tags = deployTimeTags(found.stacks);
@@ -501,7 +557,11 @@ export async function bringUp(
     for (const r of level) remaining.delete(r.name);
     await mapConcurrent(level, concurrency, async (r) => {
       const at = { accountId: found.account.id, region: r.region };
-      const task = await startTask(run.io, stackTaskId({ stack: r.name, ...at }), stackTaskTitle({ stack: r.name, ...at }));
+      const task = await startTask(
+        run.io,
+        stackTaskId({ stack: r.name, ...at }),
+        stackTaskTitle({ stack: r.name, ...at }),
+      );
       try {
         const id = await deps.stackOps.createStack(at, {
           name: r.name,
@@ -512,7 +572,9 @@ export async function bringUp(
           capabilities: r.capabilities,
           terminationProtection: protectedEnv,
         });
-        const after = await deps.stackOps.waitForStack(at, id, { ...(run.signal ? { signal: run.signal } : {}) });
+        const after = await deps.stackOps.waitForStack(at, id, {
+          ...(run.signal ? { signal: run.signal } : {}),
+        });
         if (after?.status === 'CREATE_COMPLETE') {
           present.add(r.name);
           createdOutputs.push({ blueprint: r.blueprint, outputs: after.outputs });
@@ -520,18 +582,23 @@ export async function bringUp(
           await task.done(`${r.name}: created`);
           return;
         }
-        const failure = (await deps.stacks.failures(at, id).catch(() => []))[0];
+        const failure = (await deps.stacks.failures(at, r.name).catch(() => []))[0];
         const reason = `${after?.status ?? 'DELETE_COMPLETE'}${after?.statusReason ? `: ${after.statusReason}` : ''}`;
         settle(r, 'failed', { reason, ...(failure ? { failure } : {}) });
         await task.fail(`${r.name}: ${failure ? `${failure.logicalId} ${failure.reason}` : reason}`);
         await run.io.notify(
-          ioMessage('error', ENV_IO.STACK_FAILED, `${r.name} (${at.accountId}, ${at.region}) failed to create: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`, {
-            stack: r.name,
-            environment,
-            ...at,
-            reason,
-            ...(failure ? { failure } : {}),
-          }),
+          ioMessage(
+            'error',
+            ENV_IO.STACK_FAILED,
+            `${r.name} (${at.accountId}, ${at.region}) failed to create: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`,
+            {
+              stack: r.name,
+              environment,
+              ...at,
+              reason,
+              ...(failure ? { failure } : {}),
+            },
+          ),
         );
       } catch (error) {
         if (run.signal?.aborted) {
