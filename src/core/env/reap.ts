@@ -16,7 +16,13 @@
  */
 import { BLUEPRINT_CATALOG, type BlueprintName } from '../../blueprints/catalog.js';
 import { EDGE_REGION, isProtected } from '../../blueprints/environment.js';
-import type { EnvironmentConfig, EstateConfig } from '../../config/schema.js';
+import {
+  DEFAULT_ORPHANS_AFTER,
+  DEFAULT_WARN_BEFORE_HOURS,
+  type EnvironmentConfig,
+  type EstateConfig,
+  type LifecycleSettings,
+} from '../../config/schema.js';
 import { limiter, mapConcurrent, type Limit } from '../concurrency.js';
 import { ioMessage } from '../io.js';
 import { describeError } from '../plan/execute.js';
@@ -173,29 +179,20 @@ export interface ReapResult {
   };
 }
 
-/** The optional `lifecycle` block of estate.yaml, read loosely (its schema lives in config). */
-export interface LifecycleSettings {
-  readonly warnBeforeHours: number;
-  readonly warnTopicArn?: string;
-  readonly warnFromEmail?: string;
-  readonly idleFor?: string;
-  readonly orphansAfter: string;
-}
+/** The `lifecycle` block of estate.yaml with its defaults (the block itself is optional). */
+export type LifecycleDefaults = Omit<LifecycleSettings, 'warnBeforeHours' | 'orphansAfter'> &
+  Required<Pick<LifecycleSettings, 'warnBeforeHours' | 'orphansAfter'>>;
 
-export function lifecycleSettings(config: EstateConfig): LifecycleSettings {
-  const block = (config as { lifecycle?: Partial<LifecycleSettings> }).lifecycle ?? {};
+export function lifecycleSettings(config: EstateConfig): LifecycleDefaults {
+  const block: Partial<LifecycleSettings> = config.lifecycle ?? {};
   return {
     ...block,
-    warnBeforeHours: block.warnBeforeHours ?? 24,
-    orphansAfter: block.orphansAfter ?? '48h',
+    warnBeforeHours: block.warnBeforeHours ?? DEFAULT_WARN_BEFORE_HOURS,
+    orphansAfter: block.orphansAfter ?? DEFAULT_ORPHANS_AFTER,
   };
 }
 
-/** The entry's lifetime fields (read loosely: their schema is config's). */
-type Declared = NonNullable<FoundEnvironment['declared']> & {
-  readonly expires?: string;
-  readonly executor?: 'aws' | 'ci';
-};
+type Declared = NonNullable<FoundEnvironment['declared']>;
 
 const keyOf = (accountId: string, environment: string) => `${accountId}\0${environment}`;
 

@@ -329,3 +329,42 @@ describe('owner warnings before expiry', () => {
     expect((await w.reap()).warnings[0]).toMatchObject({ status: 'sent' });
   });
 });
+
+describe('windows and idleness', () => {
+  const config = envConfig([
+    env('win', 'dev-a', { blueprints: ['auth', 'data', 'api-lambda'] }),
+    env('lambda-run', 'dev-a', { blueprints: ['auth', 'data', 'api-lambda'] }),
+    env('fresh', 'dev-b', { blueprints: ['auth', 'data', 'api-lambda'] }),
+    env('quiet', 'dev-c', { blueprints: ['auth', 'data', 'api-lambda'] }),
+  ]);
+  // 10:00 UTC on a Tuesday is 10:00 in London: a 12:00-19:00 window is closed.
+  const closed = { 'estate:schedule': 'Mon-Fri 12:00-19:00 Europe/London' };
+
+  it('Given a closed window with executor ci, one with executor aws, a fresh deploy with no traffic and an account whose metrics cannot be read, When reaped with --idle-for 24h, Then only the ci one is taken down and the rest say why they stay', async () => {
+    const w = world(config, {
+      win: { account: A, tags: { ...closed, 'estate:executor': 'ci' } },
+      'lambda-run': { account: A, tags: { ...closed, 'estate:executor': 'aws' } },
+      fresh: { account: B, deployedAgo: 2 * H },
+      quiet: { account: C },
+    });
+    w.cw.put({
+      account: A,
+      region: REGION,
+      namespace: 'AWS/Lambda',
+      metricName: 'Invocations',
+      dimensions: { FunctionName: 'lambda-run-fn' },
+      timestamp: ago(H),
+      value: 3,
+    });
+    w.cw.forbidden.add(`${C}/${REGION}`);
+    const r = await w.reap({ idleForMs: 24 * H });
+    expect(r.reaped.map((e) => [e.environment, e.reason, e.action])).toEqual([
+      ['win', 'outside-window', 'down'],
+    ]);
+    expect(w.deleted()).toEqual(['win-api-lambda']);
+    const why = Object.fromEntries(r.kept.map((k) => [k.environment, k.why]));
+    expect(Object.keys(why).sort()).toEqual(['fresh', 'lambda-run', 'quiet']);
+    // quiet served nothing as far as anyone knows, but its metrics could not be read: not idle.
+    expect(w.h.io.messages.some((m) => m.code === 'ESTATE_W0561' && m.message.includes(C))).toBe(true);
+  });
+});
