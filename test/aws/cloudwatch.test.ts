@@ -116,14 +116,12 @@ describe('AwsMetrics.sums', () => {
   });
 
   it('Given AccessDenied, When summed, Then the error names cloudwatch:GetMetricData and the account', async () => {
-    mock
-      .on(GetMetricDataCommand)
-      .rejects(
-        Object.assign(new Error('not authorized'), {
-          name: 'AccessDenied',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    mock.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await expect(adapter().sums(at, [lambda(0)], hoursAgo(24), NOW)).rejects.toThrow(
       /GetMetricData .* in account 222222222222: the caller lacks cloudwatch:GetMetricData/,
     );

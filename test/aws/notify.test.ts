@@ -76,14 +76,12 @@ describe('AwsNotify.email', () => {
   });
 
   it('Given an unverified sender, When mailed, Then the error says to verify it in the region', async () => {
-    ses
-      .on(SendEmailCommand)
-      .rejects(
-        Object.assign(new Error('Email address is not verified.'), {
-          name: 'MessageRejected',
-          $metadata: {},
-        }),
-      );
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('Email address is not verified.'), {
+        name: 'MessageRejected',
+        $metadata: {},
+      }),
+    );
     await expect(adapter().email('platform@example.com', 'a@example.com', 's', 'b')).rejects.toMatchObject({
       suggestions: expect.arrayContaining([expect.stringContaining('verify platform@example.com')]),
     });
