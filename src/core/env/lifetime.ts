@@ -9,7 +9,7 @@
  * instant after it, and a time that happens twice on a fall-back day is its first occurrence.
  * An overnight window (end before start) belongs to the day it starts on.
  */
-import { isTimeZone } from '../../config/rules.js';
+import { isTimeZone, parseDuration } from '../../config/rules.js';
 import { userError } from '../../errors.js';
 
 export interface UpWindow {
@@ -194,6 +194,21 @@ function offsetAt(at: number, timeZone: string): number {
  * gap it falls in.
  */
 export function localToInstant(local: number, timeZone: string): number {
+  const key = `${timeZone}\0${local}`;
+  let instant = instants.get(key);
+  if (instant === undefined) {
+    if (instants.size >= INSTANT_CACHE_SIZE) instants.clear();
+    instant = computeInstant(local, timeZone);
+    instants.set(key, instant);
+  }
+  return instant;
+}
+
+/** Local times already converted: windows ask for the same few days again and again. */
+const instants = new Map<string, number>();
+const INSTANT_CACHE_SIZE = 50_000;
+
+function computeInstant(local: number, timeZone: string): number {
   const offsets = [...new Set([-14, 0, 14].map((h) => offsetAt(local + h * HOUR, timeZone)))];
   const exact = offsets.map((o) => local - o).filter((t) => wallClock(t, timeZone) === local);
   if (exact.length) return Math.min(...exact);
@@ -266,6 +281,15 @@ export function nextTransition(w: UpWindow, at: Date): { action: 'down' | 'up'; 
   throw new Error(`window ${w.text} ${w.timezone} has no transition after ${at.toISOString()}`);
 }
 
+/** When the window last closed at or before `at` (undefined when it has not closed in the last week). */
+export function lastClose(w: UpWindow, at: Date): Date | undefined {
+  const t = at.getTime();
+  const day = localDay(t, w.timezone);
+  let closed: number | undefined;
+  for (const i of intervals(w, day - 9, day + 1)) if (i.end <= t) closed = i.end;
+  return closed === undefined ? undefined : new Date(closed);
+}
+
 /** Minutes of one occurrence on a day without a clock change. */
 function nominalMinutes(w: Pick<UpWindow, 'startMin' | 'endMin'>): number {
   return w.endMin > w.startMin ? w.endMin - w.startMin : 1440 - w.startMin + w.endMin;
@@ -322,6 +346,10 @@ function expressions(keys: ReadonlySet<string>): string[] {
  * EventBridge Scheduler cron expressions, read in `w.timezone` (the schedule's
  * ScheduleExpressionTimezone): `up` at the window's start, `down` at its end (the next day's
  * for an overnight window or one ending at 24:00).
+ *
+ * Scheduler skips an invocation whose local time does not exist (a spring-forward gap) and runs a
+ * repeated one once: a window boundary inside a DST gap (01:30 in Europe/London on the last
+ * Sunday of March) is not acted on that day, where {@link nextTransition} says the end of the gap.
  */
 export function schedulerExpressions(w: UpWindow): { down: string[]; up: string[] } {
   const keys = transitionKeys(w);
@@ -357,4 +385,18 @@ export function extendExpiry(expiresAt: string, byMs: number): string {
       'write it like 2026-12-24T18:00Z',
     ]);
   return new Date(t + byMs).toISOString();
+}
+
+/**
+ * The expiry the config gives an environment first deployed at `deployedAt`: `expires` when it
+ * is set, else deploy + `ttl`, as `toISOString()`; undefined when it has neither. (A live
+ * `estate:expires-at` tag takes precedence over both: `env extend` moves it.)
+ */
+export function configuredExpiry(
+  env: { readonly ttl?: string | undefined; readonly expires?: string | undefined },
+  deployedAt: Date,
+): string | undefined {
+  if (env.expires !== undefined) return extendExpiry(env.expires, 0);
+  const ttl = env.ttl === undefined ? undefined : parseDuration(env.ttl);
+  return ttl === undefined ? undefined : new Date(deployedAt.getTime() + ttl).toISOString();
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isUp,
+  lastClose,
   nextTransition,
   parseScheduleTag,
   parseWindow,
@@ -159,6 +160,26 @@ describe('window arithmetic, for any window', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it('lastClose is the start of the current down time', () => {
+    fc.assert(
+      fc.property(
+        hoursArb,
+        fc.constantFrom(...ZONES, ...NAMED_ZONES),
+        fc.oneof(anyInstant, dstInstant),
+        (hours, zone, t) => {
+          const w = parseWindow(hours, zone);
+          fc.pre(!isUp(w, new Date(t)));
+          const closed = lastClose(w, new Date(t))!.getTime();
+          expect(closed).toBeLessThanOrEqual(t);
+          expect(isUp(w, new Date(closed - 1))).toBe(true);
+          expect(nextTransition(w, new Date(closed))).toMatchObject({ action: 'up' });
+          expect(nextTransition(w, new Date(closed)).at.getTime()).toBeGreaterThan(t);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

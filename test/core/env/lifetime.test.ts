@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   environmentWindow,
+  configuredExpiry,
   extendExpiry,
   isUp,
+  lastClose,
   localToInstant,
   nextTransition,
   parseScheduleTag,
@@ -150,6 +152,12 @@ describe('isUp and nextTransition', () => {
     expect(next('Fri 22:00-02:00', 'UTC', '2026-12-05T02:00:00Z')).toBe('up 2026-12-11T22:00:00.000Z');
   });
 
+  it('knows when the window last closed', () => {
+    const w = parseWindow('Mon-Fri 08:00-19:00', 'Europe/London');
+    expect(lastClose(w, at('2026-12-05T12:00:00Z'))?.toISOString()).toBe('2026-12-04T19:00:00.000Z'); // Saturday
+    expect(lastClose(w, at('2026-03-30T06:00:00Z'))?.toISOString()).toBe('2026-03-27T19:00:00.000Z'); // across the change
+  });
+
   it('joins whole days: Sat-Sun 00:00-24:00 is one weekend, no change at Sunday midnight', () => {
     expect(next('Sat-Sun 00:00-24:00', 'UTC', '2026-12-05T10:00:00Z')).toBe('down 2026-12-07T00:00:00.000Z');
     expect(next('Sat-Sun 00:00-24:00', 'UTC', '2026-12-07T00:00:00Z')).toBe('up 2026-12-12T00:00:00.000Z');
@@ -224,6 +232,15 @@ describe('tags, config and expiry', () => {
       timezone: 'Asia/Kolkata',
     });
     expect(environmentWindow({})).toBeUndefined();
+  });
+
+  it('gives the configured expiry: expires as written, else first deploy + ttl', () => {
+    const deployed = new Date('2026-12-01T10:00:00Z');
+    expect(configuredExpiry({ expires: '2026-12-24T18:00+01:00' }, deployed)).toBe(
+      '2026-12-24T17:00:00.000Z',
+    );
+    expect(configuredExpiry({ ttl: '72h' }, deployed)).toBe('2026-12-04T10:00:00.000Z');
+    expect(configuredExpiry({}, deployed)).toBeUndefined();
   });
 
   it('pushes an expiry by a duration', () => {
