@@ -6,7 +6,7 @@
  * skipping only its dependants. Ctrl-C (the signal) stops starting stacks and reports what is
  * still running in CloudFormation and what never started.
  */
-import { parseDuration, partitionOf } from '../../config/rules.js';
+import { partitionOf } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { userError } from '../../errors.js';
 import { limiter, mapConcurrent } from '../concurrency.js';
@@ -39,7 +39,7 @@ import {
   type InterruptedData,
   type StackRef,
 } from './io.js';
-import { parseWindow, scheduleTag } from './lifetime.js';
+import { configuredExpiry, parseWindow, scheduleTag } from './lifetime.js';
 import type {
   DeployedStack,
   PermissionChange,
@@ -530,11 +530,7 @@ export function lifecycleTags(
       .map((t) => t[key])
       .filter((v): v is string => v !== undefined)
       .sort()[0];
-  const ttl = env.ttl ? parseDuration(env.ttl) : undefined;
-  const expires =
-    first(EXPIRES_AT) ??
-    (env.expires ? new Date(env.expires).toISOString() : undefined) ??
-    (ttl !== undefined ? new Date(runAt.getTime() + ttl).toISOString() : undefined);
+  const expires = first(EXPIRES_AT) ?? configuredExpiry(env, runAt);
   const schedule = env.schedule
     ? scheduleTag(parseWindow(env.schedule.hours, env.schedule.timezone))
     : first(SCHEDULE_TAG);

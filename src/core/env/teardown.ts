@@ -186,7 +186,22 @@ export async function tearDown(
   }
 
   const recordsAt = recordsLocation(config, found);
-  const records = new Map((await deps.records.stackRecords(recordsAt, environment)).map((r) => [r.name, r]));
+  // Without readable records the order and roles come from the stacks themselves (tags, age).
+  const records = new Map(
+    (
+      await deps.records.stackRecords(recordsAt, environment).catch(async (error: unknown) => {
+        await run.io.notify(
+          ioMessage(
+            'warn',
+            ENV_IO.REGION_UNREADABLE,
+            `${environment}: cannot read its stack records in ${recordsAt.accountId} ${recordsAt.region} (${describeError(error)}); ordering by role and age`,
+            recordsAt,
+          ),
+        );
+        return [];
+      })
+    ).map((r) => [r.name, r]),
+  );
   const byName = new Map(found.stacks.map((x) => [x.s.name, x]));
   const depends = dependencies(found.stacks, records);
   const outcome = new Map<string, TeardownStack>();
@@ -362,8 +377,19 @@ export async function tearDown(
     (status === 'done' || status === 'nothing') &&
     stacks.every((s) => s.status !== 'kept' || isShared(byName.get(s.stack)!.s))
   ) {
-    await deps.records.deleteEnvironmentRecords(recordsAt, environment);
-    recordsDeleted = true;
+    try {
+      await deps.records.deleteEnvironmentRecords(recordsAt, environment);
+      recordsDeleted = true;
+    } catch (error) {
+      await run.io.notify(
+        ioMessage(
+          'warn',
+          ENV_IO.RECORD_UNWRITTEN,
+          `${environment}: its stacks are gone but its records under /estate/env/${environment}/ could not be deleted (${describeError(error)})`,
+          recordsAt,
+        ),
+      );
+    }
   }
   return result(base, found, outcome, status, emptied, recordsDeleted);
 }

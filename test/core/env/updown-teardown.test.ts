@@ -308,6 +308,35 @@ describe('tearDown', () => {
     expect(deletes(h.cloud.calls)).toEqual([]);
   });
 
+  it('Given records that cannot be read, When taken down, Then it warns and goes by the stacks’ blueprints: stateless before stateful, data kept', async () => {
+    const { config, h, deps, find } = await deployed();
+    const denied = {
+      ...deps,
+      records: {
+        stackRecords: async () => {
+          throw new Error('AccessDeniedException: not authorized to perform ssm:GetParametersByPath');
+        },
+        putStackRecord: async () => {},
+        deleteEnvironmentRecords: async () => {},
+        value: async () => undefined,
+        putValue: async () => {},
+      },
+    };
+    const result = await tearDown(
+      denied,
+      config,
+      await find(),
+      { scope: 'stateless', dryRun: false },
+      h.run(),
+    );
+    expect(result.status).toBe('done');
+    expect(deletes(h.cloud.calls)).toContain('alice-api-lambda');
+    expect(h.cloud.get(EU, 'alice-data')).toBeDefined();
+    expect(
+      h.io.messages.some((m) => m.level === 'warn' && m.message.includes('ssm:GetParametersByPath')),
+    ).toBe(true);
+  });
+
   it('Given the run aborted, Then nothing more starts and the stacks are reported interrupted', async () => {
     const { config, h, deps, find } = await deployed();
     const controller = new AbortController();
