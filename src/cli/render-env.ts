@@ -17,6 +17,8 @@ import type {
   StackDestroyStatus,
   StatusResult,
 } from '../core/env/service.js';
+import type { TeardownStackStatus, UpStackStatus } from '../core/env/teardown.js';
+import type { DownResult, RetagResult, UpEnvResult } from '../core/env/updown.js';
 import { table } from './table.js';
 
 export interface RenderOptions {
@@ -388,5 +390,103 @@ export function renderEnvCost(e: CostEstimate, opts: RenderOptions): string {
     '',
     `Prices: ${e.prices.region} list prices (${e.prices.currency}) of ${e.prices.date}, from templates/prices.json; stateless stacks count only inside the up window. An estimate, not a bill: data transfer out and Bedrock tokens are not counted.`,
   );
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// env down | up | schedule | extend
+
+const TEARDOWN_MARK: Record<TeardownStackStatus, { mark: string; style: Style }> = {
+  deleted: { mark: '✔', style: 'green' },
+  absent: { mark: '=', style: 'gray' },
+  'would-delete': { mark: '-', style: 'red' },
+  kept: { mark: '=', style: 'cyan' },
+  failed: { mark: '✖', style: 'red' },
+  skipped: { mark: '↓', style: 'yellow' },
+  blocked: { mark: '✖', style: 'red' },
+  interrupted: { mark: '↓', style: 'yellow' },
+};
+
+const UP_MARK: Record<UpStackStatus, { mark: string; style: Style }> = {
+  created: { mark: '✔', style: 'green' },
+  present: { mark: '=', style: 'gray' },
+  'would-create': { mark: '+', style: 'green' },
+  failed: { mark: '✖', style: 'red' },
+  skipped: { mark: '↓', style: 'yellow' },
+  interrupted: { mark: '↓', style: 'yellow' },
+};
+
+const GOOD_LIFECYCLE = new Set(['done', 'nothing', 'dry-run']);
+
+function lifecycleHeader(
+  opts: RenderOptions,
+  e: { environment: string; account: string; accountId: string; status: string },
+): string {
+  const status = paint(opts, GOOD_LIFECYCLE.has(e.status) ? 'green' : 'red', e.status);
+  return `${e.environment} → ${e.account} (${e.accountId}): ${status}`;
+}
+
+/** `env down`: each environment, each stack deleted or kept (and why), buckets emptied. */
+export function renderDown(result: DownResult, opts: RenderOptions): string {
+  const lines: string[] = [];
+  for (const e of result.environments) {
+    lines.push(lifecycleHeader(opts, e));
+    if (e.reason) lines.push(`  ${e.reason}`);
+    for (const st of e.stacks)
+      lines.push(
+        ...stackLines(
+          opts,
+          { ...st, blueprint: `${st.blueprint ?? '?'}, ${st.role}` },
+          TEARDOWN_MARK[st.status],
+          ['deleted', 'would-delete'],
+        ),
+      );
+    for (const b of e.emptiedBuckets)
+      lines.push(`  emptied bucket ${b.bucket} (${b.stack}): ${b.objects} objects`);
+    lines.push('');
+  }
+  const deleted = result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'deleted').length;
+  lines.push(
+    result.dryRun
+      ? `Dry run: nothing was deleted; ${result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'would-delete').length} stacks would be.`
+      : `Took ${result.environments.filter((e) => e.status === 'done').length} of ${result.environments.length} down (${deleted} stacks deleted; data kept). \`estate env up\` brings them back.`,
+  );
+  return lines.join('\n');
+}
+
+/** `env up`: each environment, each stack created or present, the endpoints; what was not due. */
+export function renderUp(result: UpEnvResult, opts: RenderOptions): string {
+  const lines: string[] = [];
+  for (const e of result.environments) {
+    lines.push(lifecycleHeader(opts, e));
+    if (e.reason) lines.push(`  ${e.reason}`);
+    for (const st of e.stacks)
+      lines.push(...stackLines(opts, st, UP_MARK[st.status], ['created', 'present', 'would-create']));
+    for (const l of endpointLines(e.endpoints)) lines.push(`  ${l}`);
+    lines.push('');
+  }
+  for (const n of result.notDue) lines.push(`${n.environment}: not brought up (${n.why})`);
+  const created = result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'created').length;
+  lines.push(
+    result.dryRun
+      ? `Dry run: nothing was created; ${result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'would-create').length} stacks would be.`
+      : `Brought ${result.environments.filter((e) => e.status === 'done').length} of ${result.environments.length} up (${created} stacks created).`,
+  );
+  return lines.join('\n');
+}
+
+/** `env schedule` / `env extend`: the lifecycle tags now, each stack's update, the warnings. */
+export function renderRetag(result: RetagResult, opts: RenderOptions): string {
+  const lines = [`${result.environment} (${result.accountId})${result.dryRun ? ' [dry run]' : ''}`];
+  lines.push(`  expires: ${result.expiresAt ?? 'never'}`);
+  lines.push(`  schedule: ${result.schedule ? `up ${result.schedule}` : 'always up'}`);
+  if (result.executor) lines.push(`  executor: ${result.executor}`);
+  for (const s of result.stacks) {
+    const style: Style = s.status === 'failed' ? 'red' : s.status === 'unchanged' ? 'gray' : 'green';
+    lines.push(
+      `  ${paint(opts, style, s.status === 'failed' ? '✖' : '✔')} ${s.stack} (${s.region}) ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
+    );
+  }
+  for (const w of result.warnings) lines.push(paint(opts, 'yellow', `warning: ${w}`));
   return lines.join('\n');
 }
