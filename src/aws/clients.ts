@@ -38,7 +38,10 @@ export type ServiceKey =
   | 'CONTROLTOWER'
   | 'S3'
   | 'SSM'
-  | 'IAM';
+  | 'IAM'
+  | 'CLOUDWATCH'
+  | 'SNS'
+  | 'SESV2';
 
 const RATES: Partial<Record<ServiceKey, Readonly<Record<string, Rate>>>> = {
   ORGANIZATIONS: ORGANIZATIONS_RATES,
@@ -56,6 +59,9 @@ export const IAM_PREFIX: Readonly<Record<ServiceKey, string>> = {
   S3: 's3',
   SSM: 'ssm',
   IAM: 'iam',
+  CLOUDWATCH: 'cloudwatch',
+  SNS: 'sns',
+  SESV2: 'ses',
 };
 
 /**

@@ -15,7 +15,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
-import type { EnvDeps, RecordsPort, StackOpsPort, ToolkitPort } from '../core/env/ports.js';
+import type { EnvDeps, LifecycleDeps, RecordsPort, StackOpsPort, ToolkitPort } from '../core/env/ports.js';
 import type { EnvServiceDeps } from '../core/env/service.js';
 import type { AccountDirectory } from '../core/finops/account-ids.js';
 import type { OrganizationsPort } from '../core/org/ports.js';
@@ -263,4 +263,21 @@ export async function envServiceDeps(
     accounts,
     caller: () => clients.callerIdentity(),
   };
+}
+
+/**
+ * `estate env reap`: the env commands' ports (stack operations, records and the warned marker
+ * among them) plus CloudWatch metrics for idle detection and SNS and SES for owners' warnings.
+ */
+export async function reapDeps(
+  config: EstateConfig,
+  clients: AwsClients,
+  io: IoHost,
+): Promise<EnvCommandDeps & LifecycleDeps> {
+  const [base, { metricsPort }, { notifyPort }] = await Promise.all([
+    envServiceDeps(config, clients, io),
+    import('../aws/cloudwatch.js'),
+    import('../aws/notify.js'),
+  ]);
+  return { ...base, metrics: metricsPort(clients), notify: notifyPort(clients) };
 }

@@ -11,8 +11,10 @@ import { emulatorEnv, startEmulator, type Emulator } from './aws-emulator.js';
 import { tempDir } from './cli.js';
 import { FakeBudgets } from './fake-budgets.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from './fake-cloudformation.js';
+import { FakeCloudWatch } from './fake-cloudwatch.js';
 import { FakeCostAllocationTags } from './fake-cost-allocation-tags.js';
 import { FakeOrganizations } from './fake-organizations.js';
+import { FakeSes, FakeSns } from './fake-notify.js';
 import { FakeS3 } from './fake-s3.js';
 import { FakeSsm } from './fake-ssm.js';
 
@@ -23,6 +25,10 @@ export interface EmulatedEstate {
   readonly cloudformation: FakeCloudFormation;
   readonly s3: FakeS3;
   readonly ssm: FakeSsm;
+  /** GetMetricData over data points a test puts; SNS Publish and SES SendEmail recorded. */
+  readonly cloudwatch: FakeCloudWatch;
+  readonly sns: FakeSns;
+  readonly ses: FakeSes;
   readonly emulator: Emulator;
   readonly dir: string;
   /** estate.yaml in `dir`. */
@@ -47,6 +53,9 @@ export async function emulatedEstate(
   const tags = new FakeCostAllocationTags(['cost-center', 'estate:env']);
   const s3 = new FakeS3();
   const ssm = new FakeSsm();
+  const cloudwatch = new FakeCloudWatch();
+  const sns = new FakeSns();
+  const ses = new FakeSes();
   let url = '';
   const cloudformation = new FakeCloudFormation({
     ...cloudformationOptions,
@@ -56,14 +65,15 @@ export async function emulatedEstate(
   });
   const emulator = await startEmulator({
     callerAccountId,
-    queryServices: [cloudformation],
-    restServices: [s3],
+    queryServices: [cloudformation, sns],
+    restServices: [s3, ses],
     assumeRolePolicy: cloudformation.assumeRolePolicy,
     services: [
       { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) },
       { targetPrefix: 'AWSBudgetServiceGateway', send: (c) => budgets.send(c) },
       { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
       { targetPrefix: 'AmazonSSM', send: (c) => ssm.send(c) },
+      cloudwatch,
     ],
   });
   url = emulator.url;
@@ -75,6 +85,9 @@ export async function emulatedEstate(
     cloudformation,
     s3,
     ssm,
+    cloudwatch,
+    sns,
+    ses,
     emulator,
     dir,
     file,
