@@ -59,6 +59,21 @@ describe('estate env cost', () => {
     expect(r.stdout).toContain(`us-east-1 list prices (USD) of ${prices.date}`);
   });
 
+  it('counts stateless stacks only inside the schedule and notes the TTL', async () => {
+    const r = await estate(['env', 'cost', 'alice', '--config', EXAMPLE, '--json'], { env: offline });
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as CostEstimate;
+    expect(e.schedule).toEqual({ hours: 'Mon-Fri 08:00-19:00', timezone: 'Europe/London', upShare: 0.3274 });
+    const api = e.byBlueprint.find((b) => b.blueprint === 'api-lambda')!;
+    expect(api.scheduledMonthlyUsd).toBe(Math.round(((api.monthlyUsd * 55) / 168) * 100) / 100);
+    expect(e.byBlueprint.find((b) => b.blueprint === 'data')!.scheduledMonthlyUsd).toBe(
+      prices.blueprints.data!.dev.monthlyUsd,
+    );
+    expect(e.savingMonthlyUsd).toBeCloseTo(e.alwaysOnMonthlyUsd - e.scheduledMonthlyUsd, 2);
+    expect(e.savingMonthlyUsd).toBeGreaterThan(0);
+    expect(e.expiry).toMatchObject({ ttl: '72h' });
+  });
+
   it('fails for an unknown environment, naming the known ones', async () => {
     const r = await estate(['env', 'cost', 'nope', '--config', EXAMPLE, '--json'], { env: offline });
     expect(r.code).toBe(2);

@@ -138,12 +138,7 @@ function isEnvironmentConfig(t: EnvironmentConfig | CostTarget): t is Environmen
 /** An environment of estate.yaml as a cost target: its size, window, TTL or expiry, edge.fronts. */
 export function costTarget(config: EstateConfig, env: EnvironmentConfig): CostTarget {
   const fronts = (mergedSettings(config, env).edge as { fronts?: string } | undefined)?.fronts;
-  const e = env as EnvironmentConfig & { expires?: string };
-  // schedule.hours: the up window (the older stop/start cron form has no window to price).
-  const schedule = (env as { schedule?: { hours?: string; timezone: string } }).schedule;
-  const window = schedule?.hours
-    ? environmentWindow({ schedule: { hours: schedule.hours, timezone: schedule.timezone } })
-    : undefined;
+  const window = environmentWindow(env);
   return {
     environment: env.name,
     blueprints: env.blueprints,
@@ -151,7 +146,7 @@ export function costTarget(config: EstateConfig, env: EnvironmentConfig): CostTa
     ...(window ? { window } : {}),
     edgeFrontsApi: fronts === 'api',
     ...(env.ttl ? { ttl: env.ttl } : {}),
-    ...(e.expires ? { expires: e.expires } : {}),
+    ...(env.expires ? { expires: env.expires } : {}),
   };
 }
 

@@ -67,8 +67,13 @@ describe('cost in env list', () => {
 });
 
 describe('cost in env deploy', () => {
-  it('gives each deployed environment its always-on and scheduled estimate', async () => {
-    const config = envConfig([env('dev', 'dev-a', { blueprints: ['data', 'api-lambda', 'auth'] })]);
+  it('gives each deployed environment its always-on and scheduled estimate (stateless only inside the window)', async () => {
+    const config = envConfig([
+      env('dev', 'dev-a', {
+        blueprints: ['data', 'api-lambda', 'auth'],
+        schedule: { hours: 'Mon-Fri 08:00-19:00', timezone: 'Europe/London' },
+      }),
+    ]);
     const h = harness(config, { dev: chain() });
     const result = await deployEnvironments(
       h.deps,
@@ -79,7 +84,9 @@ describe('cost in env deploy', () => {
     expect(result.ok).toBe(true);
     expect(result.environments[0]!.cost).toEqual({
       alwaysOnMonthlyUsd: dev('data') + dev('api-lambda') + dev('auth'),
-      scheduledMonthlyUsd: dev('data') + dev('api-lambda') + dev('auth'),
+      scheduledMonthlyUsd:
+        Math.round((dev('data') + dev('auth') + (dev('api-lambda') * 55) / 168) * 100) / 100,
+      schedule: 'Mon-Fri 08:00-19:00 Europe/London',
       pricesDate: prices.date,
       pricesRegion: 'us-east-1',
     });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLUEPRINT_NAMES } from '../../../src/blueprints/catalog.js';
 import { parseConfig } from '../../../src/config/loader.js';
-import type { EnvironmentConfig } from '../../../src/config/schema.js';
 import {
   blueprintRoles,
   estimateCost,
@@ -162,15 +161,15 @@ environments:
   - name: alice
     account: dev-alice
     blueprints: [edge, auth, data, api-lambda]
+    schedule: { hours: Mon-Fri 08:00-19:00, timezone: Europe/London }
+    expires: 2026-12-24T18:00Z
     settings: { edge: { fronts: api } }
 `,
       'estate.yaml',
     );
-    const alice = {
-      ...config.environments[0]!,
-      schedule: { hours: 'Mon-Fri 08:00-19:00', timezone: 'Europe/London' },
-    } as unknown as EnvironmentConfig;
-    const e = estimateCost(table(), config, alice);
+    const e = estimateCost(table(), config, config.environments[0]!);
+    expect(e.schedule).toMatchObject({ hours: 'Mon-Fri 08:00-19:00', timezone: 'Europe/London' });
+    expect(e.expiry).toMatchObject({ expires: '2026-12-24T18:00Z' });
     expect(e.environment).toBe('alice');
     expect(e.byBlueprint.map((b) => [b.blueprint, b.role])).toEqual([
       ['edge', 'stateless'],
