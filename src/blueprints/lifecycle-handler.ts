@@ -21,6 +21,9 @@
  * Written as CommonJS (what an inline Node.js function is); test/blueprints/lifecycle-handler
  * evaluates it against mocked SDK clients.
  */
+/** The CloudFormation stack name of the lifecycle stack in every account and region that has one. */
+export const LIFECYCLE_STACK = 'estate-lifecycle';
+
 export const LIFECYCLE_HANDLER_SOURCE = String.raw`const S=require('@aws-sdk/client-ssm'),C=require('@aws-sdk/client-cloudformation');
 const ssm=new S.SSMClient({}),cfs={},cf=r=>(cfs[r]??=new C.CloudFormationClient({region:r}));
 const KEEP=/^estate:(deployed-by|deployed-at|expires-at|schedule|executor)$/;

@@ -8,11 +8,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { BlueprintError } from './errors.js';
-import { LIFECYCLE_HANDLER_SOURCE } from './lifecycle-handler.js';
+import { LIFECYCLE_HANDLER_SOURCE, LIFECYCLE_STACK } from './lifecycle-handler.js';
 import { acknowledge, acknowledgeWildcards } from './profile.js';
 
-/** The CloudFormation stack name of the lifecycle stack in every account and region that has one. */
-export const LIFECYCLE_STACK = 'estate-lifecycle';
+export { LIFECYCLE_STACK };
 
 export type LifecycleAction = 'down' | 'up' | 'expire' | 'warn';
 
