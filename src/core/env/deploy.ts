@@ -58,6 +58,7 @@ import {
   unsettled,
 } from './stack-run.js';
 import { synthEnvironment } from './synth.js';
+import { syncAfterDeploy } from './lifecycle-sync.js';
 
 /** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
 const READ_CONCURRENCY = 8;
@@ -159,7 +160,15 @@ export async function runDeploy(
   );
 
   // 5. The outcome of every environment, every stack.
-  const result = deployResult(ctx, targets, prepared, results, bootstraps.changes);
+  const deployed = deployResult(ctx, targets, prepared, results, bootstraps.changes);
+  const lifecycle = await syncAfterDeploy(
+    deps,
+    config,
+    prepared.map((p) => p.target.env.name),
+    run,
+    options.cwd,
+  );
+  const result = lifecycle ? { ...deployed, ok: deployed.ok && lifecycle.ok, lifecycle } : deployed;
   await reportDeploy(run, result);
   return result;
 }

@@ -8,6 +8,7 @@ import type { IoHost } from '../io.js';
 import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
+import type { LifecycleSyncResult } from './lifecycle-sync.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy.js';
 import { runDiff, runList, runStatus } from './inspect.js';
@@ -107,6 +108,8 @@ export interface DeployResult {
   readonly notStarted: readonly StackRef[];
   /** The accounts and regions bootstrapped by this run. */
   readonly bootstrapped: readonly { accountId: string; region: string }[];
+  /** The estate-lifecycle stacks synchronised after the deploy (aws-executor environments only). */
+  readonly lifecycle?: LifecycleSyncResult;
 }
 
 export async function deployEnvironments(
