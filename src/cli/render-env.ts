@@ -236,7 +236,7 @@ export function renderList(result: ListResult, opts: RenderOptions): string {
   else
     lines.push(
       table(
-        ['ENV', 'ACCOUNT', 'BLUEPRINTS', 'STATUS', 'AGE', 'OWNER', 'EXPIRES', 'PROTECTED', 'ORPHAN'],
+        ['ENV', 'ACCOUNT', 'BLUEPRINTS', 'STATUS', 'AGE', 'OWNER', 'EXPIRES', 'NEXT', 'PROTECTED', 'ORPHAN'],
         result.environments.map((e) => [
           e.environment,
           e.account ? `${e.account} (${e.accountId})` : e.accountId,
@@ -245,6 +245,7 @@ export function renderList(result: ListResult, opts: RenderOptions): string {
           formatAge(e.ageMs),
           e.owner ?? '',
           e.expiresAt ? `${e.expiresAt}${e.expired ? ' (expired)' : ''}` : '',
+          e.next ? `${e.next.action} ${e.next.at} (${e.next.by})` : '',
           e.protected ? 'yes' : 'no',
           e.orphan ? 'orphan' : '',
         ]),

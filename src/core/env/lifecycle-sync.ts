@@ -35,7 +35,13 @@ import {
   type FoundEnvironment,
 } from './discover.js';
 import { ENV_IO } from './io.js';
-import { environmentWindow, parseScheduleTag, schedulerExpressions, type UpWindow } from './lifetime.js';
+import {
+  environmentWindow,
+  nextTransition,
+  parseScheduleTag,
+  schedulerExpressions,
+  type UpWindow,
+} from './lifetime.js';
 import type { StackLocation } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import type { StackSummary, SynthResult } from './synth.js';
@@ -441,4 +447,46 @@ export async function syncAfterDeploy(
   const accounts = awsExecutorAccounts(config, environments);
   if (accounts.length === 0 || run.signal?.aborted) return undefined;
   return syncLifecycle(deps, config, accounts, run, cwd ? { cwd } : {});
+}
+
+/** What happens to an environment next, when, and who does it (`env list`). */
+export interface NextAction {
+  readonly action: 'down' | 'up' | 'expire';
+  /** ISO time; in the past when it is due and has not happened (e.g. expired, not reaped yet). */
+  readonly at: string;
+  readonly by: 'aws' | 'ci';
+}
+
+/**
+ * The environment's next lifecycle action from its live tags (`estate:schedule`,
+ * `estate:expires-at`, `estate:executor`), else its config: the earlier of its window's next
+ * transition and its expiry. A protected environment is never taken down or expired (it has
+ * neither). Undefined when nothing is scheduled.
+ */
+export function nextAction(
+  tags: (key: string) => string | undefined,
+  declared: EnvironmentConfig | undefined,
+  expiresAt: string | undefined,
+  protectedEnv: boolean,
+  now: Date,
+): NextAction | undefined {
+  if (protectedEnv) return undefined;
+  const by =
+    tags(EXECUTOR_TAG) === 'aws' || tags(EXECUTOR_TAG) === 'ci'
+      ? (tags(EXECUTOR_TAG) as 'aws' | 'ci')
+      : declared
+        ? configExecutor(declared)
+        : 'ci';
+  const scheduleTag = tags(SCHEDULE_TAG);
+  const window =
+    (scheduleTag ? parseScheduleTag(scheduleTag) : undefined) ?? (declared && configWindow(declared));
+  const candidates: { action: NextAction['action']; at: number }[] = [];
+  if (window) {
+    const t = nextTransition(window, now);
+    candidates.push({ action: t.action, at: t.at.getTime() });
+  }
+  if (expiresAt && !Number.isNaN(Date.parse(expiresAt)))
+    candidates.push({ action: 'expire', at: Date.parse(expiresAt) });
+  const first = candidates.sort((a, b) => a.at - b.at)[0];
+  return first ? { action: first.action, at: new Date(first.at).toISOString(), by } : undefined;
 }

@@ -8,7 +8,7 @@ import type { IoHost } from '../io.js';
 import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
-import type { LifecycleSyncResult } from './lifecycle-sync.js';
+import type { LifecycleSyncResult, NextAction } from './lifecycle-sync.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy.js';
 import { runDiff, runList, runStatus } from './inspect.js';
@@ -268,6 +268,8 @@ export interface ListedEnvironment {
   readonly deployedAt?: string;
   /** Not in estate.yaml's environments (e.g. left by a PR preview). */
   readonly orphan: boolean;
+  /** Its next lifecycle action (window transition or expiry), when it has one. */
+  readonly next?: NextAction;
   readonly stacks: readonly ListedStack[];
 }
 

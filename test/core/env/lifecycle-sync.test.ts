@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EstateConfig } from '../../../src/config/schema.js';
-import { lifecycleEntries, syncLifecycle } from '../../../src/core/env/lifecycle-sync.js';
-import { deployEnvironments, type DeployOptions } from '../../../src/core/env/service.js';
+import { lifecycleEntries, nextAction, syncLifecycle } from '../../../src/core/env/lifecycle-sync.js';
+import { deployEnvironments, listEnvironments, type DeployOptions } from '../../../src/core/env/service.js';
 import type { FoundEnvironment } from '../../../src/core/env/discover.js';
 import { parseWindow, schedulerExpressions } from '../../../src/core/env/lifetime.js';
 import { A, B, chain, env, envConfig, harness } from './harness.js';
@@ -167,5 +167,53 @@ describe('lifecycleEntries', () => {
       now,
     );
     expect(late!.environments[0]).toEqual({ name: 'alice', expiresAt: '2026-12-01T10:05:00.000Z' });
+  });
+});
+
+describe('the next action (env list)', () => {
+  const now = new Date('2026-12-01T10:00:00Z'); // a Tuesday, 10:00 in London
+  const tags =
+    (t: Record<string, string>) =>
+    (k: string): string | undefined =>
+      t[k];
+
+  it('is the window closing before the expiry, by the executor of the tag', () => {
+    expect(
+      nextAction(
+        tags({
+          'estate:schedule': 'Mon-Fri 08:00-19:00 Europe/London',
+          'estate:expires-at': '2026-12-04T10:00:00.000Z',
+          'estate:executor': 'aws',
+        }),
+        undefined,
+        '2026-12-04T10:00:00.000Z',
+        false,
+        now,
+      ),
+    ).toEqual({ action: 'down', at: '2026-12-01T19:00:00.000Z', by: 'aws' });
+  });
+
+  it('is the expiry when it comes first, ci by default; nothing for a protected environment', () => {
+    const t = tags({ 'estate:schedule': 'Mon-Fri 08:00-19:00 Europe/London' });
+    expect(nextAction(t, undefined, '2026-12-01T12:00:00.000Z', false, now)).toEqual({
+      action: 'expire',
+      at: '2026-12-01T12:00:00.000Z',
+      by: 'ci',
+    });
+    expect(nextAction(t, undefined, '2026-12-01T12:00:00.000Z', true, now)).toBeUndefined();
+    expect(nextAction(tags({}), undefined, undefined, false, now)).toBeUndefined();
+  });
+
+  it('Given an aws-executor environment with a ttl deployed, When listed, Then its next action is its expiry, run by aws', async () => {
+    const config = withLifetime(envConfig([env('alice', 'dev-a', { ttl: '72h' }), env('bob', 'dev-b')]), {
+      alice: { executor: 'aws' },
+    });
+    const h = harness(config, { alice: chain(), bob: chain() });
+    await deployEnvironments(h.deps, config, opts(['alice', 'bob'], h.root), h.run());
+    const listed = await listEnvironments(h.deps, config, {}, h.run());
+    expect(listed.environments.map((e) => [e.environment, e.next])).toEqual([
+      ['alice', { action: 'expire', at: '2026-12-04T10:00:00.000Z', by: 'aws' }],
+      ['bob', undefined],
+    ]);
   });
 });
