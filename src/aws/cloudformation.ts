@@ -17,13 +17,25 @@
  * - DetectStackDrift is asynchronous: DescribeStackDriftDetectionStatus goes
  *   DETECTION_IN_PROGRESS → DETECTION_COMPLETE | DETECTION_FAILED (FAILED still carries the
  *   results of the resources that were checked).
+ * - CreateStack, UpdateStack and DeleteStack only start an operation; DescribeStacks is polled
+ *   until the status leaves *_IN_PROGRESS (waitForStack). A ClientRequestToken makes a re-sent
+ *   request (estate retries a timeout) the same request rather than a second one.
+ * - UpdateStack with nothing to change answers ValidationError "No updates are to be performed.".
+ *   UsePreviousTemplate keeps the template; every parameter must then be given, here with
+ *   UsePreviousValue; the stack's capabilities and RoleARN are passed again (an update without
+ *   RoleARN would use the caller's credentials instead of the execution role).
+ * - A deleted stack is described by its id (DELETE_COMPLETE) and not by its name ("does not exist").
  */
+import { randomUUID } from 'node:crypto';
 import {
   CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
   DescribeStackDriftDetectionStatusCommand,
   DescribeStacksCommand,
   DetectStackDriftCommand,
   GetTemplateCommand,
+  UpdateStackCommand,
   UpdateTerminationProtectionCommand,
   paginateDescribeStackEvents,
   paginateDescribeStackResourceDrifts,
@@ -39,10 +51,12 @@ import {
 import { parse as parseYaml, type Tags } from 'yaml';
 import { mapConcurrent } from '../core/concurrency.js';
 import type {
+  CreateStackRequest,
   DeployedStack,
   StackDrift,
   StackFailure,
   StackLocation,
+  StackOpsPort,
   StackResource,
   StacksPort,
 } from '../core/env/ports.js';
@@ -184,9 +198,51 @@ export interface StacksOptions {
   readonly maxPollMs?: number;
   /** DescribeStacks calls in flight while listing. @default 8 */
   readonly concurrency?: number;
+  /** waitForStack: the longest wait between two DescribeStacks. @default 30 s */
+  readonly maxPollIntervalMs?: number;
+  /** waitForStack gives up after this long unless the call says otherwise. @default 60 minutes */
+  readonly waitTimeoutMs?: number;
+  /** @default randomUUID */
+  readonly token?: () => string;
 }
 
-export class AwsStacks implements StacksPort {
+const toTags = (tags: Readonly<Record<string, string>>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+const NO_UPDATES = /No updates are to be performed/;
+
+/** A sleep that ends early (rejecting) when the signal aborts. */
+function abortableSleep(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.reject(interrupted());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    sleep(ms).then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+const interrupted = () =>
+  new EstateError('interrupted while waiting for CloudFormation; the operation goes on in AWS', {
+    code: 'Interrupted',
+    source: 'user',
+    exitCode: 130,
+  });
+
+export class AwsStacks implements StacksPort, StackOpsPort {
   /** `clientFor(at)` returns a (wrapped) CloudFormation client acting in that account and region. */
   private readonly client: (at: StackLocation) => SendLike;
 
@@ -325,6 +381,147 @@ export class AwsStacks implements StacksPort {
     } catch (error) {
       throw this.failed(error, at, 'UpdateTerminationProtection', `stack ${name}`);
     }
+  }
+
+  // ---------------------------------------------------------------- operations (StackOpsPort)
+
+  async createStack(at: StackLocation, request: CreateStackRequest): Promise<string> {
+    let out: { StackId?: string };
+    try {
+      out = (await this.client(at).send(
+        new CreateStackCommand({
+          StackName: request.name,
+          TemplateURL: request.templateUrl,
+          Tags: toTags(request.tags),
+          ...(request.parameters
+            ? {
+                Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({
+                  ParameterKey,
+                  ParameterValue,
+                })),
+              }
+            : {}),
+          Capabilities: [...request.capabilities] as never,
+          ...(request.roleArn ? { RoleARN: request.roleArn } : {}),
+          EnableTerminationProtection: request.terminationProtection ?? false,
+          ClientRequestToken: this.token('create'),
+        }),
+      )) as { StackId?: string };
+    } catch (error) {
+      if (errorName(error) === 'AlreadyExistsException')
+        throw new EstateError(
+          `cannot create stack ${request.name} in ${at.accountId}/${at.region}: it already exists`,
+          {
+            code: 'StackExists',
+            source: 'aws',
+            cause: error,
+            suggestions: [`see \`estate env status\`; delete ${request.name} first if it is a leftover`],
+          },
+        );
+      throw this.failed(error, at, 'CreateStack', `stack ${request.name}`);
+    }
+    return out.StackId ?? request.name;
+  }
+
+  async deleteStack(at: StackLocation, name: string, roleArn?: string): Promise<void> {
+    try {
+      await this.client(at).send(
+        new DeleteStackCommand({
+          StackName: name,
+          ...(roleArn ? { RoleARN: roleArn } : {}),
+          ClientRequestToken: this.token('delete'),
+        }),
+      );
+    } catch (error) {
+      throw this.failed(error, at, 'DeleteStack', `stack ${name}`);
+    }
+  }
+
+  async updateStackTags(
+    at: StackLocation,
+    name: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    let stack: Stack | undefined;
+    try {
+      stack = (
+        (await this.client(at).send(new DescribeStacksCommand({ StackName: name }))) as DescribeStacksOutput
+      ).Stacks?.[0];
+    } catch (error) {
+      throw this.failed(error, at, 'DescribeStacks', `stack ${name}`);
+    }
+    if (!stack)
+      throw new EstateError(`cannot retag stack ${name} in ${at.accountId}/${at.region}: it does not exist`, {
+        code: 'StackMissing',
+        source: 'aws',
+      });
+    const since = new Date();
+    try {
+      await this.client(at).send(
+        new UpdateStackCommand({
+          StackName: stack.StackId ?? name,
+          UsePreviousTemplate: true,
+          Parameters: (stack.Parameters ?? []).map((p) => ({
+            ParameterKey: p.ParameterKey,
+            UsePreviousValue: true,
+          })),
+          ...(stack.Capabilities?.length ? { Capabilities: stack.Capabilities } : {}),
+          ...(stack.RoleARN ? { RoleARN: stack.RoleARN } : {}),
+          Tags: toTags(tags),
+          ClientRequestToken: this.token('retag'),
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ValidationError' && NO_UPDATES.test((error as Error).message ?? '')) return;
+      throw this.failed(error, at, 'UpdateStack', `stack ${name}`);
+    }
+    const after = await this.waitForStack(at, stack.StackId ?? name);
+    if (after?.status === 'UPDATE_COMPLETE') return;
+    const failure = (await this.failures(at, stack.StackId ?? name, since).catch(() => []))[0];
+    const why = failure
+      ? `${failure.logicalId} ${failure.status}: ${failure.reason}`
+      : (after?.statusReason ?? 'no reason given');
+    throw new EstateError(
+      `updating the tags of stack ${name} in ${at.accountId}/${at.region} ended in ${after?.status ?? 'DELETE_COMPLETE'}: ${why}`,
+      {
+        code: 'StackUpdateFailed',
+        source: 'aws',
+        suggestions: ['see the stack events in the CloudFormation console; the previous tags are back'],
+      },
+    );
+  }
+
+  async waitForStack(
+    at: StackLocation,
+    nameOrId: string,
+    options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<DeployedStack | undefined> {
+    const wait = this.options.sleep ?? realSleep;
+    const maxInterval = this.options.maxPollIntervalMs ?? 30_000;
+    const timeoutMs = options.timeoutMs ?? this.options.waitTimeoutMs ?? 60 * 60_000;
+    let interval = this.options.pollMs ?? 2000;
+    for (let waited = 0; ;) {
+      if (options.signal?.aborted) throw interrupted();
+      const stack = await this.describe(at, nameOrId);
+      if (!stack || stack.status === 'DELETE_COMPLETE') return undefined;
+      if (!stack.status.endsWith('_IN_PROGRESS') || stack.status === 'REVIEW_IN_PROGRESS') return stack;
+      if (waited >= timeoutMs)
+        throw new EstateError(
+          `stack ${stack.name} in ${at.accountId}/${at.region} was still ${stack.status} after ${Math.round(timeoutMs / 60_000)} min`,
+          {
+            code: 'StackWaitTimeout',
+            source: 'aws',
+            suggestions: ['the operation goes on in CloudFormation: run the command again later to continue'],
+          },
+        );
+      await abortableSleep(wait, interval, options.signal);
+      waited += interval;
+      interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    }
+  }
+
+  private token(what: string): string {
+    return `estate-${what}-${(this.options.token ?? randomUUID)()}`;
   }
 
   async detectDrift(at: StackLocation, name: string): Promise<StackDrift> {

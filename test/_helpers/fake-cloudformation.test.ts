@@ -21,7 +21,13 @@ import {
   UpdateTerminationProtectionCommand,
   type Parameter,
 } from '@aws-sdk/client-cloudformation';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -439,6 +445,115 @@ describe('FakeCloudFormation', () => {
       StackStatus: 'UPDATE_COMPLETE',
       Parameters: [{ ParameterKey: 'Env', ParameterValue: 'qa' }],
     });
+  });
+
+  it('creates a stack from a TemplateURL with termination protection and a role, retags it with UsePreviousTemplate, and records the delete role', async () => {
+    const { cfn, s3, estate } = await setup();
+    estate.s3.createBucket(ACCOUNT, REGION, 'templates');
+    await s3.send(new PutObjectCommand({ Bucket: 'templates', Key: 'up.json', Body: bucketTemplate() }));
+    const role = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;
+    const { StackId } = await cfn.send(
+      new CreateStackCommand({
+        StackName: 'up',
+        TemplateURL: `${estate.emulator.url}/templates/up.json`,
+        Tags: [{ Key: 'estate:env', Value: 'alice' }],
+        RoleARN: role,
+        EnableTerminationProtection: true,
+      }),
+    );
+    expect(await status(cfn, 'up')).toMatchObject({
+      StackStatus: 'CREATE_COMPLETE',
+      RoleARN: role,
+      EnableTerminationProtection: true,
+      Tags: [{ Key: 'estate:env', Value: 'alice' }],
+    });
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: StackId,
+        UsePreviousTemplate: true,
+        Parameters: [{ ParameterKey: 'Env', UsePreviousValue: true }],
+        RoleARN: role,
+        Tags: [
+          { Key: 'estate:env', Value: 'alice' },
+          { Key: 'estate:expires-at', Value: '2026-12-03T10:00:00.000Z' },
+        ],
+      }),
+    );
+    const retagged = await status(cfn, 'up');
+    expect(retagged.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(retagged.Tags).toContainEqual({ Key: 'estate:expires-at', Value: '2026-12-03T10:00:00.000Z' });
+    const same = await cfn
+      .send(
+        new UpdateStackCommand({
+          StackName: StackId,
+          UsePreviousTemplate: true,
+          Parameters: [{ ParameterKey: 'Env', UsePreviousValue: true }],
+          Tags: retagged.Tags,
+        }),
+      )
+      .catch((e: Error) => e);
+    expect(same).toMatchObject({ message: 'No updates are to be performed.' });
+    await cfn.send(
+      new UpdateTerminationProtectionCommand({ StackName: 'up', EnableTerminationProtection: false }),
+    );
+    await cfn.send(new DeleteStackCommand({ StackName: 'up', RoleARN: role }));
+    expect(estate.cloudformation.stack(ACCOUNT, REGION, StackId!)).toMatchObject({
+      status: 'DELETE_COMPLETE',
+      deleteRoleArn: role,
+    });
+    // A deleted stack's name can be created again.
+    await cfn.send(
+      new CreateStackCommand({ StackName: 'up', TemplateURL: `${estate.emulator.url}/templates/up.json` }),
+    );
+    expect((await status(cfn, 'up')).StackId).not.toBe(StackId);
+  });
+
+  it('serves GetParametersByPath (recursive or one level, short pages with NextToken) and DeleteParameters in batches', async () => {
+    const { ssm } = await setup();
+    for (let i = 0; i < 12; i++)
+      await ssm.send(
+        new PutParameterCommand({
+          Name: `/estate/env/alice/stacks/s${String(i).padStart(2, '0')}`,
+          Value: `${i}`,
+          Type: 'String',
+        }),
+      );
+    await ssm.send(new PutParameterCommand({ Name: '/estate/env/alice/warned', Value: 'w', Type: 'String' }));
+    await ssm.send(new PutParameterCommand({ Name: '/estate/env/bob/warned', Value: 'w', Type: 'String' }));
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const out = await ssm.send(
+        new GetParametersByPathCommand({
+          Path: '/estate/env/alice',
+          Recursive: true,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      names.push(...(out.Parameters ?? []).map((p) => p.Name!));
+      token = out.NextToken;
+      pages++;
+    } while (token);
+    expect(names).toHaveLength(13);
+    expect(pages).toBe(2);
+    const level = await ssm.send(new GetParametersByPathCommand({ Path: '/estate/env/alice/' }));
+    expect(level.Parameters?.map((p) => p.Name)).toEqual(['/estate/env/alice/warned']);
+    const tooMany = await ssm
+      .send(new GetParametersByPathCommand({ Path: '/estate', MaxResults: 11 }))
+      .catch((e: Error) => e);
+    expect(tooMany).toMatchObject({ name: 'ValidationException' });
+    const deleted = await ssm.send(
+      new DeleteParametersCommand({ Names: ['/estate/env/alice/warned', '/estate/env/alice/none'] }),
+    );
+    expect(deleted).toMatchObject({
+      DeletedParameters: ['/estate/env/alice/warned'],
+      InvalidParameters: ['/estate/env/alice/none'],
+    });
+    const eleven = await ssm
+      .send(new DeleteParametersCommand({ Names: names.slice(0, 11) }))
+      .catch((e: Error) => e);
+    expect(eleven).toMatchObject({ name: 'ValidationException' });
   });
 
   it('detects drift marked on a resource', async () => {

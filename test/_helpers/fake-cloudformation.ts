@@ -120,6 +120,8 @@ interface Stack {
   tags: Tag[];
   capabilities: string[];
   roleArn?: string;
+  /** The RoleARN its DeleteStack named (recorded, not enforced). */
+  deleteRoleArn?: string;
   description?: string;
   terminationProtection: boolean;
   disableRollback: boolean;
@@ -1155,9 +1157,13 @@ export class FakeCloudFormation implements QueryService {
   }
 
   onCreateStack(input: Input, account: string, region: string) {
-    if (this.stack(account, region, String(input.StackName ?? '')))
+    const existing = this.stack(account, region, String(input.StackName ?? ''));
+    if (existing && existing.status !== 'DELETE_COMPLETE')
       throw new CfnError('AlreadyExistsException', `Stack [${input.StackName}] already exists`);
-    return this.viaChangeSet('CREATE', input, account, region);
+    const out = this.viaChangeSet('CREATE', input, account, region);
+    const stack = this.mustStack(account, region, out.StackId);
+    stack.terminationProtection = String(input.EnableTerminationProtection) === 'true';
+    return out;
   }
 
   onUpdateStack(input: Input, account: string, region: string) {
@@ -1660,6 +1666,7 @@ export class FakeCloudFormation implements QueryService {
         `Invalid operation on stack [${stack.id}]: RetainResources may only be specified for stacks in DELETE_FAILED state`,
       );
     const token = input.ClientRequestToken ? String(input.ClientRequestToken) : undefined;
+    if (input.RoleARN) stack.deleteRoleArn = String(input.RoleARN);
     this.setStatus(stack, 'DELETE_IN_PROGRESS', 'User Initiated', token);
     this.later(stack, () => {
       for (const o of stack.outputs) {

@@ -11,9 +11,14 @@
  *   (ROLLBACK_COMPLETE when new, UPDATE_ROLLBACK_COMPLETE keeping the old template otherwise),
  *   holds one until released (concurrency, interruption), deletes (DELETE_FAILED on request or
  *   when a bucket is not empty; DeletionPolicy Retain resources are left), bootstraps.
+ * - FakeCloud as StackOpsPort and RecordsPort: CreateStack from a template object the toolkit's
+ *   deploy left in the bootstrap bucket (`templateObjects`, by `bucket/key`), DeleteStack with the
+ *   same DELETE_FAILED rules as the toolkit's destroy, tags-only updates, waits that settle at
+ *   once; stack records and values per (account, region) parameter name.
  * - fakeSynth: writes a minimal cloud assembly (manifest.json with stack tags and dependencies,
  *   one template per stack) like estate's synthesis, from a per-environment stack spec.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvironmentConfig, EstateConfig } from '../../src/config/schema.js';
@@ -21,16 +26,20 @@ import type {
   BootstrapPort,
   BootstrapRequest,
   BucketsPort,
+  CreateStackRequest,
   DeployOutcome,
   DeployRequest,
   DeployedStack,
   DestroyOutcome,
   IdentityPort,
   PermissionChange,
+  RecordsPort,
   StackDiff,
   StackDrift,
   StackFailure,
   StackLocation,
+  StackOpsPort,
+  StackRecord,
   StackRequest,
   StackResource,
   StacksPort,
@@ -62,7 +71,19 @@ export interface FakeStack {
 
 const key = (at: StackLocation, name: string) => `${at.accountId}/${at.region}/${name}`;
 
-export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, IdentityPort {
+/** The bucket and key of a template URL (virtual-hosted `https://<bucket>.s3.<region>.amazonaws.com/<key>` or `<endpoint>/<bucket>/<key>`). */
+export function templateObjectOf(url: string): { bucket: string; key: string } {
+  const u = new URL(url);
+  const hosted = /^(.+)\.s3\.[a-z0-9-]+\.amazonaws\.com$/.exec(u.hostname);
+  const path = decodeURIComponent(u.pathname).replace(/^\//, '');
+  if (hosted) return { bucket: hosted[1]!, key: path };
+  const [bucket = '', ...key] = path.split('/');
+  return { bucket, key: key.join('/') };
+}
+
+export class FakeCloud
+  implements StacksPort, BootstrapPort, BucketsPort, IdentityPort, StackOpsPort, RecordsPort
+{
   readonly stacks = new Map<string, FakeStack>();
   readonly bootstrapVersions = new Map<string, number>();
   /** Bucket name → objects in it. */
@@ -76,6 +97,22 @@ export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, Identi
   readonly calls: string[] = [];
   /** Locations whose calls fail (an account that cannot be read). */
   readonly unreadable = new Set<string>();
+  /** Template objects in bootstrap buckets, by `bucket/key` (the toolkit's deploy writes them). */
+  readonly templateObjects = new Map<string, Template>();
+  /** SSM parameters, by `account/region/name`. */
+  readonly parameters = new Map<string, string>();
+  /** Stack name → the failure its next DeleteStack gets (DELETE_FAILED). */
+  readonly deleteFailures = new Map<string, { logicalId: string; reason: string; resourceType?: string }>();
+  /** Stack name → the failure its next CreateStack gets (ROLLBACK_COMPLETE). */
+  readonly createFailures = new Map<string, { logicalId: string; reason: string; resourceType?: string }>();
+  /** Stack name → the reason its tags update rolls back. */
+  readonly retagFailures = new Map<string, string>();
+  /** Every CreateStack request. */
+  readonly createRequests: { at: StackLocation; request: CreateStackRequest }[] = [];
+  /** Every DeleteStack: name and role. */
+  readonly deleteRequests: { at: StackLocation; name: string; roleArn?: string }[] = [];
+  /** DeleteStack waits for this before it settles (abort tests). */
+  deleteGate: Promise<void> | undefined;
   private nextId = 1;
   clock = () => new Date('2026-11-01T00:00:00Z');
 
@@ -178,6 +215,162 @@ export class FakeCloud implements StacksPort, BootstrapPort, BucketsPort, Identi
     this.buckets.set(bucket, 0);
     return n;
   }
+  // ---- StackOpsPort
+
+  async createStack(at: StackLocation, request: CreateStackRequest): Promise<string> {
+    this.touch('createStack', at, request.name);
+    this.createRequests.push({ at, request });
+    const existing = this.get(at, request.name);
+    if (existing) throw new Error(`AlreadyExistsException: Stack [${request.name}] already exists`);
+    const { bucket, key: objectKey } = templateObjectOf(request.templateUrl);
+    const template = this.templateObjects.get(`${bucket}/${objectKey}`);
+    if (!template)
+      throw new Error(
+        `ValidationError: S3 error: The specified key does not exist. (${request.templateUrl})`,
+      );
+    const failure = this.createFailures.get(request.name);
+    if (failure) {
+      const f: StackFailure = {
+        logicalId: failure.logicalId,
+        resourceType: failure.resourceType ?? 'AWS::Lambda::Function',
+        status: 'CREATE_FAILED',
+        reason: failure.reason,
+      };
+      return this.put(at, {
+        name: request.name,
+        status: 'ROLLBACK_COMPLETE',
+        template: structuredClone(template),
+        tags: { ...request.tags },
+        failures: [f],
+      }).id;
+    }
+    return this.put(at, {
+      name: request.name,
+      ...deployedShape(request.name, template, this),
+      tags: { ...request.tags },
+      terminationProtection: request.terminationProtection ?? false,
+      createdAt: this.clock(),
+    }).id;
+  }
+
+  async deleteStack(at: StackLocation, name: string, roleArn?: string): Promise<void> {
+    this.touch('deleteStack', at, name);
+    this.deleteRequests.push({ at, name, ...(roleArn ? { roleArn } : {}) });
+    const stack = this.get(at, name);
+    if (!stack) return;
+    if (stack.terminationProtection)
+      throw new Error(
+        `ValidationError: Stack [${name}] cannot be deleted while TerminationProtection is enabled`,
+      );
+    await this.deleteGate;
+    const f = this.deleteFailure(stack);
+    if (f) {
+      stack.status = 'DELETE_FAILED';
+      stack.statusReason = `The following resource(s) failed to delete: [${f.logicalId}]. `;
+      stack.failures = [f];
+      return;
+    }
+    this.remove(at, name);
+  }
+
+  /** Why deleting the stack fails now: a failure set for it, or a non-empty bucket it would delete. */
+  deleteFailure(
+    stack: FakeStack,
+    extra?: { logicalId: string; reason: string; resourceType?: string },
+  ): StackFailure | undefined {
+    const retained = new Set(
+      Object.entries(stack.template.Resources ?? {})
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .map(([id]) => id),
+    );
+    const failure = extra ?? this.deleteFailures.get(stack.name);
+    if (failure)
+      return {
+        logicalId: failure.logicalId,
+        ...(failure.resourceType ? { resourceType: failure.resourceType } : {}),
+        status: 'DELETE_FAILED',
+        reason: failure.reason,
+      };
+    const fullBucket = stack.resources.find(
+      (r) =>
+        r.type === 'AWS::S3::Bucket' &&
+        !retained.has(r.logicalId) &&
+        (this.buckets.get(r.physicalId!) ?? 0) > 0,
+    );
+    return fullBucket
+      ? {
+          logicalId: fullBucket.logicalId,
+          resourceType: 'AWS::S3::Bucket',
+          status: 'DELETE_FAILED',
+          reason: 'The bucket you tried to delete is not empty',
+        }
+      : undefined;
+  }
+
+  async updateStackTags(
+    at: StackLocation,
+    name: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    this.touch('updateStackTags', at, name);
+    const stack = this.get(at, name);
+    if (!stack) throw new Error(`ValidationError: Stack with id ${name} does not exist`);
+    if (JSON.stringify(stack.tags) === JSON.stringify(tags)) return;
+    const failure = this.retagFailures.get(name);
+    if (failure) {
+      stack.status = 'UPDATE_ROLLBACK_COMPLETE';
+      throw new Error(`updating the tags of stack ${name} ended in UPDATE_ROLLBACK_COMPLETE: ${failure}`);
+    }
+    stack.tags = { ...tags };
+    stack.status = 'UPDATE_COMPLETE';
+    stack.updatedAt = this.clock();
+  }
+
+  async waitForStack(
+    at: StackLocation,
+    nameOrId: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<DeployedStack | undefined> {
+    this.touch('waitForStack', at, nameOrId);
+    if (options.signal?.aborted) throw new Error('interrupted while waiting for CloudFormation');
+    const s = [...this.stacksIn(at)].find((x) => x.name === nameOrId || x.id === nameOrId);
+    return s ? this.view(s) : undefined;
+  }
+
+  // ---- RecordsPort
+
+  private param(at: StackLocation, name: string): string {
+    return `${at.accountId}/${at.region}/${name}`;
+  }
+
+  async stackRecords(at: StackLocation, environment: string): Promise<readonly StackRecord[]> {
+    this.touch('stackRecords', at, environment);
+    const prefix = this.param(at, `/estate/env/${environment}/stacks/`);
+    return [...this.parameters.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, v]) => JSON.parse(v) as StackRecord);
+  }
+  async putStackRecord(at: StackLocation, record: StackRecord): Promise<void> {
+    this.touch('putStackRecord', at, record.name);
+    this.parameters.set(
+      this.param(at, `/estate/env/${record.environment}/stacks/${record.name}`),
+      JSON.stringify(record),
+    );
+  }
+  async deleteEnvironmentRecords(at: StackLocation, environment: string): Promise<void> {
+    this.touch('deleteEnvironmentRecords', at, environment);
+    const prefix = this.param(at, `/estate/env/${environment}/`);
+    for (const k of [...this.parameters.keys()]) if (k.startsWith(prefix)) this.parameters.delete(k);
+  }
+  async value(at: StackLocation, environment: string, key: string): Promise<string | undefined> {
+    this.touch('value', at, environment);
+    return this.parameters.get(this.param(at, `/estate/env/${environment}/${key}`));
+  }
+  async putValue(at: StackLocation, environment: string, key: string, value: string): Promise<void> {
+    this.touch('putValue', at, environment);
+    this.parameters.set(this.param(at, `/estate/env/${environment}/${key}`), value);
+  }
+
   async accountOf(accountId: string): Promise<string> {
     this.touched.add(accountId);
     this.calls.push(`accountOf ${accountId}`);
@@ -270,20 +463,20 @@ export class FakeToolkit implements ToolkitPort {
         } else this.cloud.put(at, { name: stackName, status: 'ROLLBACK_COMPLETE', template, failures: [f] });
         return { status: 'failed', reason: `stack ${stackName} failed`, failure: f };
       }
-      const outputs: Record<string, string> = {};
-      for (const [k, o] of Object.entries(template.Outputs ?? {})) outputs[k] = String(o.Value);
-      const resources: StackResource[] = Object.entries(template.Resources ?? {}).map(([logicalId, r]) => ({
-        logicalId,
-        type: r.Type,
-        status: 'CREATE_COMPLETE',
-        physicalId: `${stackName}-${logicalId}`.toLowerCase(),
-      }));
-      for (const r of resources)
-        if (r.type === 'AWS::S3::Bucket')
-          this.cloud.buckets.set(r.physicalId!, this.bucketObjects.get(r.logicalId) ?? 0);
-      const parameters: Record<string, string> = {};
-      for (const [k, p] of Object.entries(template.Parameters ?? {}))
-        if (p.Default !== undefined) parameters[k] = String(p.Default);
+      const objectUrl = artifactOf(request).properties.stackTemplateAssetObjectUrl;
+      if (objectUrl) {
+        const object = objectUrl
+          .replace('${AWS::AccountId}', at.accountId)
+          .replace('${AWS::Region}', at.region)
+          .replace(/^s3:\/\//, '');
+        this.cloud.templateObjects.set(object, structuredClone(template));
+      }
+      const { outputs, resources, parameters } = deployedShape(
+        stackName,
+        template,
+        this.cloud,
+        this.bucketObjects,
+      );
       const now = this.cloud.clock();
       this.cloud.put(at, {
         name: stackName,
@@ -340,33 +533,7 @@ export class FakeToolkit implements ToolkitPort {
           status: 'failed',
           reason: `Stack [${stackName}] cannot be deleted while TerminationProtection is enabled`,
         };
-      const retained = new Set(
-        Object.entries(stack.template.Resources ?? {})
-          .filter(([, r]) => r.DeletionPolicy === 'Retain')
-          .map(([id]) => id),
-      );
-      const failure = this.deleteFailures.get(stackName);
-      const fullBucket = stack.resources.find(
-        (r) =>
-          r.type === 'AWS::S3::Bucket' &&
-          !retained.has(r.logicalId) &&
-          (this.cloud.buckets.get(r.physicalId!) ?? 0) > 0,
-      );
-      const f: StackFailure | undefined = failure
-        ? {
-            logicalId: failure.logicalId,
-            resourceType: failure.resourceType,
-            status: 'DELETE_FAILED',
-            reason: failure.reason,
-          }
-        : fullBucket
-          ? {
-              logicalId: fullBucket.logicalId,
-              resourceType: 'AWS::S3::Bucket',
-              status: 'DELETE_FAILED',
-              reason: 'The bucket you tried to delete is not empty',
-            }
-          : undefined;
+      const f = this.cloud.deleteFailure(stack, this.deleteFailures.get(stackName));
       if (f) {
         stack.status = 'DELETE_FAILED';
         stack.failures = [f];
@@ -381,7 +548,36 @@ export class FakeToolkit implements ToolkitPort {
 }
 
 interface Artifact {
-  properties: { templateFile: string; terminationProtection?: boolean };
+  properties: { templateFile: string; terminationProtection?: boolean; stackTemplateAssetObjectUrl?: string };
+}
+
+/** Outputs, resources (buckets made in the cloud) and parameter defaults of a template as deployed. */
+function deployedShape(
+  stackName: string,
+  template: Template,
+  cloud: FakeCloud,
+  bucketObjects: ReadonlyMap<string, number> = new Map(),
+): {
+  outputs: Record<string, string>;
+  resources: StackResource[];
+  parameters: Record<string, string>;
+  template: Template;
+  status: string;
+} {
+  const outputs: Record<string, string> = {};
+  for (const [k, o] of Object.entries(template.Outputs ?? {})) outputs[k] = String(o.Value);
+  const resources: StackResource[] = Object.entries(template.Resources ?? {}).map(([logicalId, r]) => ({
+    logicalId,
+    type: r.Type,
+    status: 'CREATE_COMPLETE',
+    physicalId: `${stackName}-${logicalId}`.toLowerCase(),
+  }));
+  for (const r of resources)
+    if (r.type === 'AWS::S3::Bucket') cloud.buckets.set(r.physicalId!, bucketObjects.get(r.logicalId) ?? 0);
+  const parameters: Record<string, string> = {};
+  for (const [k, p] of Object.entries(template.Parameters ?? {}))
+    if (p.Default !== undefined) parameters[k] = String(p.Default);
+  return { outputs, resources, parameters, template: structuredClone(template), status: 'CREATE_COMPLETE' };
 }
 
 function artifactOf(request: StackRequest): Artifact {
@@ -479,6 +675,7 @@ export function fakeSynth(root: string, specs: Record<string, FakeStackSpec[]>):
         };
         const templateFile = `${artifactId}.template.json`;
         writeFileSync(join(dir, templateFile), JSON.stringify(template));
+        const templateHash = createHash('sha256').update(JSON.stringify(template)).digest('hex');
         const dependsOn = (spec.dependsOn ?? []).map(nameOf);
         artifacts[artifactId] = {
           type: 'aws:cloudformation:stack',
@@ -491,6 +688,7 @@ export function fakeSynth(root: string, specs: Record<string, FakeStackSpec[]>):
               : templateTags(env, spec.blueprint),
             requiresBootstrapStackVersion: 6,
             terminationProtection: env.protected,
+            stackTemplateAssetObjectUrl: `s3://cdk-hnb659fds-assets-\${AWS::AccountId}-\${AWS::Region}/${templateHash}.json`,
           },
           dependencies: dependsOn.map((d) => d),
         };

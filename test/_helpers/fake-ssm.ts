@@ -2,7 +2,9 @@
  * SSM Parameter Store as the CDK bootstrap version check and estate use it: String,
  * StringList and SecureString parameters per (account, region), versions counted from 1,
  * `ParameterNotFound` for a missing name, `ParameterAlreadyExists` for a PutParameter without
- * Overwrite, GetParameters answering unknown names in `InvalidParameters`. The emulator serves
+ * Overwrite, GetParameters answering unknown names in `InvalidParameters`, GetParametersByPath
+ * (Recursive or one level, MaxResults 1–10, an opaque NextToken; a page may be short with a
+ * token, as AWS's are), DeleteParameters (1–10 names, unknown ones in `InvalidParameters`). The emulator serves
  * it over awsJson1_1 (X-Amz-Target AmazonSSM.*); CloudFormation's fake writes it for
  * AWS::SSM::Parameter resources and reads it for `AWS::SSM::Parameter::Value<…>` parameters.
  */
@@ -78,6 +80,14 @@ export class FakeSsm {
     return this.store(account, region).delete(name);
   }
 
+  /** Every parameter name in that account and region, sorted. */
+  names(account: string, region: string): string[] {
+    return [...this.store(account, region).keys()].sort();
+  }
+
+  /** GetParametersByPath pages hold at most this many (and the first page one fewer: short pages happen). */
+  pageSize = 10;
+
   async send(command: ServiceCommand): Promise<any> {
     const op = command.constructor.name.replace(/Command$/, '');
     const input = structuredClone(command.input ?? {});
@@ -115,6 +125,50 @@ export class FakeSsm {
       case 'PutParameter': {
         const p = this.put(account, region, input as never);
         return { Version: p.Version, Tier: 'Standard' };
+      }
+      case 'GetParametersByPath': {
+        const path = String(input.Path ?? '');
+        if (!path.startsWith('/'))
+          throw fail('ValidationException', `The parameter doesn't meet the parameter name requirements.`);
+        const max = input.MaxResults === undefined ? 10 : Number(input.MaxResults);
+        if (!Number.isInteger(max) || max < 1 || max > 10)
+          throw fail(
+            'ValidationException',
+            `1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10`,
+          );
+        const prefix = path.endsWith('/') ? path : `${path}/`;
+        const recursive = input.Recursive === true || String(input.Recursive) === 'true';
+        const matching = this.names(account, region).filter(
+          (n) => n.startsWith(prefix) && (recursive || !n.slice(prefix.length).includes('/')),
+        );
+        let start = 0;
+        if (input.NextToken !== undefined) {
+          const parsed = /^page:(\d+):(.*)$/.exec(String(input.NextToken));
+          if (!parsed || parsed[2] !== path)
+            throw fail('InvalidNextToken', 'The specified token is not valid.');
+          start = Number(parsed[1]);
+        }
+        // The first page is one short when there is more than one: callers must follow NextToken.
+        const size =
+          start === 0 && matching.length > Math.min(max, this.pageSize)
+            ? Math.min(max, this.pageSize) - 1
+            : Math.min(max, this.pageSize);
+        const page = matching.slice(start, start + Math.max(size, 1));
+        const next = start + page.length;
+        return {
+          Parameters: page.map((n) => view(this.get(account, region, n)!)),
+          ...(next < matching.length ? { NextToken: `page:${next}:${path}` } : {}),
+        };
+      }
+      case 'DeleteParameters': {
+        const names = (input.Names ?? []) as string[];
+        if (names.length < 1 || names.length > 10)
+          throw fail(
+            'ValidationException',
+            `1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10`,
+          );
+        const deleted = names.filter((n) => this.delete(account, region, n));
+        return { DeletedParameters: deleted, InvalidParameters: names.filter((n) => !deleted.includes(n)) };
       }
       case 'DeleteParameter': {
         if (!this.delete(account, region, String(input.Name)))

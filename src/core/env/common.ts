@@ -23,7 +23,13 @@ import { findEnvironment, type StackSummary, type SynthResult } from './synth.js
 export const DEPLOYED_BY = 'estate:deployed-by';
 export const DEPLOYED_AT = 'estate:deployed-at';
 export const EXPIRES_AT = 'estate:expires-at';
-export const DEPLOY_TIME_TAGS: readonly string[] = [DEPLOYED_BY, DEPLOYED_AT, EXPIRES_AT];
+/** The up window: `<normalised hours> <IANA zone>`, e.g. `Mon-Fri 08:00-19:00 Europe/London`. */
+export const SCHEDULE_TAG = 'estate:schedule';
+/** Who acts on the schedule and expiry: `ci` (env reap / env up --due) or `aws` (the estate-lifecycle stack). */
+export const EXECUTOR_TAG = 'estate:executor';
+/** The lifecycle tags: set by deploy from config or kept from the live stacks, changed by env schedule/extend. */
+export const LIFECYCLE_TAGS: readonly string[] = [EXPIRES_AT, SCHEDULE_TAG, EXECUTOR_TAG];
+export const DEPLOY_TIME_TAGS: readonly string[] = [DEPLOYED_BY, DEPLOYED_AT, ...LIFECYCLE_TAGS];
 
 export const ENV_TAG = 'estate:env';
 export const BLUEPRINT_TAG = 'estate:blueprint';
@@ -126,13 +132,32 @@ export interface AssemblyStack {
   readonly parameters: Readonly<Record<string, string>>;
   /** The bootstrap version the stack needs (0 when it needs none). */
   readonly bootstrapVersion: number;
+  /** What off-hours down does with it. */
+  readonly role: 'stateful' | 'stateless';
+  /** The template object the toolkit uploads to the bootstrap bucket (stackTemplateAssetObjectUrl, resolved). */
+  readonly templateObject?: { readonly bucket: string; readonly key: string };
 }
 
 interface ManifestArtifact {
   readonly properties?: {
     readonly tags?: Readonly<Record<string, string>>;
     readonly requiresBootstrapStackVersion?: number;
+    readonly stackTemplateAssetObjectUrl?: string;
   };
+}
+
+/** `s3://cdk-<q>-assets-${AWS::AccountId}-${AWS::Region}/<hash>.json` with the placeholders resolved. */
+export function templateObjectOf(
+  url: string | undefined,
+  at: StackLocation,
+): { bucket: string; key: string } | undefined {
+  if (!url) return undefined;
+  const resolved = url
+    .replaceAll('${AWS::AccountId}', at.accountId)
+    .replaceAll('${AWS::Region}', at.region)
+    .replaceAll('${AWS::Partition}', 'aws');
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(resolved);
+  return m ? { bucket: m[1]!, key: m[2]! } : undefined;
 }
 
 /**
@@ -173,8 +198,18 @@ export function assemblyStacks(synth: SynthResult, accountId: string): AssemblyS
       tags: artifact.properties?.tags ?? {},
       parameters: parameterDefaults(template),
       bootstrapVersion: artifact.properties?.requiresBootstrapStackVersion ?? 0,
+      role: s.role,
+      ...withTemplateObject(artifact.properties?.stackTemplateAssetObjectUrl, {
+        accountId,
+        region: s.region,
+      }),
     };
   });
+}
+
+function withTemplateObject(url: string | undefined, at: StackLocation) {
+  const templateObject = templateObjectOf(url, at);
+  return templateObject ? { templateObject } : {};
 }
 
 function parameterDefaults(template: Record<string, unknown>): Record<string, string> {
@@ -199,19 +234,23 @@ export function templateLevelTags(tags: Readonly<Record<string, string>>): Recor
 /**
  * Unchanged: the live stack is settled, its template deep-equals the synthesised one, its
  * parameters equal the template's defaults, its template-level tags equal the assembly's, and
- * its expiry tag is there exactly when the environment has a TTL. Then no change set is made.
+ * its lifecycle tags are what the deploy would write: given as the wanted values of
+ * estate:expires-at, estate:schedule and estate:executor (a shared stack has none), or, as
+ * `hasTtl`, only whether the expiry tag is there. Then no change set is made.
  */
 export function isUnchanged(
   stack: AssemblyStack,
   live: DeployedStack | undefined,
   liveTemplate: unknown,
-  hasTtl: boolean,
+  lifecycle: boolean | Readonly<Record<string, string>>,
 ): boolean {
   if (!live || !isSettled(live.status)) return false;
   if (canonicalJson(liveTemplate) !== canonicalJson(stack.template)) return false;
   if (canonicalJson(live.parameters) !== canonicalJson(stack.parameters)) return false;
   if (canonicalJson(templateLevelTags(live.tags)) !== canonicalJson(stack.tags)) return false;
-  return EXPIRES_AT in live.tags === (hasTtl && !stack.shared);
+  if (typeof lifecycle === 'boolean') return EXPIRES_AT in live.tags === (lifecycle && !stack.shared);
+  const wanted = stack.shared ? {} : lifecycle;
+  return LIFECYCLE_TAGS.every((k) => live.tags[k] === wanted[k]);
 }
 
 /** `--blueprint` names, checked: a name no blueprint has is a user error naming the flag. */

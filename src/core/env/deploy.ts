@@ -16,7 +16,9 @@ import type { Change, ChangeStatus } from '../plan/types.js';
 import {
   DEPLOYED_AT,
   DEPLOYED_BY,
+  EXECUTOR_TAG,
   EXPIRES_AT,
+  SCHEDULE_TAG,
   assemblyStacks,
   checkBlueprintNames,
   deploymentSettings,
@@ -37,7 +39,15 @@ import {
   type InterruptedData,
   type StackRef,
 } from './io.js';
-import type { DeployedStack, PermissionChange, StackLocation, ToolkitPort } from './ports.js';
+import { parseWindow, scheduleTag } from './lifetime.js';
+import type {
+  DeployedStack,
+  PermissionChange,
+  RecordsPort,
+  StackLocation,
+  StackRecord,
+  ToolkitPort,
+} from './ports.js';
 import type {
   ApprovalPolicy,
   DeployOptions,
@@ -63,6 +73,16 @@ import { syncAfterDeploy } from './lifecycle-sync.js';
 /** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
 const READ_CONCURRENCY = 8;
 
+/** What CreateStack needs to re-create a stack the toolkit deployed (CDK's own set). */
+export const RECORD_CAPABILITIES: readonly string[] = [
+  'CAPABILITY_IAM',
+  'CAPABILITY_NAMED_IAM',
+  'CAPABILITY_AUTO_EXPAND',
+];
+
+/** Deploy's dependencies: the engine's, and where stack records go (absent: none are written). */
+export type DeployDeps = EnvServiceDeps & { readonly records?: RecordsPort };
+
 interface PreparedEnv {
   readonly target: EnvTarget;
   readonly stacks: readonly AssemblyStack[];
@@ -79,7 +99,7 @@ interface RunStack {
 
 /** What the phases of one deploy run share. */
 interface DeployRun {
-  readonly deps: EnvServiceDeps;
+  readonly deps: DeployDeps;
   readonly options: DeployOptions;
   readonly run: EnvRun;
   readonly now: () => Date;
@@ -91,12 +111,13 @@ interface DeployRun {
   readonly blockerReasons: Map<string, string>;
   readonly started: Set<string>;
   readonly stackByAddress: ReadonlyMap<string, RunStack>;
-  readonly expiryOf: ReadonlyMap<string, string | undefined>;
+  /** Per environment: the lifecycle tags its (non-shared) stacks get. */
+  readonly lifecycleOf: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly loadToolkit: () => Promise<ToolkitPort>;
 }
 
 export async function runDeploy(
-  deps: EnvServiceDeps,
+  deps: DeployDeps,
   config: EstateConfig,
   options: DeployOptions,
   run: EnvRun,
@@ -111,7 +132,8 @@ export async function runDeploy(
   const prepared = await prepareEnvironments(deps, config, options, run, targets, results);
 
   // 2. What changed, read from CloudFormation before the toolkit is loaded.
-  const { all, live, settled, state } = await readLive(deps, prepared, run);
+  const runAt = now();
+  const { all, settled, state, lifecycleOf } = await readLive(deps, prepared, run, runAt);
   const toDeploy = all.filter(({ stack }) => !settled.has(stackAddress(stack)));
 
   // 3. Bootstrap where a changed stack goes and the account and region lack it.
@@ -126,7 +148,6 @@ export async function runDeploy(
   for (const address of bootstraps.unreadable.keys()) state.statuses.set(address, 'failed');
 
   // 4. Deploy on the one executor.
-  const runAt = now();
   let toolkit: Promise<ToolkitPort> | undefined;
   const ctx: DeployRun = {
     deps,
@@ -139,7 +160,7 @@ export async function runDeploy(
     blockerReasons: new Map(bootstraps.unreadable),
     started: new Set(),
     stackByAddress: new Map(toDeploy.map((d) => [stackAddress(d.stack), d])),
-    expiryOf: new Map(prepared.map((p) => [p.target.env.name, expiry(p, live, runAt)])),
+    lifecycleOf,
     loadToolkit: () => (toolkit ??= deps.toolkit()),
   };
   const changes: Change[] = [...bootstraps.changes, ...toDeploy.map(stackChange)];
@@ -159,7 +180,10 @@ export async function runDeploy(
     },
   );
 
-  // 5. The outcome of every environment, every stack.
+  // 5. What down and up need of every stack that is now as deployed.
+  await writeRecords(ctx, config, prepared, runAt);
+
+  // 6. The outcome of every environment, every stack; then the lifecycle stacks of aws-executor accounts.
   const deployed = deployResult(ctx, targets, prepared, results, bootstraps.changes);
   const lifecycle = await syncAfterDeploy(
     deps,
@@ -245,11 +269,13 @@ async function readLive(
   deps: EnvServiceDeps,
   prepared: readonly PreparedEnv[],
   run: EnvRun,
+  runAt: Date,
 ): Promise<{
   all: RunStack[];
   live: Map<string, DeployedStack | undefined>;
   settled: Map<string, Settled>;
   state: ReturnType<typeof newExecutionState>;
+  lifecycleOf: Map<string, Readonly<Record<string, string>>>;
 }> {
   const all = [
     ...new Map(
@@ -257,32 +283,39 @@ async function readLive(
     ).values(),
   ];
   const live = new Map<string, DeployedStack | undefined>();
+  const templates = new Map<string, unknown>();
   const settled = new Map<string, Settled>();
   const state = newExecutionState();
-  await mapConcurrent(all, READ_CONCURRENCY, async ({ p, stack }) => {
+  await mapConcurrent(all, READ_CONCURRENCY, async ({ stack }) => {
     const address = stackAddress(stack);
     try {
       const current = await deps.stacks.describeStack(stack.at, stack.name);
       live.set(address, current);
-      const template = current ? await deps.stacks.deployedTemplate(stack.at, stack.name) : undefined;
-      if (isUnchanged(stack, current, template, Boolean(p.target.env.ttl))) {
-        settled.set(address, { status: 'unchanged', outputs: current!.outputs });
-        state.statuses.set(address, 'applied');
-        await run.io.notify(
-          ioMessage(
-            'info',
-            ENV_IO.STACK_UNCHANGED,
-            `${stack.name}: unchanged, not deployed`,
-            stackRef(stack, p.target.env.name),
-          ),
-        );
-      }
+      if (current) templates.set(address, await deps.stacks.deployedTemplate(stack.at, stack.name));
     } catch (error) {
       settled.set(address, { status: 'failed', reason: `cannot read the stack: ${describeError(error)}` });
       state.statuses.set(address, 'failed');
     }
   });
-  return { all, live, settled, state };
+  const lifecycleOf = new Map(prepared.map((p) => [p.target.env.name, lifecycleTags(p, live, runAt)]));
+  for (const { p, stack } of all) {
+    const address = stackAddress(stack);
+    if (settled.has(address)) continue;
+    const current = live.get(address);
+    if (isUnchanged(stack, current, templates.get(address), lifecycleOf.get(p.target.env.name)!)) {
+      settled.set(address, { status: 'unchanged', outputs: current!.outputs });
+      state.statuses.set(address, 'applied');
+      await run.io.notify(
+        ioMessage(
+          'info',
+          ENV_IO.STACK_UNCHANGED,
+          `${stack.name}: unchanged, not deployed`,
+          stackRef(stack, p.target.env.name),
+        ),
+      );
+    }
+  }
+  return { all, live, settled, state, lifecycleOf };
 }
 
 /** A changed stack as an executor change: after its bootstrap and the stacks it depends on. */
@@ -353,7 +386,7 @@ function deployHandlers(ctx: DeployRun) {
       const { p, stack } = ctx.stackByAddress.get(change.address)!;
       const r = stackRef(stack, p.target.env.name);
       const since = ctx.now();
-      const expires = stack.shared ? undefined : ctx.expiryOf.get(p.target.env.name);
+      const lifecycle = stack.shared ? {} : (ctx.lifecycleOf.get(p.target.env.name) ?? {});
       let declined: string | undefined;
       return settleStack(ctx.settled, change.address, async () => {
         const outcome = await (
@@ -368,7 +401,7 @@ function deployHandlers(ctx: DeployRun) {
             ...stack.tags,
             [DEPLOYED_BY]: ctx.caller.arn,
             [DEPLOYED_AT]: since.toISOString(),
-            ...(expires ? { [EXPIRES_AT]: expires } : {}),
+            ...lifecycle,
           },
           approve: async (c) => {
             const answer = await approval(r, c);
@@ -484,24 +517,123 @@ function needsApproval(policy: ApprovalPolicy, change: PermissionChange): boolea
   return change === 'broadening';
 }
 
-/** The environment's expiry: kept from its live stacks (the earliest), else first deploy + ttl. */
-function expiry(
+/** The config's fields issue 11 adds (read loosely until every branch has the new schema). */
+interface LifecycleConfig {
+  readonly ttl?: string;
+  readonly expires?: string;
+  readonly schedule?: { readonly hours?: string; readonly timezone?: string };
+  readonly executor?: string;
+}
+
+/**
+ * The lifecycle tags of an environment's stacks. Expiry: kept from its live stacks (the
+ * earliest), else the config's `expires`, else this deploy + ttl. Schedule and executor: the
+ * config's when it has them, else kept from the live stacks (set by `env schedule`).
+ */
+export function lifecycleTags(
   p: PreparedEnv,
   live: ReadonlyMap<string, DeployedStack | undefined>,
   runAt: Date,
-): string | undefined {
-  const ttl = p.target.env.ttl ? parseDuration(p.target.env.ttl) : undefined;
-  if (ttl === undefined) return undefined;
-  const kept = p.stacks
+): Record<string, string> {
+  const env = p.target.env as unknown as LifecycleConfig;
+  const liveTags = p.stacks
+    .filter((s) => !s.shared)
     .map(
-      (s) =>
-        live.get(stackTaskId({ stack: s.name, accountId: s.at.accountId, region: s.at.region }))?.tags[
-          EXPIRES_AT
-        ],
+      (s) => live.get(stackTaskId({ stack: s.name, accountId: s.at.accountId, region: s.at.region }))?.tags,
     )
-    .filter((v): v is string => v !== undefined)
-    .sort();
-  return kept[0] ?? new Date(runAt.getTime() + ttl).toISOString();
+    .filter((t): t is Readonly<Record<string, string>> => t !== undefined);
+  const first = (key: string) =>
+    liveTags
+      .map((t) => t[key])
+      .filter((v): v is string => v !== undefined)
+      .sort()[0];
+  const ttl = env.ttl ? parseDuration(env.ttl) : undefined;
+  const expires =
+    first(EXPIRES_AT) ??
+    (env.expires ? new Date(env.expires).toISOString() : undefined) ??
+    (ttl !== undefined ? new Date(runAt.getTime() + ttl).toISOString() : undefined);
+  const schedule =
+    env.schedule?.hours && env.schedule.timezone
+      ? scheduleTag(parseWindow(env.schedule.hours, env.schedule.timezone))
+      : first(SCHEDULE_TAG);
+  const executor = env.executor ?? first(EXECUTOR_TAG);
+  return {
+    ...(expires ? { [EXPIRES_AT]: expires } : {}),
+    ...(schedule ? { [SCHEDULE_TAG]: schedule } : {}),
+    ...(executor ? { [EXECUTOR_TAG]: executor } : {}),
+  };
+}
+
+/** The CDK bootstrap's CloudFormation execution role in the stack's account and region. */
+export function executionRoleArn(qualifier: string, at: StackLocation): string {
+  return `arn:aws:iam::${at.accountId}:role/cdk-${qualifier}-cfn-exec-role-${at.accountId}-${at.region}`;
+}
+
+/**
+ * Writes the stack record of every non-shared stack that is now as deployed (deployed or
+ * unchanged) in the environment's region. A record that cannot be written is warned about:
+ * the deploy stands, only `env up` of that stack will not work until the next deploy.
+ */
+async function writeRecords(
+  ctx: DeployRun,
+  config: EstateConfig,
+  prepared: readonly PreparedEnv[],
+  runAt: Date,
+): Promise<void> {
+  const records = ctx.deps.records;
+  if (!records) return;
+  const { qualifier } = deploymentSettings(config);
+  const work = prepared.flatMap((p) =>
+    p.stacks
+      .filter((s) => !s.shared)
+      .filter((s) => {
+        const status = ctx.settled.get(stackAddress(s))?.status;
+        return status === 'deployed' || status === 'unchanged';
+      })
+      .map((stack) => ({ p, stack })),
+  );
+  await mapConcurrent(work, READ_CONCURRENCY, async ({ p, stack }) => {
+    const at = { accountId: p.target.accountId, region: p.target.region };
+    const r = stackRef(stack, p.target.env.name);
+    if (!stack.templateObject) {
+      await ctx.run.io.notify(
+        ioMessage(
+          'warn',
+          ENV_IO.RECORD_UNWRITTEN,
+          `${stack.name}: no template object in the assembly (stackTemplateAssetObjectUrl); \`env up\` cannot re-create it`,
+          r,
+        ),
+      );
+      return;
+    }
+    const record: StackRecord = {
+      version: 1,
+      name: stack.name,
+      environment: p.target.env.name,
+      blueprint: stack.blueprint,
+      region: stack.at.region,
+      role: stack.role,
+      dependsOn: stack.dependsOn,
+      template: stack.templateObject,
+      tags: stack.tags,
+      parameters: stack.parameters,
+      roleArn: executionRoleArn(qualifier, stack.at),
+      capabilities: RECORD_CAPABILITIES,
+      deployedAt: runAt.toISOString(),
+    };
+    try {
+      await records.putStackRecord(at, record);
+    } catch (error) {
+      await ctx.run.io.notify(
+        ioMessage(
+          'warn',
+          ENV_IO.RECORD_UNWRITTEN,
+          `${stack.name}: its stack record could not be written (${describeError(error)}); \`env up\` cannot re-create it until the next deploy`,
+          r,
+        ),
+      );
+    }
+  });
 }
 
 function envStatus(stacks: readonly StackDeployOutcome[]): EnvDeployStatus {

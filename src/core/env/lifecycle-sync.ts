@@ -21,8 +21,10 @@ import { describeError } from '../plan/execute.js';
 import {
   DEPLOYED_AT,
   DEPLOYED_BY,
+  EXECUTOR_TAG,
   EXPIRES_AT,
   PROTECTED_TAG,
+  SCHEDULE_TAG,
   assemblyStacks,
   deploymentSettings,
   environmentRegions,
@@ -46,9 +48,6 @@ import type { StackLocation } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import type { StackSummary, SynthResult } from './synth.js';
 
-/** Live tags the lifecycle reads (written by `env deploy` / `env schedule`). */
-export const SCHEDULE_TAG = 'estate:schedule';
-export const EXECUTOR_TAG = 'estate:executor';
 const PROFILE_TAG = 'estate:profile';
 
 /** A one-time schedule is never placed closer than this to now (EventBridge must still see it ahead). */
@@ -435,7 +434,9 @@ export function awsExecutorAccounts(config: EstateConfig, environments: readonly
 
 /**
  * What `env deploy` runs at its end: the lifecycle stacks of the accounts it deployed
- * aws-executor environments into; undefined when there are none (nothing is read).
+ * aws-executor environments into, and of the accounts where an environment now `ci` still has
+ * an estate-lifecycle stack in its region (one DescribeStacks each: it was aws before, so the
+ * stack must drop it). Undefined when there are none.
  */
 export async function syncAfterDeploy(
   deps: SyncDeps,
@@ -444,8 +445,22 @@ export async function syncAfterDeploy(
   run: EnvRun,
   cwd?: string,
 ): Promise<LifecycleSyncResult | undefined> {
-  const accounts = awsExecutorAccounts(config, environments);
-  if (accounts.length === 0 || run.signal?.aborted) return undefined;
+  if (run.signal?.aborted) return undefined;
+  const aws = awsExecutorAccounts(config, environments);
+  const others = config.environments.filter(
+    (e) => environments.includes(e.name) && !aws.includes(e.account) && configExecutor(e) !== 'aws',
+  );
+  const ids = others.length
+    ? await deps.accounts.accountIds([...new Set(others.map((e) => e.account))])
+    : new Map();
+  const stale = await mapConcurrent(others, READ_CONCURRENCY, async (e) => {
+    const accountId = ids.get(e.account);
+    if (!accountId) return undefined;
+    const at = { accountId, region: e.region ?? config.organization.homeRegion };
+    return (await deps.stacks.describeStack(at, LIFECYCLE_STACK_NAME)) ? e.account : undefined;
+  });
+  const accounts = [...new Set([...aws, ...stale.filter((a): a is string => a !== undefined)])];
+  if (accounts.length === 0) return undefined;
   return syncLifecycle(deps, config, accounts, run, cwd ? { cwd } : {});
 }
 

@@ -5,7 +5,7 @@
 import type { EstateConfig } from '../../config/schema.js';
 import type { AccountDirectory } from '../finops/account-ids.js';
 import type { IoHost } from '../io.js';
-import type { EnvDeps, StackDiff, StackDrift, StackFailure } from './ports.js';
+import type { EnvDeps, RecordsPort, StackDiff, StackDrift, StackFailure } from './ports.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
 import type { LifecycleSyncResult, NextAction } from './lifecycle-sync.js';
@@ -112,8 +112,9 @@ export interface DeployResult {
   readonly lifecycle?: LifecycleSyncResult;
 }
 
+/** With `records`, deploy writes each deployed stack's record (what `env up` re-creates it from). */
 export async function deployEnvironments(
-  deps: EnvServiceDeps,
+  deps: EnvServiceDeps & { readonly records?: RecordsPort },
   config: EstateConfig,
   options: DeployOptions,
   run: EnvRun,

@@ -70,19 +70,34 @@ describe('env deploy and the estate-lifecycle stack', () => {
     expect(h.toolkit.calls).toEqual([]);
   });
 
-  it('Given the lifecycle stack live and the environment moved to ci, When synchronised, Then the stack is destroyed', async () => {
+  it('Given the lifecycle stack live and the environment moved to ci in estate.yaml, When deployed, Then the stack is destroyed', async () => {
     const aws = withLifetime(envConfig([env('alice', 'dev-a', { ttl: '72h' })]), {
       alice: { executor: 'aws' },
     });
     const h = harness(aws, { alice: chain() });
     await deployEnvironments(h.deps, aws, opts(['alice'], h.root), h.run());
     const ci = withLifetime(aws, { alice: { executor: 'ci' } });
-    const result = await syncLifecycle(h.deps, ci, ['dev-a'], h.run(), { cwd: h.root });
-    expect(result.stacks).toEqual([
+    const result = await deployEnvironments(h.deps, ci, opts(['alice'], h.root), h.run());
+    expect(result.lifecycle?.stacks).toEqual([
       { accountId: A, region: 'eu-west-2', status: 'destroyed', environments: [] },
     ]);
     expect(lifecycleCalls(h.toolkit.calls)).toContain(`destroy estate-lifecycle ${A}/eu-west-2`);
     expect(h.cloud.get({ accountId: A, region: 'eu-west-2' }, 'estate-lifecycle')).toBeUndefined();
+    // Then a ci deploy makes no lifecycle sync at all.
+    const later = await deployEnvironments(h.deps, ci, opts(['alice'], h.root), h.run());
+    expect(later.lifecycle).toBeUndefined();
+  });
+
+  it('Given the environment switched to ci by its tags (env schedule), When synchronised, Then the stack is destroyed', async () => {
+    const aws = withLifetime(envConfig([env('alice', 'dev-a', { ttl: '72h' })]), {
+      alice: { executor: 'aws' },
+    });
+    const h = harness(aws, { alice: chain() });
+    await deployEnvironments(h.deps, aws, opts(['alice'], h.root), h.run());
+    for (const name of ['alice-data', 'alice-api-lambda'])
+      h.cloud.get({ accountId: A, region: 'eu-west-2' }, name)!.tags['estate:executor'] = 'ci';
+    const result = await syncLifecycle(h.deps, aws, ['dev-a'], h.run(), { cwd: h.root });
+    expect(result.stacks.map((s) => s.status)).toEqual(['destroyed']);
   });
 });
 

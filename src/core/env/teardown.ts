@@ -1,0 +1,631 @@
+/**
+ * The teardown and bring-up engine of the lifecycle services (`env down|up`, the reaper's
+ * expiry and orphan cleanup): it works from an environment's live stacks (discovery) and its
+ * stack records (SSM), never from a synthesis, so it runs for orphans that estate.yaml no longer
+ * names and loads no toolkit.
+ *
+ * - tearDown deletes the stateless stacks (scope `stateless`: down) or every stack (scope
+ *   `all`: expire) in reverse dependency order, level by level, the stacks of one level at once.
+ *   The order comes from the records' dependsOn; stacks without a record go by role (stateless
+ *   before stateful) and then newest first. The shared estate-bedrock-logging stack is never
+ *   deleted. Buckets of dev-profile stacks are emptied first. A DELETE_FAILED stack is
+ *   reported with its blocking resource, and what it depends on stays. A protected environment
+ *   (config, `estate:protected=true`, `estate:profile=prod`, a prod account kind) is refused.
+ * - bringUp re-creates every recorded stack that is absent, in dependency order, from the
+ *   template object the last deploy left in the bootstrap bucket, with the record's tags and the
+ *   deploy-time tags of a live stack of the environment, waiting for CREATE_COMPLETE.
+ */
+import { BLUEPRINT_CATALOG, type BlueprintName } from '../../blueprints/catalog.js';
+import { isProtected } from '../../blueprints/environment.js';
+import type { EstateConfig } from '../../config/schema.js';
+import { mapConcurrent } from '../concurrency.js';
+import { ioMessage, startTask } from '../io.js';
+import { describeError } from '../plan/execute.js';
+import {
+  BLUEPRINT_TAG,
+  DEPLOYED_AT,
+  DEPLOY_TIME_TAGS,
+  PROTECTED_TAG,
+  deploymentSettings,
+  endpointsOf,
+} from './common.js';
+import type { FoundEnvironment, FoundStack } from './discover.js';
+import { ENV_IO, stackTaskId, stackTaskTitle } from './io.js';
+import type { DeployedStack, LifecycleDeps, StackFailure, StackLocation, StackRecord } from './ports.js';
+import type { Endpoints, EnvRun, EnvServiceDeps } from './service.js';
+
+/** The account's shared stack: never deleted with one environment. */
+export const SHARED_STACK = 'estate-bedrock-logging';
+export const SHARED_TAG = 'estate:shared';
+export const PROFILE_TAG = 'estate:profile';
+
+/** What tearDown and bringUp use. */
+export type TeardownDeps = Pick<EnvServiceDeps, 'stacks' | 'buckets'> &
+  Pick<LifecycleDeps, 'stackOps' | 'records'> & {
+    /**
+     * The S3 endpoint CloudFormation should fetch templates from (AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION);
+     * absent: the bucket's regional virtual-hosted URL.
+     */
+    readonly templateEndpoint?: string;
+  };
+
+export interface TeardownOptions {
+  readonly scope: 'stateless' | 'all';
+  readonly dryRun: boolean;
+  /** Try again a stack already in DELETE_FAILED (else it is reported `blocked`). @default false */
+  readonly retryBlocked?: boolean;
+}
+
+export type TeardownStackStatus =
+  | 'deleted'
+  | 'absent'
+  | 'would-delete'
+  /** Stays: stateful under down, the shared stack, or a kept stack depends on it. */
+  | 'kept'
+  | 'failed'
+  /** Not attempted: a stack that depends on it was not deleted. */
+  | 'skipped'
+  /** Already DELETE_FAILED and not retried. */
+  | 'blocked'
+  | 'interrupted';
+
+export interface TeardownStack {
+  readonly stack: string;
+  readonly region: string;
+  readonly blueprint?: string;
+  readonly role: 'stateful' | 'stateless';
+  readonly status: TeardownStackStatus;
+  readonly reason?: string;
+  readonly failure?: StackFailure;
+}
+
+export type TeardownStatus =
+  'done' | 'partial' | 'failed' | 'nothing' | 'dry-run' | 'refused' | 'interrupted';
+
+export interface TeardownResult {
+  readonly environment: string;
+  readonly accountId: string;
+  readonly scope: TeardownOptions['scope'];
+  readonly status: TeardownStatus;
+  readonly reason?: string;
+  readonly stacks: readonly TeardownStack[];
+  readonly emptiedBuckets: readonly { bucket: string; stack: string; objects: number }[];
+  /** Scope all, everything gone: the environment's records were deleted. */
+  readonly recordsDeleted: boolean;
+}
+
+const RETAIN_POLICIES = new Set(['Retain', 'RetainExceptOnCreate']);
+
+/** Why the environment must never be taken down or expired, or undefined. */
+export function protectionOf(config: EstateConfig, found: FoundEnvironment): string | undefined {
+  if (found.declared && isProtected(config, found.declared))
+    return found.declared.protected
+      ? 'protected: true in estate.yaml'
+      : `account ${found.account.name} is a production account`;
+  const kind = config.accounts.find((a) => a.name === found.account.name)?.kind;
+  if (kind === 'prod-multi-tenant' || kind === 'prod-single-tenant')
+    return `account ${found.account.name} is of kind ${kind}`;
+  for (const { s } of found.stacks) {
+    if (s.tags[PROTECTED_TAG] === 'true') return `stack ${s.name} is tagged ${PROTECTED_TAG}=true`;
+    if (s.tags[PROFILE_TAG] === 'prod') return `stack ${s.name} is tagged ${PROFILE_TAG}=prod`;
+  }
+  return undefined;
+}
+
+/** Where the environment's records are: its own region (edge's record too). */
+export function recordsLocation(config: EstateConfig, found: FoundEnvironment): StackLocation {
+  const region =
+    found.declared?.region ??
+    (found.declared
+      ? config.organization.homeRegion
+      : (found.stacks.find((x) => x.at.region !== 'us-east-1')?.at.region ?? config.organization.homeRegion));
+  return { accountId: found.account.id, region };
+}
+
+export const isShared = (s: DeployedStack): boolean => s.name === SHARED_STACK || SHARED_TAG in s.tags;
+
+/** A stack's role: its record's, else its blueprint's in the catalog, else stateful (never deleted by down). */
+export function roleOf(s: DeployedStack, record: StackRecord | undefined): 'stateful' | 'stateless' {
+  if (record) return record.role;
+  const info = BLUEPRINT_CATALOG[s.tags[BLUEPRINT_TAG] as BlueprintName] as
+    (typeof BLUEPRINT_CATALOG)[BlueprintName] | undefined;
+  return info?.role ?? 'stateful';
+}
+
+/**
+ * What each stack depends on: its record's dependsOn; for a stack without one, the unrecorded
+ * stacks it must outlive by role (stateless before stateful) and then by age (newest first).
+ */
+export function dependencies(
+  stacks: readonly FoundStack[],
+  records: ReadonlyMap<string, StackRecord>,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const unrecorded = stacks.filter((x) => !records.has(x.s.name));
+  const rank = (x: FoundStack) => (roleOf(x.s, undefined) === 'stateful' ? 0 : 1);
+  for (const x of stacks) {
+    const record = records.get(x.s.name);
+    if (record) {
+      out.set(x.s.name, [...record.dependsOn]);
+      continue;
+    }
+    out.set(
+      x.s.name,
+      unrecorded
+        .filter(
+          (o) =>
+            o !== x &&
+            (rank(o) < rank(x) ||
+              (rank(o) === rank(x) && o.s.createdAt.getTime() < x.s.createdAt.getTime()) ||
+              (rank(o) === rank(x) &&
+                o.s.createdAt.getTime() === x.s.createdAt.getTime() &&
+                o.s.name < x.s.name)),
+        )
+        .map((o) => o.s.name),
+    );
+  }
+  return out;
+}
+
+export async function tearDown(
+  deps: TeardownDeps,
+  config: EstateConfig,
+  found: FoundEnvironment,
+  options: TeardownOptions,
+  run: EnvRun,
+): Promise<TeardownResult> {
+  const environment = found.environment;
+  const base = { environment, accountId: found.account.id, scope: options.scope };
+  const refusal = protectionOf(config, found);
+  if (refusal) {
+    const reason = `environment "${environment}" is protected (${refusal}); it is never ${options.scope === 'all' ? 'expired' : 'taken down'}`;
+    await run.io.notify(
+      ioMessage('error', ENV_IO.ENV_REFUSED, `${environment}: ${reason}`, { environment, reason }),
+    );
+    return { ...base, status: 'refused', reason, stacks: [], emptiedBuckets: [], recordsDeleted: false };
+  }
+
+  const recordsAt = recordsLocation(config, found);
+  const records = new Map((await deps.records.stackRecords(recordsAt, environment)).map((r) => [r.name, r]));
+  const byName = new Map(found.stacks.map((x) => [x.s.name, x]));
+  const depends = dependencies(found.stacks, records);
+  const outcome = new Map<string, TeardownStack>();
+  const settle = (x: FoundStack, status: TeardownStackStatus, extra: Partial<TeardownStack> = {}) =>
+    outcome.set(x.s.name, {
+      stack: x.s.name,
+      region: x.at.region,
+      ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
+      role: roleOf(x.s, records.get(x.s.name)),
+      status,
+      ...extra,
+    });
+
+  // 1. What stays: the shared stack, stateful stacks under down, stacks a kept stack depends on.
+  for (const x of found.stacks) {
+    if (isShared(x.s))
+      settle(x, 'kept', { reason: `${x.s.name} is shared by the account's environments; never deleted` });
+    else if (options.scope === 'stateless' && roleOf(x.s, records.get(x.s.name)) === 'stateful')
+      settle(x, 'kept', { reason: 'stateful: kept while the environment is down' });
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const x of found.stacks) {
+      if (outcome.has(x.s.name)) continue;
+      const keeper = found.stacks.find(
+        (o) =>
+          outcome.get(o.s.name)?.status === 'kept' &&
+          !isShared(o.s) &&
+          depends.get(o.s.name)?.includes(x.s.name),
+      );
+      if (keeper) {
+        settle(x, 'kept', { reason: `${keeper.s.name}, which is kept, depends on it` });
+        changed = true;
+      }
+    }
+  }
+  for (const x of found.stacks)
+    if (!outcome.has(x.s.name) && x.s.status === 'DELETE_FAILED' && !options.retryBlocked) {
+      const failure = (await deps.stacks.failures(x.at, x.s.name).catch(() => []))[0];
+      settle(x, 'blocked', {
+        reason: `already DELETE_FAILED${failure ? `: ${failure.logicalId} ${failure.reason}` : ''}; not retried`,
+        ...(failure ? { failure } : {}),
+      });
+      await run.io.notify(
+        ioMessage(
+          'error',
+          ENV_IO.STACK_FAILED,
+          `${x.s.name} (${x.at.accountId}, ${x.at.region}) is blocked: ${failure ? `${failure.logicalId}: ${failure.reason}` : 'DELETE_FAILED'}`,
+          {
+            stack: x.s.name,
+            environment,
+            accountId: x.at.accountId,
+            region: x.at.region,
+            reason: 'DELETE_FAILED',
+            ...(failure ? { failure } : {}),
+          },
+        ),
+      );
+    }
+  const toDelete = found.stacks.filter((x) => !outcome.has(x.s.name));
+
+  // 2. A dry run says what would go.
+  if (options.dryRun) {
+    for (const x of toDelete) {
+      settle(x, 'would-delete');
+      await run.io.notify(
+        ioMessage(
+          'info',
+          ENV_IO.WOULD_DELETE,
+          `would delete ${stackTaskTitle({ stack: x.s.name, ...x.at })}`,
+          {
+            stack: x.s.name,
+            environment,
+            ...x.at,
+          },
+        ),
+      );
+    }
+    return result(base, found, outcome, toDelete.length ? 'dry-run' : 'nothing', [], false);
+  }
+
+  // 3. Level by level: a stack once no remaining stack that depends on it exists.
+  const emptied: { bucket: string; stack: string; objects: number }[] = [];
+  const remaining = new Set(toDelete.map((x) => x.s.name));
+  /** Stacks of the environment still standing (not deleted). */
+  const standing = new Set(found.stacks.map((x) => x.s.name));
+  const concurrency = deploymentSettings(config).concurrency;
+  const dev = (x: FoundStack) =>
+    found.declared ? found.declared.size === 'dev' : x.s.tags[PROFILE_TAG] === 'dev';
+  while (remaining.size) {
+    const level = [...remaining]
+      .map((n) => byName.get(n)!)
+      .filter((x) => ![...standing].some((o) => o !== x.s.name && depends.get(o)?.includes(x.s.name)));
+    if (level.length === 0 || run.signal?.aborted) break;
+    for (const x of level) remaining.delete(x.s.name);
+    await mapConcurrent(level, concurrency, async (x) => {
+      if (run.signal?.aborted) return settle(x, 'interrupted', { reason: 'interrupted: not started' });
+      const task = await startTask(
+        run.io,
+        stackTaskId({ stack: x.s.name, ...x.at }),
+        stackTaskTitle({ stack: x.s.name, ...x.at }),
+      );
+      try {
+        if (x.s.terminationProtection)
+          throw new Error(
+            `termination protection is on; turn it off (or use \`estate env destroy\`) to delete ${x.s.name}`,
+          );
+        if (dev(x)) await emptyBuckets(deps, x, environment, emptied, run, task);
+        await deps.stackOps.deleteStack(x.at, x.s.name, records.get(x.s.name)?.roleArn);
+        const after = await deps.stackOps.waitForStack(x.at, x.s.id || x.s.name, {
+          ...(run.signal ? { signal: run.signal } : {}),
+        });
+        if (!after) {
+          standing.delete(x.s.name);
+          settle(x, 'deleted');
+          await task.done(`${x.s.name}: deleted`);
+          return;
+        }
+        const failure = (await deps.stacks.failures(x.at, x.s.name).catch(() => []))[0];
+        const reason = `${after.status}${after.statusReason ? `: ${after.statusReason}` : ''}`;
+        settle(x, 'failed', { reason, ...(failure ? { failure } : {}) });
+        await task.fail(`${x.s.name}: ${failure ? `${failure.logicalId} ${failure.reason}` : reason}`);
+        await run.io.notify(
+          ioMessage(
+            'error',
+            ENV_IO.STACK_FAILED,
+            `${x.s.name} (${x.at.accountId}, ${x.at.region}) failed to delete: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`,
+            {
+              stack: x.s.name,
+              environment,
+              ...x.at,
+              reason,
+              ...(failure ? { failure } : {}),
+            },
+          ),
+        );
+      } catch (error) {
+        if (run.signal?.aborted) {
+          settle(x, 'interrupted', { reason: 'still deleting in CloudFormation when interrupted' });
+          await task.skip(`${x.s.name}: interrupted`);
+          return;
+        }
+        settle(x, 'failed', { reason: describeError(error) });
+        await task.fail(`${x.s.name}: ${describeError(error)}`);
+      }
+    });
+  }
+  for (const name of remaining) {
+    const x = byName.get(name)!;
+    if (run.signal?.aborted) settle(x, 'interrupted', { reason: 'interrupted: not started' });
+    else {
+      const blocker = [...standing].find((o) => o !== name && depends.get(o)?.includes(name));
+      settle(x, 'skipped', { reason: `kept: ${blocker ?? 'a stack'}, which depends on it, was not deleted` });
+    }
+  }
+
+  const stacks = [...outcome.values()];
+  const attempted = stacks.filter((s) =>
+    ['deleted', 'failed', 'skipped', 'interrupted', 'blocked'].includes(s.status),
+  );
+  const status: TeardownStatus = stacks.some((s) => s.status === 'interrupted')
+    ? 'interrupted'
+    : attempted.length === 0
+      ? 'nothing'
+      : attempted.every((s) => s.status === 'deleted')
+        ? 'done'
+        : attempted.some((s) => s.status === 'deleted')
+          ? 'partial'
+          : 'failed';
+  let recordsDeleted = false;
+  if (
+    options.scope === 'all' &&
+    (status === 'done' || status === 'nothing') &&
+    stacks.every((s) => s.status !== 'kept' || isShared(byName.get(s.stack)!.s))
+  ) {
+    await deps.records.deleteEnvironmentRecords(recordsAt, environment);
+    recordsDeleted = true;
+  }
+  return result(base, found, outcome, status, emptied, recordsDeleted);
+}
+
+function result(
+  base: Pick<TeardownResult, 'environment' | 'accountId' | 'scope'>,
+  found: FoundEnvironment,
+  outcome: ReadonlyMap<string, TeardownStack>,
+  status: TeardownStatus,
+  emptiedBuckets: TeardownResult['emptiedBuckets'],
+  recordsDeleted: boolean,
+): TeardownResult {
+  return {
+    ...base,
+    status,
+    stacks: found.stacks.map((x) => outcome.get(x.s.name)!).filter(Boolean),
+    emptiedBuckets,
+    recordsDeleted,
+  };
+}
+
+/** Empties the stack's buckets that CloudFormation will delete (not DeletionPolicy Retain ones). */
+async function emptyBuckets(
+  deps: TeardownDeps,
+  x: FoundStack,
+  environment: string,
+  emptied: { bucket: string; stack: string; objects: number }[],
+  run: EnvRun,
+  task: { update(message: string): Promise<void> },
+): Promise<void> {
+  const resources = await deps.stacks.stackResources(x.at, x.s.name);
+  const buckets = resources.filter((r) => r.type === 'AWS::S3::Bucket' && r.physicalId);
+  if (buckets.length === 0) return;
+  const template = (await deps.stacks.deployedTemplate(x.at, x.s.name)) as
+    { Resources?: Record<string, { DeletionPolicy?: string }> } | undefined;
+  for (const b of buckets) {
+    if (RETAIN_POLICIES.has(template?.Resources?.[b.logicalId]?.DeletionPolicy ?? '')) continue;
+    await task.update(`emptying bucket ${b.physicalId}`);
+    const objects = await deps.buckets.emptyBucket(x.at, b.physicalId!);
+    const entry = { bucket: b.physicalId!, stack: x.s.name, objects };
+    emptied.push(entry);
+    await run.io.notify(
+      ioMessage('info', ENV_IO.BUCKET_EMPTIED, `emptied ${b.physicalId} (${objects} objects)`, {
+        stack: x.s.name,
+        environment,
+        ...x.at,
+        bucket: b.physicalId!,
+        objects,
+      }),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bring-up
+
+export type UpStackStatus = 'created' | 'present' | 'would-create' | 'failed' | 'skipped' | 'interrupted';
+
+export interface UpStack {
+  readonly stack: string;
+  readonly region: string;
+  readonly blueprint: string;
+  readonly role: 'stateful' | 'stateless';
+  readonly status: UpStackStatus;
+  readonly reason?: string;
+  readonly failure?: StackFailure;
+}
+
+export type UpStatus = 'done' | 'partial' | 'failed' | 'nothing' | 'dry-run' | 'interrupted';
+
+export interface UpResult {
+  readonly environment: string;
+  readonly accountId: string;
+  readonly status: UpStatus;
+  readonly reason?: string;
+  readonly stacks: readonly UpStack[];
+  readonly endpoints: Endpoints;
+}
+
+export interface BringUpOptions {
+  readonly dryRun: boolean;
+}
+
+/** The URL CloudFormation fetches a recorded template from. */
+export function templateUrl(
+  template: StackRecord['template'],
+  region: string,
+  endpoint: string | undefined,
+): string {
+  const key = template.key.split('/').map(encodeURIComponent).join('/');
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${template.bucket}/${key}`;
+  return `https://${template.bucket}.s3.${region}.amazonaws.com/${key}`;
+}
+
+/** The deploy-time tags of the environment's most recently deployed live stack. */
+export function deployTimeTags(stacks: readonly FoundStack[]): Record<string, string> {
+  const live = stacks
+    .filter((x) => !isShared(x.s) && x.s.status !== 'DELETE_FAILED')
+    .sort((a, b) => (b.s.tags[DEPLOYED_AT] ?? '').localeCompare(a.s.tags[DEPLOYED_AT] ?? ''))[0];
+  if (!live) return {};
+  return Object.fromEntries(
+    DEPLOY_TIME_TAGS.filter((k) => k in live.s.tags).map((k) => [k, live.s.tags[k]!]),
+  );
+}
+
+export async function bringUp(
+  deps: TeardownDeps,
+  config: EstateConfig,
+  found: FoundEnvironment,
+  run: EnvRun,
+  options: BringUpOptions = { dryRun: false },
+): Promise<UpResult> {
+  const environment = found.environment;
+  const base = { environment, accountId: found.account.id };
+  const recordsAt = recordsLocation(config, found);
+  const records = [...(await deps.records.stackRecords(recordsAt, environment))].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+  const liveByName = new Map(found.stacks.map((x) => [x.s.name, x]));
+  const endpoints = () =>
+    endpointsOf(
+      found.stacks
+        .map((x) => ({
+          ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
+          outputs: x.s.outputs,
+        }))
+        .concat(createdOutputs),
+    );
+  const createdOutputs: { blueprint: string; outputs: Readonly<Record<string, string>> }[] = [];
+  if (records.length === 0)
+    return {
+      ...base,
+      status: 'nothing',
+      reason: `no stack records under /estate/env/${environment}/ in ${recordsAt.accountId} ${recordsAt.region}: deploy it with \`estate env deploy ${environment}\` first`,
+      stacks: [],
+      endpoints: endpoints(),
+    };
+  const outcome = new Map<string, UpStack>();
+  const settle = (r: StackRecord, status: UpStackStatus, extra: Partial<UpStack> = {}) =>
+    outcome.set(r.name, {
+      stack: r.name,
+      region: r.region,
+      blueprint: r.blueprint,
+      role: r.role,
+      status,
+      ...extra,
+    });
+  const present = new Set<string>();
+  for (const r of records) {
+    const live = liveByName.get(r.name)?.s;
+    if (!live) continue;
+    if (live.status === 'ROLLBACK_COMPLETE' || live.status === 'DELETE_FAILED')
+      settle(r, 'failed', {
+        reason: `${r.name} is ${live.status}; delete it (\`estate env down ${environment}\` or the console) before bringing it up`,
+      });
+    else {
+      present.add(r.name);
+      settle(r, 'present');
+    }
+  }
+  const absent = records.filter((r) => !outcome.has(r.name));
+  if (absent.length === 0)
+    return {
+      ...base,
+      status: 'nothing',
+      reason: 'every recorded stack is up',
+      stacks: [...outcome.values()],
+      endpoints: endpoints(),
+    };
+  if (options.dryRun) {
+    for (const r of absent) settle(r, 'would-create');
+    return {
+      ...base,
+      status: 'dry-run',
+      stacks: records.map((r) => outcome.get(r.name)!),
+      endpoints: endpoints(),
+    };
+  }
+
+  const tags = deployTimeTags(found.stacks);
+  const protectedEnv = found.stacks.some((x) => x.s.tags[PROTECTED_TAG] === 'true');
+  const recorded = new Set(records.map((r) => r.name));
+  const remaining = new Set(absent.map((r) => r.name));
+  const byName = new Map(records.map((r) => [r.name, r]));
+  const concurrency = deploymentSettings(config).concurrency;
+  while (remaining.size && !run.signal?.aborted) {
+    const level = [...remaining]
+      .map((n) => byName.get(n)!)
+      .filter((r) => r.dependsOn.every((d) => present.has(d) || (!recorded.has(d) && liveByName.has(d))));
+    if (level.length === 0) break;
+    for (const r of level) remaining.delete(r.name);
+    await mapConcurrent(level, concurrency, async (r) => {
+      const at = { accountId: found.account.id, region: r.region };
+      const task = await startTask(
+        run.io,
+        stackTaskId({ stack: r.name, ...at }),
+        stackTaskTitle({ stack: r.name, ...at }),
+      );
+      try {
+        const id = await deps.stackOps.createStack(at, {
+          name: r.name,
+          templateUrl: templateUrl(r.template, r.region, deps.templateEndpoint),
+          tags: { ...r.tags, ...tags },
+          parameters: r.parameters,
+          ...(r.roleArn ? { roleArn: r.roleArn } : {}),
+          capabilities: r.capabilities,
+          terminationProtection: protectedEnv,
+        });
+        const after = await deps.stackOps.waitForStack(at, id, {
+          ...(run.signal ? { signal: run.signal } : {}),
+        });
+        if (after?.status === 'CREATE_COMPLETE') {
+          present.add(r.name);
+          createdOutputs.push({ blueprint: r.blueprint, outputs: after.outputs });
+          settle(r, 'created');
+          await task.done(`${r.name}: created`);
+          return;
+        }
+        const failure = (await deps.stacks.failures(at, r.name).catch(() => []))[0];
+        const reason = `${after?.status ?? 'DELETE_COMPLETE'}${after?.statusReason ? `: ${after.statusReason}` : ''}`;
+        settle(r, 'failed', { reason, ...(failure ? { failure } : {}) });
+        await task.fail(`${r.name}: ${failure ? `${failure.logicalId} ${failure.reason}` : reason}`);
+        await run.io.notify(
+          ioMessage(
+            'error',
+            ENV_IO.STACK_FAILED,
+            `${r.name} (${at.accountId}, ${at.region}) failed to create: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`,
+            {
+              stack: r.name,
+              environment,
+              ...at,
+              reason,
+              ...(failure ? { failure } : {}),
+            },
+          ),
+        );
+      } catch (error) {
+        if (run.signal?.aborted) {
+          settle(r, 'interrupted', { reason: 'still creating in CloudFormation when interrupted' });
+          return;
+        }
+        settle(r, 'failed', { reason: describeError(error) });
+        await task.fail(`${r.name}: ${describeError(error)}`);
+      }
+    });
+  }
+  for (const name of remaining) {
+    const r = byName.get(name)!;
+    if (run.signal?.aborted) settle(r, 'interrupted', { reason: 'interrupted: not started' });
+    else {
+      const missing = r.dependsOn.filter((d) => !present.has(d));
+      settle(r, 'skipped', { reason: `not created: ${missing.join(', ')}, which it depends on, is not up` });
+    }
+  }
+  const stacks = records.map((r) => outcome.get(r.name)!);
+  const tried = stacks.filter((s) => s.status !== 'present');
+  const status: UpStatus = stacks.some((s) => s.status === 'interrupted')
+    ? 'interrupted'
+    : tried.every((s) => s.status === 'created')
+      ? 'done'
+      : tried.some((s) => s.status === 'created')
+        ? 'partial'
+        : 'failed';
+  return { ...base, status, stacks, endpoints: endpoints() };
+}
