@@ -4,6 +4,7 @@
  * apart from the colour decision, which the caller makes.
  */
 import { styleText } from 'node:util';
+import type { CostEstimate, CostSummary } from '../core/env/cost.js';
 import type { StackRef } from '../core/env/io.js';
 import type { ResourceDiff, StackFailure } from '../core/env/ports.js';
 import type {
@@ -16,6 +17,8 @@ import type {
   StackDestroyStatus,
   StatusResult,
 } from '../core/env/service.js';
+import type { TeardownStackStatus, UpStackStatus } from '../core/env/teardown.js';
+import type { DownResult, RetagResult, UpEnvResult } from '../core/env/updown.js';
 import { table } from './table.js';
 
 export interface RenderOptions {
@@ -123,6 +126,7 @@ export function renderDeploy(result: DeployResult, opts: RenderOptions): string 
     for (const st of e.stacks)
       lines.push(...stackLines(opts, st, DEPLOY_MARK[st.status], ['deployed', 'unchanged']));
     for (const line of endpointLines(e.endpoints)) lines.push(`  ${line}`);
+    if (e.cost) lines.push(`  ${costLine(e.cost)}`);
     lines.push('');
   }
   if (result.bootstrapped.length)
@@ -232,11 +236,24 @@ export function formatAge(ms: number): string {
 /** The discovered environments as a table; orphans (not in estate.yaml) flagged. */
 export function renderList(result: ListResult, opts: RenderOptions): string {
   const lines: string[] = [];
+  const withCost = result.environments.some((e) => e.cost);
   if (result.environments.length === 0) lines.push('No environments found.');
   else
     lines.push(
       table(
-        ['ENV', 'ACCOUNT', 'BLUEPRINTS', 'STATUS', 'AGE', 'OWNER', 'EXPIRES', 'NEXT', 'PROTECTED', 'ORPHAN'],
+        [
+          'ENV',
+          'ACCOUNT',
+          'BLUEPRINTS',
+          'STATUS',
+          'AGE',
+          'OWNER',
+          'EXPIRES',
+          'NEXT',
+          'PROTECTED',
+          'ORPHAN',
+          ...(withCost ? ['COST/MONTH'] : []),
+        ],
         result.environments.map((e) => [
           e.environment,
           e.account ? `${e.account} (${e.accountId})` : e.accountId,
@@ -248,8 +265,14 @@ export function renderList(result: ListResult, opts: RenderOptions): string {
           e.next ? `${e.next.action} ${e.next.at} (${e.next.by})` : '',
           e.protected ? 'yes' : 'no',
           e.orphan ? 'orphan' : '',
+          ...(withCost ? [e.cost ? listCost(e.cost) : ''] : []),
         ]),
       ),
+    );
+  const priced = result.environments.find((e) => e.cost)?.cost;
+  if (priced)
+    lines.push(
+      `Cost: estimated from ${priced.pricesRegion} list prices of ${priced.pricesDate}; \`estate env cost <env>\` breaks it down.`,
     );
   const orphans = result.environments.filter((e) => e.orphan);
   if (orphans.length)
@@ -306,5 +329,166 @@ export function renderStatus(result: StatusResult, opts: RenderOptions): string 
   if (outputs.length) lines.push('', 'Outputs:', ...outputs);
   const endpoints = endpointLines(result.endpoints);
   if (endpoints.length) lines.push('', ...endpoints);
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// cost
+
+/** $185, $7.50. */
+export function usd(n: number): string {
+  return Number.isInteger(n) ? `$${n}` : `$${n.toFixed(2)}`;
+}
+
+/** `env list`'s cost cell: `$185` always on, `$185 → $61 sched.` with a schedule. */
+function listCost(c: CostSummary): string {
+  const always = usd(Math.round(c.alwaysOnMonthlyUsd));
+  return c.schedule ? `${always} → ${usd(Math.round(c.scheduledMonthlyUsd))} sched.` : always;
+}
+
+/** `env deploy`'s line per environment: always on and with its schedule, with the prices' date. */
+export function costLine(c: CostSummary): string {
+  const scheduled = c.schedule
+    ? `, ~${usd(c.scheduledMonthlyUsd)}/month with its schedule (${c.schedule})`
+    : ' (no schedule: always on)';
+  return `cost: ~${usd(c.alwaysOnMonthlyUsd)}/month always on${scheduled}; ${c.pricesRegion} prices of ${c.pricesDate}`;
+}
+
+/** `env cost`: the totals, the schedule's saving, a row per blueprint, the expiry and what the figures are. */
+export function renderEnvCost(e: CostEstimate, opts: RenderOptions): string {
+  const lines = [
+    `${e.environment ?? 'environment'} (${e.profile}): ~${paint(opts, 'bold', usd(e.alwaysOnMonthlyUsd))}/month always on, ~${usd(e.idleMonthlyUsd)}/month of it even with no traffic`,
+  ];
+  if (e.schedule)
+    lines.push(
+      `  with its schedule ${e.schedule.hours} ${e.schedule.timezone} (up ${Math.round(e.schedule.upShare * 100)}% of the week): ~${paint(opts, 'bold', usd(e.scheduledMonthlyUsd))}/month, saving ${paint(opts, 'green', usd(e.savingMonthlyUsd))}/month`,
+    );
+  else
+    lines.push(
+      '  no schedule: always on (schedule.hours in estate.yaml would take its stateless stacks down off-hours)',
+    );
+  if (e.expiry) lines.push(`  ${e.expiry.note}`);
+  lines.push(
+    '',
+    table(
+      ['BLUEPRINT', 'ROLE', 'ALWAYS ON', 'WITH SCHEDULE', 'IDLE'],
+      [
+        ...e.byBlueprint.map((b) => [
+          b.blueprint,
+          b.role,
+          usd(b.monthlyUsd),
+          usd(b.scheduledMonthlyUsd),
+          usd(b.idleMonthlyUsd),
+        ]),
+        ['total', '', usd(e.alwaysOnMonthlyUsd), usd(e.scheduledMonthlyUsd), usd(e.idleMonthlyUsd)],
+      ],
+    ),
+  );
+  if (e.unpriced.length)
+    lines.push(paint(opts, 'yellow', `  not priced (no entry in the table): ${e.unpriced.join(', ')}`));
+  lines.push('', 'What each figure counts:');
+  for (const b of e.byBlueprint) lines.push(`  ${b.blueprint}: ${b.note}`);
+  lines.push(
+    '',
+    `Prices: ${e.prices.region} list prices (${e.prices.currency}) of ${e.prices.date}, from templates/prices.json; stateless stacks count only inside the up window. An estimate, not a bill: data transfer out and Bedrock tokens are not counted.`,
+  );
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// env down | up | schedule | extend
+
+const TEARDOWN_MARK: Record<TeardownStackStatus, { mark: string; style: Style }> = {
+  deleted: { mark: '✔', style: 'green' },
+  absent: { mark: '=', style: 'gray' },
+  'would-delete': { mark: '-', style: 'red' },
+  kept: { mark: '=', style: 'cyan' },
+  failed: { mark: '✖', style: 'red' },
+  skipped: { mark: '↓', style: 'yellow' },
+  blocked: { mark: '✖', style: 'red' },
+  interrupted: { mark: '↓', style: 'yellow' },
+};
+
+const UP_MARK: Record<UpStackStatus, { mark: string; style: Style }> = {
+  created: { mark: '✔', style: 'green' },
+  present: { mark: '=', style: 'gray' },
+  'would-create': { mark: '+', style: 'green' },
+  failed: { mark: '✖', style: 'red' },
+  skipped: { mark: '↓', style: 'yellow' },
+  interrupted: { mark: '↓', style: 'yellow' },
+};
+
+const GOOD_LIFECYCLE = new Set(['done', 'nothing', 'dry-run']);
+
+function lifecycleHeader(
+  opts: RenderOptions,
+  e: { environment: string; account: string; accountId: string; status: string },
+): string {
+  const status = paint(opts, GOOD_LIFECYCLE.has(e.status) ? 'green' : 'red', e.status);
+  return `${e.environment} → ${e.account} (${e.accountId}): ${status}`;
+}
+
+/** `env down`: each environment, each stack deleted or kept (and why), buckets emptied. */
+export function renderDown(result: DownResult, opts: RenderOptions): string {
+  const lines: string[] = [];
+  for (const e of result.environments) {
+    lines.push(lifecycleHeader(opts, e));
+    if (e.reason) lines.push(`  ${e.reason}`);
+    for (const st of e.stacks)
+      lines.push(
+        ...stackLines(
+          opts,
+          { ...st, blueprint: `${st.blueprint ?? '?'}, ${st.role}` },
+          TEARDOWN_MARK[st.status],
+          ['deleted', 'would-delete'],
+        ),
+      );
+    for (const b of e.emptiedBuckets)
+      lines.push(`  emptied bucket ${b.bucket} (${b.stack}): ${b.objects} objects`);
+    lines.push('');
+  }
+  const deleted = result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'deleted').length;
+  lines.push(
+    result.dryRun
+      ? `Dry run: nothing was deleted; ${result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'would-delete').length} stacks would be.`
+      : `Took ${result.environments.filter((e) => e.status === 'done').length} of ${result.environments.length} down (${deleted} stacks deleted; data kept). \`estate env up\` brings them back.`,
+  );
+  return lines.join('\n');
+}
+
+/** `env up`: each environment, each stack created or present, the endpoints; what was not due. */
+export function renderUp(result: UpEnvResult, opts: RenderOptions): string {
+  const lines: string[] = [];
+  for (const e of result.environments) {
+    lines.push(lifecycleHeader(opts, e));
+    if (e.reason) lines.push(`  ${e.reason}`);
+    for (const st of e.stacks)
+      lines.push(...stackLines(opts, st, UP_MARK[st.status], ['created', 'present', 'would-create']));
+    for (const l of endpointLines(e.endpoints)) lines.push(`  ${l}`);
+    lines.push('');
+  }
+  for (const n of result.notDue) lines.push(`${n.environment}: not brought up (${n.why})`);
+  const created = result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'created').length;
+  lines.push(
+    result.dryRun
+      ? `Dry run: nothing was created; ${result.environments.flatMap((e) => e.stacks).filter((s) => s.status === 'would-create').length} stacks would be.`
+      : `Brought ${result.environments.filter((e) => e.status === 'done').length} of ${result.environments.length} up (${created} stacks created).`,
+  );
+  return lines.join('\n');
+}
+
+/** `env schedule` / `env extend`: the lifecycle tags now, each stack's update, the warnings. */
+export function renderRetag(result: RetagResult, opts: RenderOptions): string {
+  const lines = [`${result.environment} (${result.accountId})${result.dryRun ? ' [dry run]' : ''}`];
+  lines.push(`  expires: ${result.expiresAt ?? 'never'}`);
+  lines.push(`  schedule: ${result.schedule ? `up ${result.schedule}` : 'always up'}`);
+  if (result.executor) lines.push(`  executor: ${result.executor}`);
+  for (const s of result.stacks) {
+    const style: Style = s.status === 'failed' ? 'red' : s.status === 'unchanged' ? 'gray' : 'green';
+    lines.push(
+      `  ${paint(opts, style, s.status === 'failed' ? '✖' : '✔')} ${s.stack} (${s.region}) ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
+    );
+  }
+  for (const w of result.warnings) lines.push(paint(opts, 'yellow', `warning: ${w}`));
   return lines.join('\n');
 }

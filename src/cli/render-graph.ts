@@ -18,6 +18,8 @@ function envLines(node: GraphNode): string[] {
   const parts = [`${node.label} (${a.size})`, String(a.region)];
   if (a.owner) parts.push(String(a.owner));
   if (a.ttl) parts.push(`ttl ${a.ttl}`);
+  if (a.expires) parts.push(`expires ${a.expires}`);
+  if (a.schedule) parts.push(`up ${a.schedule}${a.executor === 'aws' ? ' (aws)' : ''}`);
   if (a.protected) parts.push('protected');
   return parts;
 }

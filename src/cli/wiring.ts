@@ -15,7 +15,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
-import type { EnvDeps, ToolkitPort } from '../core/env/ports.js';
+import type { EnvDeps, RecordsPort, StackOpsPort, ToolkitPort } from '../core/env/ports.js';
 import type { EnvServiceDeps } from '../core/env/service.js';
 import type { AccountDirectory } from '../core/finops/account-ids.js';
 import type { OrganizationsPort } from '../core/org/ports.js';
@@ -190,7 +190,7 @@ export async function orgStatusDeps(clients: AwsClients): Promise<OrgStatusDeps>
 export async function envDeps(
   clients: AwsClients,
   options: { readonly io: IoHost; readonly verbose?: boolean; readonly pollMs?: number },
-): Promise<EnvDeps> {
+): Promise<EnvDeps & { readonly stackOps: StackOpsPort }> {
   const [{ stacksPort }, { bootstrapPort }, { bucketsPort }, { identityPort }] = await Promise.all([
     import('../aws/cloudformation.js'),
     import('../aws/ssm.js'),
@@ -213,6 +213,8 @@ export async function envDeps(
   };
   return {
     stacks,
+    // AwsStacks implements the stack operations (down, up, retag) beside the reads.
+    stackOps: stacks,
     bootstrap: bootstrapPort(clients),
     buckets: bucketsPort(clients),
     identity: identityPort(clients),
@@ -224,12 +226,41 @@ export async function envDeps(
   };
 }
 
+/**
+ * The S3 endpoint CloudFormation fetches `env up`'s templates from: what toolkit-lib uses
+ * (AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION), else the S3 endpoint estate talks to; against AWS
+ * none is set and the bucket's regional URL is used.
+ */
+export function templateEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (
+    env.AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+  );
+}
+
+/** The env commands' dependencies: the engine's, and the stack operations and records of down/up/schedule. */
+export type EnvCommandDeps = EnvServiceDeps & {
+  readonly stackOps: StackOpsPort;
+  readonly records: RecordsPort;
+  readonly templateEndpoint?: string;
+};
+
 /** What the env commands hand the engine: its ports, the account directory, the caller. */
 export async function envServiceDeps(
   config: EstateConfig,
   clients: AwsClients,
   io: IoHost,
-): Promise<EnvServiceDeps> {
-  const [deps, accounts] = await Promise.all([envDeps(clients, { io }), accountDirectory(config, clients)]);
-  return { ...deps, accounts, caller: () => clients.callerIdentity() };
+): Promise<EnvCommandDeps> {
+  const [deps, accounts, { recordsPort }] = await Promise.all([
+    envDeps(clients, { io }),
+    accountDirectory(config, clients),
+    import('../aws/ssm.js'),
+  ]);
+  const endpoint = templateEndpoint();
+  return {
+    ...deps,
+    records: recordsPort(clients),
+    ...(endpoint ? { templateEndpoint: endpoint } : {}),
+    accounts,
+    caller: () => clients.callerIdentity(),
+  };
 }

@@ -1,23 +1,31 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { initPromptHost } from '../cli/init-prompts.js';
 import { INIT_TEMPLATES, type InitTemplate } from '../config/init.js';
-import { initService, type InitResult } from '../core/init.js';
+import { CI_SYSTEMS, initCi, initService, type CiInitResult, type InitResult } from '../core/init.js';
+import { templatePath } from '../package.js';
 
-export type { InitResult };
+export type { CiInitResult, InitResult };
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Write a new estate.yaml, by questions or by flags.';
   static override description =
-    'Asks for the organisation name, root e-mail pattern, regions, developers, budgets per account kind and alert e-mails. In CI or without a terminal every answer must come from a flag; --yes takes the defaults for the rest.';
+    'Asks for the organisation name, root e-mail pattern, regions, developers, budgets per account kind and alert e-mails. In CI or without a terminal every answer must come from a flag; --yes takes the defaults for the rest.\n--ci github|gitlab writes the scheduled reaper instead, beside estate.yaml (the folder of --out): a GitHub Actions workflow at .github/workflows/estate-reap.yml, or a GitLab pipeline at .gitlab-ci.yml (at ci/estate-reap.gitlab-ci.yml to include when the project has its own .gitlab-ci.yml), running `estate env reap` hourly and `estate env up --due` on weekday mornings with OIDC credentials; an existing file is overwritten only with --force. It prints what it wrote and what to set next.';
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init --template recall --email-domain example.com --home-region eu-west-2 --developer alice --developer bob --yes',
+    '<%= config.bin %> init --ci github',
+    '<%= config.bin %> init --ci gitlab --force --json',
   ];
   static override flags = {
     out: Flags.string({ char: 'o', summary: 'Where to write.', default: 'estate.yaml' }),
     force: Flags.boolean({ summary: 'Overwrite an existing file.' }),
+    ci: Flags.string({
+      summary:
+        'Write the scheduled reaper workflow for this CI system (GitHub Actions or GitLab CI) instead of estate.yaml.',
+      options: [...CI_SYSTEMS],
+    }),
     yes: Flags.boolean({ char: 'y', summary: 'Take the default for every question not answered by a flag.' }),
     template: Flags.string({ summary: 'Starting point.', options: [...INIT_TEMPLATES] }),
     'org-name': Flags.string({ summary: 'Organisation name.' }),
@@ -54,8 +62,21 @@ export default class Init extends BaseCommand<typeof Init> {
     }),
   };
 
-  async run(): Promise<InitResult> {
+  async run(): Promise<InitResult | CiInitResult> {
     const flags = this.flags;
+    if (flags.ci) {
+      const ci = await initCi(
+        {
+          ci: flags.ci as (typeof CI_SYSTEMS)[number],
+          dir: dirname(resolve(flags.out)),
+          force: flags.force,
+          templatesDir: templatePath('ci'),
+        },
+        initPromptHost((line) => this.note(line)),
+      );
+      for (const step of ci.next) this.note(`  next: ${step}`);
+      return ci;
+    }
     const result = await initService(
       {
         file: resolve(flags.out),

@@ -174,7 +174,7 @@ function initialEnvironments(answers: InitAnswers, full: boolean, domain: string
       size: 'dev',
       owner: `${handle}@${domain}`,
       ttl: '72h',
-      schedule: { timezone: 'Europe/London', stop: '0 19 * * MON-FRI', start: '0 7 * * MON-FRI' },
+      schedule: { hours: 'Mon-Fri 08:00-19:00', timezone: 'Europe/London' },
     })),
     ...(full
       ? [

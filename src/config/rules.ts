@@ -88,3 +88,18 @@ export function partitionOf(region: string): string {
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 export const SNS_TOPIC_ARN_RE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** An ISO 8601 instant with a zone: `2026-12-24T18:00Z`, `2026-12-24T18:00:00+01:00`. */
+export const ISO_INSTANT_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+/** Why a text is not an ISO 8601 instant with a zone, or undefined when it is one. */
+export function isoInstantProblem(value: string): string | undefined {
+  const m = ISO_INSTANT_RE.exec(value);
+  if (!m)
+    return `"${value}" is not an ISO 8601 time with a zone: write it like 2026-12-24T18:00Z or 2026-12-24T18:00+01:00`;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day)
+    return `"${value}": ${m[1]}-${m[2]}-${m[3]} is not a date in the calendar`;
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
-import { cronProblem } from './cron.js';
+import { parseWindow, windowProblem } from '../core/env/lifetime.js';
+import { parseCron, type Cron } from './cron.js';
 import { blueprintChecks } from './blueprint-checks.js';
 import { blueprintSettingsSchema } from './blueprint-settings.js';
 import {
@@ -15,6 +16,7 @@ import {
   SNS_TOPIC_ARN_RE,
   isEmail,
   isTimeZone,
+  isoInstantProblem,
   tagKeyProblem,
   tagValueProblem,
 } from './rules.js';
@@ -149,19 +151,68 @@ export const policySchema = z
     message: 'give exactly one of builtin or file',
   });
 
-const cron = z.string().superRefine((expr, ctx) => {
-  const problem = cronProblem(expr);
-  if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${problem}` });
-});
+/**
+ * The up window the retired `stop`/`start` cron pair meant, when it is the plain kind (one time
+ * each, the same days, start before stop): `0 19 * * MON-FRI` / `0 7 * * MON-FRI` → `Mon-Fri 07:00-19:00`.
+ */
+export function hoursFromCrons(stop: unknown, start: unknown): string | undefined {
+  if (typeof stop !== 'string' || typeof start !== 'string') return undefined;
+  try {
+    const [down, up] = [parseCron(stop), parseCron(start)];
+    const single = (c: Cron) =>
+      c.minutes.size === 1 && c.hours.size === 1 && !c.domRestricted && c.months.size === 12;
+    const time = (c: Cron) => [...c.hours][0]! * 60 + [...c.minutes][0]!;
+    const days = [...up.daysOfWeek].sort();
+    if (!single(down) || !single(up) || days.join() !== [...down.daysOfWeek].sort().join()) return undefined;
+    if (time(up) >= time(down)) return undefined;
+    const hhmm = (m: number) =>
+      `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    const names = days.map((d) => ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d]).join('+');
+    return parseWindow(`${names} ${hhmm(time(up))}-${hhmm(time(down))}`, 'UTC').text;
+  } catch {
+    return undefined;
+  }
+}
 
-export const scheduleSchema = z.strictObject({
-  timezone: z
-    .string()
-    .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' })
-    .describe('IANA time zone the cron expressions are read in'),
-  stop: cron.describe('Cron (5 fields) for shutting the environment down, e.g. "0 19 * * MON-FRI"'),
-  start: cron.describe('Cron (5 fields) for re-creating it, e.g. "0 7 * * MON-FRI"'),
-});
+const retired = z
+  .unknown()
+  .optional()
+  .meta({ deprecated: true, description: 'Removed: write hours instead' });
+
+export const scheduleSchema = z
+  .strictObject({
+    hours: z
+      .string()
+      .superRefine((hours, ctx) => {
+        const problem = windowProblem(hours);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe(
+        'The up window: <days> <HH:MM>-<HH:MM>, e.g. "Mon-Fri 08:00-19:00"; days Mon-Fri, Sat-Sun, Mon, Mon+Wed+Fri or Daily; an end before the start runs overnight; 00:00-24:00 is the whole day. Outside it the stateless stacks are down',
+      ),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' })
+      .describe('IANA time zone the hours are read in (DST-correct)'),
+    stop: retired,
+    start: retired,
+  })
+  .superRefine(
+    (value, ctx) => {
+      const raw = (value && typeof value === 'object' ? value : {}) as { stop?: unknown; start?: unknown };
+      const key = raw.stop !== undefined ? 'stop' : raw.start !== undefined ? 'start' : undefined;
+      if (!key) return;
+      const hours = hoursFromCrons(raw.stop, raw.start);
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `schedule.stop and schedule.start (cron expressions) are replaced by hours, the up window: ${hours ? `write hours: ${hours}` : 'write hours: <days> <HH:MM>-<HH:MM>, e.g. hours: Mon-Fri 08:00-19:00'} and remove stop and start`,
+      });
+    },
+    { when: () => true },
+  );
+
+export const EXECUTORS = ['ci', 'aws'] as const;
 
 export const environmentSchema = z.strictObject({
   name: z.string().regex(ENV_NAME_RE, `environment name: ${ENV_NAME_RULE}`),
@@ -177,8 +228,22 @@ export const environmentSchema = z.strictObject({
     .string()
     .regex(DURATION_RE, 'TTL must be a number and a unit: 30m, 72h, 7d or 2w')
     .optional()
-    .describe('How long after deployment the environment may live'),
-  schedule: scheduleSchema.optional(),
+    .describe('How long after its first deployment the environment may live; not with expires'),
+  expires: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = isoInstantProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe('When the environment expires, ISO 8601 with a zone: 2026-12-24T18:00Z; not with ttl'),
+  schedule: scheduleSchema.optional().describe('Off-hours: the environment is up only inside this window'),
+  executor: z
+    .enum(EXECUTORS)
+    .default('ci')
+    .describe(
+      'Who acts on the schedule and the expiry: ci (`estate env reap` and `estate env up --due` from templates/ci) or aws (the estate-lifecycle stack in the account)',
+    ),
   protected: z.boolean().default(false).describe('Refuse teardown without explicit intent'),
   budgetUsd: monthlyUsd.optional().describe('Monthly budget filtered by the estate:env cost allocation tag'),
   settings: blueprintSettingsSchema.optional().describe('Per-environment blueprint settings'),
@@ -236,6 +301,38 @@ export const deploymentsSchema = z
       .describe('Stacks deployed at once per run, across environments and accounts'),
   })
   .describe('How `estate env deploy` bootstraps accounts and deploys stacks');
+
+/** Hours before expiry the owner is warned, unless lifecycle.warnBeforeHours says otherwise. */
+export const DEFAULT_WARN_BEFORE_HOURS = 24;
+/** How old an environment without a config entry must be before the reaper destroys it. */
+export const DEFAULT_ORPHANS_AFTER = '48h';
+
+const duration = (what: string) =>
+  z.string().regex(DURATION_RE, `${what} must be a number and a unit: 30m, 72h, 7d or 2w`);
+
+export const lifecycleSchema = z
+  .strictObject({
+    warnBeforeHours: z
+      .number({ error: 'warnBeforeHours must be a whole number of hours' })
+      .int({ error: (iss) => `warnBeforeHours must be a whole number of hours, not ${String(iss.input)}` })
+      .min(1, 'warnBeforeHours must be at least 1')
+      .max(24 * 28, 'warnBeforeHours is at most 672 (four weeks)')
+      .default(DEFAULT_WARN_BEFORE_HOURS)
+      .describe('Warn the owner this many hours before an environment expires'),
+    warnTopicArn: snsTopicArn.optional().describe('SNS topic the expiry warnings are published to'),
+    warnFromEmail: email
+      .optional()
+      .describe("SES sender of the expiry warnings, mailed to the environment's owner"),
+    idleFor: duration('idleFor')
+      .optional()
+      .describe('Default of `env reap --idle-for`; absent: idle detection is off unless the flag is given'),
+    orphansAfter: duration('orphansAfter')
+      .default(DEFAULT_ORPHANS_AFTER)
+      .describe(
+        'Default of `env reap --orphans-after`: age after which stacks of an environment not in estate.yaml are destroyed',
+      ),
+  })
+  .describe("How schedules and expiry are acted on: warnings and the reaper's defaults");
 
 const configObject = z.strictObject({
   version: z.literal(1, { error: 'version must be 1' }),
@@ -337,6 +434,7 @@ const configObject = z.strictObject({
   blueprints: blueprintSettingsSchema.default({}),
   environments: z.array(environmentSchema).default([]),
   deployments: deploymentsSchema.optional(),
+  lifecycle: lifecycleSchema.optional(),
 });
 
 // Cross-checks run even when fields failed, so one run reports every problem; they only
@@ -379,6 +477,15 @@ export type AccountConfig = z.infer<typeof accountSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type OuConfig = OuNode;
 export type BudgetPolicy = z.infer<typeof budgetPolicySchema>;
+export type LifecycleSettings = z.infer<typeof lifecycleSchema>;
+export type Executor = (typeof EXECUTORS)[number];
+
+/** The config's `lifecycle` block with its defaults (the block itself is optional). */
+export function lifecycleSettings(config: Pick<EstateConfig, 'lifecycle'>): LifecycleSettings {
+  return (
+    config.lifecycle ?? { warnBeforeHours: DEFAULT_WARN_BEFORE_HOURS, orphansAfter: DEFAULT_ORPHANS_AFTER }
+  );
+}
 
 /** Every OU path in the tree ("Workloads", "Workloads/Production"), with its config path. */
 export function ouPaths(ous: readonly OuNode[]): Map<string, (string | number)[]> {
@@ -590,7 +697,7 @@ function policyChecks(cfg: Config, issue: Issue, { paths, accountNames }: Known)
   });
 }
 
-/** Unique names, a declared account, a governed region, a coherent blueprint list, no ttl on prod. */
+/** Unique names, a declared account, a governed region, a coherent blueprint list, a lifetime only where one may end. */
 function environmentChecks(cfg: Config, issue: Issue, { accountNames }: Known): void {
   const envNames = new Map<string, number>();
   cfg.environments.forEach((env, i) => {
@@ -613,9 +720,38 @@ function environmentChecks(cfg: Config, issue: Issue, { accountNames }: Known): 
     if (dupes.length) issue(['environments', i, 'blueprints'], `blueprint ${dupes[0]} is listed twice`);
     if (env.blueprints.includes('api-lambda') && env.blueprints.includes('api-eks'))
       issue(['environments', i, 'blueprints'], 'choose one of api-lambda and api-eks');
-    if (env.size === 'prod' && env.ttl)
-      issue(['environments', i, 'ttl'], 'a prod-size environment cannot expire; remove ttl or use size: dev');
+    lifetimeChecks(cfg, env, i, issue);
   });
+}
+
+type EnvEntry = Config['environments'][number];
+const LIFETIME_FIELDS = ['ttl', 'expires', 'schedule'] as const;
+
+/** Why an environment can never be taken down or expire: protected, a production account kind, size prod. */
+function permanentBecause(cfg: Config, env: EnvEntry): string | undefined {
+  const kind = cfg.accounts.find((a) => a.name === env.account)?.kind;
+  if (env.protected === true) return 'it is protected (protected: true)';
+  if (kind === 'prod-multi-tenant' || kind === 'prod-single-tenant')
+    return `its account ${env.account} is of kind ${kind}, whose environments are protected`;
+  if (env.size === 'prod') return 'it has size: prod (retained and protected)';
+  return undefined;
+}
+
+/** ttl or expires, not both; no ttl, expires or schedule on an environment that must stay up. */
+function lifetimeChecks(cfg: Config, env: EnvEntry, i: number, issue: Issue): void {
+  if (env.ttl !== undefined && env.expires !== undefined)
+    issue(
+      ['environments', i, 'expires'],
+      `environment "${env.name}" has both ttl and expires: keep one (ttl counts from the first deploy, expires is a fixed time)`,
+    );
+  const because = permanentBecause(cfg, env);
+  if (!because) return;
+  for (const field of LIFETIME_FIELDS)
+    if (env[field] !== undefined)
+      issue(
+        ['environments', i, field],
+        `environment "${env.name}" cannot have ${field === 'schedule' ? 'a schedule (off-hours down)' : `${field === 'ttl' ? 'a ttl' : 'expires'} (expiry destroys it)`}: ${because}; remove ${field}`,
+      );
 }
 
 /** Trusted accounts that are configured (by name) or ids; execution policies of the home partition. */

@@ -70,8 +70,9 @@ export function buildGraph(config: EstateConfig): EstateGraph {
         region: env.region ?? config.organization.homeRegion,
         ...(env.owner ? { owner: env.owner } : {}),
         ...(env.ttl ? { ttl: env.ttl } : {}),
+        ...(env.expires ? { expires: env.expires } : {}),
         ...(env.schedule
-          ? { schedule: `stop ${env.schedule.stop} / start ${env.schedule.start} ${env.schedule.timezone}` }
+          ? { schedule: `${env.schedule.hours} ${env.schedule.timezone}`, executor: env.executor }
           : {}),
         protected: env.protected,
       },

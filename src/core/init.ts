@@ -4,8 +4,8 @@
  * schema it points editors at. A non-interactive run names every missing answer at once
  * before asking anything, so it never waits; the command only maps flags to options.
  */
-import { access, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import {
   DEFAULT_BUDGETS,
   DOMAIN_NAME_RE,
@@ -92,6 +92,8 @@ export const INIT_IO = {
   VERIFY_SES: 'ESTATE_W0401',
   /** estate.yaml and its schema were written. data: { file, schemaFile } */
   WROTE: 'ESTATE_I0402',
+  /** A CI workflow was written. data: CiFile */
+  WROTE_CI: 'ESTATE_I0403',
 } as const;
 
 const handleRe = /^[a-z][a-z0-9-]{0,44}[a-z0-9]$/;
@@ -514,4 +516,93 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// init --ci
+
+export const CI_SYSTEMS = ['github', 'gitlab'] as const;
+export type CiSystem = (typeof CI_SYSTEMS)[number];
+
+export interface CiInitOptions {
+  readonly ci: CiSystem;
+  /** The project folder (where estate.yaml is). */
+  readonly dir: string;
+  /** Overwrite a file estate would write. */
+  readonly force: boolean;
+  /** templates/ci of the installed package. */
+  readonly templatesDir: string;
+}
+
+export interface CiFile {
+  /** Absolute path. */
+  readonly file: string;
+  /** Relative to the project folder. */
+  readonly path: string;
+  readonly action: 'written' | 'overwritten';
+}
+
+export interface CiInitResult {
+  readonly ci: CiSystem;
+  readonly files: readonly CiFile[];
+  /** What a person still has to do (variables, the OIDC role, schedules, an include). */
+  readonly next: readonly string[];
+}
+
+/** The first line of estate's own GitLab pipeline: a .gitlab-ci.yml with it is estate's to replace. */
+const ESTATE_PIPELINE_MARK = '# estate: the reaper';
+export const GITLAB_INCLUDE_PATH = 'ci/estate-reap.gitlab-ci.yml';
+
+/**
+ * Writes the scheduled reaper workflow into the project: GitHub Actions at
+ * .github/workflows/estate-reap.yml; GitLab at .gitlab-ci.yml when the project has none (or has
+ * estate's own), else at ci/estate-reap.gitlab-ci.yml for the project's pipeline to include,
+ * so an existing pipeline is never replaced. A file that exists is overwritten only with force.
+ */
+export async function initCi(options: CiInitOptions, io: IoHost): Promise<CiInitResult> {
+  const source =
+    options.ci === 'github'
+      ? join(options.templatesDir, 'github', 'estate-reap.yml')
+      : join(options.templatesDir, 'gitlab', '.gitlab-ci.yml');
+  const text = await readFile(source, 'utf8');
+  let path = options.ci === 'github' ? '.github/workflows/estate-reap.yml' : '.gitlab-ci.yml';
+  const next: string[] = [];
+  if (options.ci === 'gitlab') {
+    const main = join(options.dir, path);
+    if ((await exists(main)) && !(await readFile(main, 'utf8')).startsWith(ESTATE_PIPELINE_MARK)) {
+      path = GITLAB_INCLUDE_PATH;
+      next.push(
+        `.gitlab-ci.yml is your own pipeline, so the jobs went to ${path}: add \`include: [{ local: ${path} }]\` to .gitlab-ci.yml`,
+      );
+    }
+  }
+  const file = join(options.dir, path);
+  const existed = await exists(file);
+  if (existed && !options.force)
+    throw userError('CiFileExists', `${file} already exists`, [
+      'pass --force to overwrite it with the template of this estate version',
+    ]);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text, { encoding: 'utf8', flag: options.force ? 'w' : 'wx' });
+  const written: CiFile = {
+    file,
+    path: relative(options.dir, file),
+    action: existed ? 'overwritten' : 'written',
+  };
+  await io.notify(ioMessage('info', INIT_IO.WROTE_CI, `✔ ${written.action} ${file}`, written));
+  next.push(
+    ...(options.ci === 'github'
+      ? [
+          'create the IAM role the workflow assumes through GitHub OIDC (README: "Schedules and the reaper in CI")',
+          'set the repository variable ESTATE_ROLE_ARN to its ARN (optional: AWS_REGION, ESTATE_PACKAGE, ESTATE_CONFIG)',
+          'set the MORNING cron in the workflow to just after your earliest window start (UTC)',
+        ]
+      : [
+          'create the IAM role the jobs assume with GitLab OIDC (README: "Schedules and the reaper in CI")',
+          'set the CI/CD variable ESTATE_ROLE_ARN to its ARN (optional: AWS_REGION, ESTATE_PACKAGE, ESTATE_CONFIG)',
+          'add two pipeline schedules: hourly with ESTATE_ACTION=reap, weekday mornings with ESTATE_ACTION=up',
+        ]),
+    'set `executor: ci` (the default) and schedule.hours on the environments the reaper should manage',
+  );
+  return { ci: options.ci, files: [written], next };
 }

@@ -145,6 +145,8 @@ describe('estate graph', () => {
     );
     expect(r.stdout).toContain('env_production -. deploys into .-> acct_prod');
     expect(r.stdout).toContain('env_alice__api_lambda["api-lambda"]');
+    // The environment shows its lifetime: the ttl and the up window in its zone.
+    expect(r.stdout).toContain('ttl 72h<br/>up Mon-Fri 08:00-19:00 Europe/London');
   });
 
   it('renders Graphviz dot', async () => {
@@ -169,6 +171,11 @@ describe('estate graph', () => {
     expect(graph.nodes.find((n: { id: string }) => n.id === 'env_production').attributes).toMatchObject({
       size: 'prod',
       protected: true,
+    });
+    expect(graph.nodes.find((n: { id: string }) => n.id === 'env_alice').attributes).toMatchObject({
+      ttl: '72h',
+      schedule: 'Mon-Fri 08:00-19:00 Europe/London',
+      executor: 'ci',
     });
   });
 

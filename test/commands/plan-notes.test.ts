@@ -27,12 +27,36 @@ describe('estate plan notes what it does not apply', () => {
         expect.stringMatching(
           /^environments are not deployed by plan\/apply \(alice, integration, production\)/,
         ),
-        expect.stringMatching(/^environments\[\]\.schedule is not acted on \(alice\)/),
-        expect.stringMatching(/^environments\[\]\.ttl is not enforced \(alice\)/),
+        // Schedules and expiry are acted on, by the reaper from CI or the lifecycle stack: the
+        // note says which, so nobody expects plan/apply to do it.
+        'environments[].schedule is acted on outside plan/apply (alice): `estate env reap` takes an environment down outside its window and `estate env up --due` brings it back, run from CI (templates/ci) (executor ci: alice).',
+        'environments[].ttl and expires are enforced outside plan/apply (alice): `estate env reap` destroys an expired environment, run from CI (templates/ci) (executor ci: alice).',
       ]),
     );
     const text = await estate(['plan', '--offline', '--config', EXAMPLE]);
     expect(text.stdout).toMatch(/^note: controlTower is not applied/m);
+  });
+
+  it('names the lifecycle stack for environments with executor: aws', async () => {
+    const config = minimalConfig();
+    config.environments = [
+      {
+        name: 'bob',
+        account: 'dev-alice',
+        blueprints: ['data'],
+        executor: 'aws',
+        expires: '2026-12-24T18:00Z',
+      },
+      { name: 'carol', account: 'dev-alice', blueprints: ['data'], ttl: '24h' },
+    ];
+    const file = join(dir, 'aws-executor.yaml');
+    await writeFile(file, stringify(config));
+    const r = await estate(['plan', '--offline', '--config', file, '--json']);
+    expect(r.code).toBe(0);
+    const notes: string[] = JSON.parse(r.stdout).notes;
+    expect(notes).toContain(
+      'environments[].ttl and expires are enforced outside plan/apply (bob, carol): `estate env reap` destroys an expired environment, run from CI (templates/ci) (executor ci: carol); the estate-lifecycle stack in its account destroys it at its expiry (executor aws: bob).',
+    );
   });
 
   it('says nothing of them when the config has none', async () => {
@@ -41,6 +65,6 @@ describe('estate plan notes what it does not apply', () => {
     const r = await estate(['plan', '--offline', '--config', file, '--json']);
     expect(r.code).toBe(0);
     const notes: string[] = JSON.parse(r.stdout).notes;
-    expect(notes.filter((n) => /not applied|not deployed|not acted on|not enforced/.test(n))).toEqual([]);
+    expect(notes.filter((n) => /not applied|not deployed|acted on|enforced/.test(n))).toEqual([]);
   });
 });

@@ -62,7 +62,12 @@ describe('config errors', () => {
       'tags',
       'children',
     ]);
-    expect(knownKeysAt(configSchema, ['environments', 0, 'schedule'])).toEqual(['timezone', 'stop', 'start']);
+    expect(knownKeysAt(configSchema, ['environments', 0, 'schedule'])).toEqual([
+      'hours',
+      'timezone',
+      'stop',
+      'start',
+    ]);
     expect(nearestKey('acount', ['name', 'account', 'owner'])).toBe('account');
     expect(nearestKey('zzz', ['name', 'account', 'owner'])).toBeUndefined();
   });

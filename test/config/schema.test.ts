@@ -155,21 +155,6 @@ describe('config schema', () => {
     expectProblem(c, 'budgets.actionRoleArn', /IAM role ARN/);
   });
 
-  it('rejects invalid cron expressions and time zones in schedules', () => {
-    const c = minimalConfig();
-    c.environments = [
-      {
-        name: 'alice',
-        account: 'dev-alice',
-        blueprints: ['data'],
-        schedule: { timezone: 'Europe/Londn', stop: '0 25 * * *', start: '0 7 * *' },
-      },
-    ];
-    expectProblem(c, 'environments[0].schedule.timezone', /IANA time zone/);
-    expectProblem(c, 'environments[0].schedule.stop', /hour 25 is outside 0–23/);
-    expectProblem(c, 'environments[0].schedule.start', /expected 5 fields/);
-  });
-
   it('rejects TTL strings without a unit or with a bad unit, and accepts 72h and 7d', () => {
     for (const ttl of ['72', '3 days', '1y', '0h', '-1d']) {
       const c = minimalConfig();

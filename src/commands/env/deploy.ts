@@ -8,6 +8,7 @@ import {
   envNames,
   runStackWork,
 } from '../../cli/env-run.js';
+import { loadPriceTable } from '../../cli/prices.js';
 import { renderDeploy } from '../../cli/render-env.js';
 import { envServiceDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
@@ -18,7 +19,7 @@ export default class EnvDeploy extends BaseCommand<typeof EnvDeploy> {
     'Deploy environments into their accounts: changed stacks only, in dependency order.';
   static override description = `For each environment: synthesises its stacks bound to its account and region, skips the stacks whose live template, parameters and tags already match (before any change set), CDK-bootstraps the account and region if it is not (trusting deployments.trustedAccounts, execution policies from deployments.executionPolicies), then deploys the changed stacks with @aws-cdk/toolkit-lib: a stack after the stacks it depends on, independent stacks and accounts at once (--concurrency), a failure skipping only what depends on it.
 Stack changes that need a person's approval (--approve; default: IAM or security-group broadening) are asked about on a terminal and refused in a non-interactive run unless --approve never or --yes says so.
-Every environment and every stack is reported at the end, with the failing resource and CloudFormation's reason, and the outputs a person needs (site, API, user pool, dashboard). Exit 1 when anything failed or was refused; the others still complete.
+Every environment and every stack is reported at the end, with the failing resource and CloudFormation's reason, the outputs a person needs (site, API, user pool, dashboard) and each environment's estimated monthly cost, always on and with its schedule. Exit 1 when anything failed or was refused; the others still complete.
 Ctrl-C stops starting new stacks, reports what is still running in CloudFormation and what never started, and exits 130; a second Ctrl-C exits at once. Run it again to continue.`;
   static override examples = [
     '<%= config.bin %> env deploy alice',
@@ -76,6 +77,7 @@ Ctrl-C stops starting new stacks, reports what is still running in CloudFormatio
             approve: this.flags.approve as ApprovalPolicy,
             yes: Boolean(this.flags.yes),
             configDir: loaded.dir,
+            prices: loadPriceTable(),
           },
           { io, signal, interactive: this.interactive },
         ),

@@ -264,6 +264,20 @@ function guardsOf(env: EstateConfig['environments'][number], desired: DesiredBud
   return guards.length ? guards.join(' and ') : 'no budget at all';
 }
 
+/** What ends short-lived environments on time: the reaper from CI, or the lifecycle stack in the account. */
+function expiryGuard(envs: readonly EstateConfig['environments'][number][]): string {
+  const onAws = envs.filter((e) => e.executor === 'aws').map((e) => e.name);
+  const onCi = envs.filter((e) => e.executor !== 'aws').map((e) => e.name);
+  return [
+    onCi.length
+      ? `\`estate env reap\` destroys ${onCi.join(', ')} once expired, when CI runs it on a schedule (\`estate init --ci github|gitlab\` writes the workflow)`
+      : '',
+    onAws.length ? `the estate-lifecycle stack in the account destroys ${onAws.join(', ')} at expiry` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 export function budgetNotes(
   snapshot: BudgetsSnapshot,
   changes: readonly Change[],
@@ -277,14 +291,14 @@ export function budgetNotes(
     const ms = e.ttl ? parseDuration(e.ttl) : undefined;
     return ms !== undefined && ms <= SHORT_LIVED_MS;
   });
-  const unguarded = config.environments.filter((e) => e.size === 'dev' && !e.ttl);
+  const unguarded = config.environments.filter((e) => e.size === 'dev' && !e.ttl && !e.expires);
   notes.push(
     'Budgets and Cost Explorer data refresh up to three times a day: an alert or a budget action can come a day after the spend.' +
       (shortLived.length
-        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard, and estate does not act on ttl yet: no reaper deletes expired environments, so nothing stops ${shortLived.length === 1 ? 'it' : 'them'} within the day. What does watch ${shortLived.length === 1 ? 'it' : 'them'}, a day late: ${shortLived.map((e) => `${e.name}: ${guardsOf(e, desired)}`).join('; ')}. Delete expired environments by hand.`
+        ? ` ${shortLived.map((e) => `${e.name} (ttl ${e.ttl})`).join(', ')} live${shortLived.length === 1 ? 's' : ''} too briefly for a budget to guard: ${expiryGuard(shortLived)}. What also watches ${shortLived.length === 1 ? 'it' : 'them'}, a day late: ${shortLived.map((e) => `${e.name}: ${guardsOf(e, desired)}`).join('; ')}.`
         : '') +
       (unguarded.length
-        ? ` Dev environments without a ttl (${unguarded.map((e) => e.name).join(', ')}) are watched only by budgets: give them a ttl.`
+        ? ` Dev environments without a ttl or expires (${unguarded.map((e) => e.name).join(', ')}) are watched only by budgets: give them a ttl.`
         : ''),
   );
 

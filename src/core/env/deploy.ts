@@ -6,7 +6,7 @@
  * skipping only its dependants. Ctrl-C (the signal) stops starting stacks and reports what is
  * still running in CloudFormation and what never started.
  */
-import { parseDuration } from '../../config/rules.js';
+import { parseDuration, partitionOf } from '../../config/rules.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { userError } from '../../errors.js';
 import { limiter, mapConcurrent } from '../concurrency.js';
@@ -517,14 +517,6 @@ function needsApproval(policy: ApprovalPolicy, change: PermissionChange): boolea
   return change === 'broadening';
 }
 
-/** The config's fields issue 11 adds (read loosely until every branch has the new schema). */
-interface LifecycleConfig {
-  readonly ttl?: string;
-  readonly expires?: string;
-  readonly schedule?: { readonly hours?: string; readonly timezone?: string };
-  readonly executor?: string;
-}
-
 /**
  * The lifecycle tags of an environment's stacks. Expiry: kept from its live stacks (the
  * earliest), else the config's `expires`, else this deploy + ttl. Schedule and executor: the
@@ -535,7 +527,7 @@ export function lifecycleTags(
   live: ReadonlyMap<string, DeployedStack | undefined>,
   runAt: Date,
 ): Record<string, string> {
-  const env = p.target.env as unknown as LifecycleConfig;
+  const env = p.target.env;
   const liveTags = p.stacks
     .filter((s) => !s.shared)
     .map(
@@ -552,10 +544,9 @@ export function lifecycleTags(
     first(EXPIRES_AT) ??
     (env.expires ? new Date(env.expires).toISOString() : undefined) ??
     (ttl !== undefined ? new Date(runAt.getTime() + ttl).toISOString() : undefined);
-  const schedule =
-    env.schedule?.hours && env.schedule.timezone
-      ? scheduleTag(parseWindow(env.schedule.hours, env.schedule.timezone))
-      : first(SCHEDULE_TAG);
+  const schedule = env.schedule
+    ? scheduleTag(parseWindow(env.schedule.hours, env.schedule.timezone))
+    : first(SCHEDULE_TAG);
   const executor = env.executor ?? first(EXECUTOR_TAG);
   return {
     ...(expires ? { [EXPIRES_AT]: expires } : {}),
@@ -566,7 +557,7 @@ export function lifecycleTags(
 
 /** The CDK bootstrap's CloudFormation execution role in the stack's account and region. */
 export function executionRoleArn(qualifier: string, at: StackLocation): string {
-  return `arn:aws:iam::${at.accountId}:role/cdk-${qualifier}-cfn-exec-role-${at.accountId}-${at.region}`;
+  return `arn:${partitionOf(at.region)}:iam::${at.accountId}:role/cdk-${qualifier}-cfn-exec-role-${at.accountId}-${at.region}`;
 }
 
 /**

@@ -176,6 +176,8 @@ function listedEnvironment(
     ),
     ...latestDeploy(stacks.map(({ s }) => s)),
     orphan: !declared,
+    ...(tag('estate:profile') ? { profile: tag('estate:profile')! } : {}),
+    ...(tag('estate:schedule') ? { schedule: tag('estate:schedule')! } : {}),
     stacks: stacks
       .map(({ s, at }) => ({
         name: s.name,

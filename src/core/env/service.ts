@@ -6,6 +6,7 @@ import type { EstateConfig } from '../../config/schema.js';
 import type { AccountDirectory } from '../finops/account-ids.js';
 import type { IoHost } from '../io.js';
 import type { EnvDeps, RecordsPort, StackDiff, StackDrift, StackFailure } from './ports.js';
+import { costSummary, estimateCost, listedCost, type CostSummary, type PriceTable } from './cost.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
 import type { LifecycleSyncResult, NextAction } from './lifecycle-sync.js';
@@ -60,6 +61,8 @@ export interface DeployOptions {
   readonly configDir: string;
   /** @default process.cwd() */
   readonly cwd?: string;
+  /** The price table: each environment's result then carries its estimated monthly cost. */
+  readonly prices?: PriceTable;
 }
 
 export type StackDeployStatus =
@@ -95,6 +98,8 @@ export interface EnvironmentDeployResult {
   readonly reason?: string;
   readonly stacks: readonly StackDeployOutcome[];
   readonly endpoints: Endpoints;
+  /** Estimated monthly cost, always on and with its schedule (when DeployOptions.prices is given). */
+  readonly cost?: CostSummary;
 }
 
 export interface DeployResult {
@@ -119,7 +124,17 @@ export async function deployEnvironments(
   options: DeployOptions,
   run: EnvRun,
 ): Promise<DeployResult> {
-  return runDeploy(deps, config, options, run);
+  const result = await runDeploy(deps, config, options, run);
+  const prices = options.prices;
+  if (!prices) return result;
+  const envs = new Map(config.environments.map((e) => [e.name, e]));
+  return {
+    ...result,
+    environments: result.environments.map((e) => {
+      const env = envs.get(e.environment);
+      return env ? { ...e, cost: costSummary(estimateCost(prices, config, env)) } : e;
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +255,8 @@ export async function diffEnvironment(
 export interface ListOptions {
   /** Account names; @default every account in estate.yaml that exists */
   readonly accounts?: readonly string[];
+  /** The price table: each environment then carries its estimated monthly cost. */
+  readonly prices?: PriceTable;
 }
 
 export interface ListedStack {
@@ -272,6 +289,12 @@ export interface ListedEnvironment {
   /** Its next lifecycle action (window transition or expiry), when it has one. */
   readonly next?: NextAction;
   readonly stacks: readonly ListedStack[];
+  /** The estate:profile tag of its stacks (dev or prod). */
+  readonly profile?: string;
+  /** The estate:schedule tag of its stacks (`Mon-Fri 08:00-19:00 Europe/London`). */
+  readonly schedule?: string;
+  /** Estimated monthly cost, always on and with its schedule (when ListOptions.prices is given). */
+  readonly cost?: CostSummary;
 }
 
 export interface ListResult {
@@ -286,7 +309,13 @@ export async function listEnvironments(
   options: ListOptions,
   run: EnvRun,
 ): Promise<ListResult> {
-  return runList(deps, config, options, run);
+  const result = await runList(deps, config, options, run);
+  const prices = options.prices;
+  if (!prices) return result;
+  return {
+    ...result,
+    environments: result.environments.map((e) => ({ ...e, cost: listedCost(prices, config, e) })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

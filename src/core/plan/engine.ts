@@ -24,6 +24,18 @@ const names = (items: readonly { name: string }[]) => items.map((i) => i.name).j
  * Config that validates but that no section acts on yet. The plan says so plainly, so
  * that nobody reads a clean plan as "my landing zone and schedules are in place".
  */
+/** Who acts on these environments' lifetimes: `ci` ones by the reaper, `aws` ones by the lifecycle stack. */
+function byExecutor(envs: EstateConfig['environments'], ci: string, aws: string): string {
+  const onCi = envs.filter((e) => e.executor !== 'aws');
+  const onAws = envs.filter((e) => e.executor === 'aws');
+  return [
+    onCi.length ? `${ci} (executor ci: ${names(onCi)})` : '',
+    onAws.length ? `${aws} (executor aws: ${names(onAws)})` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 export function unappliedConfigNotes(config: EstateConfig): string[] {
   const notes: string[] = [];
   const ct = config.controlTower;
@@ -40,12 +52,12 @@ export function unappliedConfigNotes(config: EstateConfig): string[] {
   const scheduled = config.environments.filter((e) => e.schedule);
   if (scheduled.length > 0)
     notes.push(
-      `environments[].schedule is not acted on (${names(scheduled)}): nothing stops or starts environments on a schedule yet.`,
+      `environments[].schedule is acted on outside plan/apply (${names(scheduled)}): ${byExecutor(scheduled, '`estate env reap` takes an environment down outside its window and `estate env up --due` brings it back, run from CI (templates/ci)', 'the estate-lifecycle stack in its account takes it down and brings it back')}.`,
     );
-  const expiring = config.environments.filter((e) => e.ttl);
+  const expiring = config.environments.filter((e) => e.ttl || e.expires);
   if (expiring.length > 0)
     notes.push(
-      `environments[].ttl is not enforced (${names(expiring)}): nothing removes an environment when its TTL runs out yet.`,
+      `environments[].ttl and expires are enforced outside plan/apply (${names(expiring)}): ${byExecutor(expiring, '`estate env reap` destroys an expired environment, run from CI (templates/ci)', 'the estate-lifecycle stack in its account destroys it at its expiry')}.`,
     );
   return notes;
 }

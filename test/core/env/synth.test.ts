@@ -200,6 +200,7 @@ describe('synthEnvironment', () => {
       account: 'dev-acct',
       blueprints: ['ai' as const],
       size: 'dev' as const,
+      executor: 'ci' as const,
       protected: false,
       settings: { observability: { logRetentionDays: 30 } },
     };

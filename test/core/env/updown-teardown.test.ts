@@ -131,6 +131,32 @@ describe('deploy writes what down and up need', () => {
     expect(h.cloud.get(EU, 'estate-bedrock-logging')!.tags).not.toHaveProperty('estate:schedule');
   });
 
+  it('Given a schedule, an executor and an absolute expiry in estate.yaml, When deployed, Then every non-shared stack carries them; estate.yaml’s schedule replaces a live one', async () => {
+    const { config, h, deps } = await deployed({
+      expires: '2026-12-24T18:00+01:00',
+      schedule: { hours: 'mon-fri 08:00-19:00', timezone: 'Europe/London' },
+      executor: 'aws',
+    });
+    for (const s of [
+      h.cloud.get(EU, 'alice-api-lambda')!,
+      h.cloud.get({ accountId: A, region: 'us-east-1' }, 'alice-edge')!,
+    ])
+      expect(s.tags).toMatchObject({
+        'estate:expires-at': '2026-12-24T17:00:00.000Z',
+        'estate:schedule': 'Mon-Fri 08:00-19:00 Europe/London',
+        'estate:executor': 'aws',
+      });
+    expect(h.cloud.get(EU, 'estate-bedrock-logging')!.tags).not.toHaveProperty('estate:executor');
+    h.cloud.get(EU, 'alice-data')!.tags['estate:schedule'] = 'Daily 00:00-24:00 UTC';
+    await deployEnvironments(
+      deps,
+      config,
+      { environments: ['alice'], approve: 'never', yes: false, configDir: '/tmp' },
+      h.run(),
+    );
+    expect(h.cloud.get(EU, 'alice-data')!.tags['estate:schedule']).toBe('Mon-Fri 08:00-19:00 Europe/London');
+  });
+
   it('Given a ttl, When deployed, Then every non-shared stack gets the same expiry, deploy time + ttl', async () => {
     const { h } = await deployed({ ttl: '48h' });
     expect(h.cloud.get(EU, 'alice-api-lambda')!.tags['estate:expires-at']).toBe('2026-12-03T10:00:00.000Z');
