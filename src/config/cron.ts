@@ -1,7 +1,8 @@
 /**
- * Five-field cron expressions (minute hour day-of-month month day-of-week), as used by
- * off-hours schedules: `0 19 * * MON-FRI`. Parsing reports the field that is wrong;
- * `nextRun` evaluates the expression in an IANA time zone.
+ * Five-field cron expressions (minute hour day-of-month month day-of-week), as written in the
+ * retired schedule.stop/start form (`0 19 * * MON-FRI`): read now only to tell such a config
+ * which `hours:` window it meant. Parsing reports the field that is wrong; `nextRun` evaluates
+ * the expression in an IANA time zone.
  */
 
 interface FieldSpec {

@@ -9,7 +9,7 @@
  * instant after it, and a time that happens twice on a fall-back day is its first occurrence.
  * An overnight window (end before start) belongs to the day it starts on.
  */
-import { isTimeZone } from '../../config/rules.js';
+import { isTimeZone, parseDuration } from '../../config/rules.js';
 import { userError } from '../../errors.js';
 
 export interface UpWindow {
@@ -322,6 +322,10 @@ function expressions(keys: ReadonlySet<string>): string[] {
  * EventBridge Scheduler cron expressions, read in `w.timezone` (the schedule's
  * ScheduleExpressionTimezone): `up` at the window's start, `down` at its end (the next day's
  * for an overnight window or one ending at 24:00).
+ *
+ * Scheduler skips an invocation whose local time does not exist (a spring-forward gap) and runs a
+ * repeated one once: a window boundary inside a DST gap (01:30 in Europe/London on the last
+ * Sunday of March) is not acted on that day, where {@link nextTransition} says the end of the gap.
  */
 export function schedulerExpressions(w: UpWindow): { down: string[]; up: string[] } {
   const keys = transitionKeys(w);
@@ -357,4 +361,18 @@ export function extendExpiry(expiresAt: string, byMs: number): string {
       'write it like 2026-12-24T18:00Z',
     ]);
   return new Date(t + byMs).toISOString();
+}
+
+/**
+ * The expiry the config gives an environment first deployed at `deployedAt`: `expires` when it
+ * is set, else deploy + `ttl`, as `toISOString()`; undefined when it has neither. (A live
+ * `estate:expires-at` tag takes precedence over both: `env extend` moves it.)
+ */
+export function configuredExpiry(
+  env: { readonly ttl?: string | undefined; readonly expires?: string | undefined },
+  deployedAt: Date,
+): string | undefined {
+  if (env.expires !== undefined) return extendExpiry(env.expires, 0);
+  const ttl = env.ttl === undefined ? undefined : parseDuration(env.ttl);
+  return ttl === undefined ? undefined : new Date(deployedAt.getTime() + ttl).toISOString();
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   environmentWindow,
+  configuredExpiry,
   extendExpiry,
   isUp,
   localToInstant,
@@ -224,6 +225,15 @@ describe('tags, config and expiry', () => {
       timezone: 'Asia/Kolkata',
     });
     expect(environmentWindow({})).toBeUndefined();
+  });
+
+  it('gives the configured expiry: expires as written, else first deploy + ttl', () => {
+    const deployed = new Date('2026-12-01T10:00:00Z');
+    expect(configuredExpiry({ expires: '2026-12-24T18:00+01:00' }, deployed)).toBe(
+      '2026-12-24T17:00:00.000Z',
+    );
+    expect(configuredExpiry({ ttl: '72h' }, deployed)).toBe('2026-12-04T10:00:00.000Z');
+    expect(configuredExpiry({}, deployed)).toBeUndefined();
   });
 
   it('pushes an expiry by a duration', () => {
