@@ -333,69 +333,6 @@ export function renderStatus(result: StatusResult, opts: RenderOptions): string 
 }
 
 // ---------------------------------------------------------------------------------------------
-// cost
-
-/** $185, $7.50. */
-export function usd(n: number): string {
-  return Number.isInteger(n) ? `$${n}` : `$${n.toFixed(2)}`;
-}
-
-/** `env list`'s cost cell: `$185` always on, `$185 → $61 sched.` with a schedule. */
-function listCost(c: CostSummary): string {
-  const always = usd(Math.round(c.alwaysOnMonthlyUsd));
-  return c.schedule ? `${always} → ${usd(Math.round(c.scheduledMonthlyUsd))} sched.` : always;
-}
-
-/** `env deploy`'s line per environment: always on and with its schedule, with the prices' date. */
-export function costLine(c: CostSummary): string {
-  const scheduled = c.schedule
-    ? `, ~${usd(c.scheduledMonthlyUsd)}/month with its schedule (${c.schedule})`
-    : ' (no schedule: always on)';
-  return `cost: ~${usd(c.alwaysOnMonthlyUsd)}/month always on${scheduled}; ${c.pricesRegion} prices of ${c.pricesDate}`;
-}
-
-/** `env cost`: the totals, the schedule's saving, a row per blueprint, the expiry and what the figures are. */
-export function renderEnvCost(e: CostEstimate, opts: RenderOptions): string {
-  const lines = [
-    `${e.environment ?? 'environment'} (${e.profile}): ~${paint(opts, 'bold', usd(e.alwaysOnMonthlyUsd))}/month always on, ~${usd(e.idleMonthlyUsd)}/month of it even with no traffic`,
-  ];
-  if (e.schedule)
-    lines.push(
-      `  with its schedule ${e.schedule.hours} ${e.schedule.timezone} (up ${Math.round(e.schedule.upShare * 100)}% of the week): ~${paint(opts, 'bold', usd(e.scheduledMonthlyUsd))}/month, saving ${paint(opts, 'green', usd(e.savingMonthlyUsd))}/month`,
-    );
-  else
-    lines.push(
-      '  no schedule: always on (schedule.hours in estate.yaml would take its stateless stacks down off-hours)',
-    );
-  if (e.expiry) lines.push(`  ${e.expiry.note}`);
-  lines.push(
-    '',
-    table(
-      ['BLUEPRINT', 'ROLE', 'ALWAYS ON', 'WITH SCHEDULE', 'IDLE'],
-      [
-        ...e.byBlueprint.map((b) => [
-          b.blueprint,
-          b.role,
-          usd(b.monthlyUsd),
-          usd(b.scheduledMonthlyUsd),
-          usd(b.idleMonthlyUsd),
-        ]),
-        ['total', '', usd(e.alwaysOnMonthlyUsd), usd(e.scheduledMonthlyUsd), usd(e.idleMonthlyUsd)],
-      ],
-    ),
-  );
-  if (e.unpriced.length)
-    lines.push(paint(opts, 'yellow', `  not priced (no entry in the table): ${e.unpriced.join(', ')}`));
-  lines.push('', 'What each figure counts:');
-  for (const b of e.byBlueprint) lines.push(`  ${b.blueprint}: ${b.note}`);
-  lines.push(
-    '',
-    `Prices: ${e.prices.region} list prices (${e.prices.currency}) of ${e.prices.date}, from templates/prices.json; stateless stacks count only inside the up window. An estimate, not a bill: data transfer out and Bedrock tokens are not counted.`,
-  );
-  return lines.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
 // env down | up | schedule | extend
 
 const TEARDOWN_MARK: Record<TeardownStackStatus, { mark: string; style: Style }> = {
@@ -490,5 +427,68 @@ export function renderRetag(result: RetagResult, opts: RenderOptions): string {
     );
   }
   for (const w of result.warnings) lines.push(paint(opts, 'yellow', `warning: ${w}`));
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// cost
+
+/** $185, $7.50. */
+export function usd(n: number): string {
+  return Number.isInteger(n) ? `$${n}` : `$${n.toFixed(2)}`;
+}
+
+/** `env list`'s cost cell: `$185` always on, `$185 → $61 sched.` with a schedule. */
+function listCost(c: CostSummary): string {
+  const always = usd(Math.round(c.alwaysOnMonthlyUsd));
+  return c.schedule ? `${always} → ${usd(Math.round(c.scheduledMonthlyUsd))} sched.` : always;
+}
+
+/** `env deploy`'s line per environment: always on and with its schedule, with the prices' date. */
+export function costLine(c: CostSummary): string {
+  const scheduled = c.schedule
+    ? `, ~${usd(c.scheduledMonthlyUsd)}/month with its schedule (${c.schedule})`
+    : ' (no schedule: always on)';
+  return `cost: ~${usd(c.alwaysOnMonthlyUsd)}/month always on${scheduled}; ${c.pricesRegion} prices of ${c.pricesDate}`;
+}
+
+/** `env cost`: the totals, the schedule's saving, a row per blueprint, the expiry and what the figures are. */
+export function renderEnvCost(e: CostEstimate, opts: RenderOptions): string {
+  const lines = [
+    `${e.environment ?? 'environment'} (${e.profile}): ~${paint(opts, 'bold', usd(e.alwaysOnMonthlyUsd))}/month always on, ~${usd(e.idleMonthlyUsd)}/month of it even with no traffic`,
+  ];
+  if (e.schedule)
+    lines.push(
+      `  with its schedule ${e.schedule.hours} ${e.schedule.timezone} (up ${Math.round(e.schedule.upShare * 100)}% of the week): ~${paint(opts, 'bold', usd(e.scheduledMonthlyUsd))}/month, saving ${paint(opts, 'green', usd(e.savingMonthlyUsd))}/month`,
+    );
+  else
+    lines.push(
+      '  no schedule: always on (schedule.hours in estate.yaml would take its stateless stacks down off-hours)',
+    );
+  if (e.expiry) lines.push(`  ${e.expiry.note}`);
+  lines.push(
+    '',
+    table(
+      ['BLUEPRINT', 'ROLE', 'ALWAYS ON', 'WITH SCHEDULE', 'IDLE'],
+      [
+        ...e.byBlueprint.map((b) => [
+          b.blueprint,
+          b.role,
+          usd(b.monthlyUsd),
+          usd(b.scheduledMonthlyUsd),
+          usd(b.idleMonthlyUsd),
+        ]),
+        ['total', '', usd(e.alwaysOnMonthlyUsd), usd(e.scheduledMonthlyUsd), usd(e.idleMonthlyUsd)],
+      ],
+    ),
+  );
+  if (e.unpriced.length)
+    lines.push(paint(opts, 'yellow', `  not priced (no entry in the table): ${e.unpriced.join(', ')}`));
+  lines.push('', 'What each figure counts:');
+  for (const b of e.byBlueprint) lines.push(`  ${b.blueprint}: ${b.note}`);
+  lines.push(
+    '',
+    `Prices: ${e.prices.region} list prices (${e.prices.currency}) of ${e.prices.date}, from templates/prices.json; stateless stacks count only inside the up window. An estimate, not a bill: data transfer out and Bedrock tokens are not counted.`,
+  );
   return lines.join('\n');
 }

@@ -30,7 +30,7 @@ import {
   unsettled,
 } from './stack-run.js';
 import { ENV_IO, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
-import type { DeployedStack, StackResource, ToolkitPort } from './ports.js';
+import type { DeployedStack, RecordsPort, StackResource, ToolkitPort } from './ports.js';
 import type {
   DestroyOptions,
   DestroyResult,
@@ -76,7 +76,7 @@ interface DestroyRun {
 }
 
 export async function runDestroy(
-  deps: EnvServiceDeps,
+  deps: EnvServiceDeps & { readonly records?: RecordsPort },
   config: EstateConfig,
   options: DestroyOptions,
   run: EnvRun,
@@ -143,8 +143,9 @@ export async function runDestroy(
     },
   );
 
-  // 4. Every environment's outcome.
+  // 4. Every environment's outcome; a destroyed one's stack records go too (else `env up` would re-create it).
   const result = destroyResult(ctx, config, targets, candidates, results);
+  await forgetDestroyed(deps, result, run);
   await reportDestroy(run, result);
   return result;
 }
@@ -436,6 +437,33 @@ function destroyResult(
     inFlight,
     notStarted,
   };
+}
+
+/** Deletes the stack records of each environment now destroyed (or already gone); a failure is warned about. */
+async function forgetDestroyed(
+  deps: EnvServiceDeps & { readonly records?: RecordsPort },
+  result: DestroyResult,
+  run: EnvRun,
+): Promise<void> {
+  if (!deps.records || result.dryRun) return;
+  for (const e of result.environments) {
+    if ((e.status !== 'destroyed' && e.status !== 'absent') || !e.accountId) continue;
+    try {
+      await deps.records.deleteEnvironmentRecords(
+        { accountId: e.accountId, region: e.region },
+        e.environment,
+      );
+    } catch (error) {
+      await run.io.notify(
+        ioMessage(
+          'warn',
+          ENV_IO.RECORD_UNWRITTEN,
+          `${e.environment}: its stack records under /estate/env/${e.environment}/ could not be deleted (${describeError(error)}); delete them before an \`env up\``,
+          { environment: e.environment },
+        ),
+      );
+    }
+  }
 }
 
 /** Each environment's outcome, then what an interruption left, through the host. */

@@ -206,8 +206,9 @@ export interface DestroyResult {
   readonly notStarted: readonly StackRef[];
 }
 
+/** With `records`, a destroyed environment's stack records are deleted too. */
 export async function destroyEnvironments(
-  deps: EnvServiceDeps,
+  deps: EnvServiceDeps & { readonly records?: RecordsPort },
   config: EstateConfig,
   options: DestroyOptions,
   run: EnvRun,

@@ -552,7 +552,8 @@ export async function bringUp(
   while (remaining.size && !run.signal?.aborted) {
     const level = [...remaining]
       .map((n) => byName.get(n)!)
-      .filter((r) => r.dependsOn.every((d) => present.has(d) || (!recorded.has(d) && liveByName.has(d))));
+      // A dependency without a record is not the environment's to create (the shared stack): CloudFormation says if it is missing.
+      .filter((r) => r.dependsOn.every((d) => present.has(d) || !recorded.has(d)));
     if (level.length === 0) break;
     for (const r of level) remaining.delete(r.name);
     await mapConcurrent(level, concurrency, async (r) => {

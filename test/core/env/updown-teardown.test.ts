@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { discoverEnvironments } from '../../../src/core/env/discover.js';
 import type { StackRecord } from '../../../src/core/env/ports.js';
-import { deployEnvironments } from '../../../src/core/env/service.js';
+import { deployEnvironments, destroyEnvironments } from '../../../src/core/env/service.js';
 import { bringUp, dependencies, tearDown, templateUrl } from '../../../src/core/env/teardown.js';
 import type { FakeStackSpec } from '../../_helpers/fake-env.js';
 import { A, CALLER_ARN, env, envConfig, harness } from './harness.js';
@@ -155,6 +155,18 @@ describe('deploy writes what down and up need', () => {
       h.run(),
     );
     expect(h.cloud.get(EU, 'alice-data')!.tags['estate:schedule']).toBe('Mon-Fri 08:00-19:00 Europe/London');
+  });
+
+  it('Given an environment destroyed with env destroy, Then its records go too, so env up cannot bring it back', async () => {
+    const { config, h, deps } = await deployed();
+    const r = await destroyEnvironments(
+      deps,
+      config,
+      { environments: ['alice'], dryRun: false, forceProtected: false, yes: true, configDir: '/tmp' },
+      h.run(),
+    );
+    expect(r.ok).toBe(true);
+    expect(await h.cloud.stackRecords(EU, 'alice')).toEqual([]);
   });
 
   it('Given a ttl, When deployed, Then every non-shared stack gets the same expiry, deploy time + ttl', async () => {
