@@ -111,6 +111,8 @@ export class EstateLifecycleStack extends Stack {
           'cloudformation:DeleteStack',
           'cloudformation:DescribeStacks',
           'cloudformation:DescribeStackEvents',
+          // Tagging on create is authorised as TagResource on the new stack where IAM asks for it.
+          'cloudformation:TagResource',
         ],
         resources: names.map((n) => `arn:${this.partition}:cloudformation:*:${account}:stack/${n}-*/*`),
       },

@@ -139,6 +139,7 @@ describe('estate-lifecycle stack', () => {
         'cloudformation:DeleteStack',
         'cloudformation:DescribeStacks',
         'cloudformation:DescribeStackEvents',
+        'cloudformation:TagResource',
       ],
       Resource: [
         `arn:aws:cloudformation:*:${ACCOUNT}:stack/alice-*/*`,
