@@ -305,11 +305,11 @@ describe('renderList', () => {
     ...over,
   });
 
-  it('is a table of env, account, blueprints, status, age, owner, expires, protected, orphan', () => {
+  it('is a table of env, account, blueprints, status, age, owner, expires, next action, protected, orphan', () => {
     const text = renderList(
       {
         environments: [
-          env({}),
+          env({ next: { action: 'down', at: '2026-12-01T19:00:00.000Z', by: 'aws' } }),
           env({
             environment: 'pr-42',
             account: undefined,
@@ -334,6 +334,7 @@ describe('renderList', () => {
       'AGE',
       'OWNER',
       'EXPIRES',
+      'NEXT',
       'PROTECTED',
       'ORPHAN',
     ]);
@@ -345,6 +346,7 @@ describe('renderList', () => {
       '26h',
       'alice@recall.example.com',
       '2026-12-04T00:00:00.000Z',
+      'down 2026-12-01T19:00:00.000Z (aws)',
       'no',
     ]);
     expect(orphan).toContain('555555555555');

@@ -152,7 +152,7 @@ describe('estate env, end to end against the emulator', () => {
       const text = await run(['env', 'list', '--account', 'dev-alice']);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(
-        /^ENV\s+ACCOUNT\s+BLUEPRINTS\s+STATUS\s+AGE\s+OWNER\s+EXPIRES\s+PROTECTED\s+ORPHAN/,
+        /^ENV\s+ACCOUNT\s+BLUEPRINTS\s+STATUS\s+AGE\s+OWNER\s+EXPIRES\s+NEXT\s+PROTECTED\s+ORPHAN/,
       );
       expect(text.stdout).toMatch(/pr-7\s+dev-alice \(400000000001\).*orphan/);
       expect(text.stdout).not.toContain('production');

@@ -68,6 +68,7 @@ import {
   unsettled,
 } from './stack-run.js';
 import { synthEnvironment } from './synth.js';
+import { syncAfterDeploy } from './lifecycle-sync.js';
 
 /** Reads of the live estate at once (DescribeStacks, GetTemplate, SSM). */
 const READ_CONCURRENCY = 8;
@@ -182,8 +183,16 @@ export async function runDeploy(
   // 5. What down and up need of every stack that is now as deployed.
   await writeRecords(ctx, config, prepared, runAt);
 
-  // 6. The outcome of every environment, every stack.
-  const result = deployResult(ctx, targets, prepared, results, bootstraps.changes);
+  // 6. The outcome of every environment, every stack; then the lifecycle stacks of aws-executor accounts.
+  const deployed = deployResult(ctx, targets, prepared, results, bootstraps.changes);
+  const lifecycle = await syncAfterDeploy(
+    deps,
+    config,
+    prepared.map((p) => p.target.env.name),
+    run,
+    options.cwd,
+  );
+  const result = lifecycle ? { ...deployed, ok: deployed.ok && lifecycle.ok, lifecycle } : deployed;
   await reportDeploy(run, result);
   return result;
 }

@@ -44,6 +44,13 @@ import type {
 } from './service.js';
 import { synthEnvironment } from './synth.js';
 import { READ_CONCURRENCY, discoverEnvironments, type FoundEnvironment } from './discover.js';
+import { nextAction } from './lifecycle-sync.js';
+
+/** The next lifecycle action as the optional field of a listed environment. */
+function nextOf(...args: Parameters<typeof nextAction>): Pick<ListedEnvironment, 'next'> {
+  const next = nextAction(...args);
+  return next ? { next } : {};
+}
 
 export async function runDiff(
   deps: EnvServiceDeps,
@@ -160,6 +167,13 @@ function listedEnvironment(
     ...(expiresAt ? { expiresAt } : {}),
     expired: expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime(),
     protected: stacks.some(({ s }) => s.tags[PROTECTED_TAG] === 'true'),
+    ...nextOf(
+      tag,
+      declared,
+      expiresAt,
+      stacks.some(({ s }) => s.tags[PROTECTED_TAG] === 'true'),
+      now,
+    ),
     ...latestDeploy(stacks.map(({ s }) => s)),
     orphan: !declared,
     ...(tag('estate:profile') ? { profile: tag('estate:profile')! } : {}),

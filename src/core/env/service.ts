@@ -9,6 +9,7 @@ import type { EnvDeps, RecordsPort, StackDiff, StackDrift, StackFailure } from '
 import { costSummary, estimateCost, listedCost, type CostSummary, type PriceTable } from './cost.js';
 import type { StackRef } from './io.js';
 import type { synthEnvironment } from './synth.js';
+import type { LifecycleSyncResult, NextAction } from './lifecycle-sync.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy.js';
 import { runDiff, runList, runStatus } from './inspect.js';
@@ -112,6 +113,8 @@ export interface DeployResult {
   readonly notStarted: readonly StackRef[];
   /** The accounts and regions bootstrapped by this run. */
   readonly bootstrapped: readonly { accountId: string; region: string }[];
+  /** The estate-lifecycle stacks synchronised after the deploy (aws-executor environments only). */
+  readonly lifecycle?: LifecycleSyncResult;
 }
 
 /** With `records`, deploy writes each deployed stack's record (what `env up` re-creates it from). */
@@ -284,6 +287,8 @@ export interface ListedEnvironment {
   readonly deployedAt?: string;
   /** Not in estate.yaml's environments (e.g. left by a PR preview). */
   readonly orphan: boolean;
+  /** Its next lifecycle action (window transition or expiry), when it has one. */
+  readonly next?: NextAction;
   readonly stacks: readonly ListedStack[];
   /** The estate:profile tag of its stacks (dev or prod). */
   readonly profile?: string;
