@@ -6,6 +6,7 @@
 import { styleText } from 'node:util';
 import type { CostEstimate, CostSummary } from '../core/env/cost.js';
 import type { StackRef } from '../core/env/io.js';
+import type { LifecycleSyncResult } from '../core/env/lifecycle-sync.js';
 import type { ResourceDiff, StackFailure } from '../core/env/ports.js';
 import type {
   DeployResult,
@@ -131,9 +132,19 @@ export function renderDeploy(result: DeployResult, opts: RenderOptions): string 
   }
   if (result.bootstrapped.length)
     lines.push(`Bootstrapped: ${result.bootstrapped.map((b) => `${b.accountId} in ${b.region}`).join(', ')}`);
+  lines.push(...lifecycleLines(opts, result.lifecycle));
   if (result.interrupted) lines.push(...interruptedLines(result));
   lines.push(deploySummary(result));
   return lines.join('\n');
+}
+
+/** The estate-lifecycle stacks a command brought in line (aws-executor schedules), one line each. */
+export function lifecycleLines(opts: RenderOptions, lifecycle: LifecycleSyncResult | undefined): string[] {
+  return (lifecycle?.stacks ?? []).map((s) => {
+    const failed = s.status === 'failed';
+    const runs = s.environments.length ? ` (runs ${s.environments.join(', ')})` : '';
+    return `${paint(opts, failed ? 'red' : s.status === 'unchanged' ? 'gray' : 'green', failed ? '✖' : '✔')} estate-lifecycle ${s.accountId} ${s.region}: ${s.status}${runs}${s.reason ? `: ${s.reason}` : ''}`;
+  });
 }
 
 const count = (n: number, what: string) => `${n} ${what}`;
@@ -211,6 +222,7 @@ export function renderDestroy(result: DestroyResult, opts: RenderOptions): strin
         `  ${r.environment}: ${r.type} ${r.physicalId ?? r.logicalId} (from ${r.stack}, ${r.accountId}, ${r.region})`,
       );
   }
+  lines.push(...lifecycleLines(opts, result.lifecycle));
   if (result.interrupted) lines.push(...interruptedLines(result));
   const good = result.environments.filter((e) => GOOD_ENV.has(e.status));
   lines.push(
@@ -489,6 +501,7 @@ export function renderRetag(result: RetagResult, opts: RenderOptions): string {
       `  ${paint(opts, style, s.status === 'failed' ? '✖' : '✔')} ${s.stack} (${s.region}) ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
     );
   }
+  lines.push(...lifecycleLines(opts, result.lifecycle).map((l) => `  ${l}`));
   for (const w of result.warnings) lines.push(paint(opts, 'yellow', `warning: ${w}`));
   return lines.join('\n');
 }

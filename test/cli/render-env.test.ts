@@ -121,6 +121,31 @@ describe('renderDeploy', () => {
     expect(text).toContain('Run the same command again to continue');
   });
 
+  it('says what became of the estate-lifecycle stacks of aws-executor environments', () => {
+    const text = renderDeploy(
+      {
+        ...deploy,
+        lifecycle: {
+          ok: false,
+          stacks: [
+            { accountId: '222222222222', region: 'eu-west-2', status: 'deployed', environments: ['alice'] },
+            {
+              accountId: '333333333333',
+              region: 'eu-west-2',
+              status: 'failed',
+              environments: [],
+              reason: 'AccessDenied',
+            },
+          ],
+        },
+      },
+      plain,
+    );
+    expect(text).toContain('✔ estate-lifecycle 222222222222 eu-west-2: deployed (runs alice)');
+    expect(text).toContain('✖ estate-lifecycle 333333333333 eu-west-2: failed: AccessDenied');
+    expect(renderDeploy(deploy, plain)).not.toContain('estate-lifecycle');
+  });
+
   it('colours only when asked', () => {
     expect(renderDeploy(deploy, { color: true })).toContain('\u001b[');
     expect(renderDeploy(deploy, plain)).not.toContain('\u001b[');

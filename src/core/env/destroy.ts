@@ -29,6 +29,7 @@ import {
   stackRef,
   unsettled,
 } from './stack-run.js';
+import { awsExecutorAccounts, syncLifecycle, type LifecycleSyncResult } from './lifecycle-sync.js';
 import { ENV_IO, stackTaskTitle, type DestroyConfirmData, type StackRef } from './io.js';
 import type { DeployedStack, RecordsPort, StackResource, ToolkitPort } from './ports.js';
 import type {
@@ -144,10 +145,27 @@ export async function runDestroy(
   );
 
   // 4. Every environment's outcome; a destroyed one's stack records go too (else `env up` would re-create it).
-  const result = destroyResult(ctx, config, targets, candidates, results);
-  await forgetDestroyed(deps, result, run);
+  const destroyed = destroyResult(ctx, config, targets, candidates, results);
+  await forgetDestroyed(deps, destroyed, run);
+  // 5. The schedules of aws-run environments that are gone leave their account's estate-lifecycle stack.
+  const lifecycle = await syncAfterDestroy(deps, config, destroyed, run, options.cwd);
+  const result = lifecycle ? { ...destroyed, ok: destroyed.ok && lifecycle.ok, lifecycle } : destroyed;
   await reportDestroy(run, result);
   return result;
+}
+
+async function syncAfterDestroy(
+  deps: EnvServiceDeps,
+  config: EstateConfig,
+  result: DestroyResult,
+  run: EnvRun,
+  cwd?: string,
+): Promise<LifecycleSyncResult | undefined> {
+  if (result.dryRun || run.signal?.aborted) return undefined;
+  const gone = result.environments.filter((e) => e.status === 'destroyed').map((e) => e.environment);
+  const accounts = awsExecutorAccounts(config, gone);
+  if (accounts.length === 0) return undefined;
+  return syncLifecycle(deps, config, accounts, run, cwd ? { cwd } : {});
 }
 
 /**

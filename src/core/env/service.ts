@@ -199,6 +199,8 @@ export interface EnvironmentDestroyResult {
 
 export interface DestroyResult {
   readonly ok: boolean;
+  /** The estate-lifecycle stacks synchronised after destroying aws-executor environments. */
+  readonly lifecycle?: LifecycleSyncResult;
   readonly dryRun: boolean;
   readonly interrupted: boolean;
   readonly environments: readonly EnvironmentDestroyResult[];

@@ -25,6 +25,7 @@ import {
 } from './common.js';
 import { discoverEnvironments, type FoundEnvironment } from './discover.js';
 import { ENV_IO } from './io.js';
+import { syncLifecycle, type LifecycleSyncResult } from './lifecycle-sync.js';
 import {
   extendExpiry,
   isUp,
@@ -47,7 +48,7 @@ import {
   type UpResult,
 } from './teardown.js';
 
-export type UpDownDeps = TeardownDeps & Pick<EnvServiceDeps, 'accounts' | 'identity' | 'caller'>;
+export type UpDownDeps = TeardownDeps & Pick<EnvServiceDeps, 'accounts' | 'identity' | 'caller' | 'toolkit'>;
 
 const PROD_KINDS = new Set(['prod-multi-tenant', 'prod-single-tenant']);
 
@@ -336,6 +337,8 @@ export interface RetagResult {
   readonly stacks: readonly RetagStack[];
   /** Where estate.yaml says otherwise. */
   readonly warnings: readonly string[];
+  /** The account's estate-lifecycle stack, brought in line when the environment is (or was) run by aws. */
+  readonly lifecycle?: LifecycleSyncResult;
 }
 
 export interface ScheduleOptions {
@@ -564,8 +567,15 @@ async function retag(
     },
   );
   const after = change(stacks[0]!.s.tags);
+  // The schedules in the account read these tags: an aws-run environment's change reaches them now.
+  const runByAws = after[EXECUTOR_TAG] === 'aws' || stacks.some((x) => x.s.tags[EXECUTOR_TAG] === 'aws');
+  const lifecycle =
+    !dryRun && runByAws && outcomes.some((o) => o.status === 'updated')
+      ? await syncLifecycle(deps, config, [f.account.name], run)
+      : undefined;
   return {
-    ok: outcomes.every((o) => o.status !== 'failed'),
+    ok: outcomes.every((o) => o.status !== 'failed') && (lifecycle?.ok ?? true),
+    ...(lifecycle ? { lifecycle } : {}),
     environment: f.environment,
     accountId: f.account.id,
     dryRun,

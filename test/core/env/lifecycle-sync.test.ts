@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { lifecycleEntries, nextAction, syncLifecycle } from '../../../src/core/env/lifecycle-sync.js';
-import { deployEnvironments, listEnvironments, type DeployOptions } from '../../../src/core/env/service.js';
+import {
+  deployEnvironments,
+  destroyEnvironments,
+  listEnvironments,
+  type DeployOptions,
+} from '../../../src/core/env/service.js';
+import { extendEnvironment } from '../../../src/core/env/updown.js';
 import type { FoundEnvironment } from '../../../src/core/env/discover.js';
 import { parseWindow, schedulerExpressions } from '../../../src/core/env/lifetime.js';
 import { A, B, chain, env, envConfig, harness } from './harness.js';
@@ -230,5 +236,60 @@ describe('the next action (env list)', () => {
       ['alice', { action: 'expire', at: '2026-12-04T10:00:00.000Z', by: 'aws' }],
       ['bob', undefined],
     ]);
+  });
+});
+
+describe('env extend and env destroy keep estate-lifecycle in line', () => {
+  const awsAlice = () =>
+    withLifetime(envConfig([env('alice', 'dev-a', { ttl: '72h' })]), { alice: { executor: 'aws' } });
+  const expireSchedule = (h: ReturnType<typeof harness>) => {
+    const live = h.cloud.get({ accountId: A, region: 'eu-west-2' }, 'estate-lifecycle');
+    return Object.values(live?.template.Resources ?? {})
+      .filter((r) => r.Type === 'AWS::Scheduler::Schedule')
+      .map((r: any) => r.Properties)
+      .find((p) => p.Name === 'alice-expire')?.ScheduleExpression;
+  };
+
+  it('Given an aws-executor environment deployed, When its expiry is extended by a day, Then the expire schedule in the account moves with it', async () => {
+    const config = awsAlice();
+    const h = harness(config, { alice: chain() });
+    const deps = { ...h.deps, records: h.cloud, stackOps: h.cloud };
+    await deployEnvironments(deps, config, opts(['alice'], h.root), h.run());
+    expect(expireSchedule(h)).toBe('at(2026-12-04T10:00:00)');
+    const r = await extendEnvironment(
+      deps,
+      config,
+      { environment: 'alice', by: '24h', force: true, dryRun: false },
+      h.run(),
+    );
+    expect(r.ok).toBe(true);
+    expect(r.lifecycle?.stacks.map((s) => s.status)).toEqual(['deployed']);
+    expect(expireSchedule(h)).toBe('at(2026-12-05T10:00:00)');
+  });
+
+  it('Given an aws-executor environment deployed, When it is destroyed, Then the estate-lifecycle stack that ran it goes too', async () => {
+    const config = awsAlice();
+    const h = harness(config, { alice: chain() });
+    const deps = { ...h.deps, records: h.cloud, stackOps: h.cloud };
+    await deployEnvironments(deps, config, opts(['alice'], h.root), h.run());
+    expect(h.cloud.get({ accountId: A, region: 'eu-west-2' }, 'estate-lifecycle')).toBeDefined();
+    const r = await destroyEnvironments(
+      deps,
+      config,
+      {
+        environments: ['alice'],
+        dryRun: false,
+        forceProtected: false,
+        yes: true,
+        configDir: '/tmp',
+        cwd: h.root,
+      },
+      h.run(),
+    );
+    expect(r.ok).toBe(true);
+    expect(r.lifecycle?.stacks).toEqual([
+      expect.objectContaining({ accountId: A, region: 'eu-west-2', status: 'destroyed' }),
+    ]);
+    expect(h.cloud.get({ accountId: A, region: 'eu-west-2' }, 'estate-lifecycle')).toBeUndefined();
   });
 });
