@@ -21,9 +21,13 @@ export function isLandingZoneVersion(value: unknown): value is LandingZoneVersio
   return (LANDING_ZONE_VERSIONS as readonly unknown[]).includes(value);
 }
 
-/** `arn:<partition>:controltower:<region>::control/<ID>` (ID: AWS-GR_…, CT.S3.PR.1, or an opaque id). */
+/**
+ * `arn:<partition>:controltower:<region>::control/<ID>` (ID: AWS-GR_… or an opaque id). No dots:
+ * CloudFormation's ControlIdentifier pattern is `^arn:aws[0-9a-zA-Z_\-:\/]+$`, so a catalog name
+ * such as CT.S3.PR.1 must be written as its Control Catalog ARN.
+ */
 export const CONTROLTOWER_CONTROL_ARN_RE =
-  /^arn:(aws[a-z-]*):controltower:([a-z0-9-]+)::control\/([A-Za-z0-9._-]{1,128})$/;
+  /^arn:(aws[a-z-]*):controltower:([a-z0-9-]+)::control\/([A-Za-z0-9_-]{1,128})$/;
 /** `arn:<partition>:controlcatalog:::control/<id>` (Control Catalog). */
 export const CONTROLCATALOG_CONTROL_ARN_RE =
   /^arn:(aws[a-z-]*):controlcatalog:::control\/([A-Za-z0-9]{1,64})$/;

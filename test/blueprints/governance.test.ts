@@ -1,3 +1,7 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EstateGovernanceStack, type EstateGovernanceStackProps } from '../../src/blueprints/governance.js';
@@ -227,8 +231,33 @@ describe('governance stack: baselines and controls', () => {
     expect(on('Sandbox')).toContain('arn:aws:controltower:eu-west-2::control/AWS-GR_RESTRICT_ROOT_USER');
     // the default AWS-GR_ENCRYPTED_VOLUMES listed again on Sandbox is enabled once
     expect(on('Sandbox').filter((id) => id.endsWith('AWS-GR_ENCRYPTED_VOLUMES'))).toHaveLength(1);
-    const deny = controls.find((c) => c.ControlIdentifier.endsWith('CT.MULTISERVICE.PV.1'));
-    expect(deny.Parameters).toEqual([{ Key: 'AllowedRegions', Value: ['eu-west-2', 'us-east-1'] }]);
+  });
+
+  it("passes control parameters and enables only the config's own controls without the defaults", () => {
+    const { t } = synth({
+      config: estate({
+        defaultControls: false,
+        controls: [{ ou: 'Sandbox', identifiers: ['AWS-GR_RESTRICT_ROOT_USER'] }],
+      }),
+    });
+    expect(resourcesOf(t, 'AWS::ControlTower::EnabledControl').map(([, c]) => c.Properties)).toEqual([
+      {
+        ControlIdentifier: 'arn:aws:controltower:eu-west-2::control/AWS-GR_RESTRICT_ROOT_USER',
+        TargetIdentifier: OU_ARNS.Sandbox,
+      },
+    ]);
+    const withParams = synth({
+      config: estate(),
+      defaultControls: [
+        {
+          identifier: 'arn:aws:controlcatalog:::control/abc123',
+          reason: 'a parameterised control',
+          parameters: { AllowedRegions: ['eu-west-2'] },
+        },
+      ],
+    }).t;
+    for (const [, c] of resourcesOf(withParams, 'AWS::ControlTower::EnabledControl'))
+      expect(c.Properties.Parameters).toEqual([{ Key: 'AllowedRegions', Value: ['eu-west-2'] }]);
   });
 
   it('chains controls so that at most N start at once', () => {
@@ -253,7 +282,8 @@ describe('governance stack: baselines and controls', () => {
   });
 
   it('starts no more than 10 control operations at once by default', () => {
-    const { stack } = synth({ config: estate() });
+    const own = ['AWS-GR_RESTRICT_ROOT_USER', 'AWS-GR_ROOT_ACCOUNT_MFA_ENABLED', 'AWS-GR_RESTRICTED_SSH'];
+    const { stack } = synth({ config: estate({ controls: [{ ou: 'Sandbox', identifiers: own }] }) });
     const unchained = stack.controls.filter(
       (c) => !c.obtainDependencies().some((d) => stack.controls.includes(d as never)),
     );
@@ -265,6 +295,35 @@ describe('governance stack: baselines and controls', () => {
     const { stack } = synth({ config: estate() });
     expect(awsSolutionsFindings(stack)).toEqual([]);
   });
+});
+
+describe('governance stack: CloudFormation validation', () => {
+  it('passes the validator bundled with aws-cdk-lib for both landing-zone versions, controls included', () => {
+    for (const version of ['3.3', '4.0']) {
+      const outdir = mkdtempSync(join(tmpdir(), 'estate-gov-'));
+      const app = new App({ outdir, builtinCloudFormationValidation: true });
+      new EstateGovernanceStack(app, 'estate-governance', {
+        config: estate({
+          landingZoneVersion: version,
+          controls: [
+            { ou: 'Sandbox', identifiers: ['arn:aws:controlcatalog:::control/5kvme4m5d2b4d7if2fs5yg2ui'] },
+          ],
+        }),
+        accountIds: ACCOUNT_IDS,
+        ouArns: OU_ARNS,
+        identityCenterEnabledBaselineArn: IC_BASELINE,
+      });
+      app.synth();
+      const file = join(outdir, 'validation-report.json');
+      const report = existsSync(file)
+        ? (JSON.parse(readFileSync(file, 'utf8')) as { pluginReports?: { violations?: unknown[] }[] })
+        : {};
+      expect(
+        (report.pluginReports ?? []).flatMap((p) => p.violations ?? []),
+        version,
+      ).toEqual([]);
+    }
+  }, 120_000);
 });
 
 describe('governance stack: bad props', () => {

@@ -170,7 +170,6 @@ describe('control identifiers', () => {
   it('accepts the three forms Control Tower takes and turns a guardrail name into a home-region ARN', () => {
     for (const id of [
       'arn:aws:controltower:eu-west-2::control/AWS-GR_ENCRYPTED_VOLUMES',
-      'arn:aws:controltower:eu-west-2::control/CT.MULTISERVICE.PV.1',
       'arn:aws:controlcatalog:::control/5kvme4m5d2b4d7if2fs5yg2ui',
       'AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS',
     ])
@@ -189,6 +188,8 @@ describe('control identifiers', () => {
       'arn:aws:controlcatalog:eu-west-2::control/abc',
       'aws-gr_restrict_root_user',
       'GR_RESTRICT_ROOT_USER',
+      // CloudFormation's ControlIdentifier pattern has no dots: catalog names need their catalog ARN
+      'arn:aws:controltower:eu-west-2::control/CT.MULTISERVICE.PV.1',
     ])
       expect(controlIdProblem(id), id).toMatch(/is not a control identifier/);
   });

@@ -23,30 +23,32 @@ describe('templates/controls/default.json', () => {
     }
   });
 
-  it('covers S3 public access, EBS encryption, root access keys, CloudTrail and region deny', () => {
+  it('covers S3 public access, EBS encryption, root access keys and CloudTrail', () => {
     const reasons = readDefaultControls().map((c) => c.reason);
-    for (const topic of [
-      'S3 public access',
-      'EBS encryption',
-      'Root access keys',
-      'CloudTrail',
-      'Region deny',
-    ])
+    for (const topic of ['S3 public access', 'EBS encryption', 'Root access keys', 'CloudTrail'])
       expect(
         reasons.some((r) => r.startsWith(topic)),
         topic,
       ).toBe(true);
   });
 
-  it('gives the region deny control the governed regions as its allowed regions', () => {
-    const resolved = resolveDefaultControls(readDefaultControls(), {
-      partition: 'aws',
-      homeRegion: 'eu-west-2',
-      governedRegions: ['eu-west-2', 'us-east-1'],
+  it('fills in the partition, the home region and the governed regions', () => {
+    const [resolved] = resolveDefaultControls(
+      [
+        {
+          identifier: 'arn:{{partition}}:controltower:{{homeRegion}}::control/AWS-GR_X',
+          reason: 'a control with a region list parameter',
+          scope: 'workload-ous',
+          parameters: { AllowedRegions: '{{governedRegions}}', Note: 'in {{homeRegion}}' },
+        },
+      ],
+      { partition: 'aws-cn', homeRegion: 'cn-north-1', governedRegions: ['cn-north-1', 'cn-northwest-1'] },
+    );
+    expect(resolved).toEqual({
+      identifier: 'arn:aws-cn:controltower:cn-north-1::control/AWS-GR_X',
+      reason: 'a control with a region list parameter',
+      parameters: { AllowedRegions: ['cn-north-1', 'cn-northwest-1'], Note: 'in cn-north-1' },
     });
-    const deny = resolved.find((c) => c.identifier.endsWith('CT.MULTISERVICE.PV.1'));
-    expect(deny?.identifier).toBe('arn:aws:controltower:eu-west-2::control/CT.MULTISERVICE.PV.1');
-    expect(deny?.parameters).toEqual({ AllowedRegions: ['eu-west-2', 'us-east-1'] });
   });
 
   it('fails when the file lists something other than controls', () => {
