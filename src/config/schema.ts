@@ -27,6 +27,7 @@ import {
   controlIdProblem,
   isLandingZoneVersion,
 } from './controltower.js';
+import { workloadOus } from '../core/controltower/workload-ous.js';
 import { edgeRegionProblem, partitionOfRegion, partitionProblem, regionProblem } from './regions.js';
 
 /**
@@ -731,9 +732,16 @@ function controlTowerChecks(cfg: Config, issue: Issue, known: Known): void {
       issue(['controlTower', 'workloadOus', i], `OU "${ou}" is not declared; ${ouHint}`);
   });
   const home = cfg.organization.homeRegion as string | undefined;
+  // Before 4.0 a control needs a registered OU: one the AWSControlTowerBaseline is on.
+  const registered = ct.landingZoneVersion === '4.0' ? undefined : new Set(workloadOus(cfg));
   (ct.controls ?? []).forEach((c, i) => {
     if (typeof c.ou === 'string' && !paths.has(c.ou))
       issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
+    else if (typeof c.ou === 'string' && registered && !registered.has(c.ou))
+      issue(
+        ['controlTower', 'controls', i, 'ou'],
+        `OU "${c.ou}" is not registered with Control Tower (workload OUs: ${[...registered].join(', ') || 'none'}); landing zone ${ct.landingZoneVersion ?? '3.3'} enables controls only on registered OUs: add it to controlTower.workloadOus`,
+      );
     (Array.isArray(c.identifiers) ? c.identifiers : []).forEach((id, j) => {
       const region = typeof id === 'string' ? controlArnRegion(id) : undefined;
       if (region && typeof home === 'string' && region !== home)

@@ -152,6 +152,16 @@ describe('controlTower config', () => {
     expect(problemsAt(c, 'controlTower.controls[0].identifiers[0]')[0]).toMatch(/home region eu-west-2/);
   });
 
+  it('rejects controls on an OU that is not registered before 4.0, and takes them on 4.0', () => {
+    const controls = [{ ou: 'Security', identifiers: ['AWS-GR_RESTRICT_ROOT_USER'] }];
+    expect(problemsAt(withLandingZone({ controls }), 'controlTower.controls[0].ou')[0]).toMatch(
+      /OU "Security" is not registered with Control Tower \(workload OUs: Sandbox, Workloads\); .*add it to controlTower.workloadOus/,
+    );
+    expect(
+      problemsAt(withLandingZone({ landingZoneVersion: '4.0', controls }), 'controlTower.controls[0].ou'),
+    ).toEqual([]);
+  });
+
   it('rejects workload OUs that are not declared', () => {
     const c = withLandingZone({ workloadOus: ['Workloads', 'Nowhere'] });
     expect(problemsAt(c, 'controlTower.workloadOus[1]')[0]).toMatch(/OU "Nowhere" is not declared/);
