@@ -9,6 +9,7 @@ export { ApiLambdaBlueprint, type ApiLambdaBlueprintProps, type BedrockAccess } 
 export { AuthBlueprint, type AuthBlueprintProps } from './auth.js';
 export { DataBlueprint, type DataBlueprintProps, type TableSpec } from './data.js';
 export { EdgeBlueprint, type EdgeBlueprintProps } from './edge.js';
+export { EstateGovernanceStack, type EstateGovernanceStackProps } from './governance.js';
 export { ObservabilityBlueprint, type ObservabilityBlueprintProps } from './observability.js';
 export { composeEnvironment, EstateStack, type ComposeOptions, type ComposedStack } from './compose.js';
 export { BlueprintError } from './errors.js';

@@ -146,6 +146,8 @@ function typeHint(issue: z.core.$ZodIssue, written: string | undefined): string 
       return `YAML reads the unquoted ${written} as a number${written.startsWith('0') ? ' and drops its leading zeros' : ''}; quote the account id: '${written}'${written.length === 12 ? '' : ' (account ids have 12 digits)'}`;
     return `YAML reads the unquoted ${written} as a number; quote it: '${written}'`;
   }
+  if (expected === 'string' && /^\d+\.\d+$/.test(written))
+    return `YAML reads the unquoted ${written} as a number; quote it: '${written}'`;
   if (expected === 'string' && /^(true|false)$/i.test(written))
     return `YAML reads the unquoted ${written} as a boolean; quote it: '${written}'`;
   if (expected === 'boolean' && /^['"]?(yes|no|y|n|on|off|true|false)['"]?$/i.test(written)) {

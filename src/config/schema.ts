@@ -20,6 +20,14 @@ import {
   tagKeyProblem,
   tagValueProblem,
 } from './rules.js';
+import {
+  KMS_KEY_ARN_RE,
+  LANDING_ZONE_VERSIONS,
+  controlArnRegion,
+  controlIdProblem,
+  isLandingZoneVersion,
+} from './controltower.js';
+import { workloadOus } from '../core/controltower/workload-ous.js';
 import { edgeRegionProblem, partitionOfRegion, partitionProblem, regionProblem } from './regions.js';
 
 /**
@@ -334,6 +342,101 @@ export const lifecycleSchema = z
   })
   .describe("How schedules and expiry are acted on: warnings and the reaper's defaults");
 
+const kmsKeyArn = z
+  .string()
+  .regex(
+    KMS_KEY_ARN_RE,
+    'must be a KMS key ARN such as arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  );
+
+const controlId = z.string().superRefine((id, ctx) => {
+  const problem = controlIdProblem(id);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const controlTowerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    landingZoneVersion: z
+      .string({ error: `landingZoneVersion must be a quoted version: ${LANDING_ZONE_VERSIONS.join(' or ')}` })
+      .refine(isLandingZoneVersion, {
+        error: (iss) =>
+          `landing-zone version "${String(iss.input)}" is not one AWS Control Tower offers: use ${LANDING_ZONE_VERSIONS.join(' or ')}`,
+      })
+      .default('3.3')
+      .describe(`Landing-zone version: ${LANDING_ZONE_VERSIONS.join(' or ')}`),
+    logArchiveAccount: z.string().describe('Name of the log-archive account (kind logs)'),
+    auditAccount: z.string().describe('Name of the audit/security account (kind monitoring)'),
+    logRetentionDays: z.number().int().min(1).max(3653).default(365),
+    accessLogRetentionDays: z.number().int().min(1).max(3653).default(3650),
+    kmsKeyArn: kmsKeyArn
+      .optional()
+      .describe('KMS key that encrypts the central log bucket. Default: S3-managed encryption'),
+    securityOuName: z
+      .string()
+      .regex(OU_NAME_RE, 'OU names are 1–128 characters without "/"')
+      .optional()
+      .describe(
+        '3.x only: the OU Control Tower creates for the log-archive and audit accounts. Default: Security',
+      ),
+    sandboxOuName: z
+      .string()
+      .regex(OU_NAME_RE, 'OU names are 1–128 characters without "/"')
+      .optional()
+      .describe('3.x only: the sandbox OU Control Tower creates. Default: Sandbox'),
+    accessManagement: z
+      .boolean()
+      .default(true)
+      .describe('IAM Identity Center: Control Tower sets it up and OU baselines take its enabled baseline'),
+    awsConfig: z
+      .boolean()
+      .optional()
+      .describe(
+        '4.0 only: AWS Config integration, aggregated in the audit account. Default: true (always on in 3.x)',
+      ),
+    securityRoles: z
+      .boolean()
+      .optional()
+      .describe(
+        "4.0 only: the audit account's cross-account security roles. Default: true (always on in 3.x)",
+      ),
+    backup: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        adminAccount: z.string().describe('Name of the AWS Backup administrator account'),
+        centralAccount: z.string().describe('Name of the central backup account'),
+        kmsKeyArn: kmsKeyArn.describe('KMS key of the backup vaults'),
+      })
+      .optional()
+      .describe('4.0 only: AWS Backup integration'),
+    workloadOus: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'OU paths registered with the AWSControlTowerBaseline. Default: every OU holding an account other than the log-archive and audit accounts',
+      ),
+    defaultControls: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Enable the strongly recommended controls of templates/controls/default.json on every workload OU',
+      ),
+    controls: z
+      .array(
+        z.strictObject({
+          ou: z.string().describe('OU path'),
+          identifiers: z
+            .array(controlId)
+            .min(1)
+            .describe(
+              'Control identifiers: arn:aws:controltower:<region>::control/<ID>, arn:aws:controlcatalog:::control/<id> or a guardrail name such as AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS',
+            ),
+        }),
+      )
+      .default([]),
+  })
+  .describe('AWS Control Tower landing zone, OU baselines and controls');
+
 const configObject = z.strictObject({
   version: z.literal(1, { error: 'version must be 1' }),
   organization: z.strictObject({
@@ -361,30 +464,7 @@ const configObject = z.strictObject({
       .describe('Role estate assumes in member accounts'),
     auditLog: z.string().optional().describe('Where mutating calls are logged; default ~/.estate/audit.log'),
   }),
-  controlTower: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      landingZoneVersion: z
-        .string()
-        .regex(/^\d+\.\d+$/)
-        .default('3.3'),
-      logArchiveAccount: z.string().describe('Name of the log-archive account (kind logs)'),
-      auditAccount: z.string().describe('Name of the audit/security account (kind monitoring)'),
-      logRetentionDays: z.number().int().min(1).max(3653).default(365),
-      accessLogRetentionDays: z.number().int().min(1).max(3653).default(3650),
-      controls: z
-        .array(
-          z.strictObject({
-            ou: z.string().describe('OU path'),
-            identifiers: z
-              .array(z.string().min(1))
-              .min(1)
-              .describe('Control identifiers, e.g. AWS-GR_RESTRICT_ROOT_USER'),
-          }),
-        )
-        .default([]),
-    })
-    .optional(),
+  controlTower: controlTowerSchema.optional(),
   organizationalUnits: z.array(ouSchema).min(1, 'declare at least one OU'),
   accounts: z.array(accountSchema).min(1, 'declare at least one account'),
   tags: z
@@ -637,34 +717,115 @@ function accountTagChecks(cfg: Config, acct: AccountEntry, i: number, issue: Iss
     issue(['accounts', i, 'tags'], `the account would carry ${total} tags; AWS allows 50 per account`);
 }
 
-/** With Control Tower on: the log-archive and audit accounts, control OUs, a governed home region. */
-function controlTowerChecks(cfg: Config, issue: Issue, { paths, ouHint, accountNames }: Known): void {
-  const ct = cfg.controlTower;
-  if (!ct?.enabled) return;
-  const check = (field: 'logArchiveAccount' | 'auditAccount', kind: string) => {
-    const idx = accountNames.get(ct[field]);
+/**
+ * With Control Tower on: the log-archive and audit accounts, what the landing-zone version
+ * offers, the OUs to baseline and their controls, a governed home region.
+ */
+function controlTowerChecks(cfg: Config, issue: Issue, known: Known): void {
+  const ct = cfg.controlTower as Partial<NonNullable<Config['controlTower']>> | undefined;
+  if (!ct || ct.enabled === false) return;
+  const { paths, ouHint } = known;
+  sharedAccountChecks(cfg, ct, issue, known);
+  versionChecks(cfg, ct, issue);
+  (Array.isArray(ct.workloadOus) ? ct.workloadOus : []).forEach((ou, i) => {
+    if (typeof ou === 'string' && !paths.has(ou))
+      issue(['controlTower', 'workloadOus', i], `OU "${ou}" is not declared; ${ouHint}`);
+  });
+  const home = cfg.organization.homeRegion as string | undefined;
+  // Before 4.0 a control needs a registered OU: one the AWSControlTowerBaseline is on.
+  const registered = ct.landingZoneVersion === '4.0' ? undefined : new Set(workloadOus(cfg));
+  (ct.controls ?? []).forEach((c, i) => {
+    if (typeof c.ou === 'string' && !paths.has(c.ou))
+      issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
+    else if (typeof c.ou === 'string' && registered && !registered.has(c.ou))
+      issue(
+        ['controlTower', 'controls', i, 'ou'],
+        `OU "${c.ou}" is not registered with Control Tower (workload OUs: ${[...registered].join(', ') || 'none'}); landing zone ${ct.landingZoneVersion ?? '3.3'} enables controls only on registered OUs: add it to controlTower.workloadOus`,
+      );
+    (Array.isArray(c.identifiers) ? c.identifiers : []).forEach((id, j) => {
+      const region = typeof id === 'string' ? controlArnRegion(id) : undefined;
+      if (region && typeof home === 'string' && region !== home)
+        issue(
+          ['controlTower', 'controls', i, 'identifiers', j],
+          `${id} names region ${region}; Control Tower takes control ARNs of the home region ${home}`,
+        );
+    });
+  });
+  if (typeof home === 'string' && !cfg.organization.governedRegions.includes(home))
+    issue(
+      ['organization', 'governedRegions'],
+      `the home region ${home} must be governed: Control Tower runs from it; add it to governedRegions`,
+    );
+}
+
+/** The log-archive (kind logs) and audit (kind monitoring) accounts, and the 4.0 backup accounts, are declared. */
+function sharedAccountChecks(
+  cfg: Config,
+  ct: Partial<NonNullable<Config['controlTower']>>,
+  issue: Issue,
+  { accountNames }: Known,
+): void {
+  const check = (field: 'logArchiveAccount' | 'auditAccount', kind: string, role: string) => {
+    const name = ct[field];
+    if (typeof name !== 'string') return;
+    const idx = accountNames.get(name);
+    const ofKind = cfg.accounts.filter((a) => a.kind === kind).map((a) => a.name);
     if (idx === undefined)
-      issue(['controlTower', field], `account "${ct[field]}" is not declared under accounts`);
+      issue(
+        ['controlTower', field],
+        ofKind.length
+          ? `account "${name}" is not declared under accounts; accounts of kind ${kind}: ${ofKind.join(', ')}`
+          : `account "${name}" is not declared under accounts; a landing zone needs ${role === 'audit' ? 'an' : 'a'} ${role} account: declare one of kind ${kind}`,
+      );
     else if (cfg.accounts[idx]!.kind !== kind)
       issue(
         ['controlTower', field],
-        `account "${ct[field]}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind}`,
+        `account "${name}" is of kind ${cfg.accounts[idx]!.kind}; expected ${kind} (the landing zone's ${role} account)`,
       );
   };
-  check('logArchiveAccount', 'logs');
-  check('auditAccount', 'monitoring');
-  if (ct.logArchiveAccount === ct.auditAccount)
+  check('logArchiveAccount', 'logs', 'log-archive');
+  check('auditAccount', 'monitoring', 'audit');
+  if (ct.logArchiveAccount !== undefined && ct.logArchiveAccount === ct.auditAccount)
     issue(['controlTower', 'auditAccount'], 'the audit and log-archive accounts must be different accounts');
-  ct.controls.forEach((c, i) => {
-    if (!paths.has(c.ou))
-      issue(['controlTower', 'controls', i, 'ou'], `OU "${c.ou}" is not declared; ${ouHint}`);
-  });
-  const home = cfg.organization.homeRegion as string | undefined;
-  if (home !== undefined && !cfg.organization.governedRegions.includes(home))
-    issue(
-      ['organization', 'governedRegions'],
-      `the home region ${cfg.organization.homeRegion} must be governed`,
-    );
+  const backup = ct.backup as Partial<NonNullable<typeof ct.backup>> | undefined;
+  for (const field of ['adminAccount', 'centralAccount'] as const) {
+    const name = backup?.[field];
+    if (typeof name === 'string' && !accountNames.has(name))
+      issue(['controlTower', 'backup', field], `account "${name}" is not declared under accounts`);
+  }
+}
+
+/** What each landing-zone version offers: 3.x creates the Security and sandbox OUs; 4.0 makes integrations switchable. */
+function versionChecks(cfg: Config, ct: Partial<NonNullable<Config['controlTower']>>, issue: Issue): void {
+  const version = ct.landingZoneVersion ?? '3.3';
+  if (!isLandingZoneVersion(version)) return;
+  if (version === '4.0') {
+    for (const field of ['securityOuName', 'sandboxOuName'] as const)
+      if (ct[field] !== undefined)
+        issue(
+          ['controlTower', field],
+          `landing zone 4.0 creates no ${field === 'securityOuName' ? 'Security' : 'sandbox'} OU: remove ${field} and declare the OU under organizationalUnits yourself (or use landingZoneVersion 3.3)`,
+        );
+    const ouOf = (name: unknown) => cfg.accounts.find((a) => a.name === name)?.ou;
+    const integration = [ct.logArchiveAccount, ct.auditAccount]
+      .map((name) => ({ name, ou: ouOf(name) }))
+      .filter((a): a is { name: string; ou: string } => typeof a.ou === 'string');
+    const parents = new Set(integration.map((a) => a.ou));
+    if (parents.size > 1)
+      issue(
+        ['controlTower', 'auditAccount'],
+        `landing zone 4.0 wants its service-integration accounts under one parent OU: ${integration.map((a) => `${a.name} is in ${a.ou}`).join(', ')}`,
+      );
+    return;
+  }
+  for (const field of ['awsConfig', 'securityRoles'] as const)
+    if (ct[field] === false)
+      issue(
+        ['controlTower', field],
+        `landing zone ${version} always has ${field === 'awsConfig' ? 'AWS Config' : 'the security roles'}; switching it off needs landingZoneVersion 4.0`,
+      );
+  if (ct.backup !== undefined)
+    issue(['controlTower', 'backup'], `the backup integration needs landingZoneVersion 4.0, not ${version}`);
 }
 
 /** Every governed region is in the home region's partition. */
