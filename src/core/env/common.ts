@@ -35,6 +35,8 @@ export const ENV_TAG = 'estate:env';
 export const BLUEPRINT_TAG = 'estate:blueprint';
 export const OWNER_TAG = 'estate:owner';
 export const PROTECTED_TAG = 'estate:protected';
+/** The size profile the stacks were synthesised with: dev or prod. */
+export const PROFILE_TAG = 'estate:profile';
 
 /** The config's `deployments` block with its defaults (the block itself is optional). */
 export type DeploymentSettings = NonNullable<EstateConfig['deployments']>;

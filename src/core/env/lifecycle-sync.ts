@@ -22,6 +22,7 @@ import {
   DEPLOYED_AT,
   DEPLOYED_BY,
   EXECUTOR_TAG,
+  PROFILE_TAG,
   EXPIRES_AT,
   PROTECTED_TAG,
   SCHEDULE_TAG,
@@ -47,8 +48,6 @@ import {
 import type { StackLocation } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import type { StackSummary, SynthResult } from './synth.js';
-
-const PROFILE_TAG = 'estate:profile';
 
 /** A one-time schedule is never placed closer than this to now (EventBridge must still see it ahead). */
 const AT_LEAD_MS = 5 * 60_000;

@@ -29,9 +29,12 @@ import { describeError } from '../plan/execute.js';
 import {
   BLUEPRINT_TAG,
   DEPLOYED_AT,
+  EXECUTOR_TAG,
   EXPIRES_AT,
   OWNER_TAG,
+  PROFILE_TAG,
   PROTECTED_TAG,
+  SCHEDULE_TAG,
   deploymentSettings,
 } from './common.js';
 import { monthlySaving, type CostTarget, type PriceTable } from './cost.js';
@@ -46,10 +49,6 @@ import type { LifecycleDeps, MetricQuery, StackLocation, StackRecord } from './p
 import { selectForReap, isUntouchable, type ReapCandidate, type ReapReason } from './select.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import { tearDown, type TeardownResult } from './teardown.js';
-
-export const SCHEDULE_TAG = 'estate:schedule';
-export const EXECUTOR_TAG = 'estate:executor';
-const PROFILE_TAG = 'estate:profile';
 
 /** The reaper's messages (stable codes; see ENV_IO for the engine's). */
 export const REAP_IO = {

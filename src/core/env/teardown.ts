@@ -16,7 +16,7 @@
  *   deploy-time tags of a live stack of the environment, waiting for CREATE_COMPLETE.
  */
 import { BLUEPRINT_CATALOG, type BlueprintName } from '../../blueprints/catalog.js';
-import { isProtected } from '../../blueprints/environment.js';
+import { BEDROCK_LOGGING_STACK, isProtected } from '../../blueprints/environment.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { mapConcurrent } from '../concurrency.js';
 import { ioMessage, startTask } from '../io.js';
@@ -25,6 +25,7 @@ import {
   BLUEPRINT_TAG,
   DEPLOYED_AT,
   DEPLOY_TIME_TAGS,
+  PROFILE_TAG,
   PROTECTED_TAG,
   deploymentSettings,
   endpointsOf,
@@ -35,9 +36,8 @@ import type { DeployedStack, LifecycleDeps, StackFailure, StackLocation, StackRe
 import type { Endpoints, EnvRun, EnvServiceDeps } from './service.js';
 
 /** The account's shared stack: never deleted with one environment. */
-export const SHARED_STACK = 'estate-bedrock-logging';
+export const SHARED_STACK = BEDROCK_LOGGING_STACK;
 export const SHARED_TAG = 'estate:shared';
-export const PROFILE_TAG = 'estate:profile';
 
 /** What tearDown and bringUp use. */
 export type TeardownDeps = Pick<EnvServiceDeps, 'stacks' | 'buckets'> &
