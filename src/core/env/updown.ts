@@ -36,6 +36,7 @@ import {
   type UpWindow,
 } from './lifetime.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
+import { findEnvironment } from './synth.js';
 import {
   bringUp,
   isShared,
@@ -371,6 +372,16 @@ function lifecycleRefusal(
   return protectionOf(config, f);
 }
 
+/** Why estate.yaml alone refuses the environment a TTL or a schedule (no AWS call), or undefined. */
+function configRefusal(config: EstateConfig, name: string): string | undefined {
+  const env = findEnvironment(config, name);
+  return lifecycleRefusal(config, env, {
+    environment: env.name,
+    account: { name: env.account, id: '' },
+    stacks: [],
+  });
+}
+
 export async function scheduleEnvironment(
   deps: UpDownDeps,
   config: EstateConfig,
@@ -409,6 +420,9 @@ export async function scheduleEnvironment(
       ]);
     expiresAt = new Date(t).toISOString();
   }
+  // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
+  const early = configRefusal(config, options.environment);
+  if (early) throw refusal(early);
   const [target] = await resolveTargets(deps, config, [options.environment]);
   const env = target!.env;
   let schedule: string | undefined;
@@ -423,13 +437,6 @@ export async function scheduleEnvironment(
       throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
     schedule = scheduleTag(parseWindow(options.offHours, zone));
   }
-  // Refused before anything else is read: no AWS call for a protected environment.
-  const early = lifecycleRefusal(config, env, {
-    environment: env.name,
-    account: { name: target!.accountName, id: target!.accountId },
-    stacks: [],
-  });
-  if (early) throw refusal(early);
   const [f] = await findTargets(deps, config, [target!], run);
   const late = protectionOf(config, f!);
   if (late) throw refusal(`environment "${env.name}" is protected (${late})`);
@@ -492,14 +499,10 @@ export async function extendEnvironment(
 ): Promise<RetagResult> {
   const ms = parseDuration(options.by);
   if (!ms) throw userError('BadDuration', `--by ${options.by}: not a duration`, ['write it like 24h or 3d']);
+  const early = configRefusal(config, options.environment);
+  if (early) throw refusal(early);
   const [target] = await resolveTargets(deps, config, [options.environment]);
   const env = target!.env;
-  const early = lifecycleRefusal(config, env, {
-    environment: env.name,
-    account: { name: target!.accountName, id: target!.accountId },
-    stacks: [],
-  });
-  if (early) throw refusal(early);
   const [f] = await findTargets(deps, config, [target!], run);
   const current = expiryOf(f!);
   if (!current)

@@ -269,6 +269,36 @@ describe('scheduleEnvironment', () => {
     ).rejects.toThrow(/"live" is in account prod, of production kind prod-single-tenant/);
     expect(h.cloud.calls).toEqual([]);
   });
+
+  it('Given a protected environment, Then schedule and extend refuse it before looking up its account (no credentials needed)', async () => {
+    const { config, h, deps } = await setup([env('safe', 'dev-a', { protected: true })], {
+      safe: [{ blueprint: 'data' }],
+    });
+    const noAws = {
+      ...deps,
+      accounts: {
+        accountIds: async () => {
+          throw new Error('no AWS credentials');
+        },
+      },
+    } as unknown as typeof deps;
+    await expect(
+      scheduleEnvironment(
+        noAws,
+        config,
+        { environment: 'safe', ttl: '24h', clear: false, dryRun: false },
+        h.run(),
+      ),
+    ).rejects.toThrow(/"safe" is protected/);
+    await expect(
+      extendEnvironment(
+        noAws,
+        config,
+        { environment: 'safe', by: '24h', force: true, dryRun: false },
+        h.run(),
+      ),
+    ).rejects.toThrow(/"safe" is protected/);
+  });
 });
 
 describe('extendEnvironment', () => {
