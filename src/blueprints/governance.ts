@@ -15,8 +15,8 @@ import {
   readDefaultControls,
   resolveDefaultControls,
   type DefaultControl,
-} from '../core/controltower/default-controls.js';
-import { workloadOus } from '../core/controltower/workload-ous.js';
+} from '../config/default-controls.js';
+import { workloadOus } from '../config/workload-ous.js';
 import { BlueprintError } from './errors.js';
 import { acknowledge } from './profile.js';
 

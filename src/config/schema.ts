@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BLUEPRINT_NAMES } from '../blueprints/catalog.js';
-import { parseWindow, windowProblem } from '../core/env/lifetime.js';
+import { parseWindow, windowProblem } from './window.js';
 import { parseCron, type Cron } from './cron.js';
 import { blueprintChecks } from './blueprint-checks.js';
 import { blueprintSettingsSchema } from './blueprint-settings.js';
@@ -27,7 +27,7 @@ import {
   controlIdProblem,
   isLandingZoneVersion,
 } from './controltower.js';
-import { workloadOus } from '../core/controltower/workload-ous.js';
+import { workloadOus } from './workload-ous.js';
 import { edgeRegionProblem, partitionOfRegion, partitionProblem, regionProblem } from './regions.js';
 
 /**

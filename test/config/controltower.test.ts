@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { type ConfigError, formatIssue, parseConfig } from '../../src/config/loader.js';
 import { controlArn, controlIdProblem } from '../../src/config/controltower.js';
 import { configSchema } from '../../src/config/schema.js';
-import { workloadOus } from '../../src/core/controltower/workload-ous.js';
+import { workloadOus } from '../../src/config/workload-ous.js';
 import { configProblems, minimalConfig } from '../_helpers/config.js';
 
 /** The minimal estate with an audit account and a controlTower block (Given). */

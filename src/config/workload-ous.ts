@@ -1,4 +1,4 @@
-import type { EstateConfig } from '../../config/schema.js';
+import type { EstateConfig } from './schema.js';
 
 /**
  * The OU paths to register with the AWSControlTowerBaseline: controlTower.workloadOus when

@@ -2,11 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { controlIdProblem } from '../../../src/config/controltower.js';
-import {
-  readDefaultControls,
-  resolveDefaultControls,
-} from '../../../src/core/controltower/default-controls.js';
+import { controlIdProblem } from '../../src/config/controltower.js';
+import { readDefaultControls, resolveDefaultControls } from '../../src/config/default-controls.js';
 
 describe('templates/controls/default.json', () => {
   it('parses, and every identifier, filled in for a home region, passes the validator', () => {

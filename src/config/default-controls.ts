@@ -6,8 +6,8 @@
  * and a parameter value of `"{{governedRegions}}"` becomes the governed regions.
  */
 import { readFileSync } from 'node:fs';
-import { EstateError } from '../../errors.js';
-import { templatePath } from '../../package.js';
+import { EstateError } from '../errors.js';
+import { templatePath } from '../package.js';
 
 /** One entry of the file, as written. */
 export interface DefaultControlEntry {
