@@ -48,7 +48,7 @@ import { environmentWindow, parseScheduleTag, type UpWindow } from './lifetime.j
 import type { LifecycleDeps, MetricQuery, StackLocation, StackRecord } from './ports.js';
 import { selectForReap, isUntouchable, type ReapCandidate, type ReapReason } from './select.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
-import { tearDown, type TeardownResult } from './teardown.js';
+import { recordsLocation, tearDown, type TeardownResult } from './teardown.js';
 
 /** The reaper's messages (stable codes; see ENV_IO for the engine's). */
 export const REAP_IO = {
@@ -201,17 +201,6 @@ function parseTime(value: string | undefined): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-/** The region of the environment's records: its configured region, else where most of its stacks are. */
-export function homeRegionOf(config: EstateConfig, found: FoundEnvironment): string {
-  if (found.declared) return found.declared.region ?? config.organization.homeRegion;
-  const regions = found.stacks.map((s) => s.at.region);
-  const own = regions.filter((r) => r !== EDGE_REGION);
-  const pool = own.length ? own : regions;
-  const count = new Map<string, number>();
-  for (const r of pool) count.set(r, (count.get(r) ?? 0) + 1);
-  return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] ?? config.organization.homeRegion;
-}
-
 /** Tags over every stack; protection counts when any stack says so. */
 function mergedTags(found: FoundEnvironment): Record<string, string> {
   const tags: Record<string, string> = {};
@@ -239,7 +228,7 @@ async function prepare(
   found: FoundEnvironment,
 ): Promise<Prepared> {
   const declared = found.declared as Declared | undefined;
-  const home = { accountId: found.account.id, region: homeRegionOf(config, found) };
+  const home = recordsLocation(config, found);
   const records = await deps.records.stackRecords(home, found.environment).catch(() => [] as StackRecord[]);
   const tags = mergedTags(found);
   const times = found.stacks.map(({ s }) => s.createdAt.getTime());
@@ -501,6 +490,7 @@ export async function reapEnvironments(
             {
               scope: action === 'destroy' ? 'all' : 'stateless',
               dryRun: options.dryRun,
+              records: p.records,
               ...(options.retryBlocked ? { retryBlocked: true } : {}),
             },
             run,
@@ -678,7 +668,7 @@ async function warnOwners(
   const out = await mapConcurrent(due, READ_CONCURRENCY, async (p): Promise<ReapWarning | undefined> => {
     const c = p.candidate;
     const expiresAt = c.expiresAt!.toISOString();
-    const home = { accountId: c.accountId, region: homeRegionOf(config, p.found) };
+    const home = recordsLocation(config, p.found);
     const owner = c.tags[OWNER_TAG] ?? p.found.declared?.owner;
     const via: ('sns' | 'email')[] = [
       ...(settings.warnTopicArn ? (['sns'] as const) : []),

@@ -16,7 +16,7 @@
  *   deploy-time tags of a live stack of the environment, waiting for CREATE_COMPLETE.
  */
 import { BLUEPRINT_CATALOG, type BlueprintName } from '../../blueprints/catalog.js';
-import { BEDROCK_LOGGING_STACK, isProtected } from '../../blueprints/environment.js';
+import { BEDROCK_LOGGING_STACK, EDGE_REGION, isProtected } from '../../blueprints/environment.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { mapConcurrent } from '../concurrency.js';
 import { ioMessage, startTask } from '../io.js';
@@ -54,6 +54,8 @@ export interface TeardownOptions {
   readonly dryRun: boolean;
   /** Try again a stack already in DELETE_FAILED (else it is reported `blocked`). @default false */
   readonly retryBlocked?: boolean;
+  /** The environment's stack records when the caller has read them already. @default read here */
+  readonly records?: readonly StackRecord[];
 }
 
 export type TeardownStackStatus =
@@ -118,7 +120,7 @@ export function recordsLocation(config: EstateConfig, found: FoundEnvironment): 
     found.declared?.region ??
     (found.declared
       ? config.organization.homeRegion
-      : (found.stacks.find((x) => x.at.region !== 'us-east-1')?.at.region ?? config.organization.homeRegion));
+      : (found.stacks.find((x) => x.at.region !== EDGE_REGION)?.at.region ?? config.organization.homeRegion));
   return { accountId: found.account.id, region };
 }
 
@@ -189,7 +191,8 @@ export async function tearDown(
   // Without readable records the order and roles come from the stacks themselves (tags, age).
   const records = new Map(
     (
-      await deps.records.stackRecords(recordsAt, environment).catch(async (error: unknown) => {
+      options.records ??
+      (await deps.records.stackRecords(recordsAt, environment).catch(async (error: unknown) => {
         await run.io.notify(
           ioMessage(
             'warn',
@@ -199,7 +202,7 @@ export async function tearDown(
           ),
         );
         return [];
-      })
+      }))
     ).map((r) => [r.name, r]),
   );
   const byName = new Map(found.stacks.map((x) => [x.s.name, x]));

@@ -169,7 +169,7 @@ export async function downEnvironments(
         deps,
         config,
         f,
-        { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true },
+        { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true, records },
         run,
       )),
       account,
