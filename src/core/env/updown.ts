@@ -423,8 +423,8 @@ export async function scheduleEnvironment(
   // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
   const early = configRefusal(config, options.environment);
   if (early) throw refusal(early);
-  const [target] = await resolveTargets(deps, config, [options.environment]);
-  const env = target!.env;
+  // The window is checked from the flags and estate.yaml, before any AWS call.
+  const declared = findEnvironment(config, options.environment);
   let schedule: string | undefined;
   if (options.offHours !== undefined) {
     const problem = windowProblem(options.offHours);
@@ -432,11 +432,13 @@ export async function scheduleEnvironment(
       throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
         'write it like "Mon-Fri 08:00-19:00"',
       ]);
-    const zone = options.timezone ?? env.schedule?.timezone;
+    const zone = options.timezone ?? declared.schedule?.timezone;
     if (!zone)
       throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
     schedule = scheduleTag(parseWindow(options.offHours, zone));
   }
+  const [target] = await resolveTargets(deps, config, [options.environment]);
+  const env = target!.env;
   const [f] = await findTargets(deps, config, [target!], run);
   const late = protectionOf(config, f!);
   if (late) throw refusal(`environment "${env.name}" is protected (${late})`);

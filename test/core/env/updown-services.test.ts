@@ -299,6 +299,32 @@ describe('scheduleEnvironment', () => {
       ),
     ).rejects.toThrow(/"safe" is protected/);
   });
+
+  it('Given a window that does not parse, Then schedule names --off-hours and what is wrong before looking up the account', async () => {
+    const { config, h, deps } = await setup([env('alice', 'dev-a')], { alice: [{ blueprint: 'data' }] });
+    const noAws = {
+      ...deps,
+      accounts: {
+        accountIds: async () => {
+          throw new Error('no AWS credentials');
+        },
+      },
+    } as unknown as typeof deps;
+    await expect(
+      scheduleEnvironment(
+        noAws,
+        config,
+        {
+          environment: 'alice',
+          offHours: 'Mon-Fry 08:00-19:00',
+          timezone: 'Europe/London',
+          clear: false,
+          dryRun: false,
+        },
+        h.run(),
+      ),
+    ).rejects.toThrow(/--off-hours "Mon-Fry 08:00-19:00": "Fry" is not a day/);
+  });
 });
 
 describe('extendEnvironment', () => {
