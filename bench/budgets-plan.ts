@@ -73,13 +73,13 @@ async function setUp(accounts: number) {
     enforcementPolicy: policy,
     managementAccountId: async () => MGMT,
   });
-  const context = sectionContext(config, { outputs: { accountIds: ids(config) } });
+  const context = sectionContext(config, { outputs: { accountIds: ids(config), ouIds: new Map() } });
   const changes = quick.plan(await quick.read(context), context);
   await quick.apply(changes, {
     ...context,
     io: silentIoHost,
     concurrency: 16,
-    record: { accountCreated: () => {} },
+    record: { accountCreated: () => {}, ouCreated: () => {} },
   });
   return { config, fake, policy };
 }
@@ -107,7 +107,7 @@ async function measure(accounts: number, timed: boolean) {
     enforcementPolicy: policy,
     managementAccountId: async () => MGMT,
   });
-  const context = sectionContext(config, { outputs: { accountIds: ids(config) } });
+  const context = sectionContext(config, { outputs: { accountIds: ids(config), ouIds: new Map() } });
   const calls: Record<string, number> = {};
   let ms: number | undefined;
   let planned = 0;

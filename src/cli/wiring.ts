@@ -131,6 +131,7 @@ export function reportingCreatedAccounts(section: AnySection, clients: AwsClient
       section.apply(changes, {
         ...context,
         record: {
+          ouCreated: (path, id) => context.record.ouCreated(path, id),
           accountCreated: (name, id) => {
             clients.accountCreated(id);
             context.record.accountCreated(name, id);

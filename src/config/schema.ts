@@ -434,6 +434,71 @@ export const controlTowerSchema = z
         }),
       )
       .default([]),
+    baseline: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Deploy the estate-baseline StackSet (CDK bootstrap, estate deployment role, observability link) to the workload OUs',
+          ),
+        regions: z
+          .array(region)
+          .min(1)
+          .optional()
+          .describe('Regions of the baseline instances. Default: organization.governedRegions'),
+        deploymentRoleName: z
+          .string()
+          .regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name: 1–64 of letters, digits and +=,.@_-')
+          .default('estate-deployment')
+          .describe(
+            'The role the baseline creates in every account for estate and CI, trusting the management account',
+          ),
+        maxConcurrentPercentage: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(25)
+          .describe('StackSet operation preference: share of the accounts deployed at once, per region'),
+        failureTolerancePercentage: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe(
+            'StackSet operation preference: share of the accounts that may fail, per region, before the operation stops',
+          ),
+        regionConcurrency: z
+          .enum(['PARALLEL', 'SEQUENTIAL'])
+          .default('PARALLEL')
+          .describe('StackSet operation preference: deploy the regions at once or one after another'),
+      })
+      .prefault({})
+      .describe('The account baseline every account in a workload OU gets without estate running'),
+    observability: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'A CloudWatch cross-account observability sink in the audit (monitoring) account, linked from every workload account',
+          ),
+        resourceTypes: z
+          .array(z.enum(['metrics', 'logs', 'traces']))
+          .min(1)
+          .default(['metrics', 'logs', 'traces'])
+          .describe('What workload accounts share with the monitoring account'),
+        dashboard: z
+          .boolean()
+          .default(true)
+          .describe(
+            'An estate-overview CloudWatch dashboard of every environment, in the monitoring account',
+          ),
+      })
+      .prefault({})
+      .describe('Central observability in the monitoring account'),
   })
   .describe('AWS Control Tower landing zone, OU baselines and controls');
 

@@ -94,7 +94,9 @@ async function run(
     between?: () => void;
   } = {},
 ) {
-  const planContext = sectionContext(config, { outputs: { accountIds: options.planIds ?? r.ids } });
+  const planContext = sectionContext(config, {
+    outputs: { accountIds: options.planIds ?? r.ids, ouIds: new Map() },
+  });
   const snapshot = await r.section.read(planContext);
   const changes = r.section.plan(snapshot, planContext);
   const notes = r.section.notes!(snapshot, changes, planContext);
@@ -103,16 +105,16 @@ async function run(
   const events = io.events;
   const results = await r.section.apply(changes, {
     ...planContext,
-    outputs: { accountIds: options.applyIds ?? r.ids },
+    outputs: { accountIds: options.applyIds ?? r.ids, ouIds: new Map() },
     io,
     concurrency: 4,
-    record: { accountCreated: () => {} },
+    record: { accountCreated: () => {}, ouCreated: () => {} },
   });
   return { snapshot, changes, notes, results, events };
 }
 
 async function replan(r: ReturnType<typeof rig>, config: EstateConfig) {
-  const context = sectionContext(config, { outputs: { accountIds: r.ids } });
+  const context = sectionContext(config, { outputs: { accountIds: r.ids, ouIds: new Map() } });
   return r.section.plan(await r.section.read(context), context);
 }
 
@@ -232,7 +234,7 @@ describe('budgets section against behavioural fakes', () => {
     const r = rig();
     r.tags.status.delete('estate:env');
     const config = estate(ENFORCED);
-    const context = sectionContext(config, { outputs: { accountIds: r.ids } });
+    const context = sectionContext(config, { outputs: { accountIds: r.ids, ouIds: new Map() } });
     const snapshot = await r.section.read(context);
     // Planned while the key was listed, so the activation is in the plan.
     const changes = r.section.plan(
@@ -243,7 +245,7 @@ describe('budgets section against behavioural fakes', () => {
       ...context,
       io: recordingIoHost(),
       concurrency: 4,
-      record: { accountCreated: () => {} },
+      record: { accountCreated: () => {}, ouCreated: () => {} },
     });
     expect(results.filter((x) => x.status !== 'applied')).toEqual([
       expect.objectContaining({ address: 'cost-allocation-tag:estate:env', status: 'failed' }),
@@ -329,7 +331,7 @@ describe('budgets section against behavioural fakes', () => {
     const r = rig();
     const arn = `arn:aws:iam::${MGMT}:role/finops/budget-runner`;
     const config = estate({ ...ENFORCED, actionRoleArn: arn });
-    const context = sectionContext(config, { outputs: { accountIds: r.ids } });
+    const context = sectionContext(config, { outputs: { accountIds: r.ids, ouIds: new Map() } });
     const error = await r.section.read(context).catch((e: unknown) => e);
     expect((error as Error).message).toBe(
       `budgets.actionRoleArn ${arn} does not exist, so the budget action could not run`,

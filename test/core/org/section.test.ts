@@ -43,6 +43,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
         recorded.push(name);
         outputs.accountCreated(name, id);
       },
+      ouCreated: (path, id) => outputs.ouCreated(path, id),
     },
   };
   const results: ChangeResult[] = [];
@@ -90,7 +91,7 @@ describe('organizationSections', () => {
       ...context,
       io: silentIoHost,
       concurrency: 1,
-      record: { accountCreated: () => {} },
+      record: { accountCreated: () => {}, ouCreated: () => {} },
     });
     expect(results[0]).toMatchObject({
       status: 'applied',
