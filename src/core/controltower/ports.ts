@@ -3,11 +3,16 @@
  * stops at 3.332.0 on this registry (EnableControl, DisableControl, GetControlOperation,
  * ListEnabledControls), so the engine manages the landing zone, OU baselines and controls as
  * CloudFormation stacks deployed by the environment engine (`src/blueprints/governance.ts`,
- * `baseline.ts`, `monitoring.ts`) and reads the rest through CloudFormation and Cloud Control:
+ * `baseline.ts`, `monitoring.ts`) and reads what the old client lacks from the Control Tower
+ * API itself:
  *
  * - {@link ControlsPort}: the Control Tower SDK client, for what it has.
- * - {@link LandingZonePort}: Cloud Control GetResource on AWS::ControlTower::LandingZone: the
- *   live status, version, drift and manifest (stack outputs would be as old as the last deploy).
+ * - {@link LandingZonePort} and {@link BaselinesPort}: GetLandingZone, ListLandingZones,
+ *   ListEnabledBaselines (with the child, account-level baselines: enrolment) and
+ *   ListControlOperations, which 3.332.0 does not model. The adapter signs these REST-JSON
+ *   calls itself (SigV4, service `controltower`) exactly as the API reference writes them, over
+ *   the same HTTP handler, endpoint variables and timeouts as every other client. Live status,
+ *   version and drift: stack outputs would be as old as the last deploy.
  * - {@link StackSetsPort}: CloudFormation's StackSet calls (service-managed, CallAs SELF from the
  *   management account) and its organisations access.
  * - {@link ServiceRolesPort}: IAM GetRole for the landing zone's prerequisite roles.
@@ -51,10 +56,10 @@ export interface ControlsPort {
   getControlOperation(operationIdentifier: string): Promise<ControlOperation>;
 }
 
-/** The live landing zone (Cloud Control GetResource, AWS::ControlTower::LandingZone). */
+/** The live landing zone (GetLandingZone). */
 export interface LandingZoneState {
-  /** The landing zone's identifier (its ARN), the resource's physical id. */
-  readonly identifier: string;
+  /** The landing zone's ARN (its identifier). */
+  readonly arn: string;
   readonly version: string;
   /** ACTIVE | PROCESSING | FAILED. */
   readonly status: string;
@@ -66,8 +71,38 @@ export interface LandingZoneState {
 }
 
 export interface LandingZonePort {
-  /** Undefined when no landing zone has that identifier. */
-  landingZone(identifier: string): Promise<LandingZoneState | undefined>;
+  /** ListLandingZones (every page): the ARNs of the landing zones of the organisation (0 or 1). */
+  landingZones(): Promise<readonly string[]>;
+  /** GetLandingZone; undefined on ResourceNotFoundException. */
+  landingZone(arn: string): Promise<LandingZoneState | undefined>;
+}
+
+/** ListEnabledBaselines: a baseline enabled on an OU, or (a child) on an account of that OU. */
+export interface EnabledBaseline {
+  readonly arn: string;
+  readonly baselineIdentifier: string;
+  readonly baselineVersion?: string;
+  /** An OU ARN (registered OU) or an account ARN (enrolled account). */
+  readonly targetIdentifier: string;
+  /** The enabled baseline this one inherits from (an account's: its OU's). */
+  readonly parentIdentifier?: string;
+  /** statusSummary.status: SUCCEEDED | FAILED | UNDER_CHANGE. */
+  readonly status: string;
+  /** driftStatusSummary.types.inheritance.status: IN_SYNC | DRIFTED. */
+  readonly inheritanceDrift?: string;
+}
+
+/** ListControlOperations: an enable, disable or update of a control. */
+export interface ControlOperationSummary extends ControlOperation {
+  readonly controlIdentifier?: string;
+  readonly targetIdentifier?: string;
+}
+
+export interface BaselinesPort {
+  /** ListEnabledBaselines with includeChildren (every page). */
+  enabledBaselines(): Promise<readonly EnabledBaseline[]>;
+  /** ListControlOperations filtered to IN_PROGRESS (every page). */
+  controlOperationsInFlight(): Promise<readonly ControlOperationSummary[]>;
 }
 
 /** One instance of a service-managed StackSet (ListStackInstances). */
@@ -135,6 +170,7 @@ export interface ChangeSetPort {
 export interface ControlTowerDeps {
   readonly controls: ControlsPort;
   readonly landingZones: LandingZonePort;
+  readonly baselines: BaselinesPort;
   readonly stackSets: StackSetsPort;
   readonly roles: ServiceRolesPort;
   readonly changeSets: ChangeSetPort;
