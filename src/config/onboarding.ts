@@ -15,8 +15,8 @@ export const DEFAULT_DEVELOPER_POLICY = 'PowerUserAccess';
 export const DEFAULT_SESSION_DURATION = 'PT8H';
 export const DEFAULT_DEVELOPER_TTL = '72h';
 export const DEFAULT_SUSPENDED_OU = 'Suspended';
-/** The first environment's blueprints: a table and an HTTP API, which cost nothing while idle. */
-export const DEFAULT_FIRST_BLUEPRINTS: readonly BlueprintName[] = ['data', 'api-lambda'];
+/** The first environment's blueprints: users, a table and an HTTP API (its JWT authorizer needs auth), which cost nothing while idle. */
+export const DEFAULT_FIRST_BLUEPRINTS: readonly BlueprintName[] = ['auth', 'data', 'api-lambda'];
 
 /** AWS managed policies only: AttachManagedPolicyToPermissionSet takes no customer policy ARN. */
 const AWS_MANAGED_POLICY_RE = /^arn:(aws[a-z-]*):iam::aws:policy\/[\w+=,.@/-]{1,512}$/;
@@ -91,7 +91,7 @@ export const onboardingSchema = z
       .array(z.enum(BLUEPRINT_NAMES))
       .min(1, 'the first environment needs at least one blueprint')
       .optional()
-      .describe("Blueprints of a developer's first environment. Default: data and api-lambda"),
+      .describe("Blueprints of a developer's first environment. Default: auth, data and api-lambda"),
     budgetUsd: z
       .number({ error: 'budgetUsd must be a number of US dollars' })
       .positive('budgetUsd must be a positive amount of US dollars')

@@ -27,7 +27,7 @@ describe('onboarding config', () => {
       },
       developerOu: 'Sandbox',
       ttl: '72h',
-      blueprints: ['data', 'api-lambda'],
+      blueprints: ['auth', 'data', 'api-lambda'],
       platformEmails: [],
       suspendedOu: 'Suspended',
     });
