@@ -22,6 +22,7 @@ import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
 import type { OrgStatusDeps } from '../core/org/status.js';
 import type { IoHost } from '../core/io.js';
+import type { OnboardDeps } from '../core/onboard/onboard.js';
 import type { TagsServiceDeps } from '../core/tags/service.js';
 import { EstateError } from '../errors.js';
 
@@ -281,4 +282,102 @@ export async function reapDeps(
     import('../aws/notify.js'),
   ]);
   return { ...base, metrics: metricsPort(clients), notify: notifyPort(clients) };
+}
+
+/**
+ * `estate account onboard`: estate.yaml written back through the document API, the plan/apply
+ * sections (organisation, policies, budgets) for each config the run reads, Identity Center in
+ * the home region, the bootstrap version of the new account, and the environment engine for
+ * the first environment. Control Tower enrolment is read where a landing zone is managed.
+ */
+export async function onboardDeps(
+  loaded: LoadedConfig,
+  clients: AwsClients,
+  io: IoHost,
+  options: { readonly enrolment?: OnboardDeps['enrolment'] } = {},
+): Promise<OnboardDeps> {
+  const [
+    writeBack,
+    { parseConfig },
+    { identityCenterFor },
+    { bootstrapPort },
+    env,
+    { deploymentSettings, EXPIRES_AT },
+  ] = await Promise.all([
+    import('../config/write-back.js'),
+    import('../config/loader.js'),
+    import('../aws/identity-center.js'),
+    import('../aws/ssm.js'),
+    import('../core/env/service.js'),
+    import('../core/env/common.js'),
+  ]);
+  let current = loaded.config;
+  const home = loaded.config.organization.homeRegion;
+  const bootstrap = bootstrapPort(clients);
+  const { readFile } = await import('node:fs/promises');
+  return {
+    config: {
+      current: () => current,
+      addDeveloper: async (request, write) => {
+        const account = {
+          name: request.name,
+          email: request.email,
+          owner: request.owner,
+          ou: request.ou,
+          ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
+        };
+        const environment = {
+          name: request.environment.name,
+          blueprints: request.environment.blueprints,
+          ttl: request.environment.ttl,
+          owner: request.owner,
+        };
+        const result = write
+          ? await writeBack.addDeveloper(loaded.file, account, environment)
+          : writeBack.addDeveloperText(await readFile(loaded.file, 'utf8'), current, account, environment);
+        const config = parseConfig(result.text, loaded.file);
+        if (write) current = config;
+        return { changed: result.changed, config };
+      },
+    },
+    sections: async (config) =>
+      (await planSections({ ...loaded, config }, clients, { prune: false, concurrency: 4 })).list,
+    identityCenter: identityCenterFor(clients, home),
+    ...(options.enrolment ? { enrolment: options.enrolment } : {}),
+    bootstrapVersion: (accountId) =>
+      bootstrap.bootstrapVersion({ accountId, region: home }, deploymentSettings(current).qualifier),
+    deployEnvironment: async (config, name) => {
+      const deps = await envServiceDeps(config, clients, io);
+      const result = await env.deployEnvironments(
+        deps,
+        config,
+        { environments: [name], approve: 'never', yes: true, configDir: loaded.dir },
+        { io, interactive: false },
+      );
+      const deployed = result.environments.find((e) => e.environment === name);
+      const endpoints = Object.fromEntries(
+        Object.entries(deployed?.endpoints ?? {}).filter(
+          (kv): kv is [string, string] => typeof kv[1] === 'string',
+        ),
+      );
+      // The expiry as the live stacks carry it (set at the first deploy, moved by env extend).
+      const first = deployed?.stacks.find((s) => s.status !== 'failed');
+      const live =
+        first && deployed?.accountId
+          ? await deps.stacks.describeStack(
+              { accountId: deployed.accountId, region: first.region },
+              first.stack,
+            )
+          : undefined;
+      const expiresAt = live?.tags[EXPIRES_AT];
+      return {
+        status:
+          !deployed || !result.ok ? 'failed' : deployed.status === 'unchanged' ? 'unchanged' : 'deployed',
+        ...(deployed?.reason ? { reason: deployed.reason } : {}),
+        endpoints,
+        ...(expiresAt ? { expiresAt } : {}),
+      };
+    },
+    io,
+  };
 }
