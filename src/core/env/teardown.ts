@@ -666,6 +666,23 @@ export function deployTimeTags(stacks: readonly FoundStack[]): Record<string, st
   );
 }
 
+/** What the phases of one bring-up share. */
+interface BringUpRun extends EngineRun {
+  /** The environment's stack records, sorted by name. */
+  readonly records: readonly StackRecord[];
+  readonly byName: ReadonlyMap<string, StackRecord>;
+  /** Each recorded stack's outcome once it has one. */
+  readonly outcome: Map<string, UpStack>;
+  /** Recorded stacks that are up (live or created here): what a dependant waits for. */
+  readonly present: Set<string>;
+  /** The outputs of the stacks created here, for the endpoints. */
+  readonly createdOutputs: { blueprint: string; outputs: Readonly<Record<string, string>> }[];
+}
+
+/**
+ * Records → what is live (present, or failed and in the way) → nothing to do, or dry run, or
+ * create level by level → what was not reached → status and endpoints.
+ */
 export async function bringUp(
   deps: TeardownDeps,
   config: EstateConfig,
@@ -679,151 +696,199 @@ export async function bringUp(
   const records = [...(await deps.records.stackRecords(recordsAt, environment))].sort((a, b) =>
     a.name.localeCompare(b.name),
   );
-  const liveByName = new Map(found.stacks.map((x) => [x.s.name, x]));
-  const endpoints = () =>
-    endpointsOf(
-      found.stacks
-        .map((x) => ({
-          ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
-          outputs: x.s.outputs,
-        }))
-        .concat(createdOutputs),
-    );
-  const createdOutputs: { blueprint: string; outputs: Readonly<Record<string, string>> }[] = [];
+  const ctx: BringUpRun = {
+    deps,
+    config,
+    found,
+    run,
+    environment,
+    records,
+    byName: new Map(records.map((r) => [r.name, r])),
+    outcome: new Map(),
+    present: new Set(),
+    createdOutputs: [],
+  };
   if (records.length === 0)
     return {
       ...base,
       status: 'nothing',
       reason: `no stack records under /estate/env/${environment}/ in ${recordsAt.accountId} ${recordsAt.region}: deploy it with \`estate env deploy ${environment}\` first`,
       stacks: [],
-      endpoints: endpoints(),
+      endpoints: upEndpoints(ctx),
     };
-  const outcome = new Map<string, UpStack>();
-  const settle = (r: StackRecord, status: UpStackStatus, extra: Partial<UpStack> = {}) =>
-    outcome.set(r.name, {
-      stack: r.name,
-      region: r.region,
-      blueprint: r.blueprint,
-      role: r.role,
-      status,
-      ...extra,
-    });
-  const present = new Set<string>();
-  for (const r of records) {
-    const live = liveByName.get(r.name)?.s;
-    if (!live) continue;
-    if (live.status === 'ROLLBACK_COMPLETE' || live.status === 'DELETE_FAILED')
-      settle(r, 'failed', {
-        reason: `${r.name} is ${live.status}; delete it (\`estate env down ${environment}\` or the console) before bringing it up`,
-      });
-    else {
-      present.add(r.name);
-      settle(r, 'present');
-    }
-  }
-  const absent = records.filter((r) => !outcome.has(r.name));
+  settleLive(ctx);
+  const absent = records.filter((r) => !ctx.outcome.has(r.name));
   if (absent.length === 0)
     return {
       ...base,
       status: 'nothing',
       reason: 'every recorded stack is up',
-      stacks: [...outcome.values()],
-      endpoints: endpoints(),
+      stacks: [...ctx.outcome.values()],
+      endpoints: upEndpoints(ctx),
     };
   if (options.dryRun) {
-    for (const r of absent) settle(r, 'would-create');
+    for (const r of absent) settleUp(ctx, r, 'would-create');
     return {
       ...base,
       status: 'dry-run',
-      stacks: records.map((r) => outcome.get(r.name)!),
-      endpoints: endpoints(),
+      stacks: records.map((r) => ctx.outcome.get(r.name)!),
+      endpoints: upEndpoints(ctx),
     };
   }
 
-  const tags = deployTimeTags(found.stacks);
-  const protectedEnv = found.stacks.some((x) => x.s.tags[PROTECTED_TAG] === 'true');
-  const recorded = new Set(records.map((r) => r.name));
-  const remaining = new Set(absent.map((r) => r.name));
-  const byName = new Map(records.map((r) => [r.name, r]));
-  const concurrency = deploymentSettings(config).concurrency;
-  while (remaining.size && !run.signal?.aborted) {
-    const level = [...remaining]
-      .map((n) => byName.get(n)!)
-      // A dependency without a record is not the environment's to create (the shared stack): CloudFormation says if it is missing.
-      .filter((r) => r.dependsOn.every((d) => present.has(d) || !recorded.has(d)));
-    if (level.length === 0) break;
-    for (const r of level) remaining.delete(r.name);
-    await mapConcurrent(level, concurrency, async (r) => {
-      const at = { accountId: found.account.id, region: r.region };
-      const task = await startTask(
-        run.io,
-        stackTaskId({ stack: r.name, ...at }),
-        stackTaskTitle({ stack: r.name, ...at }),
-      );
-      try {
-        const id = await deps.stackOps.createStack(at, {
-          name: r.name,
-          templateUrl: templateUrl(r.template, r.region, deps.templateEndpoint),
-          tags: { ...r.tags, ...tags },
-          parameters: r.parameters,
-          ...(r.roleArn ? { roleArn: r.roleArn } : {}),
-          capabilities: r.capabilities,
-          terminationProtection: protectedEnv,
-        });
-        const after = await deps.stackOps.waitForStack(at, id, {
-          ...(run.signal ? { signal: run.signal } : {}),
-        });
-        if (after?.status === 'CREATE_COMPLETE') {
-          present.add(r.name);
-          createdOutputs.push({ blueprint: r.blueprint, outputs: after.outputs });
-          settle(r, 'created');
-          await task.done(`${r.name}: created`);
-          return;
-        }
-        const failure = (await deps.stacks.failures(at, r.name).catch(() => []))[0];
-        const reason = `${after?.status ?? 'DELETE_COMPLETE'}${after?.statusReason ? `: ${after.statusReason}` : ''}`;
-        settle(r, 'failed', { reason, ...(failure ? { failure } : {}) });
-        await task.fail(`${r.name}: ${failure ? `${failure.logicalId} ${failure.reason}` : reason}`);
-        await run.io.notify(
-          ioMessage(
-            'error',
-            ENV_IO.STACK_FAILED,
-            `${r.name} (${at.accountId}, ${at.region}) failed to create: ${failure ? `${failure.logicalId} ${failure.status}: ${failure.reason}` : reason}`,
-            {
-              stack: r.name,
-              environment,
-              ...at,
-              reason,
-              ...(failure ? { failure } : {}),
-            },
-          ),
-        );
-      } catch (error) {
-        if (run.signal?.aborted) {
-          settle(r, 'interrupted', { reason: 'still creating in CloudFormation when interrupted' });
-          return;
-        }
-        settle(r, 'failed', { reason: describeError(error) });
-        await task.fail(`${r.name}: ${describeError(error)}`);
-      }
-    });
-  }
-  for (const name of remaining) {
-    const r = byName.get(name)!;
-    if (run.signal?.aborted) settle(r, 'interrupted', { reason: 'interrupted: not started' });
+  const remaining = await createInLevels(ctx, absent);
+  settleNotCreated(ctx, remaining);
+  const stacks = records.map((r) => ctx.outcome.get(r.name)!);
+  return { ...base, status: upStatus(stacks), stacks, endpoints: upEndpoints(ctx) };
+}
+
+/** The environment's endpoints from the outputs of its live stacks and of those created here. */
+function upEndpoints(ctx: BringUpRun): Endpoints {
+  return endpointsOf(
+    ctx.found.stacks
+      .map((x) => ({
+        ...(x.s.tags[BLUEPRINT_TAG] ? { blueprint: x.s.tags[BLUEPRINT_TAG] } : {}),
+        outputs: x.s.outputs,
+      }))
+      .concat(ctx.createdOutputs),
+  );
+}
+
+/** Records a recorded stack's outcome, with its region, blueprint and role. */
+function settleUp(
+  ctx: BringUpRun,
+  r: StackRecord,
+  status: UpStackStatus,
+  extra: Partial<UpStack> = {},
+): void {
+  ctx.outcome.set(r.name, {
+    stack: r.name,
+    region: r.region,
+    blueprint: r.blueprint,
+    role: r.role,
+    status,
+    ...extra,
+  });
+}
+
+/**
+ * The recorded stacks that are live: present, or failed when CloudFormation cannot create
+ * them over what is there (ROLLBACK_COMPLETE, DELETE_FAILED) until someone deletes it.
+ */
+function settleLive(ctx: BringUpRun): void {
+  const liveByName = new Map(ctx.found.stacks.map((x) => [x.s.name, x]));
+  for (const r of ctx.records) {
+    const live = liveByName.get(r.name)?.s;
+    if (!live) continue;
+    if (live.status === 'ROLLBACK_COMPLETE' || live.status === 'DELETE_FAILED')
+      settleUp(ctx, r, 'failed', {
+        reason: `${r.name} is ${live.status}; delete it (\`estate env down ${ctx.environment}\` or the console) before bringing it up`,
+      });
     else {
-      const missing = r.dependsOn.filter((d) => !present.has(d));
-      settle(r, 'skipped', { reason: `not created: ${missing.join(', ')}, which it depends on, is not up` });
+      ctx.present.add(r.name);
+      settleUp(ctx, r, 'present');
     }
   }
-  const stacks = records.map((r) => outcome.get(r.name)!);
+}
+
+/**
+ * Creates the absent stacks a level at a time, each once every recorded stack it depends on is
+ * up, with the deploy-time tags of the live stacks; returns the stacks never reached.
+ */
+async function createInLevels(ctx: BringUpRun, absent: readonly StackRecord[]): Promise<Set<string>> {
+  const stackTags = {
+    tags: deployTimeTags(ctx.found.stacks),
+    terminationProtection: ctx.found.stacks.some((x) => x.s.tags[PROTECTED_TAG] === 'true'),
+  };
+  const recorded = new Set(ctx.records.map((r) => r.name));
+  const remaining = new Set(absent.map((r) => r.name));
+  await inLevels(
+    {
+      remaining,
+      byName: ctx.byName,
+      concurrency: deploymentSettings(ctx.config).concurrency,
+      run: ctx.run,
+    },
+    // A dependency without a record is not the environment's to create (the shared stack): CloudFormation says if it is missing.
+    (r) => r.dependsOn.every((d) => ctx.present.has(d) || !recorded.has(d)),
+    (r) => createOne(ctx, r, stackTags),
+  );
+  return remaining;
+}
+
+/** Creates one stack from its record's template object and waits for CREATE_COMPLETE. */
+async function createOne(
+  ctx: BringUpRun,
+  r: StackRecord,
+  stackTags: { readonly tags: Readonly<Record<string, string>>; readonly terminationProtection: boolean },
+): Promise<void> {
+  const { deps, run } = ctx;
+  const at = { accountId: ctx.found.account.id, region: r.region };
+  const task = await startTask(
+    run.io,
+    stackTaskId({ stack: r.name, ...at }),
+    stackTaskTitle({ stack: r.name, ...at }),
+  );
+  try {
+    const id = await deps.stackOps.createStack(at, {
+      name: r.name,
+      templateUrl: templateUrl(r.template, r.region, deps.templateEndpoint),
+      tags: { ...r.tags, ...stackTags.tags },
+      parameters: r.parameters,
+      ...(r.roleArn ? { roleArn: r.roleArn } : {}),
+      capabilities: r.capabilities,
+      terminationProtection: stackTags.terminationProtection,
+    });
+    const after = await deps.stackOps.waitForStack(at, id, {
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    if (after?.status === 'CREATE_COMPLETE') {
+      ctx.present.add(r.name);
+      ctx.createdOutputs.push({ blueprint: r.blueprint, outputs: after.outputs });
+      settleUp(ctx, r, 'created');
+      await task.done(`${r.name}: created`);
+      return;
+    }
+    const failed = await failureOf(
+      deps,
+      at,
+      r.name,
+      `${after?.status ?? 'DELETE_COMPLETE'}${after?.statusReason ? `: ${after.statusReason}` : ''}`,
+    );
+    settleUp(ctx, r, 'failed', failed);
+    await reportFailed(ctx, { stack: r.name, at, verb: 'create' }, failed, task);
+  } catch (error) {
+    if (run.signal?.aborted) {
+      settleUp(ctx, r, 'interrupted', { reason: 'still creating in CloudFormation when interrupted' });
+      return;
+    }
+    settleUp(ctx, r, 'failed', { reason: describeError(error) });
+    await task.fail(`${r.name}: ${describeError(error)}`);
+  }
+}
+
+/** The stacks never started: interrupted, or skipped because a stack they depend on is not up. */
+function settleNotCreated(ctx: BringUpRun, remaining: ReadonlySet<string>): void {
+  for (const name of remaining) {
+    const r = ctx.byName.get(name)!;
+    if (ctx.run.signal?.aborted) settleUp(ctx, r, 'interrupted', { reason: 'interrupted: not started' });
+    else {
+      const missing = r.dependsOn.filter((d) => !ctx.present.has(d));
+      settleUp(ctx, r, 'skipped', {
+        reason: `not created: ${missing.join(', ')}, which it depends on, is not up`,
+      });
+    }
+  }
+}
+
+/** The bring-up's status from the stacks it tried (present ones it did not). */
+function upStatus(stacks: readonly UpStack[]): UpStatus {
   const tried = stacks.filter((s) => s.status !== 'present');
-  const status: UpStatus = stacks.some((s) => s.status === 'interrupted')
+  return stacks.some((s) => s.status === 'interrupted')
     ? 'interrupted'
     : tried.every((s) => s.status === 'created')
       ? 'done'
       : tried.some((s) => s.status === 'created')
         ? 'partial'
         : 'failed';
-  return { ...base, status, stacks, endpoints: endpoints() };
 }
