@@ -35,6 +35,7 @@ import {
   windowProblem,
   type UpWindow,
 } from './lifetime.js';
+import type { StackRecord } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import { findEnvironment } from './synth.js';
 import {
@@ -105,6 +106,7 @@ export interface DownResult {
   readonly environments: readonly DownEnvironmentResult[];
 }
 
+/** Resolve → find the live environments → take each down in turn → say how each went → result. */
 export async function downEnvironments(
   deps: UpDownDeps,
   config: EstateConfig,
@@ -114,67 +116,7 @@ export async function downEnvironments(
   const targets = await resolveTargets(deps, config, options.environments);
   const found = await findTargets(deps, config, targets, run);
   const environments: DownEnvironmentResult[] = [];
-  for (const f of found) {
-    const account = f.account.name;
-    const refused = (reason: string, status: TeardownResult['status'] = 'refused') =>
-      environments.push({
-        environment: f.environment,
-        accountId: f.account.id,
-        account,
-        scope: 'stateless',
-        status,
-        reason,
-        stacks: [],
-        emptiedBuckets: [],
-        recordsDeleted: false,
-      });
-    if (protectionOf(config, f)) {
-      // tearDown refuses it (and says so): the second guard is the only one needed here.
-      environments.push({
-        ...(await tearDown(deps, config, f, { scope: 'stateless', dryRun: options.dryRun }, run)),
-        account,
-      });
-      continue;
-    }
-    const records = await deps.records.stackRecords(recordsLocation(config, f), f.environment);
-    const recordOf = new Map(records.map((r) => [r.name, r]));
-    const stateless = f.stacks.filter(
-      (x) => !isShared(x.s) && roleOf(x.s, recordOf.get(x.s.name)) === 'stateless',
-    );
-    if (stateless.length === 0) {
-      const known = records.filter((r) => r.role === 'stateless').map((r) => r.name);
-      refused(
-        f.stacks.length === 0
-          ? `${f.environment} has no stacks in ${f.account.id}: nothing to take down`
-          : known.length
-            ? `${f.environment} is already down: its stateless stacks (${known.join(', ')}) are not deployed`
-            : `${f.environment} has no stateless stacks: ${f.stacks.map((x) => x.s.name).join(', ')} ${f.stacks.length === 1 ? 'is' : 'are'} stateful and stay`,
-        'nothing',
-      );
-      continue;
-    }
-    if (!options.dryRun && !options.yes) {
-      const no = await confirm(
-        run,
-        `Take ${f.environment} down: delete ${stateless.map((x) => x.s.name).join(', ')} in ${f.account.id} (its data stays)?`,
-        f.environment,
-      );
-      if (no) {
-        refused(no, 'refused');
-        continue;
-      }
-    }
-    environments.push({
-      ...(await tearDown(
-        deps,
-        config,
-        f,
-        { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true, records },
-        run,
-      )),
-      account,
-    });
-  }
+  for (const f of found) environments.push(await downOne(deps, config, f, options, run));
   for (const e of environments)
     await run.io.notify(
       ioMessage(
@@ -190,6 +132,80 @@ export async function downEnvironments(
     interrupted: run.signal?.aborted === true,
     environments,
   };
+}
+
+/**
+ * One environment: protected → tearDown, which refuses it and says so; no stateless stack up →
+ * nothing to do; otherwise confirmed (unless --yes or a dry run), then its stateless stacks
+ * deleted, blocked ones retried (someone asked for this one by name), with the records read here.
+ */
+async function downOne(
+  deps: UpDownDeps,
+  config: EstateConfig,
+  f: FoundEnvironment,
+  options: DownOptions,
+  run: EnvRun,
+): Promise<DownEnvironmentResult> {
+  const account = f.account.name;
+  if (protectionOf(config, f))
+    // tearDown refuses it (and says so): the second guard is the only one needed here.
+    return {
+      ...(await tearDown(deps, config, f, { scope: 'stateless', dryRun: options.dryRun }, run)),
+      account,
+    };
+  const records = await deps.records.stackRecords(recordsLocation(config, f), f.environment);
+  const recordOf = new Map(records.map((r) => [r.name, r]));
+  const stateless = f.stacks.filter(
+    (x) => !isShared(x.s) && roleOf(x.s, recordOf.get(x.s.name)) === 'stateless',
+  );
+  if (stateless.length === 0) return notTakenDown(f, nothingToTakeDown(f, records), 'nothing');
+  if (!options.dryRun && !options.yes) {
+    const no = await confirm(
+      run,
+      `Take ${f.environment} down: delete ${stateless.map((x) => x.s.name).join(', ')} in ${f.account.id} (its data stays)?`,
+      f.environment,
+    );
+    if (no) return notTakenDown(f, no, 'refused');
+  }
+  return {
+    ...(await tearDown(
+      deps,
+      config,
+      f,
+      { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true, records },
+      run,
+    )),
+    account,
+  };
+}
+
+/** The result of an environment down did not touch: nothing to do, or not confirmed. */
+function notTakenDown(
+  f: FoundEnvironment,
+  reason: string,
+  status: TeardownResult['status'],
+): DownEnvironmentResult {
+  return {
+    environment: f.environment,
+    accountId: f.account.id,
+    account: f.account.name,
+    scope: 'stateless',
+    status,
+    reason,
+    stacks: [],
+    emptiedBuckets: [],
+    recordsDeleted: false,
+  };
+}
+
+/** Why an environment without a live stateless stack has nothing to take down. */
+function nothingToTakeDown(f: FoundEnvironment, records: readonly StackRecord[]): string {
+  const known = records.filter((r) => r.role === 'stateless').map((r) => r.name);
+  return f.stacks.length === 0
+    ? `${f.environment} has no stacks in ${f.account.id}: nothing to take down`
+    : known.length
+      ? `${f.environment} is already down: its stateless stacks (${known.join(', ')}) are not deployed`
+      : `${f.environment} has no stateless stacks: ${f.stacks.map((x) => x.s.name).join(', ')} ${f.stacks.length === 1 ? 'is' : 'are'} stateful and stay`;
 }
 
 async function confirm(run: EnvRun, question: string, environment: string): Promise<string | undefined> {
