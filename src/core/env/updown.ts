@@ -398,6 +398,17 @@ function configRefusal(config: EstateConfig, name: string): string | undefined {
   });
 }
 
+/** The lifecycle tags `env schedule` sets: absent where it sets none. */
+interface Scheduled {
+  readonly expiresAt?: string;
+  readonly schedule?: string;
+}
+
+/**
+ * Flags → expiry → refused from estate.yaml → window → the live environment, refused when
+ * protected → the tag change and what estate.yaml says otherwise → retag. Every check that
+ * needs no AWS call comes before the first one, so a typo is named before missing credentials.
+ */
 export async function scheduleEnvironment(
   deps: UpDownDeps,
   config: EstateConfig,
@@ -405,6 +416,32 @@ export async function scheduleEnvironment(
   run: EnvRun,
 ): Promise<RetagResult> {
   const now = (run.now ?? (() => new Date()))();
+  checkScheduleFlags(options);
+  const expiresAt = expiryFrom(options, now);
+  // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
+  const early = configRefusal(config, options.environment);
+  if (early) throw refusal(early);
+  // The window is checked from the flags and estate.yaml, before any AWS call.
+  const schedule = windowFrom(options, findEnvironment(config, options.environment));
+  const wanted: Scheduled = { ...(expiresAt ? { expiresAt } : {}), ...(schedule ? { schedule } : {}) };
+  const [target] = await resolveTargets(deps, config, [options.environment]);
+  const env = target!.env;
+  const [f] = await findTargets(deps, config, [target!], run);
+  const late = protectionOf(config, f!);
+  if (late) throw refusal(`environment "${env.name}" is protected (${late})`);
+  return retag(
+    deps,
+    config,
+    f!,
+    scheduleChange(options, env, wanted),
+    scheduleWarnings(options, env, wanted),
+    options.dryRun,
+    run,
+  );
+}
+
+/** The flags say something to schedule, and nothing contradictory. */
+function checkScheduleFlags(options: ScheduleOptions): void {
   const given = [options.ttl, options.expires, options.offHours].filter((v) => v !== undefined).length;
   if (!options.clear && given === 0)
     throw userError('NothingToSchedule', 'say what to schedule', [
@@ -417,6 +454,10 @@ export async function scheduleEnvironment(
     );
   if (options.ttl !== undefined && options.expires !== undefined)
     throw userError('TtlAndExpires', '--ttl and --expires both set the expiry: pass one');
+}
+
+/** The expiry --ttl (from now) or --expires (a future ISO 8601 time) gives, as an ISO time. */
+function expiryFrom(options: ScheduleOptions, now: Date): string | undefined {
   let expiresAt: string | undefined;
   if (options.ttl !== undefined) {
     const ms = parseDuration(options.ttl);
@@ -436,53 +477,60 @@ export async function scheduleEnvironment(
       ]);
     expiresAt = new Date(t).toISOString();
   }
-  // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
-  const early = configRefusal(config, options.environment);
-  if (early) throw refusal(early);
-  // The window is checked from the flags and estate.yaml, before any AWS call.
-  const declared = findEnvironment(config, options.environment);
-  let schedule: string | undefined;
-  if (options.offHours !== undefined) {
-    const problem = windowProblem(options.offHours);
-    if (problem)
-      throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
-        'write it like "Mon-Fri 08:00-19:00"',
-      ]);
-    const zone = options.timezone ?? declared.schedule?.timezone;
-    if (!zone)
-      throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
-    schedule = scheduleTag(parseWindow(options.offHours, zone));
-  }
-  const [target] = await resolveTargets(deps, config, [options.environment]);
-  const env = target!.env;
-  const [f] = await findTargets(deps, config, [target!], run);
-  const late = protectionOf(config, f!);
-  if (late) throw refusal(`environment "${env.name}" is protected (${late})`);
-  const change = (tags: Readonly<Record<string, string>>): Record<string, string> => {
+  return expiresAt;
+}
+
+/** The estate:schedule tag --off-hours gives, in --timezone or else estate.yaml's schedule zone. */
+function windowFrom(options: ScheduleOptions, declared: EnvironmentConfig): string | undefined {
+  if (options.offHours === undefined) return undefined;
+  const problem = windowProblem(options.offHours);
+  if (problem)
+    throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
+      'write it like "Mon-Fri 08:00-19:00"',
+    ]);
+  const zone = options.timezone ?? declared.schedule?.timezone;
+  if (!zone)
+    throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
+  return scheduleTag(parseWindow(options.offHours, zone));
+}
+
+/**
+ * A stack's tags after the schedule: without the expiry and the window (--clear), or with the
+ * new ones; a window comes with its executor (estate.yaml's, the stack's, else ci).
+ */
+function scheduleChange(
+  options: ScheduleOptions,
+  env: EnvironmentConfig,
+  wanted: Scheduled,
+): (tags: Readonly<Record<string, string>>) => Record<string, string> {
+  return (tags) => {
     const out: Record<string, string> = { ...tags };
     if (options.clear) {
       delete out[EXPIRES_AT];
       delete out[SCHEDULE_TAG];
       return out;
     }
-    if (expiresAt) out[EXPIRES_AT] = expiresAt;
-    if (schedule) {
-      out[SCHEDULE_TAG] = schedule;
+    if (wanted.expiresAt) out[EXPIRES_AT] = wanted.expiresAt;
+    if (wanted.schedule) {
+      out[SCHEDULE_TAG] = wanted.schedule;
       out[EXECUTOR_TAG] = env.executor ?? tags[EXECUTOR_TAG] ?? 'ci';
     }
     return out;
   };
+}
+
+/** Where estate.yaml gives the environment another expiry or window than the one set here. */
+function scheduleWarnings(options: ScheduleOptions, env: EnvironmentConfig, wanted: Scheduled): string[] {
   const warnings: string[] = [];
-  const cfg = env;
-  if ((expiresAt || options.clear) && (cfg.ttl || cfg.expires))
+  if ((wanted.expiresAt || options.clear) && (env.ttl || env.expires))
     warnings.push(
-      `estate.yaml gives ${env.name} ${cfg.ttl ? `ttl ${cfg.ttl}` : `expires ${cfg.expires}`}; the live expiry set here is what counts (env deploy keeps it)`,
+      `estate.yaml gives ${env.name} ${env.ttl ? `ttl ${env.ttl}` : `expires ${env.expires}`}; the live expiry set here is what counts (env deploy keeps it)`,
     );
-  if ((schedule || options.clear) && cfg.schedule?.hours)
+  if ((wanted.schedule || options.clear) && env.schedule?.hours)
     warnings.push(
-      `estate.yaml gives ${env.name} the schedule "${[cfg.schedule.hours, cfg.schedule.timezone].filter(Boolean).join(' ')}"; the next env deploy writes that back`,
+      `estate.yaml gives ${env.name} the schedule "${[env.schedule.hours, env.schedule.timezone].filter(Boolean).join(' ')}"; the next env deploy writes that back`,
     );
-  return retag(deps, config, f!, change, warnings, options.dryRun, run);
+  return warnings;
 }
 
 export interface ExtendOptions {
