@@ -6,6 +6,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EstateGovernanceStack, type EstateGovernanceStackProps } from '../../src/blueprints/governance.js';
 import { awsSolutionsFindings } from '../../src/blueprints/nag.js';
+import { PLATFORM_OUTPUTS } from '../../src/blueprints/platform.js';
 import { configSchema, type EstateConfig } from '../../src/config/schema.js';
 import { newApp, resourcesOf, template } from './_helpers.js';
 
@@ -124,6 +125,15 @@ describe('governance stack: landing zone', () => {
         centralBackup: { accountId: '333333333333' },
         kmsKeyArn: 'arn:aws:kms:eu-west-2:333333333333:key/bk',
       },
+    });
+  });
+
+  it('outputs the landing zone ARN under LandingZoneArn, where the engine reads it', () => {
+    const { t } = synth({ config: estate() });
+    const [id] = resourcesOf(t, 'AWS::ControlTower::LandingZone')[0]!;
+    expect(t.toJSON().Outputs[PLATFORM_OUTPUTS.landingZoneArn]).toEqual({
+      Description: 'ARN of the Control Tower landing zone',
+      Value: { 'Fn::GetAtt': [id, 'Arn'] },
     });
   });
 
