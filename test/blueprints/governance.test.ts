@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { EstateGovernanceStack, type EstateGovernanceStackProps } from '../../src/blueprints/governance.js';
 import { awsSolutionsFindings } from '../../src/blueprints/nag.js';
 import { PLATFORM_OUTPUTS } from '../../src/blueprints/platform.js';
-import { configSchema, type EstateConfig } from '../../src/config/schema.js';
+import type { EstateConfig } from '../../src/config/schema.js';
+import { controlTowerEstate } from './_control-tower.js';
 import { newApp, resourcesOf, template } from './_helpers.js';
 
 const IC_BASELINE = 'arn:aws:controltower:eu-west-2:999999999999:enabledbaseline/XALULM96QHI525UOC';
@@ -19,36 +20,9 @@ const OU_ARNS = {
 };
 const ACCOUNT_IDS = { logs: '111111111111', audit: '222222222222', backup: '333333333333' };
 
-/** An estate with log-archive and audit accounts in Security and workloads in two more OUs (Given). */
+/** The Control Tower estate, registering Workloads/Production and Sandbox (Given). */
 function estate(ct: Record<string, unknown> = {}): EstateConfig {
-  return configSchema.parse({
-    version: 1,
-    organization: {
-      name: 'acme',
-      managementAccountId: '999999999999',
-      homeRegion: 'eu-west-2',
-      governedRegions: ['eu-west-2', 'us-east-1'],
-      emailPattern: 'aws+{account}@acme.example.com',
-    },
-    organizationalUnits: [
-      { name: 'Security' },
-      { name: 'Workloads', children: [{ name: 'Production' }] },
-      { name: 'Sandbox' },
-    ],
-    accounts: [
-      { name: 'logs', kind: 'logs', ou: 'Security' },
-      { name: 'audit', kind: 'monitoring', ou: 'Security' },
-      { name: 'backup', kind: 'integration', ou: 'Security' },
-      { name: 'prod', kind: 'prod-multi-tenant', ou: 'Workloads/Production' },
-      { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
-    ],
-    controlTower: {
-      logArchiveAccount: 'logs',
-      auditAccount: 'audit',
-      workloadOus: ['Workloads/Production', 'Sandbox'],
-      ...ct,
-    },
-  });
+  return controlTowerEstate({ workloadOus: ['Workloads/Production', 'Sandbox'], ...ct });
 }
 
 function synth(props: Partial<EstateGovernanceStackProps> & { config: EstateConfig }): {
@@ -77,7 +51,7 @@ describe('governance stack: landing zone', () => {
     const lz = manifestOf(t);
     expect(lz.Version).toBe('3.3');
     expect(lz.Manifest).toEqual({
-      governedRegions: ['eu-west-2', 'us-east-1'],
+      governedRegions: ['eu-west-2', 'us-east-1', 'eu-west-1'],
       organizationStructure: { security: { name: 'Core' }, sandbox: { name: 'Sandbox' } },
       centralizedLogging: {
         accountId: '111111111111',
