@@ -210,20 +210,25 @@ describe('baseline stack: the member template', () => {
     expect(writes.sort()).toEqual(['ssm:DeleteParameter', 'ssm:DeleteParameters', 'ssm:PutParameter']);
   });
 
-  it('links every account to the sink with the configured resource types, only in the sink region', () => {
+  it("links every account but the sink's own to the sink with the configured resource types, only in the sink region", () => {
     const member = memberOf(
       synth({ config: estate({ observability: { resourceTypes: ['metrics', 'traces'] } }), sinkArn: SINK }).t,
     );
     expect(member.Resources.ObservabilityLink).toEqual({
       Type: 'AWS::Oam::Link',
-      Condition: 'InSinkRegion',
+      Condition: 'LinksToSink',
       Properties: {
         LabelTemplate: '$AccountName',
         ResourceTypes: ['AWS::CloudWatch::Metric', 'AWS::XRay::Trace'],
         SinkIdentifier: SINK,
       },
     });
-    expect(member.Conditions.InSinkRegion).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-2'] });
+    expect(member.Conditions.LinksToSink).toEqual({
+      'Fn::And': [
+        { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-2'] },
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '222222222222'] }] },
+      ],
+    });
   });
 
   it('has no link without a sink', () => {
