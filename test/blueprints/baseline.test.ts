@@ -310,8 +310,9 @@ describe('baseline stack: bad props', () => {
   });
 
   it('fails when the sink is in a region the baseline does not deploy to', () => {
-    expect(() => synth({ config: estate({ baseline: { regions: ['us-east-1'] } }), sinkArn: SINK })).toThrow(
-      /the sink is in eu-west-2, where the baseline deploys no instance/,
+    const elsewhere = 'arn:aws:oam:ap-south-1:222222222222:sink/a1b2c3d4-5678-90ab-cdef-example12345';
+    expect(() => synth({ config: estate(), sinkArn: elsewhere })).toThrow(
+      /the sink is in ap-south-1, where the baseline deploys no instance \(regions: eu-west-2, us-east-1, eu-west-1\)/,
     );
   });
 
