@@ -31,12 +31,12 @@ import {
 } from 'yaml';
 import { EstateError } from '../errors.js';
 import { ConfigError, formatIssue, formatPath, parseConfig } from './loader.js';
+import { developerOus, RECYCLED_TAG } from './onboarding.js';
 import { loadCheckedConfig } from './load-checked.js';
 import type { EstateConfig } from './schema.js';
 import { ouPaths } from './schema.js';
 
-/** The tag that marks an offboarded account as free for the next developer. */
-export const RECYCLED_TAG = 'estate:recycled';
+export { RECYCLED_TAG };
 
 export interface DeveloperAccount {
   readonly name: string;
@@ -567,6 +567,19 @@ export function recycleAccountText(text: string, config: EstateConfig, input: Re
           ? appendToMap(doc, text, tags, { [RECYCLED_TAG]: date }, local)
           : appendToMap(doc, text, item, { tags: { [RECYCLED_TAG]: date } }, local),
       );
+    }
+  }
+  // The last developer account in use showed where new ones go: say it in the config.
+  const onboarding = valueNode(doc.contents as YAMLMap, 'onboarding');
+  if (config.onboarding && config.onboarding.developerOu === undefined && isMap(onboarding)) {
+    const before = developerOus(config.accounts, input.suspendedOu);
+    const after = developerOus(
+      config.accounts.filter((_, i) => i !== index),
+      input.suspendedOu,
+    );
+    if (before.length === 1 && after.length === 0) {
+      splices.push(appendToMap(doc, text, onboarding, { developerOu: before[0] }, style));
+      added.push('onboarding.developerOu');
     }
   }
   if (!ouPaths(config.organizationalUnits).has(input.suspendedOu))
