@@ -177,6 +177,34 @@ describe('addDeveloper', () => {
     expect(parseConfig(text).accounts.at(-1)?.budget).toEqual({ monthlyUsd: 150 });
   });
 
+  it('writes the alert e-mails when they are not what the developer kind sends to, and refuses other ones on a re-run', () => {
+    const config = parseConfig(COMMENTED);
+    const alerting = { ...BOB, alertEmails: ['bob@acme.example.com', 'platform@acme.example.com'] };
+    const { text } = addDeveloperText(COMMENTED, config, alerting);
+    expect(lineDiff(COMMENTED, text).added.slice(-3)).toEqual([
+      "    owner: 'bob@acme.example.com'",
+      '    budget:',
+      '        emails: [bob@acme.example.com, platform@acme.example.com]',
+    ]);
+    const parsed = parseConfig(text);
+    expect(parsed.accounts.at(-1)?.budget).toEqual({
+      emails: ['bob@acme.example.com', 'platform@acme.example.com'],
+    });
+    expect(
+      addDeveloperText(text, parsed, { ...alerting, alertEmails: [...alerting.alertEmails].reverse() })
+        .changed,
+    ).toBe(false);
+    expect(() => addDeveloperText(text, parsed, { ...BOB, alertEmails: ['bob@acme.example.com'] })).toThrow(
+      /accounts\[2\]\.budget\.emails is \["bob@acme.example.com","platform@acme.example.com"\]/,
+    );
+    // The kind's recipients already: nothing to write.
+    const kindOnly = addDeveloperText(COMMENTED, config, {
+      ...BOB,
+      alertEmails: ['finops@acme.example.com'],
+    }).text;
+    expect(lineDiff(COMMENTED, kindOnly).added).not.toContain('    budget:');
+  });
+
   it('Given the same developer already declared, When adding again, Then nothing is written (a re-run is a no-op)', async () => {
     const path = await file(COMMENTED);
     await addDeveloper(path, BOB, BOB_ENV);
