@@ -15,7 +15,14 @@ import type { AuditLog } from './audit.js';
 import { mapAwsError, transportError } from './errors.js';
 import { EstateHttpHandler, timeoutsFor, type Timeouts } from './http.js';
 import { assertProfileExists } from './profiles.js';
-import { ORGANIZATIONS_RATES, RateLimiter, realClock, type Clock, type Rate } from './rate-limit.js';
+import {
+  IDENTITY_CENTER_RATES,
+  ORGANIZATIONS_RATES,
+  RateLimiter,
+  realClock,
+  type Clock,
+  type Rate,
+} from './rate-limit.js';
 import {
   type SendLike,
   sleep as realSleep,
@@ -41,10 +48,15 @@ export type ServiceKey =
   | 'IAM'
   | 'CLOUDWATCH'
   | 'SNS'
-  | 'SESV2';
+  | 'SESV2'
+  // IAM Identity Center: the SDK's service ids "SSO Admin" and "identitystore".
+  | 'SSO_ADMIN'
+  | 'IDENTITYSTORE';
 
 const RATES: Partial<Record<ServiceKey, Readonly<Record<string, Rate>>>> = {
   ORGANIZATIONS: ORGANIZATIONS_RATES,
+  SSO_ADMIN: IDENTITY_CENTER_RATES,
+  IDENTITYSTORE: IDENTITY_CENTER_RATES,
 };
 
 /** The prefix of each service's IAM actions, for messages: 'organizations:ListRoots'. */
@@ -62,6 +74,8 @@ export const IAM_PREFIX: Readonly<Record<ServiceKey, string>> = {
   CLOUDWATCH: 'cloudwatch',
   SNS: 'sns',
   SESV2: 'ses',
+  SSO_ADMIN: 'sso',
+  IDENTITYSTORE: 'identitystore',
 };
 
 /**

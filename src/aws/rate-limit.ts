@@ -56,6 +56,33 @@ export const ORGANIZATIONS_RATES: Readonly<Record<string, Rate>> = {
   CloseAccount: { perSecond: 1, burst: 3 },
 };
 
+/**
+ * IAM Identity Center (SSO Admin and Identity Store) has one documented collective limit,
+ * 20 transactions per second (its quotas page), and updates one permission set per account
+ * at a time. The operations estate calls start below it, instead of the optimistic default.
+ */
+const IDENTITY_CENTER_RATE: Rate = { perSecond: 5, burst: 5 };
+export const IDENTITY_CENTER_RATES: Readonly<Record<string, Rate>> = Object.fromEntries(
+  [
+    'ListInstances',
+    'GetUserId',
+    'GetGroupId',
+    'ListPermissionSets',
+    'DescribePermissionSet',
+    'CreatePermissionSet',
+    'ListManagedPoliciesInPermissionSet',
+    'AttachManagedPolicyToPermissionSet',
+    'ListPermissionSetsProvisionedToAccount',
+    'ProvisionPermissionSet',
+    'DescribePermissionSetProvisioningStatus',
+    'ListAccountAssignments',
+    'CreateAccountAssignment',
+    'DescribeAccountAssignmentCreationStatus',
+    'DeleteAccountAssignment',
+    'DescribeAccountAssignmentDeletionStatus',
+  ].map((operation) => [operation, IDENTITY_CENTER_RATE]),
+);
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;

@@ -28,6 +28,7 @@ import {
   isLandingZoneVersion,
 } from './controltower.js';
 import { workloadOus } from './workload-ous.js';
+import { onboardingChecks, onboardingSchema } from './onboarding.js';
 import { edgeRegionProblem, partitionOfRegion, partitionProblem, regionProblem } from './regions.js';
 
 /**
@@ -582,6 +583,7 @@ const configObject = z.strictObject({
   environments: z.array(environmentSchema).default([]),
   deployments: deploymentsSchema.optional(),
   lifecycle: lifecycleSchema.optional(),
+  onboarding: onboardingSchema.optional(),
 });
 
 // Cross-checks run even when fields failed, so one run reports every problem; they only
@@ -678,6 +680,7 @@ function crossCheck(cfg: Config, ctx: z.RefinementCtx): void {
   deploymentChecks(cfg, issue, known);
   // What synth would reject in the blueprint settings, at the key to set.
   blueprintChecks(cfg, issue);
+  onboardingChecks(cfg, paths, issue);
 }
 
 /** OU tree: unique sibling names, depth ≤ 5 (Organizations' limit). */
