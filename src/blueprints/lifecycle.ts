@@ -208,26 +208,37 @@ export class EstateLifecycleStack extends Stack {
     names: readonly string[],
     retention: logs.RetentionDays,
   ): sfn.StateMachine {
-    const invoke = (
-      id: string,
-      payload: Record<string, unknown>,
-      extra: Partial<tasks.LambdaInvokeProps> = {},
-    ) =>
-      new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: this.handler,
-        payload: sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        // Lambda's own service exceptions are retried by LambdaInvoke; CloudFormation's and SSM's throttling here.
-        ...extra,
-      }).addRetry({
-        errors: ['ThrottlingException', 'Throttling', 'TooManyRequestsException'],
-        interval: Duration.seconds(5),
-        backoffRate: 2,
-        maxAttempts: 6,
-      });
-
     const done = new sfn.Succeed(this, 'Done');
-    const plan = invoke(
+    const work = this.levelsOf(done);
+    return this.machineOf(props, names, retention, this.actionOf(props, work, done));
+  }
+
+  /** A state that calls the function with `payload` and returns its answer. */
+  private handlerTask(
+    id: string,
+    payload: Record<string, unknown>,
+    extra: Partial<tasks.LambdaInvokeProps> = {},
+  ): sfn.TaskStateBase {
+    return new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.handler,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      // Lambda's own service exceptions are retried by LambdaInvoke; CloudFormation's and SSM's throttling here.
+      ...extra,
+    }).addRetry({
+      errors: ['ThrottlingException', 'Throttling', 'TooManyRequestsException'],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
+  }
+
+  /**
+   * Down, up and expire: the plan, then its levels one at a time (a level's stacks depend only
+   * on earlier levels), then, for expire, the environment's records forgotten.
+   */
+  private levelsOf(done: sfn.Succeed): sfn.Chain {
+    const plan = this.handlerTask(
       'Plan',
       {
         op: 'plan',
@@ -236,11 +247,35 @@ export class EstateLifecycleStack extends Stack {
       },
       { resultPath: '$.plan' },
     );
-    const operate = invoke('Operate', { op: 'operate', item: sfn.JsonPath.objectAt('$') });
+    const stacks = this.stacksOf();
+    const levels = new sfn.Map(this, 'Levels', {
+      itemsPath: '$.plan.levels',
+      itemSelector: { stacks: sfn.JsonPath.objectAt('$$.Map.Item.Value') },
+      maxConcurrency: 1,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    levels.itemProcessor(stacks);
+    const forget = this.handlerTask(
+      'Forget',
+      { op: 'forget', environment: sfn.JsonPath.stringAt('$.environment') },
+      { resultPath: sfn.JsonPath.DISCARD },
+    );
+    const afterLevels = new sfn.Choice(this, 'Expired?')
+      .when(sfn.Condition.stringEquals('$.action', 'expire'), forget.next(done))
+      .otherwise(done);
+    return plan.next(levels).next(afterLevels);
+  }
+
+  /**
+   * The stacks of one level side by side: each operated, then described every POLL_SECONDS
+   * until it settles; a failed stack fails the execution with its reason.
+   */
+  private stacksOf(): sfn.Map {
+    const operate = this.handlerTask('Operate', { op: 'operate', item: sfn.JsonPath.objectAt('$') });
     const wait = new sfn.Wait(this, 'Settle', {
       time: sfn.WaitTime.duration(Duration.seconds(POLL_SECONDS)),
     });
-    const describe = invoke('Describe', { op: 'describe', item: sfn.JsonPath.objectAt('$') });
+    const describe = this.handlerTask('Describe', { op: 'describe', item: sfn.JsonPath.objectAt('$') });
     const settled = new sfn.Choice(this, 'Settled?')
       .when(sfn.Condition.stringEquals('$.state', 'done'), new sfn.Succeed(this, 'StackDone'))
       .when(
@@ -250,50 +285,20 @@ export class EstateLifecycleStack extends Stack {
       .otherwise(wait);
     const stacks = new sfn.Map(this, 'Stacks', { itemsPath: '$.stacks', maxConcurrency: 4 });
     stacks.itemProcessor(operate.next(wait).next(describe).next(settled));
-    const levels = new sfn.Map(this, 'Levels', {
-      itemsPath: '$.plan.levels',
-      itemSelector: { stacks: sfn.JsonPath.objectAt('$$.Map.Item.Value') },
-      maxConcurrency: 1,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    levels.itemProcessor(stacks);
-    const forget = invoke(
-      'Forget',
-      { op: 'forget', environment: sfn.JsonPath.stringAt('$.environment') },
-      { resultPath: sfn.JsonPath.DISCARD },
-    );
-    const afterLevels = new sfn.Choice(this, 'Expired?')
-      .when(sfn.Condition.stringEquals('$.action', 'expire'), forget.next(done))
-      .otherwise(done);
-    const work = plan.next(levels).next(afterLevels);
+    return stacks;
+  }
 
+  /**
+   * The first state, by action: warn (only when some environment has a warning topic), down,
+   * up or expire (the levels), anything else a failure naming the actions.
+   */
+  private actionOf(props: EstateLifecycleStackProps, work: sfn.IChainable, done: sfn.Succeed): sfn.Choice {
     const topics = [
       ...new Set(props.environments.flatMap((e) => (e.warnAt && e.warnTopicArn ? [e.warnTopicArn] : []))),
     ];
     const start = new sfn.Choice(this, 'Action?');
     if (topics.length)
-      start.when(
-        sfn.Condition.stringEquals('$.action', 'warn'),
-        new tasks.CallAwsService(this, 'Warn', {
-          service: 'sns',
-          action: 'publish',
-          parameters: {
-            TopicArn: sfn.JsonPath.stringAt('$.topicArn'),
-            Subject: sfn.JsonPath.format(
-              'estate: environment {} expires soon',
-              sfn.JsonPath.stringAt('$.environment'),
-            ),
-            Message: sfn.JsonPath.format(
-              'Environment {} expires at {} and will then be destroyed. Run `estate env extend {} --by 24h` to keep it.',
-              sfn.JsonPath.stringAt('$.environment'),
-              sfn.JsonPath.stringAt('$.expiresAt'),
-              sfn.JsonPath.stringAt('$.environment'),
-            ),
-          },
-          iamResources: topics,
-          resultPath: sfn.JsonPath.DISCARD,
-        }).next(done),
-      );
+      start.when(sfn.Condition.stringEquals('$.action', 'warn'), this.warnOf(topics).next(done));
     start
       .when(
         sfn.Condition.or(
@@ -309,7 +314,39 @@ export class EstateLifecycleStack extends Stack {
           cause: 'action must be down, up, expire or warn',
         }),
       );
+    return start;
+  }
 
+  /** Warn: publishes the owner's expiry warning to the topic the schedule names (only those topics). */
+  private warnOf(topics: readonly string[]): tasks.CallAwsService {
+    return new tasks.CallAwsService(this, 'Warn', {
+      service: 'sns',
+      action: 'publish',
+      parameters: {
+        TopicArn: sfn.JsonPath.stringAt('$.topicArn'),
+        Subject: sfn.JsonPath.format(
+          'estate: environment {} expires soon',
+          sfn.JsonPath.stringAt('$.environment'),
+        ),
+        Message: sfn.JsonPath.format(
+          'Environment {} expires at {} and will then be destroyed. Run `estate env extend {} --by 24h` to keep it.',
+          sfn.JsonPath.stringAt('$.environment'),
+          sfn.JsonPath.stringAt('$.expiresAt'),
+          sfn.JsonPath.stringAt('$.environment'),
+        ),
+      },
+      iamResources: [...topics],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+  }
+
+  /** The state machine from `start`, logged at ALL level, with its cdk-nag acknowledgements. */
+  private machineOf(
+    props: EstateLifecycleStackProps,
+    names: readonly string[],
+    retention: logs.RetentionDays,
+    start: sfn.IChainable,
+  ): sfn.StateMachine {
     const machine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: LIFECYCLE_STACK,
       comment: `estate: down, up, expire and warn for ${names.join(', ')}`,

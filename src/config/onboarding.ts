@@ -135,15 +135,28 @@ type ConfigPart = Pick<EstateConfig, 'accounts' | 'organization' | 'budgets'> & 
   readonly onboarding?: OnboardingConfig | undefined;
 };
 
-/** The distinct OUs of the developer accounts, in the order they are declared. */
-export function developerOus(accounts: readonly { kind: string; ou: string }[]): string[] {
-  return [...new Set(accounts.filter((a) => a.kind === 'developer').map((a) => a.ou))];
+/** The tag offboarding puts on an account free for the next developer (src/config/write-back.ts). */
+export const RECYCLED_TAG = 'estate:recycled';
+
+/**
+ * The distinct OUs of the developer accounts in use, in the order they are declared: an
+ * offboarded account (recycled, in the suspended OU) shows where developers went, not where
+ * they go.
+ */
+export function developerOus(
+  accounts: readonly { kind: string; ou: string; tags?: Record<string, string> | undefined }[],
+  suspendedOu: string,
+): string[] {
+  const inUse = accounts.filter(
+    (a) => a.kind === 'developer' && a.ou !== suspendedOu && a.tags?.[RECYCLED_TAG] === undefined,
+  );
+  return [...new Set(inUse.map((a) => a.ou))];
 }
 
 export function onboardingSettings(config: ConfigPart): OnboardingSettings {
   const o = config.onboarding;
   const partition = partitionOf(config.organization.homeRegion);
-  const ous = developerOus(config.accounts);
+  const ous = developerOus(config.accounts, o?.suspendedOu ?? DEFAULT_SUSPENDED_OU);
   const developerOu = o?.developerOu ?? (ous.length === 1 ? ous[0] : undefined);
   const budgetUsd = o?.budgetUsd ?? config.budgets?.byKind.developer?.monthlyUsd;
   return {
@@ -172,7 +185,7 @@ type Issue = (path: (string | number)[], message: string) => void;
  */
 export function onboardingChecks(
   config: {
-    readonly accounts: readonly { kind: string; ou: string }[];
+    readonly accounts: readonly { kind: string; ou: string; tags?: Record<string, string> | undefined }[];
     readonly organization: { readonly homeRegion?: unknown };
     readonly onboarding?: unknown;
   },
@@ -191,7 +204,10 @@ export function onboardingChecks(
         `OU "${o.developerOu}" is not declared under organizationalUnits; ${known}`,
       );
   } else if (o.developerOu === undefined) {
-    const ous = developerOus(config.accounts);
+    const ous = developerOus(
+      config.accounts,
+      typeof o.suspendedOu === 'string' ? o.suspendedOu : DEFAULT_SUSPENDED_OU,
+    );
     if (ous.length === 1) developerOu = ous[0];
     else
       issue(

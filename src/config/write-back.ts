@@ -31,12 +31,12 @@ import {
 } from 'yaml';
 import { EstateError } from '../errors.js';
 import { ConfigError, formatIssue, formatPath, parseConfig } from './loader.js';
+import { developerOus, RECYCLED_TAG } from './onboarding.js';
 import { loadCheckedConfig } from './load-checked.js';
 import type { EstateConfig } from './schema.js';
 import { ouPaths } from './schema.js';
 
-/** The tag that marks an offboarded account as free for the next developer. */
-export const RECYCLED_TAG = 'estate:recycled';
+export { RECYCLED_TAG };
 
 export interface DeveloperAccount {
   readonly name: string;
@@ -46,6 +46,11 @@ export interface DeveloperAccount {
   readonly ou: string;
   /** Not written when it is the developer kind's budget (budgets.byKind.developer.monthlyUsd). */
   readonly budgetUsd?: number;
+  /**
+   * Who the budget alerts go to (the developer and onboarding.platformEmails); not written
+   * when the developer kind's budget sends to exactly these already.
+   */
+  readonly alertEmails?: readonly string[];
 }
 
 export interface FirstEnvironment {
@@ -194,8 +199,13 @@ function entryNode(
       pair.value.type = like.type;
     if ((isSeq(pair.value) || isMap(pair.value)) && (isSeq(like) || isMap(like)))
       pair.value.flow = Boolean(like.flow);
-    else if (isSeq(pair.value) && pair.value.items.every((i) => isScalar(i))) pair.value.flow = true;
   }
+  // Short lists of scalars the sibling does not show are written on one line, like blueprints.
+  visit(node, {
+    Seq(_key, seq) {
+      if (seq.flow === undefined && seq.items.every((i) => isScalar(i))) seq.flow = true;
+    },
+  });
   return node;
 }
 
@@ -405,6 +415,12 @@ const scalarOf = (map: YAMLMap, key: string): unknown => {
 
 // ---------------------------------------------------------------- onboarding
 
+/** An account's budget override, when it has anything to say. */
+function budgetEntry(monthlyUsd: number | undefined, emails: string[] | undefined) {
+  if (monthlyUsd === undefined && emails === undefined) return undefined;
+  return { ...(monthlyUsd !== undefined ? { monthlyUsd } : {}), ...(emails ? { emails } : {}) };
+}
+
 /**
  * estate.yaml text with the developer account and its first environment added (pure). A name
  * already declared the same way is left alone; declared differently, it is refused, naming
@@ -421,6 +437,10 @@ export function addDeveloperText(
   const splices: Splice[] = [];
   const added: string[] = [];
   const kindBudget = config.budgets?.byKind.developer?.monthlyUsd;
+  const kindEmails = config.budgets?.byKind.developer?.emails ?? config.budgets?.alertEmails ?? [];
+  const sameEmails = (a: readonly string[], b: readonly string[]) =>
+    [...new Set(a.map((e) => e.toLowerCase()))].sort().join() ===
+    [...new Set(b.map((e) => e.toLowerCase()))].sort().join();
   const derived = config.organization.emailPattern.replaceAll('{account}', account.name);
 
   const index = config.accounts.findIndex((a) => a.name === account.name);
@@ -438,6 +458,9 @@ export function addDeveloperText(
     const budget = existing.budget?.monthlyUsd ?? kindBudget;
     if (account.budgetUsd !== undefined && budget !== account.budgetUsd)
       throw conflict(['accounts', index, 'budget', 'monthlyUsd'], budget, account.budgetUsd, fix);
+    const emails = existing.budget?.emails ?? kindEmails;
+    if (account.alertEmails !== undefined && !sameEmails(emails, account.alertEmails))
+      throw conflict(['accounts', index, 'budget', 'emails'], emails, account.alertEmails, fix);
   } else {
     const seq = seqAt(doc, 'accounts');
     if (!seq)
@@ -454,10 +477,12 @@ export function addDeveloperText(
         ou: account.ou,
         email: account.email.toLowerCase() === derived.toLowerCase() ? undefined : account.email,
         owner: account.owner,
-        budget:
-          account.budgetUsd === undefined || account.budgetUsd === kindBudget
+        budget: budgetEntry(
+          account.budgetUsd === undefined || account.budgetUsd === kindBudget ? undefined : account.budgetUsd,
+          account.alertEmails === undefined || sameEmails(account.alertEmails, kindEmails)
             ? undefined
-            : { monthlyUsd: account.budgetUsd },
+            : [...account.alertEmails],
+        ),
       },
       template,
       ACCOUNT_KEYS,
@@ -567,6 +592,19 @@ export function recycleAccountText(text: string, config: EstateConfig, input: Re
           ? appendToMap(doc, text, tags, { [RECYCLED_TAG]: date }, local)
           : appendToMap(doc, text, item, { tags: { [RECYCLED_TAG]: date } }, local),
       );
+    }
+  }
+  // The last developer account in use showed where new ones go: say it in the config.
+  const onboarding = valueNode(doc.contents as YAMLMap, 'onboarding');
+  if (config.onboarding && config.onboarding.developerOu === undefined && isMap(onboarding)) {
+    const before = developerOus(config.accounts, input.suspendedOu);
+    const after = developerOus(
+      config.accounts.filter((_, i) => i !== index),
+      input.suspendedOu,
+    );
+    if (before.length === 1 && after.length === 0) {
+      splices.push(appendToMap(doc, text, onboarding, { developerOu: before[0] }, style));
+      added.push('onboarding.developerOu');
     }
   }
   if (!ouPaths(config.organizationalUnits).has(input.suspendedOu))

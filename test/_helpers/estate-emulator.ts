@@ -13,6 +13,7 @@ import { FakeBudgets } from './fake-budgets.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from './fake-cloudformation.js';
 import { FakeCloudWatch } from './fake-cloudwatch.js';
 import { FakeCostAllocationTags } from './fake-cost-allocation-tags.js';
+import { FakeIdentityCenter } from './fake-identity-center.js';
 import { FakeOrganizations } from './fake-organizations.js';
 import { FakeSes, FakeSns } from './fake-notify.js';
 import { FakeS3 } from './fake-s3.js';
@@ -29,6 +30,8 @@ export interface EmulatedEstate {
   readonly cloudwatch: FakeCloudWatch;
   readonly sns: FakeSns;
   readonly ses: FakeSes;
+  /** IAM Identity Center (SSO Admin and Identity Store), enabled and empty: seed users with addUser. */
+  readonly identityCenter: FakeIdentityCenter;
   readonly emulator: Emulator;
   readonly dir: string;
   /** estate.yaml in `dir`. */
@@ -56,6 +59,7 @@ export async function emulatedEstate(
   const cloudwatch = new FakeCloudWatch();
   const sns = new FakeSns();
   const ses = new FakeSes();
+  const identityCenter = new FakeIdentityCenter({ ownerAccountId: callerAccountId });
   let url = '';
   const cloudformation = new FakeCloudFormation({
     ...cloudformationOptions,
@@ -74,6 +78,7 @@ export async function emulatedEstate(
       { targetPrefix: 'AWSInsightsIndexService', send: (c) => tags.send(c) },
       { targetPrefix: 'AmazonSSM', send: (c) => ssm.send(c) },
       cloudwatch,
+      ...identityCenter.services,
     ],
   });
   url = emulator.url;
@@ -88,6 +93,7 @@ export async function emulatedEstate(
     cloudwatch,
     sns,
     ses,
+    identityCenter,
     emulator,
     dir,
     file,

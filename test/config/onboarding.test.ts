@@ -88,6 +88,17 @@ describe('onboarding config', () => {
     );
   });
 
+  it('does not count recycled developer accounts, nor those in the suspended OU, when deriving the developer OU', () => {
+    const config = withOnboarding();
+    config.organizationalUnits.push({ name: 'Old' }, { name: 'Suspended' });
+    config.accounts.push(
+      { name: 'dev-old', kind: 'developer', ou: 'Old', tags: { 'estate:recycled': '2026-01-01' } },
+      { name: 'dev-gone', kind: 'developer', ou: 'Suspended' },
+    );
+    expect(problemsAt(config, 'onboarding.developerOu')).toEqual([]);
+    expect(settingsOf(config).developerOu).toBe('Sandbox');
+  });
+
   it('rejects a missing developer OU when there is no developer account', () => {
     const config = withOnboarding();
     config.accounts = config.accounts.filter((a: { kind: string }) => a.kind !== 'developer');
@@ -104,9 +115,12 @@ describe('onboarding config', () => {
   });
 
   it('rejects a suspended OU that is the developer OU, or under an undeclared parent', () => {
-    expect(problemsAt(withOnboarding({ suspendedOu: 'Sandbox' }), 'onboarding.suspendedOu')).toEqual([
-      expect.stringContaining('"Sandbox" is also the developer OU'),
-    ]);
+    expect(
+      problemsAt(
+        withOnboarding({ developerOu: 'Sandbox', suspendedOu: 'Sandbox' }),
+        'onboarding.suspendedOu',
+      ),
+    ).toEqual([expect.stringContaining('"Sandbox" is also the developer OU')]);
     expect(problemsAt(withOnboarding({ suspendedOu: 'Parked/Suspended' }), 'onboarding.suspendedOu')).toEqual(
       [expect.stringContaining('its parent "Parked" is not declared')],
     );

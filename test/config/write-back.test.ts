@@ -2,6 +2,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.js';
+import { onboardingSettings } from '../../src/config/onboarding.js';
 import {
   addDeveloper,
   addDeveloperText,
@@ -174,6 +175,34 @@ describe('addDeveloper', () => {
       '        monthlyUsd: 150',
     ]);
     expect(parseConfig(text).accounts.at(-1)?.budget).toEqual({ monthlyUsd: 150 });
+  });
+
+  it('writes the alert e-mails when they are not what the developer kind sends to, and refuses other ones on a re-run', () => {
+    const config = parseConfig(COMMENTED);
+    const alerting = { ...BOB, alertEmails: ['bob@acme.example.com', 'platform@acme.example.com'] };
+    const { text } = addDeveloperText(COMMENTED, config, alerting);
+    expect(lineDiff(COMMENTED, text).added.slice(-3)).toEqual([
+      "    owner: 'bob@acme.example.com'",
+      '    budget:',
+      '        emails: [bob@acme.example.com, platform@acme.example.com]',
+    ]);
+    const parsed = parseConfig(text);
+    expect(parsed.accounts.at(-1)?.budget).toEqual({
+      emails: ['bob@acme.example.com', 'platform@acme.example.com'],
+    });
+    expect(
+      addDeveloperText(text, parsed, { ...alerting, alertEmails: [...alerting.alertEmails].reverse() })
+        .changed,
+    ).toBe(false);
+    expect(() => addDeveloperText(text, parsed, { ...BOB, alertEmails: ['bob@acme.example.com'] })).toThrow(
+      /accounts\[2\]\.budget\.emails is \["bob@acme.example.com","platform@acme.example.com"\]/,
+    );
+    // The kind's recipients already: nothing to write.
+    const kindOnly = addDeveloperText(COMMENTED, config, {
+      ...BOB,
+      alertEmails: ['finops@acme.example.com'],
+    }).text;
+    expect(lineDiff(COMMENTED, kindOnly).added).not.toContain('    budget:');
   });
 
   it('Given the same developer already declared, When adding again, Then nothing is written (a re-run is a no-op)', async () => {
@@ -394,6 +423,32 @@ describe('recycleAccount', () => {
       '  - { name: dev-alice, kind: developer, ou: Suspended, tags: { estate:recycled: 2026-12-02 } }\n',
     );
     expect(parseConfig(edited).accounts[1]?.tags).toEqual({ [RECYCLED_TAG]: '2026-12-02' });
+  });
+
+  it('Given an onboarding block, When the only developer is recycled, Then the developer OU it showed is written down', async () => {
+    const text = `${COMMENTED}onboarding:\n  ttl: 72h\n`;
+    const path = await file(text);
+    const result = await recycleAccount(path, {
+      name: 'dev-alice',
+      suspendedOu: 'Suspended',
+      date: '2026-12-02',
+    });
+    const written = await readFile(path, 'utf8');
+    expect(result.added).toContain('onboarding.developerOu');
+    expect(written.endsWith('onboarding:\n  ttl: 72h\n  developerOu: Sandbox\n')).toBe(true);
+    expect(onboardingSettings(parseConfig(written)).developerOu).toBe('Sandbox');
+  });
+
+  it('Given two developers, When one is recycled, Then the developer OU stays derived from the other', () => {
+    const text = `${COMMENTED}onboarding:\n  ttl: 72h\n`;
+    const withBob = addDeveloperText(text, parseConfig(text), BOB).text;
+    const { text: edited, added } = recycleAccountText(withBob, parseConfig(withBob), {
+      name: 'dev-alice',
+      suspendedOu: 'Suspended',
+      date: '2026-12-02',
+    });
+    expect(added).not.toContain('onboarding.developerOu');
+    expect(onboardingSettings(parseConfig(edited)).developerOu).toBe('Sandbox');
   });
 
   it('Given an account already recycled, When recycling again, Then nothing is written', async () => {

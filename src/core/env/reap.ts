@@ -46,7 +46,14 @@ import {
 } from './discover.js';
 import { environmentWindow, parseScheduleTag, type UpWindow } from './lifetime.js';
 import type { LifecycleDeps, MetricQuery, StackLocation, StackRecord } from './ports.js';
-import { selectForReap, isUntouchable, type ReapCandidate, type ReapReason } from './select.js';
+import {
+  selectForReap,
+  isUntouchable,
+  type ReapCandidate,
+  type ReapReason,
+  type ReapSelected,
+  type ReapSelection,
+} from './select.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import { recordsLocation, tearDown, type TeardownResult } from './teardown.js';
 
@@ -402,13 +409,48 @@ const stackOutcomes = (t: TeardownResult): ReapStack[] =>
     ...(s.failure ? { failure: s.failure } : {}),
   }));
 
+/** What the phases of one reap share, and where each environment ends up. */
+interface ReapRun {
+  readonly deps: EnvServiceDeps & LifecycleDeps;
+  readonly config: EstateConfig;
+  readonly options: ReapOptions;
+  readonly run: EnvRun;
+  readonly now: Date;
+  readonly reaped: ReapedEnvironment[];
+  readonly kept: KeptEnvironment[];
+  readonly blocked: ReapBlocked[];
+  readonly failed: ReapFailed[];
+}
+
+/** What the teardown of one selected environment came to: its result, or why there is none. */
+interface ReapOutcome {
+  readonly selected: ReapSelected;
+  readonly p: Prepared;
+  readonly t?: TeardownResult;
+  readonly error?: string;
+}
+
+/**
+ * Discover → prepare candidates → measure idleness → select → tear the selection down → file
+ * each outcome (reaped, kept, blocked, failed) → warn owners of what is not destroyed → result.
+ */
 export async function reapEnvironments(
   deps: EnvServiceDeps & LifecycleDeps,
   config: EstateConfig,
   options: ReapOptions,
   run: EnvRun,
 ): Promise<ReapResult> {
-  const now = (run.now ?? (() => new Date()))();
+  const ctx: ReapRun = {
+    deps,
+    config,
+    options,
+    run,
+    now: (run.now ?? (() => new Date()))(),
+    reaped: [],
+    kept: [],
+    blocked: [],
+    failed: [],
+  };
   const discovery = await discoverEnvironments(
     deps,
     config,
@@ -418,153 +460,35 @@ export async function reapEnvironments(
   const prepared = await mapConcurrent(discovery.environments, READ_CONCURRENCY, (found) =>
     prepare(deps, config, found),
   );
-  const idle =
-    options.idleForMs !== undefined
-      ? await measureIdle(
-          deps,
-          // Only environments idleness could take down: declared (orphans go by age), not
-          // expired (destroyed anyway), not protected, with stateless stacks up.
-          prepared.filter(
-            ({ candidate: c }) =>
-              c.declared &&
-              c.statelessLive &&
-              !(c.expiresAt && c.expiresAt <= now) &&
-              !isUntouchable(c as ReapCandidate),
-          ),
-          new Date(now.getTime() - options.idleForMs),
-          now,
-          run,
-        )
-      : undefined;
-  const candidates: ReapCandidate[] = prepared.map((p) => {
-    const measured = idle?.get(keyOf(p.candidate.accountId, p.candidate.environment));
-    return { ...p.candidate, ...(measured ? { idle: measured } : {}) };
-  });
-  const byKey = new Map(prepared.map((p) => [keyOf(p.candidate.accountId, p.candidate.environment), p]));
-  const selection = selectForReap(candidates, now, {
-    ...(options.idleForMs !== undefined ? { idleForMs: options.idleForMs } : {}),
-    orphansAfterMs: options.orphansAfterMs,
-    ...(options.max !== undefined ? { max: options.max } : {}),
-    ...(options.retryBlocked ? { retryBlocked: true } : {}),
-  });
-
-  const reaped: ReapedEnvironment[] = [];
-  const failed: ReapFailed[] = [];
-  const blocked: ReapBlocked[] = [];
-  const kept: KeptEnvironment[] = [];
-  for (const k of selection.kept) {
-    const c = k.candidate;
-    if (c.deleteBlocked && !options.retryBlocked && !isUntouchable(c))
-      blocked.push({
-        environment: c.environment,
-        account: c.account,
-        accountId: c.accountId,
-        blocker: c.deleteBlocked,
-      });
-    else kept.push({ environment: c.environment, account: c.account, accountId: c.accountId, why: k.why });
-  }
-
-  // Teardown in the selection's order, `perAccount` at once in each account, accounts side by side.
-  const perAccount = options.concurrency ?? deploymentSettings(config).concurrency;
-  const pools = new Map<string, Limit>();
-  const outcomes = await Promise.all(
-    selection.selected.map(async ({ candidate: c, reason, action, since }) => {
-      const pool = pools.get(c.accountId) ?? limiter(perAccount);
-      pools.set(c.accountId, pool);
-      const p = byKey.get(keyOf(c.accountId, c.environment))!;
-      await run.io.notify(
-        ioMessage(
-          'info',
-          REAP_IO.SELECTED,
-          `${c.environment} (${c.accountId}): ${reason} → ${action}${since ? ` (since ${since.toISOString()})` : ''}`,
-          { environment: c.environment, accountId: c.accountId, reason, action },
-        ),
-      );
-      return pool(async () => {
-        if (run.signal?.aborted) return { c, reason, action, since, p, error: 'interrupted: not started' };
-        try {
-          const t = await tearDown(
-            deps,
-            config,
-            p.found,
-            {
-              scope: action === 'destroy' ? 'all' : 'stateless',
-              dryRun: options.dryRun,
-              records: p.records,
-              ...(options.retryBlocked ? { retryBlocked: true } : {}),
-            },
-            run,
-          );
-          return { c, reason, action, since, p, t };
-        } catch (error) {
-          return { c, reason, action, since, p, error: describeError(error) };
-        }
-      });
-    }),
-  );
+  const selection = selectionOf(ctx, prepared, await idleOf(ctx, prepared));
+  fileKept(ctx, selection.kept);
+  const outcomes = await tearDownSelected(ctx, prepared, selection.selected);
   let savingUsd = 0;
   for (const o of outcomes) {
-    const { c, reason, action, since, p } = o;
-    const base = { environment: c.environment, account: c.account, accountId: c.accountId };
-    const t = 't' in o ? o.t : undefined;
-    if (!t || !['done', 'nothing', 'dry-run'].includes(t.status)) {
-      const why = t
-        ? `${t.status}${t.reason ? `: ${t.reason}` : ''}`
-        : (('error' in o ? o.error : undefined) ?? 'failed');
-      if (t?.status === 'refused') {
-        kept.push({ ...base, why: `refused by teardown: ${t.reason ?? 'protected'}` });
-        continue;
-      }
-      const stacks = t ? stackOutcomes(t) : [];
-      // Teardown found a stack already DELETE_FAILED and did not retry it: blocked, not a new failure.
-      const stuck = stacks.find((s) => s.status === 'blocked');
-      if (stuck && !stacks.some((s) => s.status === 'failed' || s.status === 'interrupted')) {
-        const f = stuck.failure;
-        blocked.push({
-          ...base,
-          blocker: f
-            ? `${stuck.stack}: ${f.logicalId}${f.resourceType ? ` (${f.resourceType})` : ''} ${f.status}: ${f.reason}`
-            : `${stuck.stack}: ${stuck.reason ?? 'DELETE_FAILED'}`,
-        });
-        continue;
-      }
-      const blocker = stacks.find((s) => s.failure)?.failure;
-      failed.push({
-        ...base,
-        reason: blocker ? `${why}; ${blocker.logicalId} ${blocker.status}: ${blocker.reason}` : why,
-        action,
-        stacks,
-      });
-      await run.io.notify(
-        ioMessage(
-          'error',
-          REAP_IO.REAP_FAILED,
-          `${c.environment} (${c.accountId}): ${action} failed: ${why}`,
-          {
-            ...base,
-            reason: why,
-          },
-        ),
-      );
-      continue;
-    }
-    const saving = t.status === 'nothing' ? undefined : savingOf(options.prices, config, p, reason, action);
+    const saving = await fileOutcome(ctx, o);
     if (saving !== undefined) savingUsd += saving;
-    reaped.push({
-      ...base,
-      reason,
-      action,
-      status: t.status as ReapedEnvironment['status'],
-      ...(since ? { since: since.toISOString() } : {}),
-      ...(reason === 'expired' && c.expiresAt ? { expiredAt: c.expiresAt.toISOString() } : {}),
-      ...(reason === 'idle' && since ? { idleSince: since.toISOString() } : {}),
-      stacks: stackOutcomes(t),
-      ...(saving !== undefined ? { monthlySavingUsd: saving } : {}),
-    });
   }
+  await reportBlocked(ctx);
+  const warnings = await warnOwners(
+    deps,
+    config,
+    notDestroyed(prepared, selection),
+    ctx.now,
+    options.dryRun,
+    run,
+  );
+  return reapResult(ctx, {
+    unreadable: discovery.unreadable,
+    deferred: selection.deferred,
+    warnings,
+    savingUsd,
+  });
+}
 
-  for (const b of blocked)
-    await run.io.notify(
+/** Each blocked environment as a warning: its delete failed before and is not retried. */
+async function reportBlocked(ctx: ReapRun): Promise<void> {
+  for (const b of ctx.blocked)
+    await ctx.run.io.notify(
       ioMessage(
         'warn',
         REAP_IO.BLOCKED,
@@ -572,45 +496,238 @@ export async function reapEnvironments(
         b,
       ),
     );
+}
 
+/** The candidates not destroyed by this run: only they can still need an expiry warning. */
+function notDestroyed(prepared: readonly Prepared[], selection: ReapSelection): Prepared[] {
   const destroyed = new Set(
     selection.selected
       .filter((s) => s.action === 'destroy')
       .map((s) => keyOf(s.candidate.accountId, s.candidate.environment)),
   );
-  const warnings = await warnOwners(
-    deps,
-    config,
-    prepared.filter((p) => !destroyed.has(keyOf(p.candidate.accountId, p.candidate.environment))),
-    now,
-    options.dryRun,
-    run,
-  );
+  return prepared.filter((p) => !destroyed.has(keyOf(p.candidate.accountId, p.candidate.environment)));
+}
 
-  const { date, region, currency } = options.prices;
+/**
+ * With --idle-for, the requests each candidate served over that window; measured only where
+ * idleness could take an environment down: declared (orphans go by age), not expired
+ * (destroyed anyway), not protected, with stateless stacks up.
+ */
+async function idleOf(
+  ctx: ReapRun,
+  prepared: readonly Prepared[],
+): Promise<Map<string, { measurable: boolean; requests: number }> | undefined> {
+  const { now, options } = ctx;
+  if (options.idleForMs === undefined) return undefined;
+  return measureIdle(
+    ctx.deps,
+    prepared.filter(
+      ({ candidate: c }) =>
+        c.declared &&
+        c.statelessLive &&
+        !(c.expiresAt && c.expiresAt <= now) &&
+        !isUntouchable(c as ReapCandidate),
+    ),
+    new Date(now.getTime() - options.idleForMs),
+    now,
+    ctx.run,
+  );
+}
+
+/** The pure selector over the candidates, each with its idleness where it was measured. */
+function selectionOf(
+  ctx: ReapRun,
+  prepared: readonly Prepared[],
+  idle: ReadonlyMap<string, { measurable: boolean; requests: number }> | undefined,
+): ReapSelection {
+  const { options } = ctx;
+  const candidates: ReapCandidate[] = prepared.map((p) => {
+    const measured = idle?.get(keyOf(p.candidate.accountId, p.candidate.environment));
+    return { ...p.candidate, ...(measured ? { idle: measured } : {}) };
+  });
+  return selectForReap(candidates, ctx.now, {
+    ...(options.idleForMs !== undefined ? { idleForMs: options.idleForMs } : {}),
+    orphansAfterMs: options.orphansAfterMs,
+    ...(options.max !== undefined ? { max: options.max } : {}),
+    ...(options.retryBlocked ? { retryBlocked: true } : {}),
+  });
+}
+
+/** What the selector keeps: blocked when a delete failed before and is not retried, else kept with its why. */
+function fileKept(ctx: ReapRun, kept: ReapSelection['kept']): void {
+  for (const k of kept) {
+    const c = k.candidate;
+    if (c.deleteBlocked && !ctx.options.retryBlocked && !isUntouchable(c))
+      ctx.blocked.push({
+        environment: c.environment,
+        account: c.account,
+        accountId: c.accountId,
+        blocker: c.deleteBlocked,
+      });
+    else
+      ctx.kept.push({ environment: c.environment, account: c.account, accountId: c.accountId, why: k.why });
+  }
+}
+
+/**
+ * Tears the selection down in its order, `perAccount` at once in each account, accounts side
+ * by side; each environment is announced as it is queued.
+ */
+async function tearDownSelected(
+  ctx: ReapRun,
+  prepared: readonly Prepared[],
+  selected: readonly ReapSelected[],
+): Promise<ReapOutcome[]> {
+  const byKey = new Map(prepared.map((p) => [keyOf(p.candidate.accountId, p.candidate.environment), p]));
+  const perAccount = ctx.options.concurrency ?? deploymentSettings(ctx.config).concurrency;
+  const pools = new Map<string, Limit>();
+  return Promise.all(
+    selected.map(async (s) => {
+      const { candidate: c, reason, action, since } = s;
+      const pool = pools.get(c.accountId) ?? limiter(perAccount);
+      pools.set(c.accountId, pool);
+      const p = byKey.get(keyOf(c.accountId, c.environment))!;
+      await ctx.run.io.notify(
+        ioMessage(
+          'info',
+          REAP_IO.SELECTED,
+          `${c.environment} (${c.accountId}): ${reason} → ${action}${since ? ` (since ${since.toISOString()})` : ''}`,
+          { environment: c.environment, accountId: c.accountId, reason, action },
+        ),
+      );
+      return pool(() => reapOne(ctx, s, p));
+    }),
+  );
+}
+
+/**
+ * One environment's teardown (destroy: every stack; down: the stateless ones) with the records
+ * already read; one that throws is an outcome like any other, so it cannot stop the rest.
+ */
+async function reapOne(ctx: ReapRun, selected: ReapSelected, p: Prepared): Promise<ReapOutcome> {
+  const { options } = ctx;
+  if (ctx.run.signal?.aborted) return { selected, p, error: 'interrupted: not started' };
+  try {
+    const t = await tearDown(
+      ctx.deps,
+      ctx.config,
+      p.found,
+      {
+        scope: selected.action === 'destroy' ? 'all' : 'stateless',
+        dryRun: options.dryRun,
+        records: p.records,
+        ...(options.retryBlocked ? { retryBlocked: true } : {}),
+      },
+      ctx.run,
+    );
+    return { selected, p, t };
+  } catch (error) {
+    return { selected, p, error: describeError(error) };
+  }
+}
+
+/** Files a teardown's outcome: reaped (returning its saving), or kept, blocked or failed. */
+async function fileOutcome(ctx: ReapRun, o: ReapOutcome): Promise<number | undefined> {
+  const { candidate: c, reason, action, since } = o.selected;
+  const { t } = o;
+  if (!t || !['done', 'nothing', 'dry-run'].includes(t.status)) {
+    await fileNotReaped(ctx, o);
+    return undefined;
+  }
+  const saving =
+    t.status === 'nothing' ? undefined : savingOf(ctx.options.prices, ctx.config, o.p, reason, action);
+  ctx.reaped.push({
+    environment: c.environment,
+    account: c.account,
+    accountId: c.accountId,
+    reason,
+    action,
+    status: t.status as ReapedEnvironment['status'],
+    ...(since ? { since: since.toISOString() } : {}),
+    ...(reason === 'expired' && c.expiresAt ? { expiredAt: c.expiresAt.toISOString() } : {}),
+    ...(reason === 'idle' && since ? { idleSince: since.toISOString() } : {}),
+    stacks: stackOutcomes(t),
+    ...(saving !== undefined ? { monthlySavingUsd: saving } : {}),
+  });
+  return saving;
+}
+
+/**
+ * An environment not reaped: kept when teardown refused it (protected after all), blocked when
+ * teardown found a stack already DELETE_FAILED and did not retry it (not a new failure), else
+ * failed, with the resource that failed, and said as an error.
+ */
+async function fileNotReaped(ctx: ReapRun, o: ReapOutcome): Promise<void> {
+  const { candidate: c, action } = o.selected;
+  const { t } = o;
+  const base = { environment: c.environment, account: c.account, accountId: c.accountId };
+  const why = t ? `${t.status}${t.reason ? `: ${t.reason}` : ''}` : (o.error ?? 'failed');
+  if (t?.status === 'refused') {
+    ctx.kept.push({ ...base, why: `refused by teardown: ${t.reason ?? 'protected'}` });
+    return;
+  }
+  const stacks = t ? stackOutcomes(t) : [];
+  const stuck = stacks.find((s) => s.status === 'blocked');
+  if (stuck && !stacks.some((s) => s.status === 'failed' || s.status === 'interrupted')) {
+    const f = stuck.failure;
+    ctx.blocked.push({
+      ...base,
+      blocker: f
+        ? `${stuck.stack}: ${f.logicalId}${f.resourceType ? ` (${f.resourceType})` : ''} ${f.status}: ${f.reason}`
+        : `${stuck.stack}: ${stuck.reason ?? 'DELETE_FAILED'}`,
+    });
+    return;
+  }
+  const blocker = stacks.find((s) => s.failure)?.failure;
+  ctx.failed.push({
+    ...base,
+    reason: blocker ? `${why}; ${blocker.logicalId} ${blocker.status}: ${blocker.reason}` : why,
+    action,
+    stacks,
+  });
+  await ctx.run.io.notify(
+    ioMessage('error', REAP_IO.REAP_FAILED, `${c.environment} (${c.accountId}): ${action} failed: ${why}`, {
+      ...base,
+      reason: why,
+    }),
+  );
+}
+
+/** The typed result: ok unless a teardown, a warning or an account's discovery failed, or the run was interrupted. */
+function reapResult(
+  ctx: ReapRun,
+  rest: {
+    readonly unreadable: readonly Unreadable[];
+    readonly deferred: ReapSelection['deferred'];
+    readonly warnings: readonly ReapWarning[];
+    readonly savingUsd: number;
+  },
+): ReapResult {
+  const { run, failed } = ctx;
+  const { date, region, currency } = ctx.options.prices;
   const prices = { date, region, currency };
   return {
     ok:
       failed.length === 0 &&
-      discovery.unreadable.length === 0 &&
-      warnings.every((w) => w.status !== 'failed') &&
+      rest.unreadable.length === 0 &&
+      rest.warnings.every((w) => w.status !== 'failed') &&
       !(run.signal?.aborted ?? false),
-    dryRun: options.dryRun,
+    dryRun: ctx.options.dryRun,
     interrupted: run.signal?.aborted ?? false,
-    at: now.toISOString(),
-    reaped,
-    kept,
-    deferred: selection.deferred.map(({ candidate: c, reason }) => ({
+    at: ctx.now.toISOString(),
+    reaped: ctx.reaped,
+    kept: ctx.kept,
+    deferred: rest.deferred.map(({ candidate: c, reason }) => ({
       environment: c.environment,
       account: c.account,
       accountId: c.accountId,
       reason,
     })),
-    blocked,
+    blocked: ctx.blocked,
     failed,
-    warnings,
-    unreadable: discovery.unreadable,
-    saving: { monthlyUsd: Math.round(savingUsd * 100) / 100, prices },
+    warnings: rest.warnings,
+    unreadable: rest.unreadable,
+    saving: { monthlyUsd: Math.round(rest.savingUsd * 100) / 100, prices },
   };
 }
 

@@ -35,6 +35,7 @@ import {
   windowProblem,
   type UpWindow,
 } from './lifetime.js';
+import type { StackRecord } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
 import { findEnvironment } from './synth.js';
 import {
@@ -105,6 +106,7 @@ export interface DownResult {
   readonly environments: readonly DownEnvironmentResult[];
 }
 
+/** Resolve → find the live environments → take each down in turn → say how each went → result. */
 export async function downEnvironments(
   deps: UpDownDeps,
   config: EstateConfig,
@@ -114,67 +116,7 @@ export async function downEnvironments(
   const targets = await resolveTargets(deps, config, options.environments);
   const found = await findTargets(deps, config, targets, run);
   const environments: DownEnvironmentResult[] = [];
-  for (const f of found) {
-    const account = f.account.name;
-    const refused = (reason: string, status: TeardownResult['status'] = 'refused') =>
-      environments.push({
-        environment: f.environment,
-        accountId: f.account.id,
-        account,
-        scope: 'stateless',
-        status,
-        reason,
-        stacks: [],
-        emptiedBuckets: [],
-        recordsDeleted: false,
-      });
-    if (protectionOf(config, f)) {
-      // tearDown refuses it (and says so): the second guard is the only one needed here.
-      environments.push({
-        ...(await tearDown(deps, config, f, { scope: 'stateless', dryRun: options.dryRun }, run)),
-        account,
-      });
-      continue;
-    }
-    const records = await deps.records.stackRecords(recordsLocation(config, f), f.environment);
-    const recordOf = new Map(records.map((r) => [r.name, r]));
-    const stateless = f.stacks.filter(
-      (x) => !isShared(x.s) && roleOf(x.s, recordOf.get(x.s.name)) === 'stateless',
-    );
-    if (stateless.length === 0) {
-      const known = records.filter((r) => r.role === 'stateless').map((r) => r.name);
-      refused(
-        f.stacks.length === 0
-          ? `${f.environment} has no stacks in ${f.account.id}: nothing to take down`
-          : known.length
-            ? `${f.environment} is already down: its stateless stacks (${known.join(', ')}) are not deployed`
-            : `${f.environment} has no stateless stacks: ${f.stacks.map((x) => x.s.name).join(', ')} ${f.stacks.length === 1 ? 'is' : 'are'} stateful and stay`,
-        'nothing',
-      );
-      continue;
-    }
-    if (!options.dryRun && !options.yes) {
-      const no = await confirm(
-        run,
-        `Take ${f.environment} down: delete ${stateless.map((x) => x.s.name).join(', ')} in ${f.account.id} (its data stays)?`,
-        f.environment,
-      );
-      if (no) {
-        refused(no, 'refused');
-        continue;
-      }
-    }
-    environments.push({
-      ...(await tearDown(
-        deps,
-        config,
-        f,
-        { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true, records },
-        run,
-      )),
-      account,
-    });
-  }
+  for (const f of found) environments.push(await downOne(deps, config, f, options, run));
   for (const e of environments)
     await run.io.notify(
       ioMessage(
@@ -190,6 +132,80 @@ export async function downEnvironments(
     interrupted: run.signal?.aborted === true,
     environments,
   };
+}
+
+/**
+ * One environment: protected → tearDown, which refuses it and says so; no stateless stack up →
+ * nothing to do; otherwise confirmed (unless --yes or a dry run), then its stateless stacks
+ * deleted, blocked ones retried (someone asked for this one by name), with the records read here.
+ */
+async function downOne(
+  deps: UpDownDeps,
+  config: EstateConfig,
+  f: FoundEnvironment,
+  options: DownOptions,
+  run: EnvRun,
+): Promise<DownEnvironmentResult> {
+  const account = f.account.name;
+  if (protectionOf(config, f))
+    // tearDown refuses it (and says so): the second guard is the only one needed here.
+    return {
+      ...(await tearDown(deps, config, f, { scope: 'stateless', dryRun: options.dryRun }, run)),
+      account,
+    };
+  const records = await deps.records.stackRecords(recordsLocation(config, f), f.environment);
+  const recordOf = new Map(records.map((r) => [r.name, r]));
+  const stateless = f.stacks.filter(
+    (x) => !isShared(x.s) && roleOf(x.s, recordOf.get(x.s.name)) === 'stateless',
+  );
+  if (stateless.length === 0) return notTakenDown(f, nothingToTakeDown(f, records), 'nothing');
+  if (!options.dryRun && !options.yes) {
+    const no = await confirm(
+      run,
+      `Take ${f.environment} down: delete ${stateless.map((x) => x.s.name).join(', ')} in ${f.account.id} (its data stays)?`,
+      f.environment,
+    );
+    if (no) return notTakenDown(f, no, 'refused');
+  }
+  return {
+    ...(await tearDown(
+      deps,
+      config,
+      f,
+      { scope: 'stateless', dryRun: options.dryRun, retryBlocked: true, records },
+      run,
+    )),
+    account,
+  };
+}
+
+/** The result of an environment down did not touch: nothing to do, or not confirmed. */
+function notTakenDown(
+  f: FoundEnvironment,
+  reason: string,
+  status: TeardownResult['status'],
+): DownEnvironmentResult {
+  return {
+    environment: f.environment,
+    accountId: f.account.id,
+    account: f.account.name,
+    scope: 'stateless',
+    status,
+    reason,
+    stacks: [],
+    emptiedBuckets: [],
+    recordsDeleted: false,
+  };
+}
+
+/** Why an environment without a live stateless stack has nothing to take down. */
+function nothingToTakeDown(f: FoundEnvironment, records: readonly StackRecord[]): string {
+  const known = records.filter((r) => r.role === 'stateless').map((r) => r.name);
+  return f.stacks.length === 0
+    ? `${f.environment} has no stacks in ${f.account.id}: nothing to take down`
+    : known.length
+      ? `${f.environment} is already down: its stateless stacks (${known.join(', ')}) are not deployed`
+      : `${f.environment} has no stateless stacks: ${f.stacks.map((x) => x.s.name).join(', ')} ${f.stacks.length === 1 ? 'is' : 'are'} stateful and stay`;
 }
 
 async function confirm(run: EnvRun, question: string, environment: string): Promise<string | undefined> {
@@ -382,6 +398,17 @@ function configRefusal(config: EstateConfig, name: string): string | undefined {
   });
 }
 
+/** The lifecycle tags `env schedule` sets: absent where it sets none. */
+interface Scheduled {
+  readonly expiresAt?: string;
+  readonly schedule?: string;
+}
+
+/**
+ * Flags → expiry → refused from estate.yaml → window → the live environment, refused when
+ * protected → the tag change and what estate.yaml says otherwise → retag. Every check that
+ * needs no AWS call comes before the first one, so a typo is named before missing credentials.
+ */
 export async function scheduleEnvironment(
   deps: UpDownDeps,
   config: EstateConfig,
@@ -389,6 +416,32 @@ export async function scheduleEnvironment(
   run: EnvRun,
 ): Promise<RetagResult> {
   const now = (run.now ?? (() => new Date()))();
+  checkScheduleFlags(options);
+  const expiresAt = expiryFrom(options, now);
+  // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
+  const early = configRefusal(config, options.environment);
+  if (early) throw refusal(early);
+  // The window is checked from the flags and estate.yaml, before any AWS call.
+  const schedule = windowFrom(options, findEnvironment(config, options.environment));
+  const wanted: Scheduled = { ...(expiresAt ? { expiresAt } : {}), ...(schedule ? { schedule } : {}) };
+  const [target] = await resolveTargets(deps, config, [options.environment]);
+  const env = target!.env;
+  const [f] = await findTargets(deps, config, [target!], run);
+  const late = protectionOf(config, f!);
+  if (late) throw refusal(`environment "${env.name}" is protected (${late})`);
+  return retag(
+    deps,
+    config,
+    f!,
+    scheduleChange(options, env, wanted),
+    scheduleWarnings(options, env, wanted),
+    options.dryRun,
+    run,
+  );
+}
+
+/** The flags say something to schedule, and nothing contradictory. */
+function checkScheduleFlags(options: ScheduleOptions): void {
   const given = [options.ttl, options.expires, options.offHours].filter((v) => v !== undefined).length;
   if (!options.clear && given === 0)
     throw userError('NothingToSchedule', 'say what to schedule', [
@@ -401,6 +454,10 @@ export async function scheduleEnvironment(
     );
   if (options.ttl !== undefined && options.expires !== undefined)
     throw userError('TtlAndExpires', '--ttl and --expires both set the expiry: pass one');
+}
+
+/** The expiry --ttl (from now) or --expires (a future ISO 8601 time) gives, as an ISO time. */
+function expiryFrom(options: ScheduleOptions, now: Date): string | undefined {
   let expiresAt: string | undefined;
   if (options.ttl !== undefined) {
     const ms = parseDuration(options.ttl);
@@ -420,53 +477,60 @@ export async function scheduleEnvironment(
       ]);
     expiresAt = new Date(t).toISOString();
   }
-  // Refused from estate.yaml alone, before any AWS call (the account id is not needed to say no).
-  const early = configRefusal(config, options.environment);
-  if (early) throw refusal(early);
-  // The window is checked from the flags and estate.yaml, before any AWS call.
-  const declared = findEnvironment(config, options.environment);
-  let schedule: string | undefined;
-  if (options.offHours !== undefined) {
-    const problem = windowProblem(options.offHours);
-    if (problem)
-      throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
-        'write it like "Mon-Fri 08:00-19:00"',
-      ]);
-    const zone = options.timezone ?? declared.schedule?.timezone;
-    if (!zone)
-      throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
-    schedule = scheduleTag(parseWindow(options.offHours, zone));
-  }
-  const [target] = await resolveTargets(deps, config, [options.environment]);
-  const env = target!.env;
-  const [f] = await findTargets(deps, config, [target!], run);
-  const late = protectionOf(config, f!);
-  if (late) throw refusal(`environment "${env.name}" is protected (${late})`);
-  const change = (tags: Readonly<Record<string, string>>): Record<string, string> => {
+  return expiresAt;
+}
+
+/** The estate:schedule tag --off-hours gives, in --timezone or else estate.yaml's schedule zone. */
+function windowFrom(options: ScheduleOptions, declared: EnvironmentConfig): string | undefined {
+  if (options.offHours === undefined) return undefined;
+  const problem = windowProblem(options.offHours);
+  if (problem)
+    throw userError('BadWindow', `--off-hours "${options.offHours}": ${problem}`, [
+      'write it like "Mon-Fri 08:00-19:00"',
+    ]);
+  const zone = options.timezone ?? declared.schedule?.timezone;
+  if (!zone)
+    throw userError('NoTimezone', '--off-hours needs --timezone (an IANA zone such as Europe/London)');
+  return scheduleTag(parseWindow(options.offHours, zone));
+}
+
+/**
+ * A stack's tags after the schedule: without the expiry and the window (--clear), or with the
+ * new ones; a window comes with its executor (estate.yaml's, the stack's, else ci).
+ */
+function scheduleChange(
+  options: ScheduleOptions,
+  env: EnvironmentConfig,
+  wanted: Scheduled,
+): (tags: Readonly<Record<string, string>>) => Record<string, string> {
+  return (tags) => {
     const out: Record<string, string> = { ...tags };
     if (options.clear) {
       delete out[EXPIRES_AT];
       delete out[SCHEDULE_TAG];
       return out;
     }
-    if (expiresAt) out[EXPIRES_AT] = expiresAt;
-    if (schedule) {
-      out[SCHEDULE_TAG] = schedule;
+    if (wanted.expiresAt) out[EXPIRES_AT] = wanted.expiresAt;
+    if (wanted.schedule) {
+      out[SCHEDULE_TAG] = wanted.schedule;
       out[EXECUTOR_TAG] = env.executor ?? tags[EXECUTOR_TAG] ?? 'ci';
     }
     return out;
   };
+}
+
+/** Where estate.yaml gives the environment another expiry or window than the one set here. */
+function scheduleWarnings(options: ScheduleOptions, env: EnvironmentConfig, wanted: Scheduled): string[] {
   const warnings: string[] = [];
-  const cfg = env;
-  if ((expiresAt || options.clear) && (cfg.ttl || cfg.expires))
+  if ((wanted.expiresAt || options.clear) && (env.ttl || env.expires))
     warnings.push(
-      `estate.yaml gives ${env.name} ${cfg.ttl ? `ttl ${cfg.ttl}` : `expires ${cfg.expires}`}; the live expiry set here is what counts (env deploy keeps it)`,
+      `estate.yaml gives ${env.name} ${env.ttl ? `ttl ${env.ttl}` : `expires ${env.expires}`}; the live expiry set here is what counts (env deploy keeps it)`,
     );
-  if ((schedule || options.clear) && cfg.schedule?.hours)
+  if ((wanted.schedule || options.clear) && env.schedule?.hours)
     warnings.push(
-      `estate.yaml gives ${env.name} the schedule "${[cfg.schedule.hours, cfg.schedule.timezone].filter(Boolean).join(' ')}"; the next env deploy writes that back`,
+      `estate.yaml gives ${env.name} the schedule "${[env.schedule.hours, env.schedule.timezone].filter(Boolean).join(' ')}"; the next env deploy writes that back`,
     );
-  return retag(deps, config, f!, change, warnings, options.dryRun, run);
+  return warnings;
 }
 
 export interface ExtendOptions {

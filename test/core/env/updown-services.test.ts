@@ -238,6 +238,8 @@ describe('scheduleEnvironment', () => {
       code: 'TtlAndExpires',
     });
     await expect(go({ ttl: 'soon' })).rejects.toThrow(/--ttl soon/);
+    await expect(go({ clear: true, ttl: '1h' })).rejects.toMatchObject({ code: 'ClearWithValues' });
+    await expect(go({ expires: 'tomorrow' })).rejects.toMatchObject({ code: 'BadExpires' });
     await expect(go({ expires: '2026-11-01T00:00Z' })).rejects.toMatchObject({ code: 'ExpiresInThePast' });
     await expect(go({ offHours: 'Mon-Fri 08:00-19:00' })).rejects.toThrow(/--timezone/);
     await expect(go({ offHours: 'Funday 08:00-19:00', timezone: 'Europe/London' })).rejects.toThrow(

@@ -2,7 +2,7 @@
  * The teardown and bring-up engine (teardown.ts) and what deploy writes for it (stack records,
  * lifecycle tags), against the in-memory CloudFormation/SSM fakes.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { discoverEnvironments } from '../../../src/core/env/discover.js';
 import type { StackRecord } from '../../../src/core/env/ports.js';
@@ -352,6 +352,64 @@ describe('tearDown', () => {
     expect(deletes(h.cloud.calls)).toEqual([]);
   });
 
+  it('Given a stateful stack that depends on a stateless one, When taken down, Then the stateless one stays for it and the rest goes', async () => {
+    const { config, h, deps, find } = await deployed(
+      { blueprints: ['data', 'api-lambda', 'auth', 'observability'] },
+      [
+        { blueprint: 'data' },
+        { blueprint: 'api-lambda', dependsOn: ['data'], role: 'stateless' },
+        { blueprint: 'auth', dependsOn: ['api-lambda'] },
+        { blueprint: 'observability', dependsOn: ['api-lambda'], role: 'stateless' },
+      ],
+    );
+    const result = await tearDown(deps, config, await find(), { scope: 'stateless', dryRun: false }, h.run());
+    expect(result.status).toBe('done');
+    expect(result.stacks.find((s) => s.stack === 'alice-api-lambda')).toMatchObject({
+      status: 'kept',
+      reason: 'alice-auth, which is kept, depends on it',
+    });
+    expect(deletes(h.cloud.calls)).toEqual(['alice-observability']);
+  });
+
+  it('fails when a stack has termination protection: it is reported with the fix, and what it depends on stays', async () => {
+    const { config, h, deps, find } = await deployed();
+    h.cloud.get(EU, 'alice-observability')!.terminationProtection = true;
+    const result = await tearDown(deps, config, await find(), { scope: 'all', dryRun: false }, h.run());
+    expect(result.status).toBe('partial');
+    const by = Object.fromEntries(result.stacks.map((s) => [s.stack, s]));
+    expect(by['alice-observability']).toMatchObject({ status: 'failed' });
+    expect(by['alice-observability']!.reason).toContain('termination protection is on');
+    expect(by['alice-api-lambda']).toMatchObject({ status: 'skipped' });
+    expect(by['alice-edge']!.status).toBe('deleted');
+    expect(deletes(h.cloud.calls)).not.toContain('alice-observability');
+    expect(result.recordsDeleted).toBe(false);
+  });
+
+  it('Given the run interrupted while stacks are deleting, Then those are reported still deleting, nothing more starts and the records stay', async () => {
+    const { config, h, deps, find } = await deployed();
+    const controller = new AbortController();
+    let release = () => {};
+    h.cloud.deleteGate = new Promise<void>((resolve) => (release = resolve));
+    const running = tearDown(
+      deps,
+      config,
+      await find(),
+      { scope: 'all', dryRun: false },
+      h.run({ signal: controller.signal }),
+    );
+    await vi.waitFor(() => expect(deletes(h.cloud.calls)).toHaveLength(2));
+    controller.abort();
+    release();
+    const result = await running;
+    expect(result.status).toBe('interrupted');
+    const reasons = Object.fromEntries(result.stacks.map((s) => [s.stack, s.reason]));
+    expect(reasons['alice-edge']).toBe('still deleting in CloudFormation when interrupted');
+    expect(reasons['alice-data']).toBe('interrupted: not started');
+    expect(deletes(h.cloud.calls).sort()).toEqual(['alice-edge', 'alice-observability']);
+    expect(result.recordsDeleted).toBe(false);
+    expect(await h.cloud.stackRecords(EU, 'alice')).toHaveLength(5);
+  });
+
   it('Given stacks without records (an orphan), Then stateless go before stateful, newest first', () => {
     const stack = (name: string, blueprint: string, created: string) => ({
       at: EU,
@@ -429,6 +487,22 @@ describe('bringUp', () => {
       failure: { logicalId: 'Fn', reason: 'Rate exceeded' },
     });
     expect(by['alice-edge']!.status).toBe('skipped');
+  });
+
+  it('rejects creating over a stack left in ROLLBACK_COMPLETE: it says to delete it first, and what depends on it is skipped', async () => {
+    const { config, h, deps, find } = await deployed();
+    await tearDown(deps, config, await find(), { scope: 'stateless', dryRun: false }, h.run());
+    h.cloud.createFailures.set('alice-api-lambda', { logicalId: 'Fn', reason: 'Rate exceeded' });
+    await bringUp(deps, config, await find(), h.run());
+    h.cloud.createRequests.length = 0;
+    const up = await bringUp(deps, config, await find(), h.run());
+    expect(up.status).toBe('failed');
+    const by = Object.fromEntries(up.stacks.map((s) => [s.stack, s]));
+    expect(by['alice-api-lambda']!.reason).toContain(
+      'is ROLLBACK_COMPLETE; delete it (`estate env down alice`',
+    );
+    expect(by['alice-edge']!.status).toBe('skipped');
+    expect(h.cloud.createRequests).toEqual([]);
   });
 
   it('Given no records, Then it says to deploy first', async () => {
