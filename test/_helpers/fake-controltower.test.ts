@@ -194,6 +194,27 @@ describe('FakeControlTower through CloudFormation and estate’s adapters', () =
     expect(estate.controltower.landingZones.size).toBe(0);
   });
 
+  it('rejects what the API reference rejects: maxResults out of range, a forged token, an unknown landing zone', async () => {
+    const call = (path: string, body: object) =>
+      estate.controltower.handle({
+        method: 'POST',
+        path,
+        query: new URLSearchParams(),
+        headers: {},
+        body: Buffer.from(JSON.stringify(body)),
+        account: MGMT,
+        region: REGION,
+      });
+    const small = await call('/list-enabled-baselines', { maxResults: 2 });
+    expect(small.status).toBe(400);
+    expect(small.headers?.['x-amzn-errortype']).toMatch(/^ValidationException:/);
+    expect((await call('/list-control-operations', { nextToken: 'forged' })).status).toBe(400);
+    expect((await call('/list-landingzones', { maxResults: 5 })).status).toBe(400);
+    const missing = await call('/get-landingzone', { landingZoneIdentifier: 'LZ0' });
+    expect(missing.status).toBe(404);
+    expect(missing.headers?.['x-amzn-errortype']).toMatch(/^ResourceNotFoundException:/);
+  });
+
   it('fails a second landing zone in the organisation', async () => {
     await deploy('estate-governance', governance());
     const again = await deploy('other', {
