@@ -47,7 +47,7 @@ export function wrapSend<T extends SendLike>(client: T, around: Around): T {
 }
 
 const MUTATING =
-  /^(Create|Update|Delete|Put|Attach|Detach|Move|Tag|Untag|Enable|Disable|Close|Register|Deregister|Execute|Invite|Accept|Remove|Start|Stop|Reset|Set|Associate|Disassociate)/;
+  /^(Create|Update|Delete|Put|Attach|Detach|Move|Tag|Untag|Enable|Disable|Close|Register|Deregister|Execute|Invite|Accept|Remove|Start|Stop|Reset|Set|Associate|Disassociate|Activate|Deactivate|Provision)/;
 export function isMutating(operation: string): boolean {
   return MUTATING.test(operation);
 }
