@@ -286,6 +286,30 @@ export async function reapDeps(
 }
 
 /**
+ * The Control Tower section's and `estate ct status`'s own ports: Control Tower (the 3.332.0
+ * client and estate's signed REST-JSON calls), StackSets and `--no-wait`'s ExecuteChangeSet
+ * over CloudFormation, and IAM for the prerequisite roles; all as the caller (the management
+ * account) in the home region, change sets in the account they name.
+ */
+export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowerDeps> {
+  const [{ controlTowerPort }, { stackSetsPort }, { serviceRolesPort }] = await Promise.all([
+    import('../aws/controltower.js'),
+    import('../aws/stacksets.js'),
+    import('../aws/iam.js'),
+  ]);
+  const controlTower = controlTowerPort(clients);
+  const stackSets = stackSetsPort(clients);
+  return {
+    controls: controlTower,
+    landingZones: controlTower,
+    baselines: controlTower,
+    stackSets,
+    roles: serviceRolesPort(clients),
+    changeSets: stackSets,
+  };
+}
+
+/**
  * `estate account onboard`: estate.yaml written back through the document API, the plan/apply
  * sections (organisation, policies, budgets) for each config the run reads, Identity Center in
  * the home region, the bootstrap version of the new account, and the environment engine for
@@ -380,26 +404,5 @@ export async function onboardDeps(
       };
     },
     io,
-
- * The Control Tower section's and `estate ct status`'s own ports: Control Tower (the 3.332.0
- * client and estate's signed REST-JSON calls), StackSets and `--no-wait`'s ExecuteChangeSet
- * over CloudFormation, and IAM for the prerequisite roles; all as the caller (the management
- * account) in the home region, change sets in the account they name.
- */
-export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowerDeps> {
-  const [{ controlTowerPort }, { stackSetsPort }, { serviceRolesPort }] = await Promise.all([
-    import('../aws/controltower.js'),
-    import('../aws/stacksets.js'),
-    import('../aws/iam.js'),
-  ]);
-  const controlTower = controlTowerPort(clients);
-  const stackSets = stackSetsPort(clients);
-  return {
-    controls: controlTower,
-    landingZones: controlTower,
-    baselines: controlTower,
-    stackSets,
-    roles: serviceRolesPort(clients),
-    changeSets: stackSets,
   };
 }
