@@ -56,6 +56,22 @@ export function missingFlag(flag: string, what: string): EstateError {
   });
 }
 
+/** Several answers missing at once in a non-interactive run: every flag named in one error. */
+export function missingFlags(missing: readonly { flag: string; what: string }[]): EstateError {
+  if (missing.length === 1) return missingFlag(missing[0]!.flag, missing[0]!.what);
+  return new EstateError(
+    `${missing.length} answers are required in a non-interactive run: ${missing.map((m) => `${m.flag} (${m.what})`).join(', ')}`,
+    {
+      code: 'MissingFlag',
+      source: 'user',
+      suggestions: [
+        `re-run with ${missing.map((m) => m.flag).join(' ')}`,
+        'or run in a terminal without CI set to be asked',
+      ],
+    },
+  );
+}
+
 export function isEstateError(error: unknown): error is EstateError {
   return error instanceof EstateError;
 }

@@ -1,0 +1,128 @@
+/**
+ * `estate account onboard` end to end: the real CLI in-process against the loopback emulator
+ * (Organizations, Budgets, Identity Center, CloudFormation, S3, SSM, STS). The estate is applied
+ * first; then a developer is onboarded, which writes estate.yaml, creates the account, its budget,
+ * the Identity Center assignment and deploys the first environment; a second run does nothing.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { EXAMPLE, estate } from '../_helpers/cli.js';
+import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
+
+const MGMT = '111111111111';
+const STEP = 300_000;
+const CAROL = [
+  'account',
+  'onboard',
+  'dev-carol',
+  '--owner',
+  'carol@acme.example.com',
+  '--sso-user',
+  'carol@acme.example.com',
+];
+
+let cloud: EmulatedEstate;
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  estate(args, { env: { ...cloud.env, ...env }, cwd: cloud.dir });
+const statuses = (doc: { steps: { step: string; status: string }[] }) =>
+  Object.fromEntries(doc.steps.map((s) => [s.step, s.status]));
+
+beforeAll(async () => {
+  const config = parse(await readFile(EXAMPLE, 'utf8'));
+  // Onboarding without a landing zone here (the Control Tower section has its own end-to-end test).
+  delete config.controlTower;
+  config.environments = [];
+  config.onboarding = { blueprints: ['data'], ttl: '48h' };
+  cloud = await emulatedEstate(config, MGMT);
+  // A comment the write-back must keep.
+  await writeFile(cloud.file, `# estate for acme: keep this comment\n${stringify(config)}`);
+  cloud.identityCenter.addUser('carol@acme.example.com');
+  const applied = await run(['apply', '--yes', '--json']);
+  expect(applied.code, applied.stderr + applied.stdout.slice(0, 3000)).toBe(0);
+}, STEP);
+afterAll(() => cloud.close());
+
+describe('estate account onboard, end to end against the emulator', () => {
+  it(
+    'Given CI and no --owner, --sso-user or --yes, When onboarding, Then it names all three at once and calls nothing',
+    async () => {
+      const before = cloud.fake.totalCalls();
+      const r = await run(['account', 'onboard', 'dev-carol', '--json'], { CI: 'true' });
+      expect(r.code).toBe(2);
+      // Under --json the error is the one JSON document on stdout.
+      const { error } = JSON.parse(r.stdout);
+      expect(error.code).toBe('MissingFlag');
+      expect(error.message).toContain('--owner');
+      expect(error.message).toContain('--sso-user <email> or --sso-group <name>');
+      expect(error.message).toContain('--yes');
+      expect(cloud.fake.totalCalls()).toBe(before);
+      expect(await readFile(cloud.file, 'utf8')).not.toContain('dev-carol');
+    },
+    STEP,
+  );
+
+  it(
+    'When onboarding with --dry-run, Then every step is planned and neither estate.yaml nor AWS changes',
+    async () => {
+      const r = await run([...CAROL, '--dry-run', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.steps.every((s: { status: string }) => s.status === 'planned')).toBe(true);
+      expect(await readFile(cloud.file, 'utf8')).not.toContain('dev-carol');
+      expect(cloud.fake.accountByName('dev-carol')).toBeUndefined();
+    },
+    STEP,
+  );
+
+  it(
+    'When onboarding dev-carol, Then estate.yaml, the account, its budget, her access and her environment exist, with a welcome',
+    async () => {
+      const r = await run([...CAROL, '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(statuses(doc)).toEqual({
+        config: 'done',
+        account: 'done',
+        enrolment: 'skipped',
+        budget: 'done',
+        access: 'done',
+        bootstrap: 'skipped',
+        environment: 'done',
+      });
+      const text = await readFile(cloud.file, 'utf8');
+      expect(text.startsWith('# estate for acme: keep this comment\n')).toBe(true);
+      expect(text).toContain('dev-carol-dev');
+      const account = cloud.fake.accountByName('dev-carol')!;
+      expect(account).toBeDefined();
+      expect(cloud.fake.pathOf(account.parentId)).toBe(
+        parse(text).accounts.find((a: any) => a.name === 'dev-carol').ou,
+      );
+      expect(cloud.identityCenter.assignmentsOf(account.id)).toHaveLength(1);
+      expect(doc.welcome.accountId).toBe(account.id);
+      expect(doc.welcome.profileSnippet).toContain(`sso_account_id = ${account.id}`);
+      expect(doc.welcome.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    },
+    STEP,
+  );
+
+  it(
+    'When onboarding dev-carol again, Then every step is already in place and estate.yaml is byte for byte the same',
+    async () => {
+      const before = await readFile(cloud.file, 'utf8');
+      const r = await run([...CAROL, '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(statuses(JSON.parse(r.stdout))).toEqual({
+        config: 'already',
+        account: 'already',
+        enrolment: 'skipped',
+        budget: 'already',
+        access: 'already',
+        bootstrap: 'already',
+        environment: 'already',
+      });
+      expect(await readFile(cloud.file, 'utf8')).toBe(before);
+    },
+    STEP,
+  );
+});
