@@ -310,6 +310,25 @@ export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowe
 }
 
 /**
+ * Control Tower enrolment of an account: its child AWSControlTowerBaseline (ListEnabledBaselines
+ * with children), whose target is the account's ARN. UNDER_CHANGE is still enrolling.
+ */
+function enrolmentOver(clients: AwsClients): NonNullable<OnboardDeps['enrolment']> {
+  let deps: Promise<ControlTowerDeps> | undefined;
+  return async (accountId) => {
+    deps ??= controlTowerDeps(clients);
+    const baselines = await (await deps).baselines.enabledBaselines();
+    const own = baselines.find(
+      (b) => b.parentIdentifier && b.targetIdentifier.endsWith(`:account/${accountId}`),
+    );
+    if (!own) return { state: 'not-enrolled' };
+    if (own.status === 'SUCCEEDED') return { state: 'enrolled' };
+    if (own.status === 'FAILED') return { state: 'failed', reason: `its baseline ${own.arn} is FAILED` };
+    return { state: 'in-progress' };
+  };
+}
+
+/**
  * `estate account onboard`: estate.yaml written back through the document API, the plan/apply
  * sections (organisation, policies, budgets) for each config the run reads, Identity Center in
  * the home region, the bootstrap version of the new account, and the environment engine for
@@ -368,7 +387,11 @@ export async function onboardDeps(
     sections: async (config) =>
       (await planSections({ ...loaded, config }, clients, { prune: false, concurrency: 4 })).list,
     identityCenter: identityCenterFor(clients, home),
-    ...(options.enrolment ? { enrolment: options.enrolment } : {}),
+    ...(options.enrolment
+      ? { enrolment: options.enrolment }
+      : loaded.config.controlTower?.enabled
+        ? { enrolment: enrolmentOver(clients) }
+        : {}),
     bootstrapVersion: (accountId) =>
       bootstrap.bootstrapVersion({ accountId, region: home }, deploymentSettings(current).qualifier),
     deployEnvironment: async (config, name) => {
