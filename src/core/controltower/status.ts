@@ -529,7 +529,7 @@ export function ctStatus(config: EstateConfig, reads: CtReads): CtStatusEnabled 
   const logs = isUnreadable(reads.landingZone)
     ? { unreadable: `the landing zone could not be read: ${reads.landingZone.unreadable}` }
     : reads.landingZone
-      ? logDestinations(reads.landingZone.state, home, accountName, monitoring)
+      ? logDestinations(reads.landingZone.state, home, reads.managementAccountId, accountName, monitoring)
       : null;
 
   const status = {
@@ -870,6 +870,7 @@ const field = (value: unknown, ...path: string[]): unknown =>
 function logDestinations(
   state: LandingZoneState,
   home: string,
+  management: string,
   names: ReadonlyMap<string, string>,
   monitoring: Read<MonitoringView> | undefined,
 ): LogDestination[] {
@@ -911,7 +912,8 @@ function logDestinations(
     });
     out.push({
       kind: 'CloudTrail events (CloudWatch Logs)',
-      where: 'log group aws-controltower/CloudTrailLogs in the management account',
+      ...account(management),
+      where: 'log group aws-controltower/CloudTrailLogs',
     });
   }
   const roles = field(m, 'securityRoles');

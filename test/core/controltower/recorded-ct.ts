@@ -19,7 +19,11 @@ import type {
   StackSetOperation,
   StackSetState,
 } from '../../../src/core/controltower/ports.js';
-import type { CtStatusDeps } from '../../../src/core/controltower/status.js';
+import {
+  ctStatusService,
+  type CtStatusDeps,
+  type CtStatusEnabled,
+} from '../../../src/core/controltower/status.js';
 import type { DeployedStack, StackLocation } from '../../../src/core/env/ports.js';
 import type { AccountInfo, OrganizationsPort, OuInfo } from '../../../src/core/org/ports.js';
 
@@ -507,4 +511,27 @@ export function recordedDeps(
       },
     },
   };
+}
+
+/** When every recorded read is made: the clock of the recordings. */
+export const RECORDED_NOW = new Date('2026-12-02T04:30:00Z');
+
+/**
+ * `estate ct status` over the healthy recording after `edit`, at RECORDED_NOW, with the
+ * recorded ports (their calls and peak in `deps`).
+ */
+export async function recordedStatus(
+  edit: (r: Recording) => void = () => {},
+  options: Parameters<typeof recordedDeps>[1] & { config?: EstateConfig; concurrency?: number } = {},
+): Promise<{ status: CtStatusEnabled; deps: RecordedDeps }> {
+  const r = healthyRecording();
+  edit(r);
+  const deps = recordedDeps(r, { now: RECORDED_NOW, ...options });
+  const status = await ctStatusService(
+    options.config ?? ctConfig(),
+    { concurrency: options.concurrency ?? 8 },
+    deps,
+  );
+  if (!status.enabled) throw new Error('expected Control Tower enabled');
+  return { status, deps };
 }

@@ -4,7 +4,6 @@ import {
   ctStatusService,
   isUnreadable,
   type CtStatusEnabled,
-  type CtStatus,
 } from '../../../src/core/controltower/status.js';
 import {
   AUDIT,
@@ -21,33 +20,12 @@ import {
   healthyRecording,
   ouArn,
   recordedDeps,
-  type Recording,
+  recordedStatus,
+  RECORDED_NOW,
 } from './recorded-ct.js';
 
-const NOW = new Date('2026-12-02T04:30:00Z');
-
-async function statusOf(
-  edit: (r: Recording) => void = () => {},
-  options: Parameters<typeof recordedDeps>[1] & {
-    config?: ReturnType<typeof ctConfig>;
-    concurrency?: number;
-  } = {},
-) {
-  const r = healthyRecording();
-  edit(r);
-  const deps = recordedDeps(r, { now: NOW, ...options });
-  const status = await ctStatusService(
-    options.config ?? ctConfig(),
-    { concurrency: options.concurrency ?? 8 },
-    deps,
-  );
-  return { status: enabled(status), deps };
-}
-
-function enabled(status: CtStatus): CtStatusEnabled {
-  if (!status.enabled) throw new Error('expected Control Tower enabled');
-  return status;
-}
+const NOW = RECORDED_NOW;
+const statusOf = recordedStatus;
 
 const value = <T>(read: T): Exclude<T, { unreadable: string }> => {
   if (isUnreadable(read)) throw new Error(`unreadable: ${read.unreadable}`);
@@ -143,8 +121,8 @@ describe('estate ct status over recorded responses', () => {
         ],
         [
           'CloudTrail events (CloudWatch Logs)',
-          '',
-          'log group aws-controltower/CloudTrailLogs in the management account',
+          'management',
+          'log group aws-controltower/CloudTrailLogs',
           '',
         ],
         ['AWS Config aggregation', 'audit', 'aggregator aws-controltower-GuardrailsComplianceAggregator', ''],
