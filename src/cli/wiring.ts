@@ -14,6 +14,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
+import type { ControlTowerDeps } from '../core/controltower/ports.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
 import type { EnvDeps, LifecycleDeps, RecordsPort, StackOpsPort, ToolkitPort } from '../core/env/ports.js';
 import type { EnvServiceDeps } from '../core/env/service.js';
@@ -281,4 +282,28 @@ export async function reapDeps(
     import('../aws/notify.js'),
   ]);
   return { ...base, metrics: metricsPort(clients), notify: notifyPort(clients) };
+}
+
+/**
+ * The Control Tower section's and `estate ct status`'s own ports: Control Tower (the 3.332.0
+ * client and estate's signed REST-JSON calls), StackSets and `--no-wait`'s ExecuteChangeSet
+ * over CloudFormation, and IAM for the prerequisite roles; all as the caller (the management
+ * account) in the home region, change sets in the account they name.
+ */
+export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowerDeps> {
+  const [{ controlTowerPort }, { stackSetsPort }, { serviceRolesPort }] = await Promise.all([
+    import('../aws/controltower.js'),
+    import('../aws/stacksets.js'),
+    import('../aws/iam.js'),
+  ]);
+  const controlTower = controlTowerPort(clients);
+  const stackSets = stackSetsPort(clients);
+  return {
+    controls: controlTower,
+    landingZones: controlTower,
+    baselines: controlTower,
+    stackSets,
+    roles: serviceRolesPort(clients),
+    changeSets: stackSets,
+  };
 }
