@@ -347,7 +347,8 @@ function logSection(s: CtStatusEnabled, opts: RenderCtOptions): string[] {
     );
   else lines.push('  the landing zone manifest names no logging');
   const m = s.monitoring;
-  if (m && isUnreadable(m))
+  if (m === null) lines.push('  monitoring account: not in the organisation yet');
+  else if (m && isUnreadable(m))
     lines.push(`  monitoring account: ${paint(opts, 'red', `unreadable: ${m.unreadable}`)}`);
   else if (m)
     lines.push(

@@ -235,8 +235,8 @@ export interface CtStatusEnabled {
   readonly controlOperations: Read<readonly ControlOperationView[]>;
   /** Absent when controlTower.baseline is off. */
   readonly baseline?: Read<BaselineStackSetView>;
-  /** Absent when controlTower.observability is off. */
-  readonly monitoring?: Read<MonitoringView>;
+  /** Absent when controlTower.observability is off; null while the audit account does not exist. */
+  readonly monitoring?: Read<MonitoringView | null>;
   /** null: no landing zone, so no central logs. */
   readonly logs: Read<readonly LogDestination[] | null>;
   /** What needs a person's attention, one line each. */
@@ -285,7 +285,8 @@ export interface CtReads {
     readonly instances: readonly StackSetInstance[];
     readonly operations: readonly StackSetOperation[];
   }>;
-  readonly monitoringStack?: Read<{ accountId: string; stack: DeployedStack | undefined }>;
+  /** null: the audit account is not in the organisation yet. */
+  readonly monitoringStack?: Read<{ accountId: string; stack: DeployedStack | undefined } | null>;
 }
 
 /** What an organisation without Control Tower does without, from estate.yaml alone (no AWS call). */
@@ -348,51 +349,10 @@ export async function readCtStatus(
   const stackP = settle(limit(() => deps.stacks.describeStack(at, GOVERNANCE_STACK)));
   const baselinesP = settle(limit(() => baselines.enabledBaselines()));
   const operationsP = settle(limit(() => baselines.controlOperationsInFlight()));
-  const landingZoneP = stackP.then(async (stack) => {
-    const fromStack = isUnreadable(stack) ? undefined : stack?.outputs[PLATFORM_OUTPUTS.landingZoneArn];
-    return settle(
-      (async () => {
-        const arn = fromStack ?? (await limit(() => landingZones.landingZones()))[0];
-        if (!arn) return undefined;
-        const state = await limit(() => landingZones.landingZone(arn));
-        return (
-          state && { state, source: fromStack ? ('governance-stack' as const) : ('organization' as const) }
-        );
-      })(),
-    );
-  });
-  const stackSetP = ct.baseline.enabled
-    ? settle(
-        (async () => {
-          const [state, instances, operations] = await Promise.all([
-            limit(() => stackSets.stackSet(home, BASELINE_STACK_SET)),
-            limit(() => stackSets.instances(home, BASELINE_STACK_SET)),
-            limit(() => stackSets.operations(home, BASELINE_STACK_SET)),
-          ]);
-          return { state, instances, operations };
-        })(),
-      )
-    : undefined;
+  const landingZoneP = stackP.then((stack) => settle(readLandingZone(stack, limit, landingZones)));
+  const stackSetP = ct.baseline.enabled ? settle(readStackSet(home, limit, stackSets)) : undefined;
   const monitoringP = ct.observability.enabled
-    ? snapshotP.then((snapshot) =>
-        settle(
-          (async () => {
-            if (isUnreadable(snapshot))
-              throw new Error(`the audit account's id is unknown: ${snapshot.unreadable}`);
-            const accountId = resolveAccountIds(config, snapshot.accounts, [ct.auditAccount]).get(
-              ct.auditAccount,
-            );
-            if (!accountId)
-              throw new Error(
-                `the audit account "${ct.auditAccount}" is not in the organisation yet (run \`estate apply\`)`,
-              );
-            const stack = await limit(() =>
-              deps.stacks.describeStack({ accountId, region: home }, MONITORING_STACK),
-            );
-            return { accountId, stack };
-          })(),
-        ),
-      )
+    ? snapshotP.then((snapshot) => settle(readMonitoring(config, snapshot, limit, deps.stacks)))
     : undefined;
   const controlsP = Promise.all([snapshotP, baselinesP]).then(([snapshot, enabled]) =>
     readControls(config, management, snapshot, enabled, limit, controls),
@@ -410,7 +370,51 @@ export async function readCtStatus(
     controls: await controlsP,
     controlOperations,
     ...(stackSet ? { stackSet } : {}),
-    ...(monitoringStack ? { monitoringStack } : {}),
+    ...(monitoringStack !== undefined ? { monitoringStack } : {}),
+  };
+}
+
+/** The landing zone the governance stack names (its LandingZoneArn output), else the organisation's. */
+async function readLandingZone(
+  stack: Read<DeployedStack | undefined>,
+  limit: Limit,
+  landingZones: CtStatusDeps['controlTower']['landingZones'],
+): Promise<Exclude<CtReads['landingZone'], Unreadable>> {
+  const fromStack = isUnreadable(stack) ? undefined : stack?.outputs[PLATFORM_OUTPUTS.landingZoneArn];
+  const arn = fromStack ?? (await limit(() => landingZones.landingZones()))[0];
+  if (!arn) return undefined;
+  const state = await limit(() => landingZones.landingZone(arn));
+  return state && { state, source: fromStack ? 'governance-stack' : 'organization' };
+}
+
+async function readStackSet(
+  home: string,
+  limit: Limit,
+  stackSets: CtStatusDeps['controlTower']['stackSets'],
+): Promise<Exclude<NonNullable<CtReads['stackSet']>, Unreadable>> {
+  const [state, instances, operations] = await Promise.all([
+    limit(() => stackSets.stackSet(home, BASELINE_STACK_SET)),
+    limit(() => stackSets.instances(home, BASELINE_STACK_SET)),
+    limit(() => stackSets.operations(home, BASELINE_STACK_SET)),
+  ]);
+  return { state, instances, operations };
+}
+
+/** The estate-monitoring stack in the audit account; null while that account does not exist. */
+async function readMonitoring(
+  config: EstateConfig,
+  snapshot: Read<OrgSnapshot>,
+  limit: Limit,
+  stacks: CtStatusDeps['stacks'],
+): Promise<Exclude<Exclude<CtReads['monitoringStack'], undefined>, Unreadable>> {
+  const audit = config.controlTower!.auditAccount;
+  if (isUnreadable(snapshot)) throw new Error(`the audit account's id is unknown: ${snapshot.unreadable}`);
+  const accountId = resolveAccountIds(config, snapshot.accounts, [audit]).get(audit);
+  if (!accountId) return null;
+  const region = config.organization.homeRegion;
+  return {
+    accountId,
+    stack: await limit(() => stacks.describeStack({ accountId, region }, MONITORING_STACK)),
   };
 }
 
@@ -512,20 +516,22 @@ export function ctStatus(config: EstateConfig, reads: CtReads): CtStatusEnabled 
   const baseline = reads.stackSet
     ? mapRead(note('baseline StackSet', reads.stackSet), (s) => stackSetView(config, org, s, reads.now))
     : undefined;
-  const monitoring = reads.monitoringStack
-    ? mapRead(note('monitoring stack', reads.monitoringStack), (m) => {
-        const stack = m.stack ? stackView(m.stack, m.accountId, home, reads.now) : null;
-        const sinkArn = m.stack?.outputs[PLATFORM_OUTPUTS.sinkArn];
-        const dashboardName = m.stack?.outputs[PLATFORM_OUTPUTS.dashboardName];
-        return {
-          accountId: m.accountId,
-          accountName: ct.auditAccount,
-          stack,
-          ...(sinkArn ? { sinkArn } : {}),
-          ...(dashboardName ? { dashboardName } : {}),
-        };
-      })
-    : undefined;
+  const monitoring =
+    reads.monitoringStack !== undefined
+      ? mapRead(note('monitoring stack', reads.monitoringStack), (m) => {
+          if (!m) return null;
+          const stack = m.stack ? stackView(m.stack, m.accountId, home, reads.now) : null;
+          const sinkArn = m.stack?.outputs[PLATFORM_OUTPUTS.sinkArn];
+          const dashboardName = m.stack?.outputs[PLATFORM_OUTPUTS.dashboardName];
+          return {
+            accountId: m.accountId,
+            accountName: ct.auditAccount,
+            stack,
+            ...(sinkArn ? { sinkArn } : {}),
+            ...(dashboardName ? { dashboardName } : {}),
+          };
+        })
+      : undefined;
   const logs = isUnreadable(reads.landingZone)
     ? { unreadable: `the landing zone could not be read: ${reads.landingZone.unreadable}` }
     : reads.landingZone
@@ -544,7 +550,7 @@ export function ctStatus(config: EstateConfig, reads: CtReads): CtStatusEnabled 
     accounts,
     controlOperations,
     ...(baseline ? { baseline } : {}),
-    ...(monitoring ? { monitoring } : {}),
+    ...(monitoring !== undefined ? { monitoring } : {}),
     logs,
     unreadable,
   };
@@ -872,7 +878,7 @@ function logDestinations(
   home: string,
   management: string,
   names: ReadonlyMap<string, string>,
-  monitoring: Read<MonitoringView> | undefined,
+  monitoring: Read<MonitoringView | null> | undefined,
 ): LogDestination[] {
   const m = state.manifest;
   const account = (id: unknown) =>
@@ -1014,6 +1020,7 @@ function attention(s: Omit<CtStatusEnabled, 'attention'>): string[] {
       out.push(`${b.problemCount} estate-baseline instance${b.problemCount === 1 ? '' : 's'} not current`);
   }
   const m = s.monitoring;
+  if (m === null) out.push('the audit account is not in the organisation yet: `estate apply` creates it');
   if (m && !isUnreadable(m)) {
     if (m.stack === null) out.push(`${MONITORING_STACK} is not deployed in the audit account`);
     else if (m.stack.failed) out.push(`${MONITORING_STACK} is ${m.stack.status}`);

@@ -428,6 +428,20 @@ describe('estate ct status over recorded responses', () => {
     expect(value(status.accounts).every((a) => a.enrolment === 'ungoverned')).toBe(true);
   });
 
+  it('Given no audit account yet, When read, Then the monitoring part is absent, not unreadable', async () => {
+    const { status, deps } = await statusOf((r) => {
+      r.ListAccountsForParent[OU.security] = r.ListAccountsForParent[OU.security]!.filter(
+        (a) => a.Id !== AUDIT,
+      );
+    });
+    expect(status.monitoring).toBeNull();
+    expect(status.unreadable).toEqual([]);
+    expect(status.attention).toContain(
+      'the audit account is not in the organisation yet: `estate apply` creates it',
+    );
+    expect(deps.calls.filter((c) => c.includes('estate-monitoring'))).toEqual([]);
+  });
+
   it('Given a 4.0 landing zone with Config and backup, When read, Then Config lands in its own account with its retention', async () => {
     const { status } = await statusOf((r) => {
       const lz = r.GetLandingZone.landingZone;
