@@ -204,7 +204,7 @@ function ouSection(ous: readonly OuView[], opts: RenderCtOptions): string[] {
           registration,
           r && !isUnreadable(r) ? (r.baselineVersion ?? '') : '',
           r && !isUnreadable(r) ? (r.inheritanceDrift ?? '') : '',
-          ou.accounts ? `${ou.accounts.enrolled}/${ou.accounts.total}` : '',
+          ou.accounts ? `${ou.accounts.enrolled ?? '?'}/${ou.accounts.total}` : '',
           controlCounts(ou),
         ];
       }),

@@ -114,8 +114,11 @@ export interface OuView {
   readonly workload: boolean;
   /** null: not registered. */
   readonly registration: Read<OuRegistration | null>;
-  /** Accounts in the OU and how many of them are enrolled; absent when the organisation was not read. */
-  readonly accounts?: { readonly total: number; readonly enrolled: number };
+  /**
+   * Accounts in the OU (absent when the organisation was not read) and how many of them are
+   * enrolled (absent when the enabled baselines were not read).
+   */
+  readonly accounts?: { readonly total: number; readonly enrolled?: number };
   /** ListEnabledControls on the OU; absent when the OU does not exist. */
   readonly controls?: Read<readonly ControlView[]>;
 }
@@ -437,7 +440,8 @@ async function settle<T>(work: Promise<T>, rethrowUser = false): Promise<Read<T>
     return await work;
   } catch (error) {
     if (rethrowUser && isEstateError(error) && error.source === 'user') throw error;
-    return { unreadable: describeError(error) };
+    // One line: an SDK's deserialisation error spans several.
+    return { unreadable: describeError(error).replace(/\s*\n\s*/g, ' ') };
   }
 }
 
@@ -657,7 +661,7 @@ function ouViews(
         ? {
             accounts: {
               total: inOu.length,
-              enrolled: enrolled ? inOu.filter((a) => enrolled.has(a.id)).length : 0,
+              ...(enrolled ? { enrolled: inOu.filter((a) => enrolled.has(a.id)).length } : {}),
             },
           }
         : {}),

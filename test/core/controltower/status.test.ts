@@ -378,6 +378,25 @@ describe('estate ct status over recorded responses', () => {
     expect(value(status.baseline!).exists).toBe(true);
   });
 
+  it('Given the enabled baselines cannot be read, When read, Then registration and enrolment are unreadable, not guessed', async () => {
+    const { status } = await statusOf(() => {}, {
+      faults: {
+        ListEnabledBaselines: new Error(
+          "SyntaxError: Unexpected token '<'\n  Deserialization error: to see the raw response, inspect $response",
+        ),
+      },
+    });
+    const reason =
+      "SyntaxError: Unexpected token '<' Deserialization error: to see the raw response, inspect $response";
+    expect(status.unreadable).toEqual([{ part: 'enabled baselines', reason }]);
+    expect(status.accounts).toEqual({ unreadable: `the enabled baselines could not be read: ${reason}` });
+    const sandbox = status.ous.find((o) => o.path === 'Sandbox')!;
+    expect(sandbox.registration).toEqual({ unreadable: reason });
+    expect(sandbox.accounts).toEqual({ total: 2 });
+    // The controls of the configured OUs are still read.
+    expect(value(sandbox.controls!).map((c) => c.name)).toEqual(['AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS']);
+  });
+
   it('Given the organisation cannot be read, When read, Then accounts are unreadable and the Control Tower parts still show', async () => {
     const { status } = await statusOf(() => {}, {
       faults: { Organizations: new Error('connect ETIMEDOUT') },
