@@ -52,6 +52,7 @@ const WORD_STYLE: Readonly<Record<string, Style>> = {
   'not-enrolled': 'yellow',
   'not registered': 'yellow',
   ungoverned: 'gray',
+  shared: 'gray',
 };
 const WORDS = new RegExp(
   `(?<![\\w-])(${Object.keys(WORD_STYLE)
@@ -218,17 +219,24 @@ const ENROLMENT_WORD: Record<AccountView['enrolment'], string> = {
   enrolling: 'enrolling',
   failed: 'failed',
   'not-enrolled': 'not-enrolled',
+  shared: 'shared',
   ungoverned: 'ungoverned',
 };
 
 function accountSection(accounts: Read<readonly AccountView[]>, opts: RenderCtOptions): string[] {
   if (isUnreadable(accounts)) return ['Accounts', unreadableLine(opts, accounts)];
-  const counts = (['enrolled', 'enrolling', 'failed', 'not-enrolled', 'ungoverned'] as const)
+  const words: Record<AccountView['enrolment'], string> = {
+    enrolled: 'enrolled',
+    enrolling: 'enrolling',
+    failed: 'failed',
+    'not-enrolled': 'not enrolled',
+    shared: 'landing-zone accounts',
+    ungoverned: 'in OUs Control Tower does not govern',
+  };
+  const counts = (Object.keys(words) as AccountView['enrolment'][])
     .map((e) => [e, accounts.filter((a) => a.enrolment === e).length] as const)
     .filter(([, n]) => n > 0)
-    .map(
-      ([e, n]) => `${n} ${e === 'ungoverned' ? 'in OUs Control Tower does not govern' : e.replace('-', ' ')}`,
-    );
+    .map(([e, n]) => `${n} ${words[e]}`);
   const lines = [`Accounts${counts.length ? ` (${counts.join(', ')})` : ''}`];
   if (!accounts.length) return [...lines, '  none besides the management account'];
   lines.push(

@@ -221,6 +221,7 @@ describe('estate ct status against an emulated landing zone', () => {
     expect(r.stdout).toMatch(/^ {2}stack +estate-governance CREATE_COMPLETE/m);
     expect(r.stdout).toMatch(/^Workloads\/Production +ou-\S+ +SUCCEEDED +4\.0 /m);
     expect(r.stdout).toMatch(/^shop-prod +\d{12} +Workloads\/Production +enrolled/m);
+    expect(r.stdout).toMatch(/^logs +\d{12} +Security +shared +the landing zone's log-archive account/m);
     expect(r.stdout).toMatch(/^Workloads\/Production +AWS-GR_ENCRYPTED_VOLUMES +SUCCEEDED/m);
     expect(r.stdout).toMatch(
       /^CloudTrail organization trail +logs \(\d{12}\) +S3 aws-controltower-logs-\d{12}-eu-west-2 +365 days$/m,

@@ -123,7 +123,7 @@ export interface OuView {
   readonly controls?: Read<readonly ControlView[]>;
 }
 
-export type Enrolment = 'enrolled' | 'enrolling' | 'failed' | 'not-enrolled' | 'ungoverned';
+export type Enrolment = 'enrolled' | 'enrolling' | 'failed' | 'not-enrolled' | 'shared' | 'ungoverned';
 
 export interface AccountView {
   readonly id: string;
@@ -132,8 +132,9 @@ export interface AccountView {
   readonly ouPath: string;
   /**
    * enrolled/enrolling/failed: its account-level enabled baselines SUCCEEDED / UNDER_CHANGE /
-   * FAILED; not-enrolled: in a registered OU without one; ungoverned: in an OU Control Tower
-   * does not govern.
+   * FAILED; not-enrolled: in a registered OU without one; shared: the landing zone's
+   * log-archive or audit account without an enabled baseline of its own (the landing zone
+   * governs it); ungoverned: in an OU Control Tower does not govern.
    */
   readonly enrolment: Enrolment;
   /** Its baseline no longer matches its OU's (inheritance drift). */
@@ -692,7 +693,8 @@ const ENROLMENT_ORDER: Record<Enrolment, number> = {
   'not-enrolled': 1,
   enrolling: 2,
   enrolled: 3,
-  ungoverned: 4,
+  shared: 4,
+  ungoverned: 5,
 };
 
 /**
@@ -722,6 +724,11 @@ function accountViews(
   const names = new Map(
     [...resolveAccountIds(config, org.accounts)].map(([name, id]) => [id, name] as const),
   );
+  const ct = config.controlTower!;
+  const shared = new Map([
+    [ct.logArchiveAccount, 'log-archive'],
+    [ct.auditAccount, 'audit'],
+  ]);
   const views = org.accounts
     .filter((a) => a.id !== management && a.id !== org.organization?.managementAccountId)
     .map((a): AccountView => {
@@ -744,6 +751,13 @@ function accountViews(
       if (own.some((b) => b.status === 'UNDER_CHANGE')) return { ...base, enrolment: 'enrolling' };
       if (own.length)
         return { ...base, enrolment: 'enrolled', ...(driftReason ? { reason: driftReason } : {}) };
+      const role = shared.get(base.name);
+      if (!ou && role)
+        return {
+          ...base,
+          enrolment: 'shared',
+          reason: `the landing zone's ${role} account, governed by the landing zone`,
+        };
       if (!ou)
         return { ...base, enrolment: 'ungoverned', reason: `OU ${a.ouPath || 'Root'} is not registered` };
       const why =

@@ -444,7 +444,13 @@ describe('estate ct status over recorded responses', () => {
       'the estate-baseline StackSet does not exist: `estate apply` creates it',
       'estate-monitoring is not deployed in the audit account',
     ]);
-    expect(value(status.accounts).every((a) => a.enrolment === 'ungoverned')).toBe(true);
+    expect(value(status.accounts).map((a) => [a.name, a.enrolment, a.reason])).toEqual([
+      ['audit', 'shared', "the landing zone's audit account, governed by the landing zone"],
+      ['logs', 'shared', "the landing zone's log-archive account, governed by the landing zone"],
+      ['dev-alice', 'ungoverned', 'OU Sandbox is not registered'],
+      ['dev-bob', 'ungoverned', 'OU Sandbox is not registered'],
+      ['shop-prod', 'ungoverned', 'OU Workloads/Production is not registered'],
+    ]);
   });
 
   it('Given no audit account yet, When read, Then the monitoring part is absent, not unreadable', async () => {
