@@ -214,15 +214,6 @@ function ouSection(ous: readonly OuView[], opts: RenderCtOptions): string[] {
   return lines;
 }
 
-const ENROLMENT_WORD: Record<AccountView['enrolment'], string> = {
-  enrolled: 'enrolled',
-  enrolling: 'enrolling',
-  failed: 'failed',
-  'not-enrolled': 'not-enrolled',
-  shared: 'shared',
-  ungoverned: 'ungoverned',
-};
-
 function accountSection(accounts: Read<readonly AccountView[]>, opts: RenderCtOptions): string[] {
   if (isUnreadable(accounts)) return ['Accounts', unreadableLine(opts, accounts)];
   const words: Record<AccountView['enrolment'], string> = {
@@ -247,7 +238,7 @@ function accountSection(accounts: Read<readonly AccountView[]>, opts: RenderCtOp
         a.name,
         a.id,
         a.ouPath || 'Root',
-        `${ENROLMENT_WORD[a.enrolment]}${a.drifted ? ', DRIFTED' : ''}`,
+        `${a.enrolment}${a.drifted ? ', DRIFTED' : ''}`,
         a.reason ?? '',
       ]),
     ),
