@@ -16,9 +16,9 @@
 import { BASELINE_STACK_SET, MONITORING_STACK, PLATFORM_OUTPUTS } from '../../blueprints/platform.js';
 import { EstateError, userError } from '../../errors.js';
 import { assemblyStacks, DEPLOYED_AT, DEPLOYED_BY, isUnchanged } from '../env/common.js';
-import type { EnvDeps, StackLocation } from '../env/ports.js';
+import type { EnvDeps, StackLocation, ToolkitPort } from '../env/ports.js';
 import type { SynthResult } from '../env/synth.js';
-import type { Task } from '../io.js';
+import type { IoHost, Task } from '../io.js';
 import { executeChanges, newExecutionState, type ChangeHandler } from '../plan/execute.js';
 import type { EstateOutputs } from '../plan/outputs.js';
 import type { ApplyContext } from '../plan/section.js';
@@ -38,7 +38,10 @@ import type { PlatformSynth } from './synth.js';
 
 export interface ControlTowerApplyDeps {
   readonly ct: ControlTowerDeps;
-  readonly env: Pick<EnvDeps, 'stacks' | 'bootstrap' | 'toolkit'>;
+  readonly env: Pick<EnvDeps, 'stacks' | 'bootstrap'> & {
+    /** The toolkit, speaking to the apply's IoHost; loaded on the first bootstrap or deploy. */
+    readonly toolkit: (io: IoHost) => Promise<ToolkitPort>;
+  };
   readonly synth: PlatformSynth;
   /** The caller, for the estate:deployed-by tag. */
   readonly caller: () => Promise<{ readonly arn: string }>;
@@ -58,8 +61,8 @@ export async function applyControlTower(
   changes: readonly Change[],
   context: ApplyContext,
 ): Promise<ChangeResult[]> {
-  let toolkit: ReturnType<ControlTowerApplyDeps['env']['toolkit']> | undefined;
-  const loadToolkit = () => (toolkit ??= deps.env.toolkit());
+  let toolkit: Promise<ToolkitPort> | undefined;
+  const loadToolkit = () => (toolkit ??= deps.env.toolkit(context.io));
   let org: Promise<EstateOutputs['organization']> | undefined;
   const organization = () =>
     (org ??= context.outputs.organization
@@ -110,7 +113,7 @@ export async function applyControlTower(
 interface StackRun {
   readonly deps: ControlTowerApplyDeps;
   readonly context: ApplyContext;
-  readonly loadToolkit: () => ReturnType<ControlTowerApplyDeps['env']['toolkit']>;
+  readonly loadToolkit: () => Promise<ToolkitPort>;
   readonly desiredNow: () => Promise<DesiredControlTower>;
   readonly outputsOf: (address: string) => Record<string, string> | undefined;
 }
