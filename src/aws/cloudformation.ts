@@ -48,7 +48,7 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { parse as parseYaml, type Tags } from 'yaml';
+import { parseTemplate } from '../cfn-template.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import type {
   CreateStackRequest,
@@ -114,70 +114,7 @@ export function toDeployedStack(s: Stack): DeployedStack {
 
 // ---------------------------------------------------------------- templates
 
-/** The short-form intrinsics of CloudFormation YAML (`!Ref x`, `!GetAtt a.b`, `!Sub [...]`). */
-const SHORT_FORMS: Readonly<Record<string, string>> = {
-  Ref: 'Ref',
-  Condition: 'Condition',
-  ...Object.fromEntries(
-    [
-      'And',
-      'Base64',
-      'Cidr',
-      'Contains',
-      'EachMemberEquals',
-      'EachMemberIn',
-      'Equals',
-      'FindInMap',
-      'GetAtt',
-      'GetAZs',
-      'If',
-      'ImportValue',
-      'Join',
-      'Length',
-      'Not',
-      'Or',
-      'RefAll',
-      'Select',
-      'Split',
-      'Sub',
-      'ToJsonString',
-      'Transform',
-      'ValueOf',
-      'ValueOfAll',
-    ].map((name) => [name, `Fn::${name}`]),
-  ),
-};
-
-const CFN_TAGS: Tags = Object.entries(SHORT_FORMS).flatMap(([name, key]) => [
-  {
-    tag: `!${name}`,
-    // `!GetAtt Resource.Attribute` is the one scalar form that means a list.
-    resolve: (value: string) => ({ [key]: name === 'GetAtt' ? splitGetAtt(value) : value }),
-  },
-  ...(['seq', 'map'] as const).map((collection) => ({
-    tag: `!${name}`,
-    collection,
-    resolve: (node: { toJSON(): unknown }) => ({ [key]: node.toJSON() }),
-  })),
-]);
-
-function splitGetAtt(value: string): string[] {
-  const dot = value.indexOf('.');
-  return dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)];
-}
-
-/** A template body as GetTemplate returns it: JSON, or YAML with short-form intrinsics. */
-export function parseTemplate(body: string): unknown {
-  const text = body.trim();
-  if (text.startsWith('{')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      // YAML flow mappings start with "{" too.
-    }
-  }
-  return parseYaml(text, { customTags: CFN_TAGS });
-}
+export { parseTemplate } from '../cfn-template.js';
 
 // ---------------------------------------------------------------- events
 

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as controltower from 'aws-cdk-lib/aws-controltower';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -18,6 +18,7 @@ import {
 } from '../config/default-controls.js';
 import { workloadOus } from '../config/workload-ous.js';
 import { BlueprintError } from './errors.js';
+import { PLATFORM_OUTPUTS } from './platform.js';
 import { acknowledge } from './profile.js';
 
 /** Control operations started at once unless maxConcurrentControlOperations says otherwise. */
@@ -131,6 +132,11 @@ export class EstateGovernanceStack extends Stack {
     // Deleting the stack must not decommission the landing zone of the whole organisation.
     this.landingZone.applyRemovalPolicy(RemovalPolicy.RETAIN);
     for (const role of this.roles) this.landingZone.node.addDependency(role);
+    // The engine and `estate ct status` read the landing zone's identifier from here.
+    new CfnOutput(this, PLATFORM_OUTPUTS.landingZoneArn, {
+      value: this.landingZone.attrArn,
+      description: 'ARN of the Control Tower landing zone',
+    });
 
     const ous = workloadOus(config);
     if (ct.accessManagement && ous.length > 0 && !props.identityCenterEnabledBaselineArn)

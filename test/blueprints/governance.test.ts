@@ -6,7 +6,9 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EstateGovernanceStack, type EstateGovernanceStackProps } from '../../src/blueprints/governance.js';
 import { awsSolutionsFindings } from '../../src/blueprints/nag.js';
-import { configSchema, type EstateConfig } from '../../src/config/schema.js';
+import { PLATFORM_OUTPUTS } from '../../src/blueprints/platform.js';
+import type { EstateConfig } from '../../src/config/schema.js';
+import { controlTowerEstate } from './_control-tower.js';
 import { newApp, resourcesOf, template } from './_helpers.js';
 
 const IC_BASELINE = 'arn:aws:controltower:eu-west-2:999999999999:enabledbaseline/XALULM96QHI525UOC';
@@ -18,36 +20,9 @@ const OU_ARNS = {
 };
 const ACCOUNT_IDS = { logs: '111111111111', audit: '222222222222', backup: '333333333333' };
 
-/** An estate with log-archive and audit accounts in Security and workloads in two more OUs (Given). */
+/** The Control Tower estate, registering Workloads/Production and Sandbox (Given). */
 function estate(ct: Record<string, unknown> = {}): EstateConfig {
-  return configSchema.parse({
-    version: 1,
-    organization: {
-      name: 'acme',
-      managementAccountId: '999999999999',
-      homeRegion: 'eu-west-2',
-      governedRegions: ['eu-west-2', 'us-east-1'],
-      emailPattern: 'aws+{account}@acme.example.com',
-    },
-    organizationalUnits: [
-      { name: 'Security' },
-      { name: 'Workloads', children: [{ name: 'Production' }] },
-      { name: 'Sandbox' },
-    ],
-    accounts: [
-      { name: 'logs', kind: 'logs', ou: 'Security' },
-      { name: 'audit', kind: 'monitoring', ou: 'Security' },
-      { name: 'backup', kind: 'integration', ou: 'Security' },
-      { name: 'prod', kind: 'prod-multi-tenant', ou: 'Workloads/Production' },
-      { name: 'dev-alice', kind: 'developer', ou: 'Sandbox' },
-    ],
-    controlTower: {
-      logArchiveAccount: 'logs',
-      auditAccount: 'audit',
-      workloadOus: ['Workloads/Production', 'Sandbox'],
-      ...ct,
-    },
-  });
+  return controlTowerEstate({ workloadOus: ['Workloads/Production', 'Sandbox'], ...ct });
 }
 
 function synth(props: Partial<EstateGovernanceStackProps> & { config: EstateConfig }): {
@@ -76,7 +51,7 @@ describe('governance stack: landing zone', () => {
     const lz = manifestOf(t);
     expect(lz.Version).toBe('3.3');
     expect(lz.Manifest).toEqual({
-      governedRegions: ['eu-west-2', 'us-east-1'],
+      governedRegions: ['eu-west-2', 'us-east-1', 'eu-west-1'],
       organizationStructure: { security: { name: 'Core' }, sandbox: { name: 'Sandbox' } },
       centralizedLogging: {
         accountId: '111111111111',
@@ -124,6 +99,15 @@ describe('governance stack: landing zone', () => {
         centralBackup: { accountId: '333333333333' },
         kmsKeyArn: 'arn:aws:kms:eu-west-2:333333333333:key/bk',
       },
+    });
+  });
+
+  it('outputs the landing zone ARN under LandingZoneArn, where the engine reads it', () => {
+    const { t } = synth({ config: estate() });
+    const [id] = resourcesOf(t, 'AWS::ControlTower::LandingZone')[0]!;
+    expect(t.toJSON().Outputs[PLATFORM_OUTPUTS.landingZoneArn]).toEqual({
+      Description: 'ARN of the Control Tower landing zone',
+      Value: { 'Fn::GetAtt': [id, 'Arn'] },
     });
   });
 
