@@ -7,13 +7,7 @@
  * hundreds of MiB a synth); the blueprint tests run it.
  */
 import { join, resolve } from 'node:path';
-import {
-  BASELINE_STACK,
-  GOVERNANCE_STACK,
-  MONITORING_STACK,
-  type EstateBaselineStackProps,
-  type EstateMonitoringStackProps,
-} from '../../blueprints/platform.js';
+import { BASELINE_STACK, GOVERNANCE_STACK, MONITORING_STACK } from '../../blueprints/platform.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { deploymentSettings } from '../env/common.js';
 import type { StackLocation } from '../env/ports.js';
@@ -150,13 +144,7 @@ export function cdkPlatformSynth(cwd?: string): PlatformSynth {
         input.at,
         'estate: the observability sink and overview dashboard of the organisation',
         async (_lib, app, id, common) => {
-          const { EstateMonitoringStack } = (await import(monitoringModule)) as {
-            EstateMonitoringStack: new (
-              scope: unknown,
-              id: string,
-              props: EstateMonitoringStackProps,
-            ) => unknown;
-          };
+          const { EstateMonitoringStack } = await import('../../blueprints/monitoring.js');
           return new EstateMonitoringStack(app, id, {
             ...common,
             config: input.config,
@@ -173,9 +161,7 @@ export function cdkPlatformSynth(cwd?: string): PlatformSynth {
         input.at,
         'estate: the estate-baseline StackSet every workload account gets (CDK bootstrap, deployment role, observability link)',
         async (_lib, app, id, common) => {
-          const { EstateBaselineStack } = (await import(baselineModule)) as {
-            EstateBaselineStack: new (scope: unknown, id: string, props: EstateBaselineStackProps) => unknown;
-          };
+          const { EstateBaselineStack } = await import('../../blueprints/baseline.js');
           return new EstateBaselineStack(app, id, {
             ...common,
             config: input.config,
@@ -187,7 +173,3 @@ export function cdkPlatformSynth(cwd?: string): PlatformSynth {
       ),
   };
 }
-
-// The constructs of baseline.ts and monitoring.ts (built against platform.ts's props).
-const baselineModule = '../../blueprints/baseline.js';
-const monitoringModule = '../../blueprints/monitoring.js';

@@ -6,26 +6,14 @@
  * once activated; ExecuteChangeSet leaves the stack in progress. The platform synthesis is the
  * real one for the governance stack and a minimal assembly for monitoring and baseline.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GOVERNANCE_STACK, BASELINE_STACK, MONITORING_STACK } from '../../../src/blueprints/platform.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import type { ControlTowerDeps, StackSetInstance } from '../../../src/core/controltower/ports.js';
 import type { ControlTowerSectionDeps } from '../../../src/core/controltower/section.js';
 import { cdkPlatformSynth, type PlatformSynth } from '../../../src/core/controltower/synth.js';
 import type { StackLocation } from '../../../src/core/env/ports.js';
-import type { SynthResult } from '../../../src/core/env/synth.js';
 import { FakeCloud, FakeToolkit } from '../../_helpers/fake-env.js';
-import {
-  ACCOUNT_IDS,
-  LANDING_ZONE_ARN,
-  MGMT,
-  ORG,
-  OU_IDS,
-  SINK_ARN,
-  baselineTemplate,
-  monitoringTemplate,
-} from './_fixtures.js';
+import { ACCOUNT_IDS, LANDING_ZONE_ARN, MGMT, ORG, OU_IDS, SINK_ARN } from './_fixtures.js';
 
 export const HOME = 'eu-west-2';
 export const IDENTITY_CENTER_ARN = 'arn:aws:controltower:eu-west-2:111111111111:enabledbaseline/IDCENTER0001';
@@ -47,7 +35,14 @@ export class ChangeSetToolkit extends FakeToolkit {
       });
       return { status: 'deployed' as const, outputs: {}, changeSetName: request.changeSetName! };
     }
-    return super.deploy(request);
+    const outcome = await super.deploy(request);
+    // The sink's ARN is a GetAtt CloudFormation resolves: give it the value AWS would.
+    if (request.stackName === MONITORING_STACK && outcome.status === 'deployed') {
+      const outputs = { ...outcome.outputs, ObservabilitySinkArn: SINK_ARN };
+      this.cloud.get(request.at, request.stackName)!.outputs = outputs;
+      return { ...outcome, outputs };
+    }
+    return outcome;
   }
 }
 
@@ -177,56 +172,12 @@ export class FakeControlTower {
 
 const OU_PATHS: Record<string, string> = Object.fromEntries(Object.entries(OU_IDS).map(([p, id]) => [id, p]));
 
-/** A cloud assembly with one stack, as estate's synthesis writes it. */
-function assembly(dir: string, stackName: string, at: StackLocation, template: unknown): SynthResult {
-  const outDir = join(dir, 'cdk.out', `${stackName}-${at.accountId}-${at.region}`);
-  mkdirSync(outDir, { recursive: true });
-  const templateFile = `${stackName}.template.json`;
-  writeFileSync(join(outDir, templateFile), JSON.stringify(template));
-  writeFileSync(
-    join(outDir, 'manifest.json'),
-    JSON.stringify({
-      version: '48.0.0',
-      artifacts: {
-        [stackName]: {
-          type: 'aws:cloudformation:stack',
-          environment: `aws://${at.accountId}/${at.region}`,
-          properties: { templateFile, tags: { 'estate:shared': 'controltower' } },
-        },
-      },
-    }),
-  );
-  return {
-    environment: stackName,
-    assemblyDir: outDir,
-    cached: false,
-    cacheKey: '',
-    durationMs: 0,
-    stacks: [
-      {
-        name: stackName,
-        artifactId: stackName,
-        blueprint: stackName,
-        account: at.accountId,
-        region: at.region,
-        dependsOn: [],
-        role: 'stateful',
-        resources: 1,
-        templateFile,
-        templateBytes: 1,
-        shared: true,
-      },
-    ],
-    annotations: [],
-  };
-}
-
 export interface SynthCall {
   readonly kind: string;
   readonly input: Record<string, unknown>;
 }
 
-/** The real governance synthesis; monitoring and baseline as minimal assemblies. Records each call. */
+/** The real platform synthesis, recording each call. */
 export function testSynth(dir: string, calls: SynthCall[] = []): PlatformSynth {
   const real = cdkPlatformSynth(dir);
   return {
@@ -234,28 +185,13 @@ export function testSynth(dir: string, calls: SynthCall[] = []): PlatformSynth {
       calls.push({ kind: 'governance', input: { ...input } });
       return real.governance(input);
     },
-    monitoring: async (input) => {
+    monitoring: (input) => {
       calls.push({ kind: 'monitoring', input: { ...input } });
-      const template = monitoringTemplate() as { Resources: object };
-      return assembly(dir, MONITORING_STACK, input.at, {
-        ...template,
-        Outputs: { ObservabilitySinkArn: { Value: SINK_ARN } },
-      });
+      return real.monitoring(input);
     },
-    baseline: async (input) => {
+    baseline: (input) => {
       calls.push({ kind: 'baseline', input: { ...input } });
-      const ous = Object.values(input.ouIds);
-      const ct = input.config.controlTower!;
-      const d = {
-        workloadOus: ous.map((id) => ({ path: OU_PATHS[id]!, id })),
-        baseline: {
-          regions: ct.baseline.regions ?? input.config.organization.governedRegions,
-          maxConcurrentPercentage: ct.baseline.maxConcurrentPercentage,
-          failureTolerancePercentage: ct.baseline.failureTolerancePercentage,
-          regionConcurrency: ct.baseline.regionConcurrency,
-        },
-      };
-      return assembly(dir, BASELINE_STACK, input.at, baselineTemplate(d as never, !!input.sinkArn));
+      return real.baseline(input);
     },
   };
 }

@@ -97,47 +97,40 @@ export async function governanceTemplate(
   return JSON.parse(readFileSync(join(synth.assemblyDir, synth.stacks[0]!.templateFile), 'utf8'));
 }
 
-/** A baseline stack template holding the StackSet as the desired config wants it. */
-export function baselineTemplate(d: DesiredControlTower, link = true): unknown {
-  const b = d.baseline!;
-  return {
-    Resources: {
-      BaselineStackSet: {
-        Type: 'AWS::CloudFormation::StackSet',
-        Properties: {
-          StackSetName: 'estate-baseline',
-          PermissionModel: 'SERVICE_MANAGED',
-          AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
-          StackInstancesGroup: [
-            {
-              DeploymentTargets: { OrganizationalUnitIds: d.workloadOus.map((o) => o.id) },
-              Regions: b.regions,
-            },
-          ],
-          OperationPreferences: {
-            MaxConcurrentPercentage: b.maxConcurrentPercentage,
-            FailureTolerancePercentage: b.failureTolerancePercentage,
-            RegionConcurrencyType: b.regionConcurrency,
-          },
-          TemplateBody: JSON.stringify({
-            Resources: link ? { Link: { Type: 'AWS::Oam::Link' } } : { Role: { Type: 'AWS::IAM::Role' } },
-          }),
-        },
-      },
-    },
-  };
+async function templateOf(
+  synth: Promise<{ assemblyDir: string; stacks: readonly { templateFile: string }[] }>,
+) {
+  const s = await synth;
+  return JSON.parse(readFileSync(join(s.assemblyDir, s.stacks[0]!.templateFile), 'utf8')) as unknown;
+}
+
+/** The monitoring and baseline templates the real stacks synthesise for this config. */
+export async function platformTemplates(config: EstateConfig, dir: string) {
+  const d = desiredFor(config);
+  const synth = cdkPlatformSynth(dir);
+  const [monitoring, baseline] = await Promise.all([
+    templateOf(
+      synth.monitoring({
+        config,
+        at: { accountId: ACCOUNT_IDS.audit!, region: d.homeRegion },
+        organizationId: ORG,
+        accountIds: ACCOUNT_IDS,
+      }),
+    ),
+    templateOf(
+      synth.baseline({
+        config,
+        at: { accountId: MGMT, region: d.homeRegion },
+        managementAccountId: MGMT,
+        ouIds: Object.fromEntries(d.workloadOus.map((o) => [o.path, o.id!])),
+        ...(d.observability ? { sinkArn: SINK_ARN } : {}),
+      }),
+    ),
+  ]);
+  return { monitoring, baseline };
 }
 
 export const SINK_ARN = 'arn:aws:oam:eu-west-2:333333333333:sink/abcd-1234';
-
-export function monitoringTemplate(dashboard = true): unknown {
-  return {
-    Resources: {
-      Sink: { Type: 'AWS::Oam::Sink' },
-      ...(dashboard ? { Dashboard: { Type: 'AWS::CloudWatch::Dashboard' } } : {}),
-    },
-  };
-}
 
 /** The estate after a finished apply: every stack deployed, every instance CURRENT. */
 export async function appliedSnapshot(config: EstateConfig, dir: string): Promise<ControlTowerSnapshot> {
@@ -147,12 +140,13 @@ export async function appliedSnapshot(config: EstateConfig, dir: string): Promis
     .flatMap((a) =>
       d.baseline!.regions.map((region) => ({ accountId: ACCOUNT_IDS[a.name]!, region, status: 'CURRENT' })),
     );
+  const templates = await platformTemplates(config, dir);
   return {
     version: 1,
     read: true,
     governance: live(await governanceTemplate(config, dir), { LandingZoneArn: LANDING_ZONE_ARN }),
-    monitoring: live(monitoringTemplate(), { ObservabilitySinkArn: SINK_ARN }),
-    baselineStack: live(baselineTemplate(d)),
+    monitoring: live(templates.monitoring, { ObservabilitySinkArn: SINK_ARN }),
+    baselineStack: live(templates.baseline),
     existingRoles: [
       'AWSControlTowerAdmin',
       'AWSControlTowerCloudTrailRole',
