@@ -43,8 +43,25 @@ export type ServiceKey =
   | 'SNS'
   | 'SESV2';
 
+/**
+ * Control Tower publishes no request rates either, and its API serves a handful of calls per
+ * run: each operation estate sends starts lower than the default and follows throttling
+ * feedback from there (the signed REST calls of controltower.ts included).
+ */
+const CONTROLTOWER_RATES: Readonly<Record<string, Rate>> = Object.fromEntries(
+  [
+    'ListEnabledControls',
+    'GetControlOperation',
+    'GetLandingZone',
+    'ListLandingZones',
+    'ListEnabledBaselines',
+    'ListControlOperations',
+  ].map((operation) => [operation, { perSecond: 10, burst: 10 }]),
+);
+
 const RATES: Partial<Record<ServiceKey, Readonly<Record<string, Rate>>>> = {
   ORGANIZATIONS: ORGANIZATIONS_RATES,
+  CONTROLTOWER: CONTROLTOWER_RATES,
 };
 
 /** The prefix of each service's IAM actions, for messages: 'organizations:ListRoots'. */

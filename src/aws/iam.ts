@@ -1,6 +1,7 @@
 /**
  * ActionRolePort over an IAM client in the management account: the execution role AWS
- * Budgets assumes to attach estate's deny SCP. IAM is global (one endpoint per partition)
+ * Budgets assumes to attach estate's deny SCP. ServiceRolesPort: whether the roles a Control
+ * Tower landing zone needs before it can be created exist under their path (GetRole per name). IAM is global (one endpoint per partition)
  * and answers policy documents URL-encoded (RFC 3986), which this adapter decodes.
  * NoSuchEntity on GetRole means "no role"; EntityAlreadyExists on CreateRole means
  * "already there", so apply is repeatable.
@@ -16,6 +17,8 @@ import {
   type GetRoleResponse,
 } from '@aws-sdk/client-iam';
 import type { ActionRolePort, LiveActionRole } from '../core/budgets/ports.js';
+import type { ServiceRolesPort } from '../core/controltower/ports.js';
+import { EstateError } from '../errors.js';
 import type { AwsClients } from './clients.js';
 import { mapAwsError } from './errors.js';
 import { errorName } from './paginate.js';
@@ -127,6 +130,64 @@ export class AwsActionRoles implements ActionRolePort {
 /** IAM as the caller (the management account, where estate's budgets and their actions live). */
 export function actionRolesPort(clients: AwsClients): AwsActionRoles {
   return new AwsActionRoles(
+    clients.client(IAMClient, 'IAM'),
+    async () => (await clients.callerIdentity()).account,
+  );
+}
+
+/**
+ * ServiceRolesPort: GetRole for each name. NoSuchEntity means absent. A role of that name on
+ * another path is an error rather than "absent": role names are unique in an account whatever
+ * the path, so creating it under the right path would fail, and Control Tower looks only under
+ * its own path (/service-role/).
+ */
+export class AwsServiceRoles implements ServiceRolesPort {
+  constructor(
+    private readonly client: SendLike,
+    private readonly account: () => Promise<string> = async () => '',
+  ) {}
+
+  async existingRoles(names: readonly string[], path: string): Promise<ReadonlySet<string>> {
+    const found = await Promise.all(
+      names.map(async (name) => ((await this.onPath(name, path)) ? name : undefined)),
+    );
+    return new Set(found.filter((n): n is string => n !== undefined));
+  }
+
+  private async onPath(name: string, path: string): Promise<boolean> {
+    let role: GetRoleResponse['Role'];
+    try {
+      role = ((await this.client.send(new GetRoleCommand({ RoleName: name }))) as GetRoleResponse).Role;
+    } catch (error) {
+      if (NO_SUCH_ENTITY.test(errorName(error))) return false;
+      const account = await this.account().catch(() => '');
+      throw mapAwsError(error, {
+        action: 'GetRole',
+        target: `role ${name}`,
+        permission: 'iam:GetRole',
+        ...(account ? { account } : {}),
+      });
+    }
+    if (!role) return false;
+    const actual = role.Path ?? '/';
+    if (actual === path) return true;
+    throw new EstateError(
+      `role ${name} exists with path ${actual}, but Control Tower needs it under ${path} (${role.Arn ?? name})`,
+      {
+        code: 'RoleOnOtherPath',
+        source: 'aws',
+        details: { role: name, path: actual, expected: path },
+        suggestions: [
+          `delete role ${name} (IAM paths cannot be changed) and run again: estate creates it under ${path}`,
+        ],
+      },
+    );
+  }
+}
+
+/** IAM as the caller (the management account, where Control Tower's service roles live). */
+export function serviceRolesPort(clients: AwsClients): AwsServiceRoles {
+  return new AwsServiceRoles(
     clients.client(IAMClient, 'IAM'),
     async () => (await clients.callerIdentity()).account,
   );

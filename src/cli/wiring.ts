@@ -357,7 +357,26 @@ export async function reapDeps(
   return { ...base, metrics: metricsPort(clients), notify: notifyPort(clients) };
 }
 
-// TEMPORARY until the ct-aws branch appends the real controlTowerDeps here: refuses every call.
-async function controlTowerDeps(_clients: AwsClients): Promise<ControlTowerDeps> {
-  return offlineControlTowerDeps().ct;
+/**
+ * The Control Tower section's and `estate ct status`'s own ports: Control Tower (the 3.332.0
+ * client and estate's signed REST-JSON calls), StackSets and `--no-wait`'s ExecuteChangeSet
+ * over CloudFormation, and IAM for the prerequisite roles; all as the caller (the management
+ * account) in the home region, change sets in the account they name.
+ */
+export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowerDeps> {
+  const [{ controlTowerPort }, { stackSetsPort }, { serviceRolesPort }] = await Promise.all([
+    import('../aws/controltower.js'),
+    import('../aws/stacksets.js'),
+    import('../aws/iam.js'),
+  ]);
+  const controlTower = controlTowerPort(clients);
+  const stackSets = stackSetsPort(clients);
+  return {
+    controls: controlTower,
+    landingZones: controlTower,
+    baselines: controlTower,
+    stackSets,
+    roles: serviceRolesPort(clients),
+    changeSets: stackSets,
+  };
 }

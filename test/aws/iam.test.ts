@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AwsActionRoles } from '../../src/aws/iam.js';
+import { AwsActionRoles, AwsServiceRoles } from '../../src/aws/iam.js';
 import { EstateError } from '../../src/errors.js';
 import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
 import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
@@ -76,9 +76,39 @@ describe('AwsActionRoles over a mocked IAM client', () => {
     expect(error.message).toContain('iam:PutRolePolicy');
     expect(error.message).toContain(MGMT);
   });
+  it('Given a Control Tower role on another path, When asked for roles under /service-role/, Then it fails naming both paths; a denied GetRole names iam:GetRole', async () => {
+    mock.on(GetRoleCommand, { RoleName: 'AWSControlTowerAdmin' }).resolves({
+      Role: {
+        RoleName: 'AWSControlTowerAdmin',
+        Arn: `arn:aws:iam::${MGMT}:role/AWSControlTowerAdmin`,
+        Path: '/',
+        RoleId: 'AROA',
+        CreateDate: new Date(),
+        AssumeRolePolicyDocument: encodeURIComponent(TRUST),
+      },
+    });
+    mock
+      .on(GetRoleCommand, { RoleName: 'AWSControlTowerStackSetRole' })
+      .rejects(
+        Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+      );
+    const roles = new AwsServiceRoles(client(), async () => MGMT);
+    const other = (await roles
+      .existingRoles(['AWSControlTowerAdmin'], '/service-role/')
+      .catch((e: unknown) => e)) as EstateError;
+    expect(other).toBeInstanceOf(EstateError);
+    expect(other.code).toBe('RoleOnOtherPath');
+    expect(other.message).toContain('path /');
+    expect(other.message).toContain('/service-role/');
+    const denied = (await roles
+      .existingRoles(['AWSControlTowerStackSetRole'], '/service-role/')
+      .catch((e: unknown) => e)) as EstateError;
+    expect(denied.message).toContain('iam:GetRole');
+    expect(denied.message).toContain(MGMT);
+  });
 });
 
-describe('AwsActionRoles through the real IAM client against the emulator (Query protocol)', () => {
+describe('the IAM adapters through the real IAM client against the emulator (Query protocol)', () => {
   let emulator: Emulator;
   const iam = new FakeIam(MGMT);
   beforeAll(async () => {
@@ -106,5 +136,15 @@ describe('AwsActionRoles through the real IAM client against the emulator (Query
       /MalformedPolicyDocument/,
     );
     expect(emulator.requests.map((r) => r.target)).toContain('2010-05-08.CreateRole');
+  });
+
+  it('Given two of three roles under /service-role/, When asked, Then exactly those two exist', async () => {
+    for (const name of ['AWSControlTowerAdmin', 'AWSControlTowerCloudTrailRole'])
+      iam.onCreateRole({ RoleName: name, AssumeRolePolicyDocument: TRUST, Path: '/service-role/' });
+    const found = await new AwsServiceRoles(client(emulator.url)).existingRoles(
+      ['AWSControlTowerAdmin', 'AWSControlTowerCloudTrailRole', 'AWSControlTowerStackSetRole'],
+      '/service-role/',
+    );
+    expect([...found].sort()).toEqual(['AWSControlTowerAdmin', 'AWSControlTowerCloudTrailRole']);
   });
 });
