@@ -40,10 +40,9 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     }),
     'dry-run': Flags.boolean({ summary: 'Show the plan and stop: change nothing.' }),
     prune: Flags.boolean({ summary: 'Also delete empty OUs that are not in estate.yaml.' }),
-    wait: Flags.boolean({
-      allowNo: true,
-      default: true,
-      summary: 'Wait for the landing zone (30–45 minutes); --no-wait starts it and returns.',
+    'no-wait': Flags.boolean({
+      summary:
+        'Start the Control Tower landing zone (30–45 minutes) and return; `estate ct status` follows it.',
       description:
         'With --no-wait the estate-governance stack (the Control Tower landing zone) is started and the apply returns: follow it with `estate ct status`, and apply again once it is done. The other stacks still wait (minutes).',
     }),
@@ -60,7 +59,7 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     const flagged = scopeFromFlags(this.flags);
     const scope = saved && !flagged.sections && !flagged.accounts ? (saved.scope ?? {}) : flagged;
     const computed = await computePlan(
-      { ...this.flags, offline: false, noWait: !this.flags.wait },
+      { ...this.flags, offline: false, noWait: this.flags['no-wait'] },
       this.mode,
       scope,
     );
