@@ -134,6 +134,17 @@ describe('controlTowerSection', () => {
     expect((await applyOnce(world, config)).changes).toEqual([]);
   });
 
+  it('Given accounts whose SSM bootstrap version a StackSet wrote (no CDKToolkit stack), When planned, Then they are not bootstrapped again', async () => {
+    const config = ctConfig();
+    const world = ctWorld(dir, () => config);
+    world.cloud.bootstrapVersions.set(`${MGMT}/${HOME}`, 30);
+    world.cloud.bootstrapVersions.set(`${ACCOUNT_IDS.audit}/${HOME}`, 30);
+    const { changes } = await plan(world, config, outputsFor(config));
+    expect(world.cloud.get({ accountId: MGMT, region: HOME }, 'CDKToolkit')).toBeUndefined();
+    expect(changes.filter((c) => c.resourceType === 'bootstrap')).toEqual([]);
+    expect(changes.find((c) => c.address === 'stack:estate-governance')!.dependsOn).toBeUndefined();
+  });
+
   it('plans offline without calling a port', () => {
     const config = ctConfig();
     const world = ctWorld(dir, () => config);
