@@ -1,8 +1,10 @@
 /**
  * An empty estate served on loopback for CLI tests: the Organizations, Budgets and Cost
- * Explorer (cost allocation tags) fakes, and CloudFormation, S3 and SSM for deployments,
- * behind one emulator, with estate.yaml written to a temporary folder and the environment
- * that points the CLI at them.
+ * Explorer (cost allocation tags) fakes, CloudFormation, S3 and SSM for deployments, IAM (which
+ * sees the roles stacks create) and Control Tower (whose landing zone, baselines and controls
+ * CloudFormation's AWS::ControlTower::* resources make; service-managed StackSets deploy through
+ * the Organizations fake's OUs), behind one emulator, with estate.yaml written to a temporary
+ * folder and the environment that points the CLI at them.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +14,9 @@ import { tempDir } from './cli.js';
 import { FakeBudgets } from './fake-budgets.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from './fake-cloudformation.js';
 import { FakeCloudWatch } from './fake-cloudwatch.js';
+import { FakeControlTower } from './fake-controltower.js';
 import { FakeCostAllocationTags } from './fake-cost-allocation-tags.js';
+import { FakeIam, iamQueryService } from './fake-iam.js';
 import { FakeOrganizations } from './fake-organizations.js';
 import { FakeSes, FakeSns } from './fake-notify.js';
 import { FakeS3 } from './fake-s3.js';
@@ -23,6 +27,10 @@ export interface EmulatedEstate {
   readonly budgets: FakeBudgets;
   readonly tags: FakeCostAllocationTags;
   readonly cloudformation: FakeCloudFormation;
+  /** IAM in the management account (the caller); GetRole also sees roles stacks created. */
+  readonly iam: FakeIam;
+  /** Control Tower in the management account: made by CloudFormation's AWS::ControlTower::* resources. */
+  readonly controltower: FakeControlTower;
   readonly s3: FakeS3;
   readonly ssm: FakeSsm;
   /** GetMetricData over data points a test puts; SNS Publish and SES SendEmail recorded. */
@@ -38,7 +46,10 @@ export interface EmulatedEstate {
 }
 
 /** CloudFormation options for the estate (faults, polls), besides the S3 and SSM it is wired to. */
-export type CloudFormationTuning = Omit<FakeCloudFormationOptions, 's3' | 'ssm' | 's3Origins'>;
+export type CloudFormationTuning = Omit<
+  FakeCloudFormationOptions,
+  's3' | 'ssm' | 's3Origins' | 'providers' | 'organizations'
+>;
 
 export async function emulatedEstate(
   config: object,
@@ -57,16 +68,27 @@ export async function emulatedEstate(
   const sns = new FakeSns();
   const ses = new FakeSes();
   let url = '';
-  const cloudformation = new FakeCloudFormation({
+  const controltower: FakeControlTower = new FakeControlTower({
+    organizations: fake,
+    // The prerequisite roles live under /service-role/ in the management account: IAM's own or a stack's.
+    serviceRoleExists: (account: string, name: string): boolean =>
+      account === callerAccountId
+        ? iam.hasRole(name, '/service-role/')
+        : cloudformation.rolePaths.get(`${account}/${name}`) === '/service-role/',
+  });
+  const cloudformation: FakeCloudFormation = new FakeCloudFormation({
     ...cloudformationOptions,
     s3,
     ssm,
     s3Origins: () => [url],
+    providers: controltower.providers(),
+    organizations: fake,
   });
+  const iam: FakeIam = new FakeIam(callerAccountId, { stackRoles: cloudformation });
   const emulator = await startEmulator({
     callerAccountId,
-    queryServices: [cloudformation, sns],
-    restServices: [s3, ses],
+    queryServices: [cloudformation, sns, iamQueryService(iam)],
+    restServices: [s3, ses, controltower],
     assumeRolePolicy: cloudformation.assumeRolePolicy,
     services: [
       { targetPrefix: 'AWSOrganizationsV20161128', send: (c) => fake.send(c) },
@@ -83,6 +105,8 @@ export async function emulatedEstate(
     budgets,
     tags,
     cloudformation,
+    iam,
+    controltower,
     s3,
     ssm,
     cloudwatch,

@@ -9,7 +9,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { AssumeRolePolicy, QueryService, ServiceCommand } from './aws-emulator.js';
+import type { ProvidedResource, ResourceProvider } from './fake-controltower.js';
 import { S3Error, type FakeS3 } from './fake-s3.js';
+import type { FakeOrganizations } from './fake-organizations.js';
 import type { FakeSsm } from './fake-ssm.js';
 
 type Json = any;
@@ -43,6 +45,46 @@ export interface FakeCloudFormationOptions {
   readonly pageSize?: number;
   /** Account for commands that carry none. @default 000000000000 */
   readonly defaultAccount?: string;
+  /**
+   * Resource types another fake carries out (FakeControlTower's AWS::ControlTower::*): their
+   * create/update and delete become that fake's state, their physical id and attributes its answer.
+   */
+  readonly providers?: readonly ResourceProvider[];
+  /** The organisation service-managed StackSets deploy through (OU membership, the management account). */
+  readonly organizations?: FakeOrganizations;
+  /** DescribeOrganizationsAccess calls after ActivateOrganizationsAccess before it reads ENABLED. @default 0 */
+  readonly organizationsAccessPolls?: number;
+}
+
+interface StackSetInstanceRecord {
+  account: string;
+  region: string;
+  ouId: string;
+  status: 'CURRENT' | 'OUTDATED' | 'INOPERABLE';
+  detailedStatus: string;
+  statusReason?: string;
+  stackId?: string;
+  lastOperationId?: string;
+}
+
+interface StackSetRecord {
+  id: string;
+  name: string;
+  account: string;
+  region: string;
+  status: 'ACTIVE' | 'DELETED';
+  description?: string;
+  body: string;
+  parameters: { ParameterKey: string; ParameterValue: string }[];
+  capabilities: string[];
+  autoDeployment?: { Enabled: boolean; RetainStacksOnAccountRemoval?: boolean };
+  groups: { ouIds: string[]; regions: string[] }[];
+  managedExecution?: Json;
+  operationPreferences?: Json;
+  /** `${account}/${region}` → instance. */
+  instances: Map<string, StackSetInstanceRecord>;
+  /** Newest first, as ListStackSetOperations answers. */
+  operations: Json[];
 }
 
 interface Resource {
@@ -58,6 +100,8 @@ interface Resource {
   /** The template's definition (raw), for change detection. */
   definition: Json;
   drifted?: Json;
+  /** GetAtt values a provider answered (they win over the deterministic ones). */
+  attributes?: Record<string, string>;
 }
 
 interface StackEvent {
@@ -174,6 +218,7 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::Cognito::UserPool': 'UserPoolName',
   'AWS::KMS::Alias': 'AliasName',
+  'AWS::CloudFormation::StackSet': 'StackSetName',
 };
 
 const hash = (s: string, n = 12) => createHash('sha256').update(s).digest('hex').slice(0, n).toUpperCase();
@@ -262,6 +307,14 @@ export class FakeCloudFormation implements QueryService {
   private readonly regions = new Map<string, Stack[]>();
   /** IAM roles the stacks created: `${account}/${roleName}` → trust policy. */
   readonly roles = new Map<string, Json>();
+  /** Their paths (`Path`, default `/`), by the same key. */
+  readonly rolePaths = new Map<string, string>();
+  /** Service-managed StackSets (AWS::CloudFormation::StackSet resources), deleted ones kept. */
+  readonly stackSets: StackSetRecord[] = [];
+  /** StackSets' trusted access with Organizations, by management account. */
+  readonly organizationsAccess = new Map<string, 'ENABLED' | 'DISABLED'>();
+  /** DescribeOrganizationsAccess calls left before a started activation reads ENABLED. */
+  private readonly accessPending = new Map<string, number>();
   /** Faults in force; tests may push more between operations. */
   readonly faults: ResourceFault[];
   /** See the options; tests may change them between operations. */
@@ -1335,9 +1388,27 @@ export class FakeCloudFormation implements QueryService {
           });
           break;
         }
+        case 'AWS::CloudFormation::StackSet':
+          this.applyStackSet(stack, r, previous);
+          break;
         case 'AWS::IAM::Role':
           this.roles.set(`${account}/${r.name}`, r.properties?.AssumeRolePolicyDocument ?? {});
+          this.rolePaths.set(`${account}/${r.name}`, String(r.properties?.Path ?? '/'));
           break;
+        default: {
+          const provider = this.options.providers?.find((p) => p.type === r.type);
+          if (!provider) break;
+          try {
+            const out = provider.apply({
+              ...providedOf(stack, r),
+              ...(previous ? { previousPhysicalId: previous.physicalId } : {}),
+            });
+            if (out.physicalId) r.physicalId = out.physicalId;
+            if (out.attributes) r.attributes = out.attributes;
+          } catch (error) {
+            throw new ResourceFailure((error as Error).message);
+          }
+        }
       }
     } catch (error) {
       if (error instanceof S3Error) throw new ResourceFailure(error.message);
@@ -1355,9 +1426,21 @@ export class FakeCloudFormation implements QueryService {
         case 'AWS::SSM::Parameter':
           this.options.ssm.delete(account, region, r.name);
           break;
+        case 'AWS::CloudFormation::StackSet':
+          this.deleteStackSet(stack, r);
+          break;
         case 'AWS::IAM::Role':
           this.roles.delete(`${account}/${r.name}`);
+          this.rolePaths.delete(`${account}/${r.name}`);
           break;
+        default: {
+          const provider = this.options.providers?.find((p) => p.type === r.type);
+          try {
+            provider?.remove({ ...providedOf(stack, r), physicalId: r.physicalId });
+          } catch (error) {
+            throw new ResourceFailure((error as Error).message);
+          }
+        }
       }
     } catch (error) {
       if (error instanceof S3Error)
@@ -1709,6 +1792,342 @@ export class FakeCloudFormation implements QueryService {
     return {};
   }
 
+  // ---------- StackSets (service-managed, from the management account) ----------
+
+  private managementOf(): string | undefined {
+    return this.options.organizations?.org?.managementAccountId;
+  }
+
+  private checkCallAs(input: Input): void {
+    const callAs = input.CallAs === undefined ? 'SELF' : String(input.CallAs);
+    if (callAs === 'SELF') return;
+    if (callAs === 'DELEGATED_ADMIN') throw validation('Account used is not a delegated administrator');
+    throw validation(
+      `1 validation error detected: Value '${callAs}' at 'callAs' failed to satisfy constraint`,
+    );
+  }
+
+  onDescribeOrganizationsAccess(input: Input, account: string) {
+    this.checkCallAs(input);
+    const management = this.managementOf();
+    if (management && management !== account)
+      throw new CfnError(
+        'InvalidOperationException',
+        'This operation can only be called by the management account',
+      );
+    const pending = this.accessPending.get(account);
+    if (pending !== undefined) {
+      if (pending <= 0) {
+        this.accessPending.delete(account);
+        this.organizationsAccess.set(account, 'ENABLED');
+      } else this.accessPending.set(account, pending - 1);
+    }
+    return { Status: this.organizationsAccess.get(account) ?? 'DISABLED' };
+  }
+
+  onActivateOrganizationsAccess(_input: Input, account: string) {
+    const management = this.managementOf();
+    if (management && management !== account)
+      throw new CfnError(
+        'InvalidOperationException',
+        'This operation can only be called by the management account',
+      );
+    if (this.organizationsAccess.get(account) !== 'ENABLED' && !this.accessPending.has(account)) {
+      const polls = this.options.organizationsAccessPolls ?? 0;
+      if (polls === 0) this.organizationsAccess.set(account, 'ENABLED');
+      else this.accessPending.set(account, polls - 1);
+    }
+    return {};
+  }
+
+  /** A StackSet of this account and region by name or id (deleted ones too). */
+  private stackSetOf(account: string, region: string, nameOrId: string): StackSetRecord | undefined {
+    const sets = this.stackSets.filter((s) => s.account === account && s.region === region);
+    return (
+      sets.find((s) => s.id === nameOrId) ??
+      sets.find((s) => s.name === nameOrId && s.status === 'ACTIVE') ??
+      sets.find((s) => s.name === nameOrId)
+    );
+  }
+
+  private mustStackSet(account: string, region: string, input: Input): StackSetRecord {
+    this.checkCallAs(input);
+    const set = this.stackSetOf(account, region, String(input.StackSetName ?? ''));
+    if (!set)
+      throw new CfnError('StackSetNotFoundException', `StackSet ${input.StackSetName} not found`, 404);
+    if (set.status === 'ACTIVE') this.syncStackSet(set);
+    return set;
+  }
+
+  /** ACTIVE accounts in these OUs and the OUs below them, never the management account (as AWS). */
+  private accountsUnder(ouIds: readonly string[]): string[] {
+    const org = this.options.organizations;
+    if (!org) return [];
+    const under = (parentId: string, ou: string): boolean => {
+      for (let at: string | undefined = parentId; at; at = org.ous.get(at)?.parentId)
+        if (at === ou) return true;
+      return false;
+    };
+    return [...org.accounts.values()]
+      .filter((a) => a.status === 'ACTIVE' && a.id !== org.org?.managementAccountId)
+      .filter((a) => ouIds.some((ou) => under(a.parentId, ou)))
+      .map((a) => a.id)
+      .sort();
+  }
+
+  /** The instances the StackSet's targets call for now: `${account}/${region}` → the OU it came through. */
+  private wantedInstances(set: StackSetRecord): Map<string, string> {
+    const wanted = new Map<string, string>();
+    for (const group of set.groups)
+      for (const ou of group.ouIds)
+        for (const accountId of this.accountsUnder([ou]))
+          for (const region of group.regions)
+            if (!wanted.has(`${accountId}/${region}`)) wanted.set(`${accountId}/${region}`, ou);
+    return wanted;
+  }
+
+  /** Runs an instance's stack to the end (StackSets waits for it; this fake does not poll). */
+  private finishNow(account: string, region: string, stackId: string): Stack | undefined {
+    const stack = this.stack(account, region, stackId);
+    if (stack?.pending) {
+      const { finish } = stack.pending;
+      stack.pending = undefined;
+      finish();
+    }
+    return stack;
+  }
+
+  private deployInstance(set: StackSetRecord, key: string, ouId: string): void {
+    const [accountId, region] = key.split('/') as [string, string];
+    const existing = set.instances.get(key);
+    const input = {
+      TemplateBody: set.body,
+      Parameters: set.parameters,
+      Capabilities: set.capabilities,
+    };
+    const instance: StackSetInstanceRecord = existing ?? {
+      account: accountId,
+      region,
+      ouId,
+      status: 'OUTDATED',
+      detailedStatus: 'PENDING',
+    };
+    set.instances.set(key, instance);
+    try {
+      let stackId = instance.stackId;
+      const live = stackId ? this.stack(accountId, region, stackId) : undefined;
+      if (live && live.status !== 'DELETE_COMPLETE') {
+        try {
+          this.onUpdateStack({ StackName: live.id, ...input }, accountId, region);
+        } catch (error) {
+          if (!/No updates are to be performed/.test((error as Error).message)) throw error;
+        }
+      } else {
+        stackId = String(
+          this.onCreateStack(
+            { StackName: `StackSet-${set.name}-${randomUUID()}`, ...input },
+            accountId,
+            region,
+          ).StackId,
+        );
+      }
+      instance.stackId = stackId;
+      const stack = this.finishNow(accountId, region, stackId!);
+      if (stack && /^(CREATE|UPDATE)_COMPLETE$/.test(stack.status)) {
+        Object.assign(instance, { status: 'CURRENT', detailedStatus: 'SUCCEEDED', statusReason: undefined });
+      } else {
+        const failure = [...(stack?.events ?? [])]
+          .reverse()
+          .find((e) => e.ResourceStatus.endsWith('_FAILED'));
+        Object.assign(instance, {
+          status: 'OUTDATED',
+          detailedStatus: 'FAILED',
+          statusReason: `ResourceLogicalId:${failure?.LogicalResourceId ?? ''}, ResourceStatusReason:${failure?.ResourceStatusReason ?? stack?.status ?? 'stack gone'}.`,
+        });
+      }
+    } catch (error) {
+      Object.assign(instance, {
+        status: 'OUTDATED',
+        detailedStatus: 'FAILED',
+        statusReason: (error as Error).message,
+      });
+    }
+  }
+
+  private removeInstance(set: StackSetRecord, key: string, retain: boolean): void {
+    const instance = set.instances.get(key);
+    if (!instance) return;
+    if (instance.stackId && !retain) {
+      this.onDeleteStack({ StackName: instance.stackId }, instance.account, instance.region);
+      this.finishNow(instance.account, instance.region, instance.stackId);
+    }
+    set.instances.delete(key);
+  }
+
+  /** Brings the instances in line with the targets (auto-deployment follows accounts as they move). */
+  private syncStackSet(set: StackSetRecord, redeploy = false): void {
+    const wanted = this.wantedInstances(set);
+    for (const [key, ouId] of wanted)
+      if (redeploy || !set.instances.has(key)) this.deployInstance(set, key, ouId);
+    if (redeploy || set.autoDeployment?.Enabled)
+      for (const key of [...set.instances.keys()])
+        if (!wanted.has(key))
+          this.removeInstance(set, key, set.autoDeployment?.RetainStacksOnAccountRemoval === true);
+  }
+
+  private stackSetOperation(set: StackSetRecord, action: string): void {
+    const failed = [...set.instances.values()].filter((i) => i.detailedStatus === 'FAILED').length;
+    const at = this.now();
+    const id = randomUUID();
+    set.operations.unshift({
+      OperationId: id,
+      Action: action,
+      Status: failed ? 'FAILED' : 'SUCCEEDED',
+      ...(failed ? { StatusReason: `${failed} stack instance(s) failed` } : {}),
+      CreationTimestamp: at,
+      EndTimestamp: at,
+    });
+    for (const i of set.instances.values()) i.lastOperationId = id;
+  }
+
+  /** The AWS::CloudFormation::StackSet resource: create or update the StackSet and its instances. */
+  private applyStackSet(stack: Stack, r: Resource, previous: Resource | undefined): void {
+    const p = r.properties ?? {};
+    const account = stack.account;
+    if (String(p.PermissionModel ?? 'SELF_MANAGED') !== 'SERVICE_MANAGED')
+      throw new ResourceFailure('this fake models SERVICE_MANAGED StackSets only');
+    const management = this.managementOf();
+    if (management && management !== account)
+      throw new ResourceFailure('Service-managed StackSets can only be created from the management account');
+    if (this.organizationsAccess.get(account) !== 'ENABLED')
+      throw new ResourceFailure(
+        'You must enable organizations access to operate a service managed stack set (ActivateOrganizationsAccess)',
+      );
+    let body: string;
+    try {
+      body = this.templateBody(p, account, undefined);
+      parseTemplate(body);
+    } catch (error) {
+      throw new ResourceFailure((error as Error).message);
+    }
+    const groups = list<Json>(p.StackInstancesGroup).map((g) => ({
+      ouIds: list<string>(g?.DeploymentTargets?.OrganizationalUnitIds),
+      regions: list<string>(g?.Regions),
+    }));
+    const old = previous ? this.stackSetOf(account, stack.region, previous.physicalId) : undefined;
+    const set: StackSetRecord = old ?? {
+      id: `${r.name}:${randomUUID()}`,
+      name: r.name,
+      account,
+      region: stack.region,
+      status: 'ACTIVE',
+      instances: new Map(),
+      operations: [],
+      body,
+      parameters: [],
+      capabilities: [],
+      groups: [],
+    };
+    if (!old) this.stackSets.push(set);
+    Object.assign(set, {
+      body,
+      description: p.Description,
+      parameters: list<Json>(p.Parameters).map((x) => ({
+        ParameterKey: String(x.ParameterKey),
+        ParameterValue: String(x.ParameterValue ?? ''),
+      })),
+      capabilities: list<string>(p.Capabilities),
+      autoDeployment: p.AutoDeployment
+        ? {
+            Enabled: String(p.AutoDeployment.Enabled) === 'true',
+            ...(p.AutoDeployment.RetainStacksOnAccountRemoval !== undefined
+              ? {
+                  RetainStacksOnAccountRemoval:
+                    String(p.AutoDeployment.RetainStacksOnAccountRemoval) === 'true',
+                }
+              : {}),
+          }
+        : undefined,
+      groups,
+      managedExecution: p.ManagedExecution,
+      operationPreferences: p.OperationPreferences,
+    });
+    this.syncStackSet(set, true);
+    this.stackSetOperation(set, old ? 'UPDATE' : 'CREATE');
+    r.physicalId = set.id;
+    r.attributes = { StackSetId: set.id };
+  }
+
+  private deleteStackSet(stack: Stack, r: Resource): void {
+    const set = this.stackSetOf(stack.account, stack.region, r.physicalId);
+    if (!set || set.status === 'DELETED') return;
+    for (const key of [...set.instances.keys()]) this.removeInstance(set, key, false);
+    set.status = 'DELETED';
+    this.stackSetOperation(set, 'DELETE');
+  }
+
+  onDescribeStackSet(input: Input, account: string, region: string) {
+    const set = this.mustStackSet(account, region, input);
+    const ouIds = [...new Set(set.groups.flatMap((g) => g.ouIds))];
+    return {
+      StackSet: {
+        StackSetName: set.name,
+        StackSetId: set.id,
+        StackSetARN: `arn:aws:cloudformation:${region}:${account}:stackset/${set.id}`,
+        ...(set.description ? { Description: set.description } : {}),
+        Status: set.status,
+        TemplateBody: set.body,
+        Parameters: set.parameters,
+        Capabilities: set.capabilities,
+        Tags: [],
+        PermissionModel: 'SERVICE_MANAGED',
+        ...(set.autoDeployment ? { AutoDeployment: set.autoDeployment } : {}),
+        OrganizationalUnitIds: ouIds,
+        Regions: [...new Set(set.groups.flatMap((g) => g.regions))],
+        ...(set.managedExecution ? { ManagedExecution: set.managedExecution } : {}),
+      },
+    };
+  }
+
+  onListStackInstances(input: Input, account: string, region: string) {
+    const set = this.mustStackSet(account, region, input);
+    const all = [...set.instances.values()].filter(
+      (i) =>
+        (!input.StackInstanceAccount || i.account === input.StackInstanceAccount) &&
+        (!input.StackInstanceRegion || i.region === input.StackInstanceRegion),
+    );
+    const { items, next } = this.page(all, input.NextToken, `ListStackInstances/${set.id}`);
+    return {
+      Summaries: items.map((i) => ({
+        StackSetId: set.id,
+        Region: i.region,
+        Account: i.account,
+        ...(i.stackId ? { StackId: i.stackId } : {}),
+        Status: i.status,
+        ...(i.statusReason ? { StatusReason: i.statusReason } : {}),
+        StackInstanceStatus: { DetailedStatus: i.detailedStatus },
+        OrganizationalUnitId: i.ouId,
+        DriftStatus: 'NOT_CHECKED',
+        ...(i.lastOperationId ? { LastOperationId: i.lastOperationId } : {}),
+      })),
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
+
+  onListStackSetOperations(input: Input, account: string, region: string) {
+    const set = this.mustStackSet(account, region, input);
+    const max = input.MaxResults === undefined ? undefined : Number(input.MaxResults);
+    const size = this.options.pageSize ?? 100;
+    const start = input.NextToken ? Number(/^ops:(\d+)$/.exec(String(input.NextToken))?.[1] ?? NaN) : 0;
+    if (!Number.isInteger(start)) throw validation('Invalid NextToken');
+    const take = Math.min(max ?? size, size);
+    const items = set.operations.slice(start, start + take);
+    return {
+      Summaries: items,
+      ...(start + take < set.operations.length ? { NextToken: `ops:${start + take}` } : {}),
+    };
+  }
+
   // ---------- drift ----------
 
   onDetectStackDrift(input: Input, account: string, region: string) {
@@ -1762,6 +2181,18 @@ export class FakeCloudFormation implements QueryService {
   }
 }
 
+/** What a resource provider is told about a resource. */
+function providedOf(stack: Stack, r: Resource): ProvidedResource {
+  return {
+    account: stack.account,
+    region: stack.region,
+    stackName: stack.name,
+    logicalId: r.logicalId,
+    name: r.name,
+    properties: r.properties,
+  };
+}
+
 function stackNameOf(stackId: string): string {
   return stackId.split('/')[1] ?? stackId;
 }
@@ -1797,6 +2228,8 @@ export function attributeOf(
   account: string,
   region: string,
 ): string {
+  const provided = (r as { attributes?: Record<string, string> }).attributes?.[attr];
+  if (provided !== undefined) return provided;
   const service = r.type.split('::')[1]?.toLowerCase() ?? 'unknown';
   switch (`${r.type}.${attr}`) {
     case 'AWS::S3::Bucket.Arn':
@@ -1810,7 +2243,7 @@ export function attributeOf(
     case 'AWS::S3::Bucket.WebsiteURL':
       return `http://${r.name}.s3-website-${region}.amazonaws.com`;
     case 'AWS::IAM::Role.Arn':
-      return `arn:aws:iam::${account}:role/${r.name}`;
+      return `arn:aws:iam::${account}:role${String(r.properties?.Path ?? '/')}${r.name}`;
     case 'AWS::IAM::Role.RoleId':
       return `AROA${hash(r.name, 17)}`;
     case 'AWS::SSM::Parameter.Type':

@@ -5,6 +5,8 @@
  * NoSuchEntityException for a missing role or policy, EntityAlreadyExistsException for a
  * second CreateRole, MalformedPolicyDocumentException for a document that is not JSON,
  * and (with `propagationChecks`) a new role that other services cannot use at once.
+ * With `stackRoles` (FakeCloudFormation's role table) GetRole also finds the roles stacks
+ * created (`AWS::IAM::Role`, with their Path), as IAM does.
  * The emulator serves it over the Query protocol (error codes without "Exception").
  */
 type Input = Record<string, any>;
@@ -33,6 +35,12 @@ function checkDocument(document: unknown): string {
   return document;
 }
 
+/** The roles CloudFormation stacks created: `${account}/${name}` → trust policy, and their paths. */
+export interface StackRoles {
+  readonly roles: ReadonlyMap<string, unknown>;
+  readonly rolePaths: ReadonlyMap<string, string>;
+}
+
 export class FakeIam {
   readonly roles = new Map<string, StoredRole>();
   /** Every call in order: operation and input. */
@@ -47,8 +55,31 @@ export class FakeIam {
    */
   constructor(
     readonly accountId: string,
-    readonly options: { readonly propagationChecks?: number } = {},
+    readonly options: { readonly propagationChecks?: number; readonly stackRoles?: StackRoles } = {},
   ) {}
+
+  /** A role a stack created in this account, as IAM would describe it. */
+  private stackRole(name: string): StoredRole | undefined {
+    const key = `${this.accountId}/${name}`;
+    const stacks = this.options.stackRoles;
+    if (!stacks?.roles.has(key)) return undefined;
+    const path = stacks.rolePaths.get(key) ?? '/';
+    return {
+      RoleName: name,
+      RoleId: `AROACFN${name.length.toString().padStart(13, '0')}`,
+      Arn: `arn:aws:iam::${this.accountId}:role${path}${name}`,
+      Path: path,
+      CreateDate: new Date('2026-01-01T00:00:00Z'),
+      AssumeRolePolicyDocument: JSON.stringify(stacks.roles.get(key) ?? {}),
+      policies: new Map(),
+    };
+  }
+
+  /** Whether a role of that name exists under `path` (IAM's own or a stack's). */
+  hasRole(name: string, path = '/'): boolean {
+    const role = this.roles.get(name) ?? this.stackRole(name);
+    return role?.Path === path;
+  }
 
   /** Whether another service can use the role now (it exists and has propagated). */
   usable(arn: string): boolean {
@@ -81,7 +112,7 @@ export class FakeIam {
   }
 
   private need(name: string): StoredRole {
-    const role = this.roles.get(name);
+    const role = this.roles.get(name) ?? this.stackRole(name);
     if (!role) throw fail('NoSuchEntityException', `The role with name ${name} cannot be found.`);
     return role;
   }
@@ -96,7 +127,7 @@ export class FakeIam {
   }
 
   onCreateRole(input: Input) {
-    if (this.roles.has(input.RoleName))
+    if (this.roles.has(input.RoleName) || this.stackRole(input.RoleName))
       throw fail('EntityAlreadyExistsException', `Role with name ${input.RoleName} already exists.`);
     const path = input.Path ?? '/';
     const role: StoredRole = {
