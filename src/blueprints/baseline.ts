@@ -182,7 +182,7 @@ function sinkOf(
   config: EstateConfig,
   sinkArn: string | undefined,
   regions: readonly string[],
-): { arn: string; region: string } | undefined {
+): { arn: string; region: string; account: string } | undefined {
   if (sinkArn === undefined) return undefined;
   if (!config.controlTower?.observability.enabled)
     throw new BlueprintError(
@@ -204,7 +204,7 @@ function sinkOf(
       `the sink is in ${region}, where the baseline deploys no instance (regions: ${regions.join(', ')}); no link could reach it`,
       ['add the sink region to controlTower.baseline.regions'],
     );
-  return { arn: sinkArn, region };
+  return { arn: sinkArn, region, account: match[2]! };
 }
 
 /** Where toolkit-lib ships CDK's bootstrap template (its package exports only the package.json). */
@@ -243,7 +243,12 @@ interface MemberOptions {
   readonly qualifier: string;
   readonly roleName: string;
   readonly managementAccountId: string;
-  readonly sink?: { readonly arn: string; readonly region: string; readonly resourceTypes: string[] };
+  readonly sink?: {
+    readonly arn: string;
+    readonly region: string;
+    readonly account: string;
+    readonly resourceTypes: string[];
+  };
 }
 
 /**
@@ -337,8 +342,13 @@ function estateMemberStack(o: MemberOptions): Stack {
       'read-only: the bootstrap version parameter of this qualifier, in every region',
   });
   if (o.sink) {
-    const inSinkRegion = new CfnCondition(stack, 'InSinkRegion', {
-      expression: Fn.conditionEquals(Aws.REGION, o.sink.region),
+    // Links reach a sink of their own region only, and never one of their own account (the
+    // audit account, when its OU is a workload OU, gets the baseline too).
+    const inSinkRegion = new CfnCondition(stack, 'LinksToSink', {
+      expression: Fn.conditionAnd(
+        Fn.conditionEquals(Aws.REGION, o.sink.region),
+        Fn.conditionNot(Fn.conditionEquals(Aws.ACCOUNT_ID, o.sink.account)),
+      ),
     });
     const link = new oam.CfnLink(stack, 'ObservabilityLink', {
       labelTemplate: '$AccountName',

@@ -446,7 +446,9 @@ export const controlTowerSchema = z
           .array(region)
           .min(1)
           .optional()
-          .describe('Regions of the baseline instances. Default: organization.governedRegions'),
+          .describe(
+            'Regions of the baseline instances, all governed (with observability on, the home region among them: links reach a sink of their own region only). Default: organization.governedRegions',
+          ),
         deploymentRoleName: z
           .string()
           .regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name: 1–64 of letters, digits and +=,.@_-')
@@ -792,6 +794,7 @@ function controlTowerChecks(cfg: Config, issue: Issue, known: Known): void {
   const { paths, ouHint } = known;
   sharedAccountChecks(cfg, ct, issue, known);
   versionChecks(cfg, ct, issue);
+  baselineChecks(cfg, ct, issue);
   (Array.isArray(ct.workloadOus) ? ct.workloadOus : []).forEach((ou, i) => {
     if (typeof ou === 'string' && !paths.has(ou))
       issue(['controlTower', 'workloadOus', i], `OU "${ou}" is not declared; ${ouHint}`);
@@ -820,6 +823,31 @@ function controlTowerChecks(cfg: Config, issue: Issue, known: Known): void {
     issue(
       ['organization', 'governedRegions'],
       `the home region ${home} must be governed: Control Tower runs from it; add it to governedRegions`,
+    );
+}
+
+/**
+ * The account baseline deploys only to governed regions, and with observability on it must
+ * reach the sink's region (the home region): OAM links work within one region.
+ */
+function baselineChecks(cfg: Config, ct: Partial<NonNullable<Config['controlTower']>>, issue: Issue): void {
+  const baseline = ct.baseline as Partial<NonNullable<typeof ct.baseline>> | undefined;
+  if (!baseline || baseline.enabled === false) return;
+  const governed = cfg.organization.governedRegions;
+  const regions = Array.isArray(baseline.regions) ? baseline.regions : undefined;
+  (regions ?? []).forEach((r, i) => {
+    if (typeof r === 'string' && !governed.includes(r))
+      issue(
+        ['controlTower', 'baseline', 'regions', i],
+        `region ${r} is not governed (governedRegions: ${governed.join(', ') || 'none'}); the baseline deploys only to governed regions: add ${r} to organization.governedRegions or remove it here`,
+      );
+  });
+  const home = cfg.organization.homeRegion as string | undefined;
+  const observability = ct.observability as Partial<NonNullable<typeof ct.observability>> | undefined;
+  if (regions && observability?.enabled !== false && typeof home === 'string' && !regions.includes(home))
+    issue(
+      ['controlTower', 'baseline', 'regions'],
+      `the observability sink is in the home region ${home}, and a link reaches a sink of its own region only: add ${home} to controlTower.baseline.regions, or set controlTower.observability.enabled: false`,
     );
 }
 

@@ -210,20 +210,25 @@ describe('baseline stack: the member template', () => {
     expect(writes.sort()).toEqual(['ssm:DeleteParameter', 'ssm:DeleteParameters', 'ssm:PutParameter']);
   });
 
-  it('links every account to the sink with the configured resource types, only in the sink region', () => {
+  it("links every account but the sink's own to the sink with the configured resource types, only in the sink region", () => {
     const member = memberOf(
       synth({ config: estate({ observability: { resourceTypes: ['metrics', 'traces'] } }), sinkArn: SINK }).t,
     );
     expect(member.Resources.ObservabilityLink).toEqual({
       Type: 'AWS::Oam::Link',
-      Condition: 'InSinkRegion',
+      Condition: 'LinksToSink',
       Properties: {
         LabelTemplate: '$AccountName',
         ResourceTypes: ['AWS::CloudWatch::Metric', 'AWS::XRay::Trace'],
         SinkIdentifier: SINK,
       },
     });
-    expect(member.Conditions.InSinkRegion).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-2'] });
+    expect(member.Conditions.LinksToSink).toEqual({
+      'Fn::And': [
+        { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-2'] },
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '222222222222'] }] },
+      ],
+    });
   });
 
   it('has no link without a sink', () => {
@@ -305,8 +310,9 @@ describe('baseline stack: bad props', () => {
   });
 
   it('fails when the sink is in a region the baseline does not deploy to', () => {
-    expect(() => synth({ config: estate({ baseline: { regions: ['us-east-1'] } }), sinkArn: SINK })).toThrow(
-      /the sink is in eu-west-2, where the baseline deploys no instance/,
+    const elsewhere = 'arn:aws:oam:ap-south-1:222222222222:sink/a1b2c3d4-5678-90ab-cdef-example12345';
+    expect(() => synth({ config: estate(), sinkArn: elsewhere })).toThrow(
+      /the sink is in ap-south-1, where the baseline deploys no instance \(regions: eu-west-2, us-east-1, eu-west-1\)/,
     );
   });
 

@@ -1,3 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +12,7 @@ import {
   SINK_NAME,
   environmentRow,
 } from '../../src/blueprints/monitoring.js';
+import { EstateBaselineStack, readBootstrapTemplate } from '../../src/blueprints/baseline.js';
 import { awsSolutionsFindings } from '../../src/blueprints/nag.js';
 import {
   OVERVIEW_DASHBOARD,
@@ -14,7 +20,7 @@ import {
   type EstateMonitoringStackProps,
 } from '../../src/blueprints/platform.js';
 import type { EstateConfig } from '../../src/config/schema.js';
-import { controlTowerEstate } from './_control-tower.js';
+import { controlTowerEstate, MANAGEMENT } from './_control-tower.js';
 import { flat, newApp, resourcesOf, template } from './_helpers.js';
 
 const ORG = 'o-abcdef1234';
@@ -247,3 +253,65 @@ describe('monitoring stack: bad props', () => {
     );
   });
 });
+
+describe('platform stacks: CloudFormation validation', () => {
+  it('passes the validator bundled with aws-cdk-lib for the baseline and monitoring stacks and the member template', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'estate-platform-'));
+    const app = new App({ outdir, builtinCloudFormationValidation: true });
+    const config = controlTowerEstate(
+      {},
+      {
+        environments: ENVIRONMENTS,
+        blueprints: { auth: { callbackUrls: ['https://app.example.com/callback'] } },
+        deployments: { executionPolicies: ['arn:aws:iam::999999999999:policy/estate-cfn-execution'] },
+      },
+    );
+    new EstateMonitoringStack(app, 'estate-monitoring', {
+      config,
+      organizationId: ORG,
+      accountIds: ACCOUNT_IDS,
+    });
+    const baseline = new EstateBaselineStack(app, 'estate-baseline', {
+      config,
+      managementAccountId: MANAGEMENT,
+      ouIds: {
+        Security: 'ou-abcd-11111111',
+        'Workloads/Production': 'ou-abcd-22222222',
+        Sandbox: 'ou-abcd-33333333',
+      },
+      sinkArn: 'arn:aws:oam:eu-west-2:222222222222:sink/a1b2c3d4-5678-90ab-cdef-example12345',
+    });
+    // The member template the StackSet sends, validated as a stack of its own.
+    const member = join(outdir, 'member.json');
+    writeFileSync(member, JSON.stringify(baseline.memberTemplate));
+    new CfnInclude(new Stack(app, 'estate-baseline-member'), 'Member', { templateFile: member });
+    app.synth();
+    const file = join(outdir, 'validation-report.json');
+    const report = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { pluginReports?: { violations?: Violation[] }[] })
+      : {};
+    // Findings on CDK's own bootstrap resources (its empty-string parameter defaults) are not estate's.
+    const bootstrap = readBootstrapTemplate();
+    const cdkOwn = new Set(
+      [bootstrap.Resources, bootstrap.Outputs ?? {}, bootstrap.Parameters ?? {}].flatMap((o) =>
+        Object.keys(o),
+      ),
+    );
+    const fromBootstrap = (v: Violation) =>
+      cdkOwn.has(/^(?:Outputs|Parameters)\/([^/:]+)[/:]/.exec(v.description)?.[1] ?? '') ||
+      ((v.violatingConstructs ?? []).length > 0 &&
+        v.violatingConstructs!.every(
+          (c) =>
+            c.constructPath.startsWith('estate-baseline-member/') &&
+            cdkOwn.has(c.cloudFormationResource?.logicalId ?? c.constructPath.split('/').at(-1)!),
+        ));
+    const violations = (report.pluginReports ?? []).flatMap((p) => p.violations ?? []);
+    expect(violations.filter((v) => !fromBootstrap(v))).toEqual([]);
+  }, 120_000);
+});
+
+interface Violation {
+  ruleName: string;
+  description: string;
+  violatingConstructs?: { constructPath: string; cloudFormationResource?: { logicalId?: string } }[];
+}

@@ -167,6 +167,36 @@ describe('controlTower config', () => {
     expect(problemsAt(c, 'controlTower.workloadOus[1]')[0]).toMatch(/OU "Nowhere" is not declared/);
   });
 
+  it('accepts baseline regions that are governed and include the home region', () => {
+    const c = withLandingZone({ baseline: { regions: ['eu-west-2', 'us-east-1'] } });
+    expect(configProblems(c)).toEqual([]);
+  });
+
+  it('rejects baseline regions that are not governed, naming the region and the governed ones', () => {
+    const c = withLandingZone({ baseline: { regions: ['eu-west-2', 'eu-central-1'] } });
+    expect(problemsAt(c, 'controlTower.baseline.regions[1]')).toEqual([
+      expect.stringMatching(
+        /region eu-central-1 is not governed \(governedRegions: eu-west-2, us-east-1\); the baseline deploys only to governed regions/,
+      ),
+    ]);
+  });
+
+  it('rejects baseline regions without the home region while observability links to the sink there', () => {
+    const c = withLandingZone({ baseline: { regions: ['us-east-1'] } });
+    expect(problemsAt(c, 'controlTower.baseline.regions')).toEqual([
+      expect.stringMatching(
+        /the observability sink is in the home region eu-west-2, .*add eu-west-2 to controlTower\.baseline\.regions/,
+      ),
+    ]);
+    const off = withLandingZone({ baseline: { regions: ['us-east-1'] }, observability: { enabled: false } });
+    expect(configProblems(off)).toEqual([]);
+  });
+
+  it('checks no baseline regions when the baseline is off', () => {
+    const c = withLandingZone({ baseline: { enabled: false, regions: ['eu-central-1'] } });
+    expect(configProblems(c)).toEqual([]);
+  });
+
   it('baselines every OU holding accounts other than the log-archive and audit accounts by default', () => {
     const config = configSchema.parse(withLandingZone());
     expect(workloadOus(config)).toEqual(['Sandbox', 'Workloads']);
