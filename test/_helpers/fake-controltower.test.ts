@@ -12,6 +12,8 @@ import {
   DescribeStacksCommand,
   type DescribeStacksOutput,
 } from '@aws-sdk/client-cloudformation';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { controlTowerPort } from '../../src/aws/controltower.js';
@@ -192,6 +194,27 @@ describe('FakeControlTower through CloudFormation and estate’s adapters', () =
     expect(estate.controltower.landingZones.size).toBe(0);
   });
 
+  it('rejects what the API reference rejects: maxResults out of range, a forged token, an unknown landing zone', async () => {
+    const call = (path: string, body: object) =>
+      estate.controltower.handle({
+        method: 'POST',
+        path,
+        query: new URLSearchParams(),
+        headers: {},
+        body: Buffer.from(JSON.stringify(body)),
+        account: MGMT,
+        region: REGION,
+      });
+    const small = await call('/list-enabled-baselines', { maxResults: 2 });
+    expect(small.status).toBe(400);
+    expect(small.headers?.['x-amzn-errortype']).toMatch(/^ValidationException:/);
+    expect((await call('/list-control-operations', { nextToken: 'forged' })).status).toBe(400);
+    expect((await call('/list-landingzones', { maxResults: 5 })).status).toBe(400);
+    const missing = await call('/get-landingzone', { landingZoneIdentifier: 'LZ0' });
+    expect(missing.status).toBe(404);
+    expect(missing.headers?.['x-amzn-errortype']).toMatch(/^ResourceNotFoundException:/);
+  });
+
   it('fails a second landing zone in the organisation', async () => {
     await deploy('estate-governance', governance());
     const again = await deploy('other', {
@@ -284,6 +307,39 @@ describe('service-managed StackSets in FakeCloudFormation', () => {
     await cfn().send(new DeleteStackCommand({ StackName: 'estate-baseline' }));
     expect(await port.stackSet(REGION, 'estate-baseline')).toBeUndefined();
     expect(estate.ssm.get(dev, REGION, '/cdk-bootstrap/estate/version')).toBeUndefined();
+  });
+
+  it('Given CDK’s bootstrap template as the member template, When the StackSet deploys, Then the member account reads as bootstrapped (SSM version) and its CDK roles trust the management account', async () => {
+    const body = await readFile(
+      'node_modules/@aws-cdk/toolkit-lib/lib/api/bootstrap/bootstrap-template.yaml',
+      'utf8',
+    );
+    const template = baseline([workloads]);
+    Object.assign(template.Resources.Baseline.Properties, {
+      TemplateBody: JSON.stringify(parseYaml(body)),
+      Parameters: [
+        { ParameterKey: 'Qualifier', ParameterValue: 'estate' },
+        { ParameterKey: 'TrustedAccounts', ParameterValue: MGMT },
+        {
+          ParameterKey: 'CloudFormationExecutionPolicies',
+          ParameterValue: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        },
+      ],
+    });
+    await stackSetsPort(clients(), { sleep: async () => {}, pollMs: 1 }).activateOrganizationsAccess(REGION);
+    expect((await deploy('estate-baseline', template)).StackStatus).toBe('CREATE_COMPLETE');
+    const dev = estate.fake.accountByName('dev')!.id;
+    const instances = await stackSetsPort(clients()).instances(REGION, 'estate-baseline');
+    expect(instances.every((i) => i.status === 'CURRENT')).toBe(true);
+    expect(Number(estate.ssm.get(dev, REGION, '/cdk-bootstrap/estate/version')?.Value)).toBeGreaterThan(20);
+    expect(
+      estate.cloudformation.assumeRolePolicy({
+        roleAccount: dev,
+        roleName: `cdk-estate-deploy-role-${dev}-${REGION}`,
+        callerAccount: MGMT,
+        callerArn: `arn:aws:iam::${MGMT}:user/platform`,
+      }),
+    ).toBeUndefined();
   });
 
   it('Given a change set created without executing it (--no-wait), When ExecuteChangeSet runs through the adapter, Then the stack is created', async () => {
