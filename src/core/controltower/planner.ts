@@ -356,6 +356,8 @@ function stackChange(
   payload: Omit<StackPayload, 'kind' | 'stack'>,
   describe: { create: string; differences: () => string[] },
   dependsOn: readonly string[],
+  /** Whether the stack synthesised at read time equals the live one (undefined: not compared). */
+  current?: boolean,
 ): Change | undefined {
   const stack = STACK_NAMES[kind];
   const where = `${payload.account.id ?? payload.account.name}, ${payload.region}`;
@@ -384,7 +386,13 @@ function stackChange(
       action: 'update',
       summary: `redeploy ${stack} (${where}), now ${live.status}${live.statusReason ? ` (${live.statusReason})` : ''}${differences.length ? `: ${differences.join('; ')}` : ''}${waits}`,
     };
-  if (differences.length === 0 && payload.pending.length === 0) return undefined;
+  // The synthesised template is the truth when it was compared; what the plan itemises is the summary.
+  if (current === true || (differences.length === 0 && payload.pending.length === 0 && current !== false))
+    return undefined;
+  if (differences.length === 0 && payload.pending.length === 0)
+    differences.push(
+      'its template changes in what the plan does not itemise (estate version, dashboard, policies)',
+    );
   return {
     ...base,
     action: 'update',
@@ -478,6 +486,7 @@ export function planControlTower(
         differences: () => governanceDifferences(liveGov, wanted, ouName),
       },
       [],
+      snapshot.templatesCurrent?.governance,
     );
     if (governance && !snapshot.governance)
       notes.push(
@@ -508,6 +517,7 @@ export function planControlTower(
         ],
       },
       [],
+      snapshot.templatesCurrent?.monitoring,
     );
     if (monitoring) changes.push(monitoring);
   }
@@ -546,6 +556,7 @@ export function planControlTower(
         ...(access ? [access.address] : []),
         ...(monitoring && monitoring.action !== 'drift' ? [monitoring.address] : []),
       ],
+      snapshot.templatesCurrent?.baseline,
     );
     if (access && (baseline || !snapshot.stackSet)) changes.push(access);
     if (baseline) changes.push(baseline);

@@ -54,6 +54,11 @@ export interface ControlTowerSnapshot {
   readonly instances: readonly StackSetInstance[];
   /** `account/region` → the SSM bootstrap version (null: not bootstrapped). */
   readonly bootstrap: Readonly<Record<string, number | null>>;
+  /**
+   * Per platform stack, whether the stack synthesised now (with the ids known at read time)
+   * equals the live one; absent where it could not be synthesised yet or was not compared.
+   */
+  readonly templatesCurrent?: Readonly<Partial<Record<'governance' | 'monitoring' | 'baseline', boolean>>>;
 }
 
 export const EMPTY_CT_SNAPSHOT: ControlTowerSnapshot = {

@@ -117,6 +117,24 @@ describe('planControlTower', () => {
     expect(summary).toContain('log retention days 365 → 400');
   });
 
+  it('Given a live stack whose template differs in what the plan does not itemise, When planned, Then it is updated and the summary says so; a template found equal is never updated', async () => {
+    const config = ctConfig();
+    const applied = await appliedSnapshot(config, dir);
+    const moved = planControlTower(config, desiredFor(config), {
+      ...applied,
+      templatesCurrent: { monitoring: false, governance: true },
+    }).changes;
+    expect(moved.map((c) => `${c.action} ${c.address}: ${c.summary}`)).toEqual([
+      `update stack:estate-monitoring: update estate-monitoring (${ACCOUNT_IDS.audit}, eu-west-2): its template changes in what the plan does not itemise (estate version, dashboard, policies)`,
+    ]);
+    const changedConfig = ctConfig((ct) => (ct.logRetentionDays = 90));
+    const equal = planControlTower(changedConfig, desiredFor(changedConfig), {
+      ...applied,
+      templatesCurrent: { governance: true },
+    }).changes;
+    expect(equal.map((c) => c.address)).not.toContain('stack:estate-governance');
+  });
+
   it('Given Control Tower disabled, When planned, Then nothing changes and a note says what governance is missing', () => {
     const config = ctConfig((ct) => (ct.enabled = false));
     const { changes, notes } = planControlTower(config, desiredFor(config), emptySnapshot());

@@ -118,6 +118,20 @@ describe('controlTowerSection', () => {
     expect(byAddress.get('stack:estate-monitoring')!.status).toBe('applied');
   });
 
+  it('Given a deployed stack whose live template was changed outside estate, When planned, Then the synthesised template does not match and the stack is updated', async () => {
+    const config = ctConfig();
+    const world = ctWorld(dir, () => config);
+    await applyOnce(world, config);
+    const monitoring = world.cloud.get({ accountId: ACCOUNT_IDS.audit!, region: HOME }, 'estate-monitoring')!;
+    monitoring.template = {
+      ...monitoring.template,
+      Description: 'edited by hand',
+    } as typeof monitoring.template;
+    const { changes } = await plan(world, config, outputsFor(config));
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual(['update stack:estate-monitoring']);
+    expect(changes[0]!.summary).toContain('its template changes');
+  });
+
   it('Given the four roles set up outside estate, When applied, Then the governance stack does not create them', async () => {
     const config = ctConfig();
     const world = ctWorld(dir, () => config);
