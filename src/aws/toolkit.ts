@@ -119,6 +119,8 @@ export interface ToolkitCall {
   noOp?: boolean;
   /** I4002 of the stack. */
   diff?: { readonly text: string; readonly permissionChange: PermissionChange };
+  /** When the call started (ms): stack activity shows the time since. */
+  readonly startedAt?: number;
 }
 
 interface ActivityEvent {
@@ -152,6 +154,15 @@ export function failureOf(e: ActivityEvent): StackFailure | undefined {
     status,
     reason: e.ResourceStatusReason ?? '',
   };
+}
+
+/** `12s`, `4m05s`, `1h02m`: how long a stack operation has run. */
+export function elapsedText(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** `[3/10] Table (AWS::DynamoDB::Table) CREATE_FAILED: reason`. */
@@ -191,6 +202,7 @@ export class ToolkitIoHost {
   constructor(
     private readonly io: IoHost,
     private readonly verbose = false,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Runs `fn` as `call`: the toolkit's messages during it are attributed to it. */
@@ -207,7 +219,11 @@ export class ToolkitIoHost {
         const failure = failureOf(event);
         if (call) {
           if (failure) call.failures.push(failure);
-          await call.task.update(activityLine(event, (data?.progress as { formatted?: string })?.formatted));
+          const line = activityLine(event, (data?.progress as { formatted?: string })?.formatted);
+          // A landing zone takes 30–45 minutes: say how long the stack has been at it.
+          await call.task.update(
+            call.startedAt === undefined ? line : `${elapsedText(this.now() - call.startedAt)} ${line}`,
+          );
           return;
         }
         break;
@@ -297,6 +313,8 @@ export interface ToolkitAdapterOptions {
   readonly pollMs?: number;
   /** The environment toolkit-lib reads (its endpoints). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** The clock of the elapsed time in stack activity. @default Date.now */
+  readonly now?: () => number;
 }
 
 const errorText = (error: unknown): string => {
@@ -314,7 +332,7 @@ export class CdkToolkit implements ToolkitPort {
     private readonly lib: Lib,
     private readonly options: ToolkitAdapterOptions,
   ) {
-    this.ioHost = new ToolkitIoHost(options.io, options.verbose);
+    this.ioHost = new ToolkitIoHost(options.io, options.verbose, options.now);
   }
 
   /** One Toolkit per target account: its SDK provider holds that account's credentials. */
@@ -384,15 +402,33 @@ export class CdkToolkit implements ToolkitPort {
 
   async deploy(request: DeployRequest): Promise<DeployOutcome> {
     const { at, stackName } = request;
-    const call: ToolkitCall = { stackName, task: request.task, approve: request.approve, failures: [] };
     const started = new Date();
+    const call: ToolkitCall = {
+      stackName,
+      task: request.task,
+      approve: request.approve,
+      failures: [],
+      startedAt: (this.options.now ?? Date.now)(),
+    };
+    const prepareOnly = request.execute === false;
+    if (prepareOnly && !request.changeSetName)
+      throw new EstateError(`internal: deploy of ${stackName} with execute: false needs a changeSetName`, {
+        code: 'NoChangeSetName',
+        source: 'internal',
+      });
     const outcome = await this.ioHost.run(call, async (): Promise<DeployOutcome> => {
       try {
         const toolkit = this.toolkitFor(at.accountId);
         const result = await toolkit.deploy(await this.source(at.accountId, request.assemblyDir), {
           stacks: this.select(request.artifactId),
           tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
-          deploymentMethod: { method: 'change-set' },
+          // execute: false creates the change set (after the confirmation) and leaves it in review.
+          deploymentMethod: prepareOnly
+            ? { method: 'change-set', execute: false, changeSetName: request.changeSetName }
+            : {
+                method: 'change-set',
+                ...(request.changeSetName ? { changeSetName: request.changeSetName } : {}),
+              },
           ...(this.options.pollMs ? { stackEventPollingInterval: this.options.pollMs } : {}),
         });
         const deployed = result.stacks.find((s) => s.stackName === stackName) ?? result.stacks[0];
@@ -401,7 +437,12 @@ export class CdkToolkit implements ToolkitPort {
             status: 'failed',
             reason: `toolkit-lib deployed nothing for ${stackName} (artifact ${request.artifactId} has no resources?)`,
           };
-        return { status: call.noOp ? 'unchanged' : 'deployed', outputs: { ...deployed.outputs } };
+        if (call.noOp) return { status: 'unchanged', outputs: { ...deployed.outputs } };
+        return {
+          status: 'deployed',
+          outputs: { ...deployed.outputs },
+          ...(prepareOnly ? { changeSetName: request.changeSetName! } : {}),
+        };
       } catch (error) {
         if (call.declined) return { status: 'declined', reason: call.declined };
         if (call.rollbackRefused)
@@ -413,7 +454,7 @@ export class CdkToolkit implements ToolkitPort {
         return { status: 'failed', reason: errorText(error), ...(failure ? { failure } : {}) };
       }
     });
-    await this.audit(at, 'Deploy', stackName, outcomeError(outcome));
+    await this.audit(at, prepareOnly ? 'CreateChangeSet' : 'Deploy', stackName, outcomeError(outcome));
     return outcome;
   }
 

@@ -24,13 +24,15 @@ export interface PlanFlags {
   readonly concurrency: number;
   readonly section?: readonly string[];
   readonly account?: readonly string[];
+  /** `apply --no-wait`: start the governance stack and return. */
+  readonly noWait?: boolean;
 }
 
 /** `--section` / `--account`, the same on plan and apply. */
 export const scopeFlags = {
   section: Flags.string({
     multiple: true,
-    summary: 'Plan only this section (organization, policies, budgets); repeat for several.',
+    summary: 'Plan only this section (organization, policies, controltower, budgets); repeat for several.',
   }),
   account: Flags.string({
     char: 'a',
@@ -67,6 +69,7 @@ export async function computePlan(
   const sections = await planSections(loaded, clients, {
     prune: Boolean(flags.prune),
     concurrency: flags.concurrency,
+    noWait: Boolean(flags.noWait),
   });
   const io = cliIoHost(mode, { interactive: false });
   const run = await planEstate(loaded.config, sections.list, {

@@ -15,6 +15,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { EstateConfig } from '../config/schema.js';
 import type { BudgetsSectionDeps } from '../core/budgets/section.js';
 import type { ControlTowerDeps } from '../core/controltower/ports.js';
+import type { ControlTowerSectionDeps } from '../core/controltower/section.js';
 import type { CostServiceDeps } from '../core/cost/service.js';
 import type { EnvDeps, LifecycleDeps, RecordsPort, StackOpsPort, ToolkitPort } from '../core/env/ports.js';
 import type { EnvServiceDeps } from '../core/env/service.js';
@@ -38,6 +39,8 @@ export interface Sections {
 export interface SectionOptions {
   readonly prune: boolean;
   readonly concurrency: number;
+  /** `apply --no-wait`: the Control Tower section starts the governance stack and returns. */
+  readonly noWait?: boolean;
 }
 
 /** A port for offline runs: any call is a bug, since offline planning reads nothing. */
@@ -89,24 +92,93 @@ const offlineBudgetsDeps = (): BudgetsSectionDeps => ({
 });
 
 /**
+ * The Control Tower section's ports: the Control Tower, StackSets, IAM and change-set adapters,
+ * the env engine's CloudFormation and SSM reads, and the toolkit (toolkit-lib, loaded on the
+ * first deploy, speaking to the apply's IoHost).
+ */
+async function controlTowerSectionDeps(
+  clients: AwsClients,
+  organizations: OrganizationsPort,
+  options: SectionOptions,
+): Promise<ControlTowerSectionDeps> {
+  const [{ stacksPort }, { bootstrapPort }, { cdkPlatformSynth }, ct] = await Promise.all([
+    import('../aws/cloudformation.js'),
+    import('../aws/ssm.js'),
+    import('../core/controltower/synth.js'),
+    controlTowerDeps(clients),
+  ]);
+  const stacks = stacksPort(clients);
+  let toolkit: Promise<ToolkitPort> | undefined;
+  return {
+    ct,
+    env: {
+      stacks,
+      bootstrap: bootstrapPort(clients),
+      toolkit: (io) => {
+        toolkit ??= import('../aws/toolkit.js').then(({ loadToolkit }) =>
+          loadToolkit({
+            credentialsFor: (accountId) => clients.credentialsFor(accountId),
+            region: clients.region,
+            io,
+            auditLog: clients.auditLog,
+            stacks,
+          }),
+        );
+        toolkit.catch(() => (toolkit = undefined));
+        return toolkit;
+      },
+    },
+    synth: cdkPlatformSynth(),
+    caller: () => clients.callerIdentity(),
+    organization: async () => {
+      const org = await organizations.describeOrganization();
+      return org ? { id: org.id, managementAccountId: org.managementAccountId } : undefined;
+    },
+    noWait: options.noWait ?? false,
+  };
+}
+
+const offlineControlTowerDeps = (): ControlTowerSectionDeps => ({
+  ct: {
+    controls: offlinePort('controltower'),
+    landingZones: offlinePort('controltower'),
+    baselines: offlinePort('controltower'),
+    stackSets: offlinePort('cloudformation'),
+    roles: offlinePort('iam'),
+    changeSets: offlinePort('cloudformation'),
+  },
+  env: {
+    stacks: offlinePort('cloudformation'),
+    bootstrap: offlinePort('ssm'),
+    toolkit: offlinePort<{ load: () => Promise<ToolkitPort> }>('toolkit').load,
+  },
+  synth: offlinePort('synth'),
+  caller: offlinePort<{ call: () => Promise<{ arn: string }> }>('sts').call,
+});
+
+/**
  * The sections `plan` and `apply` run, built here and nowhere else: organisation, policies,
- * then budgets (they need the ids of accounts the organisation creates). Without clients
- * (offline) every port refuses to be called.
+ * Control Tower (it registers the OUs and governs the accounts the organisation creates), then
+ * budgets (they need the ids of accounts the organisation creates). Without clients (offline)
+ * every port refuses to be called.
  */
 export async function planSections(
   loaded: LoadedConfig,
   clients: AwsClients | undefined,
   options: SectionOptions,
 ): Promise<Sections> {
-  const [{ organizationSections, loadPolicySources }, { budgetsSection }] = await Promise.all([
-    import('../core/org/index.js'),
-    import('../core/budgets/section.js'),
-  ]);
+  const [{ organizationSections, loadPolicySources }, { budgetsSection }, { controlTowerSection }] =
+    await Promise.all([
+      import('../core/org/index.js'),
+      import('../core/budgets/section.js'),
+      import('../core/controltower/section.js'),
+    ]);
   const policySources = await loadPolicySources(loaded.config, { configDir: loaded.dir });
   const port = clients
     ? await organizationsPortFor(clients)
     : offlinePort<OrganizationsPort>('organizations');
   const budgetsDeps = clients ? await budgetsSectionDeps(clients, port) : offlineBudgetsDeps();
+  const ctDeps = clients ? await controlTowerSectionDeps(clients, port, options) : offlineControlTowerDeps();
   const org = organizationSections({
     port,
     policySources,
@@ -117,6 +189,7 @@ export async function planSections(
   return {
     list: [
       ...(clients ? org.map((s) => reportingCreatedAccounts(s, clients)) : org),
+      controlTowerSection(ctDeps),
       budgetsSection(budgetsDeps),
     ],
   };

@@ -29,6 +29,7 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     '<%= config.bin %> apply',
     '<%= config.bin %> apply --dry-run',
     '<%= config.bin %> apply --plan plan.json --yes',
+    '<%= config.bin %> apply --section controltower --no-wait',
   ];
   static override flags = {
     ...configFlag,
@@ -39,6 +40,12 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     }),
     'dry-run': Flags.boolean({ summary: 'Show the plan and stop: change nothing.' }),
     prune: Flags.boolean({ summary: 'Also delete empty OUs that are not in estate.yaml.' }),
+    'no-wait': Flags.boolean({
+      summary:
+        'Start the Control Tower landing zone (30–45 minutes) and return; `estate ct status` follows it.',
+      description:
+        'With --no-wait the estate-governance stack (the Control Tower landing zone) is started and the apply returns: follow it with `estate ct status`, and apply again once it is done. The other stacks still wait (minutes).',
+    }),
     'confirm-prune': Flags.string({
       summary: 'The organisation name, typed, to allow --prune deletions without a prompt.',
       dependsOn: ['prune'],
@@ -51,7 +58,11 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     // A saved plan keeps the scope it was made with; flags that ask for another one are refused.
     const flagged = scopeFromFlags(this.flags);
     const scope = saved && !flagged.sections && !flagged.accounts ? (saved.scope ?? {}) : flagged;
-    const computed = await computePlan({ ...this.flags, offline: false }, this.mode, scope);
+    const computed = await computePlan(
+      { ...this.flags, offline: false, noWait: this.flags['no-wait'] },
+      this.mode,
+      scope,
+    );
     let plan = computed.plan;
     if (saved) {
       assertPlanCurrent(saved, plan);
@@ -99,6 +110,9 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
     const elapsedMs = Date.now() - started;
     const summary = applySummary(plan.changes, result.results, elapsedMs);
     if (!this.jsonEnabled()) {
+      // Applied but still running (--no-wait): what follows.
+      for (const r of result.results.filter((x) => x.status === 'applied' && x.message))
+        this.log(`${plan.changes.find((c) => c.address === r.address)?.summary ?? r.address}: ${r.message}`);
       this.log(renderApplyResult(plan, result, { color: Boolean(process.stdout.isTTY) }).trimEnd());
       this.log(summary);
     }

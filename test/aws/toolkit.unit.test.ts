@@ -120,7 +120,7 @@ const lib = {
 
 const at = { accountId: '222222222222', region: 'eu-west-2' };
 const providers: string[] = [];
-function adapter(extra: { failures?: StackFailure[]; env?: NodeJS.ProcessEnv } = {}) {
+function adapter(extra: { failures?: StackFailure[]; env?: NodeJS.ProcessEnv; now?: () => number } = {}) {
   const io = recordingIoHost();
   const auditLog = new MemoryAuditLog();
   const toolkit = new CdkToolkit(lib, {
@@ -134,6 +134,7 @@ function adapter(extra: { failures?: StackFailure[]; env?: NodeJS.ProcessEnv } =
     pollMs: 10,
     env: extra.env ?? {},
     stacks: { failures: async () => extra.failures ?? [] },
+    ...(extra.now ? { now: extra.now } : {}),
   });
   return { toolkit, io, auditLog };
 }
@@ -187,6 +188,54 @@ describe('CdkToolkit: deploy', () => {
         result: 'ok',
       },
     ]);
+  });
+
+  it('Given execute: false, Then the change set is prepared under its name and not executed, and the audit says CreateChangeSet', async () => {
+    const { toolkit, io, auditLog } = adapter();
+    const outcome = await toolkit.deploy({
+      ...(await request(io)),
+      execute: false,
+      changeSetName: 'estate-governance-20261202',
+    });
+    expect(outcome).toEqual({
+      status: 'deployed',
+      outputs: { Url: 'https://x' },
+      changeSetName: 'estate-governance-20261202',
+    });
+    expect(made[0]!.deploys[0]!.deploymentMethod).toEqual({
+      method: 'change-set',
+      execute: false,
+      changeSetName: 'estate-governance-20261202',
+    });
+    expect(auditLog.entries.map((e) => e.action)).toEqual(['CreateChangeSet']);
+  });
+
+  it('rejects execute: false without a change set name', async () => {
+    const { toolkit, io } = adapter();
+    await expect(toolkit.deploy({ ...(await request(io)), execute: false })).rejects.toMatchObject({
+      code: 'NoChangeSetName',
+    });
+  });
+
+  it('Given stack events while a deploy runs, Then each activity line starts with the time since the deploy started', async () => {
+    let clock = 1_000_000;
+    const { toolkit, io } = adapter({ now: () => clock });
+    script = {
+      failWith: {
+        event: {
+          LogicalResourceId: 'LandingZone',
+          ResourceType: 'AWS::ControlTower::LandingZone',
+          ResourceStatus: 'CREATE_IN_PROGRESS',
+        },
+        error: new Error('stop'),
+      },
+    };
+    const pending = toolkit.deploy(await request(io));
+    clock += 754_000;
+    await pending;
+    expect(io.tasks()).toContain(
+      'update dev-api: 12m34s [1/2] LandingZone (AWS::ControlTower::LandingZone) CREATE_IN_PROGRESS',
+    );
   });
 
   it('Given an empty change set, Then the outcome is unchanged and nobody is asked', async () => {

@@ -15,15 +15,12 @@ beforeAll(async () => ({ dir, cleanup } = await tempDir()));
 afterAll(async () => cleanup());
 
 describe('estate plan notes what it does not apply', () => {
-  it('names the controlTower block, environment deployment, schedules and TTLs', async () => {
+  it('names environment deployment, schedules and TTLs, and plans the controlTower block instead of naming it', async () => {
     const r = await estate(['plan', '--offline', '--config', EXAMPLE, '--json']);
     expect(r.code).toBe(0);
     const notes: string[] = JSON.parse(r.stdout).notes;
     expect(notes).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(
-          /^controlTower is not applied: .*landing zone \(version 3\.3\).*the 3 controls listed/,
-        ),
         expect.stringMatching(
           /^environments are not deployed by plan\/apply \(alice, integration, production\)/,
         ),
@@ -33,8 +30,13 @@ describe('estate plan notes what it does not apply', () => {
         'environments[].ttl and expires are enforced outside plan/apply (alice): `estate env reap` destroys an expired environment, run from CI (templates/ci) (executor ci: alice).',
       ]),
     );
+    expect(notes.filter((n) => n.startsWith('controlTower is not applied'))).toEqual([]);
+    const changes: { section: string; address: string }[] = JSON.parse(r.stdout).changes;
+    expect(changes.filter((c) => c.section === 'controltower').map((c) => c.address)).toEqual(
+      expect.arrayContaining(['stack:estate-governance', 'stack:estate-monitoring', 'stack:estate-baseline']),
+    );
     const text = await estate(['plan', '--offline', '--config', EXAMPLE]);
-    expect(text.stdout).toMatch(/^note: controlTower is not applied/m);
+    expect(text.stdout).toMatch(/^controltower \(\d+\)$/m);
   });
 
   it('names the lifecycle stack for environments with executor: aws', async () => {

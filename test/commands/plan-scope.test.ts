@@ -82,7 +82,7 @@ describe('estate plan / apply scoped with --section and --account', () => {
     const section = await estate(['plan', '--config', file, '--section', 'budget'], { env });
     expect(section.code).toBe(2);
     expect(section.stderr).toMatch(/--section budget: no such section/);
-    expect(section.stderr).toMatch(/organization, policies, budgets/);
+    expect(section.stderr).toMatch(/organization, policies, controltower, budgets/);
     const account = await estate(['apply', '--config', file, '--account', 'alice', '--yes'], { env });
     expect(account.code).toBe(2);
     expect(account.stderr).toMatch(/--account alice: no such account in estate.yaml/);

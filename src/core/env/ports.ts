@@ -238,10 +238,23 @@ export interface DeployRequest extends StackRequest {
    * (outcome `declined`).
    */
   readonly approve: (change: PermissionChange) => Promise<boolean>;
+  /**
+   * false: prepare the change set `changeSetName` and leave it for ExecuteChangeSet (outcome
+   * `deployed` with `changeSetName` set, or `unchanged` when it has nothing to do).
+   * @default true - execute it and wait for the stack
+   */
+  readonly execute?: boolean;
+  /** The change set's name; required with execute: false. @default toolkit-lib's own */
+  readonly changeSetName?: string;
 }
 
 export type DeployOutcome =
-  | { readonly status: 'deployed'; readonly outputs: Readonly<Record<string, string>> }
+  | {
+      readonly status: 'deployed';
+      readonly outputs: Readonly<Record<string, string>>;
+      /** Set when the request had execute: false: the change set prepared, not executed (outputs: the old ones). */
+      readonly changeSetName?: string;
+    }
   | { readonly status: 'unchanged'; readonly outputs: Readonly<Record<string, string>> }
   | { readonly status: 'declined'; readonly reason: string }
   | { readonly status: 'failed'; readonly reason: string; readonly failure?: StackFailure };

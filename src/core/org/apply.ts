@@ -89,6 +89,8 @@ export interface ApplyOrganizationOptions {
   readonly state?: OrgApplyState;
   /** Told about every account id a creation produced (for later sections: budgets, ...). */
   readonly onAccountCreated?: (name: string, id: string) => void;
+  /** Told about every OU a creation produced, by its path (for the Control Tower section). */
+  readonly onOuCreated?: (path: string, id: string) => void;
 }
 
 /** What one apply run learned: outputs (ids) and statuses by change address. */
@@ -184,6 +186,7 @@ function organizationHandlers(
       // An OU that was already there (an interrupted run, a retried call) still gets its tags.
       if (ou.existed && Object.keys(p.tags).length)
         await port.tagResource({ resourceId: ou.id, tags: p.tags, label });
+      options.onOuCreated?.(p.path, ou.id);
       return { id: ou.id };
     },
     'ou/delete': async (change) => {

@@ -89,7 +89,19 @@ export function organizationSections(
     plan: (snapshot, context) => planFor(snapshot, context).changes.filter((c) => c.section === name),
     notes: (snapshot, _changes, context) =>
       name === SECTION_ORGANIZATION ? planFor(snapshot, context).notes : [],
-    outputs: (snapshot) => ({ accountIds: new Map(Object.entries(snapshot.accountIds)) }),
+    outputs: (snapshot) => ({
+      accountIds: new Map(Object.entries(snapshot.accountIds)),
+      // OU paths as estate.yaml writes them: the Control Tower section registers OUs by id.
+      ouIds: new Map(snapshot.org.ous.map((ou) => [ou.path, ou.id])),
+      ...(snapshot.org.organization
+        ? {
+            organization: {
+              id: snapshot.org.organization.id,
+              managementAccountId: snapshot.org.organization.managementAccountId,
+            },
+          }
+        : {}),
+    }),
     accountsOf: (change, context) => accountsOfChange(change, context.config),
     async apply(changes, context) {
       // "organization" applies first; "policies" reuses its state (ids, failures).
@@ -100,6 +112,7 @@ export function organizationSections(
         concurrency: context.concurrency,
         state,
         onAccountCreated: (account, id) => context.record.accountCreated(account, id),
+        onOuCreated: (path, id) => context.record.ouCreated(path, id),
         now: () => context.now().getTime(),
         ...managementCheckOptions(context.config, await deps.callerAccountId?.()),
       });

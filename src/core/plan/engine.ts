@@ -21,8 +21,8 @@ type AnySection = PlanSection<any>;
 const names = (items: readonly { name: string }[]) => items.map((i) => i.name).join(', ');
 
 /**
- * Config that validates but that no section acts on yet. The plan says so plainly, so
- * that nobody reads a clean plan as "my landing zone and schedules are in place".
+ * Config that validates but that no section acts on. The plan says so plainly, so that
+ * nobody reads a clean plan as "my environments and schedules are in place".
  */
 /** Who acts on these environments' lifetimes: `ci` ones by the reaper, `aws` ones by the lifecycle stack. */
 function byExecutor(envs: EstateConfig['environments'], ci: string, aws: string): string {
@@ -38,13 +38,6 @@ function byExecutor(envs: EstateConfig['environments'], ci: string, aws: string)
 
 export function unappliedConfigNotes(config: EstateConfig): string[] {
   const notes: string[] = [];
-  const ct = config.controlTower;
-  if (ct) {
-    const controls = (ct.controls ?? []).reduce((n, c) => n + c.identifiers.length, 0);
-    notes.push(
-      `controlTower is not applied: estate does not set up or update the landing zone${ct.landingZoneVersion ? ` (version ${ct.landingZoneVersion})` : ''}, its log archive and audit configuration, log retention${controls ? ` or the ${controls} control${controls === 1 ? '' : 's'} listed` : ''}; set them up in AWS Control Tower until estate does.`,
-    );
-  }
   if (config.environments.length > 0)
     notes.push(
       `environments are not deployed by plan/apply (${names(config.environments)}): \`estate blueprint synth <env>\` builds each one's CDK assembly to deploy with the CDK toolkit.`,

@@ -34,6 +34,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
     planned.push(section.plan(snapshot, context));
   }
   const recorded: string[] = [];
+  const recordedOus: string[] = [];
   const applyContext: ApplyContext = {
     ...context,
     io: silentIoHost,
@@ -43,7 +44,10 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
         recorded.push(name);
         outputs.accountCreated(name, id);
       },
-      ouCreated: (path, id) => outputs.ouCreated(path, id),
+      ouCreated: (path, id) => {
+        recordedOus.push(path);
+        outputs.ouCreated(path, id);
+      },
     },
   };
   const results: ChangeResult[] = [];
@@ -51,7 +55,7 @@ async function runLikeTheEngine(setupResult: Awaited<ReturnType<typeof setup>>) 
     const changes = planned[i]!.filter((c) => c.action !== 'drift');
     if (changes.length) results.push(...(await section.apply(changes, applyContext)));
   }
-  return { planned, snapshots, results, recorded, accountIds: outputs.accountIds };
+  return { planned, snapshots, results, recorded, recordedOus, outputs, accountIds: outputs.accountIds };
 }
 
 describe('organizationSections', () => {
@@ -80,6 +84,26 @@ describe('organizationSections', () => {
     const second = await runLikeTheEngine(s);
     expect(second.planned.flat()).toEqual([]);
     expect(second.accountIds.size).toBe(4);
+  });
+
+  it('Given OUs created by the apply, When applied and read again, Then each OU is recorded by its path and the next read provides OU ids and the organisation', async () => {
+    const s = await setup();
+    const first = await runLikeTheEngine(s);
+    expect(first.recordedOus.sort()).toEqual([
+      'Sandbox',
+      'Security',
+      'Workloads',
+      'Workloads/Development',
+      'Workloads/Production',
+    ]);
+    expect(first.outputs.ouIds.get('Workloads/Production')).toMatch(/^ou-/);
+
+    const second = await runLikeTheEngine(s);
+    expect(second.outputs.ouIds.get('Workloads/Production')).toBe(s.fake.idOfPath('Workloads/Production'));
+    expect(second.outputs.organization).toEqual({
+      id: expect.stringMatching(/^o-/),
+      managementAccountId: s.fake.callerAccountId,
+    });
   });
 
   it('Given an injected clock, When the organisation is created, Then its creation time comes from the clock, not the system', async () => {
