@@ -10,6 +10,8 @@
  * fake-controltower.md.
  */
 import { PREREQUISITE_ROLES } from '../../src/blueprints/governance.js';
+import { CONTROL_TOWER_BASELINE_ID } from '../../src/config/controltower.js';
+import { IDENTITY_CENTER_BASELINE_ID } from '../../src/core/controltower/desired.js';
 import type { RestRequest, RestResponse, RestService } from './aws-emulator.js';
 import type { FakeOrganizations } from './fake-organizations.js';
 
@@ -256,6 +258,24 @@ export class FakeControlTower implements RestService {
       status: 'ACTIVE',
       driftStatus: 'IN_SYNC',
     });
+    // Access management on: Control Tower sets up Identity Center and enables its baseline on
+    // the landing zone, whose ARN every AWSControlTowerBaseline must then be given.
+    const identityCenter = [...this.baselines.values()].find(
+      (b) => b.account === r.account && b.baselineIdentifier.endsWith(`/${IDENTITY_CENTER_BASELINE_ID}`),
+    );
+    if (manifest?.accessManagement?.enabled === true && !identityCenter) {
+      const icArn = `arn:aws:controltower:${r.region}:${r.account}:enabledbaseline/${this.id('XIC')}`;
+      this.baselines.set(icArn, {
+        arn: icArn,
+        account: r.account,
+        region: r.region,
+        baselineIdentifier: `arn:aws:controltower:${r.region}::baseline/${IDENTITY_CENTER_BASELINE_ID}`,
+        baselineVersion: '2.0',
+        targetIdentifier: `arn:aws:organizations::${r.account}:account/${r.account}`,
+        parameters: [],
+      });
+    } else if (manifest?.accessManagement?.enabled !== true && identityCenter)
+      this.baselines.delete(identityCenter.arn);
     return {
       physicalId: identifier,
       attributes: { Arn: arn, LandingZoneIdentifier: identifier, Status: 'ACTIVE' },
@@ -273,6 +293,18 @@ export class FakeControlTower implements RestService {
     if (!this.landingZoneOf(r.account))
       throw new Error('AWS Control Tower has no landing zone in this organization');
     const baselineIdentifier = String(r.properties?.BaselineIdentifier ?? '');
+    const identityCenter = [...this.baselines.values()].find(
+      (b) => b.account === r.account && b.baselineIdentifier.endsWith(`/${IDENTITY_CENTER_BASELINE_ID}`),
+    );
+    if (identityCenter && baselineIdentifier.endsWith(`/${CONTROL_TOWER_BASELINE_ID}`)) {
+      const given = list<{ Key?: string; Value?: unknown }>(r.properties?.Parameters).find(
+        (p) => p.Key === 'IdentityCenterEnabledBaselineArn',
+      )?.Value;
+      if (given !== identityCenter.arn)
+        throw new Error(
+          `IdentityCenterEnabledBaselineArn must be the landing zone's Identity Center enabled baseline ${identityCenter.arn}, got ${String(given ?? 'none')}`,
+        );
+    }
     const clash = [...this.baselines.values()].find(
       (b) =>
         b.targetIdentifier === target &&
@@ -344,7 +376,12 @@ export class FakeControlTower implements RestService {
             (z) => z.account === r.account && z.arn.endsWith(`/${r.physicalId}`),
           );
           if (!zone) return;
-          if ([...this.baselines.values()].some((b) => b.account === r.account))
+          if (
+            [...this.baselines.values()].some(
+              (b) =>
+                b.account === r.account && !b.baselineIdentifier.endsWith(`/${IDENTITY_CENTER_BASELINE_ID}`),
+            )
+          )
             throw new Error('The landing zone cannot be deleted while organizational units are registered');
           this.landingZones.delete(zone.arn);
         },

@@ -109,6 +109,33 @@ describe('estate apply: Control Tower, end to end against the emulator', () => {
   );
 
   it(
+    'Given access management on (the default), When applied, Then the landing zone comes first and the OU baselines take its Identity Center baseline, and a second apply changes nothing',
+    async () => {
+      const c = config();
+      delete (c.controlTower as { accessManagement?: boolean }).accessManagement;
+      cloud = await emulatedEstate(c, MGMT);
+      const r = await run(['apply', '--config', cloud.file, '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(applied(r.stdout).filter((x) => x.status !== 'applied')).toEqual([]);
+      const all = [...cloud.controltower.baselines.values()];
+      const identityCenter = all.find((b) => b.baselineIdentifier.endsWith('/LN25R72TTG6IGPTQ'))!;
+      expect(identityCenter).toBeDefined();
+      const ous = all.filter((b) => b.baselineIdentifier.endsWith('/17BSJV3IGJ2QSGA2'));
+      expect(ous).toHaveLength(2);
+      for (const b of ous)
+        expect(b.parameters).toEqual([
+          { Key: 'IdentityCenterEnabledBaselineArn', Value: identityCenter.arn },
+        ]);
+      const again = await run(['apply', '--config', cloud.file, '--yes', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(
+        JSON.parse(again.stdout).plan.changes.filter((x: { action: string }) => x.action !== 'drift'),
+      ).toEqual([]);
+    },
+    STEP,
+  );
+
+  it(
     'Given --no-wait, When applied, Then the governance stack is started and reported so, and the next plan leaves it to finish',
     async () => {
       cloud = await emulatedEstate(config(), MGMT);
