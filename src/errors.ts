@@ -65,7 +65,7 @@ export function missingFlags(missing: readonly { flag: string; what: string }[])
       code: 'MissingFlag',
       source: 'user',
       suggestions: [
-        `re-run with ${missing.map((m) => m.flag).join(' ')}`,
+        `re-run with ${missing.map((m) => m.flag).join(', ')}`,
         'or run in a terminal without CI set to be asked',
       ],
     },

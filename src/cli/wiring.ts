@@ -442,6 +442,7 @@ export async function onboardDeps(
           owner: request.owner,
           ou: request.ou,
           ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
+          ...(request.alertEmails ? { alertEmails: request.alertEmails } : {}),
         };
         const environment = {
           name: request.environment.name,

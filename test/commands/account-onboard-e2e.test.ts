@@ -99,6 +99,15 @@ describe('estate account onboard, end to end against the emulator', () => {
         parse(text).accounts.find((a: any) => a.name === 'dev-carol').ou,
       );
       expect(cloud.identityCenter.assignmentsOf(account.id)).toHaveLength(1);
+      // Her budget alerts reach her as well as the platform team.
+      const budgets = [...cloud.budgets.accounts.values()].flatMap((m) => [...m.entries()]);
+      const hers = budgets.find(([name]) => name.includes('dev-carol'));
+      expect(hers, budgets.map(([n]) => n).join(', ')).toBeDefined();
+      const subscribers = [...hers![1].notifications.values()].flatMap((n) =>
+        n.subscribers.map((x) => x.Address),
+      );
+      expect(subscribers).toContain('carol@acme.example.com');
+      expect(subscribers).toContain('finops@recall.example.com');
       expect(doc.welcome.accountId).toBe(account.id);
       expect(doc.welcome.profileSnippet).toContain(`sso_account_id = ${account.id}`);
       expect(doc.welcome.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);

@@ -176,6 +176,17 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
       email,
       owner,
       ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+      // The developer, and the platform team: onboarding.platformEmails, else whoever the developer kind alerts.
+      alertEmails: [
+        ...new Set(
+          [
+            owner,
+            ...(settings.platformEmails.length
+              ? settings.platformEmails
+              : (config.budgets?.byKind.developer?.emails ?? config.budgets?.alertEmails ?? [])),
+          ].map((e) => e.toLowerCase()),
+        ),
+      ].slice(0, 10),
       principal,
       permissionSet: {
         ...settings.permissionSet,

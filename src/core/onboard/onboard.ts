@@ -60,6 +60,8 @@ export interface OnboardRequest {
   readonly owner: string;
   /** Monthly USD; default: the onboarding settings' (the developer kind's). */
   readonly budgetUsd?: number;
+  /** Who the budget alerts go to: the developer and the platform team. */
+  readonly alertEmails?: readonly string[];
   readonly principal:
     { readonly kind: 'user'; readonly email: string } | { readonly kind: 'group'; readonly name: string };
   /** The permission set, with its spec (created when absent). */
