@@ -192,7 +192,7 @@ export class EstateGovernanceStack extends Stack {
 function controlSpecs(
   ous: readonly string[],
   defaults: readonly DefaultControl[],
-  own: readonly { ou: string; identifiers: string[] }[],
+  own: readonly { ou: string; identifiers: string[]; parameters?: Readonly<Record<string, unknown>> }[],
   partition: string,
   home: string,
 ): ControlSpec[] {
@@ -206,7 +206,7 @@ function controlSpecs(
       add({ ou, identifier: controlArn(d.identifier, partition, home), parameters: d.parameters });
   for (const c of own)
     for (const id of c.identifiers)
-      add({ ou: c.ou, identifier: controlArn(id, partition, home), parameters: {} });
+      add({ ou: c.ou, identifier: controlArn(id, partition, home), parameters: c.parameters ?? {} });
   return [...out.values()];
 }
 

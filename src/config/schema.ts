@@ -432,6 +432,12 @@ export const controlTowerSchema = z
             .describe(
               'Control identifiers: arn:aws:controltower:<region>::control/<ID>, arn:aws:controlcatalog:::control/<id> or a guardrail name such as AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS',
             ),
+          parameters: z
+            .record(z.string().min(1), z.unknown())
+            .optional()
+            .describe(
+              'Parameters every control of this entry is enabled with, e.g. AllowedRegions for the OU Region deny control (CT.MULTISERVICE.PV.1)',
+            ),
         }),
       )
       .default([]),

@@ -242,6 +242,28 @@ describe('governance stack: baselines and controls', () => {
     }).t;
     for (const [, c] of resourcesOf(withParams, 'AWS::ControlTower::EnabledControl'))
       expect(c.Properties.Parameters).toEqual([{ Key: 'AllowedRegions', Value: ['eu-west-2'] }]);
+    // The config's own controls take parameters too: the OU Region deny control needs AllowedRegions.
+    const regionDeny = synth({
+      config: estate({
+        defaultControls: false,
+        controls: [
+          {
+            ou: 'Sandbox',
+            identifiers: ['arn:aws:controlcatalog:::control/regiondenyexample'],
+            parameters: { AllowedRegions: ['eu-west-2', 'us-east-1'] },
+          },
+        ],
+      }),
+    }).t;
+    expect(resourcesOf(regionDeny, 'AWS::ControlTower::EnabledControl').map(([, c]) => c.Properties)).toEqual(
+      [
+        {
+          ControlIdentifier: 'arn:aws:controlcatalog:::control/regiondenyexample',
+          TargetIdentifier: OU_ARNS.Sandbox,
+          Parameters: [{ Key: 'AllowedRegions', Value: ['eu-west-2', 'us-east-1'] }],
+        },
+      ],
+    );
   });
 
   it('chains controls so that at most N start at once', () => {
