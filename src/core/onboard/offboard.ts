@@ -109,6 +109,8 @@ export interface OffboardResult {
   readonly account: string;
   readonly accountId?: string;
   readonly steps: readonly OffboardStepReport[];
+  /** With --close: what AWS says about closing (the quota, the 90 days), for --json readers too. */
+  readonly warnings?: readonly string[];
 }
 
 type OffboardRun = StepRun<OffboardDeps, OffboardRequest>;
@@ -156,6 +158,7 @@ export async function offboardDeveloper(
     account: request.name,
     ...(run.accountId ? { accountId: run.accountId } : {}),
     steps,
+    ...(request.close ? { warnings: CLOSE_WARNINGS } : {}),
   };
 }
 
