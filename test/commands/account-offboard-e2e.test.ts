@@ -5,36 +5,26 @@
  * deny-all SCP, and the account sits in that OU under it; a second run does nothing; --close
  * closes it only with the typed name.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { EXAMPLE, estate } from '../_helpers/cli.js';
-import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
+import { parse } from 'yaml';
+import type { EmulatedEstate } from '../_helpers/estate-emulator.js';
+import { onboardingEstate, stepStatuses, type OnboardingEstate } from '../_helpers/onboarding-estate.js';
 
 const MGMT = '111111111111';
 const STEP = 300_000;
 
 let cloud: EmulatedEstate;
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  estate(args, { env: { ...cloud.env, ...env }, cwd: cloud.dir });
+let run: OnboardingEstate['run'];
+const statuses = stepStatuses;
 /** The deny actions on dev-dora's budgets (in the management account). */
 const actions = () =>
   [...(cloud.budgets.accounts.get(MGMT)?.entries() ?? [])]
     .filter(([name]) => name.includes('dev-dora'))
     .reduce((n, [, b]) => n + b.actions.size, 0);
-const statuses = (doc: { steps: { step: string; status: string }[] }) =>
-  Object.fromEntries(doc.steps.map((s) => [s.step, s.status]));
 
 beforeAll(async () => {
-  const config = parse(await readFile(EXAMPLE, 'utf8'));
-  delete config.controlTower;
-  config.environments = [];
-  config.onboarding = { blueprints: ['data'], ttl: '48h' };
-  cloud = await emulatedEstate(config, MGMT);
-  await writeFile(cloud.file, `# estate for acme: keep this comment\n${stringify(config)}`);
-  cloud.identityCenter.addUser('dora@acme.example.com');
-  const applied = await run(['apply', '--yes', '--json']);
-  expect(applied.code, applied.stderr + applied.stdout.slice(0, 3000)).toBe(0);
+  ({ cloud, run } = await onboardingEstate(MGMT, ['dora@acme.example.com']));
   const onboarded = await run([
     'account',
     'onboard',
