@@ -13,7 +13,7 @@ export function renderOffboard(result: OffboardResult, options: { color?: boolea
       '',
       closed
         ? `Account ${result.account}${id} is closed: AWS Support can reopen it within 90 days.`
-        : `Account ${result.account}${id} is parked for recycling: estate account onboard <new> --recycle ${result.account}`,
+        : `Account ${result.account}${id} is parked for recycling: locked in the suspended OU, tagged estate:recycled in estate.yaml`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 /**
  * `estate account offboard <name>`: a developer leaves; their account is emptied, locked and
- * parked for the next developer (`estate account onboard <new> --recycle <name>`). Same shape
+ * parked for the next developer (`estate account onboard <new> --recycle <name>`, not built
+ * yet, will look for the estate:recycled tag). Same shape
  * as onboarding: each step first looks at what is in place, so a re-run does nothing and a run
  * that failed at step N continues from N.
  *
