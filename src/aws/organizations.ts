@@ -10,6 +10,7 @@
 import {
   OrganizationsClient,
   AttachPolicyCommand,
+  CloseAccountCommand,
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
@@ -57,6 +58,7 @@ import type {
   Tags,
 } from '../core/org/ports.js';
 import { CREATE_ACCOUNT_ERRORS, POLICY_TYPE_NOT_ENABLED } from '../core/org/ports.js';
+import type { AccountClosurePort } from '../core/onboard/ports.js';
 import { EstateError, isEstateError } from '../errors.js';
 import { collectPages, pagesOf } from './paginate.js';
 import { type ErrorContext, mapAwsError } from './errors.js';
@@ -144,7 +146,7 @@ const POLICY_FILTER: Record<PolicyType, 'SERVICE_CONTROL_POLICY' | 'TAG_POLICY'>
 
 const RERUN = 'run `estate plan` again: the organisation changed since the plan was made';
 
-export class OrganizationsAdapter implements OrganizationsPort {
+export class OrganizationsAdapter implements OrganizationsPort, AccountClosurePort {
   constructor(private readonly client: SendLike) {}
 
   private async call<T>(context: ErrorContext, run: () => Promise<T>): Promise<T> {
@@ -528,6 +530,58 @@ export class OrganizationsAdapter implements OrganizationsPort {
     }
   }
 
+  // ---------------------------------------------------------------- closing (offboard --close)
+
+  /**
+   * CloseAccount (asynchronous: DescribeAccount shows PENDING_CLOSURE, then SUSPENDED). An
+   * account already closed is success; the closure quota and a request already running get
+   * their own messages.
+   */
+  async closeAccount(input: { accountId: string; label?: string }): Promise<void> {
+    const target = input.label ?? input.accountId;
+    try {
+      await this.client.send(new CloseAccountCommand({ AccountId: input.accountId }));
+    } catch (error) {
+      const name = nameOf(error);
+      if (name === 'AccountAlreadyClosedException') return;
+      const reason = (error as { Reason?: string }).Reason;
+      const refused = (code: string, message: string, suggestion: string) =>
+        new EstateError(`CloseAccount ${target}: ${message}`, {
+          code,
+          source: 'aws',
+          cause: error,
+          suggestions: [suggestion],
+        });
+      if (name === 'ConstraintViolationException' && reason === 'CLOSE_ACCOUNT_QUOTA_EXCEEDED')
+        throw refused(
+          'CloseAccountQuota',
+          'the organisation has closed as many accounts as AWS allows in 30 days (10% of its members, between 10 and 1000)',
+          'leave it parked in the suspended OU (it is locked by its deny-all SCP) and close it later with the same command',
+        );
+      if (name === 'ConstraintViolationException' && reason === 'CLOSE_ACCOUNT_REQUESTS_LIMIT_EXCEEDED')
+        throw refused(
+          'CloseAccountRequests',
+          'too many account closures are in progress at once',
+          'wait a few minutes and run the same command again',
+        );
+      if (name === 'ConflictException' || name === 'ConcurrentModificationException')
+        throw refused(
+          'CloseAccountConflict',
+          'another request is changing the account',
+          'wait a few minutes and run the same command again',
+        );
+      throw mapAwsError(error, {
+        action: 'CloseAccount',
+        target,
+        fix: 'accounts are closed from the management account; the management account itself cannot be closed this way',
+      });
+    }
+  }
+
+  async accountStatus(accountId: string): Promise<string> {
+    return (await this.describeAccount(accountId)).status;
+  }
+
   async detachPolicy(input: { policyId: string; targetId: string; label?: string }): Promise<void> {
     try {
       await this.client.send(new DetachPolicyCommand({ PolicyId: input.policyId, TargetId: input.targetId }));
@@ -597,4 +651,9 @@ export function organizationsPort(client: SendLike): OrganizationsPort {
 /** Organizations as the caller (the management account), through estate's client factory. */
 export function organizationsFor(clients: AwsClients): OrganizationsPort {
   return organizationsPort(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
+}
+
+/** CloseAccount and the account's state, as offboarding's --close needs them. */
+export function accountClosureFor(clients: AwsClients): AccountClosurePort {
+  return new OrganizationsAdapter(clients.client(OrganizationsClient, 'ORGANIZATIONS'));
 }

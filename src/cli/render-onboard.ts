@@ -11,7 +11,14 @@ const MARK: Readonly<Record<StepStatus, string>> = {
   'not-reached': '·',
 };
 
-export function renderOnboard(result: OnboardResult, options: { color?: boolean } = {}): string {
+/** The steps of an onboarding or offboarding as a table, then a dry run's or a failure's note. */
+export function renderSteps(
+  result: {
+    readonly dryRun: boolean;
+    readonly steps: readonly { step: string; status: StepStatus; detail: string }[];
+  },
+  options: { color?: boolean } = {},
+): string[] {
   const paint = (code: number, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const lines: string[] = [];
   lines.push(
@@ -31,6 +38,11 @@ export function renderOnboard(result: OnboardResult, options: { color?: boolean 
         `Stopped at ${failed.step}. Fix the cause and run the same command again: it continues from there.`,
       ),
     );
+  return lines;
+}
+
+export function renderOnboard(result: OnboardResult, options: { color?: boolean } = {}): string {
+  const lines = renderSteps(result, options);
   const w = result.welcome;
   if (w) {
     lines.push('', `Welcome aboard: account ${w.accountName} (${w.accountId})`);

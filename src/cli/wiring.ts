@@ -24,6 +24,7 @@ import type { OrganizationsPort } from '../core/org/ports.js';
 import type { PlanSection } from '../core/plan/section.js';
 import type { OrgStatusDeps } from '../core/org/status.js';
 import type { IoHost } from '../core/io.js';
+import type { OffboardDeps } from '../core/onboard/offboard.js';
 import type { OnboardDeps } from '../core/onboard/onboard.js';
 import type { TagsServiceDeps } from '../core/tags/service.js';
 import { EstateError } from '../errors.js';
@@ -500,6 +501,50 @@ export async function onboardDeps(
         ...(expiresAt ? { expiresAt } : {}),
       };
     },
+    io,
+  };
+}
+
+/** What `estate account offboard` runs on: estate.yaml's write-back, the sections, Identity Center, the env engine, CloseAccount. */
+export async function offboardDeps(
+  loaded: LoadedConfig,
+  clients: AwsClients,
+  io: IoHost,
+): Promise<OffboardDeps> {
+  const [writeBack, { parseConfig }, { identityCenterFor }, env, { accountClosureFor }] = await Promise.all([
+    import('../config/write-back.js'),
+    import('../config/loader.js'),
+    import('../aws/identity-center.js'),
+    import('../core/env/service.js'),
+    import('../aws/organizations.js'),
+  ]);
+  const { readFile } = await import('node:fs/promises');
+  let current = loaded.config;
+  return {
+    config: {
+      current: () => current,
+      recycle: async (request, write) => {
+        const input = { name: request.name, suspendedOu: request.suspendedOu };
+        const result = write
+          ? await writeBack.recycleAccount(loaded.file, input)
+          : writeBack.recycleAccountText(await readFile(loaded.file, 'utf8'), current, input);
+        const config = parseConfig(result.text, loaded.file);
+        if (write) current = config;
+        return { changed: result.changed, config };
+      },
+    },
+    sections: async (config) =>
+      (await planSections({ ...loaded, config }, clients, { prune: false, concurrency: 4 })).list,
+    identityCenter: identityCenterFor(clients, loaded.config.organization.homeRegion),
+    // Never forceProtected: a protected environment is refused and named; the person destroys it on purpose.
+    destroyEnvironments: async (config, names, dryRun) =>
+      env.destroyEnvironments(
+        await envServiceDeps(config, clients, io),
+        config,
+        { environments: names, dryRun, forceProtected: false, yes: true, configDir: loaded.dir },
+        { io, interactive: false },
+      ),
+    closure: accountClosureFor(clients),
     io,
   };
 }

@@ -143,6 +143,7 @@ export const BUILTIN_POLICIES = [
   'deny-outside-governed-regions',
   'deny-root-user',
   'require-mandatory-tags',
+  'deny-all',
 ] as const;
 
 export const policySchema = z

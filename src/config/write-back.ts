@@ -594,6 +594,9 @@ export function recycleAccountText(text: string, config: EstateConfig, input: Re
       );
     }
   }
+  // Before the onboarding splice: both may append at the end of the file, and of splices at
+  // the same place the later one lands first in the text (onboarding's key stays in its block).
+  splices.push(...declareDenyAll(doc, text, config, input.suspendedOu, style, added));
   // The last developer account in use showed where new ones go: say it in the config.
   const onboarding = valueNode(doc.contents as YAMLMap, 'onboarding');
   if (config.onboarding && config.onboarding.developerOu === undefined && isMap(onboarding)) {
@@ -642,6 +645,46 @@ export function recycleAccountText(text: string, config: EstateConfig, input: Re
 }
 
 /** Declares an OU path under organizationalUnits: a top-level entry, or a child of its declared parent. */
+/**
+ * The suspended OU carries a deny-all SCP, declared in estate.yaml's `policies` like any other
+ * (so `estate plan` shows it and a reader of the file sees why the OU is locked), unless a
+ * deny-all policy already targets it.
+ */
+function declareDenyAll(
+  doc: Document,
+  text: string,
+  config: EstateConfig,
+  ou: string,
+  style: Style,
+  added: string[],
+): Splice[] {
+  if (config.policies.some((p) => p.builtin === 'deny-all' && p.targets.includes(ou))) return [];
+  const names = new Set(config.policies.map((p) => p.name));
+  const name = ['deny-all', 'deny-all-suspended', `deny-all-${ou.replaceAll('/', '-')}`].find(
+    (n) => !names.has(n),
+  )!;
+  const entry = { name, type: 'scp', builtin: 'deny-all', targets: [ou] };
+  const policies = seqAt(doc, 'policies');
+  added.push(`policies[${config.policies.length}]`);
+  if (policies)
+    return [
+      appendToSeq(
+        text,
+        policies,
+        entryNode(
+          doc,
+          entry,
+          templateOf(policies, () => true),
+          POLICY_KEYS,
+        ),
+        style,
+      ),
+    ];
+  return [appendToMap(doc, text, doc.contents as YAMLMap, { policies: [entry] }, style)];
+}
+
+const POLICY_KEYS = ['name', 'type', 'builtin', 'file', 'description', 'targets'] as const;
+
 function declareOu(
   doc: Document,
   text: string,

@@ -1,5 +1,6 @@
 import {
   AttachPolicyCommand,
+  CloseAccountCommand,
   ConcurrentModificationException,
   ConstraintViolationException,
   CreateAccountCommand,
@@ -383,5 +384,23 @@ describe('FakeOrganizations: faults', () => {
     expect(fake.calls).toEqual({ ListTagsForResource: 3, ListRoots: 1 });
     expect(waits).toEqual([30, 30, 30, 10]);
     expect(fake.maxInFlight).toBe(3);
+  });
+});
+
+describe('FakeOrganizations: asynchronous CloseAccount', () => {
+  it('shows PENDING_CLOSURE once, then SUSPENDED, and refuses a second close and the management account', async () => {
+    const fake = orgWith(1);
+    const id = fake.accountByName('a0')!.id;
+    await fake.send(new CloseAccountCommand({ AccountId: id }));
+    const state = async () => (await fake.send(new DescribeAccountCommand({ AccountId: id }))).Account?.State;
+    expect(await state()).toBe('PENDING_CLOSURE');
+    expect(await state()).toBe('SUSPENDED');
+    expect(await nameOf(fake.send(new CloseAccountCommand({ AccountId: id })))).toBe(
+      'AccountAlreadyClosedException',
+    );
+    const mgmt = (await fake.send(new DescribeOrganizationCommand({}))).Organization!.MasterAccountId!;
+    expect(await nameOf(fake.send(new CloseAccountCommand({ AccountId: mgmt })))).toBe(
+      'ConstraintViolationException',
+    );
   });
 });

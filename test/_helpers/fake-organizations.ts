@@ -9,6 +9,7 @@
  */
 import {
   AccessDeniedException,
+  AccountAlreadyClosedException,
   AccountNotFoundException,
   AlreadyInOrganizationException,
   AWSOrganizationsNotInUseException,
@@ -760,7 +761,22 @@ export class FakeOrganizations {
       case 'DescribeAccount': {
         this.requireManagement();
         const a = this.account(input.AccountId);
-        return { Account: this.toAccount(a) };
+        const seen = this.toAccount(a);
+        if (a.status === 'PENDING_CLOSURE') a.status = 'SUSPENDED';
+        return { Account: seen };
+      }
+      case 'CloseAccount': {
+        // Asynchronous as in AWS: PENDING_CLOSURE now, SUSPENDED at the next DescribeAccount.
+        this.requireManagement();
+        const a = this.account(input.AccountId);
+        if (a.id === this.org!.managementAccountId)
+          throw err(ConstraintViolationException, 'You cannot close the management account.', {
+            Reason: 'CANNOT_CLOSE_MANAGEMENT_ACCOUNT',
+          });
+        if (a.status !== 'ACTIVE')
+          throw err(AccountAlreadyClosedException, 'You provided an account that is already closed.');
+        a.status = 'PENDING_CLOSURE';
+        return {};
       }
       case 'CreateAccount': {
         this.requireManagement();

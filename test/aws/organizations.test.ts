@@ -1,4 +1,6 @@
 import {
+  AccountAlreadyClosedException,
+  CloseAccountCommand,
   AccessDeniedException,
   AttachPolicyCommand,
   AWSOrganizationsNotInUseException,
@@ -373,5 +375,45 @@ describe('OrganizationsAdapter: error mapping', () => {
     const retried = new OrganizationsAdapter(withRetries(client(), { sleep: async () => {} }));
     expect(await retried.listTags('200000000001')).toEqual({ k: 'v' });
     expect(mock.commandCalls(ListTagsForResourceCommand)).toHaveLength(2);
+  });
+});
+
+describe('OrganizationsAdapter: closing an account', () => {
+  it('sends CloseAccount with the account id and reads the state back from DescribeAccount', async () => {
+    mock.on(CloseAccountCommand).resolves(meta);
+    mock
+      .on(DescribeAccountCommand)
+      .resolves({ Account: { ...account('222233334444'), State: 'PENDING_CLOSURE' } });
+    await adapter().closeAccount({ accountId: '222233334444' });
+    expect(mock.commandCalls(CloseAccountCommand)[0]!.args[0].input).toEqual({ AccountId: '222233334444' });
+    expect(await adapter().accountStatus('222233334444')).toBe('PENDING_CLOSURE');
+  });
+
+  it('treats an account already closed as closed', async () => {
+    mock.on(CloseAccountCommand).rejects(new AccountAlreadyClosedException({ message: 'closed', ...meta }));
+    await expect(adapter().closeAccount({ accountId: '222233334444' })).resolves.toBeUndefined();
+  });
+
+  it('fails with the closure quota named when AWS refuses for CLOSE_ACCOUNT_QUOTA_EXCEEDED', async () => {
+    mock.on(CloseAccountCommand).rejects(
+      Object.assign(new ConstraintViolationException({ message: 'quota', ...meta }), {
+        Reason: 'CLOSE_ACCOUNT_QUOTA_EXCEEDED',
+      }),
+    );
+    const error = (await adapter()
+      .closeAccount({ accountId: '222233334444', label: '222233334444 (dev-bob)' })
+      .catch((e: unknown) => e)) as EstateError;
+    expect(error.code).toBe('CloseAccountQuota');
+    expect(error.message).toContain('222233334444 (dev-bob)');
+    expect(error.message).toContain('30 days');
+  });
+
+  it('fails naming CloseAccount and the fix on AccessDenied', async () => {
+    mock.on(CloseAccountCommand).rejects(new AccessDeniedException({ message: 'denied', ...meta }));
+    const error = (await adapter()
+      .closeAccount({ accountId: '222233334444' })
+      .catch((e: unknown) => e)) as EstateError;
+    expect(error).toBeInstanceOf(EstateError);
+    expect(error.message).toContain('CloseAccount');
   });
 });

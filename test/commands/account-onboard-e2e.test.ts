@@ -4,11 +4,11 @@
  * first; then a developer is onboarded, which writes estate.yaml, creates the account, its budget,
  * the Identity Center assignment and deploys the first environment; a second run does nothing.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { EXAMPLE, estate } from '../_helpers/cli.js';
-import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
+import { parse } from 'yaml';
+import type { EmulatedEstate } from '../_helpers/estate-emulator.js';
+import { onboardingEstate, stepStatuses, type OnboardingEstate } from '../_helpers/onboarding-estate.js';
 
 const MGMT = '111111111111';
 const STEP = 300_000;
@@ -23,23 +23,11 @@ const CAROL = [
 ];
 
 let cloud: EmulatedEstate;
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  estate(args, { env: { ...cloud.env, ...env }, cwd: cloud.dir });
-const statuses = (doc: { steps: { step: string; status: string }[] }) =>
-  Object.fromEntries(doc.steps.map((s) => [s.step, s.status]));
+let run: OnboardingEstate['run'];
+const statuses = stepStatuses;
 
 beforeAll(async () => {
-  const config = parse(await readFile(EXAMPLE, 'utf8'));
-  // Onboarding without a landing zone here (the Control Tower section has its own end-to-end test).
-  delete config.controlTower;
-  config.environments = [];
-  config.onboarding = { blueprints: ['data'], ttl: '48h' };
-  cloud = await emulatedEstate(config, MGMT);
-  // A comment the write-back must keep.
-  await writeFile(cloud.file, `# estate for acme: keep this comment\n${stringify(config)}`);
-  cloud.identityCenter.addUser('carol@acme.example.com');
-  const applied = await run(['apply', '--yes', '--json']);
-  expect(applied.code, applied.stderr + applied.stdout.slice(0, 3000)).toBe(0);
+  ({ cloud, run } = await onboardingEstate(MGMT, ['carol@acme.example.com']));
 }, STEP);
 afterAll(() => cloud.close());
 

@@ -328,6 +328,27 @@ describe('addDeveloper', () => {
 });
 
 describe('recycleAccount', () => {
+  it('Given a policies list and a deny-all already on the suspended OU, When recycling, Then the policy is declared once', () => {
+    const text = `${COMMENTED}policies:\n  - name: deny-root\n    type: scp\n    builtin: deny-root-user\n    targets: [Sandbox]\n`;
+    const first = recycleAccountText(text, parseConfig(text), {
+      name: 'dev-alice',
+      suspendedOu: 'Suspended',
+      date: '2026-12-02',
+    });
+    const policies = parseConfig(first.text).policies;
+    expect(policies.map((p) => [p.name, p.builtin, p.targets])).toEqual([
+      ['deny-root', 'deny-root-user', ['Sandbox']],
+      ['deny-all', 'deny-all', ['Suspended']],
+    ]);
+    const again = recycleAccountText(first.text, parseConfig(first.text), {
+      name: 'dev-alice',
+      suspendedOu: 'Suspended',
+      date: '2026-12-02',
+    });
+    expect(again.changed).toBe(false);
+    expect(again.text).toBe(first.text);
+  });
+
   it('moves the account to the suspended OU (declaring it), tags it recycled and takes its environments out', async () => {
     const path = await file(COMMENTED);
 
@@ -338,7 +359,11 @@ describe('recycleAccount', () => {
     });
 
     const written = await readFile(path, 'utf8');
-    expect(result).toMatchObject({ changed: true, added: ['organizationalUnits[2]'], removed: ['alice'] });
+    expect(result).toMatchObject({
+      changed: true,
+      added: ['policies[0]', 'organizationalUnits[2]'],
+      removed: ['alice'],
+    });
     expect(lineDiff(COMMENTED, written)).toEqual({
       dropped: [
         '    ou: Sandbox',
@@ -358,6 +383,13 @@ describe('recycleAccount', () => {
         '    tags:',
         '        estate:recycled: 2026-12-02',
         'environments: []',
+        // The suspended OU is locked by a deny-all SCP, declared where estate.yaml declares SCPs.
+        'policies:',
+        '  - name: deny-all',
+        '    type: scp',
+        '    builtin: deny-all',
+        '    targets:',
+        '      - Suspended',
       ],
     });
     const config = parseConfig(written);
@@ -393,7 +425,7 @@ describe('recycleAccount', () => {
       suspendedOu: 'Suspended',
       date: '2026-12-02',
     });
-    expect(added).toEqual([]);
+    expect(added).toEqual(['policies[0]']);
     expect(edited).toContain('    tags:\n        team: web\n        estate:recycled: 2026-12-02\n');
     expect(parseConfig(edited).accounts[1]?.tags).toEqual({ team: 'web', [RECYCLED_TAG]: '2026-12-02' });
   });
@@ -435,7 +467,7 @@ describe('recycleAccount', () => {
     });
     const written = await readFile(path, 'utf8');
     expect(result.added).toContain('onboarding.developerOu');
-    expect(written.endsWith('onboarding:\n  ttl: 72h\n  developerOu: Sandbox\n')).toBe(true);
+    expect(written).toContain('onboarding:\n  ttl: 72h\n  developerOu: Sandbox\n');
     expect(onboardingSettings(parseConfig(written)).developerOu).toBe('Sandbox');
   });
 

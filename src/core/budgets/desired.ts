@@ -4,6 +4,7 @@
  * estate:env cost allocation tag), their notifications and subscribers, and the
  * deny-new-resources budget action where enforcement is on. Pure.
  */
+import { RECYCLED_TAG } from '../../config/onboarding.js';
 import { partitionOf } from '../../config/rules.js';
 import type { AccountConfig, EstateConfig } from '../../config/schema.js';
 import type { BudgetNotification, NotificationType, Subscribers } from './ports.js';
@@ -164,8 +165,12 @@ export function desiredBudgets(
     const name = accountBudgetName(account.name);
     const notifications = notificationsFor(policy);
     if (notifications.length === 0) withoutSubscribers.push(name);
+    // An offboarded account (tagged for recycling) keeps its budget, so what it still costs
+    // stays visible, but loses the deny action: nobody works there, and the suspended OU's
+    // deny-all SCP already stops everything.
+    const recycled = account.tags?.[RECYCLED_TAG] !== undefined;
     const enforce =
-      policy.enforce === 'deny-new-resources' && hasSubscribers(policy.subscribers) && !member
+      policy.enforce === 'deny-new-resources' && hasSubscribers(policy.subscribers) && !member && !recycled
         ? { target: ref(account), subscribers: policy.subscribers }
         : undefined;
     budgets.push({

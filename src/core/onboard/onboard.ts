@@ -17,12 +17,19 @@
  */
 import type { EstateConfig } from '../../config/schema.js';
 import { EstateError, userError } from '../../errors.js';
-import { ioMessage, startTask, type IoHost, type Task } from '../io.js';
-import { applyEstate, planEstate } from '../plan/engine.js';
+import { ioMessage, type IoHost, type Task } from '../io.js';
 import type { PlanSection } from '../plan/section.js';
-import { isActionable, type Change } from '../plan/types.js';
-import { describeError } from '../plan/execute.js';
+import type { Change } from '../plan/types.js';
 import type { IdentityCenterPort, PermissionSetSpec, Principal } from './ports.js';
+import {
+  applyScoped as applySectionsScoped,
+  newRun,
+  scopedOf,
+  notReached,
+  runStep,
+  type StepOutcome,
+  type StepRun,
+} from './scoped.js';
 
 export const ONBOARD_STEPS = [
   'config',
@@ -139,21 +146,10 @@ export interface OnboardResult {
 }
 
 /** What the steps share. */
-interface OnboardRun {
-  readonly deps: OnboardDeps;
-  readonly request: OnboardRequest;
-  readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
-  config: EstateConfig;
-  accountId?: string;
+interface OnboardRun extends StepRun<OnboardDeps, OnboardRequest> {
   portalUrl?: string;
   endpoints: Readonly<Record<string, string>>;
   expiresAt?: string;
-}
-
-interface StepOutcome {
-  readonly status: Exclude<StepStatus, 'failed' | 'not-reached'>;
-  readonly detail: string;
 }
 
 type StepRunner = (run: OnboardRun, task: Task) => Promise<StepOutcome>;
@@ -179,27 +175,15 @@ const TITLES: Readonly<Record<OnboardStep, string>> = {
 };
 
 export async function onboardDeveloper(deps: OnboardDeps, request: OnboardRequest): Promise<OnboardResult> {
-  const run: OnboardRun = {
-    deps,
-    request,
-    now: deps.now ?? (() => new Date()),
-    sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-    config: deps.config.current(),
-    endpoints: {},
-  };
+  const run: OnboardRun = { ...newRun(deps, request), endpoints: {} };
   const steps: StepReport[] = [];
   let failed = false;
   for (const step of ONBOARD_STEPS) {
     if (failed) {
-      steps.push({
-        step,
-        status: 'not-reached',
-        detail: 'not reached: an earlier step failed',
-        elapsedMs: 0,
-      });
+      steps.push(notReached(step));
       continue;
     }
-    const report = await runStep(run, step);
+    const report = await runOnboardStep(run, step);
     steps.push(report);
     failed = report.status === 'failed';
     // A dry run cannot look past a step that would create what later steps read.
@@ -218,22 +202,9 @@ export async function onboardDeveloper(deps: OnboardDeps, request: OnboardReques
   };
 }
 
-async function runStep(run: OnboardRun, step: OnboardStep): Promise<StepReport> {
-  const started = run.now().getTime();
-  const task = await startTask(run.deps.io, `onboard:${step}`, TITLES[step]);
-  try {
-    const outcome = await RUNNERS[step](run, task);
-    if (outcome.status === 'skipped') await task.skip(outcome.detail);
-    else await task.done(outcome.detail);
-    return { step, ...outcome, elapsedMs: run.now().getTime() - started };
-  } catch (error) {
-    const detail = describeError(error);
-    await task.fail(detail);
-    await run.deps.io.notify(
-      ioMessage('error', ONBOARD_IO.FAILED, `${TITLES[step]}: ${detail}`, { step, name: run.request.name }),
-    );
-    return { step, status: 'failed', detail, elapsedMs: run.now().getTime() - started };
-  }
+function runOnboardStep(run: OnboardRun, step: OnboardStep): Promise<StepReport> {
+  const id = { id: step, prefix: 'onboard', title: TITLES[step], failedCode: ONBOARD_IO.FAILED };
+  return runStep(run, id, (task) => RUNNERS[step](run, task));
 }
 
 // ---------------------------------------------------------------- 1. config
@@ -267,27 +238,13 @@ async function applyScoped(
   run: OnboardRun,
   sectionNames: readonly string[],
 ): Promise<{ changes: Change[]; accountId?: string }> {
-  const sections = await run.deps.sections(run.config);
-  const scope = { sections: [...sectionNames], accounts: [run.request.name] };
-  const planned = await planEstate(run.config, sections, { offline: false, scope, now: run.now });
-  const changes = planned.plan.changes.filter(isActionable);
-  let accountId = planned.outputs.accountIds.get(run.request.name);
-  if (changes.length === 0 || run.request.dryRun) return { changes, ...(accountId ? { accountId } : {}) };
-  const result = await applyEstate(run.config, sections, planned, {
-    io: run.deps.io,
-    concurrency: 4,
-    now: run.now,
-  });
-  const failures = result.results.filter((r) => r.status === 'failed');
-  if (failures.length)
-    throw new EstateError(failures.map((f) => `${f.address}: ${f.message ?? 'failed'}`).join('; '), {
-      code: 'OnboardApplyFailed',
-      source: 'aws',
-      suggestions: ['fix the cause and run the same command again: it continues from this step'],
-    });
+  const { changes, accountId, results } = await applySectionsScoped(
+    scopedOf(run, 'OnboardApplyFailed'),
+    sectionNames,
+  );
   // The organisation engine's account change (address account:<name>) outputs the new id.
-  accountId ??= result.results.find((r) => r.address === `account:${run.request.name}`)?.outputs?.id;
-  return { changes, ...(accountId ? { accountId } : {}) };
+  const id = accountId ?? results.find((r) => r.address === `account:${run.request.name}`)?.outputs?.id;
+  return { changes, ...(id ? { accountId: id } : {}) };
 }
 
 const listed = (changes: readonly Change[]) => changes.map((c) => c.summary).join('; ');

@@ -73,3 +73,14 @@ export interface IdentityCenterPort {
   /** DeleteAccountAssignment, polled (DescribeAccountAssignmentDeletionStatus). */
   deleteAssignment(instanceArn: string, assignment: AccountAssignment): Promise<void>;
 }
+
+/**
+ * Closing a member account (offboarding with --close), over AWS Organizations: CloseAccount is
+ * asynchronous; DescribeAccount shows PENDING_CLOSURE while it runs, then SUSPENDED.
+ */
+export interface AccountClosurePort {
+  /** CloseAccount; an account already closed is success. */
+  closeAccount(input: { accountId: string; label?: string }): Promise<void>;
+  /** DescribeAccount's state: ACTIVE, PENDING_CLOSURE, SUSPENDED... */
+  accountStatus(accountId: string): Promise<string>;
+}

@@ -124,17 +124,22 @@ export function organizationSections(
 }
 
 /**
- * The estate account a change concerns: the account itself (creation, placement, tags) or a
- * policy attached to it. The organisation, OUs and policies concern no one account.
+ * The estate accounts a change concerns: the account itself (creation, placement, tags), a
+ * policy attached to it, or a policy attached to the OU it is in (or one above it: an SCP
+ * there governs the account, as the suspended OU's deny-all does an offboarded one). The
+ * organisation, OUs and policies themselves concern no one account.
  */
 function accountsOfChange(change: Change, config: EstateConfig): string[] {
-  const names = config.accounts.map((a) => a.name);
-  const of = (address: string) =>
-    names.filter(
-      (n) =>
-        address === ADDRESS.account(n) ||
-        address.startsWith(`${ADDRESS.account(n)}#`) ||
-        /^policy:[^@]+@([^#]+)/.exec(address)?.[1] === n,
-    );
-  return of(change.address);
+  const address = change.address;
+  const target = /^policy:[^@]+@([^#]+)/.exec(address)?.[1];
+  const under = (ou: string) => target !== undefined && (ou === target || ou.startsWith(`${target}/`));
+  return config.accounts
+    .filter(
+      (a) =>
+        address === ADDRESS.account(a.name) ||
+        address.startsWith(`${ADDRESS.account(a.name)}#`) ||
+        target === a.name ||
+        under(a.ou),
+    )
+    .map((a) => a.name);
 }

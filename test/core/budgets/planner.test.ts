@@ -150,6 +150,28 @@ describe('budgets planner', () => {
     );
   });
 
+  it('Given an account recycled (tag estate:recycled), When planned, Then its budget stays and its deny action goes', () => {
+    const enforcing = {
+      ...BASE,
+      byKind: { ...BASE.byKind, developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } },
+    };
+    const before = estate(enforcing);
+    const after = estate(enforcing, (c) => {
+      const alice = c.accounts.find((a: { name: string }) => a.name === 'dev-alice');
+      alice.tags = { ...alice.tags, 'estate:recycled': '2026-12-02' };
+    });
+    const desired = desiredBudgets(after, ids, MGMT);
+    const budget = desired.budgets.find((b) => b.name === 'estate-dev-alice-monthly');
+    expect(budget).toBeDefined();
+    expect(budget!.enforce).toBeUndefined();
+    expect(
+      desiredBudgets(before, ids, MGMT).budgets.find((b) => b.name === budget!.name)!.enforce,
+    ).toBeDefined();
+    const changes = plan(after, converged(before)).map((c) => `${c.action} ${c.address}`);
+    expect(changes.some((c) => c.startsWith('delete budget-action:') && c.includes('dev-alice'))).toBe(true);
+    expect(changes.some((c) => c.startsWith('delete budget:'))).toBe(false);
+  });
+
   it('Given AWS already matches estate.yaml, When planned, Then nothing changes', () => {
     const config = estate(
       { ...BASE, byKind: { ...BASE.byKind, developer: { monthlyUsd: 100, enforce: 'deny-new-resources' } } },

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { AwsBudgets } from '../../../src/aws/budgets.js';
 import { AwsActionRoles } from '../../../src/aws/iam.js';
 import { organizationsPort } from '../../../src/aws/organizations.js';
 import { withRetries } from '../../../src/aws/send.js';
 import { parseConfig } from '../../../src/config/loader.js';
+import { recycleAccountText } from '../../../src/config/write-back.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { enforcementPolicyOver } from '../../../src/core/budgets/enforcement-policy.js';
 import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js';
@@ -19,6 +20,12 @@ import {
   type OnboardDeps,
   type OnboardRequest,
 } from '../../../src/core/onboard/onboard.js';
+import {
+  offboardDeveloper,
+  type OffboardConfigStore,
+  type OffboardDeps,
+  type OffboardRequest,
+} from '../../../src/core/onboard/offboard.js';
 import type {
   AccountAssignment,
   IdentityCenterPort,
@@ -107,7 +114,7 @@ class NoCostTags implements CostAllocationTagsPort {
 }
 
 /** estate.yaml held in memory: what write-back adds, parsed again like the real loader does. */
-class MemoryConfig implements ConfigStore {
+class MemoryConfig implements ConfigStore, OffboardConfigStore {
   writes = 0;
   constructor(private raw: Record<string, any>) {}
   private parsed = (): EstateConfig => parseConfig(stringify(this.raw));
@@ -135,6 +142,20 @@ class MemoryConfig implements ConfigStore {
     }
     return { changed, config: parseConfig(stringify(write ? this.raw : next)) };
   }
+  /** The real write-back over the YAML text, as the CLI's store does. */
+  async recycle(r: OffboardRequest, write: boolean) {
+    const text = stringify(this.raw);
+    const result = recycleAccountText(text, this.current(), {
+      name: r.name,
+      suspendedOu: r.suspendedOu,
+      date: '2026-12-02',
+    });
+    if (result.changed && write) {
+      this.raw = parse(result.text);
+      this.writes++;
+    }
+    return { changed: result.changed, config: parseConfig(write ? stringify(this.raw) : result.text) };
+  }
 }
 
 function rig(options: { controlTower?: boolean } = {}) {
@@ -147,7 +168,10 @@ function rig(options: { controlTower?: boolean } = {}) {
     raw.controlTower = { logArchiveAccount: 'logs', auditAccount: 'audit', workloadOus: ['Sandbox'] };
   }
   const config = new MemoryConfig(raw);
-  const org = new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT, createAccountPolls: 1 });
+  const org = Object.assign(
+    new FakeOrganizations({ withOrganization: true, callerAccountId: MGMT, createAccountPolls: 1 }),
+    { closeRequests: [] as string[] },
+  );
   const iam = new FakeIam(MGMT);
   const budgets = new FakeBudgets({ roleExists: (arn) => iam.usable(arn) });
   const ic = new MemoryIdentityCenter();
@@ -200,8 +224,43 @@ function rig(options: { controlTower?: boolean } = {}) {
     sleep: async () => {},
     pollMs: 1,
   };
+  const destroyed: string[] = [];
+  let destroyFails = 0;
+  const offboardDeps: OffboardDeps = {
+    config,
+    sections: deps.sections,
+    identityCenter: ic,
+    destroyEnvironments: async (c, names, dryRun) => ({
+      environments: names.map((name) => {
+        const env = c.environments.find((e) => e.name === name)!;
+        if (env.protected) return { environment: name, status: 'refused', reason: 'protected' };
+        if (destroyFails > 0) {
+          destroyFails--;
+          return { environment: name, status: 'failed', reason: 'DELETE_FAILED Bucket (injected)' };
+        }
+        if (dryRun) return { environment: name, status: 'dry-run' };
+        if (!deployed.delete(name)) return { environment: name, status: 'absent' };
+        destroyed.push(name);
+        return { environment: name, status: 'destroyed' };
+      }),
+    }),
+    closure: {
+      closeAccount: async ({ accountId }) => {
+        org.closeRequests.push(accountId);
+      },
+      accountStatus: async (id) =>
+        org.closeRequests.includes(id) ? (closePolls++ > 0 ? 'SUSPENDED' : 'PENDING_CLOSURE') : 'ACTIVE',
+    },
+    io,
+    sleep: async () => {},
+    pollMs: 1,
+  };
+  let closePolls = 0;
   return {
     deps,
+    offboardDeps,
+    destroyed,
+    failDestroy: () => void (destroyFails = 1),
     config,
     org,
     budgets,
@@ -415,5 +474,165 @@ describe('onboardDeveloper', () => {
     expect(result.steps.find((s) => s.step === 'enrolment')!.detail).toContain(
       'AWSControlTowerExecution role missing',
     );
+  });
+});
+
+const leave = (over: Partial<OffboardRequest> = {}): OffboardRequest => ({
+  name: 'dev-bob',
+  suspendedOu: 'Suspended',
+  configWrite: true,
+  close: false,
+  dryRun: false,
+  ...over,
+});
+
+async function onboarded(options: { enforce?: boolean } = {}) {
+  const r = rig();
+  if (options.enforce) {
+    // deny-new-resources on developer accounts, as a platform team would configure it
+    const raw = (r.config as any).raw;
+    raw.budgets.byKind.developer.enforce = 'deny-new-resources';
+  }
+  const result = await onboardDeveloper(r.deps, bob());
+  expect(result.ok, JSON.stringify(result.steps)).toBe(true);
+  return r;
+}
+
+type View = {
+  accounts: { name: string; tags: Record<string, string> }[];
+  policies: { name: string; targets: string[] }[];
+};
+const view = (r: ReturnType<typeof rig>) => r.org.view() as View;
+const scpsOn = (r: ReturnType<typeof rig>, path: string) =>
+  view(r)
+    .policies.filter((p) => p.targets.includes(`ou:${path}`))
+    .map((p) => p.name);
+const actionCount = (r: ReturnType<typeof rig>) =>
+  budgetNames(r).reduce((n, name) => n + (r.budgets.budget(MGMT, name)?.actions.size ?? 0), 0);
+
+describe('offboardDeveloper', () => {
+  it('offboards on a first run: environments destroyed, access removed, recycled, moved to Suspended under a deny-all SCP', async () => {
+    const r = await onboarded();
+    const result = await offboardDeveloper(r.offboardDeps, leave());
+    expect(statuses(result), JSON.stringify(result.steps)).toEqual({
+      environments: 'done',
+      access: 'done',
+      config: 'done',
+      budget: 'already',
+      organisation: 'done',
+      close: 'skipped',
+    });
+    expect(r.destroyed).toEqual(['dev-bob-dev']);
+    const id = bobAccount(r)!.Id;
+    expect(r.ic.assigned.filter((a) => a.accountId === id)).toHaveLength(0);
+    expect(bobAccount(r)!.ou).toBe('Suspended');
+    expect(view(r).accounts.find((a) => a.name === 'dev-bob')!.tags['estate:recycled']).toBe('2026-12-02');
+    const config = r.config.current();
+    expect(config.environments.some((e) => e.account === 'dev-bob')).toBe(false);
+    expect(config.policies).toContainEqual(
+      expect.objectContaining({ builtin: 'deny-all', type: 'scp', targets: ['Suspended'] }),
+    );
+    expect(
+      scpsOn(r, 'Suspended'),
+      JSON.stringify(view(r).policies.map((p) => [p.name, p.targets])),
+    ).toContain('estate-deny-all');
+    // The budget stays: what the parked account still costs is visible.
+    expect(budgetNames(r).some((n) => n.includes('dev-bob'))).toBe(true);
+  });
+
+  it('does nothing on a re-run: every step is already in place', async () => {
+    const r = await onboarded();
+    await offboardDeveloper(r.offboardDeps, leave());
+    r.org.resetCounters();
+    const writes = r.config.writes;
+    const again = await offboardDeveloper(r.offboardDeps, leave());
+    expect(statuses(again)).toEqual({
+      environments: 'already',
+      access: 'already',
+      config: 'already',
+      budget: 'already',
+      organisation: 'already',
+      close: 'skipped',
+    });
+    expect(r.config.writes).toBe(writes);
+    expect(r.org.mutatingCalls()).toBe(0);
+  });
+
+  it('removes the budget deny action of a recycled account, keeping the budget', async () => {
+    const r = await onboarded({ enforce: true });
+    expect(actionCount(r)).toBeGreaterThan(0);
+    const result = await offboardDeveloper(r.offboardDeps, leave());
+    expect(statuses(result).budget).toBe('done');
+    expect(actionCount(r)).toBe(0);
+    expect(budgetNames(r).some((n) => n.includes('dev-bob'))).toBe(true);
+  });
+
+  it('stops at a failed destroy, changes nothing after it, and a re-run continues from it', async () => {
+    const r = await onboarded();
+    r.failDestroy();
+    const first = await offboardDeveloper(r.offboardDeps, leave());
+    expect(first.ok).toBe(false);
+    expect(statuses(first)).toEqual({
+      environments: 'failed',
+      access: 'not-reached',
+      config: 'not-reached',
+      budget: 'not-reached',
+      organisation: 'not-reached',
+      close: 'not-reached',
+    });
+    expect(bobAccount(r)!.ou).toBe('Sandbox');
+    expect(r.ic.assigned).toHaveLength(1);
+    const second = await offboardDeveloper(r.offboardDeps, leave());
+    expect(second.ok, JSON.stringify(second.steps)).toBe(true);
+    expect(statuses(second).environments).toBe('done');
+    expect(bobAccount(r)!.ou).toBe('Suspended');
+  });
+
+  it('rejects a protected environment, naming the command that destroys it on purpose', async () => {
+    const r = await onboarded();
+    (r.config as any).raw.environments.find((e: any) => e.name === 'dev-bob-dev').protected = true;
+    (r.config as any).raw.environments.find((e: any) => e.name === 'dev-bob-dev').ttl = undefined;
+    const result = await offboardDeveloper(r.offboardDeps, leave());
+    expect(statuses(result).environments).toBe('failed');
+    expect(result.steps[0]!.detail).toContain('dev-bob-dev');
+    expect(r.destroyed).toEqual([]);
+    expect(r.ic.assigned).toHaveLength(1);
+  });
+
+  it('changes nothing on a dry run and says what it would do', async () => {
+    const r = await onboarded();
+    const writes = r.config.writes;
+    const result = await offboardDeveloper(r.offboardDeps, leave({ dryRun: true }));
+    expect(result.ok, JSON.stringify(result.steps)).toBe(true);
+    expect(statuses(result)).toMatchObject({
+      environments: 'planned',
+      access: 'planned',
+      config: 'planned',
+      organisation: 'planned',
+    });
+    expect(r.config.writes).toBe(writes);
+    expect(bobAccount(r)!.ou).toBe('Sandbox');
+    expect(r.ic.assigned).toHaveLength(1);
+  });
+
+  it('rejects --no-config-write when estate.yaml does not mark the account recycled', async () => {
+    const r = await onboarded();
+    const result = await offboardDeveloper(r.offboardDeps, leave({ configWrite: false }));
+    expect(statuses(result).config).toBe('failed');
+    expect(result.steps.find((s) => s.step === 'config')!.detail).toContain('--no-config-write');
+    expect(bobAccount(r)!.ou).toBe('Sandbox');
+  });
+
+  it('closes the account only with close, polling until SUSPENDED', async () => {
+    const r = await onboarded();
+    await offboardDeveloper(r.offboardDeps, leave());
+    expect(r.org.closeRequests).toEqual([]);
+    const result = await offboardDeveloper(r.offboardDeps, leave({ close: true }));
+    expect(statuses(result).close).toBe('done');
+    expect(r.org.closeRequests).toEqual([bobAccount(r)!.Id]);
+    expect(r.io.messages.some((m: { code: string }) => m.code === 'ESTATE_W0812')).toBe(true);
+    const again = await offboardDeveloper(r.offboardDeps, leave({ close: true }));
+    expect(statuses(again).close).toBe('already');
+    expect(r.org.closeRequests).toHaveLength(1);
   });
 });

@@ -121,6 +121,13 @@ describe('the builtin templates', () => {
     );
     expect(statement.Condition.StringNotEquals['aws:RequestedRegion']).toEqual(['eu-west-2', 'eu-west-1']);
   });
+
+  it('deny-all denies every action on every resource, without exceptions or conditions', async () => {
+    const doc = JSON.parse(
+      renderPolicy(await readFile(join(defaultTemplatesDir(), 'deny-all.json'), 'utf8'), vars, 'x'),
+    );
+    expect(doc.Statement).toEqual([{ Sid: 'DenyAll', Effect: 'Deny', Action: '*', Resource: '*' }]);
+  });
 });
 
 describe('checkPolicySize', () => {
