@@ -65,6 +65,8 @@ function steppingIo(cloud: EmulatedEstate, steps: Map<OnboardStep, StepFigure>):
       const event = taskEvent(message);
       if (!event || !event.id.startsWith('onboard:')) return;
       const step = event.id.slice('onboard:'.length) as OnboardStep;
+      if (process.env.BENCH_VERBOSE)
+        process.stderr.write(`  ${step}: ${event.type} ${JSON.stringify(message.message)}\n`);
       const now = performance.now();
       const requests = cloud.emulator.requests.length;
       if (event.type === 'update') return;
@@ -131,6 +133,7 @@ async function estateOf(developers: readonly string[], controlTower: boolean): P
   config.onboarding = { blueprints: ['data'], ttl: '48h' };
   const cloud = await emulatedEstate(config, MGMT);
   for (const name of developers) cloud.identityCenter.addUser(`${name}@acme.example.com`);
+  process.stderr.write('estate apply…\n');
   const applied = await estate(['apply', '--yes', '--json'], { env: cloud.env, cwd: cloud.dir });
   if (applied.code !== 0)
     throw new Error(`estate apply exited ${applied.code}\n${applied.stderr}\n${applied.stdout.slice(-2000)}`);
@@ -181,7 +184,10 @@ async function main() {
   try {
     const first: Onboarding[] = [];
     const total = performance.now();
-    for (const name of developers) first.push(await onboardOne(cloud, name));
+    for (const name of developers) {
+      process.stderr.write(`onboarding ${name}…\n`);
+      first.push(await onboardOne(cloud, name));
+    }
     const totalMs = performance.now() - total;
     const again = await onboardOne(cloud, developers[0]!);
     const redone = again.result.steps.filter((s) => s.status === 'done');
