@@ -1,5 +1,5 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { EstateError, isEstateError } from '../errors.js';
+import { EstateError, isEstateError, missingFlags } from '../errors.js';
 import { renderError } from './render-error.js';
 import { canPrompt, detectMode, type OutputMode } from './output.js';
 
@@ -100,6 +100,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** True when a question may be asked; otherwise a missing answer must fail naming its flag. */
   protected get interactive(): boolean {
     return canPrompt(this.mode);
+  }
+
+  /**
+   * In a non-interactive run, the answers only flags can give: every one not given is named
+   * in one usage error (exit 2), before any AWS call. On a terminal the command asks instead.
+   */
+  protected requireInCi(needed: readonly { flag: string; what: string; given: boolean }[]): void {
+    if (this.interactive) return;
+    const missing = needed.filter((n) => !n.given);
+    if (missing.length) throw missingFlags(missing);
   }
 
   /** A line of progress or advice on stderr (never in --json mode). */

@@ -53,6 +53,16 @@ With --plan it re-reads the organisation and refuses when the saved plan no long
   };
 
   async run(): Promise<ApplyOutput> {
+    // In CI the confirmations come from flags: say which are missing before planning (AWS reads).
+    if (!this.flags['dry-run'])
+      this.requireInCi([
+        {
+          flag: '--confirm-prune <organisation name>',
+          what: 'typed confirmation of OU deletion',
+          given: !this.flags.prune || this.flags['confirm-prune'] !== undefined,
+        },
+        { flag: '--yes', what: 'confirmation to apply the changes', given: Boolean(this.flags.yes) },
+      ]);
     // A bad plan file is a usage error: say so before any AWS call.
     const saved = this.flags.plan ? await readSavedPlan(this.flags.plan) : undefined;
     // A saved plan keeps the scope it was made with; flags that ask for another one are refused.

@@ -232,13 +232,14 @@ describe('estate env, end to end against the emulator', () => {
   );
 
   it(
-    'Given alice, When destroyed in CI without --yes, Then it is declined naming --yes; with --yes it goes and the shared stack is kept',
+    'Given alice, When destroyed in CI without --yes, Then it fails at once naming --yes; with --yes it goes and the shared stack is kept',
     async () => {
       const declined = await run(['env', 'destroy', 'alice', '--json']);
-      expect(declined.code).toBe(1);
-      const alice = byName(json(declined.stdout)).alice;
-      expect(alice.status).toBe('declined');
-      expect(alice.reason).toContain('--yes');
+      expect(declined.code).toBe(2);
+      const { error } = json(declined.stdout);
+      expect(error.code).toBe('MissingFlag');
+      expect(error.message).toContain('--yes');
+      expect(cloud.cloudformation.stack(IDS['dev-alice']!, 'eu-west-2', 'alice-data')).toBeDefined();
 
       const r = await run(['env', 'destroy', 'alice', '--yes', '--json']);
       expect(r.code).toBe(0);

@@ -88,8 +88,9 @@ describe('estate env down | up | schedule | extend, end to end against the emula
     'When alice is taken down, Then its stateless stacks are deleted and data and auth stay, with the DynamoDB table',
     async () => {
       const declined = await run(['env', 'down', 'alice', '--json']);
-      expect(declined.code).toBe(1);
-      expect(json(declined.stdout).environments[0].reason).toContain('--yes');
+      expect(declined.code).toBe(2);
+      expect(json(declined.stdout).error).toMatchObject({ code: 'MissingFlag' });
+      expect(json(declined.stdout).error.message).toContain('--yes');
       expect(aliceStacks().has('alice-api-lambda')).toBe(true);
 
       const r = await run(['env', 'down', 'alice', '--yes', '--json']);

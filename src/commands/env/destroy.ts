@@ -33,6 +33,11 @@ A stack that fails to delete (DELETE_FAILED) is reported with its resource and r
 
   async run(): Promise<DestroyResult> {
     const names = envNames((await this.parse(EnvDestroy)).argv);
+    // In CI the confirmation is a flag: its absence is a usage error before any AWS call.
+    if (!this.flags['dry-run'])
+      this.requireInCi([
+        { flag: '--yes', what: 'confirmation to destroy these environments', given: Boolean(this.flags.yes) },
+      ]);
     const loaded = await loadCheckedConfig(this.flags.config);
     const envs = checkEnvironments(loaded.config, names);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);

@@ -27,6 +27,15 @@ Confirmed (yes/no) on a terminal, or by --yes; a non-interactive run without --y
 
   async run(): Promise<DownResult> {
     const names = envNames((await this.parse(EnvDown)).argv);
+    // In CI the confirmation is a flag: its absence is a usage error before any AWS call.
+    if (!this.flags['dry-run'])
+      this.requireInCi([
+        {
+          flag: '--yes',
+          what: 'confirmation to take down these environments',
+          given: Boolean(this.flags.yes),
+        },
+      ]);
     const loaded = await loadCheckedConfig(this.flags.config);
     const envs = checkEnvironments(loaded.config, names);
     const clients = awsClientsFor(loaded.config, this.flags, loaded.dir);
