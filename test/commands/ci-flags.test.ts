@@ -80,6 +80,18 @@ const CONTRACTS: readonly Contract[] = [
     needs: ['owner', 'sso-user', 'sso-group', 'yes'],
     why: "the developer's e-mail, who gets access, and confirmation",
   },
+  {
+    command: 'account offboard',
+    argv: () => ['dev-alice'],
+    needs: ['yes'],
+    why: 'confirmation to empty the account and park it in the suspended OU',
+  },
+  {
+    command: 'account offboard',
+    argv: () => ['dev-alice', '--close'],
+    needs: ['yes', 'confirm-close'],
+    why: 'closing is confirmed by the account name, typed',
+  },
   { command: 'tags apply', needs: ['account', 'missing-only'], why: 'which account, and the repair kind' },
   { command: 'env deploy', argv: () => ['alice'], needs: [], why: 'approvals are refused in CI, not asked' },
   { command: 'env destroy', argv: () => ['alice'], needs: ['yes'], why: 'confirmation to delete' },
