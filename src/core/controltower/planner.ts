@@ -414,198 +414,245 @@ export function prerequisiteRoles(snapshot: ControlTowerSnapshot): { exist: bool
   };
 }
 
+/** What the phases of one plan share: the desired state, the snapshot, the notes they add. */
+interface PlanRun {
+  readonly config: EstateConfig;
+  readonly d: DesiredControlTower;
+  readonly snapshot: ControlTowerSnapshot;
+  readonly notes: string[];
+  readonly ouName: (id: string) => string;
+}
+
+const DISABLED_NOTE =
+  'controlTower.enabled is false: the accounts are governed by the SCPs in policies only. Missing: no Control Tower landing zone (no central log archive, no audit account security roles), no registered OUs (OU baselines, account enrolment), no Control Tower controls, no estate-baseline StackSet (new accounts are not CDK-bootstrapped and get no deployment role or observability link).';
+
+/**
+ * The section's plan: the governance, monitoring and baseline stacks (each compared with the
+ * live one), then the bootstraps their accounts need, placed before them.
+ */
 export function planControlTower(
   config: EstateConfig,
   d: DesiredControlTower | undefined,
   snapshot: ControlTowerSnapshot,
 ): ControlTowerPlan {
-  const notes: string[] = [];
-  if (!d) {
-    if (config.controlTower && !config.controlTower.enabled)
-      notes.push(
-        'controlTower.enabled is false: the accounts are governed by the SCPs in policies only. Missing: no Control Tower landing zone (no central log archive, no audit account security roles), no registered OUs (OU baselines, account enrolment), no Control Tower controls, no estate-baseline StackSet (new accounts are not CDK-bootstrapped and get no deployment role or observability link).',
-      );
-    return { changes: [], notes };
+  if (!d)
+    return { changes: [], notes: config.controlTower && !config.controlTower.enabled ? [DISABLED_NOTE] : [] };
+  const run: PlanRun = {
+    config,
+    d,
+    snapshot,
+    notes: [],
+    ouName: (id) => d.ous.find((o) => o.id === id)?.path ?? id,
+  };
+  const governance = planGovernance(run);
+  const monitoring = planMonitoring(run);
+  const baseline = planBaseline(run, monitoring);
+  let changes = [governance, monitoring, ...baseline.changes].filter((c): c is Change => c !== undefined);
+  const boots: Change[] = [];
+  for (const [account, stacks] of [
+    [d.management, [governance, baseline.stack]],
+    [d.audit, [monitoring]],
+  ] as const) {
+    const boot = bootstrapChange(run, account, stacks);
+    if (!boot) continue;
+    boots.push(boot.change);
+    changes = changes.map((c) =>
+      boot.before.includes(c) ? { ...c, dependsOn: [boot.change.address, ...(c.dependsOn ?? [])] } : c,
+    );
   }
-  const changes: Change[] = [];
-  const home = d.homeRegion;
-  const ouName = (id: string) => d.ous.find((o) => o.id === id)?.path ?? id;
-  const mgmt = d.management;
+  if (boots.length && !d.executionPolicies?.length)
+    run.notes.push(
+      `deployments.executionPolicies is not set: bootstrapping ${boots
+        .map((b) => (b.payload as unknown as BootstrapPayload).account)
+        .map((a) => a.id ?? a.name)
+        .join(
+          ' and ',
+        )} will fail; set it to the managed policy ARNs the CloudFormation execution role may use.`,
+    );
+  if (
+    [governance, monitoring, baseline.stack].some(
+      (c) => c && (c.payload as Partial<StackPayload>).pending?.length,
+    )
+  )
+    run.notes.push(
+      'Control Tower stacks that name accounts or OUs the organization section creates in this apply are synthesised when those exist, with their ids.',
+    );
+  return { changes: [...boots, ...changes], notes: run.notes };
+}
 
-  // Governance.
+/** A governance line that is reported, never deployed. */
+const governanceDrift = (summary: string, payload: Record<string, unknown>): Change => ({
+  section: SECTION_CONTROLTOWER,
+  action: 'drift',
+  resourceType: 'stack',
+  address: ADDRESS.stack(GOVERNANCE_STACK),
+  summary,
+  payload,
+});
+
+/**
+ * estate-governance: refused beside a landing zone it does not hold, or when only some of the
+ * prerequisite roles exist outside it; else compared with the live stack.
+ */
+function planGovernance(run: PlanRun): Change | undefined {
+  const { config, d, snapshot, notes } = run;
   const roles = prerequisiteRoles(snapshot);
   const liveGov = liveGovernance(snapshot.governance);
-  const foreign = snapshot.landingZones.length > 0 && !liveGov.landingZone;
-  const govPending = governancePending(d);
-  let governance: Change | undefined;
-  if (foreign) {
-    governance = {
-      section: SECTION_CONTROLTOWER,
-      action: 'drift',
-      resourceType: 'stack',
-      address: ADDRESS.stack(GOVERNANCE_STACK),
-      summary: `refusing to create a second landing zone: ${snapshot.landingZones[0]} exists and ${GOVERNANCE_STACK} did not create it`,
-      payload: { reason: 'foreign landing zone', landingZone: snapshot.landingZones[0] },
-    };
+  const foreign = snapshot.landingZones[0];
+  if (foreign && !liveGov.landingZone) {
     notes.push(
-      `The organisation already has a landing zone (${snapshot.landingZones[0]}) that ${GOVERNANCE_STACK} does not hold; an organisation has one landing zone, so estate does not create another. Import it into ${GOVERNANCE_STACK} to let estate manage it, or set controlTower.enabled: false.`,
+      `The organisation already has a landing zone (${foreign}) that ${GOVERNANCE_STACK} does not hold; an organisation has one landing zone, so estate does not create another. Import it into ${GOVERNANCE_STACK} to let estate manage it, or set controlTower.enabled: false.`,
     );
-  } else if (roles.problem) {
-    governance = {
-      section: SECTION_CONTROLTOWER,
-      action: 'drift',
-      resourceType: 'stack',
-      address: ADDRESS.stack(GOVERNANCE_STACK),
-      summary: `${GOVERNANCE_STACK} is not deployed: ${roles.problem}`,
-      payload: { reason: 'prerequisite roles' },
-    };
-  } else {
-    const landingZoneFirst =
-      d.accessManagement && !snapshot.identityCenterBaselineArn && d.workloadOus.length > 0;
-    const wanted = wantedGovernance(config, d, roles.exist);
-    const totalControls = d.controls.length;
-    governance = stackChange(
-      'governance',
-      snapshot.governance,
-      {
-        account: mgmt,
-        region: home,
-        pending: govPending,
-        prerequisiteRolesExist: roles.exist,
-        ...(landingZoneFirst ? { landingZoneFirst } : {}),
-      },
-      {
-        create: [
-          `landing zone ${d.version} (30–45 min)`,
-          roles.exist
-            ? 'the existing prerequisite roles'
-            : `the ${PREREQUISITE_ROLES.length} prerequisite roles`,
-          `${plural(d.workloadOus.length, 'OU baseline')}`,
-          plural(totalControls, 'control'),
-        ].join(', '),
-        differences: () => governanceDifferences(liveGov, wanted, ouName),
-      },
-      [],
-      snapshot.templatesCurrent?.governance,
+    return governanceDrift(
+      `refusing to create a second landing zone: ${foreign} exists and ${GOVERNANCE_STACK} did not create it`,
+      { reason: 'foreign landing zone', landingZone: foreign },
     );
-    if (governance && !snapshot.governance)
-      notes.push(
-        `Creating the landing zone takes 30–45 minutes; \`estate apply --no-wait\` starts it and returns, and \`estate ct status\` follows it.`,
-      );
-    if (governance && landingZoneFirst)
-      notes.push(
-        `Access management is on: ${GOVERNANCE_STACK} is deployed twice in this apply, the landing zone first, then the OU baselines with the Identity Center baseline it enables.`,
-      );
   }
-  if (governance) changes.push(governance);
-
-  // Monitoring.
-  let monitoring: Change | undefined;
-  if (d.observability) {
-    const live = liveMonitoring(snapshot.monitoring);
-    monitoring = stackChange(
-      'monitoring',
-      snapshot.monitoring,
-      { account: d.audit, region: home, pending: monitoringPending(d) },
-      {
-        create: `observability sink for ${d.observability.resourceTypes.join(', ')}${d.observability.dashboard ? ', overview dashboard' : ''}`,
-        differences: () => [
-          ...(live.sink ? [] : ['observability sink added']),
-          ...(live.dashboard === d.observability!.dashboard
-            ? []
-            : [d.observability!.dashboard ? 'overview dashboard added' : 'overview dashboard removed']),
-        ],
-      },
-      [],
-      snapshot.templatesCurrent?.monitoring,
+  if (roles.problem)
+    return governanceDrift(`${GOVERNANCE_STACK} is not deployed: ${roles.problem}`, {
+      reason: 'prerequisite roles',
+    });
+  const landingZoneFirst =
+    d.accessManagement && !snapshot.identityCenterBaselineArn && d.workloadOus.length > 0;
+  const wanted = wantedGovernance(config, d, roles.exist);
+  const governance = stackChange(
+    'governance',
+    snapshot.governance,
+    {
+      account: d.management,
+      region: d.homeRegion,
+      pending: governancePending(d),
+      prerequisiteRolesExist: roles.exist,
+      ...(landingZoneFirst ? { landingZoneFirst } : {}),
+    },
+    {
+      create: [
+        `landing zone ${d.version} (30–45 min)`,
+        roles.exist
+          ? 'the existing prerequisite roles'
+          : `the ${PREREQUISITE_ROLES.length} prerequisite roles`,
+        plural(d.workloadOus.length, 'OU baseline'),
+        plural(d.controls.length, 'control'),
+      ].join(', '),
+      differences: () => governanceDifferences(liveGov, wanted, run.ouName),
+    },
+    [],
+    snapshot.templatesCurrent?.governance,
+  );
+  if (governance && !snapshot.governance)
+    notes.push(
+      `Creating the landing zone takes 30–45 minutes; \`estate apply --no-wait\` starts it and returns, and \`estate ct status\` follows it.`,
     );
-    if (monitoring) changes.push(monitoring);
-  }
+  if (governance && landingZoneFirst)
+    notes.push(
+      `Access management is on: ${GOVERNANCE_STACK} is deployed twice in this apply, the landing zone first, then the OU baselines with the Identity Center baseline it enables.`,
+    );
+  return governance;
+}
 
-  // Baseline.
-  let baseline: Change | undefined;
-  if (d.baseline) {
-    const access =
-      snapshot.organizationsAccess === 'ENABLED'
-        ? undefined
-        : ({
-            section: SECTION_CONTROLTOWER,
-            action: 'create',
-            resourceType: 'stacksets-access',
-            address: ADDRESS.organizationsAccess,
-            summary: `activate StackSets organisations access (${home}): service-managed StackSets deploy through Organizations`,
-            payload: { region: home },
-          } satisfies Change);
-    const liveSet = liveBaseline(snapshot.baselineStack);
-    const wanted = wantedBaseline(d);
-    const b = d.baseline;
-    baseline = stackChange(
-      'baseline',
-      snapshot.baselineStack,
-      {
-        account: mgmt,
-        region: home,
-        pending: baselinePending(d),
-      },
-      {
-        create: `StackSet estate-baseline on ${plural(d.workloadOus.length, 'workload OU')} in ${b.regions.join(', ')} (CDK bootstrap, ${b.deploymentRoleName} role${d.observability ? ', observability link' : ''}; ${b.maxConcurrentPercentage}% of accounts at once)`,
-        differences: () =>
-          liveSet ? baselineDifferences(liveSet, wanted, ouName) : ['the estate-baseline StackSet added'],
-      },
-      [
-        ...(access ? [access.address] : []),
-        ...(monitoring && monitoring.action !== 'drift' ? [monitoring.address] : []),
+/** estate-monitoring in the audit account, when observability is on. */
+function planMonitoring(run: PlanRun): Change | undefined {
+  const { d, snapshot } = run;
+  const observability = d.observability;
+  if (!observability) return undefined;
+  const live = liveMonitoring(snapshot.monitoring);
+  return stackChange(
+    'monitoring',
+    snapshot.monitoring,
+    { account: d.audit, region: d.homeRegion, pending: monitoringPending(d) },
+    {
+      create: `observability sink for ${observability.resourceTypes.join(', ')}${observability.dashboard ? ', overview dashboard' : ''}`,
+      differences: () => [
+        ...(live.sink ? [] : ['observability sink added']),
+        ...(live.dashboard === observability.dashboard
+          ? []
+          : [observability.dashboard ? 'overview dashboard added' : 'overview dashboard removed']),
       ],
-      snapshot.templatesCurrent?.baseline,
-    );
-    if (access && (baseline || !snapshot.stackSet)) changes.push(access);
-    if (baseline) changes.push(baseline);
-    if (!baseline && snapshot.stackSet) changes.push(...instanceDrift(config, d, snapshot));
-  }
+    },
+    [],
+    snapshot.templatesCurrent?.monitoring,
+  );
+}
 
-  // Bootstraps, before the stacks of their account.
-  const boots: Change[] = [];
-  const bootstrapFor = (account: AccountTarget, stacks: (Change | undefined)[]) => {
-    const deploying = stacks.filter((c): c is Change => !!c && c.action !== 'drift');
-    if (deploying.length === 0) return;
-    const version = account.id
-      ? snapshot.bootstrap[placeKey({ accountId: account.id, region: home })]
-      : undefined;
-    if (version !== undefined && version !== null && version >= PLATFORM_BOOTSTRAP_VERSION) return;
-    const address = ADDRESS.bootstrap(account, home);
-    const payload: BootstrapPayload = {
-      account,
-      region: home,
-      qualifier: d.qualifier,
-      trustedAccounts: trustedAccounts(config, d),
-      executionPolicies: [...(d.executionPolicies ?? [])],
-    };
-    boots.push({
+/**
+ * estate-baseline, after StackSets' organisations access and the monitoring stack (its links
+ * point at the sink); when the stack is unchanged, the drift of its instances instead.
+ */
+function planBaseline(run: PlanRun, monitoring: Change | undefined): { stack?: Change; changes: Change[] } {
+  const { config, d, snapshot } = run;
+  const b = d.baseline;
+  if (!b) return { changes: [] };
+  const access: Change | undefined =
+    snapshot.organizationsAccess === 'ENABLED'
+      ? undefined
+      : {
+          section: SECTION_CONTROLTOWER,
+          action: 'create',
+          resourceType: 'stacksets-access',
+          address: ADDRESS.organizationsAccess,
+          summary: `activate StackSets organisations access (${d.homeRegion}): service-managed StackSets deploy through Organizations`,
+          payload: { region: d.homeRegion },
+        };
+  const liveSet = liveBaseline(snapshot.baselineStack);
+  const wanted = wantedBaseline(d);
+  const stack = stackChange(
+    'baseline',
+    snapshot.baselineStack,
+    { account: d.management, region: d.homeRegion, pending: baselinePending(d) },
+    {
+      create: `StackSet estate-baseline on ${plural(d.workloadOus.length, 'workload OU')} in ${b.regions.join(', ')} (CDK bootstrap, ${b.deploymentRoleName} role${d.observability ? ', observability link' : ''}; ${b.maxConcurrentPercentage}% of accounts at once)`,
+      differences: () =>
+        liveSet ? baselineDifferences(liveSet, wanted, run.ouName) : ['the estate-baseline StackSet added'],
+    },
+    [
+      ...(access ? [access.address] : []),
+      ...(monitoring && monitoring.action !== 'drift' ? [monitoring.address] : []),
+    ],
+    snapshot.templatesCurrent?.baseline,
+  );
+  const changes = [
+    ...(access && (stack || !snapshot.stackSet) ? [access] : []),
+    ...(stack ? [stack] : []),
+    ...(!stack && snapshot.stackSet ? instanceDrift(config, d, snapshot) : []),
+  ];
+  return { ...(stack ? { stack } : {}), changes };
+}
+
+/**
+ * The bootstrap an account needs before the stacks deployed into it (none when none deploys
+ * there, or its SSM version is new enough), and the stacks that must then wait for it.
+ */
+function bootstrapChange(
+  run: PlanRun,
+  account: AccountTarget,
+  stacks: readonly (Change | undefined)[],
+): { change: Change; before: readonly Change[] } | undefined {
+  const { config, d, snapshot } = run;
+  const before = stacks.filter((c): c is Change => !!c && c.action !== 'drift');
+  if (before.length === 0) return undefined;
+  const home = d.homeRegion;
+  const version = account.id
+    ? snapshot.bootstrap[placeKey({ accountId: account.id, region: home })]
+    : undefined;
+  if (version !== undefined && version !== null && version >= PLATFORM_BOOTSTRAP_VERSION) return undefined;
+  const payload: BootstrapPayload = {
+    account,
+    region: home,
+    qualifier: d.qualifier,
+    trustedAccounts: trustedAccounts(config, d),
+    executionPolicies: [...(d.executionPolicies ?? [])],
+  };
+  return {
+    before,
+    change: {
       section: SECTION_CONTROLTOWER,
       action: 'create',
       resourceType: 'bootstrap',
-      address,
+      address: ADDRESS.bootstrap(account, home),
       summary: `bootstrap ${account.id ?? account.name} in ${home} (qualifier ${d.qualifier})${version ? `: version ${version} is older than ${PLATFORM_BOOTSTRAP_VERSION}` : ''}`,
       payload: { ...payload },
-    });
-    for (const c of deploying) {
-      const i = changes.indexOf(c);
-      changes[i] = { ...c, dependsOn: [address, ...(c.dependsOn ?? [])] };
-    }
+    },
   };
-  bootstrapFor(mgmt, [governance, baseline]);
-  bootstrapFor(d.audit, [monitoring]);
-  if (boots.length && !d.executionPolicies?.length)
-    notes.push(
-      `deployments.executionPolicies is not set: bootstrapping ${boots.map((b) => (b.payload as unknown as BootstrapPayload).account.id ?? (b.payload as unknown as BootstrapPayload).account.name).join(' and ')} will fail; set it to the managed policy ARNs the CloudFormation execution role may use.`,
-    );
-  if (
-    [governance, monitoring, baseline].some((c) => c && (c.payload as Partial<StackPayload>).pending?.length)
-  )
-    notes.push(
-      'Control Tower stacks that name accounts or OUs the organization section creates in this apply are synthesised when those exist, with their ids.',
-    );
-  return { changes: [...boots, ...changes], notes };
 }
 
 /** The management account and deployments.trustedAccounts (ids, or estate names resolved at apply). */
