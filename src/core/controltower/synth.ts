@@ -11,7 +11,7 @@ import { BASELINE_STACK, GOVERNANCE_STACK, MONITORING_STACK } from '../../bluepr
 import type { EstateConfig } from '../../config/schema.js';
 import { deploymentSettings } from '../env/common.js';
 import type { StackLocation } from '../env/ports.js';
-import type { StackSummary, SynthResult } from '../env/synth.js';
+import { sharedStackResult, type SynthResult } from '../env/synth.js';
 // Types only: erased from the JavaScript, so loading this file does not load aws-cdk-lib.
 import type * as CdkLib from 'aws-cdk-lib';
 
@@ -86,28 +86,12 @@ export function cdkPlatformSynth(cwd?: string): PlatformSynth {
     for (const [k, v] of Object.entries(SHARED)) lib.Tags.of(stack).add(k, v);
     const assembly = app.synth();
     const artifact = assembly.getStackArtifact(stackName);
-    const summary: StackSummary = {
-      name: stackName,
-      artifactId: stackName,
-      blueprint,
-      account: at.accountId,
-      region: at.region,
-      dependsOn: [],
-      role: 'stateful',
-      resources: Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length,
-      templateFile: artifact.templateFile,
-      templateBytes: JSON.stringify(artifact.template).length,
-      shared: true,
-    };
-    return {
-      environment: stackName,
-      assemblyDir: outDir,
-      cached: false,
-      cacheKey: '',
-      durationMs: Math.round(performance.now() - started),
-      stacks: [summary],
-      annotations: [],
-    };
+    return sharedStackResult(
+      artifact,
+      { name: stackName, artifactId: stackName, blueprint, at },
+      outDir,
+      started,
+    );
   };
 
   return {

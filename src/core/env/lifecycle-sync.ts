@@ -47,7 +47,7 @@ import {
 } from './lifetime.js';
 import type { StackLocation } from './ports.js';
 import type { EnvRun, EnvServiceDeps } from './service.js';
-import type { StackSummary, SynthResult } from './synth.js';
+import { sharedStackResult, type SynthResult } from './synth.js';
 
 /** A one-time schedule is never placed closer than this to now (EventBridge must still see it ahead). */
 const AT_LEAD_MS = 5 * 60_000;
@@ -396,28 +396,12 @@ export async function synthLifecycle(
     Tags.of(stack).add(k, v);
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(artifactId);
-  const summary: StackSummary = {
-    name: LIFECYCLE_STACK_NAME,
-    artifactId,
-    blueprint: 'lifecycle',
-    account: at.accountId,
-    region: at.region,
-    dependsOn: [],
-    role: 'stateful',
-    resources: Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length,
-    templateFile: artifact.templateFile,
-    templateBytes: JSON.stringify(artifact.template).length,
-    shared: true,
-  };
-  return {
-    environment: LIFECYCLE_STACK_NAME,
-    assemblyDir: outDir,
-    cached: false,
-    cacheKey: '',
-    durationMs: Math.round(performance.now() - started),
-    stacks: [summary],
-    annotations: [],
-  };
+  return sharedStackResult(
+    artifact,
+    { name: LIFECYCLE_STACK_NAME, artifactId, blueprint: 'lifecycle', at },
+    outDir,
+    started,
+  );
 }
 
 /** The accounts of these environments whose executor is aws in the config: where env deploy syncs. */

@@ -107,6 +107,45 @@ export interface SynthResult {
   readonly validation?: ValidationResult;
 }
 
+/**
+ * The SynthResult of one of estate's own shared stacks (estate-lifecycle, the Control Tower
+ * platform stacks), each synthesised alone into its own assembly folder.
+ */
+export function sharedStackResult(
+  artifact: { readonly template: unknown; readonly templateFile: string },
+  stack: {
+    readonly name: string;
+    readonly artifactId: string;
+    readonly blueprint: string;
+    readonly at: { readonly accountId: string; readonly region: string };
+  },
+  assemblyDir: string,
+  started: number,
+): SynthResult {
+  const summary: StackSummary = {
+    name: stack.name,
+    artifactId: stack.artifactId,
+    blueprint: stack.blueprint,
+    account: stack.at.accountId,
+    region: stack.at.region,
+    dependsOn: [],
+    role: 'stateful',
+    resources: Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length,
+    templateFile: artifact.templateFile,
+    templateBytes: JSON.stringify(artifact.template).length,
+    shared: true,
+  };
+  return {
+    environment: stack.name,
+    assemblyDir,
+    cached: false,
+    cacheKey: '',
+    durationMs: Math.round(performance.now() - started),
+    stacks: [summary],
+    annotations: [],
+  };
+}
+
 /** Written last into the assembly folder; its presence with the same key means a hit. */
 const CACHE_FILE = 'estate-synth.json';
 const CACHE_FORMAT = 3;
