@@ -26,13 +26,7 @@ export const DEFAULT_CONTROL_CONCURRENCY = 10;
 /** Control Tower's limit of concurrent control operations. */
 export const MAX_CONTROL_CONCURRENCY = 100;
 
-/** The service roles CreateLandingZone needs, all under /service-role/. */
-export const PREREQUISITE_ROLES = [
-  'AWSControlTowerAdmin',
-  'AWSControlTowerCloudTrailRole',
-  'AWSControlTowerStackSetRole',
-  'AWSControlTowerConfigAggregatorRoleForOrganizations',
-] as const;
+export { PREREQUISITE_ROLES } from './platform.js';
 
 export interface EstateGovernanceStackProps extends StackProps {
   /** The parsed estate.yaml; its controlTower block must be present and enabled. */

@@ -9,6 +9,17 @@
 import type { StackProps } from 'aws-cdk-lib';
 import type { EstateConfig } from '../config/schema.js';
 
+/**
+ * The service roles CreateLandingZone needs, all under /service-role/. Here, beside the names,
+ * so the planner and the emulator read them without loading the constructs (and aws-cdk-lib).
+ */
+export const PREREQUISITE_ROLES = [
+  'AWSControlTowerAdmin',
+  'AWSControlTowerCloudTrailRole',
+  'AWSControlTowerStackSetRole',
+  'AWSControlTowerConfigAggregatorRoleForOrganizations',
+] as const;
+
 /** Landing zone, prerequisite roles, OU baselines, controls: management account, home region. */
 export const GOVERNANCE_STACK = 'estate-governance';
 /** The stack holding the estate-baseline StackSet: management account, home region. */

@@ -9,7 +9,7 @@
  * at read time, so an account moved into a registered OU is enrolled. Spec:
  * fake-controltower.md.
  */
-import { PREREQUISITE_ROLES } from '../../src/blueprints/governance.js';
+import { PREREQUISITE_ROLES } from '../../src/blueprints/platform.js';
 import { CONTROL_TOWER_BASELINE_ID } from '../../src/config/controltower.js';
 import { IDENTITY_CENTER_BASELINE_ID } from '../../src/core/controltower/desired.js';
 import type { RestRequest, RestResponse, RestService } from './aws-emulator.js';

@@ -16,16 +16,7 @@ import type { EstateOutputs } from '../plan/outputs.js';
 
 export const SECTION_CONTROLTOWER = 'controltower';
 
-/**
- * The service roles CreateLandingZone needs, under /service-role/ (the governance stack's
- * PREREQUISITE_ROLES, kept here so planning does not load aws-cdk-lib; a test keeps both equal).
- */
-export const PREREQUISITE_ROLES = [
-  'AWSControlTowerAdmin',
-  'AWSControlTowerCloudTrailRole',
-  'AWSControlTowerStackSetRole',
-  'AWSControlTowerConfigAggregatorRoleForOrganizations',
-] as const;
+export { PREREQUISITE_ROLES } from '../../blueprints/platform.js';
 export const SERVICE_ROLE_PATH = '/service-role/';
 
 /** The landing-zone baseline that sets up IAM Identity Center (access management). */
