@@ -387,21 +387,15 @@ export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowe
  * Control Tower enrolment of an account: its child AWSControlTowerBaseline (ListEnabledBaselines
  * with children), whose target is the account's ARN. UNDER_CHANGE is still enrolling.
  */
-const ACCOUNT_ARN_ID = /:account\/(?:o-[a-z0-9]+\/)?(\d{12})$/;
-
 function enrolmentOver(clients: AwsClients): NonNullable<OnboardDeps['enrolment']> {
   let deps: Promise<ControlTowerDeps> | undefined;
   return async (accountId) => {
     deps ??= controlTowerDeps(clients);
-    const baselines = await (await deps).baselines.enabledBaselines();
-    // An account's ARN is arn:aws:organizations::<management>:account/o-<org>/<id>.
-    const own = baselines.find(
-      (b) => b.parentIdentifier && ACCOUNT_ARN_ID.exec(b.targetIdentifier)?.[1] === accountId,
-    );
-    if (!own) return { state: 'not-enrolled' };
-    if (own.status === 'SUCCEEDED') return { state: 'enrolled' };
-    if (own.status === 'FAILED') return { state: 'failed', reason: `its baseline ${own.arn} is FAILED` };
-    return { state: 'in-progress' };
+    const [{ enrolmentOf }, { baselines }] = await Promise.all([
+      import('../core/controltower/enrolment.js'),
+      deps,
+    ]);
+    return enrolmentOf(await baselines.enabledBaselines(), accountId);
   };
 }
 

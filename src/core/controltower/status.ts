@@ -18,6 +18,7 @@ import {
 } from '../../blueprints/platform.js';
 import { CONTROL_TOWER_BASELINE_ID } from '../../config/controltower.js';
 import { partitionOfRegion } from '../../config/regions.js';
+import { accountIdOfArn } from './enrolment.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { workloadOus } from '../../config/workload-ous.js';
 import { isEstateError } from '../../errors.js';
@@ -312,7 +313,6 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const lastPart = (arn: string) => arn.split('/').at(-1) ?? arn;
 const IN_FLIGHT_STACK_SET = new Set(['RUNNING', 'QUEUED', 'STOPPING']);
 const isOuArn = (arn: string) => /:ou\/o-[^/]+\/ou-/.test(arn);
-const isAccountArn = (arn: string) => /:account\/o-[^/]+\/\d{12}$/.test(arn);
 const isControlTowerBaseline = (b: EnabledBaseline) =>
   b.baselineIdentifier.endsWith(`::baseline/${CONTROL_TOWER_BASELINE_ID}`);
 
@@ -623,9 +623,7 @@ function ouViews(
         registrations.set(lastPart(b.targetIdentifier), b);
   const enrolled = isUnreadable(enabled)
     ? undefined
-    : new Set(
-        enabled.filter((b) => isAccountArn(b.targetIdentifier)).map((b) => lastPart(b.targetIdentifier)),
-      );
+    : new Set(enabled.flatMap((b) => accountIdOfArn(b.targetIdentifier) ?? []));
   const byPath = new Map(org?.ous.map((o) => [o.path, o]) ?? []);
   const byId = new Map(org?.ous.map((o) => [o.id, o]) ?? []);
 
@@ -716,10 +714,8 @@ function accountViews(
   for (const b of enabled) {
     if (isOuArn(b.targetIdentifier) && isControlTowerBaseline(b))
       registered.set(lastPart(b.targetIdentifier), b);
-    if (isAccountArn(b.targetIdentifier)) {
-      const id = lastPart(b.targetIdentifier);
-      byAccount.set(id, [...(byAccount.get(id) ?? []), b]);
-    }
+    const id = accountIdOfArn(b.targetIdentifier);
+    if (id) byAccount.set(id, [...(byAccount.get(id) ?? []), b]);
   }
   const names = new Map(
     [...resolveAccountIds(config, org.accounts)].map(([name, id]) => [id, name] as const),

@@ -20,6 +20,7 @@ import { EstateError, userError } from '../../errors.js';
 import { ioMessage, type IoHost, type Task } from '../io.js';
 import type { PlanSection } from '../plan/section.js';
 import type { Change } from '../plan/types.js';
+import type { EnrolmentState } from '../controltower/enrolment.js';
 import type { IdentityCenterPort, PermissionSetSpec, Principal } from './ports.js';
 import {
   applyScoped as applySectionsScoped,
@@ -102,7 +103,7 @@ export interface DeployedEnvironment {
   readonly expiresAt?: string;
 }
 
-export type EnrolmentState = 'enrolled' | 'in-progress' | 'failed' | 'not-enrolled';
+export type { EnrolmentState } from '../controltower/enrolment.js';
 
 export interface OnboardDeps {
   readonly config: ConfigStore;
