@@ -19,6 +19,15 @@ export const SECTION_CONTROLTOWER = 'controltower';
 export { PREREQUISITE_ROLES } from '../../blueprints/platform.js';
 export const SERVICE_ROLE_PATH = '/service-role/';
 
+/** What an organisation without Control Tower does without: the plan's note and `estate ct status` say it alike. */
+export const GOVERNANCE_WITHOUT_CONTROL_TOWER: readonly string[] = [
+  'no landing zone: no organisation CloudTrail or AWS Config history in a log-archive account, no audit account with cross-account security roles',
+  'no registered OUs: accounts are not enrolled, and an account moved into an OU gets no Control Tower baseline',
+  'no Control Tower controls on the OUs: only the service control policies under policies apply',
+  'no estate-baseline StackSet: a new account is not bootstrapped for CDK or given the estate deployment role until `estate env deploy` does it',
+  'no observability sink: metrics, logs and traces stay in each account',
+];
+
 /** The landing-zone baseline that sets up IAM Identity Center (access management). */
 export const IDENTITY_CENTER_BASELINE_ID = 'LN25R72TTG6IGPTQ';
 

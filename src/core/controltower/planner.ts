@@ -24,6 +24,7 @@ import { isSettled } from '../env/common.js';
 import type { Change } from '../plan/types.js';
 import {
   PLATFORM_BOOTSTRAP_VERSION,
+  GOVERNANCE_WITHOUT_CONTROL_TOWER,
   PREREQUISITE_ROLES,
   SECTION_CONTROLTOWER,
   baselinePending,
@@ -423,8 +424,7 @@ interface PlanRun {
   readonly ouName: (id: string) => string;
 }
 
-const DISABLED_NOTE =
-  'controlTower.enabled is false: the accounts are governed by the SCPs in policies only. Missing: no Control Tower landing zone (no central log archive, no audit account security roles), no registered OUs (OU baselines, account enrolment), no Control Tower controls, no estate-baseline StackSet (new accounts are not CDK-bootstrapped and get no deployment role or observability link).';
+const DISABLED_NOTE = `controlTower.enabled is false: the accounts are governed by the SCPs in policies only. Missing: ${GOVERNANCE_WITHOUT_CONTROL_TOWER.join('; ')}.`;
 
 /**
  * The section's plan: the governance, monitoring and baseline stacks (each compared with the

@@ -18,6 +18,7 @@ import {
 } from '../../blueprints/platform.js';
 import { CONTROL_TOWER_BASELINE_ID } from '../../config/controltower.js';
 import { partitionOfRegion } from '../../config/regions.js';
+import { GOVERNANCE_WITHOUT_CONTROL_TOWER } from './desired.js';
 import { accountIdOfArn } from './enrolment.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { workloadOus } from '../../config/workload-ous.js';
@@ -299,13 +300,7 @@ export function disabledStatus(config: EstateConfig): CtStatusDisabled {
   return {
     enabled: false,
     configured: config.controlTower !== undefined,
-    missing: [
-      'no landing zone: no organisation CloudTrail or AWS Config history in a log-archive account, no audit account with cross-account security roles',
-      'no registered OUs: accounts are not enrolled, and an account moved into an OU gets no Control Tower baseline',
-      'no Control Tower controls on the OUs: only the service control policies under policies apply',
-      'no estate-baseline StackSet: a new account is not bootstrapped for CDK or given the estate deployment role until `estate env deploy` does it',
-      'no observability sink: metrics, logs and traces stay in each account',
-    ],
+    missing: [...GOVERNANCE_WITHOUT_CONTROL_TOWER],
   };
 }
 
