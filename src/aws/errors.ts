@@ -207,6 +207,8 @@ export function transportError(error: unknown, context: TransportContext): Estat
   let message: string;
   if (problem === 'network') {
     message = `${who} could not reach ${endpoint} (${e.message || e.code || 'network error'}): ${where}`;
+  } else if (problem === 'reset') {
+    message = `${who}: ${endpoint} dropped the connection before answering (${e.code || e.message || 'reset'}): ${where}`;
   } else {
     const limit = seconds(problem === 'connect-timeout' ? e.$timeouts?.connectMs : e.$timeouts?.requestMs);
     const what =
@@ -216,7 +218,7 @@ export function transportError(error: unknown, context: TransportContext): Estat
     message = `${who} ${what}: ${where}, or raise --timeout (ESTATE_TIMEOUT)`;
   }
   return new EstateError(message, {
-    code: problem === 'network' ? 'NetworkError' : 'Timeout',
+    code: problem === 'timeout' || problem === 'connect-timeout' ? 'Timeout' : 'NetworkError',
     source: 'aws',
     cause: error,
     details: { action: context.action, endpoint },

@@ -69,17 +69,23 @@ const SERVER = new Set([
   'ServiceException',
 ]);
 
+/** The request never got to AWS, or got nowhere: a wrong endpoint fails on these at once. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'EPIPE',
   'ECONNABORTED',
   'ETIMEDOUT',
 ]);
+
+/**
+ * The connection was dropped after the request went out. @smithy/node-http-handler names these
+ * TimeoutError although nothing waited: they are transient, and the request may have been
+ * carried out.
+ */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 interface ErrorShape {
   name?: string;
@@ -103,19 +109,20 @@ export function isThrottle(error: unknown): boolean {
   );
 }
 
-export type TransportProblem = 'timeout' | 'connect-timeout' | 'network';
+export type TransportProblem = 'timeout' | 'connect-timeout' | 'network' | 'reset';
 
-/** No answer came: a timeout or a network error (estate's handler names the endpoint on it). */
+/**
+ * No answer came: a timeout, a network error, or a connection reset after sending (estate's
+ * handler names the endpoint on it).
+ */
 export function transportProblem(error: unknown): TransportProblem | undefined {
   const e = (error ?? {}) as ErrorShape;
   // An EstateError has been explained already (and its code is estate's, not Node's).
   if (typeof e !== 'object' || error instanceof EstateError) return undefined;
+  if ((e.code && RESET_CODES.has(e.code)) || /socket hang up/.test(e.message ?? '')) return 'reset';
   if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT')
     return /establish a connection/.test(e.message ?? '') ? 'connect-timeout' : 'timeout';
-  if (
-    (e.code && NETWORK_CODES.has(e.code)) ||
-    /getaddrinfo|ECONNREFUSED|socket hang up/.test(e.message ?? '')
-  )
+  if ((e.code && NETWORK_CODES.has(e.code)) || /getaddrinfo|ECONNREFUSED/.test(e.message ?? ''))
     return 'network';
   return undefined;
 }
@@ -128,7 +135,10 @@ export function failureKind(error: unknown): FailureKind | undefined {
   if (isThrottle(error)) return 'throttle';
   const e = error as ErrorShape;
   if (e.name && REJECTED.has(e.name)) return 'rejected';
-  if (transportProblem(error)) return 'transport';
+  // A dropped connection costs no waiting: sent again like a 5xx, not held to the timeout budget.
+  const problem = transportProblem(error);
+  if (problem === 'reset') return 'server';
+  if (problem) return 'transport';
   const status = e.$metadata?.httpStatusCode;
   if (
     (e.name && SERVER.has(e.name)) ||
@@ -204,9 +214,10 @@ function lostAnswer(operation: string, error: unknown): EstateError {
  *
  * - Throttling and other rejections (ConcurrentModificationException): AWS did nothing, so
  *   every operation is sent again, up to `maxAttempts`, with full-jitter exponential backoff.
- * - Timeouts, network errors and 5xx answers: the request may have been carried out.
- *   Idempotent operations are sent again (timeouts and network errors at most
- *   `transportAttempts` times in all, so a silent endpoint fails in seconds). A
+ * - Timeouts, network errors, dropped connections and 5xx answers: the request may have been
+ *   carried out. Idempotent operations are sent again (timeouts and unreachable endpoints at
+ *   most `transportAttempts` times in all, so a silent endpoint fails in seconds; a connection
+ *   reset after sending, which costs no waiting, up to `maxAttempts` like a 5xx). A
  *   NON_IDEMPOTENT operation is never sent again: the caller gets an EstateError with code
  *   LOST_ANSWER (details.operation, details.reason) and must find out what happened before
  *   any re-send (for CreateAccount: ListCreateAccountStatus, then the accounts by e-mail).

@@ -110,4 +110,20 @@ describe('mapAwsError network failures', () => {
       'load credentials could not connect to https://portal.sso.eu-west-2.amazonaws.com within 2 s: check the network (proxy, VPN, firewall) and the region, or raise --timeout (ESTATE_TIMEOUT)',
     );
   });
+  it('says a dropped connection is one, not a timeout, although smithy names it TimeoutError', () => {
+    const e = mapAwsError(
+      Object.assign(new Error('socket hang up'), {
+        name: 'TimeoutError',
+        code: 'ECONNRESET',
+        $endpoint: 'http://127.0.0.1:4566',
+        $timeouts: { connectMs: 10_000, requestMs: 30_000 },
+      }),
+      { action: 'UpdatePolicy', service: 'organizations' },
+    );
+    expect(e.code).toBe('NetworkError');
+    expect(e.message).toContain(
+      'organizations:UpdatePolicy: http://127.0.0.1:4566 dropped the connection before answering (ECONNRESET)',
+    );
+    expect(e.message).not.toContain('30 s');
+  });
 });

@@ -10,6 +10,7 @@ import {
   operationOf,
   withAudit,
   withRetries,
+  transportProblem,
   type SendLike,
 } from '../../src/aws/send.js';
 import { readFile } from 'node:fs/promises';
@@ -131,6 +132,16 @@ describe('send wrappers', () => {
       expect(calls.n).toBe(2);
       expect((error as Error).name).toBe('TimeoutError');
       expect(NON_IDEMPOTENT.has('ListRoots')).toBe(false);
+    });
+    it('Given connections reset after sending (smithy calls them TimeoutError), Then a read is sent again past the timeout budget, like a 5xx', async () => {
+      // @smithy/node-http-handler renames ECONNRESET and EPIPE to TimeoutError although nothing waited.
+      const reset = () =>
+        Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+      const { client, calls } = failing([reset(), reset(), reset()]);
+      await expect(client.send(new ListRootsCommand())).resolves.toEqual({ ok: true });
+      expect(calls.n).toBe(4);
+      expect(transportProblem(reset())).toBe('reset');
+      expect(transportProblem(timeout())).toBe('timeout');
     });
   });
 
