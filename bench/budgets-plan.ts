@@ -21,8 +21,8 @@ import { enforcementPolicyOver } from '../src/core/budgets/enforcement-policy.js
 import { budgetsSection } from '../src/core/budgets/section.js';
 import { sectionContext } from '../src/core/plan/engine.js';
 import { organizationsPort } from '../src/aws/organizations.js';
-import { FakeBudgets } from '../test/_helpers/fake-budgets.js';
-import { FakeOrganizations, seeded } from '../test/_helpers/fake-organizations.js';
+import { FakeBudgets } from '../src/emulator/budgets.js';
+import { FakeOrganizations, seeded } from '../src/emulator/organizations.js';
 
 const MGMT = '111111111111';
 

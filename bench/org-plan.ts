@@ -2,7 +2,7 @@
  * bench/org-plan: read + plan of an emulated organisation of 1,000 accounts and 100 OUs,
  * through the real SDK Organizations client (AwsClients: signing, JSON protocol, SDK
  * retries, estate's retries and rate limits) against the loopback emulator
- * (test/_helpers/aws-emulator.ts) serving the Organizations fake, with no added latency.
+ * (src/emulator/server.ts) serving the Organizations fake, with no added latency.
  *
  *   node --import tsx bench/org-plan.ts                 # 1,000 / 100, few managed; 0 % and 25 % throttling
  *   node --import tsx bench/org-plan.ts --throttle 0,0.3
@@ -29,8 +29,8 @@ import { organizationSections } from '../src/core/org/section.js';
 import { sectionContext } from '../src/core/plan/engine.js';
 import { readSnapshot } from '../src/core/org/snapshot.js';
 import type { SectionContext } from '../src/core/plan/section.js';
-import { startEmulator } from '../test/_helpers/aws-emulator.js';
-import { FakeOrganizations, seeded } from '../test/_helpers/fake-organizations.js';
+import { startEmulator } from '../src/emulator/server.js';
+import { FakeOrganizations, seeded } from '../src/emulator/organizations.js';
 
 interface Shape {
   readonly accounts: number;

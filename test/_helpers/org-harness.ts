@@ -11,7 +11,7 @@ import { loadPolicySources, type PolicySources } from '../../src/core/org/polici
 import type { OrganizationsPort } from '../../src/core/org/ports.js';
 import { readSnapshot, type OrgSnapshot } from '../../src/core/org/snapshot.js';
 import type { ApplyResult } from '../../src/core/plan/types.js';
-import { FakeOrganizations, seeded } from './fake-organizations.js';
+import { FakeOrganizations, seeded } from '../../src/emulator/organizations.js';
 
 export const noSleep = async (_ms: number): Promise<void> => {};
 

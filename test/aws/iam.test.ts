@@ -11,8 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsActionRoles, AwsServiceRoles } from '../../src/aws/iam.js';
 import { EstateError } from '../../src/errors.js';
-import { startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
-import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { FakeIam, iamQueryService } from '../../src/emulator/iam.js';
 
 const MGMT = '111111111111';
 const meta = { $metadata: {} };

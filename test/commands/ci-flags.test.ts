@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { emulatorEnv, startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { ROOT, estate, tempDir, type CliResult } from '../_helpers/cli.js';
 import { minimalConfig } from '../_helpers/config.js';
 

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { emulatorEnv, startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { estate, tempDir } from '../_helpers/cli.js';
 
 const MGMT = '111111111111';

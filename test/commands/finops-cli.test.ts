@@ -12,12 +12,12 @@ import {
   type Emulator,
   type JsonService,
   type QueryService,
-} from '../_helpers/aws-emulator.js';
+} from '../../src/emulator/server.js';
 import { EXAMPLE, estate, tempDir } from '../_helpers/cli.js';
-import { FakeBudgets } from '../_helpers/fake-budgets.js';
-import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
-import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
-import { FakeOrganizations } from '../_helpers/fake-organizations.js';
+import { FakeBudgets } from '../../src/emulator/budgets.js';
+import { FakeCostAllocationTags } from '../../src/emulator/cost-allocation-tags.js';
+import { FakeIam, iamQueryService } from '../../src/emulator/iam.js';
+import { FakeOrganizations } from '../../src/emulator/organizations.js';
 
 const MANAGEMENT = '111111111111';
 

@@ -6,11 +6,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emulatorEnv, startEmulator, type Emulator } from '../_helpers/aws-emulator.js';
+import { emulatorEnv, startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { estate, tempDir } from '../_helpers/cli.js';
-import { FakeBudgets } from '../_helpers/fake-budgets.js';
-import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
-import { FakeOrganizations } from '../_helpers/fake-organizations.js';
+import { FakeBudgets } from '../../src/emulator/budgets.js';
+import { FakeCostAllocationTags } from '../../src/emulator/cost-allocation-tags.js';
+import { FakeOrganizations } from '../../src/emulator/organizations.js';
 
 const MANAGEMENT = '111111111111';
 

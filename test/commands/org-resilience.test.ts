@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorEnv, startEmulator, type Emulator, type HttpFaults } from '../_helpers/aws-emulator.js';
+import { emulatorEnv, startEmulator, type Emulator, type HttpFaults } from '../../src/emulator/server.js';
 import { EXAMPLE, ROOT, estateProcess, tempDir, type CliResult } from '../_helpers/cli.js';
-import { FakeBudgets } from '../_helpers/fake-budgets.js';
-import { FakeIam, iamQueryService } from '../_helpers/fake-iam.js';
-import { FakeCostAllocationTags } from '../_helpers/fake-cost-allocation-tags.js';
-import { FakeOrganizations, seeded } from '../_helpers/fake-organizations.js';
+import { FakeBudgets } from '../../src/emulator/budgets.js';
+import { FakeIam, iamQueryService } from '../../src/emulator/iam.js';
+import { FakeCostAllocationTags } from '../../src/emulator/cost-allocation-tags.js';
+import { FakeOrganizations, seeded } from '../../src/emulator/organizations.js';
 import { applyOnce, portOver } from '../_helpers/org-harness.js';
 import { loadConfig } from '../../src/config/loader.js';
 import { loadPolicySources } from '../../src/core/org/policies.js';

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estate } from '../_helpers/cli.js';
 import { minimalConfig } from '../_helpers/config.js';
 import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
-import type { FakeBudgets } from '../_helpers/fake-budgets.js';
-import type { FakeOrganizations } from '../_helpers/fake-organizations.js';
+import type { FakeBudgets } from '../../src/emulator/budgets.js';
+import type { FakeOrganizations } from '../../src/emulator/organizations.js';
 
 const MANAGEMENT = '111111111111';
 

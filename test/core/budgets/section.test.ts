@@ -13,10 +13,10 @@ import type { CostAllocationTagsPort } from '../../../src/core/budgets/ports.js'
 import { budgetsSection } from '../../../src/core/budgets/section.js';
 import { sectionContext } from '../../../src/core/plan/engine.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
-import { FakeBudgets } from '../../_helpers/fake-budgets.js';
-import { FakeIam } from '../../_helpers/fake-iam.js';
+import { FakeBudgets } from '../../../src/emulator/budgets.js';
+import { FakeIam } from '../../../src/emulator/iam.js';
 import { AwsActionRoles } from '../../../src/aws/iam.js';
-import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { FakeOrganizations } from '../../../src/emulator/organizations.js';
 import { EXAMPLE } from '../../_helpers/cli.js';
 import { minimalConfig } from '../../_helpers/config.js';
 

@@ -9,7 +9,7 @@ import type { CostPoint, CostPort, CostQuery } from '../../../src/core/cost/port
 import { COST_IO, costService, type CostServiceDeps } from '../../../src/core/cost/service.js';
 import { configThenOrganization, rootEmail } from '../../../src/core/finops/account-ids.js';
 import { minimalConfig } from '../../_helpers/config.js';
-import { FakeBudgets } from '../../_helpers/fake-budgets.js';
+import { FakeBudgets } from '../../../src/emulator/budgets.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 
 const MANAGEMENT = '111111111111';

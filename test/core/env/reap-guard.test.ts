@@ -7,8 +7,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { loadPriceTable } from '../../../src/cli/prices.js';
 import { reapEnvironments } from '../../../src/core/env/reap.js';
 import type * as Select from '../../../src/core/env/select.js';
-import { FakeCloudWatch, FakeMetrics } from '../../_helpers/fake-cloudwatch.js';
-import { FakeNotifier } from '../../_helpers/fake-notify.js';
+import { FakeCloudWatch, FakeMetrics } from '../../../src/emulator/cloudwatch.js';
+import { FakeNotifier } from '../../../src/emulator/notify.js';
 import { A, PROD, envConfig, env, harness } from './harness.js';
 
 vi.mock('../../../src/core/env/select.js', async (original) => {

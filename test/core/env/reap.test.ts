@@ -8,8 +8,8 @@ import { loadPriceTable } from '../../../src/cli/prices.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { reapEnvironments, type ReapOptions, type ReapResult } from '../../../src/core/env/reap.js';
 import type { StackResource } from '../../../src/core/env/ports.js';
-import { FakeCloudWatch, FakeMetrics } from '../../_helpers/fake-cloudwatch.js';
-import { FakeNotifier } from '../../_helpers/fake-notify.js';
+import { FakeCloudWatch, FakeMetrics } from '../../../src/emulator/cloudwatch.js';
+import { FakeNotifier } from '../../../src/emulator/notify.js';
 import { A, B, C, PROD, envConfig, env, harness } from './harness.js';
 
 const NOW = new Date('2026-12-01T10:00:00Z');

@@ -31,9 +31,9 @@ import type {
   IdentityCenterPort,
   PermissionSetSpec,
 } from '../../../src/core/onboard/ports.js';
-import { FakeBudgets } from '../../_helpers/fake-budgets.js';
-import { FakeIam } from '../../_helpers/fake-iam.js';
-import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { FakeBudgets } from '../../../src/emulator/budgets.js';
+import { FakeIam } from '../../../src/emulator/iam.js';
+import { FakeOrganizations } from '../../../src/emulator/organizations.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { minimalConfig } from '../../_helpers/config.js';
 

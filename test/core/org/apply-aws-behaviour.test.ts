@@ -19,7 +19,7 @@ import {
   FakeOrganizations,
   type FakeOrganizationsOptions,
   seeded,
-} from '../../_helpers/fake-organizations.js';
+} from '../../../src/emulator/organizations.js';
 import { applyOnce, noSleep, orgConfig, portOver, sourcesFor } from '../../_helpers/org-harness.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');

@@ -7,7 +7,7 @@ import type { PolicySources } from '../../../src/core/org/policies.js';
 import { readSnapshot } from '../../../src/core/org/snapshot.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 import type { EstateError } from '../../../src/errors.js';
-import { FakeOrganizations, type FakeOrganizationsOptions } from '../../_helpers/fake-organizations.js';
+import { FakeOrganizations, type FakeOrganizationsOptions } from '../../../src/emulator/organizations.js';
 import {
   actionable,
   applyOnce,

@@ -5,7 +5,7 @@ import { sectionContext } from '../../../src/core/plan/engine.js';
 import { Outputs } from '../../../src/core/plan/outputs.js';
 import type { ApplyContext, SectionContext } from '../../../src/core/plan/section.js';
 import type { Change, ChangeResult } from '../../../src/core/plan/types.js';
-import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { FakeOrganizations } from '../../../src/emulator/organizations.js';
 import { noSleep, orgConfig, portOver, sourcesFor } from '../../_helpers/org-harness.js';
 
 async function setup() {

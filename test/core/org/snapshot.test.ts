@@ -3,7 +3,7 @@ import { recordingIoHost } from '../../_helpers/recording-io.js';
 import { EMPTY_SNAPSHOT, readSnapshot } from '../../../src/core/org/snapshot.js';
 import type { EstateError } from '../../../src/errors.js';
 import { digest } from '../../../src/core/plan/canonical.js';
-import { FakeOrganizations } from '../../_helpers/fake-organizations.js';
+import { FakeOrganizations } from '../../../src/emulator/organizations.js';
 import { portOver } from '../../_helpers/org-harness.js';
 
 /** An organisation of `accounts` accounts spread over `ous` OUs (two levels). */

@@ -9,7 +9,7 @@ import { auditTags, evaluateTags } from '../../../src/core/tags/audit.js';
 import type { TaggedResource } from '../../../src/core/tags/ports.js';
 import { mergeRegions, tagScanRegions, visibilityNotes } from '../../../src/core/tags/regions.js';
 import { minimalConfig } from '../../_helpers/config.js';
-import { FakeTaggingApi } from '../../_helpers/fake-tagging.js';
+import { FakeTaggingApi } from '../../../src/emulator/tagging.js';
 
 const LOGS = '333333333333';
 const ALICE = '222222222222';

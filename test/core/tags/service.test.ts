@@ -12,7 +12,7 @@ import {
   type TrackedWork,
 } from '../../../src/core/tags/service.js';
 import { minimalConfig } from '../../_helpers/config.js';
-import { FakeTaggingApi } from '../../_helpers/fake-tagging.js';
+import { FakeTaggingApi } from '../../../src/emulator/tagging.js';
 import { recordingIoHost } from '../../_helpers/recording-io.js';
 
 const LOGS = '333333333333';

@@ -22,7 +22,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 import { describe, expect, it } from 'vitest';
-import { FakeOrganizations, FakeProcessKilled } from './fake-organizations.js';
+import { FakeOrganizations, FakeProcessKilled } from '../../src/emulator/organizations.js';
 
 const nameOf = async (p: Promise<unknown>) =>
   p.then(

@@ -6,7 +6,7 @@ import {
   DescribeBudgetsCommand,
 } from '@aws-sdk/client-budgets';
 import { describe, expect, it } from 'vitest';
-import { FakeBudgets } from './fake-budgets.js';
+import { FakeBudgets } from '../../src/emulator/budgets.js';
 
 const A = '111111111111';
 const budget = (name: string) => ({

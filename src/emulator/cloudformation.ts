@@ -1,18 +1,18 @@
 /**
  * An in-memory CloudFormation, per (account, region), that the emulator serves over the
  * Query protocol so the real toolkit-lib can bootstrap, deploy, diff, list and destroy
- * against it. Spec: fake-cloudformation.md. No real resources exist: a resource is a
+ * against it. Spec: cloudformation.md. No real resources exist: a resource is a
  * logical id, a type, a physical id, its evaluated properties and deterministic attribute
  * values; S3 buckets, SSM parameters and IAM roles are mirrored into the S3 and SSM fakes
  * and the role table (the trust rule of AssumeRole reads it).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import type { AssumeRolePolicy, QueryService, ServiceCommand } from './aws-emulator.js';
-import type { ProvidedResource, ResourceProvider } from './fake-controltower.js';
-import { S3Error, type FakeS3 } from './fake-s3.js';
-import type { FakeOrganizations } from './fake-organizations.js';
-import type { FakeSsm } from './fake-ssm.js';
+import type { AssumeRolePolicy, QueryService, ServiceCommand } from './server.js';
+import type { ProvidedResource, ResourceProvider } from './controltower.js';
+import { S3Error, type FakeS3 } from './s3.js';
+import type { FakeOrganizations } from './organizations.js';
+import type { FakeSsm } from './ssm.js';
 
 type Json = any;
 type Input = Record<string, any>;

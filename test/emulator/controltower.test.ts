@@ -19,8 +19,8 @@ import { AwsClients } from '../../src/aws/clients.js';
 import { controlTowerPort } from '../../src/aws/controltower.js';
 import { serviceRolesPort } from '../../src/aws/iam.js';
 import { stackSetsPort } from '../../src/aws/stacksets.js';
-import { emulatedEstate, type EmulatedEstate } from './estate-emulator.js';
-import { PREREQUISITE_ROLES } from './fake-controltower.js';
+import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
+import { PREREQUISITE_ROLES } from '../../src/emulator/controltower.js';
 
 const MGMT = '111111111111';
 const REGION = 'eu-west-2';

@@ -2,7 +2,7 @@
  * A behavioural in-memory AWS Organizations at the SDK command level: an object with
  * `send(command)` that answers the commands estate uses like the service does (paginated
  * lists, asynchronous CreateAccount, the real exception classes), with injectable faults.
- * The spec is in fake-organizations.md; its own tests in fake-organizations.test.ts.
+ * The spec is in organizations.md; its own tests in test/emulator/organizations.test.ts.
  *
  * Wrap it like a real client (`withRetries`, or `AwsClients.wrap(fake, 'ORGANIZATIONS')`) and
  * put the real adapter on top, so pagination, retries and error mapping run end to end.

@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seeded } from './fake-organizations.js';
+import { seeded } from './organizations.js';
 
 /** What a fake receives: the SDK command's shape, plus where the request was signed. */
 export interface ServiceCommand {
@@ -95,6 +95,8 @@ export interface EmulatorOptions {
   readonly callerArn?: string;
   /** Faults at the HTTP level for the JSON services (deterministic per seed). */
   readonly faults?: HttpFaults;
+  /** Port on 127.0.0.1. @default 0 (any free port) */
+  readonly port?: number;
 }
 
 export interface HttpFaults {
@@ -430,7 +432,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${action} is not emulated</Message></Error><RequestId>emulator</RequestId></ErrorResponse>`,
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emulatedEstate, type EmulatedEstate } from './estate-emulator.js';
+import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
 
 const REGION = 'eu-west-2';
 let estate: EmulatedEstate | undefined;

@@ -7,7 +7,7 @@
  *   be a verified identity (address or its domain) of the account and region, else
  *   MessageRejected "Email address is not verified."
  */
-import type { RestRequest, RestResponse, ServiceCommand } from './aws-emulator.js';
+import type { RestRequest, RestResponse, ServiceCommand } from './server.js';
 
 const fail = (name: string, message: string, status = 400) =>
   Object.assign(new Error(message), { name, $status: status, $metadata: {} });

@@ -13,7 +13,7 @@ import { cpSync } from 'node:fs';
 import { synthEnvironment } from '../../src/core/env/synth.js';
 import { sampleApiCodePath } from '../../src/blueprints/paths.js';
 import { estate as estateConfig } from '../blueprints/_helpers.js';
-import { emulatedEstate, type EmulatedEstate } from './estate-emulator.js';
+import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
 
 const MANAGEMENT = '111111111111';
 const MEMBER = '222222222222';

@@ -12,7 +12,7 @@
  *   results still running over marked PartialData.
  * The emulator serves it as awsJson1_0 (X-Amz-Target GraniteServiceVersion20100801.*).
  */
-import type { ServiceCommand } from './aws-emulator.js';
+import type { ServiceCommand } from './server.js';
 
 type Input = Record<string, any>;
 

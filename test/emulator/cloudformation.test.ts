@@ -1,5 +1,5 @@
 /**
- * FakeCloudFormation held to fake-cloudformation.md, through the real SDK clients over the
+ * FakeCloudFormation held to cloudformation.md, through the real SDK clients over the
  * emulator (Query protocol, SigV4 keys per account), so wire shapes and error codes count.
  */
 import {
@@ -31,7 +31,11 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emulatedEstate, type CloudFormationTuning, type EmulatedEstate } from './estate-emulator.js';
+import {
+  emulatedEstate,
+  type CloudFormationTuning,
+  type EmulatedEstate,
+} from '../_helpers/estate-emulator.js';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-2';

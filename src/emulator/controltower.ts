@@ -7,13 +7,13 @@
  * `AWS::ControlTower::LandingZone`, `EnabledBaseline` and `EnabledControl` resources (see
  * `providers()`). Account-level (child) baselines are derived from the FakeOrganizations OU tree
  * at read time, so an account moved into a registered OU is enrolled. Spec:
- * fake-controltower.md.
+ * controltower.md.
  */
-import { PREREQUISITE_ROLES } from '../../src/blueprints/platform.js';
-import { CONTROL_TOWER_BASELINE_ID } from '../../src/config/controltower.js';
-import { IDENTITY_CENTER_BASELINE_ID } from '../../src/core/controltower/desired.js';
-import type { RestRequest, RestResponse, RestService } from './aws-emulator.js';
-import type { FakeOrganizations } from './fake-organizations.js';
+import { PREREQUISITE_ROLES } from '../blueprints/platform.js';
+import { CONTROL_TOWER_BASELINE_ID } from '../config/controltower.js';
+import { IDENTITY_CENTER_BASELINE_ID } from '../core/controltower/desired.js';
+import type { RestRequest, RestResponse, RestService } from './server.js';
+import type { FakeOrganizations } from './organizations.js';
 
 type Json = any;
 

@@ -8,7 +8,7 @@
  * it over awsJson1_1 (X-Amz-Target AmazonSSM.*); CloudFormation's fake writes it for
  * AWS::SSM::Parameter resources and reads it for `AWS::SSM::Parameter::Value<…>` parameters.
  */
-import type { ServiceCommand } from './aws-emulator.js';
+import type { ServiceCommand } from './server.js';
 
 type Input = Record<string, any>;
 

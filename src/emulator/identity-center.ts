@@ -3,8 +3,8 @@
  * Identity Store behind one `send(command)` (dispatched on the command class name), answering
  * the commands estate uses like the services do: paginated lists, asynchronous provisioning and
  * assignments that go IN_PROGRESS → SUCCEEDED (or FAILED) over status polls, the real exception
- * names, injectable failures. The spec is in fake-identity-center.md; its tests in
- * fake-identity-center.test.ts. On the loopback emulator it serves both JSON services
+ * names, injectable failures. The spec is in identity-center.md; its tests in
+ * test/emulator/identity-center.test.ts. On the loopback emulator it serves both JSON services
  * (`services`: X-Amz-Target prefixes SWBExternalService and AWSIdentityStore).
  *
  * Wrap it like a real client (`withRetries`, or `AwsClients.wrap(fake, 'SSO_ADMIN')`) under
@@ -18,7 +18,7 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-sso-admin';
-import type { JsonService, ServiceCommand } from './aws-emulator.js';
+import type { JsonService, ServiceCommand } from './server.js';
 
 type Input = Record<string, any>;
 const meta = { $metadata: {} };

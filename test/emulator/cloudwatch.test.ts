@@ -9,9 +9,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsMetrics } from '../../src/aws/cloudwatch.js';
 import { AwsNotify } from '../../src/aws/notify.js';
-import { startEmulator, type Emulator } from './aws-emulator.js';
-import { FakeCloudWatch } from './fake-cloudwatch.js';
-import { FakeSes, FakeSns } from './fake-notify.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { FakeCloudWatch } from '../../src/emulator/cloudwatch.js';
+import { FakeSes, FakeSns } from '../../src/emulator/notify.js';
 
 const ACCOUNT = '111122223333';
 const NOW = new Date('2026-12-01T10:00:00Z');

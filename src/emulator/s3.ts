@@ -9,7 +9,7 @@
  * deletes buckets through `createBucket`/`deleteBucket` and reads TemplateURLs with `object`.
  */
 import { createHash } from 'node:crypto';
-import type { RestRequest, RestResponse, RestService } from './aws-emulator.js';
+import type { RestRequest, RestResponse, RestService } from './server.js';
 
 export interface StoredObject {
   readonly body: Buffer;

@@ -15,10 +15,10 @@ import {
 } from '../../src/aws/identity-center.js';
 import { withRetries } from '../../src/aws/send.js';
 import { EstateError } from '../../src/errors.js';
-import { startEmulator, type Emulator } from './aws-emulator.js';
-import { minimalConfig } from './config.js';
-import { emulatedEstate } from './estate-emulator.js';
-import { FakeIdentityCenter } from './fake-identity-center.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { minimalConfig } from '../_helpers/config.js';
+import { emulatedEstate } from '../_helpers/estate-emulator.js';
+import { FakeIdentityCenter } from '../../src/emulator/identity-center.js';
 
 const ACCOUNT = '200000000001';
 const SPEC = {
