@@ -25,12 +25,19 @@ import {
   type Notification,
   type Subscriber,
 } from '@aws-sdk/client-budgets';
+import { cloneState, refill } from './state.js';
 
 type Input = Record<string, any>;
 
 interface StoredNotification {
   notification: Notification;
   subscribers: Subscriber[];
+}
+
+/** What FakeBudgets keeps across a restart: every account's budgets, notifications, subscribers and actions. */
+export interface BudgetsState {
+  readonly accounts: Map<string, Map<string, StoredBudget>>;
+  readonly seq: number;
 }
 
 interface StoredBudget {
@@ -77,6 +84,17 @@ export class FakeBudgets {
   failNext(operation: string, error: Error): this {
     this.failNextQueue.push({ operation, error });
     return this;
+  }
+
+  /** Budgets (with notifications, subscribers, actions and their status) and the action id counter; not the call log. */
+  snapshot(): BudgetsState {
+    return cloneState({ accounts: this.accounts, seq: this.seq });
+  }
+
+  restore(state: BudgetsState): void {
+    const s = cloneState(state);
+    refill(this.accounts, s.accounts);
+    this.seq = s.seq;
   }
 
   /** Mutating calls, in order, as "Operation BudgetName". */

@@ -13,6 +13,7 @@ import type { ProvidedResource, ResourceProvider } from './controltower.js';
 import { S3Error, type FakeS3 } from './s3.js';
 import type { FakeOrganizations } from './organizations.js';
 import type { FakeSsm } from './ssm.js';
+import { cloneState, refill, refillArray } from './state.js';
 
 type Json = any;
 type Input = Record<string, any>;
@@ -180,6 +181,22 @@ interface Stack {
   drift?: { id: string; status: string; drifted: number; at: Date };
 }
 
+/**
+ * CloudFormation's state across a restart: every stack of every account and region (deleted
+ * ones too, as ListStacks shows them) with resources, templates, parameters, outputs (so
+ * exports), events and change sets; the roles stacks made; StackSets with instances and
+ * operations; organisations access (a pending activation with its polls left); the clock.
+ */
+export interface CloudFormationState {
+  readonly regions: Map<string, Omit<Stack, 'pending'>[]>;
+  readonly roles: Map<string, Json>;
+  readonly rolePaths: Map<string, string>;
+  readonly stackSets: StackSetRecord[];
+  readonly organizationsAccess: Map<string, 'ENABLED' | 'DISABLED'>;
+  readonly accessPending: Map<string, number>;
+  readonly clock: number;
+}
+
 class CfnError extends Error {
   readonly $metadata = {};
   constructor(
@@ -327,6 +344,55 @@ export class FakeCloudFormation implements QueryService {
     this.faults = [...(options.faults ?? [])];
     this.inProgressPolls = options.inProgressPolls ?? 0;
     this.changeSetPolls = options.changeSetPolls ?? this.inProgressPolls;
+    // Auto-deployment: an account that arrives in (or moves into) a targeted OU gets its
+    // instances at once, as StackSets does, not only when someone next reads the StackSet.
+    options.organizations?.onAccountPlaced(() => this.followOrganization());
+  }
+
+  /**
+   * The state, detached. A stack operation still waiting for polls (`inProgressPolls`) is
+   * carried out first: what it would end as is what is kept (a closure cannot be saved). Change
+   * sets keep their polls left. Not kept: the call log, faults, poll settings.
+   */
+  snapshot(): CloudFormationState {
+    for (const stacks of this.regions.values())
+      for (const stack of stacks)
+        if (stack.pending) {
+          const { finish } = stack.pending;
+          stack.pending = undefined;
+          finish();
+        }
+    return cloneState({
+      regions: this.regions,
+      roles: this.roles,
+      rolePaths: this.rolePaths,
+      stackSets: this.stackSets,
+      organizationsAccess: this.organizationsAccess,
+      accessPending: this.accessPending,
+      clock: this.clock,
+    });
+  }
+
+  restore(state: CloudFormationState): void {
+    const s = cloneState(state);
+    refill(this.regions, s.regions as Map<string, Stack[]>);
+    refill(this.roles, s.roles);
+    refill(this.rolePaths, s.rolePaths);
+    refillArray(this.stackSets, s.stackSets);
+    refill(this.organizationsAccess, s.organizationsAccess);
+    refill(this.accessPending, s.accessPending);
+    this.clock = s.clock;
+  }
+
+  /** Auto-deploying StackSets follow the OU tree now (called when an account is placed). */
+  private followOrganization(): void {
+    for (const set of this.stackSets)
+      if (set.status === 'ACTIVE' && set.autoDeployment?.Enabled)
+        try {
+          this.syncStackSet(set);
+        } catch {
+          // An instance that cannot be removed now stays; the next read of the StackSet retries.
+        }
   }
 
   /** Monotonic timestamps, so events order and the toolkit's "since change set" filter hold. */
@@ -1967,8 +2033,11 @@ export class FakeCloudFormation implements QueryService {
   /** Brings the instances in line with the targets (auto-deployment follows accounts as they move). */
   private syncStackSet(set: StackSetRecord, redeploy = false): void {
     const wanted = this.wantedInstances(set);
+    // Without auto-deployment an account that arrives later gets no instance (AWS: only a
+    // CreateStackInstances or an update of the StackSet would deploy it).
     for (const [key, ouId] of wanted)
-      if (redeploy || !set.instances.has(key)) this.deployInstance(set, key, ouId);
+      if (redeploy || (set.autoDeployment?.Enabled && !set.instances.has(key)))
+        this.deployInstance(set, key, ouId);
     if (redeploy || set.autoDeployment?.Enabled)
       for (const key of [...set.instances.keys()])
         if (!wanted.has(key))

@@ -14,7 +14,14 @@
  */
 import type { ServiceCommand } from './server.js';
 
+import { cloneState, refillArray } from './state.js';
+
 type Input = Record<string, any>;
+
+/** The data points put (fixtures or by hand); access denials and page sizes are test settings, not kept. */
+export interface CloudWatchState {
+  readonly points: FakeDatapoint[];
+}
 
 export interface FakeDatapoint {
   readonly account: string;
@@ -52,6 +59,14 @@ export class FakeCloudWatch {
   pageSize?: number;
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  snapshot(): CloudWatchState {
+    return cloneState({ points: this.points });
+  }
+
+  restore(state: CloudWatchState): void {
+    refillArray(this.points, cloneState(state).points);
+  }
 
   /** Adds one data point (a test's fixture). */
   put(point: Omit<FakeDatapoint, 'timestamp'> & { timestamp?: Date }): void {

@@ -14,6 +14,7 @@ import { CONTROL_TOWER_BASELINE_ID } from '../config/controltower.js';
 import { IDENTITY_CENTER_BASELINE_ID } from '../core/controltower/desired.js';
 import type { RestRequest, RestResponse, RestService } from './server.js';
 import type { FakeOrganizations } from './organizations.js';
+import { cloneState, refill, refillArray } from './state.js';
 
 type Json = any;
 
@@ -79,6 +80,15 @@ export interface ControlOperationRecord {
   enabledControlIdentifier?: string;
 }
 
+/** Landing zones, OU baselines, enabled controls, control operations and the id counter. */
+export interface ControlTowerState {
+  readonly landingZones: Map<string, LandingZone>;
+  readonly baselines: Map<string, EnabledBaselineRecord>;
+  readonly controls: Map<string, EnabledControlRecord>;
+  readonly operations: ControlOperationRecord[];
+  readonly seq: number;
+}
+
 export interface FakeControlTowerOptions {
   /** The organisation (OUs, accounts) child baselines and the landing zone's accounts are read from. */
   readonly organizations?: FakeOrganizations;
@@ -119,6 +129,10 @@ const ouIdOf = (target: string) => target.split('/').pop() ?? target;
 
 export class FakeControlTower implements RestService {
   readonly signingName = 'controltower';
+  /** Every operation served is a read (POST or not): the state changes through CloudFormation. */
+  changesState(): boolean {
+    return false;
+  }
   readonly landingZones = new Map<string, LandingZone>();
   readonly baselines = new Map<string, EnabledBaselineRecord>();
   readonly controls = new Map<string, EnabledControlRecord>();
@@ -128,6 +142,26 @@ export class FakeControlTower implements RestService {
   private seq = 0;
 
   constructor(readonly options: FakeControlTowerOptions = {}) {}
+
+  /** Child (account) baselines are not kept: they are derived from the organisation at read time. */
+  snapshot(): ControlTowerState {
+    return cloneState({
+      landingZones: this.landingZones,
+      baselines: this.baselines,
+      controls: this.controls,
+      operations: this.operations,
+      seq: this.seq,
+    });
+  }
+
+  restore(state: ControlTowerState): void {
+    const s = cloneState(state);
+    refill(this.landingZones, s.landingZones);
+    refill(this.baselines, s.baselines);
+    refill(this.controls, s.controls);
+    refillArray(this.operations, s.operations);
+    this.seq = s.seq;
+  }
 
   // ---------------------------------------------------------------- HTTP
 

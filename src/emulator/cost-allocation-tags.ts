@@ -3,7 +3,14 @@
  * on resources (only those can be activated), their status, paginated listing, and the
  * per-key Errors list UpdateCostAllocationTagsStatus answers for unknown keys.
  */
+import { cloneState, refill } from './state.js';
+
 type Input = Record<string, any>;
+
+/** The keys Cost Explorer has seen and their status. */
+export interface CostAllocationTagsState {
+  readonly status: Map<string, 'Active' | 'Inactive'>;
+}
 
 export class FakeCostAllocationTags {
   readonly status = new Map<string, 'Active' | 'Inactive'>();
@@ -14,6 +21,14 @@ export class FakeCostAllocationTags {
     private readonly pageSize = 2,
   ) {
     for (const key of seenKeys) this.status.set(key, 'Inactive');
+  }
+
+  snapshot(): CostAllocationTagsState {
+    return cloneState({ status: this.status });
+  }
+
+  restore(state: CostAllocationTagsState): void {
+    refill(this.status, cloneState(state).status);
   }
 
   async send(command: { input?: Input; constructor: { name: string } }): Promise<unknown> {

@@ -8,18 +8,22 @@
  * The tests' emulated estate and `estate sandbox` both start it. What it models and what it
  * does not: README.md beside this file.
  */
-import { startEmulator, type Emulator, type HttpFaults } from './server.js';
-import { FakeBudgets } from './budgets.js';
-import { FakeCloudFormation, type FakeCloudFormationOptions } from './cloudformation.js';
-import { FakeCloudWatch } from './cloudwatch.js';
-import { FakeControlTower } from './controltower.js';
-import { FakeCostAllocationTags } from './cost-allocation-tags.js';
-import { FakeIdentityCenter } from './identity-center.js';
-import { FakeIam, iamQueryService } from './iam.js';
-import { FakeOrganizations } from './organizations.js';
-import { FakeSes, FakeSns } from './notify.js';
-import { FakeS3 } from './s3.js';
-import { FakeSsm } from './ssm.js';
+import { startEmulator, type Emulator, type HttpFaults, type StsSession } from './server.js';
+import { FakeBudgets, type BudgetsState } from './budgets.js';
+import {
+  FakeCloudFormation,
+  type CloudFormationState,
+  type FakeCloudFormationOptions,
+} from './cloudformation.js';
+import { FakeCloudWatch, type CloudWatchState } from './cloudwatch.js';
+import { FakeControlTower, type ControlTowerState } from './controltower.js';
+import { FakeCostAllocationTags, type CostAllocationTagsState } from './cost-allocation-tags.js';
+import { FakeIdentityCenter, type IdentityCenterState } from './identity-center.js';
+import { FakeIam, iamQueryService, type IamState } from './iam.js';
+import { FakeOrganizations, type OrganizationsState } from './organizations.js';
+import { FakeSes, FakeSns, type SesState, type SnsState } from './notify.js';
+import { FakeS3, type S3State } from './s3.js';
+import { FakeSsm, type SsmState } from './ssm.js';
 
 /** The services of one emulated estate, each reachable for seeding and inspection. */
 export interface EstateServices {
@@ -41,6 +45,75 @@ export interface EstateServices {
   readonly identityCenter: FakeIdentityCenter;
 }
 
+/** Every service's snapshot, by service: what `estate sandbox` keeps in its state file. */
+export interface EstateServicesState {
+  readonly organizations: OrganizationsState;
+  readonly budgets: BudgetsState;
+  readonly costAllocationTags: CostAllocationTagsState;
+  readonly cloudformation: CloudFormationState;
+  readonly iam: IamState;
+  readonly controltower: ControlTowerState;
+  readonly s3: S3State;
+  readonly ssm: SsmState;
+  readonly cloudwatch: CloudWatchState;
+  readonly sns: SnsState;
+  readonly ses: SesState;
+  readonly identityCenter: IdentityCenterState;
+}
+
+/** Each service's snapshot (detached copies; JSON-serialisable with state.ts's encodeState). */
+export function snapshotServices(services: EstateServices): EstateServicesState {
+  // CloudFormation first: finishing a stack operation still waiting for polls can touch S3, SSM, Control Tower.
+  const cloudformation = services.cloudformation.snapshot();
+  return {
+    organizations: services.fake.snapshot(),
+    budgets: services.budgets.snapshot(),
+    costAllocationTags: services.tags.snapshot(),
+    cloudformation,
+    iam: services.iam.snapshot(),
+    controltower: services.controltower.snapshot(),
+    s3: services.s3.snapshot(),
+    ssm: services.ssm.snapshot(),
+    cloudwatch: services.cloudwatch.snapshot(),
+    sns: services.sns.snapshot(),
+    ses: services.ses.snapshot(),
+    identityCenter: services.identityCenter.snapshot(),
+  };
+}
+
+/** Puts every service back as a snapshot left it; throws on a snapshot that misses a service. */
+export function restoreServices(services: EstateServices, state: EstateServicesState): void {
+  const missing = (
+    [
+      'organizations',
+      'budgets',
+      'costAllocationTags',
+      'cloudformation',
+      'iam',
+      'controltower',
+      's3',
+      'ssm',
+      'cloudwatch',
+      'sns',
+      'ses',
+      'identityCenter',
+    ] as const
+  ).filter((key) => !state || typeof state[key] !== 'object' || state[key] === null);
+  if (missing.length) throw new Error(`the snapshot has no state for ${missing.join(', ')}`);
+  services.fake.restore(state.organizations);
+  services.budgets.restore(state.budgets);
+  services.tags.restore(state.costAllocationTags);
+  services.cloudformation.restore(state.cloudformation);
+  services.iam.restore(state.iam);
+  services.controltower.restore(state.controltower);
+  services.s3.restore(state.s3);
+  services.ssm.restore(state.ssm);
+  services.cloudwatch.restore(state.cloudwatch);
+  services.sns.restore(state.sns);
+  services.ses.restore(state.ses);
+  services.identityCenter.restore(state.identityCenter);
+}
+
 /** CloudFormation options for the estate (faults, polls), besides the S3 and SSM it is wired to. */
 export type CloudFormationTuning = Omit<
   FakeCloudFormationOptions,
@@ -53,7 +126,15 @@ export interface EstateEmulatorOptions {
   readonly cloudformation?: CloudFormationTuning;
   /** Port on 127.0.0.1. @default 0 (any free port) */
   readonly port?: number;
+  /** 127.0.0.1 or ::1 (server.ts refuses any other). @default 127.0.0.1 */
+  readonly host?: string;
   readonly faults?: HttpFaults;
+  /** Called after each request that may have changed state (server.ts changesState). */
+  readonly onStateChange?: (operation: string) => void;
+  /** STS-issued keys, e.g. restored from a state file. @default none */
+  readonly sessions?: Map<string, StsSession>;
+  /** Fills the services before the server listens (a restore, a seed). */
+  readonly prepare?: (services: EstateServices) => void;
 }
 
 export interface EstateEmulator extends EstateServices {
@@ -114,6 +195,7 @@ export function estateServices(
 export async function startEstateEmulator(options: EstateEmulatorOptions): Promise<EstateEmulator> {
   let url = '';
   const services = estateServices(options.callerAccountId, options.cloudformation, () => url);
+  options.prepare?.(services);
   const {
     fake,
     budgets,
@@ -131,7 +213,10 @@ export async function startEstateEmulator(options: EstateEmulatorOptions): Promi
   const emulator = await startEmulator({
     callerAccountId: options.callerAccountId,
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.onStateChange ? { onStateChange: options.onStateChange } : {}),
+    ...(options.sessions ? { sessions: options.sessions } : {}),
     queryServices: [cloudformation, sns, iamQueryService(iam)],
     restServices: [s3, ses, controltower],
     assumeRolePolicy: cloudformation.assumeRolePolicy,

@@ -9,7 +9,16 @@
  * created (`AWS::IAM::Role`, with their Path), as IAM does.
  * The emulator serves it over the Query protocol (error codes without "Exception").
  */
+import { cloneState, refill } from './state.js';
+
 type Input = Record<string, any>;
+
+/** IAM's own roles (with inline policies), the id counter and propagation left. */
+export interface IamState {
+  readonly roles: Map<string, StoredRole>;
+  readonly seq: number;
+  readonly propagating: Map<string, number>;
+}
 
 interface StoredRole {
   RoleName: string;
@@ -57,6 +66,18 @@ export class FakeIam {
     readonly accountId: string,
     readonly options: { readonly propagationChecks?: number; readonly stackRoles?: StackRoles } = {},
   ) {}
+
+  /** The roles created through IAM (stacks' roles live in FakeCloudFormation's snapshot). */
+  snapshot(): IamState {
+    return cloneState({ roles: this.roles, seq: this.seq, propagating: this.propagating });
+  }
+
+  restore(state: IamState): void {
+    const s = cloneState(state);
+    refill(this.roles, s.roles);
+    refill(this.propagating, s.propagating);
+    this.seq = s.seq;
+  }
 
   /** A role a stack created in this account, as IAM would describe it. */
   private stackRole(name: string): StoredRole | undefined {

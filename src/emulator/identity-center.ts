@@ -19,6 +19,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-sso-admin';
 import type { JsonService, ServiceCommand } from './server.js';
+import { cloneState, refill } from './state.js';
 
 type Input = Record<string, any>;
 const meta = { $metadata: {} };
@@ -65,7 +66,25 @@ interface Operation {
   status: 'IN_PROGRESS' | 'FAILED' | 'SUCCEEDED';
   pollsLeft: number;
   failureReason?: string;
-  readonly complete: () => string | undefined;
+  /** A failure injected with failNext: the operation ends FAILED with it. */
+  readonly injectedFailure?: string;
+}
+
+/**
+ * Identity Center's state across a restart: whether it is enabled, users, groups, permission
+ * sets (policies, version), what is provisioned and assigned, the asynchronous operations as
+ * they are (one IN_PROGRESS keeps its polls left and completes after the restart), the id
+ * counter. Not kept: call log, injected failures and rejections.
+ */
+export interface IdentityCenterState {
+  readonly enabled: boolean;
+  readonly users: Map<string, { userName: string; emails: string[] }>;
+  readonly groups: Map<string, string>;
+  readonly sets: Map<string, PermissionSet>;
+  readonly provisioned: Map<string, number>;
+  readonly assigned: Set<string>;
+  readonly operations: Map<string, Operation>;
+  readonly seq: number;
 }
 
 const INSTANCE_ID = 'ssoins-fake000000000001';
@@ -117,6 +136,44 @@ export class FakeIdentityCenter {
       { targetPrefix: 'SWBExternalService', send: (c) => this.send(c) },
       { targetPrefix: 'AWSIdentityStore', send: (c) => this.send(c) },
     ];
+  }
+
+  // ---------------------------------------------------------------- state
+
+  snapshot(): IdentityCenterState {
+    return cloneState({
+      enabled: this.enabled,
+      users: this.users,
+      groups: this.groups,
+      sets: this.sets,
+      provisioned: this.provisioned,
+      assigned: this.assigned,
+      operations: this.operations,
+      seq: this.seq,
+    });
+  }
+
+  restore(state: IdentityCenterState): void {
+    const s = cloneState(state);
+    this.enabled = s.enabled;
+    refill(this.users, s.users);
+    refill(this.groups, s.groups);
+    refill(this.sets, s.sets);
+    refill(this.provisioned, s.provisioned);
+    refill(this.assigned, s.assigned);
+    refill(this.operations, s.operations);
+    this.seq = s.seq;
+  }
+
+  /** The users (id, user name, e-mails) and groups (id, display name), for seeding checks and status. */
+  directory(): {
+    users: { id: string; userName: string; emails: string[] }[];
+    groups: { id: string; displayName: string }[];
+  } {
+    return {
+      users: [...this.users].map(([id, u]) => ({ id, userName: u.userName, emails: [...u.emails] })),
+      groups: [...this.groups].map(([id, displayName]) => ({ id, displayName })),
+    };
   }
 
   // ---------------------------------------------------------------- seeding and faults
@@ -426,7 +483,6 @@ export class FakeIdentityCenter {
     kind: AsyncOperation,
     accountId: string,
     permissionSetArn: string,
-    complete: () => string | undefined,
     principal?: Operation['principal'],
   ): Operation {
     this.busy(accountId);
@@ -440,7 +496,7 @@ export class FakeIdentityCenter {
       createdDate: new Date(),
       status: 'IN_PROGRESS',
       pollsLeft: this.polls,
-      complete: injected === undefined ? complete : () => injected,
+      ...(injected === undefined ? {} : { injectedFailure: injected }),
       ...(principal ? { principal } : {}),
     };
     this.operations.set(requestId, op);
@@ -455,12 +511,37 @@ export class FakeIdentityCenter {
     if (op.status === 'IN_PROGRESS') {
       if (op.pollsLeft > 0) op.pollsLeft--;
       else {
-        const reason = op.complete();
+        const reason = op.injectedFailure ?? this.complete(op);
         op.status = reason === undefined ? 'SUCCEEDED' : 'FAILED';
         if (reason !== undefined) op.failureReason = reason;
       }
     }
     return op;
+  }
+
+  /** Carries out a finished operation (decided at its last poll, from its data alone); answers a failure reason or undefined. */
+  private complete(op: Operation): string | undefined {
+    const setKey = `${op.accountId}|${op.permissionSetArn}`;
+    const set = this.sets.get(op.permissionSetArn);
+    switch (op.kind) {
+      case 'ProvisionPermissionSet':
+        if (set) this.provisioned.set(setKey, set.version);
+        return undefined;
+      case 'CreateAccountAssignment': {
+        const principal = op.principal!;
+        const known =
+          principal.type === 'USER' ? this.users.has(principal.id) : this.groups.has(principal.id);
+        if (!known)
+          return `${principal.type} ${principal.id} does not exist in identity store ${this.identityStoreId}`;
+        // An assignment provisions its permission set to the account (the API reference's note).
+        if (set) this.provisioned.set(setKey, set.version);
+        this.assigned.add(`${setKey}|${principal.type}|${principal.id}`);
+        return undefined;
+      }
+      case 'DeleteAccountAssignment':
+        this.assigned.delete(`${setKey}|${op.principal!.type}|${op.principal!.id}`);
+        return undefined;
+    }
   }
 
   private provisioningStatus(op: Operation) {
@@ -493,10 +574,7 @@ export class FakeIdentityCenter {
     if (input.TargetType !== 'AWS_ACCOUNT')
       fail(ValidationException, 'the fake provisions to one AWS_ACCOUNT at a time');
     const account = this.account(input, 'TargetId');
-    const op = this.start('ProvisionPermissionSet', account, set.arn, () => {
-      this.provisioned.set(`${account}|${set.arn}`, set.version);
-      return undefined;
-    });
+    const op = this.start('ProvisionPermissionSet', account, set.arn);
     return { PermissionSetProvisioningStatus: this.provisioningStatus(op) };
   }
 
@@ -521,23 +599,8 @@ export class FakeIdentityCenter {
   }
 
   opCreateAccountAssignment(input: Input) {
-    const { key, account, set, principal } = this.assignment(input);
-    const op = this.start(
-      'CreateAccountAssignment',
-      account,
-      set.arn,
-      () => {
-        const known =
-          principal.type === 'USER' ? this.users.has(principal.id) : this.groups.has(principal.id);
-        if (!known)
-          return `${principal.type} ${principal.id} does not exist in identity store ${this.identityStoreId}`;
-        // An assignment provisions its permission set to the account (the API reference's note).
-        this.provisioned.set(`${account}|${set.arn}`, set.version);
-        this.assigned.add(key);
-        return undefined;
-      },
-      principal,
-    );
+    const { account, set, principal } = this.assignment(input);
+    const op = this.start('CreateAccountAssignment', account, set.arn, principal);
     return { AccountAssignmentCreationStatus: this.assignmentStatus(op) };
   }
 
@@ -550,16 +613,7 @@ export class FakeIdentityCenter {
     const { key, account, set, principal } = this.assignment(input);
     if (!this.assigned.has(key))
       fail(ResourceNotFoundException, `Assignment of ${set.name} to ${principal.id} not found`);
-    const op = this.start(
-      'DeleteAccountAssignment',
-      account,
-      set.arn,
-      () => {
-        this.assigned.delete(key);
-        return undefined;
-      },
-      principal,
-    );
+    const op = this.start('DeleteAccountAssignment', account, set.arn, principal);
     return { AccountAssignmentDeletionStatus: this.assignmentStatus(op) };
   }
 

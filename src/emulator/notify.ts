@@ -8,6 +8,19 @@
  *   MessageRejected "Email address is not verified."
  */
 import type { RestRequest, RestResponse, ServiceCommand } from './server.js';
+import { cloneState, refill, refillArray } from './state.js';
+
+/** SNS topics that exist and the messages published. */
+export interface SnsState {
+  readonly topics: Set<string>;
+  readonly published: Published[];
+}
+
+/** SES verified identities and the mail sent. */
+export interface SesState {
+  readonly verified: Set<string>;
+  readonly sent: Mailed[];
+}
 
 const fail = (name: string, message: string, status = 400) =>
   Object.assign(new Error(message), { name, $status: status, $metadata: {} });
@@ -26,6 +39,16 @@ export class FakeSns {
   readonly verbatimErrors = true;
   readonly topics = new Set<string>();
   readonly published: Published[] = [];
+
+  snapshot(): SnsState {
+    return cloneState({ topics: this.topics, published: this.published });
+  }
+
+  restore(state: SnsState): void {
+    const s = cloneState(state);
+    refill(this.topics, s.topics);
+    refillArray(this.published, s.published);
+  }
 
   async send(command: ServiceCommand): Promise<unknown> {
     const op = command.constructor.name.replace(/Command$/, '');
@@ -64,6 +87,16 @@ export class FakeSes {
   /** `account/region/identity` (an address or a domain). */
   readonly verified = new Set<string>();
   readonly sent: Mailed[] = [];
+
+  snapshot(): SesState {
+    return cloneState({ verified: this.verified, sent: this.sent });
+  }
+
+  restore(state: SesState): void {
+    const s = cloneState(state);
+    refill(this.verified, s.verified);
+    refillArray(this.sent, s.sent);
+  }
 
   verify(account: string, region: string, identity: string): void {
     this.verified.add(`${account}/${region}/${identity}`);

@@ -39,6 +39,7 @@ import {
   TargetNotFoundException,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
+import { cloneState, refill, refillArray } from './state.js';
 
 type Input = Record<string, any>;
 type Tags = Record<string, string>;
@@ -122,6 +123,23 @@ export interface FakeCreateRequest {
   requestedAt: Date;
 }
 
+/** What FakeOrganizations keeps across a restart (see snapshot()). */
+export interface OrganizationsState {
+  readonly org?: FakeOrganizations['org'];
+  readonly rootId?: string;
+  readonly policyTypes: Set<string>;
+  readonly pendingPolicyTypes: Map<string, number>;
+  readonly services: Set<string>;
+  readonly ous: Map<string, FakeOu>;
+  readonly accounts: Map<string, FakeAccount>;
+  readonly tags: Map<string, Tags>;
+  readonly policies: Map<string, FakePolicy>;
+  readonly attachments: Map<string, Set<string>>;
+  readonly requests: FakeCreateRequest[];
+  readonly seq: number;
+  readonly accountSeq: number;
+}
+
 /** Thrown for every call once the fake "process" was killed (see killAfterMutations). */
 export class FakeProcessKilled extends Error {
   override readonly name = 'FakeProcessKilled';
@@ -190,6 +208,9 @@ export class FakeOrganizations {
   readonly attachments = new Map<string, Set<string>>();
   readonly requests: FakeCreateRequest[] = [];
 
+  /** Called after an account arrives in or moves to a parent (StackSets' auto-deployment follows it). */
+  private readonly placementListeners: ((accountId: string) => void)[] = [];
+
   private readonly random: () => number;
   private readonly failNextQueue: { operation: string; error: Error }[] = [];
   private killAt: number | undefined;
@@ -247,6 +268,60 @@ export class FakeOrganizations {
   resetCounters(): void {
     for (const key of Object.keys(this.calls)) delete this.calls[key];
     this.maxInFlight = 0;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /**
+   * Everything AWS would show of this organisation, detached (a deep copy), for the sandbox's
+   * state file: the tree, accounts, tags, policies and their targets, enabled services and
+   * policy types (pending ones with their calls left), CreateAccount requests as they are
+   * (one IN_PROGRESS keeps its polls left and completes after the restart) and the id
+   * counters. Not kept: call counters, injected faults, options.
+   */
+  snapshot(): OrganizationsState {
+    return cloneState({
+      ...(this.org ? { org: this.org } : {}),
+      ...(this.rootId ? { rootId: this.rootId } : {}),
+      policyTypes: this.policyTypes,
+      pendingPolicyTypes: this.pendingPolicyTypes,
+      services: this.services,
+      ous: this.ous,
+      accounts: this.accounts,
+      tags: this.tags,
+      policies: this.policies,
+      attachments: this.attachments,
+      requests: this.requests,
+      seq: this.seq,
+      accountSeq: this.accountSeq,
+    });
+  }
+
+  /** Replaces the state with a snapshot's (the callerAccountId and options stay). */
+  restore(state: OrganizationsState): void {
+    const s = cloneState(state);
+    this.org = s.org;
+    this.rootId = s.rootId;
+    refill(this.policyTypes, s.policyTypes);
+    refill(this.pendingPolicyTypes, s.pendingPolicyTypes);
+    refill(this.services, s.services);
+    refill(this.ous, s.ous);
+    refill(this.accounts, s.accounts);
+    refill(this.tags, s.tags);
+    refill(this.policies, s.policies);
+    refill(this.attachments, s.attachments);
+    refillArray(this.requests, s.requests);
+    this.seq = s.seq;
+    this.accountSeq = s.accountSeq;
+  }
+
+  /** `listener(accountId)` after an account is created, added or moved (not on drift by hand). */
+  onAccountPlaced(listener: (accountId: string) => void): void {
+    this.placementListeners.push(listener);
+  }
+
+  private placed(accountId: string): void {
+    for (const listener of this.placementListeners) listener(accountId);
   }
 
   // ------------------------------------------------------------------ seeding and inspection
@@ -308,6 +383,7 @@ export class FakeOrganizations {
       joinedAt: new Date(this.now()),
     });
     this.tags.set(id, { ...(a.tags ?? {}) });
+    this.placed(id);
     return id;
   }
 
@@ -865,6 +941,7 @@ export class FakeOrganizations {
             'We can’t find a source root or OU with the ParentId that you specified.',
           );
         a.parentId = input.DestinationParentId;
+        this.placed(a.id);
         return {};
       }
 

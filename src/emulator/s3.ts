@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RestRequest, RestResponse, RestService } from './server.js';
+import { cloneState, refill } from './state.js';
 
 export interface StoredObject {
   readonly body: Buffer;
@@ -26,6 +27,20 @@ export interface StoredBucket {
   readonly created: Date;
   readonly objects: Map<string, StoredObject>;
   encryption?: string;
+}
+
+interface StoredUpload {
+  bucket: string;
+  key: string;
+  parts: Map<number, Buffer>;
+  contentType: string;
+}
+
+/** Buckets with their objects (bytes), multipart uploads not yet completed, the upload id counter. */
+export interface S3State {
+  readonly buckets: Map<string, StoredBucket>;
+  readonly uploads: Map<string, StoredUpload>;
+  readonly seq: number;
 }
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -74,13 +89,21 @@ export function decodeAwsChunked(body: Buffer): Buffer {
 export class FakeS3 implements RestService {
   readonly signingName = 's3';
   readonly buckets = new Map<string, StoredBucket>();
-  private readonly uploads = new Map<
-    string,
-    { bucket: string; key: string; parts: Map<number, Buffer>; contentType: string }
-  >();
+  private readonly uploads = new Map<string, StoredUpload>();
   private seq = 0;
   /** Keys a ListObjectsV2 page holds at most. @default 1000 */
   constructor(readonly options: { readonly pageSize?: number } = {}) {}
+
+  snapshot(): S3State {
+    return cloneState({ buckets: this.buckets, uploads: this.uploads, seq: this.seq });
+  }
+
+  restore(state: S3State): void {
+    const s = cloneState(state);
+    refill(this.buckets, s.buckets);
+    refill(this.uploads, s.uploads);
+    this.seq = s.seq;
+  }
 
   createBucket(account: string, region: string, name: string): StoredBucket {
     if (!validBucketName(name))

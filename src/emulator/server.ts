@@ -52,6 +52,8 @@ export interface QueryService {
 /** A REST service (S3) chosen by the SigV4 signing name of the request. */
 export interface RestService {
   readonly signingName: string;
+  /** Whether a request may change state. @default every method but GET and HEAD */
+  changesState?(method: string, path: string): boolean;
   handle(request: RestRequest): Promise<RestResponse>;
 }
 
@@ -97,6 +99,22 @@ export interface EmulatorOptions {
   readonly faults?: HttpFaults;
   /** Port on 127.0.0.1. @default 0 (any free port) */
   readonly port?: number;
+  /** Loopback address to listen on: 127.0.0.1 or ::1; anything else is refused. @default 127.0.0.1 */
+  readonly host?: string;
+  /**
+   * Called after every request whose operation may have changed state (see changesState),
+   * whether it succeeded or not: the sandbox writes its state file from here.
+   */
+  readonly onStateChange?: (operation: string) => void;
+  /** The keys STS issued (access key → identity): pass a restored map to keep them valid across a restart. */
+  readonly sessions?: Map<string, StsSession>;
+}
+
+/** An identity STS AssumeRole issued keys for. */
+export interface StsSession {
+  readonly account: string;
+  readonly arn: string;
+  readonly userId: string;
 }
 
 export interface HttpFaults {
@@ -114,6 +132,25 @@ export interface HttpFaults {
 }
 
 const MUTATING_OPERATION = /^(Create|Update|Delete|Put|Attach|Detach|Move|Tag|Untag|Enable|Disable|Close)/;
+
+/** Besides mutations: actions that change state under other verbs (ExecuteChangeSet, Publish, AssumeRole, …). */
+const OTHER_CHANGES =
+  /^(Execute|Activate|Provision|Publish|Detect|AssumeRole|Remove|Register|Deregister|Send)/;
+
+/**
+ * Reads that move asynchronous work on, so the state after them differs: a status poll
+ * completes a CreateAccount or an assignment, DescribeAccount turns PENDING_CLOSURE into
+ * SUSPENDED, a stack or StackSet read finishes an operation or follows the OU tree.
+ */
+const ADVANCING_READ =
+  /Status$|^(DescribeAccount|DescribeStacks|DescribeStackEvents|DescribeChangeSet|DescribeStackSet|ListStackInstances|ListStackSetOperations|DescribeOrganizationsAccess|ListRoots)$/;
+
+/** Whether an operation (a JSON target's or Query action's name) may change the emulator's state. */
+export function changesState(operation: string): boolean {
+  return (
+    MUTATING_OPERATION.test(operation) || OTHER_CHANGES.test(operation) || ADVANCING_READ.test(operation)
+  );
+}
 
 export interface Emulator {
   readonly url: string;
@@ -265,7 +302,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const faulty = (prefix: string) =>
     !!faults && (!faults.targetPrefixes || faults.targetPrefixes.includes(prefix));
   /** Keys STS issued: access key → the assumed-role identity. */
-  const sessions = new Map<string, { account: string; arn: string; userId: string }>();
+  const sessions = options.sessions ?? new Map<string, StsSession>();
   const identityOf = (key: string | undefined) => {
     const session = key ? sessions.get(key) : undefined;
     if (session) return session;
@@ -279,6 +316,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return { account: options.callerAccountId, arn, userId: 'AIDAEMULATOR' };
   };
   const server: Server = createServer(async (req, res) => {
+    /** The operation this request is, once known: the state hook hears of it at the end. */
+    let operation: string | undefined;
+    try {
+      await serve(req, res, (op) => (operation = op));
+    } finally {
+      if (operation && options.onStateChange && changesState(operation)) options.onStateChange(operation);
+    }
+  });
+  /** Serves one request, naming its operation (REST: a PUT, POST or DELETE counts as a `Put`). */
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    named: (operation: string) => void,
+  ): Promise<void> {
     const raw = await readBody(req);
     const identity = identityOf(signedAccessKey(req));
     const rest = options.restServices?.find((r) => r.signingName === signedService(req));
@@ -286,6 +337,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const url = new URL(req.url ?? '/', 'http://emulator');
       const region = signedRegion(req);
       const path = decodeURIComponent(url.pathname);
+      const method = req.method ?? 'GET';
+      if (rest.changesState ? rest.changesState(method, path) : method !== 'GET' && method !== 'HEAD')
+        named(`Put${rest.signingName}`);
       requests.push({
         target: `${rest.signingName}.${req.method} ${path}${url.search}`,
         body: null,
@@ -313,6 +367,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const target = String(req.headers['x-amz-target'] ?? '');
     if (target) {
       const [prefix, operation] = target.split('.');
+      if (operation) named(operation);
       const service = options.services.find((s) => s.targetPrefix === prefix);
       const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
       const region = signedRegion(req);
@@ -357,6 +412,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const action = form.get('Action');
     const query = options.queryServices?.find((q) => q.version === form.get('Version'));
     if (query && action) {
+      named(action);
       const region = signedRegion(req);
       requests.push({
         target: `${query.version}.${action}`,
@@ -370,6 +426,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     requests.push({ target: `STS.${action}`, body: Object.fromEntries(form) });
+    if (action) named(action);
     const stsAnswer = (result: string) => {
       res.writeHead(200, { 'content-type': 'text/xml' });
       res.end(
@@ -431,11 +488,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     res.end(
       `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${action} is not emulated</Message></Error><RequestId>emulator</RequestId></ErrorResponse>`,
     );
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== '::1')
+    throw new Error(`the emulator listens on loopback only (127.0.0.1 or ::1), not ${host}`);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: host === '::1' ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`,
     requests,
     faultCounts,
     close: () => new Promise((resolve) => server.close(() => resolve())),

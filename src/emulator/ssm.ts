@@ -10,7 +10,14 @@
  */
 import type { ServiceCommand } from './server.js';
 
+import { cloneState, refill } from './state.js';
+
 type Input = Record<string, any>;
+
+/** Every parameter by `${account}/${region}` and name (versions and dates as they are). */
+export interface SsmState {
+  readonly stores: Map<string, Map<string, StoredParameter>>;
+}
 
 export interface StoredParameter {
   readonly Name: string;
@@ -33,6 +40,14 @@ export class FakeSsm {
   readonly log: { op: string; input: Input; account: string; region: string }[] = [];
 
   constructor(readonly options: { readonly defaultAccount?: string } = {}) {}
+
+  snapshot(): SsmState {
+    return cloneState({ stores: this.stores });
+  }
+
+  restore(state: SsmState): void {
+    refill(this.stores, cloneState(state).stores);
+  }
 
   private store(account: string, region: string): Map<string, StoredParameter> {
     const key = `${account}/${region}`;
