@@ -252,6 +252,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     },
     onStateChange: () => writer?.schedule(),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new EstateError(
+      `--port ${options.port}: something else already listens on ${host}:${options.port}`,
+      {
+        code: 'SandboxPortInUse',
+        source: 'user',
+        suggestions: [
+          'stop what listens there (`estate sandbox status` shows a running sandbox)',
+          'or pass --port with another port (--port 0: any free one)',
+        ],
+        cause: error,
+      },
+    );
   });
   const { emulator: _emulator, url, close, ...services } = estate;
   if (stateFile) {

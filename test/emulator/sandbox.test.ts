@@ -172,6 +172,14 @@ describe('loopback only', () => {
     );
   });
 
+  it('a port already taken: SandboxPortInUse naming --port and the way out', async () => {
+    running = await startSandbox();
+    const error = await refusal(startSandbox({ port: running.port }));
+    expect(error.code).toBe('SandboxPortInUse');
+    expect(error.message).toContain(`--port ${running.port}`);
+    expect(error.suggestions.join('\n')).toMatch(/--port 0/);
+  });
+
   it('listens on 127.0.0.1 only: another address of this machine is refused', async () => {
     running = await startSandbox({ host: 'localhost' });
     expect(new URL(running.url).hostname).toBe('127.0.0.1');
