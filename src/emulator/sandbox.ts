@@ -209,11 +209,14 @@ class StateWriter {
 
   private async write(): Promise<void> {
     const doc = this.document();
-    // savedAt changes every time: compare without it.
+    // Encoded once (a deployed estate's state runs to megabytes), compared without savedAt,
+    // which changes every time.
     const body = encodeState({ ...doc, savedAt: '' });
     if (body === this.written) return;
     const temp = `${this.file}.${process.pid}.${++this.seq}.tmp`;
-    await writeFile(temp, encodeState(doc, 1), { mode: 0o600 });
+    await writeFile(temp, body.replace('"savedAt":""', `"savedAt":${JSON.stringify(doc.savedAt)}`), {
+      mode: 0o600,
+    });
     await rename(temp, this.file);
     this.written = body;
   }

@@ -155,6 +155,7 @@ describe('the sandbox state file', () => {
       version: SANDBOX_STATE_VERSION,
       managementAccountId: MGMT,
     });
+    expect(Date.parse(doc.savedAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(Object.keys(doc.services).sort()).toEqual(
       [
         'budgets',
