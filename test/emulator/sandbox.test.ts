@@ -17,7 +17,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EstateError } from '../../src/errors.js';
-import { startEmulator } from '../../src/emulator/server.js';
+import { changesState, startEmulator } from '../../src/emulator/server.js';
 import {
   SANDBOX_GROUPS,
   SANDBOX_MANAGEMENT_ACCOUNT,
@@ -201,5 +201,34 @@ describe('loopback only', () => {
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     if (external) expect(await reach(external)).toBe('ECONNREFUSED');
+  });
+});
+
+describe('which requests rewrite the state file (changesState)', () => {
+  it('mutations, other changing verbs and the reads that move asynchronous work on; not plain reads', () => {
+    for (const op of [
+      'CreateAccount',
+      'MoveAccount',
+      'PutParameter',
+      'ExecuteChangeSet',
+      'AssumeRole',
+      'Publish',
+      'ProvisionPermissionSet',
+      'DescribeCreateAccountStatus',
+      'DescribeAccountAssignmentCreationStatus',
+      'DescribeAccount',
+      'DescribeStacks',
+      'ListRoots',
+    ])
+      expect([op, changesState(op)]).toEqual([op, true]);
+    for (const op of [
+      'ListAccounts',
+      'GetParameter',
+      'GetCallerIdentity',
+      'ListStacks',
+      'GetTemplate',
+      'GetMetricData',
+    ])
+      expect([op, changesState(op)]).toEqual([op, false]);
   });
 });
