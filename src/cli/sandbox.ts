@@ -5,7 +5,7 @@
  * src/emulator/sandbox.ts; the commands are src/commands/sandbox/*.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -71,10 +71,23 @@ function parseRuntime(text: string): SandboxRuntime | undefined {
   return undefined;
 }
 
+/** Linux's view of a pid: its state letter and command line; undefined without /proc. */
+function procOf(pid: number): { state: string; cmdline: string[] } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return { state, cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Is `pid` a live sandbox process? Signal 0 says whether the pid exists; on Linux its
- * command line must also be estate's sandbox, so a pid reused by an unrelated process after
- * a crash is not taken for the sandbox (nor sent a signal by `stop`).
+ * Is `pid` a live sandbox process? Signal 0 says whether the pid exists; on Linux a zombie
+ * (ended, not yet reaped) is not live, and the command line must be estate's sandbox, so a
+ * pid reused by an unrelated process after a crash is not taken for the sandbox (nor sent a
+ * signal by `stop`). A process in the middle of ending (no command line any more) still is.
  */
 export function isSandboxProcess(pid: number): boolean {
   try {
@@ -82,12 +95,11 @@ export function isSandboxProcess(pid: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmdline.includes('sandbox') && cmdline.includes('start');
-  } catch {
-    return true; // no /proc (macOS) or not readable: the pid is alive, take it as ours
-  }
+  const proc = procOf(pid);
+  if (!proc) return !existsSync('/proc/self') || existsSync(`/proc/${pid}`);
+  if (proc.state === 'Z' || proc.state === 'X') return false;
+  if (proc.cmdline.length === 0) return true;
+  return proc.cmdline.includes('sandbox') && proc.cmdline.includes('start');
 }
 
 export async function readRuntime(home: string): Promise<RuntimeState> {

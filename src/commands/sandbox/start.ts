@@ -22,6 +22,8 @@ export interface SandboxStartResult {
   readonly home: string;
   /** The background sandbox's output; absent with --foreground. */
   readonly logFile?: string;
+  /** Why the runtime file this start replaced was stale, if it replaced one. */
+  readonly replacedStale?: string;
 }
 
 export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
@@ -88,7 +90,11 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
       bin: join(this.config.root, 'bin', 'run.js'),
     });
     const { runtime, logFile } = started;
-    const result = { ...this.result(runtime, home), logFile };
+    const result = {
+      ...this.result(runtime, home),
+      logFile,
+      ...(started.replaced ? { replacedStale: `${started.replaced.file}: ${started.replaced.reason}` } : {}),
+    };
     if (started.replaced) this.note(`sandbox: replaced ${started.replaced.file}: ${started.replaced.reason}`);
     if (!this.jsonEnabled()) {
       process.stdout.write(exportLines(runtime.url));
