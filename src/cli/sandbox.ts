@@ -181,8 +181,9 @@ export async function releaseRuntime(home: string, pid: number): Promise<void> {
   if (text !== undefined && parseRuntime(text)?.pid === pid) await rm(file, { force: true });
 }
 
-export function portInUse(port: number): EstateError {
-  return new EstateError(`--port ${port} is in use: something already listens on 127.0.0.1:${port}`, {
+export function portInUse(port: number, host = '127.0.0.1'): EstateError {
+  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new EstateError(`--port ${port} is in use: something already listens on ${where}`, {
     code: 'SandboxPortInUse',
     source: 'user',
     exitCode: 1,
@@ -193,15 +194,16 @@ export function portInUse(port: number): EstateError {
   });
 }
 
-/** Fails naming --port when `port` is taken on loopback; 0 (any free port) always passes. */
-export async function assertPortFree(port: number): Promise<void> {
+/** Fails naming --port when `port` is taken on `host`; 0 (any free port) always passes. */
+export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
   if (port === 0) return;
+  const address = host === 'localhost' ? '127.0.0.1' : host;
   await new Promise<void>((resolvePromise, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? portInUse(port) : error),
+      reject(error.code === 'EADDRINUSE' ? portInUse(port, address) : error),
     );
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePromise()));
+    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resolvePromise()));
   });
 }
 
@@ -330,7 +332,7 @@ export async function startInBackground(options: BackgroundStart): Promise<Start
   const { home } = options;
   const state = await readRuntime(home);
   if (state.kind === 'running') throw alreadyRunning(home, state.runtime);
-  await assertPortFree(options.port);
+  await assertPortFree(options.port, options.host);
   await mkdir(home, { recursive: true });
   if (state.kind === 'stale') await rm(state.file, { force: true });
   const logFile = logFileIn(home);
@@ -473,8 +475,11 @@ export interface ForegroundStart {
   readonly host: string;
   readonly stateDir?: string;
   readonly version: string;
-  /** Called once it listens and the runtime file is written. */
-  readonly onReady: (runtime: SandboxRuntime) => void;
+  /**
+   * Called once it listens and the runtime file is written; `restored`: its state came from
+   * the state folder (undefined: this emulator does not say).
+   */
+  readonly onReady: (runtime: SandboxRuntime, restored: boolean | undefined) => void;
   /** Called when a signal asks it to stop, before it closes. */
   readonly onStopping?: (signal: NodeJS.Signals) => void;
 }
@@ -492,7 +497,7 @@ export async function serveUntilSignal(options: ForegroundStart): Promise<{ sign
   const state = await readRuntime(options.home);
   if (state.kind === 'running' && state.runtime.pid !== process.pid)
     throw alreadyRunning(options.home, state.runtime);
-  await assertPortFree(options.port);
+  await assertPortFree(options.port, options.host);
   const sandbox = await startSandbox({
     port: options.port,
     host: options.host,
@@ -515,7 +520,8 @@ export async function serveUntilSignal(options: ForegroundStart): Promise<{ sign
   try {
     await claimRuntime(options.home, runtime);
     claimed = true;
-    options.onReady(runtime);
+    // `restored` arrives with the state snapshot work; read loosely until it is in the contract.
+    options.onReady(runtime, (sandbox as { restored?: boolean }).restored);
     const signal = await stopAsked;
     options.onStopping?.(signal);
     return { signal };

@@ -68,11 +68,11 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
         host,
         ...(stateDir !== undefined ? { stateDir } : {}),
         version: this.config.version,
-        onReady: (runtime) => {
+        onReady: (runtime, restored) => {
           if (this.jsonEnabled()) this.logJson(this.result(runtime, home));
           else process.stdout.write(exportLines(runtime.url));
           this.note(
-            `sandbox: the estate sandbox answers at ${runtime.url} (pid ${runtime.pid}), not AWS; ${stateNote(stateDir)}\n` +
+            `sandbox: the estate sandbox answers at ${runtime.url} (pid ${runtime.pid}), not AWS; ${stateNote(stateDir, restored)}\n` +
               `sandbox: in another shell: eval "$(estate sandbox env)"; Ctrl-C here stops it`,
           );
         },
@@ -121,8 +121,8 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
   }
 }
 
-function stateNote(stateDir: string | undefined): string {
+function stateNote(stateDir: string | undefined, restored?: boolean): string {
   return stateDir
-    ? `its state is kept in ${stateDir}`
+    ? `its state is kept in ${stateDir}${restored === true ? ' (restored from there)' : restored === false ? ' (a fresh sandbox: there was none yet)' : ''}`
     : 'its state ends when it stops (pass --state DIR to keep it)';
 }
