@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   assertPortFree,
@@ -16,6 +17,7 @@ import {
   runtimeFileIn,
   sandboxHome,
   shellQuote,
+  startInBackground,
   type SandboxRuntime,
 } from '../../src/cli/sandbox.js';
 import { SANDBOX_UNSET, sandboxEnv } from '../../src/emulator/sandbox.js';
@@ -150,5 +152,44 @@ describe('assertPortFree', () => {
       message: expect.stringContaining(`--port ${port} is in use`),
     });
     await expect(assertPortFree(0)).resolves.toBeUndefined();
+  });
+});
+
+describe('startInBackground when the sandbox process misbehaves', () => {
+  /** A stand-in for bin/run.js: a script run with the same arguments. */
+  async function fakeBin(dir: string, source: string): Promise<string> {
+    const bin = join(dir, 'fake-run.mjs');
+    await writeFile(bin, source);
+    return bin;
+  }
+
+  it('says it ended before answering, with its exit code and the log it wrote', async () => {
+    const dir = await home();
+    const bin = await fakeBin(dir, "console.error('cannot bind: the port went away'); process.exit(3);");
+    const start = startInBackground({ home: dir, port: 0, host: '127.0.0.1', bin, timeoutMs: 10_000 });
+    await expect(start).rejects.toMatchObject({ code: 'SandboxStartFailed', exitCode: 1 });
+    await expect(start).rejects.toThrow(/ended before it answered \(exit 3\)/);
+    await expect(start).rejects.toThrow(
+      `${join(dir, 'sandbox.log')}, says:\ncannot bind: the port went away`,
+    );
+  });
+
+  it('gives up after its timeout naming the log file, and stops the process it started', async () => {
+    const dir = await home();
+    const bin = await fakeBin(
+      dir,
+      "import { writeFileSync } from 'node:fs'; writeFileSync(process.env.ESTATE_SANDBOX_HOME + '/pid', String(process.pid)); console.log('starting, slowly'); setInterval(() => {}, 1000);",
+    );
+    const began = Date.now();
+    const start = startInBackground({ home: dir, port: 0, host: '127.0.0.1', bin, timeoutMs: 1_500 });
+    await expect(start).rejects.toMatchObject({ code: 'SandboxStartTimeout' });
+    await expect(start).rejects.toThrow(
+      `did not answer within 2 s; it was stopped. Its log, ${join(dir, 'sandbox.log')}`,
+    );
+    expect(Date.now() - began).toBeLessThan(5_000);
+    const pid = Number(await readFile(join(dir, 'pid'), 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect((await readRuntime(dir)).kind).toBe('none');
   });
 });
