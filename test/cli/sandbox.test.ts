@@ -18,6 +18,7 @@ import {
   sandboxHome,
   shellQuote,
   startInBackground,
+  stopSandbox,
   type SandboxRuntime,
 } from '../../src/cli/sandbox.js';
 import { SANDBOX_UNSET, sandboxEnv } from '../../src/emulator/sandbox.js';
@@ -190,6 +191,37 @@ describe('startInBackground when the sandbox process misbehaves', () => {
     const pid = Number(await readFile(join(dir, 'pid'), 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(() => process.kill(pid, 0)).toThrow();
+    expect((await readRuntime(dir)).kind).toBe('none');
+  });
+});
+
+describe('stopSandbox', () => {
+  it('kills (SIGKILL) a sandbox that does not end after SIGTERM within the wait, and says so', async () => {
+    const dir = await home();
+    const stubborn = spawn(
+      process.execPath,
+      [
+        '-e',
+        "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)",
+        'sandbox',
+        'start',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    cleanups.push(async () => void stubborn.kill('SIGKILL'));
+    await new Promise((resolve) => stubborn.stdout!.once('data', resolve));
+    await writeFile(runtimeFileIn(dir), JSON.stringify(runtime(stubborn.pid!)));
+    const ended = new Promise((resolve) => stubborn.on('exit', (_code, signal) => resolve(signal)));
+    const result = await stopSandbox(dir, 300);
+    expect(result).toMatchObject({ stopped: true, killed: true, pid: stubborn.pid });
+    expect(await ended).toBe('SIGKILL');
+    expect((await readRuntime(dir)).kind).toBe('none');
+  });
+
+  it('removes a stale runtime file and says nothing was running', async () => {
+    const dir = await home();
+    await writeFile(runtimeFileIn(dir), JSON.stringify(runtime(await deadPid())));
+    expect(await stopSandbox(dir)).toEqual({ home: dir, stopped: false, staleRemoved: true });
     expect((await readRuntime(dir)).kind).toBe('none');
   });
 });
