@@ -502,6 +502,9 @@ export async function serveUntilSignal(options: ForegroundStart): Promise<{ sign
     port: options.port,
     host: options.host,
     ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+  }).catch((error: NodeJS.ErrnoException) => {
+    // Taken between the check above and the sandbox's own listen.
+    throw error?.code === 'EADDRINUSE' ? portInUse(options.port, options.host) : error;
   });
   const runtime: SandboxRuntime = {
     pid: process.pid,
