@@ -2,6 +2,7 @@ import { AwsClients } from '../aws/clients.js';
 import { FileAuditLog, defaultAuditPath } from '../aws/audit.js';
 import type { EstateConfig } from '../config/schema.js';
 import { resolve } from 'node:path';
+import { announceSandbox } from './sandbox-banner.js';
 
 export interface AwsFlagValues {
   readonly profile?: string;
@@ -10,8 +11,13 @@ export interface AwsFlagValues {
   readonly timeout?: number;
 }
 
-/** The one AwsClients a command uses: region and role from config, flags (profile, region, timeout) on top, audit log on. */
+/**
+ * The one AwsClients a command uses: region and role from config, flags (profile, region,
+ * timeout) on top, audit log on. Every command that talks to AWS comes here first, so this
+ * is where the sandbox banner is said (stderr; nothing when the endpoint is AWS itself).
+ */
 export function awsClientsFor(config: EstateConfig, flags: AwsFlagValues, configDir: string): AwsClients {
+  announceSandbox();
   const auditPath = process.env.ESTATE_AUDIT_LOG
     ? defaultAuditPath()
     : config.organization.auditLog
