@@ -33,6 +33,7 @@ import type { EnrolmentState } from '../controltower/enrolment.js';
 import type { IdentityCenterPort, PermissionSetSpec, Principal } from './ports.js';
 import { RECYCLED_FROM_TAG, RECYCLED_TAG } from '../../config/onboarding.js';
 import { accountBudgetName } from '../budgets/desired.js';
+import { workloadOus } from '../../config/workload-ous.js';
 import type { OrgSectionSnapshot } from '../org/section.js';
 import { planEstate } from '../plan/engine.js';
 import {
@@ -401,15 +402,9 @@ async function budgetStep(run: OnboardRun): Promise<StepOutcome> {
 
 // ---------------------------------------------------------------- 3. enrolment
 
-const isWorkloadOu = (config: EstateConfig, ou: string): boolean => {
-  const ct = config.controlTower;
-  if (!ct?.enabled) return false;
-  const listed = ct.workloadOus;
-  if (listed) return listed.includes(ou);
-  return ![ct.logArchiveAccount, ct.auditAccount].some(
-    (name) => config.accounts.find((a) => a.name === name)?.ou === ou,
-  );
-};
+/** Registered with the landing zone's baseline, as the Control Tower section registers OUs. */
+const isWorkloadOu = (config: EstateConfig, ou: string): boolean =>
+  Boolean(config.controlTower?.enabled) && workloadOus(config).includes(ou);
 
 async function enrolmentStep(run: OnboardRun, task: Task): Promise<StepOutcome> {
   const { config, request } = run;

@@ -793,3 +793,38 @@ describe('onboardDeveloper with recycle', () => {
     );
   });
 });
+
+describe('offboardDeveloper and environments estate.yaml no longer declares', () => {
+  it('Given the environment taken out of estate.yaml by hand, When offboarding with --no-config-write, Then the one still deployed in the account is reaped', async () => {
+    const r = await onboarded();
+    const reaped: string[] = [];
+    const deps: OffboardDeps = {
+      ...r.offboardDeps,
+      // As reapUndeclared does: what is deployed in the account but not declared there.
+      reapUndeclared: async (c, account, dryRun) => ({
+        environments: [...r.deployed]
+          .filter((name) => !c.environments.some((e) => e.name === name && e.account === account))
+          .map((name) => {
+            if (dryRun) return { environment: name, status: 'dry-run' };
+            r.deployed.delete(name);
+            reaped.push(name);
+            return { environment: name, status: 'destroyed' };
+          }),
+      }),
+    };
+    // The platform engineer's hand edit: recycled, its environment gone.
+    const raw = (r.config as any).raw;
+    raw.environments = [];
+    await r.config.recycle(leave(), true);
+    const result = await offboardDeveloper(deps, leave({ configWrite: false }));
+    expect(statuses(result), JSON.stringify(result.steps)).toMatchObject({
+      environments: 'done',
+      config: 'skipped',
+      organisation: 'done',
+    });
+    expect(result.steps[0]!.detail).toBe('destroyed dev-bob-dev (not in estate.yaml: dev-bob-dev)');
+    expect(reaped).toEqual(['dev-bob-dev']);
+    const again = await offboardDeveloper(deps, leave({ configWrite: false }));
+    expect(statuses(again).environments).toBe('already');
+  });
+});
