@@ -46,6 +46,10 @@ export function renderOnboard(result: OnboardResult, options: { color?: boolean 
   const w = result.welcome;
   if (w) {
     lines.push('', `Welcome aboard: account ${w.accountName} (${w.accountId})`);
+    if (w.recycledFrom)
+      lines.push(
+        `  recycled:    the account of ${w.recycledFrom}; AWS still names it ${w.recycledFrom} (Organizations cannot rename an account)`,
+      );
     if (w.portalUrl) lines.push(`  sign in:     ${w.portalUrl}`);
     for (const [what, url] of Object.entries(w.endpoints)) lines.push(`  ${`${what}:`.padEnd(12)} ${url}`);
     if (w.budgetUsd !== undefined) lines.push(`  budget:      ${w.budgetUsd} USD a month`);

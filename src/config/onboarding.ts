@@ -139,6 +139,26 @@ type ConfigPart = Pick<EstateConfig, 'accounts' | 'organization' | 'budgets'> & 
 export const RECYCLED_TAG = 'estate:recycled';
 
 /**
+ * The tag a recycled account carries once `onboard --recycle` hands it to the next developer:
+ * the estate.yaml name it had before (src/config/write-back.ts). It shows the account's history
+ * in AWS, and tells a re-run of the same hand-over that it is done.
+ */
+export const RECYCLED_FROM_TAG = 'estate:recycled-from';
+
+/**
+ * An account parked by offboarding: in the suspended OU and tagged estate:recycled. Nothing of
+ * estate's runs there (no environments, no baseline), so what estate does to "every account"
+ * or "every workload OU" by default leaves it out.
+ */
+export function isParked(
+  account: { readonly ou: string; readonly tags?: Record<string, string> | undefined },
+  config: { readonly onboarding?: { readonly suspendedOu?: string } | undefined },
+): boolean {
+  const suspended = config.onboarding?.suspendedOu ?? DEFAULT_SUSPENDED_OU;
+  return account.ou === suspended && account.tags?.[RECYCLED_TAG] !== undefined;
+}
+
+/**
  * The distinct OUs of the developer accounts in use, in the order they are declared: an
  * offboarded account (recycled, in the suspended OU) shows where developers went, not where
  * they go.

@@ -31,12 +31,13 @@ import {
 } from 'yaml';
 import { EstateError } from '../errors.js';
 import { ConfigError, formatIssue, formatPath, parseConfig } from './loader.js';
-import { developerOus, RECYCLED_TAG } from './onboarding.js';
+import { developerOus, RECYCLED_FROM_TAG, RECYCLED_TAG } from './onboarding.js';
+import { emailFromPattern } from './rules.js';
 import { loadCheckedConfig } from './load-checked.js';
 import type { EstateConfig } from './schema.js';
 import { ouPaths } from './schema.js';
 
-export { RECYCLED_TAG };
+export { RECYCLED_FROM_TAG, RECYCLED_TAG };
 
 export interface DeveloperAccount {
   readonly name: string;
@@ -491,48 +492,60 @@ export function addDeveloperText(
     added.push(`accounts[${config.accounts.length}]`);
   }
 
-  if (environment) {
-    const at = config.environments.findIndex((e) => e.name === environment.name);
-    if (at !== -1) {
-      const existing = config.environments[at]!;
-      const fix = `pass another environment name (--env), or change environments[${at}] by hand`;
-      if (existing.account !== account.name)
-        throw conflict(['environments', at, 'account'], existing.account, account.name, fix);
-      if (existing.blueprints.join(',') !== environment.blueprints.join(','))
-        throw conflict(['environments', at, 'blueprints'], existing.blueprints, environment.blueprints, fix);
-      if (existing.ttl !== environment.ttl)
-        throw conflict(['environments', at, 'ttl'], existing.ttl, environment.ttl, fix);
-      if (environment.owner !== undefined && existing.owner !== environment.owner)
-        throw conflict(['environments', at, 'owner'], existing.owner, environment.owner, fix);
-    } else {
-      const seq = seqAt(doc, 'environments');
-      const template = templateOf(seq, (m) => {
-        const name = scalarOf(m, 'account');
-        return config.accounts.some((a) => a.name === name && a.kind === 'developer');
-      });
-      const entry = entryNode(
-        doc,
-        {
-          name: environment.name,
-          account: account.name,
-          blueprints: [...environment.blueprints],
-          // dev is the default: written only where the siblings write it.
-          size: template && valueNode(template, 'size') !== undefined ? 'dev' : undefined,
-          owner: environment.owner,
-          ttl: environment.ttl,
-        },
-        template,
-        ENVIRONMENT_KEYS,
-      );
-      splices.push(
-        seq && seq.items.length
-          ? appendToSeq(text, seq, entry, styleOfEntry(text, template, style))
-          : newTopLevelSeq(doc, text, 'environments', entry, seqAt(doc, 'accounts')!, style),
-      );
-      added.push(`environments[${config.environments.length}]`);
-    }
-  }
+  if (environment) addEnvironment(doc, text, config, account.name, environment, style, splices, added);
   return { text: applySplices(text, splices), changed: splices.length > 0, added, removed: [] };
+}
+
+/** The splice that adds the first environment (checked against one already declared). */
+function addEnvironment(
+  doc: Document,
+  text: string,
+  config: EstateConfig,
+  accountName: string,
+  environment: FirstEnvironment,
+  style: Style,
+  splices: Splice[],
+  added: string[],
+): void {
+  const at = config.environments.findIndex((e) => e.name === environment.name);
+  if (at !== -1) {
+    const existing = config.environments[at]!;
+    const fix = `pass another environment name (--env), or change environments[${at}] by hand`;
+    if (existing.account !== accountName)
+      throw conflict(['environments', at, 'account'], existing.account, accountName, fix);
+    if (existing.blueprints.join(',') !== environment.blueprints.join(','))
+      throw conflict(['environments', at, 'blueprints'], existing.blueprints, environment.blueprints, fix);
+    if (existing.ttl !== environment.ttl)
+      throw conflict(['environments', at, 'ttl'], existing.ttl, environment.ttl, fix);
+    if (environment.owner !== undefined && existing.owner !== environment.owner)
+      throw conflict(['environments', at, 'owner'], existing.owner, environment.owner, fix);
+  } else {
+    const seq = seqAt(doc, 'environments');
+    const template = templateOf(seq, (m) => {
+      const name = scalarOf(m, 'account');
+      return config.accounts.some((a) => a.name === name && a.kind === 'developer');
+    });
+    const entry = entryNode(
+      doc,
+      {
+        name: environment.name,
+        account: accountName,
+        blueprints: [...environment.blueprints],
+        // dev is the default: written only where the siblings write it.
+        size: template && valueNode(template, 'size') !== undefined ? 'dev' : undefined,
+        owner: environment.owner,
+        ttl: environment.ttl,
+      },
+      template,
+      ENVIRONMENT_KEYS,
+    );
+    splices.push(
+      seq && seq.items.length
+        ? appendToSeq(text, seq, entry, styleOfEntry(text, template, style))
+        : newTopLevelSeq(doc, text, 'environments', entry, seqAt(doc, 'accounts')!, style),
+    );
+    added.push(`environments[${config.environments.length}]`);
+  }
 }
 
 // ---------------------------------------------------------------- offboarding
@@ -738,6 +751,156 @@ function declareOu(
   return [appendToMap(doc, text, parent, { children: [{ name }] }, style)];
 }
 
+// ---------------------------------------------------------------- recycling (onboard --recycle)
+
+export interface HandOverInput {
+  /** The offboarded account, as estate.yaml names it now (`--recycle <old>`). */
+  readonly from: string;
+  readonly suspendedOu: string;
+  /** The account's id in the organisation (written as accounts[].id). */
+  readonly accountId: string;
+  /** The new developer; `email` is not used: the account keeps its root e-mail. */
+  readonly account: Omit<DeveloperAccount, 'email'>;
+  readonly environment?: FirstEnvironment;
+}
+
+const handOverError = (message: string, suggestions: string[], path?: (string | number)[]) =>
+  new EstateError(message, {
+    code: CONFIG_CONFLICT,
+    source: 'user',
+    suggestions,
+    ...(path ? { details: { path: formatPath(path) } } : {}),
+  });
+
+/**
+ * The splice that writes `node` in place of a sequence's item `index`, where it was (its
+ * comments above stay; the old entry's own lines go).
+ */
+function replaceInSeq(text: string, seq: YAMLSeq, index: number, node: Node, style: Style): Splice {
+  if (seq.flow) {
+    const copy = seq.clone() as YAMLSeq;
+    copy.items[index] = node;
+    return { at: range(seq)[0], end: range(seq)[1], text: renderFlow(text, copy, style, seq) };
+  }
+  const item = seq.items[index] as Node;
+  const [itemStart, itemEnd] = range(item);
+  const ls = lineStart(text, itemStart);
+  const dash = text.slice(ls, itemStart);
+  const contentColumn = itemStart - ls;
+  const lines = render(node, style).trimEnd().split('\n');
+  const body = lines
+    .map((line, i) => (i === 0 ? `${dash}${line}` : `${' '.repeat(contentColumn)}${line}`))
+    .join('\n');
+  const end = afterLine(text, itemEnd);
+  return { at: ls, end, text: `${body}${end === text.length && !text.endsWith('\n') ? '' : '\n'}` };
+}
+
+/**
+ * estate.yaml text with an offboarded account handed to a new developer (pure). AWS
+ * Organizations cannot rename an account or change its root e-mail, so the account stays
+ * what it is in AWS and its estate.yaml entry changes hands, in place: the new name, owner,
+ * developer OU and budget; `id` the account's id and `email` its root e-mail (when the
+ * pattern would derive another), so the organisation engine matches the entry to this
+ * account (by id) and never creates one; the estate:recycled tag gone and
+ * estate:recycled-from naming the old entry; then the first environment as onboarding adds it.
+ *
+ * The old entry must be recycled (the suspended OU, the estate:recycled tag, no environments)
+ * and the new name free. A hand-over already written (the new entry tagged recycled-from the
+ * old name, the old name gone) is left alone, so a re-run only adds what is missing.
+ */
+export function handOverText(text: string, config: EstateConfig, input: HandOverInput): WriteBackResult {
+  const { from, account } = input;
+  const fromIndex = config.accounts.findIndex((a) => a.name === from);
+  const toIndex = config.accounts.findIndex((a) => a.name === account.name);
+  const derived = (name: string) => emailFromPattern(config.organization.emailPattern, name);
+  if (fromIndex === -1) {
+    const handed = toIndex === -1 ? undefined : config.accounts[toIndex]!;
+    if (handed?.tags?.[RECYCLED_FROM_TAG] === from) {
+      // Handed over by an earlier run: the rest is onboarding's (the same checks, the environment).
+      const email = handed.email ?? derived(handed.name);
+      return addDeveloperText(text, config, { ...account, email }, input.environment);
+    }
+    const parked = config.accounts.filter((a) => a.tags?.[RECYCLED_TAG] !== undefined).map((a) => a.name);
+    throw handOverError(`--recycle ${from}: estate.yaml declares no account "${from}"`, [
+      parked.length
+        ? `accounts offboarded and free to hand on: ${parked.join(', ')}`
+        : 'no account is offboarded yet: offboard one first (estate account offboard <name>), or onboard without --recycle to create a new account',
+    ]);
+  }
+  if (toIndex !== -1)
+    throw handOverError(
+      `--recycle ${from}: estate.yaml already declares an account "${account.name}" (accounts[${toIndex}])`,
+      [`choose another name for the new developer than ${account.name}`],
+      ['accounts', toIndex, 'name'],
+    );
+  const old = config.accounts[fromIndex]!;
+  const offboardFirst = `offboard it first: estate account offboard ${from}`;
+  const problems = [
+    ...(old.kind === 'developer' ? [] : [`it is of kind ${old.kind}, not developer`]),
+    ...(old.ou === input.suspendedOu
+      ? []
+      : [`its ou is ${old.ou}, not the suspended OU ${input.suspendedOu}`]),
+    ...(old.tags?.[RECYCLED_TAG] !== undefined ? [] : [`it has no ${RECYCLED_TAG} tag`]),
+    ...config.environments.filter((e) => e.account === from).map((e) => `environment ${e.name} is in it`),
+  ];
+  if (problems.length)
+    throw handOverError(
+      `--recycle ${from}: estate.yaml does not mark accounts[${fromIndex}] (${from}) offboarded: ${problems.join('; ')}`,
+      [offboardFirst, 'or onboard without --recycle to create a new account'],
+      ['accounts', fromIndex],
+    );
+  const targeting = config.policies.findIndex((p) => p.targets.includes(from));
+  if (targeting !== -1)
+    throw handOverError(
+      `--recycle ${from}: policies[${targeting}] (${config.policies[targeting]!.name}) targets the account by its old name`,
+      [`change the target to ${account.name} or remove it, then run the same command again`],
+      ['policies', targeting, 'targets'],
+    );
+  if (old.id !== undefined && old.id !== input.accountId)
+    throw handOverError(
+      `--recycle ${from}: accounts[${fromIndex}].id is ${old.id}, but the organisation's account for ${from} is ${input.accountId}`,
+      ['correct accounts[].id in estate.yaml'],
+      ['accounts', fromIndex, 'id'],
+    );
+
+  const doc = parse(text);
+  const style = styleOf(doc, text);
+  const seq = seqAt(doc, 'accounts')!;
+  const item = seq.items[fromIndex] as YAMLMap;
+  const kindBudget = config.budgets?.byKind.developer?.monthlyUsd;
+  const kindEmails = config.budgets?.byKind.developer?.emails ?? config.budgets?.alertEmails ?? [];
+  const sameEmails = (a: readonly string[], b: readonly string[]) =>
+    [...new Set(a.map((e) => e.toLowerCase()))].sort().join() ===
+    [...new Set(b.map((e) => e.toLowerCase()))].sort().join();
+  const email = old.email ?? derived(from);
+  const { [RECYCLED_TAG]: _recycled, ...kept } = old.tags ?? {};
+  const entry = entryNode(
+    doc,
+    {
+      name: account.name,
+      kind: 'developer',
+      ou: account.ou,
+      email: email.toLowerCase() === derived(account.name).toLowerCase() ? undefined : email,
+      id: input.accountId,
+      owner: account.owner,
+      tags: { ...kept, [RECYCLED_FROM_TAG]: from },
+      budget: budgetEntry(
+        account.budgetUsd === undefined || account.budgetUsd === kindBudget ? undefined : account.budgetUsd,
+        account.alertEmails === undefined || sameEmails(account.alertEmails, kindEmails)
+          ? undefined
+          : [...account.alertEmails],
+      ),
+    },
+    item,
+    ACCOUNT_KEYS,
+  );
+  const splices = [replaceInSeq(text, seq, fromIndex, entry, styleOfEntry(text, item, style))];
+  const added = [`accounts[${fromIndex}]`];
+  if (input.environment)
+    addEnvironment(doc, text, config, account.name, input.environment, style, splices, added);
+  return { text: applySplices(text, splices), changed: true, added, removed: [] };
+}
+
 // ---------------------------------------------------------------- files
 
 /**
@@ -786,6 +949,11 @@ export function addDeveloper(
   environment?: FirstEnvironment,
 ): Promise<WriteBackResult> {
   return edit(path, (text, config) => addDeveloperText(text, config, account, environment));
+}
+
+/** Hands the offboarded account to a new developer in the estate.yaml at `path` (onboard --recycle). */
+export function handOver(path: string, input: HandOverInput): Promise<WriteBackResult> {
+  return edit(path, (text, config) => handOverText(text, config, input));
 }
 
 /** Marks the account recycled in the estate.yaml at `path` (offboarding). */

@@ -8,6 +8,8 @@ import {
   addDeveloperText,
   CONFIG_CONFLICT,
   CONFIG_WRITE_REJECTED,
+  handOver,
+  handOverText,
   RECYCLED_TAG,
   recycleAccount,
   recycleAccountText,
@@ -501,5 +503,110 @@ describe('recycleAccount', () => {
     const error = await failure(recycleAccount(path, { name: 'dev-zed', suspendedOu: 'Suspended' }));
     expect(error.code).toBe(CONFIG_CONFLICT);
     expect(error.message).toBe('estate.yaml declares no account "dev-zed"');
+  });
+});
+
+describe('handOver (onboard --recycle)', () => {
+  const ALICE_ID = '222233334444';
+  const CAROL = { name: 'dev-carol', owner: 'carol@acme.example.com', ou: 'Sandbox' };
+  const CAROL_ENV = { name: 'dev-carol-dev', blueprints: ['data'], ttl: '48h', owner: CAROL.owner };
+  const input = (over: Partial<Parameters<typeof handOverText>[2]> = {}) => ({
+    from: 'dev-alice',
+    suspendedOu: 'Suspended',
+    accountId: ALICE_ID,
+    account: CAROL,
+    environment: CAROL_ENV,
+    ...over,
+  });
+  const recycled = () =>
+    recycleAccountText(COMMENTED, parseConfig(COMMENTED), {
+      name: 'dev-alice',
+      suspendedOu: 'Suspended',
+      date: '2026-12-02',
+    }).text;
+
+  it('Given dev-alice offboarded, When handing her account to dev-carol, Then the entry changes hands in place, keeping the id and root e-mail, and the rest of the file stays', async () => {
+    const before = recycled();
+    const path = await file(before);
+
+    const result = await handOver(path, input());
+
+    const written = await readFile(path, 'utf8');
+    expect(result).toMatchObject({ changed: true, added: ['accounts[1]', 'environments[0]'] });
+    expect(lineDiff(before, written)).toEqual({
+      dropped: [
+        '  - name: dev-alice',
+        '    ou: Suspended',
+        "    owner: 'alice@acme.example.com'   # quoted on purpose",
+        '    budget:',
+        '        monthlyUsd: 80',
+        '        estate:recycled: 2026-12-02',
+        'environments: []',
+      ],
+      added: [
+        '  - name: dev-carol',
+        '    ou: Sandbox',
+        // The pattern would derive aws+dev-carol@…: the account keeps the root e-mail it has.
+        '    email: aws+dev-alice@acme.example.com',
+        `    id: "${ALICE_ID}"`,
+        "    owner: 'carol@acme.example.com'",
+        // tags: stays; its estate:recycled goes, the old name is noted.
+        '        estate:recycled-from: dev-alice',
+        'environments:',
+        '  - name: dev-carol-dev',
+        '    account: dev-carol',
+        '    blueprints: [data]',
+        '    owner: carol@acme.example.com',
+        '    ttl: 48h',
+      ],
+    });
+    expect(written.startsWith('# estate.yaml for Acme — edit with care\n')).toBe(true);
+    expect(written).toContain('  # developers, one account each\n  - name: dev-carol\n');
+    const config = parseConfig(written);
+    expect(config.accounts.map((a) => a.name)).toEqual(['logs', 'dev-carol']);
+    expect(config.accounts[1]).toMatchObject({
+      kind: 'developer',
+      id: ALICE_ID,
+      email: 'aws+dev-alice@acme.example.com',
+      owner: 'carol@acme.example.com',
+      tags: { 'estate:recycled-from': 'dev-alice' },
+    });
+    expect(config.accounts[1]!.tags![RECYCLED_TAG]).toBeUndefined();
+  });
+
+  it('Given the hand-over written, When it runs again, Then nothing is written (a re-run is a no-op)', async () => {
+    const path = await file(recycled());
+    await handOver(path, input());
+    const once = await readFile(path, 'utf8');
+    const again = await handOver(path, input());
+    expect(again.changed).toBe(false);
+    expect(await readFile(path, 'utf8')).toBe(once);
+  });
+
+  it('fails when the account is not offboarded, naming --recycle, what is missing and the offboard command', () => {
+    const error = (() => {
+      try {
+        handOverText(COMMENTED, parseConfig(COMMENTED), input());
+      } catch (e) {
+        return e as EstateError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error.code).toBe(CONFIG_CONFLICT);
+    expect(error.message).toBe(
+      '--recycle dev-alice: estate.yaml does not mark accounts[1] (dev-alice) offboarded: its ou is Sandbox, not the suspended OU Suspended; it has no estate:recycled tag; environment alice is in it',
+    );
+    expect(error.suggestions[0]).toBe('offboard it first: estate account offboard dev-alice');
+  });
+
+  it('fails for an unknown old name (listing the offboarded ones) and for a new name already taken', () => {
+    const text = recycled();
+    const config = parseConfig(text);
+    expect(() => handOverText(text, config, input({ from: 'dev-zed' }))).toThrow(
+      '--recycle dev-zed: estate.yaml declares no account "dev-zed"',
+    );
+    expect(() =>
+      handOverText(text, config, input({ account: { ...CAROL, name: 'logs' }, environment: undefined })),
+    ).toThrow('--recycle dev-alice: estate.yaml already declares an account "logs" (accounts[0])');
   });
 });

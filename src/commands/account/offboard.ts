@@ -5,7 +5,7 @@ import { cliIoHost } from '../../cli/io-host.js';
 import { trackProgress } from '../../cli/output.js';
 import { inquirer } from '../../cli/prompts.js';
 import { renderOffboard } from '../../cli/render-offboard.js';
-import { offboardDeps } from '../../cli/wiring.js';
+import { envServiceDeps, offboardDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
 import { onboardingSettings } from '../../config/onboarding.js';
 import { IO } from '../../core/io.js';
@@ -13,15 +13,17 @@ import {
   CLOSE_WARNINGS,
   OFFBOARD_STEPS,
   offboardDeveloper,
+  type OffboardDeps,
   type OffboardRequest,
   type OffboardResult,
 } from '../../core/onboard/offboard.js';
+import { reapUndeclared } from '../../core/onboard/reap-undeclared.js';
 import { missingFlags, userError } from '../../errors.js';
 
 export default class AccountOffboard extends BaseCommand<typeof AccountOffboard> {
   static override summary = 'Offboard a developer: empty their account and park it for the next one.';
   static override description = `In order, each step skipped when it is already done, so a re-run does nothing and a run that failed at a step continues from it:
-  1. destroys the account's environments through the env engine (a protected one is refused: destroy it with estate env destroy --force-protected first);
+  1. destroys the account's environments through the env engine (a protected one is refused: destroy it with estate env destroy --force-protected first), and any whose stacks (tagged estate:env) are in the account although estate.yaml no longer declares them there, as the reaper finds orphans;
   2. deletes every IAM Identity Center assignment in the account;
   3. marks the account recycled in estate.yaml: tag estate:recycled, ou onboarding.suspendedOu (declared with a deny-all SCP), its environments taken out (--no-config-write: it must be so already);
   4. removes the budget's deny-new-resources action (the budget stays);
@@ -74,7 +76,16 @@ Closing counts against the Organizations quota (10% of member accounts, between 
     const result = await trackProgress(
       this.mode,
       OFFBOARD_STEPS.map((step) => ({ id: `offboard:${step}`, title: step })),
-      async (io) => offboardDeveloper(await offboardDeps(loaded, clients, io), request),
+      async (io) => {
+        const deps = await offboardDeps(loaded, clients, io);
+        // Stacks tagged estate:env in the account that estate.yaml does not declare there go too.
+        const reap: OffboardDeps['reapUndeclared'] = async (config, account, dryRun) =>
+          reapUndeclared(await envServiceDeps(config, clients, io), config, account, dryRun, {
+            io,
+            interactive: false,
+          });
+        return offboardDeveloper({ ...deps, reapUndeclared: reap }, request);
+      },
       process.stderr,
       { running: 'Offboarding', finished: 'Offboarded', noun: 'step' },
       cliIoHost(this.mode, { interactive: false }),

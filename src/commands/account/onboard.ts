@@ -7,12 +7,14 @@ import { inquirer } from '../../cli/prompts.js';
 import { renderOnboard } from '../../cli/render-onboard.js';
 import { onboardDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
-import { onboardingSettings } from '../../config/onboarding.js';
+import type { LoadedConfig } from '../../config/loader.js';
+import { onboardingSettings, RECYCLED_FROM_TAG } from '../../config/onboarding.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { IO } from '../../core/io.js';
 import {
   ONBOARD_STEPS,
   onboardDeveloper,
+  type OnboardDeps,
   type OnboardRequest,
   type OnboardResult,
 } from '../../core/onboard/onboard.js';
@@ -32,11 +34,13 @@ export default class AccountOnboard extends BaseCommand<typeof AccountOnboard> {
   6. checks the CDK bootstrap (the estate-baseline StackSet, or the deploy bootstraps it directly);
   7. deploys the first environment with its TTL;
 then prints a welcome: account id, access-portal URL, an ~/.aws/config profile, the environment's URLs, budget and expiry.
+With --recycle <old>, an account offboarded earlier (estate account offboard <old>: in onboarding.suspendedOu, tagged estate:recycled) is handed over instead of a new one being created: AWS Organizations cannot rename an account or change its root e-mail, so it keeps both in AWS, while its estate.yaml entry changes hands (the new name, owner and OU, accounts[].id set to the account's id, tag estate:recycled-from: <old>); step 2 then moves it back to the developer OU and retags it, and step 4 replaces the old name's budget.
 Missing flags are asked for on a terminal; a non-interactive run names every missing one at once.`;
   static override examples = [
     '<%= config.bin %> account onboard dev-bob --owner bob@acme.example.com --sso-user bob@acme.example.com',
     '<%= config.bin %> account onboard dev-bob --owner bob@acme.example.com --sso-group developers --budget 150 --yes --json',
     '<%= config.bin %> account onboard dev-bob --owner bob@acme.example.com --sso-user bob@acme.example.com --dry-run',
+    '<%= config.bin %> account onboard dev-erin --recycle dev-dora --owner erin@acme.example.com --sso-user erin@acme.example.com --yes',
   ];
   static override args = {
     name: Args.string({
@@ -47,7 +51,15 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
   static override flags = {
     ...configFlag,
     ...awsFlags,
-    email: Flags.string({ summary: "The account's root e-mail. Default: organization.emailPattern." }),
+    email: Flags.string({
+      summary: "The account's root e-mail. Default: organization.emailPattern.",
+      exclusive: ['recycle'],
+    }),
+    recycle: Flags.string({
+      summary:
+        'Hand this offboarded account (its estate.yaml name) to the developer instead of creating one; it keeps its AWS name and root e-mail.',
+      exclusive: ['email'],
+    }),
     owner: Flags.string({ summary: "The developer's e-mail: the owner of the account and its environment." }),
     budget: Flags.integer({
       summary: 'Monthly budget in USD. Default: onboarding.budgetUsd, else the developer kind.',
@@ -85,7 +97,10 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
     const result = await trackProgress(
       this.mode,
       ONBOARD_STEPS.map((step) => ({ id: `onboard:${step}`, title: step })),
-      async (io) => onboardDeveloper(await onboardDeps(loaded, clients, io), request),
+      async (io) => {
+        const deps = await onboardDeps(loaded, clients, io);
+        return onboardDeveloper(request.recycle ? await withHandOver(deps, loaded) : deps, request);
+      },
       process.stderr,
       { running: 'Onboarding', finished: 'Onboarded', noun: 'step' },
       base,
@@ -164,7 +179,20 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
               name: await input!({ message: 'Group name', validate: (v: string) => v.trim().length > 0 }),
             };
     }
-    const email = flags.email ?? config.organization.emailPattern.replaceAll('{account}', name);
+    const recycle = flags.recycle;
+    if (recycle !== undefined && recycle === name)
+      throw userError('InvalidFlag', `--recycle ${recycle}: it is the new account's name too`, [
+        'pass the new developer account name as the argument and the offboarded account as --recycle',
+      ]);
+    // A recycled account keeps its root e-mail: the old entry's, or the handed-over entry's on a re-run.
+    const recycledEmail =
+      recycle === undefined
+        ? undefined
+        : (config.accounts.find((a) => a.name === recycle)?.email ??
+          config.accounts.find((a) => a.name === name && a.tags?.[RECYCLED_FROM_TAG] === recycle)?.email ??
+          config.organization.emailPattern.replaceAll('{account}', recycle));
+    const email =
+      recycledEmail ?? flags.email ?? config.organization.emailPattern.replaceAll('{account}', name);
     if (!EMAIL_RE.test(email))
       throw userError('InvalidFlag', `--email ${email}: not an e-mail address`, [
         'pass the root e-mail of the account',
@@ -197,10 +225,11 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
       environment: { name: environment, blueprints: settings.blueprints, ttl: settings.ttl },
       configWrite: flags['config-write'],
       dryRun: Boolean(flags['dry-run']),
+      ...(recycle !== undefined ? { recycle: { from: recycle, suspendedOu: settings.suspendedOu } } : {}),
     };
     if (!answers.yes) {
       const ok = await confirm!({
-        message: `Create account ${name} (${email}) in ${settings.developerOu}, budget ${budgetUsd ?? 'by kind'} USD, access for ${principal.kind === 'user' ? principal.email : principal.name}, and deploy ${environment}?`,
+        message: `${recycle !== undefined ? `Hand the offboarded account ${recycle} (${email}) to ${name}, moving it back to` : `Create account ${name} (${email}) in`} ${settings.developerOu}, budget ${budgetUsd ?? 'by kind'} USD, access for ${principal.kind === 'user' ? principal.email : principal.name}, and deploy ${environment}?`,
         default: true,
       });
       if (!ok)
@@ -210,4 +239,43 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
     }
     return request;
   }
+}
+
+/**
+ * onboard --recycle: the config store hands the offboarded account's estate.yaml entry over
+ * (src/config/write-back.ts handOver), checked by the loader before it replaces the file.
+ */
+async function withHandOver(deps: OnboardDeps, loaded: LoadedConfig): Promise<OnboardDeps> {
+  const [writeBack, { parseConfig }, { readFile }] = await Promise.all([
+    import('../../config/write-back.js'),
+    import('../../config/loader.js'),
+    import('node:fs/promises'),
+  ]);
+  const store = deps.config;
+  return {
+    ...deps,
+    config: {
+      current: () => store.current(),
+      addDeveloper: (request, write) => store.addDeveloper(request, write),
+      handOver: async (request, accountId, write) => {
+        const input = {
+          from: request.recycle!.from,
+          suspendedOu: request.recycle!.suspendedOu,
+          accountId,
+          account: {
+            name: request.name,
+            owner: request.owner,
+            ou: request.ou,
+            ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
+            ...(request.alertEmails ? { alertEmails: request.alertEmails } : {}),
+          },
+          environment: { ...request.environment, owner: request.owner },
+        };
+        const result = write
+          ? await writeBack.handOver(loaded.file, input)
+          : writeBack.handOverText(await readFile(loaded.file, 'utf8'), store.current(), input);
+        return { changed: result.changed, config: parseConfig(result.text, loaded.file) };
+      },
+    },
+  };
 }

@@ -6,6 +6,7 @@
  * read is reported (and warned about), never fatal: the others are still found.
  */
 import { EDGE_REGION } from '../../blueprints/environment.js';
+import { isParked } from '../../config/onboarding.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { mapConcurrent } from '../concurrency.js';
 import { resolveAccounts } from '../finops/account-ids.js';
@@ -64,7 +65,13 @@ export async function discoverEnvironments(
   options: { readonly accounts?: readonly string[] },
   run: Pick<EnvRun, 'io'>,
 ): Promise<Discovery> {
-  const accounts = await resolveAccounts(config, deps.accounts, options.accounts ?? []);
+  // Every account by default, but the parked ones (offboarded, in the suspended OU): nothing of
+  // estate's runs there. Named, they are read like any other (offboarding reaps what is left).
+  const names = options.accounts?.length
+    ? options.accounts
+    : config.accounts.filter((a) => !isParked(a, config)).map((a) => a.name);
+  if (names.length === 0) return { environments: [], unreadable: [] };
+  const accounts = await resolveAccounts(config, deps.accounts, names);
   const identity = await identityProblems(
     deps,
     accounts.map((a) => a.id),

@@ -1,11 +1,13 @@
 /**
  * `estate account offboard <name>`: a developer leaves; their account is emptied, locked and
- * parked for the next developer (`estate account onboard <new> --recycle <name>`, not built
- * yet, will look for the estate:recycled tag). Same shape
+ * parked for the next developer (`estate account onboard <new> --recycle <name>` looks for the
+ * estate:recycled tag and the suspended OU). Same shape
  * as onboarding: each step first looks at what is in place, so a re-run does nothing and a run
  * that failed at step N continues from N.
  *
- * 1. environments  the account's environments destroyed by the env engine (protected ones refused)
+ * 1. environments  the account's environments destroyed by the env engine (protected ones refused),
+ *                  then any left whose stacks are in the account but not declared there (found
+ *                  by their estate:env tag, as the reaper finds orphans; reap-undeclared.ts)
  * 2. access        every IAM Identity Center assignment in the account deleted
  * 3. config        the account recycled in estate.yaml: tag estate:recycled, `ou` the suspended
  *                  OU (declared with a deny-all SCP), its environments taken out
@@ -95,6 +97,15 @@ export interface OffboardDeps {
     names: readonly string[],
     dryRun: boolean,
   ) => Promise<DestroyedEnvironments>;
+  /**
+   * Tears down the environments whose stacks are in the account but which estate.yaml does not
+   * declare there (reapUndeclared). Absent: only the declared ones are destroyed.
+   */
+  readonly reapUndeclared?: (
+    config: EstateConfig,
+    account: string,
+    dryRun: boolean,
+  ) => Promise<DestroyedEnvironments>;
   readonly closure: AccountClosurePort;
   readonly io: IoHost;
   readonly now?: () => Date;
@@ -166,23 +177,44 @@ export async function offboardDeveloper(
 // ---------------------------------------------------------------- 1. environments
 
 async function environmentsStep(run: OffboardRun): Promise<StepOutcome> {
-  const names = run.config.environments.filter((e) => e.account === run.request.name).map((e) => e.name);
-  if (names.length === 0)
-    return { status: 'already', detail: `estate.yaml declares no environment in ${run.request.name}` };
-  const result = await run.deps.destroyEnvironments(run.config, names, run.request.dryRun);
-  const refused = result.environments.filter((e) => e.status === 'refused');
-  if (refused.length)
+  const { request } = run;
+  const names = run.config.environments.filter((e) => e.account === request.name).map((e) => e.name);
+  const declared = names.length
+    ? await run.deps.destroyEnvironments(run.config, names, request.dryRun)
+    : { environments: [] };
+  // What is left in the account that estate.yaml does not declare there (taken out by hand).
+  const undeclared = (await run.deps.reapUndeclared?.(run.config, request.name, request.dryRun)) ?? {
+    environments: [],
+  };
+  const all = [...declared.environments, ...undeclared.environments];
+  if (all.length === 0 && names.length === 0)
+    return {
+      status: 'already',
+      detail: `no environment in ${request.name}: estate.yaml declares none${run.deps.reapUndeclared ? ' and no stack tagged estate:env is left' : ''}`,
+    };
+  const refused = declared.environments.filter((e) => e.status === 'refused');
+  const refusedUndeclared = undeclared.environments.filter((e) => e.status === 'refused');
+  if (refused.length || refusedUndeclared.length)
     throw userError(
       'OffboardProtectedEnvironment',
-      `protected environments are not destroyed by offboarding: ${refused.map((e) => e.environment).join(', ')}`,
+      `protected environments are not destroyed by offboarding: ${[...refused, ...refusedUndeclared]
+        .map(
+          (e) =>
+            `${e.environment}${e.reason && refusedUndeclared.includes(e) ? ` (not in estate.yaml; ${e.reason})` : ''}`,
+        )
+        .join(', ')}`,
       [
         ...refused.map((e) => `destroy it on purpose: estate env destroy ${e.environment} --force-protected`),
+        ...refusedUndeclared.map(
+          (e) =>
+            `declare ${e.environment} in estate.yaml again (account ${request.name}) and destroy it on purpose: estate env destroy ${e.environment} --force-protected`,
+        ),
         'then run the same offboard command again: it continues from this step',
       ],
     );
   const ok = new Set(['destroyed', 'absent', 'dry-run']);
-  const bad = result.environments.filter((e) => !ok.has(e.status));
-  const missing = names.filter((n) => !result.environments.some((e) => e.environment === n));
+  const bad = all.filter((e) => !ok.has(e.status));
+  const missing = names.filter((n) => !declared.environments.some((e) => e.environment === n));
   if (bad.length || missing.length)
     throw new EstateError(
       `environments not destroyed: ${[
@@ -195,10 +227,23 @@ async function environmentsStep(run: OffboardRun): Promise<StepOutcome> {
         suggestions: ['fix the cause and run the same command again: it continues from this step'],
       },
     );
-  if (run.request.dryRun) return { status: 'planned', detail: `would destroy ${names.join(', ')}` };
-  const destroyed = result.environments.filter((e) => e.status === 'destroyed').map((e) => e.environment);
+  const found = undeclared.environments.map((e) => e.environment);
+  const notDeclared = (list: readonly string[]) =>
+    list.some((n) => found.includes(n))
+      ? ` (not in estate.yaml: ${list.filter((n) => found.includes(n)).join(', ')})`
+      : '';
+  if (request.dryRun) {
+    const would = [
+      ...names,
+      ...undeclared.environments.filter((e) => e.status === 'dry-run').map((e) => e.environment),
+    ];
+    return would.length
+      ? { status: 'planned', detail: `would destroy ${would.join(', ')}${notDeclared(would)}` }
+      : { status: 'already', detail: `${names.join(', ')}: nothing deployed` };
+  }
+  const destroyed = all.filter((e) => e.status === 'destroyed').map((e) => e.environment);
   return destroyed.length
-    ? { status: 'done', detail: `destroyed ${destroyed.join(', ')}` }
+    ? { status: 'done', detail: `destroyed ${destroyed.join(', ')}${notDeclared(destroyed)}` }
     : { status: 'already', detail: `${names.join(', ')}: nothing deployed` };
 }
 

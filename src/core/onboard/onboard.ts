@@ -12,6 +12,15 @@
  * 6. bootstrap    CDK bootstrap: the baseline StackSet's instance, or directly by the deploy
  * 7. environment  the first environment, deployed with its TTL
  *
+ * With `recycle` (`--recycle <old>`), an account offboarded earlier (in the suspended OU,
+ * tagged estate:recycled, in AWS and in estate.yaml) is handed to the developer instead of a
+ * new one being created. AWS Organizations cannot rename an account or change its root
+ * e-mail, so the account keeps both in AWS; estate.yaml's entry changes hands (the new name,
+ * owner and OU, `id` the account's id: see handOverText in src/config/write-back.ts), and the
+ * organisation engine, which matches accounts by id (else root e-mail), moves the account back
+ * to the developer OU and retags it (owner; estate:recycled gone) instead of creating one. The
+ * old name's budget goes with the budget step; the other steps run as for a new account.
+ *
  * The engine knows only ports: the composition root hands it the config store, the sections of
  * plan/apply, Identity Center, enrolment, the bootstrap reader and the environment deployer.
  */
@@ -22,6 +31,11 @@ import type { PlanSection } from '../plan/section.js';
 import type { Change } from '../plan/types.js';
 import type { EnrolmentState } from '../controltower/enrolment.js';
 import type { IdentityCenterPort, PermissionSetSpec, Principal } from './ports.js';
+import { RECYCLED_FROM_TAG, RECYCLED_TAG } from '../../config/onboarding.js';
+import { accountBudgetName } from '../budgets/desired.js';
+import { workloadOus } from '../../config/workload-ous.js';
+import type { OrgSectionSnapshot } from '../org/section.js';
+import { planEstate } from '../plan/engine.js';
 import {
   applyScoped as applySectionsScoped,
   newRun,
@@ -84,6 +98,8 @@ export interface OnboardRequest {
   /** False: estate.yaml must already declare the account and environment. */
   readonly configWrite: boolean;
   readonly dryRun: boolean;
+  /** Hand this offboarded account (its estate.yaml name) to the developer instead of creating one. */
+  readonly recycle?: { readonly from: string; readonly suspendedOu: string };
 }
 
 /** Writes (or, on a dry run, only checks) the account and environment into estate.yaml. */
@@ -92,6 +108,15 @@ export interface ConfigStore {
   current(): EstateConfig;
   /** Adds what is missing; returns whether the file changed, and the config read back. */
   addDeveloper(request: OnboardRequest, write: boolean): Promise<{ changed: boolean; config: EstateConfig }>;
+  /**
+   * onboard --recycle: the offboarded account's entry handed to the developer (handOverText),
+   * with the account's id; the environment added. Absent: this store cannot recycle.
+   */
+  handOver?(
+    request: OnboardRequest,
+    accountId: string,
+    write: boolean,
+  ): Promise<{ changed: boolean; config: EstateConfig }>;
 }
 
 /** What the first environment's deploy reports back. */
@@ -128,6 +153,8 @@ export interface OnboardDeps {
 export interface Welcome {
   readonly accountId: string;
   readonly accountName: string;
+  /** onboard --recycle: the account's old name, which AWS still shows (Organizations cannot rename it). */
+  readonly recycledFrom?: string;
   readonly portalUrl?: string;
   /** An ~/.aws/config profile for the developer (IAM Identity Center sign-in). */
   readonly profileSnippet?: string;
@@ -187,8 +214,10 @@ export async function onboardDeveloper(deps: OnboardDeps, request: OnboardReques
     const report = await runOnboardStep(run, step);
     steps.push(report);
     failed = report.status === 'failed';
-    // A dry run cannot look past a step that would create what later steps read.
-    if (request.dryRun && report.status === 'planned' && (step === 'config' || step === 'account')) {
+    // A dry run cannot look past a step that would create what later steps read (a recycled
+    // account exists: its move is planned against the config the hand-over would write).
+    const creates = step === 'account' || (step === 'config' && !request.recycle);
+    if (request.dryRun && report.status === 'planned' && creates) {
       for (const rest of ONBOARD_STEPS.slice(ONBOARD_STEPS.indexOf(step) + 1))
         steps.push({ step: rest, status: 'planned', detail: plannedDetail(run, rest), elapsedMs: 0 });
       break;
@@ -212,6 +241,7 @@ function runOnboardStep(run: OnboardRun, step: OnboardStep): Promise<StepReport>
 
 async function configStep(run: OnboardRun): Promise<StepOutcome> {
   const { request } = run;
+  if (request.recycle) return recycleConfigStep(run, request.recycle);
   if (!request.configWrite) {
     const account = run.config.accounts.find((a) => a.name === request.name);
     const env = run.config.environments.find((e) => e.name === request.environment.name);
@@ -232,16 +262,105 @@ async function configStep(run: OnboardRun): Promise<StepOutcome> {
     : { status: 'done', detail: `added the ${what} to estate.yaml` };
 }
 
+/**
+ * onboard --recycle: while estate.yaml still names the old account, the account must be
+ * offboarded in AWS too (in the suspended OU, tagged estate:recycled), then its entry is
+ * handed over; once handed over (the old name gone), the step only adds what is missing.
+ */
+async function recycleConfigStep(
+  run: OnboardRun,
+  recycle: NonNullable<OnboardRequest['recycle']>,
+): Promise<StepOutcome> {
+  const { request } = run;
+  const { from } = recycle;
+  const declared = run.config.accounts.find((a) => a.name === from);
+  const handed = run.config.accounts.find((a) => a.name === request.name);
+  let accountId = handed?.tags?.[RECYCLED_FROM_TAG] === from ? handed.id : undefined;
+  if (declared) accountId = (await offboardedAccount(run, recycle)).id;
+  if (!accountId)
+    throw userError(
+      'RecycleUnknownAccount',
+      `--recycle ${from}: estate.yaml declares no account "${from}"${handed ? ` and ${request.name} was not handed over from it` : ''}`,
+      ['pass the estate.yaml name of an offboarded account (estate account offboard <name> parks one)'],
+    );
+  if (!request.configWrite) {
+    if (declared || !run.config.environments.some((e) => e.name === request.environment.name))
+      throw userError(
+        'NotInConfig',
+        `--no-config-write with --recycle ${from}: estate.yaml does not hand ${from} to ${request.name} yet (accounts[].name ${request.name}, id ${accountId}, tag ${RECYCLED_FROM_TAG}: ${from}) with the environment ${request.environment.name}`,
+        ['run without --no-config-write to let estate write it'],
+      );
+    run.accountId = accountId;
+    return { status: 'skipped', detail: 'not written (--no-config-write); estate.yaml hands it over' };
+  }
+  const store = run.deps.config;
+  if (!store.handOver)
+    throw new EstateError('this estate.yaml store cannot hand accounts over (--recycle)', {
+      code: 'RecycleUnsupported',
+      source: 'internal',
+    });
+  const { changed, config } = await store.handOver(request, accountId, !request.dryRun);
+  run.config = config;
+  run.accountId = accountId;
+  const what = `account ${from} (${accountId}) to ${request.name} (OU ${request.ou}, owner ${request.owner}) with environment ${request.environment.name}`;
+  if (!changed) return { status: 'already', detail: `estate.yaml already hands ${what}` };
+  return request.dryRun
+    ? { status: 'planned', detail: `would hand ${what} in estate.yaml` }
+    : { status: 'done', detail: `handed ${what} in estate.yaml` };
+}
+
+/** The old account as the organisation has it, refused unless offboarded (suspended OU, tag). */
+async function offboardedAccount(
+  run: OnboardRun,
+  { from, suspendedOu }: NonNullable<OnboardRequest['recycle']>,
+): Promise<{ id: string }> {
+  const sections = await run.deps.sections(run.config);
+  const planned = await planEstate(run.config, sections, {
+    offline: false,
+    scope: { sections: ['organization'], accounts: [from] },
+    now: run.now,
+  });
+  const id = planned.outputs.accountIds.get(from);
+  const snapshot = planned.snapshots.get('organization') as OrgSectionSnapshot | undefined;
+  const live = id ? snapshot?.org.accounts.find((a) => a.id === id) : undefined;
+  const offboard = `offboard it first: estate account offboard ${from} (then run this again)`;
+  if (!id || !live)
+    throw userError(
+      'RecycleNotInOrganization',
+      `--recycle ${from}: the organisation has no account for ${from} (matched by accounts[].id, else its root e-mail)`,
+      ['check the name, or onboard without --recycle to create a new account'],
+    );
+  if (live.status !== 'ACTIVE')
+    throw userError(
+      'RecycleClosed',
+      `--recycle ${from}: account ${id} is ${live.status}; a closed account cannot be handed on`,
+      ['onboard without --recycle to create a new account'],
+    );
+  const problems = [
+    ...(live.ouPath === suspendedOu ? [] : [`it is in ${live.ouPath || 'Root'}, not in ${suspendedOu}`]),
+    ...(live.tags[RECYCLED_TAG] !== undefined ? [] : [`it is not tagged ${RECYCLED_TAG}`]),
+  ];
+  if (problems.length)
+    throw userError(
+      'RecycleNotOffboarded',
+      `--recycle ${from}: account ${id} is not offboarded: ${problems.join(' and ')}`,
+      [offboard, 'or onboard without --recycle to create a new account'],
+    );
+  return { id };
+}
+
 // ---------------------------------------------------------------- 2. account and 4. budget
 
 /** Plans the sections, scoped to this account, and applies what they would change. */
 async function applyScoped(
   run: OnboardRun,
   sectionNames: readonly string[],
+  also?: (change: Change) => boolean,
 ): Promise<{ changes: Change[]; accountId?: string }> {
   const { changes, accountId, results } = await applySectionsScoped(
     scopedOf(run, 'OnboardApplyFailed'),
     sectionNames,
+    also,
   );
   // The organisation engine's account change (address account:<name>) outputs the new id.
   const id = accountId ?? results.find((r) => r.address === `account:${run.request.name}`)?.outputs?.id;
@@ -265,7 +384,16 @@ async function accountStep(run: OnboardRun): Promise<StepOutcome> {
 }
 
 async function budgetStep(run: OnboardRun): Promise<StepOutcome> {
-  const { changes } = await applyScoped(run, ['budgets']);
+  // A recycled account's budget under its old name goes: it would alert the developer who left.
+  const from = run.request.recycle?.from;
+  const oldBudget = from ? accountBudgetName(from) : undefined;
+  const { changes } = await applyScoped(
+    run,
+    ['budgets'],
+    oldBudget
+      ? (c) => c.action === 'delete' && c.resourceType === 'budget' && c.payload.name === oldBudget
+      : undefined,
+  );
   if (changes.length === 0) return { status: 'already', detail: 'the budget and its alerts are in place' };
   return run.request.dryRun
     ? { status: 'planned', detail: listed(changes) }
@@ -274,15 +402,9 @@ async function budgetStep(run: OnboardRun): Promise<StepOutcome> {
 
 // ---------------------------------------------------------------- 3. enrolment
 
-const isWorkloadOu = (config: EstateConfig, ou: string): boolean => {
-  const ct = config.controlTower;
-  if (!ct?.enabled) return false;
-  const listed = ct.workloadOus;
-  if (listed) return listed.includes(ou);
-  return ![ct.logArchiveAccount, ct.auditAccount].some(
-    (name) => config.accounts.find((a) => a.name === name)?.ou === ou,
-  );
-};
+/** Registered with the landing zone's baseline, as the Control Tower section registers OUs. */
+const isWorkloadOu = (config: EstateConfig, ou: string): boolean =>
+  Boolean(config.controlTower?.enabled) && workloadOus(config).includes(ou);
 
 async function enrolmentStep(run: OnboardRun, task: Task): Promise<StepOutcome> {
   const { config, request } = run;
@@ -481,7 +603,9 @@ function plannedDetail(run: OnboardRun, step: OnboardStep): string {
   const r = run.request;
   switch (step) {
     case 'account':
-      return `create account ${r.name} in OU ${r.ou}`;
+      return r.recycle
+        ? `move account ${r.recycle.from}${run.accountId ? ` (${run.accountId})` : ''} from ${r.recycle.suspendedOu} to ${r.ou} and retag it for ${r.name}`
+        : `create account ${r.name} in OU ${r.ou}`;
     case 'enrolment':
       return isWorkloadOu(run.config, r.ou)
         ? 'wait for Control Tower enrolment'
@@ -491,7 +615,7 @@ function plannedDetail(run: OnboardRun, step: OnboardStep): string {
     case 'access':
       return `assign ${r.permissionSet.name} to ${principalText(r)}`;
     case 'bootstrap':
-      return 'bootstrap the new account';
+      return r.recycle ? 'check the CDK bootstrap of the recycled account' : 'bootstrap the new account';
     case 'environment':
       return `deploy ${r.environment.name} (${r.environment.blueprints.join(', ')}; ttl ${r.environment.ttl})`;
     default:
@@ -507,6 +631,7 @@ function welcomeOf(run: OnboardRun): Welcome {
   return {
     accountId,
     accountName: request.name,
+    ...(request.recycle ? { recycledFrom: request.recycle.from } : {}),
     ...(run.portalUrl ? { portalUrl: run.portalUrl } : {}),
     ...(run.portalUrl
       ? {

@@ -29,10 +29,30 @@ export interface ScopedOutcome {
   readonly results: readonly ChangeResult[];
 }
 
-export async function applyScoped(run: ScopedRun, sectionNames: readonly string[]): Promise<ScopedOutcome> {
+/**
+ * `also`: changes outside the account's scope to apply with it, picked from the sections'
+ * whole plan (onboard --recycle: the budget of the account's old name, which no account of
+ * estate.yaml concerns any more).
+ */
+export async function applyScoped(
+  run: ScopedRun,
+  sectionNames: readonly string[],
+  also?: (change: Change) => boolean,
+): Promise<ScopedOutcome> {
   const sections = await run.sections(run.config);
   const scope = { sections: [...sectionNames], accounts: [run.account] };
-  const planned = await planEstate(run.config, sections, { offline: false, scope, now: run.now });
+  let planned = await planEstate(run.config, sections, { offline: false, scope, now: run.now });
+  if (also) {
+    const whole = await planEstate(run.config, sections, {
+      offline: false,
+      scope: { sections: [...sectionNames] },
+      now: run.now,
+    });
+    const extra = whole.plan.changes.filter(
+      (c) => also(c) && !planned.plan.changes.some((p) => p.address === c.address),
+    );
+    planned = { ...planned, plan: { ...planned.plan, changes: [...planned.plan.changes, ...extra] } };
+  }
   const changes = planned.plan.changes.filter(isActionable);
   const known = planned.outputs.accountIds.get(run.account);
   const id = (accountId: string | undefined) => (accountId ? { accountId } : {});

@@ -5,7 +5,7 @@ import { AwsActionRoles } from '../../../src/aws/iam.js';
 import { organizationsPort } from '../../../src/aws/organizations.js';
 import { withRetries } from '../../../src/aws/send.js';
 import { parseConfig } from '../../../src/config/loader.js';
-import { recycleAccountText } from '../../../src/config/write-back.js';
+import { handOverText, recycleAccountText } from '../../../src/config/write-back.js';
 import type { EstateConfig } from '../../../src/config/schema.js';
 import { enforcementPolicyOver } from '../../../src/core/budgets/enforcement-policy.js';
 import { denyPolicyDocument } from '../../../src/core/budgets/policy-document.js';
@@ -47,7 +47,10 @@ class MemoryIdentityCenter implements IdentityCenterPort {
   readonly mutations: string[] = [];
   failNext: string | undefined;
   constructor(
-    readonly users: Record<string, string> = { 'bob@acme.example.com': 'u-bob' },
+    readonly users: Record<string, string> = {
+      'bob@acme.example.com': 'u-bob',
+      'carol@acme.example.com': 'u-carol',
+    },
     readonly enabled = true,
   ) {}
   private fail(op: string) {
@@ -141,6 +144,21 @@ class MemoryConfig implements ConfigStore, OffboardConfigStore {
       this.writes++;
     }
     return { changed, config: parseConfig(stringify(write ? this.raw : next)) };
+  }
+  /** The real write-back over the YAML text (onboard --recycle), as the CLI's store does. */
+  async handOver(r: OnboardRequest, accountId: string, write: boolean) {
+    const result = handOverText(stringify(this.raw), this.current(), {
+      from: r.recycle!.from,
+      suspendedOu: r.recycle!.suspendedOu,
+      accountId,
+      account: { name: r.name, owner: r.owner, ou: r.ou },
+      environment: { ...r.environment, owner: r.owner },
+    });
+    if (result.changed && write) {
+      this.raw = parse(result.text);
+      this.writes++;
+    }
+    return { changed: result.changed, config: parseConfig(write ? stringify(this.raw) : result.text) };
   }
   /** The real write-back over the YAML text, as the CLI's store does. */
   async recycle(r: OffboardRequest, write: boolean) {
@@ -634,5 +652,179 @@ describe('offboardDeveloper', () => {
     const again = await offboardDeveloper(r.offboardDeps, leave({ close: true }));
     expect(statuses(again).close).toBe('already');
     expect(r.org.closeRequests).toHaveLength(1);
+  });
+});
+
+const carol = (over: Partial<OnboardRequest> = {}): OnboardRequest =>
+  bob({
+    name: 'dev-carol',
+    email: 'aws+dev-bob@acme.example.com',
+    owner: 'carol@acme.example.com',
+    principal: { kind: 'user', email: 'carol@acme.example.com' },
+    environment: { name: 'dev-carol-dev', blueprints: ['data'], ttl: '72h' },
+    recycle: { from: 'dev-bob', suspendedOu: 'Suspended' },
+    ...over,
+  });
+
+/** dev-bob onboarded, then offboarded: his account parked in Suspended, free to hand on. */
+async function parked() {
+  const r = await onboarded();
+  const off = await offboardDeveloper(r.offboardDeps, leave());
+  expect(off.ok, JSON.stringify(off.steps)).toBe(true);
+  r.org.resetCounters();
+  return r;
+}
+
+describe('onboardDeveloper with recycle', () => {
+  it("hands dev-bob's parked account to dev-carol: no new account, moved back, retagged, her budget, access and environment", async () => {
+    const r = await parked();
+    const accounts = r.org.accounts.size;
+    const id = bobAccount(r)!.Id;
+    const result = await onboardDeveloper(r.deps, carol());
+    expect(statuses(result), JSON.stringify(result.steps)).toEqual({
+      config: 'done',
+      account: 'done',
+      enrolment: 'skipped',
+      budget: 'done',
+      access: 'done',
+      bootstrap: 'skipped',
+      environment: 'done',
+    });
+    // The same AWS account (AWS keeps its name and root e-mail), back in the developer OU.
+    expect(r.org.accounts.size).toBe(accounts);
+    expect(bobAccount(r)).toEqual({ Id: id, ou: 'Sandbox' });
+    const tags = view(r).accounts.find((a) => a.name === 'dev-bob')!.tags;
+    expect(tags['estate:owner']).toBe('carol@acme.example.com');
+    expect(tags['estate:recycled']).toBeUndefined();
+    expect(tags['estate:recycled-from']).toBe('dev-bob');
+    const config = r.config.current();
+    expect(config.accounts.find((a) => a.name === 'dev-bob')).toBeUndefined();
+    expect(config.accounts.find((a) => a.name === 'dev-carol')).toMatchObject({ id, ou: 'Sandbox' });
+    // The old name's budget goes (it alerted bob), the new one is there.
+    expect(budgetNames(r)).toContain('estate-dev-carol-monthly');
+    expect(budgetNames(r)).not.toContain('estate-dev-bob-monthly');
+    expect(r.ic.assigned).toEqual([
+      { accountId: id, permissionSetArn: expect.any(String), principal: { type: 'USER', id: 'u-carol' } },
+    ]);
+    expect(r.deployed.has('dev-carol-dev')).toBe(true);
+    expect(result.welcome).toMatchObject({ accountId: id, accountName: 'dev-carol' });
+  });
+
+  it('does nothing on a re-run of the same hand-over', async () => {
+    const r = await parked();
+    await onboardDeveloper(r.deps, carol());
+    r.org.resetCounters();
+    const writes = r.config.writes;
+    const mutations = r.ic.mutations.length;
+    const again = await onboardDeveloper(r.deps, carol());
+    expect(statuses(again), JSON.stringify(again.steps)).toEqual({
+      config: 'already',
+      account: 'already',
+      enrolment: 'skipped',
+      budget: 'already',
+      access: 'already',
+      bootstrap: 'skipped',
+      environment: 'already',
+    });
+    expect(r.config.writes).toBe(writes);
+    expect(r.org.mutatingCalls()).toBe(0);
+    expect(r.ic.mutations.length).toBe(mutations);
+  });
+
+  it('stops when the move fails, leaving estate.yaml handed over, and a re-run moves it', async () => {
+    const r = await parked();
+    r.org.failNext(
+      'MoveAccount',
+      Object.assign(new Error('access denied (injected)'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+      }),
+    );
+    const first = await onboardDeveloper(r.deps, carol());
+    expect(statuses(first)).toMatchObject({ config: 'done', account: 'failed', budget: 'not-reached' });
+    expect(bobAccount(r)!.ou).toBe('Suspended');
+    const second = await onboardDeveloper(r.deps, carol());
+    expect(statuses(second), JSON.stringify(second.steps)).toMatchObject({
+      config: 'already',
+      account: 'done',
+      budget: 'done',
+      access: 'done',
+      environment: 'done',
+    });
+    expect(bobAccount(r)!.ou).toBe('Sandbox');
+  });
+
+  it('changes nothing on a dry run and says it would move the parked account, not create one', async () => {
+    const r = await parked();
+    const writes = r.config.writes;
+    const result = await onboardDeveloper(r.deps, carol({ dryRun: true }));
+    expect(
+      result.steps.every((s) => s.status === 'planned'),
+      JSON.stringify(result.steps),
+    ).toBe(true);
+    const account = result.steps.find((s) => s.step === 'account')!.detail;
+    expect(account).toContain(`from Suspended to Sandbox`);
+    expect(account).not.toContain('create account');
+    expect(r.config.writes).toBe(writes);
+    expect(r.org.mutatingCalls()).toBe(0);
+    expect(bobAccount(r)!.ou).toBe('Suspended');
+  });
+
+  it('refuses an account that was not offboarded, naming --recycle and the offboard command, and changes nothing', async () => {
+    const r = await onboarded();
+    r.org.resetCounters();
+    const writes = r.config.writes;
+    const result = await onboardDeveloper(r.deps, carol());
+    expect(statuses(result)).toMatchObject({ config: 'failed', account: 'not-reached' });
+    const detail = result.steps[0]!.detail;
+    expect(detail).toContain('--recycle dev-bob');
+    expect(detail).toContain('not in Suspended');
+    expect(r.config.writes).toBe(writes);
+    expect(r.org.mutatingCalls()).toBe(0);
+  });
+
+  it('refuses an account estate.yaml marks recycled but AWS does not (moved back by hand)', async () => {
+    const r = await parked();
+    r.org.moveByHand(bobAccount(r)!.Id, 'Sandbox');
+    const result = await onboardDeveloper(r.deps, carol());
+    expect(statuses(result).config).toBe('failed');
+    expect(result.steps[0]!.detail).toMatch(
+      /--recycle dev-bob: account \d{12} is not offboarded: it is in Sandbox, not in Suspended/,
+    );
+  });
+});
+
+describe('offboardDeveloper and environments estate.yaml no longer declares', () => {
+  it('Given the environment taken out of estate.yaml by hand, When offboarding with --no-config-write, Then the one still deployed in the account is reaped', async () => {
+    const r = await onboarded();
+    const reaped: string[] = [];
+    const deps: OffboardDeps = {
+      ...r.offboardDeps,
+      // As reapUndeclared does: what is deployed in the account but not declared there.
+      reapUndeclared: async (c, account, dryRun) => ({
+        environments: [...r.deployed]
+          .filter((name) => !c.environments.some((e) => e.name === name && e.account === account))
+          .map((name) => {
+            if (dryRun) return { environment: name, status: 'dry-run' };
+            r.deployed.delete(name);
+            reaped.push(name);
+            return { environment: name, status: 'destroyed' };
+          }),
+      }),
+    };
+    // The platform engineer's hand edit: recycled, its environment gone.
+    const raw = (r.config as any).raw;
+    raw.environments = [];
+    await r.config.recycle(leave(), true);
+    const result = await offboardDeveloper(deps, leave({ configWrite: false }));
+    expect(statuses(result), JSON.stringify(result.steps)).toMatchObject({
+      environments: 'done',
+      config: 'skipped',
+      organisation: 'done',
+    });
+    expect(result.steps[0]!.detail).toBe('destroyed dev-bob-dev (not in estate.yaml: dev-bob-dev)');
+    expect(reaped).toEqual(['dev-bob-dev']);
+    const again = await offboardDeveloper(deps, leave({ configWrite: false }));
+    expect(statuses(again).environments).toBe('already');
   });
 });

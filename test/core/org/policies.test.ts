@@ -122,11 +122,33 @@ describe('the builtin templates', () => {
     expect(statement.Condition.StringNotEquals['aws:RequestedRegion']).toEqual(['eu-west-2', 'eu-west-1']);
   });
 
-  it('deny-all denies every action on every resource, without exceptions or conditions', async () => {
+  it("deny-all denies every action on every resource to everyone but estate's access role", async () => {
+    // The suspended OU's SCP: estate must still assume organization.accessRoleName into a parked
+    // account (offboarding's re-run, onboard --recycle), and nothing else may act there.
     const doc = JSON.parse(
       renderPolicy(await readFile(join(defaultTemplatesDir(), 'deny-all.json'), 'utf8'), vars, 'x'),
     );
-    expect(doc.Statement).toEqual([{ Sid: 'DenyAll', Effect: 'Deny', Action: '*', Resource: '*' }]);
+    expect(doc.Statement).toEqual([
+      {
+        Sid: 'DenyAllButEstateAccessRole',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: {
+          ArnNotLike: { 'aws:PrincipalArn': ['arn:*:iam::*:role/OrganizationAccountAccessRole'] },
+        },
+      },
+    ]);
+    const other = JSON.parse(
+      renderPolicy(
+        await readFile(join(defaultTemplatesDir(), 'deny-all.json'), 'utf8'),
+        { ...vars, accessRoleName: 'EstateAccess' },
+        'x',
+      ),
+    );
+    expect(other.Statement[0].Condition.ArnNotLike['aws:PrincipalArn']).toEqual([
+      'arn:*:iam::*:role/EstateAccess',
+    ]);
   });
 });
 
