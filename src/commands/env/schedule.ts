@@ -15,6 +15,7 @@ A protected environment or one in a production account cannot get a TTL or a sch
   static override examples = [
     '<%= config.bin %> env schedule alice --ttl 72h',
     '<%= config.bin %> env schedule alice --expires 2026-12-24T18:00Z',
+    '<%= config.bin %> env schedule alice --expires now',
     '<%= config.bin %> env schedule alice --off-hours "Mon-Fri 08:00-19:00" --timezone Europe/London',
     '<%= config.bin %> env schedule alice --clear',
   ];
@@ -29,7 +30,8 @@ A protected environment or one in a production account cannot get a TTL or a sch
       exclusive: ['expires', 'clear'],
     }),
     expires: Flags.string({
-      summary: 'Expire at this ISO 8601 time (e.g. 2026-12-24T18:00Z).',
+      summary:
+        'Expire at this ISO 8601 time (e.g. 2026-12-24T18:00Z), or now (the next env reap destroys it).',
       exclusive: ['ttl', 'clear'],
     }),
     'off-hours': Flags.string({

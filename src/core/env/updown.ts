@@ -456,7 +456,10 @@ function checkScheduleFlags(options: ScheduleOptions): void {
     throw userError('TtlAndExpires', '--ttl and --expires both set the expiry: pass one');
 }
 
-/** The expiry --ttl (from now) or --expires (a future ISO 8601 time) gives, as an ISO time. */
+/**
+ * The expiry --ttl (from now) or --expires (a future ISO 8601 time, or `now`: due for the next
+ * `env reap`) gives, as an ISO time. A past time is refused as a likely typo; `now` says it.
+ */
 function expiryFrom(options: ScheduleOptions, now: Date): string | undefined {
   let expiresAt: string | undefined;
   if (options.ttl !== undefined) {
@@ -465,6 +468,7 @@ function expiryFrom(options: ScheduleOptions, now: Date): string | undefined {
       throw userError('BadTtl', `--ttl ${options.ttl}: not a duration`, ['write it like 24h, 72h or 7d']);
     expiresAt = new Date(now.getTime() + ms).toISOString();
   }
+  if (options.expires === 'now') return now.toISOString();
   if (options.expires !== undefined) {
     const t = Date.parse(options.expires);
     if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(options.expires))
@@ -473,7 +477,7 @@ function expiryFrom(options: ScheduleOptions, now: Date): string | undefined {
       ]);
     if (t <= now.getTime())
       throw userError('ExpiresInThePast', `--expires ${options.expires} is in the past`, [
-        'give a time in the future',
+        'give a time in the future, or --expires now to have the next `estate env reap` destroy it',
       ]);
     expiresAt = new Date(t).toISOString();
   }

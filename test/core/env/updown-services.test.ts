@@ -229,6 +229,19 @@ describe('scheduleEnvironment', () => {
     expect(r.warnings[0]).toContain('ttl 72h');
   });
 
+  it("Given --expires now, Then the expiry is the run's now: due for the next reap", async () => {
+    const { config, h, deps } = await setup([env('alice', 'dev-a')], { alice: [{ blueprint: 'data' }] });
+    const run = h.run();
+    const now = (run.now ?? (() => new Date()))().toISOString();
+    const r = await scheduleEnvironment(
+      deps,
+      config,
+      { environment: 'alice', expires: 'now', clear: false, dryRun: true },
+      run,
+    );
+    expect(r).toMatchObject({ dryRun: true, expiresAt: now });
+  });
+
   it('Given bad input, Then each is a user error naming the flag, before any AWS call', async () => {
     const { config, h, deps } = await setup([env('alice', 'dev-a')], { alice: [{ blueprint: 'data' }] });
     const go = (o: Record<string, unknown>) =>
