@@ -111,6 +111,12 @@ const CONTRACTS: readonly Contract[] = [
 
 /** Commands that change neither AWS nor files. */
 const READ_ONLY = [
+  // The sandbox commands change neither AWS nor estate files (only the runtime file in the
+  // sandbox home) and never prompt; test/commands/sandbox.test.ts runs them for real.
+  'sandbox start',
+  'sandbox stop',
+  'sandbox status',
+  'sandbox env',
   'plan',
   'cost',
   'graph',

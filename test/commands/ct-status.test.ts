@@ -214,7 +214,7 @@ describe('estate ct status against an emulated landing zone', () => {
 
   it('shows the landing zone, the registered OU, enrolment, controls and where logs land, exit 0', async () => {
     const r = await estate(['ct', 'status', '--config', e.file], { env: e.env });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(`sandbox: talking to an AWS emulator on loopback at ${e.url}, not AWS\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}status +ACTIVE$/m);
     expect(r.stdout).toMatch(/^ {2}version +3\.3/m);

@@ -126,7 +126,10 @@ describe('estate plan / apply / org status against an emulated organisation', ()
 
   it('applies it with --yes, and the audit log records every mutating call', async () => {
     const r = await estate(['apply', '--config', file, '--yes', '--json'], { env });
-    expect(r.stderr).toBe('');
+    // Only the banner: progress is silent with --json, and it says this is no real AWS.
+    expect(r.stderr).toBe(
+      `sandbox: talking to an AWS emulator on loopback at ${env.AWS_ENDPOINT_URL}, not AWS\n`,
+    );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.applied).toBe(true);

@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ROOT, estate, estateProcess, tempDir, type CliResult } from '../_helpers/cli.js';
 import { minimalConfig } from '../_helpers/config.js';
-import { startSandbox } from '../../src/emulator/sandbox.js';
 import { emulatedEstate, type EmulatedEstate } from '../_helpers/estate-emulator.js';
 
 const execFileP = promisify(execFile);
@@ -329,23 +328,7 @@ describe('the sandbox banner, in process against the emulated estate', () => {
   });
 });
 
-/**
- * Whether startSandbox keeps state yet (the emulator's persistence work): it then names its
- * state file. Until that lands the round trip below cannot pass and is skipped; once it has,
- * this is always true and the skip can go.
- */
-const STATE_WIRED = await (async () => {
-  const { dir, cleanup } = await tempDir('estate-sandbox-probe-');
-  try {
-    const sandbox = await startSandbox({ stateDir: dir });
-    await sandbox.close();
-    return sandbox.stateFile !== undefined;
-  } finally {
-    await cleanup();
-  }
-})();
-
-describe.skipIf(!STATE_WIRED)('estate sandbox start --state', () => {
+describe('estate sandbox start --state', () => {
   it(
     'keeps what was made across a stop and a start with the same --state folder',
     async () => {
