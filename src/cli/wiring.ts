@@ -400,6 +400,24 @@ function enrolmentOver(clients: AwsClients): NonNullable<OnboardDeps['enrolment'
 }
 
 /**
+ * Whether the Control Tower section has been applied: a landing zone (ListLandingZones) and an
+ * ACTIVE estate-baseline StackSet in the home region. Read once per onboarding run.
+ */
+function governanceOver(clients: AwsClients, home: string): NonNullable<OnboardDeps['governance']> {
+  return async () => {
+    const [deps, { BASELINE_STACK_SET }] = await Promise.all([
+      controlTowerDeps(clients),
+      import('../blueprints/platform.js'),
+    ]);
+    const [zones, stackSet] = await Promise.all([
+      deps.landingZones.landingZones(),
+      deps.stackSets.stackSet(home, BASELINE_STACK_SET),
+    ]);
+    return { landingZone: zones.length > 0, baselineStackSet: stackSet?.status === 'ACTIVE' };
+  };
+}
+
+/**
  * `estate account onboard`: estate.yaml written back through the document API, the plan/apply
  * sections (organisation, policies, budgets) for each config the run reads, Identity Center in
  * the home region, the bootstrap version of the new account, and the environment engine for
@@ -462,7 +480,7 @@ export async function onboardDeps(
     ...(options.enrolment
       ? { enrolment: options.enrolment }
       : loaded.config.controlTower?.enabled
-        ? { enrolment: enrolmentOver(clients) }
+        ? { enrolment: enrolmentOver(clients), governance: governanceOver(clients, home) }
         : {}),
     bootstrapVersion: (accountId) =>
       bootstrap.bootstrapVersion({ accountId, region: home }, deploymentSettings(current).qualifier),

@@ -20,9 +20,13 @@ export interface OnboardingEstate {
 export async function onboardingEstate(
   managementAccountId: string,
   users: readonly string[],
+  options: {
+    /** Keep the example's controlTower block but apply every section except controltower. */
+    readonly landingZoneNotApplied?: boolean;
+  } = {},
 ): Promise<OnboardingEstate> {
   const config = parse(await readFile(EXAMPLE, 'utf8'));
-  delete config.controlTower;
+  if (!options.landingZoneNotApplied) delete config.controlTower;
   config.environments = [];
   config.onboarding = { blueprints: ['data'], ttl: '48h' };
   const cloud = await emulatedEstate(config, managementAccountId);
@@ -30,7 +34,10 @@ export async function onboardingEstate(
   for (const user of users) cloud.identityCenter.addUser(user);
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     estate(args, { env: { ...cloud.env, ...env }, cwd: cloud.dir });
-  const applied = await run(['apply', '--yes', '--json']);
+  const sections = options.landingZoneNotApplied
+    ? ['organization', 'policies', 'budgets'].flatMap((s) => ['--section', s])
+    : [];
+  const applied = await run(['apply', ...sections, '--yes', '--json']);
   expect(applied.code, applied.stderr + applied.stdout.slice(0, 3000)).toBe(0);
   return { cloud, run };
 }
@@ -38,3 +45,14 @@ export async function onboardingEstate(
 /** A result's steps as step → status. */
 export const stepStatuses = (doc: { steps: { step: string; status: string }[] }) =>
   Object.fromEntries(doc.steps.map((s) => [s.step, s.status]));
+
+/** `estate account onboard <name>` for a developer who owns the account and signs in as herself. */
+export const onboardArgs = (name: string, email: string): string[] => [
+  'account',
+  'onboard',
+  name,
+  '--owner',
+  email,
+  '--sso-user',
+  email,
+];

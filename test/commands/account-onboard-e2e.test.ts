@@ -3,24 +3,22 @@
  * (Organizations, Budgets, Identity Center, CloudFormation, S3, SSM, STS). The estate is applied
  * first; then a developer is onboarded, which writes estate.yaml, creates the account, its budget,
  * the Identity Center assignment and deploys the first environment; a second run does nothing.
+ * A second estate manages a landing zone it has not applied yet: onboarding skips the waits.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { EmulatedEstate } from '../_helpers/estate-emulator.js';
-import { onboardingEstate, stepStatuses, type OnboardingEstate } from '../_helpers/onboarding-estate.js';
+import {
+  onboardArgs,
+  onboardingEstate,
+  stepStatuses,
+  type OnboardingEstate,
+} from '../_helpers/onboarding-estate.js';
 
 const MGMT = '111111111111';
 const STEP = 300_000;
-const CAROL = [
-  'account',
-  'onboard',
-  'dev-carol',
-  '--owner',
-  'carol@acme.example.com',
-  '--sso-user',
-  'carol@acme.example.com',
-];
+const CAROL = onboardArgs('dev-carol', 'carol@acme.example.com');
 
 let cloud: EmulatedEstate;
 let run: OnboardingEstate['run'];
@@ -119,6 +117,41 @@ describe('estate account onboard, end to end against the emulator', () => {
         environment: 'already',
       });
       expect(await readFile(cloud.file, 'utf8')).toBe(before);
+    },
+    STEP,
+  );
+});
+
+describe('estate account onboard before the landing zone is applied', () => {
+  // estate.yaml manages a landing zone; the organisation, policies and budgets are applied, the
+  // landing zone is not. Enrolment and the StackSet bootstrap cannot happen without it, so
+  // onboarding says how to create it and goes on instead of waiting out their timeouts (60 and
+  // 30 minutes); the first environment's deploy bootstraps the account directly.
+  let bare: EmulatedEstate;
+  let runBare: OnboardingEstate['run'];
+  beforeAll(async () => {
+    ({ cloud: bare, run: runBare } = await onboardingEstate(MGMT, ['carol@acme.example.com'], {
+      landingZoneNotApplied: true,
+    }));
+  }, STEP);
+  afterAll(() => bare.close());
+
+  it(
+    'When onboarding dev-carol, Then enrolment and the StackSet bootstrap are skipped with the command that creates the landing zone, and her environment deploys',
+    async () => {
+      const r = await runBare([...onboardArgs('dev-carol', 'carol@acme.example.com'), '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(stepStatuses(doc)).toMatchObject({
+        account: 'done',
+        enrolment: 'skipped',
+        bootstrap: 'skipped',
+        environment: 'done',
+      });
+      const detail = (step: string) => doc.steps.find((s: { step: string }) => s.step === step).detail;
+      expect(detail('enrolment')).toContain('estate apply --section controltower');
+      expect(detail('bootstrap')).toContain('no estate-baseline StackSet yet');
+      expect(bare.fake.accountByName('dev-carol')).toBeDefined();
     },
     STEP,
   );

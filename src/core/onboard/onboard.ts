@@ -130,6 +130,14 @@ export interface DeployedEnvironment {
 
 export type { EnrolmentState } from '../controltower/enrolment.js';
 
+/** What of the Control Tower section exists in AWS. */
+export interface Governance {
+  /** ListLandingZones has one. */
+  readonly landingZone: boolean;
+  /** DescribeStackSet estate-baseline is ACTIVE. */
+  readonly baselineStackSet: boolean;
+}
+
 export interface OnboardDeps {
   readonly config: ConfigStore;
   /** The plan/apply sections (organization, policies, budgets, ...) for a config. */
@@ -137,6 +145,12 @@ export interface OnboardDeps {
   readonly identityCenter: IdentityCenterPort;
   /** Control Tower enrolment of an account (ListEnabledBaselines' child baseline). */
   readonly enrolment?: (accountId: string) => Promise<{ state: EnrolmentState; reason?: string }>;
+  /**
+   * Whether the landing zone and the estate-baseline StackSet exist yet. Without it the
+   * enrolment and StackSet bootstrap waits assume they do; with it, onboarding before
+   * `estate apply --section controltower` skips both waits instead of waiting out their timeouts.
+   */
+  readonly governance?: () => Promise<Governance>;
   /** SSM /cdk-bootstrap/<qualifier>/version in the account's home region; undefined when absent. */
   readonly bootstrapVersion: (accountId: string) => Promise<number | undefined>;
   /** Deploys the environment; `unchanged` when it already matched. */
@@ -175,6 +189,7 @@ export interface OnboardResult {
 
 /** What the steps share. */
 interface OnboardRun extends StepRun<OnboardDeps, OnboardRequest> {
+  governance?: Promise<Governance>;
   portalUrl?: string;
   endpoints: Readonly<Record<string, string>>;
   expiresAt?: string;
@@ -413,22 +428,35 @@ async function enrolmentStep(run: OnboardRun, task: Task): Promise<StepOutcome> 
   if (!isWorkloadOu(config, request.ou))
     return { status: 'skipped', detail: `OU ${request.ou} is not registered with Control Tower` };
   if (!run.deps.enrolment) return { status: 'skipped', detail: 'enrolment cannot be read here' };
+  if (request.dryRun && !run.accountId)
+    return { status: 'planned', detail: 'wait for Control Tower enrolment' };
   const accountId = requireAccount(run);
+  if (!(await governanceOf(run)).landingZone)
+    return {
+      status: request.dryRun ? 'planned' : 'skipped',
+      detail: `no landing zone yet: \`${CREATE_LANDING_ZONE}\` creates it and enrols the account's OU`,
+    };
+  const enrolled = async () => {
+    const { state, reason } = await run.deps.enrolment!(accountId);
+    if (state === 'failed')
+      throw new EstateError(`Control Tower could not enrol ${accountId}: ${reason ?? 'no reason given'}`, {
+        code: 'EnrolmentFailed',
+        source: 'aws',
+        suggestions: [
+          'see `estate ct status`; fix the cause, then re-register the OU or move the account again',
+        ],
+      });
+    return state === 'enrolled';
+  };
+  // A dry run looks once and never waits.
+  if (request.dryRun)
+    return (await enrolled())
+      ? { status: 'already', detail: 'enrolled in Control Tower' }
+      : { status: 'planned', detail: 'wait for Control Tower enrolment' };
   return waitFor(run, task, {
     what: `enrolment of ${accountId} in Control Tower`,
     timeoutMs: run.deps.enrolmentTimeoutMs ?? 60 * 60_000,
-    check: async () => {
-      const { state, reason } = await run.deps.enrolment!(accountId);
-      if (state === 'failed')
-        throw new EstateError(`Control Tower could not enrol ${accountId}: ${reason ?? 'no reason given'}`, {
-          code: 'EnrolmentFailed',
-          source: 'aws',
-          suggestions: [
-            'see `estate ct status`; fix the cause, then re-register the OU or move the account again',
-          ],
-        });
-      return state === 'enrolled';
-    },
+    check: enrolled,
     already: 'enrolled in Control Tower',
     done: 'enrolled in Control Tower',
   });
@@ -525,6 +553,11 @@ async function bootstrapStep(run: OnboardRun, task: Task): Promise<StepOutcome> 
       status: run.request.dryRun ? 'planned' : 'skipped',
       detail: 'not bootstrapped yet: the environment deploy bootstraps it directly',
     };
+  if (!(await governanceOf(run)).baselineStackSet)
+    return {
+      status: run.request.dryRun ? 'planned' : 'skipped',
+      detail: `no estate-baseline StackSet yet (\`${CREATE_LANDING_ZONE}\`): the environment deploy bootstraps it directly`,
+    };
   if (run.request.dryRun)
     return { status: 'planned', detail: 'wait for the estate-baseline StackSet instance' };
   return waitFor(run, task, {
@@ -567,6 +600,15 @@ function requireAccount(run: OnboardRun): string {
     code: 'OnboardNoAccountId',
     source: 'internal',
   });
+}
+
+const CREATE_LANDING_ZONE = 'estate apply --section controltower';
+
+/** Read once per run: the landing zone does not appear while onboarding runs. */
+function governanceOf(run: OnboardRun): Promise<Governance> {
+  run.governance ??=
+    run.deps.governance?.() ?? Promise.resolve({ landingZone: true, baselineStackSet: true });
+  return run.governance;
 }
 
 /** Polls `check` until it holds or the time is up; the task shows what it waits for and for how long. */

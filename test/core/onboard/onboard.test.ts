@@ -481,6 +481,70 @@ describe('onboardDeveloper', () => {
     expect(r.io.messages.some((m) => m.message.startsWith('waiting for enrolment'))).toBe(true);
   });
 
+  it('skips both waits, saying how to create it, when no landing zone has been applied yet', async () => {
+    const r = rig({ controlTower: true });
+    let reads = 0;
+    let governanceReads = 0;
+    const deps: OnboardDeps = {
+      ...r.deps,
+      governance: async () => (governanceReads++, { landingZone: false, baselineStackSet: false }),
+      enrolment: async () => (reads++, { state: 'not-enrolled' }),
+      // A clock that runs: a wait would time out rather than hang the test.
+      enrolmentTimeoutMs: 1,
+      bootstrapTimeoutMs: 1,
+    };
+    const result = await onboardDeveloper(deps, bob());
+    expect(statuses(result)).toMatchObject({
+      enrolment: 'skipped',
+      bootstrap: 'skipped',
+      environment: 'done',
+    });
+    const detail = (step: string) => result.steps.find((s) => s.step === step)!.detail;
+    expect(detail('enrolment')).toContain('no landing zone yet: `estate apply --section controltower`');
+    expect(detail('bootstrap')).toMatch(/no estate-baseline StackSet yet.*bootstraps it directly/);
+    expect(reads).toBe(0);
+    expect(governanceReads).toBe(1);
+    expect(result.ok).toBe(true);
+  });
+
+  it('waits for enrolment but bootstraps directly when the landing zone exists and the baseline StackSet does not', async () => {
+    const r = rig({ controlTower: true });
+    const enrolment = r.deps.enrolment!;
+    const deps: OnboardDeps = {
+      ...r.deps,
+      governance: async () => ({ landingZone: true, baselineStackSet: false }),
+      enrolment: async (id) => (r.enrolled.set(id, 'enrolled'), enrolment(id)),
+      bootstrapTimeoutMs: 1,
+    };
+    const result = await onboardDeveloper(deps, bob());
+    expect(statuses(result)).toMatchObject({
+      enrolment: 'already',
+      bootstrap: 'skipped',
+      environment: 'done',
+    });
+  });
+
+  it('looks at enrolment once in a dry run and never waits', async () => {
+    const r = rig({ controlTower: true });
+    const first = await onboardDeveloper(
+      { ...r.deps, enrolment: async () => ({ state: 'enrolled' }), bootstrapVersion: async () => 21 },
+      bob(),
+    );
+    expect(first.ok).toBe(true);
+    let reads = 0;
+    const deps: OnboardDeps = {
+      ...r.deps,
+      enrolment: async () => (reads++, { state: 'in-progress' }),
+      enrolmentTimeoutMs: 1,
+    };
+    const result = await onboardDeveloper(deps, bob({ dryRun: true }));
+    expect(result.steps.find((s) => s.step === 'enrolment')).toMatchObject({
+      status: 'planned',
+      detail: 'wait for Control Tower enrolment',
+    });
+    expect(reads).toBe(1);
+  });
+
   it("fails the enrolment step with Control Tower's reason", async () => {
     const r = rig({ controlTower: true });
     const deps: OnboardDeps = {
