@@ -473,6 +473,29 @@ export async function onboardDeps(
         if (write) current = config;
         return { changed: result.changed, config };
       },
+      // onboard --recycle: the offboarded account's entry handed over (write-back handOver),
+      // checked by the loader before it replaces the file.
+      handOver: async (request, accountId, write) => {
+        const input = {
+          from: request.recycle!.from,
+          suspendedOu: request.recycle!.suspendedOu,
+          accountId,
+          account: {
+            name: request.name,
+            owner: request.owner,
+            ou: request.ou,
+            ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
+            ...(request.alertEmails ? { alertEmails: request.alertEmails } : {}),
+          },
+          environment: { ...request.environment, owner: request.owner },
+        };
+        const result = write
+          ? await writeBack.handOver(loaded.file, input)
+          : writeBack.handOverText(await readFile(loaded.file, 'utf8'), current, input);
+        const config = parseConfig(result.text, loaded.file);
+        if (write) current = config;
+        return { changed: result.changed, config };
+      },
     },
     sections: async (config) =>
       (await planSections({ ...loaded, config }, clients, { prune: false, concurrency: 4 })).list,
@@ -520,19 +543,24 @@ export async function onboardDeps(
   };
 }
 
-/** What `estate account offboard` runs on: estate.yaml's write-back, the sections, Identity Center, the env engine, CloseAccount. */
+/**
+ * What `estate account offboard` runs on: estate.yaml's write-back, the sections, Identity Center,
+ * the env engine (declared environments, and stacks tagged estate:env it no longer declares), CloseAccount.
+ */
 export async function offboardDeps(
   loaded: LoadedConfig,
   clients: AwsClients,
   io: IoHost,
 ): Promise<OffboardDeps> {
-  const [writeBack, { parseConfig }, { identityCenterFor }, env, { accountClosureFor }] = await Promise.all([
-    import('../config/write-back.js'),
-    import('../config/loader.js'),
-    import('../aws/identity-center.js'),
-    import('../core/env/service.js'),
-    import('../aws/organizations.js'),
-  ]);
+  const [writeBack, { parseConfig }, { identityCenterFor }, env, { accountClosureFor }, { reapUndeclared }] =
+    await Promise.all([
+      import('../config/write-back.js'),
+      import('../config/loader.js'),
+      import('../aws/identity-center.js'),
+      import('../core/env/service.js'),
+      import('../aws/organizations.js'),
+      import('../core/onboard/reap-undeclared.js'),
+    ]);
   const { readFile } = await import('node:fs/promises');
   let current = loaded.config;
   return {
@@ -559,6 +587,12 @@ export async function offboardDeps(
         { environments: names, dryRun, forceProtected: false, yes: true, configDir: loaded.dir },
         { io, interactive: false },
       ),
+    // Stacks tagged estate:env in the account that estate.yaml does not declare there go too.
+    reapUndeclared: async (config, account, dryRun) =>
+      reapUndeclared(await envServiceDeps(config, clients, io), config, account, dryRun, {
+        io,
+        interactive: false,
+      }),
     closure: accountClosureFor(clients),
     io,
   };

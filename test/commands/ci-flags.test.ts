@@ -81,6 +81,12 @@ const CONTRACTS: readonly Contract[] = [
     why: "the developer's e-mail, who gets access, and confirmation",
   },
   {
+    command: 'account onboard',
+    argv: () => ['dev-erin', '--recycle', 'dev-alice'],
+    needs: ['owner', 'sso-user', 'sso-group', 'yes'],
+    why: 'recycling needs no --email (the account keeps its root e-mail), the rest as for a new one',
+  },
+  {
     command: 'account offboard',
     argv: () => ['dev-alice'],
     needs: ['yes'],

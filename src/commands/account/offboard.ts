@@ -5,7 +5,7 @@ import { cliIoHost } from '../../cli/io-host.js';
 import { trackProgress } from '../../cli/output.js';
 import { inquirer } from '../../cli/prompts.js';
 import { renderOffboard } from '../../cli/render-offboard.js';
-import { envServiceDeps, offboardDeps } from '../../cli/wiring.js';
+import { offboardDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
 import { onboardingSettings } from '../../config/onboarding.js';
 import { IO } from '../../core/io.js';
@@ -13,11 +13,9 @@ import {
   CLOSE_WARNINGS,
   OFFBOARD_STEPS,
   offboardDeveloper,
-  type OffboardDeps,
   type OffboardRequest,
   type OffboardResult,
 } from '../../core/onboard/offboard.js';
-import { reapUndeclared } from '../../core/onboard/reap-undeclared.js';
 import { missingFlags, userError } from '../../errors.js';
 
 export default class AccountOffboard extends BaseCommand<typeof AccountOffboard> {
@@ -77,14 +75,7 @@ Closing counts against the Organizations quota (10% of member accounts, between 
       this.mode,
       OFFBOARD_STEPS.map((step) => ({ id: `offboard:${step}`, title: step })),
       async (io) => {
-        const deps = await offboardDeps(loaded, clients, io);
-        // Stacks tagged estate:env in the account that estate.yaml does not declare there go too.
-        const reap: OffboardDeps['reapUndeclared'] = async (config, account, dryRun) =>
-          reapUndeclared(await envServiceDeps(config, clients, io), config, account, dryRun, {
-            io,
-            interactive: false,
-          });
-        return offboardDeveloper({ ...deps, reapUndeclared: reap }, request);
+        return offboardDeveloper(await offboardDeps(loaded, clients, io), request);
       },
       process.stderr,
       { running: 'Offboarding', finished: 'Offboarded', noun: 'step' },

@@ -7,14 +7,12 @@ import { inquirer } from '../../cli/prompts.js';
 import { renderOnboard } from '../../cli/render-onboard.js';
 import { onboardDeps } from '../../cli/wiring.js';
 import { loadCheckedConfig } from '../../config/load-checked.js';
-import type { LoadedConfig } from '../../config/loader.js';
 import { onboardingSettings, RECYCLED_FROM_TAG } from '../../config/onboarding.js';
 import type { EstateConfig } from '../../config/schema.js';
 import { IO } from '../../core/io.js';
 import {
   ONBOARD_STEPS,
   onboardDeveloper,
-  type OnboardDeps,
   type OnboardRequest,
   type OnboardResult,
 } from '../../core/onboard/onboard.js';
@@ -99,7 +97,7 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
       ONBOARD_STEPS.map((step) => ({ id: `onboard:${step}`, title: step })),
       async (io) => {
         const deps = await onboardDeps(loaded, clients, io);
-        return onboardDeveloper(request.recycle ? await withHandOver(deps, loaded) : deps, request);
+        return onboardDeveloper(deps, request);
       },
       process.stderr,
       { running: 'Onboarding', finished: 'Onboarded', noun: 'step' },
@@ -145,7 +143,16 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
         ...(answers.principal
           ? []
           : [{ flag: '--sso-user <email> or --sso-group <name>', what: 'who gets access' }]),
-        ...(answers.yes ? [] : [{ flag: '--yes', what: 'confirmation to create the account' }]),
+        ...(answers.yes
+          ? []
+          : [
+              {
+                flag: '--yes',
+                what: flags.recycle
+                  ? `confirmation to hand ${flags.recycle} over`
+                  : 'confirmation to create the account',
+              },
+            ]),
       ];
       if (missing.length) throw missingFlags(missing);
     }
@@ -239,43 +246,4 @@ Missing flags are asked for on a terminal; a non-interactive run names every mis
     }
     return request;
   }
-}
-
-/**
- * onboard --recycle: the config store hands the offboarded account's estate.yaml entry over
- * (src/config/write-back.ts handOver), checked by the loader before it replaces the file.
- */
-async function withHandOver(deps: OnboardDeps, loaded: LoadedConfig): Promise<OnboardDeps> {
-  const [writeBack, { parseConfig }, { readFile }] = await Promise.all([
-    import('../../config/write-back.js'),
-    import('../../config/loader.js'),
-    import('node:fs/promises'),
-  ]);
-  const store = deps.config;
-  return {
-    ...deps,
-    config: {
-      current: () => store.current(),
-      addDeveloper: (request, write) => store.addDeveloper(request, write),
-      handOver: async (request, accountId, write) => {
-        const input = {
-          from: request.recycle!.from,
-          suspendedOu: request.recycle!.suspendedOu,
-          accountId,
-          account: {
-            name: request.name,
-            owner: request.owner,
-            ou: request.ou,
-            ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
-            ...(request.alertEmails ? { alertEmails: request.alertEmails } : {}),
-          },
-          environment: { ...request.environment, owner: request.owner },
-        };
-        const result = write
-          ? await writeBack.handOver(loaded.file, input)
-          : writeBack.handOverText(await readFile(loaded.file, 'utf8'), store.current(), input);
-        return { changed: result.changed, config: parseConfig(result.text, loaded.file) };
-      },
-    },
-  };
 }

@@ -44,7 +44,8 @@ export const BUILTIN_DESCRIPTIONS: Readonly<Record<BuiltinPolicy, string>> = {
   'deny-disable-audit': 'estate: CloudTrail and AWS Config cannot be stopped or deleted',
   'deny-outside-governed-regions': 'estate: regional services only in the governed regions',
   'deny-root-user': 'estate: the root user of member accounts cannot act',
-  'deny-all': 'estate: nothing can act in the accounts below (offboarded accounts awaiting recycling)',
+  'deny-all':
+    "estate: nothing but estate's access role can act in the accounts below (offboarded accounts awaiting recycling)",
   'require-mandatory-tags':
     'estate: the mandatory tag keys are required (reported where missing) and their case and allowed values enforced',
 };
