@@ -37,6 +37,8 @@ export interface SandboxRuntime {
   readonly port: number;
   readonly host: string;
   readonly stateDir?: string;
+  /** With a stateDir: whether its state came from there (false: there was none yet). */
+  readonly restored?: boolean;
   /** ISO 8601 */
   readonly startedAt: string;
   /** estate's version that started it. */
@@ -475,11 +477,8 @@ export interface ForegroundStart {
   readonly host: string;
   readonly stateDir?: string;
   readonly version: string;
-  /**
-   * Called once it listens and the runtime file is written; `restored`: its state came from
-   * the state folder (undefined: this emulator does not say).
-   */
-  readonly onReady: (runtime: SandboxRuntime, restored: boolean | undefined) => void;
+  /** Called once it listens and the runtime file is written. */
+  readonly onReady: (runtime: SandboxRuntime) => void;
   /** Called when a signal asks it to stop, before it closes. */
   readonly onStopping?: (signal: NodeJS.Signals) => void;
 }
@@ -511,7 +510,7 @@ export async function serveUntilSignal(options: ForegroundStart): Promise<{ sign
     url: sandbox.url,
     port: sandbox.port,
     host: options.host,
-    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir, restored: sandbox.restored } : {}),
     startedAt: new Date().toISOString(),
     version: options.version,
   };
@@ -523,8 +522,7 @@ export async function serveUntilSignal(options: ForegroundStart): Promise<{ sign
   try {
     await claimRuntime(options.home, runtime);
     claimed = true;
-    // `restored` arrives with the state snapshot work; read loosely until it is in the contract.
-    options.onReady(runtime, (sandbox as { restored?: boolean }).restored);
+    options.onReady(runtime);
     const signal = await stopAsked;
     options.onStopping?.(signal);
     return { signal };

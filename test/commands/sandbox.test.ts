@@ -339,7 +339,7 @@ describe('estate sandbox start --state', () => {
         env,
       });
       expect(first.code, first.stderr).toBe(0);
-      expect(JSON.parse(first.stdout).stateDir).toBe(state);
+      expect(JSON.parse(first.stdout)).toMatchObject({ stateDir: state, restored: false });
       await sh(
         `eval "$(node ${BIN} sandbox env)" && node --input-type=module -e "
           import { OrganizationsClient, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
@@ -352,8 +352,13 @@ describe('estate sandbox start --state', () => {
 
       const second = await estateProcess(['sandbox', 'start', '--port', '0', '--state', state], { env });
       expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toContain(`its state is kept in ${state} (restored from there)`);
       const status = JSON.parse((await estateProcess(['sandbox', 'status', '--json'], { env })).stdout);
-      expect(status).toMatchObject({ stateDir: state, counts: { organization: true, accounts: 1 } });
+      expect(status).toMatchObject({
+        stateDir: state,
+        restored: true,
+        counts: { organization: true, accounts: 1 },
+      });
       expect((await estateProcess(['sandbox', 'stop'], { env })).code).toBe(0);
     },
     STEP,

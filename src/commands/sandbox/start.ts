@@ -17,6 +17,8 @@ export interface SandboxStartResult {
   readonly port: number;
   readonly pid: number;
   readonly stateDir: string | null;
+  /** With --state: whether the state came from there (false: a fresh sandbox). */
+  readonly restored?: boolean;
   readonly env: Record<string, string>;
   readonly unset: readonly string[];
   readonly home: string;
@@ -68,11 +70,11 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
         host,
         ...(stateDir !== undefined ? { stateDir } : {}),
         version: this.config.version,
-        onReady: (runtime, restored) => {
+        onReady: (runtime) => {
           if (this.jsonEnabled()) this.logJson(this.result(runtime, home));
           else process.stdout.write(exportLines(runtime.url));
           this.note(
-            `sandbox: the estate sandbox answers at ${runtime.url} (pid ${runtime.pid}), not AWS; ${stateNote(stateDir, restored)}\n` +
+            `sandbox: the estate sandbox answers at ${runtime.url} (pid ${runtime.pid}), not AWS; ${stateNote(runtime)}\n` +
               `sandbox: in another shell: eval "$(estate sandbox env)"; Ctrl-C here stops it`,
           );
         },
@@ -99,7 +101,7 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
     if (!this.jsonEnabled()) {
       process.stdout.write(exportLines(runtime.url));
       this.note(
-        `sandbox: started the estate sandbox at ${runtime.url} (pid ${runtime.pid}; its log: ${logFile}); ${stateNote(stateDir)}\n` +
+        `sandbox: started the estate sandbox at ${runtime.url} (pid ${runtime.pid}; its log: ${logFile}); ${stateNote(runtime)}\n` +
           `sandbox: the lines on stdout point a shell at it: run eval "$(estate sandbox start)", or now eval "$(estate sandbox env)"\n` +
           `sandbox: estate sandbox status shows it; estate sandbox stop stops it`,
       );
@@ -114,6 +116,7 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
       port: runtime.port,
       pid: runtime.pid,
       stateDir: runtime.stateDir ?? null,
+      ...(runtime.restored !== undefined ? { restored: runtime.restored } : {}),
       env,
       unset,
       home,
@@ -121,7 +124,7 @@ export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
   }
 }
 
-function stateNote(stateDir: string | undefined, restored?: boolean): string {
+function stateNote({ stateDir, restored }: SandboxRuntime): string {
   return stateDir
     ? `its state is kept in ${stateDir}${restored === true ? ' (restored from there)' : restored === false ? ' (a fresh sandbox: there was none yet)' : ''}`
     : 'its state ends when it stops (pass --state DIR to keep it)';

@@ -54,7 +54,12 @@ export default class SandboxStatusCommand extends BaseCommand<typeof SandboxStat
         ['url', runtime.url],
         ['pid', String(runtime.pid)],
         ['up', `${formatElapsed(uptimeMs)} (since ${runtime.startedAt})`],
-        ['state', runtime.stateDir ?? 'not kept (started without --state)'],
+        [
+          'state',
+          runtime.stateDir
+            ? `${runtime.stateDir}${runtime.restored ? ' (restored at start)' : ''}`
+            : 'not kept (started without --state)',
+        ],
         [
           'accounts',
           counts
