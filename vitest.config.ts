@@ -14,6 +14,13 @@ export default defineConfig({
     reporters: ['default'],
     // No colours in what commands print, whatever the terminal or CI (CI=true makes vitest's
     // workers colour-capable, and oclif decides its colours when it loads, before a test's env).
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+    // JSII_DEPRECATED=fail: a deprecated aws-cdk-lib API throws, so none reaches a user's
+    // terminal as a [WARNING] line in the middle of estate apply.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      JSII_DEPRECATED: 'fail',
+    },
   },
 });

@@ -150,7 +150,7 @@ export class EstateGovernanceStack extends Stack {
           ? [{ key: 'IdentityCenterEnabledBaselineArn', value: props.identityCenterEnabledBaselineArn }]
           : undefined,
       });
-      baseline.addDependency(this.landingZone);
+      baseline.addResourceDependency(this.landingZone);
       this.baselines.set(ou, baseline);
     }
 
@@ -174,9 +174,9 @@ export class EstateGovernanceStack extends Stack {
           : undefined,
       });
       const baseline = this.baselines.get(spec.ou);
-      control.addDependency(baseline ?? this.landingZone);
+      control.addResourceDependency(baseline ?? this.landingZone);
       // The i-th control waits for the (i - N)-th: at most N control operations in flight.
-      if (i >= concurrency) control.addDependency(this.controls[i - concurrency]!);
+      if (i >= concurrency) control.addResourceDependency(this.controls[i - concurrency]!);
       this.controls.push(control);
     });
   }

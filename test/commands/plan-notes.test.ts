@@ -21,9 +21,7 @@ describe('estate plan notes what it does not apply', () => {
     const notes: string[] = JSON.parse(r.stdout).notes;
     expect(notes).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(
-          /^environments are not deployed by plan\/apply \(alice, integration, production\)/,
-        ),
+        'environments are not deployed by plan/apply (alice, integration, production): `estate env deploy <env>` deploys one into its account (`estate env diff <env>` shows what would change).',
         // Schedules and expiry are acted on, by the reaper from CI or the lifecycle stack: the
         // note says which, so nobody expects plan/apply to do it.
         'environments[].schedule is acted on outside plan/apply (alice): `estate env reap` takes an environment down outside its window and `estate env up --due` brings it back, run from CI (templates/ci) (executor ci: alice).',

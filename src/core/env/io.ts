@@ -37,8 +37,6 @@ export const ENV_IO = {
   SHARED_KEPT: 'ESTATE_W0514',
   /** A deployed stack's record (what `env up` re-creates it from) was not written. data: StackRef */
   RECORD_UNWRITTEN: 'ESTATE_W0515',
-  /** env schedule / extend changed live tags that estate.yaml says otherwise about. data: { environment, field } */
-  CONFIG_DIFFERS: 'ESTATE_W0516',
 
   /** A stack failed: the resource and CloudFormation's reason. data: StackFailedData */
   STACK_FAILED: 'ESTATE_E0520',

@@ -620,8 +620,7 @@ async function retag(
     throw userError('NotDeployed', `${f.environment} has no stacks in ${f.account.id}`, [
       `deploy it first: estate env deploy ${f.environment}`,
     ]);
-  for (const w of warnings)
-    await run.io.notify(ioMessage('warn', ENV_IO.CONFIG_DIFFERS, w, { environment: f.environment }));
+  // The warnings go out once, with the result (its renderer and --json), not also as progress.
   const outcomes = await mapConcurrent(
     stacks,
     deploymentSettings(config).concurrency,

@@ -40,7 +40,7 @@ export function unappliedConfigNotes(config: EstateConfig): string[] {
   const notes: string[] = [];
   if (config.environments.length > 0)
     notes.push(
-      `environments are not deployed by plan/apply (${names(config.environments)}): \`estate blueprint synth <env>\` builds each one's CDK assembly to deploy with the CDK toolkit.`,
+      `environments are not deployed by plan/apply (${names(config.environments)}): \`estate env deploy <env>\` deploys one into its account (\`estate env diff <env>\` shows what would change).`,
     );
   const scheduled = config.environments.filter((e) => e.schedule);
   if (scheduled.length > 0)
