@@ -383,17 +383,21 @@ export async function controlTowerDeps(clients: AwsClients): Promise<ControlTowe
   };
 }
 
+/** The Control Tower ports, built on first use and then shared (enrolment and governance). */
+function lazyControlTowerDeps(clients: AwsClients): () => Promise<ControlTowerDeps> {
+  let deps: Promise<ControlTowerDeps> | undefined;
+  return () => (deps ??= controlTowerDeps(clients));
+}
+
 /**
  * Control Tower enrolment of an account: its child AWSControlTowerBaseline (ListEnabledBaselines
  * with children), whose target is the account's ARN. UNDER_CHANGE is still enrolling.
  */
-function enrolmentOver(clients: AwsClients): NonNullable<OnboardDeps['enrolment']> {
-  let deps: Promise<ControlTowerDeps> | undefined;
+function enrolmentOver(ct: () => Promise<ControlTowerDeps>): NonNullable<OnboardDeps['enrolment']> {
   return async (accountId) => {
-    deps ??= controlTowerDeps(clients);
     const [{ enrolmentOf }, { baselines }] = await Promise.all([
       import('../core/controltower/enrolment.js'),
-      deps,
+      ct(),
     ]);
     return enrolmentOf(await baselines.enabledBaselines(), accountId);
   };
@@ -403,17 +407,40 @@ function enrolmentOver(clients: AwsClients): NonNullable<OnboardDeps['enrolment'
  * Whether the Control Tower section has been applied: a landing zone (ListLandingZones) and an
  * ACTIVE estate-baseline StackSet in the home region. Read once per onboarding run.
  */
-function governanceOver(clients: AwsClients, home: string): NonNullable<OnboardDeps['governance']> {
+function governanceOver(
+  ct: () => Promise<ControlTowerDeps>,
+  home: string,
+): NonNullable<OnboardDeps['governance']> {
   return async () => {
-    const [deps, { BASELINE_STACK_SET }] = await Promise.all([
-      controlTowerDeps(clients),
-      import('../blueprints/platform.js'),
-    ]);
+    const [deps, { BASELINE_STACK_SET }] = await Promise.all([ct(), import('../blueprints/platform.js')]);
     const [zones, stackSet] = await Promise.all([
       deps.landingZones.landingZones(),
       deps.stackSets.stackSet(home, BASELINE_STACK_SET),
     ]);
     return { landingZone: zones.length > 0, baselineStackSet: stackSet?.status === 'ACTIVE' };
+  };
+}
+
+/**
+ * estate.yaml as onboarding and offboarding change it: `rewrite` applies one write-back to the
+ * file (write) or to its text only (a dry run), parses what it gives, and makes that the current
+ * config once it is written.
+ */
+function configRewriter(loaded: LoadedConfig, parseConfig: (text: string, file: string) => EstateConfig) {
+  let current = loaded.config;
+  return {
+    current: () => current,
+    rewrite: async (
+      write: boolean,
+      onFile: (file: string) => Promise<{ text: string; changed: boolean }>,
+      onText: (text: string, config: EstateConfig) => { text: string; changed: boolean },
+    ): Promise<{ changed: boolean; config: EstateConfig }> => {
+      const { readFile } = await import('node:fs/promises');
+      const result = write ? await onFile(loaded.file) : onText(await readFile(loaded.file, 'utf8'), current);
+      const config = parseConfig(result.text, loaded.file);
+      if (write) current = config;
+      return { changed: result.changed, config };
+    },
   };
 }
 
@@ -444,13 +471,14 @@ export async function onboardDeps(
     import('../core/env/service.js'),
     import('../core/env/common.js'),
   ]);
-  let current = loaded.config;
+  const store = configRewriter(loaded, parseConfig);
+  const current = store.current;
   const home = loaded.config.organization.homeRegion;
   const bootstrap = bootstrapPort(clients);
-  const { readFile } = await import('node:fs/promises');
+  const ct = lazyControlTowerDeps(clients);
   return {
     config: {
-      current: () => current,
+      current,
       addDeveloper: async (request, write) => {
         const account = {
           name: request.name,
@@ -466,12 +494,11 @@ export async function onboardDeps(
           ttl: request.environment.ttl,
           owner: request.owner,
         };
-        const result = write
-          ? await writeBack.addDeveloper(loaded.file, account, environment)
-          : writeBack.addDeveloperText(await readFile(loaded.file, 'utf8'), current, account, environment);
-        const config = parseConfig(result.text, loaded.file);
-        if (write) current = config;
-        return { changed: result.changed, config };
+        return store.rewrite(
+          write,
+          (file) => writeBack.addDeveloper(file, account, environment),
+          (text, config) => writeBack.addDeveloperText(text, config, account, environment),
+        );
       },
       // onboard --recycle: the offboarded account's entry handed over (write-back handOver),
       // checked by the loader before it replaces the file.
@@ -489,12 +516,11 @@ export async function onboardDeps(
           },
           environment: { ...request.environment, owner: request.owner },
         };
-        const result = write
-          ? await writeBack.handOver(loaded.file, input)
-          : writeBack.handOverText(await readFile(loaded.file, 'utf8'), current, input);
-        const config = parseConfig(result.text, loaded.file);
-        if (write) current = config;
-        return { changed: result.changed, config };
+        return store.rewrite(
+          write,
+          (file) => writeBack.handOver(file, input),
+          (text, config) => writeBack.handOverText(text, config, input),
+        );
       },
     },
     sections: async (config) =>
@@ -503,10 +529,10 @@ export async function onboardDeps(
     ...(options.enrolment
       ? { enrolment: options.enrolment }
       : loaded.config.controlTower?.enabled
-        ? { enrolment: enrolmentOver(clients), governance: governanceOver(clients, home) }
+        ? { enrolment: enrolmentOver(ct), governance: governanceOver(ct, home) }
         : {}),
     bootstrapVersion: (accountId) =>
-      bootstrap.bootstrapVersion({ accountId, region: home }, deploymentSettings(current).qualifier),
+      bootstrap.bootstrapVersion({ accountId, region: home }, deploymentSettings(current()).qualifier),
     deployEnvironment: async (config, name) => {
       const deps = await envServiceDeps(config, clients, io);
       const result = await env.deployEnvironments(
@@ -561,19 +587,17 @@ export async function offboardDeps(
       import('../aws/organizations.js'),
       import('../core/onboard/reap-undeclared.js'),
     ]);
-  const { readFile } = await import('node:fs/promises');
-  let current = loaded.config;
+  const store = configRewriter(loaded, parseConfig);
   return {
     config: {
-      current: () => current,
+      current: store.current,
       recycle: async (request, write) => {
         const input = { name: request.name, suspendedOu: request.suspendedOu };
-        const result = write
-          ? await writeBack.recycleAccount(loaded.file, input)
-          : writeBack.recycleAccountText(await readFile(loaded.file, 'utf8'), current, input);
-        const config = parseConfig(result.text, loaded.file);
-        if (write) current = config;
-        return { changed: result.changed, config };
+        return store.rewrite(
+          write,
+          (file) => writeBack.recycleAccount(file, input),
+          (text, config) => writeBack.recycleAccountText(text, config, input),
+        );
       },
     },
     sections: async (config) =>
